@@ -1,0 +1,210 @@
+//! The small interface every engine adapter implements. The dynamic linker, the WASI layer and the
+//! strategies are written once against it; an adapter only translates types and errors.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::outcome::TrapKind;
+use crate::Host;
+
+/// A value type, engine-neutral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValType {
+    I32,
+    I64,
+    F32,
+    F64,
+    FuncRef,
+    ExternRef,
+    V128,
+}
+
+impl fmt::Display for ValType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::FuncRef => "funcref",
+            ValType::ExternRef => "externref",
+            ValType::V128 => "v128",
+        })
+    }
+}
+
+/// A function signature, engine-neutral; compared for equality across modules.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct FuncType {
+    pub params: Vec<ValType>,
+    pub results: Vec<ValType>,
+}
+
+impl FuncType {
+    pub fn new(params: impl Into<Vec<ValType>>, results: impl Into<Vec<ValType>>) -> Self {
+        FuncType { params: params.into(), results: results.into() }
+    }
+}
+
+impl fmt::Display for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |v: &[ValType]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+        write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
+    }
+}
+
+/// A value crossing the engine boundary. Floats are kept as bits so that NaN payloads survive.
+pub enum Val<E: Engine> {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    FuncRef(Option<E::Func>),
+}
+
+impl<E: Engine> Clone for Val<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: Engine> Copy for Val<E> {}
+
+impl<E: Engine> fmt::Debug for Val<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Val::I32(v) => write!(f, "i32:{v}"),
+            Val::I64(v) => write!(f, "i64:{v}"),
+            Val::F32(v) => write!(f, "f32:{}", f32::from_bits(*v)),
+            Val::F64(v) => write!(f, "f64:{}", f64::from_bits(*v)),
+            Val::FuncRef(v) => write!(f, "funcref:{}", if v.is_some() { "func" } else { "null" }),
+        }
+    }
+}
+
+impl<E: Engine> Val<E> {
+    /// The zero value of a type, used to fill result slots.
+    pub fn default_for(ty: ValType) -> Self {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            _ => Val::FuncRef(None),
+        }
+    }
+    pub fn i32(&self) -> Option<i32> {
+        match self {
+            Val::I32(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn i64(&self) -> Option<i64> {
+        match self {
+            Val::I64(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::FuncRef(_) => ValType::FuncRef,
+        }
+    }
+}
+
+/// An item exported by or imported into an instance.
+pub enum Extern<E: Engine> {
+    Func(E::Func),
+    Table(E::Table),
+    Memory(E::Memory),
+    Global(E::Global),
+}
+
+impl<E: Engine> Clone for Extern<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: Engine> Copy for Extern<E> {}
+
+/// Why guest execution stopped early. Engine traps are normalised into [`TrapKind`];
+/// host functions stop the guest with `Exit` (proc_exit) or `Host` (a named host-side failure).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trap {
+    Wasm(TrapKind),
+    Exit(i32),
+    Host(String),
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trap::Wasm(k) => write!(f, "{k}"),
+            Trap::Exit(c) => write!(f, "exit({c})"),
+            Trap::Host(m) => write!(f, "host: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// A host function body. It receives the store context, so it may call back into wasm,
+/// compile and instantiate modules (dlopen) or touch tables and memory.
+pub type HostFn<E> = Arc<dyn Fn(&mut dyn Ctx<E>, &[Val<E>], &mut [Val<E>]) -> Result<(), Trap> + Send + Sync>;
+
+/// An engine: compiles modules and creates stores whose data is the linker's [`Host`].
+pub trait Engine: Clone + Send + Sync + Sized + 'static {
+    type Module: Clone + Send + Sync + 'static;
+    type Func: Copy + Send + Sync + 'static;
+    type Table: Copy + Send + Sync + 'static;
+    type Memory: Copy + Send + Sync + 'static;
+    type Global: Copy + Send + Sync + 'static;
+    type Store;
+
+    /// Short name used in cell names (`wasmtime`, `wasmi`).
+    fn name(&self) -> &'static str;
+    /// The pinned settings, recorded in reports so that numbers stay comparable.
+    fn settings(&self) -> Vec<(String, String)>;
+    /// Compiles (and validates) a module. Adapters may memoise by content.
+    fn compile(&self, bytes: &[u8]) -> anyhow::Result<Self::Module>;
+    /// A new store holding `host`, with `fuel` units available to guest code.
+    fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store;
+    /// Runs `f` with a context over the store.
+    fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R;
+    /// Gives back the host data when the run is over.
+    fn into_host(&self, store: Self::Store) -> Host<Self>;
+}
+
+/// Store access, object-safe so that host functions and the linker can share one code path.
+pub trait Ctx<E: Engine> {
+    fn host(&mut self) -> &mut Host<E>;
+    fn host_ref(&self) -> &Host<E>;
+
+    /// Instantiates `module` with `imports` in the module's import order; returns its exports.
+    fn instantiate(&mut self, module: &E::Module, imports: &[Extern<E>]) -> Result<Vec<(String, Extern<E>)>, Trap>;
+    fn new_func(&mut self, ty: &FuncType, f: HostFn<E>) -> E::Func;
+    fn call(&mut self, f: E::Func, args: &[Val<E>], results: &mut [Val<E>]) -> Result<(), Trap>;
+    fn func_type(&self, f: E::Func) -> FuncType;
+
+    fn memory_read(&self, m: E::Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap>;
+    fn memory_write(&mut self, m: E::Memory, addr: u64, data: &[u8]) -> Result<(), Trap>;
+    fn memory_size(&self, m: E::Memory) -> u64;
+
+    /// A new funcref table of `min` null entries, without maximum.
+    fn table_new(&mut self, min: u32) -> E::Table;
+    fn table_size(&self, t: E::Table) -> u32;
+    /// Grows by `delta` null entries; returns the previous size.
+    fn table_grow(&mut self, t: E::Table, delta: u32) -> Result<u32, Trap>;
+    fn table_get(&mut self, t: E::Table, index: u32) -> Option<Option<E::Func>>;
+    fn table_set(&mut self, t: E::Table, index: u32, f: Option<E::Func>) -> Result<(), Trap>;
+
+    fn global_new(&mut self, v: Val<E>, mutable: bool) -> E::Global;
+    fn global_get(&mut self, g: E::Global) -> Val<E>;
+    fn global_set(&mut self, g: E::Global, v: Val<E>) -> Result<(), Trap>;
+
+    /// Fuel left to guest code.
+    fn fuel(&self) -> u64;
+}

@@ -1,0 +1,219 @@
+//! Running one program in one placement: static (one module) or libc-module (libc.wasm plus side modules).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::{Ctx, Engine, Extern, FuncType, Trap, Val, ValType};
+use crate::linker::{self, LoadError, Loaded, Mode, Process, TableRec};
+use crate::module_info::{self, ImportKind};
+use crate::outcome::{Ending, RunResult, TrapKind};
+use crate::strategy::{Libc, Strategy};
+use crate::wasi::{self, WasiState};
+use crate::Host;
+
+/// Everything needed to run one cell's program.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub libc: Libc,
+    pub strategy: Strategy,
+    /// The static command module, or the main side module.
+    pub main: PathBuf,
+    /// The name the main module is known by (`dlopen`'s namespace).
+    pub main_name: String,
+    /// libc.wasm, for the libc-module placement.
+    pub libc_module: Option<PathBuf>,
+    /// Built libraries by the name a program passes to `dlopen`.
+    pub libs: HashMap<String, PathBuf>,
+    pub case_dir: PathBuf,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Fuel for guest code: the bound that turns a runaway loop into a `timeout` outcome.
+    pub fuel: u64,
+}
+
+fn ending(r: Result<(), Trap>, exit_on_return: i32) -> Ending {
+    match r {
+        Ok(()) => Ending::Exited(exit_on_return),
+        Err(Trap::Exit(c)) => Ending::Exited(c),
+        Err(Trap::Wasm(kind)) => Ending::Trapped { kind, message: kind.name().to_string() },
+        Err(Trap::Host(m)) => Ending::Trapped { kind: TrapKind::Host, message: m },
+    }
+}
+
+/// Runs `program` on `engine`. Never panics on guest behaviour: every failure is an [`Ending`].
+pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
+    let host = Host {
+        engine: engine.clone(),
+        wasi: WasiState::new(program.args.clone(), program.env.clone()),
+        memory: None,
+        process: Process::new(program.strategy, program.libs.clone(), program.case_dir.clone()),
+    };
+    let mut store = engine.new_store(host, program.fuel);
+    let ending = engine.enter(&mut store, |ctx| match program.libc {
+        Libc::Static => run_static(ctx, program),
+        Libc::LibcModule => run_libc_module(ctx, program),
+    });
+    let fuel_left = engine.enter(&mut store, |ctx| ctx.fuel());
+    let host = engine.into_host(store);
+    RunResult {
+        ending,
+        stdout: String::from_utf8_lossy(&host.wasi.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&host.wasi.stderr).into_owned(),
+        fuel_consumed: program.fuel.saturating_sub(fuel_left),
+    }
+}
+
+/// Reads, parses and compiles a module the lab itself starts from (not through dlopen).
+fn open<E: Engine>(ctx: &mut dyn Ctx<E>, path: &PathBuf) -> Result<(E::Module, module_info::ModuleInfo), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let info = module_info::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let module = ctx.host_ref().engine.compile(&bytes).map_err(|e| format!("{}: {e:#}", path.display()))?;
+    Ok((module, info))
+}
+
+fn wasi_imports<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    info: &module_info::ModuleInfo,
+    mut other: impl FnMut(&mut dyn Ctx<E>, &str, &str, &ImportKind) -> Option<Extern<E>>,
+) -> Result<Vec<Extern<E>>, String> {
+    let mut out = Vec::new();
+    for imp in &info.imports {
+        let ext = match &imp.kind {
+            ImportKind::Func(ty) if imp.module == "wasi_snapshot_preview1" => Extern::Func(ctx.new_func(ty, wasi::func(&imp.name, ty))),
+            kind => other(ctx, &imp.module, &imp.name, kind)
+                .ok_or_else(|| format!("unresolved import {}.{} ({kind:?})", imp.module, imp.name))?,
+        };
+        out.push(ext);
+    }
+    Ok(out)
+}
+
+fn export_func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Option<E::Func> {
+    match exports.get(name) {
+        Some(Extern::Func(f)) => Some(*f),
+        _ => None,
+    }
+}
+
+fn run_static<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
+    let (module, info) = match open(ctx, &p.main) {
+        Ok(m) => m,
+        Err(e) => return Ending::LinkError(e),
+    };
+    let imports = match wasi_imports(ctx, &info, |_, _, _, _| None) {
+        Ok(i) => i,
+        Err(e) => return Ending::LinkError(e),
+    };
+    let exports: HashMap<String, Extern<E>> = match ctx.instantiate(&module, &imports) {
+        Ok(e) => e.into_iter().collect(),
+        Err(t) => return Ending::LinkError(format!("instantiation failed: {t}")),
+    };
+    match exports.get("memory") {
+        Some(Extern::Memory(m)) => ctx.host().memory = Some(*m),
+        _ => return Ending::LinkError("static module exports no memory".into()),
+    }
+    let Some(start) = export_func(&exports, "_start") else {
+        return Ending::LinkError("static module exports no _start".into());
+    };
+    ending(ctx.call(start, &[], &mut []), 0)
+}
+
+fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
+    let Some(libc_path) = &p.libc_module else {
+        return Ending::LinkError("libc-module placement without libc.wasm".into());
+    };
+    let (module, info) = match open(ctx, libc_path) {
+        Ok(m) => m,
+        Err(e) => return Ending::LinkError(e),
+    };
+    // libc's `main` import is bound before the program exists, so it is always a host forwarder.
+    let imports = wasi_imports(ctx, &info, |ctx, m, n, kind| match (m, n, kind) {
+        ("env", "main", ImportKind::Func(ty)) if *ty == FuncType::new([ValType::I32, ValType::I32], [ValType::I32]) => {
+            Some(Extern::Func(ctx.new_func(
+                ty,
+                Arc::new(|ctx, args, results| {
+                    let f = ctx.host_ref().process.main_func.ok_or_else(|| Trap::Host("main called before the program was loaded".into()))?;
+                    let ty = ctx.func_type(f);
+                    if ty.params.is_empty() {
+                        ctx.call(f, &[], results)
+                    } else {
+                        ctx.call(f, args, results)
+                    }
+                }),
+            )))
+        }
+        _ => None,
+    });
+    let imports = match imports {
+        Ok(i) => i,
+        Err(e) => return Ending::LinkError(format!("libc.wasm: {e}")),
+    };
+    let exports: HashMap<String, Extern<E>> = match ctx.instantiate(&module, &imports) {
+        Ok(e) => e.into_iter().collect(),
+        Err(t) => return Ending::LinkError(format!("libc.wasm: instantiation failed: {t}")),
+    };
+    let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
+        (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
+    else {
+        return Ending::LinkError("libc.wasm must export memory, __indirect_function_table and __stack_pointer".into());
+    };
+    let (memory, table, sp) = (*memory, *table, *sp);
+    let ctors = export_func(&exports, "__wasm_call_ctors");
+    let (main_void, exit) = match (export_func(&exports, "__main_void"), export_func(&exports, "exit")) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Ending::LinkError("libc.wasm must export __main_void and exit".into()),
+    };
+    {
+        let host = ctx.host();
+        host.memory = Some(memory);
+        let proc = &mut host.process;
+        proc.stack_pointer = Some(sp);
+        proc.tables.push(TableRec { table, slots: HashMap::new() });
+        if proc.strategy.shared_table() {
+            proc.shared_table = Some(0);
+        }
+        proc.modules.push(Loaded {
+            name: "libc.wasm".into(),
+            info: Arc::new(info),
+            exports,
+            table: 0,
+            memory_base: 0,
+            table_base: 0,
+            pic: false,
+            global: true,
+            refcount: 1,
+            deps: Vec::new(),
+            open: true,
+        });
+        proc.libc = Some(0);
+    }
+    if let Some(f) = ctors {
+        if let Err(t) = ctx.call(f, &[], &mut []) {
+            return ending(Err(t), 0);
+        }
+    }
+
+    ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
+    let main = match linker::load(ctx, &p.main_name, Mode { now: false, global: true }) {
+        Ok(id) => id,
+        Err(LoadError::Link(m)) => return Ending::LinkError(m),
+        Err(LoadError::Trap(_, t)) => return ending(Err(t), 0),
+    };
+    let exports = &ctx.host_ref().process.modules[main].exports;
+    let Some(main_func) = export_func(exports, "__main_argc_argv").or_else(|| export_func(exports, "main")) else {
+        return Ending::LinkError(format!("{}: exports no main", p.main_name));
+    };
+    {
+        let proc = &mut ctx.host().process;
+        proc.main = Some(main);
+        proc.main_func = Some(main_func);
+    }
+    // As crt1's _start: run main through libc (which fetches argv over WASI), then exit() with its result.
+    let mut r = [Val::I32(0)];
+    if let Err(t) = ctx.call(main_void, &[], &mut r) {
+        return ending(Err(t), 0);
+    }
+    let code = r[0].i32().unwrap_or(0);
+    ending(ctx.call(exit, &[Val::I32(code)], &mut []), code)
+}

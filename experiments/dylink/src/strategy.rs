@@ -1,0 +1,108 @@
+//! The axes of the matrix besides the engine. A strategy is data: a few policy answers that the one
+//! linker consults; it is never a separate loader.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Where the C library lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Libc {
+    /// Program and wasi-libc linked into one module: the reference output.
+    Static,
+    /// wasi-libc linked into its own libc.wasm; program and libraries are PIC side modules beside it.
+    LibcModule,
+}
+
+impl Libc {
+    pub const ALL: [Libc; 2] = [Libc::Static, Libc::LibcModule];
+    pub fn name(self) -> &'static str {
+        match self {
+            Libc::Static => "static",
+            Libc::LibcModule => "libc-module",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Libc> {
+        Libc::ALL.into_iter().find(|l| l.name() == s)
+    }
+    /// Whether linking strategies apply (only where there is more than one module).
+    pub fn strategies(self) -> &'static [Strategy] {
+        match self {
+            Libc::Static => &[Strategy::None],
+            Libc::LibcModule => &Strategy::LINKING,
+        }
+    }
+}
+
+impl fmt::Display for Libc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How modules are linked to each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Every cross-module function import is a host function forwarding to the other instance
+    /// (the seed's JavaScript loader); every module has a private table.
+    Trampoline,
+    /// Cross-module imports are bound to the other instance's exports; private tables.
+    Direct,
+    /// One funcref table for all modules; a function pointer means the same thing everywhere.
+    SharedTable,
+    /// Private tables; `dlsym` and `GOT.func` copy the foreign funcref into the caller's table.
+    DlsymImport,
+    /// No linking at all: the static placement.
+    None,
+}
+
+/// Which table a function pointer indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointerTable {
+    /// The one shared table.
+    Shared,
+    /// The private table of the module that defines the function (what the seed's loader returned).
+    Definer,
+    /// The private table of the module that asked for the address.
+    Caller,
+}
+
+impl Strategy {
+    pub const LINKING: [Strategy; 4] =
+        [Strategy::Trampoline, Strategy::Direct, Strategy::SharedTable, Strategy::DlsymImport];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Trampoline => "trampoline",
+            Strategy::Direct => "direct",
+            Strategy::SharedTable => "shared-table",
+            Strategy::DlsymImport => "dlsym-import",
+            Strategy::None => "none",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Strategy> {
+        Strategy::LINKING.into_iter().chain([Strategy::None]).find(|st| st.name() == s)
+    }
+    /// Cross-module function imports go through a host function.
+    pub fn trampolines(self) -> bool {
+        self == Strategy::Trampoline
+    }
+    pub fn shared_table(self) -> bool {
+        self == Strategy::SharedTable
+    }
+    pub fn pointer_table(self) -> PointerTable {
+        match self {
+            Strategy::SharedTable => PointerTable::Shared,
+            Strategy::DlsymImport => PointerTable::Caller,
+            Strategy::Trampoline | Strategy::Direct | Strategy::None => PointerTable::Definer,
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,302 @@
+//! [`dylink::Engine`] for wasmi: eager compilation, fuel metering, settings pinned here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use dylink::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
+use dylink::{Host, TrapKind};
+use wasmi::{AsContextMut, Caller, CompilationMode, Config, Nullable, Store};
+
+/// The pinned configuration; recorded in every report.
+const SETTINGS: &[(&str, &str)] = &[
+    ("version", "2.0.0"),
+    ("compilation_mode", "eager"),
+    ("consume_fuel", "true"),
+];
+
+#[derive(Clone)]
+pub struct Wasmi {
+    engine: wasmi::Engine,
+    cache: Arc<Mutex<HashMap<u64, wasmi::Module>>>,
+}
+
+impl Wasmi {
+    pub fn new() -> anyhow::Result<Self> {
+        let mut config = Config::default();
+        config.compilation_mode(CompilationMode::Eager).consume_fuel(true);
+        Ok(Wasmi { engine: wasmi::Engine::new(&config), cache: Default::default() })
+    }
+
+    pub fn inner(&self) -> &wasmi::Engine {
+        &self.engine
+    }
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// Carries a [`Trap`] raised by a host function through wasmi's error type.
+#[derive(Debug)]
+struct HostTrap(Trap);
+impl std::fmt::Display for HostTrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl wasmi::errors::HostError for HostTrap {}
+
+fn trap_of(err: wasmi::Error) -> Trap {
+    if let Some(HostTrap(t)) = err.downcast_ref::<HostTrap>() {
+        return t.clone();
+    }
+    if let Some(code) = err.i32_exit_status() {
+        return Trap::Exit(code);
+    }
+    if let Some(code) = err.as_trap_code() {
+        use wasmi::TrapCode as W;
+        return Trap::Wasm(match code {
+            W::UnreachableCodeReached => TrapKind::Unreachable,
+            W::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            W::TableOutOfBounds => TrapKind::TableOutOfBounds,
+            W::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            W::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+            W::IntegerOverflow => TrapKind::IntegerOverflow,
+            W::BadConversionToInteger => TrapKind::BadConversionToInteger,
+            W::StackOverflow => TrapKind::StackOverflow,
+            W::BadSignature => TrapKind::BadSignature,
+            W::OutOfFuel => TrapKind::OutOfFuel,
+            _ => TrapKind::Other,
+        });
+    }
+    Trap::Host(err.to_string())
+}
+
+fn val_type(t: ValType) -> wasmi::ValType {
+    match t {
+        ValType::I32 => wasmi::ValType::I32,
+        ValType::I64 => wasmi::ValType::I64,
+        ValType::F32 => wasmi::ValType::F32,
+        ValType::F64 => wasmi::ValType::F64,
+        ValType::V128 => wasmi::ValType::V128,
+        ValType::FuncRef => wasmi::ValType::FuncRef,
+        ValType::ExternRef => wasmi::ValType::ExternRef,
+    }
+}
+
+fn from_val_type(t: &wasmi::ValType) -> ValType {
+    match t {
+        wasmi::ValType::I32 => ValType::I32,
+        wasmi::ValType::I64 => ValType::I64,
+        wasmi::ValType::F32 => ValType::F32,
+        wasmi::ValType::F64 => ValType::F64,
+        wasmi::ValType::V128 => ValType::V128,
+        wasmi::ValType::FuncRef => ValType::FuncRef,
+        wasmi::ValType::ExternRef => ValType::ExternRef,
+    }
+}
+
+fn to_wi(v: &Val<Wasmi>) -> wasmi::Val {
+    match *v {
+        Val::I32(x) => wasmi::Val::I32(x),
+        Val::I64(x) => wasmi::Val::I64(x),
+        Val::F32(x) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
+        Val::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
+        Val::FuncRef(f) => wasmi::Val::FuncRef(f.map(Nullable::Val).unwrap_or(Nullable::Null)),
+    }
+}
+
+fn from_wi(v: &wasmi::Val) -> Val<Wasmi> {
+    match v {
+        wasmi::Val::I32(x) => Val::I32(*x),
+        wasmi::Val::I64(x) => Val::I64(*x),
+        wasmi::Val::F32(x) => Val::F32(x.to_bits()),
+        wasmi::Val::F64(x) => Val::F64(x.to_bits()),
+        wasmi::Val::FuncRef(f) => Val::FuncRef(f.val().copied()),
+        _ => Val::FuncRef(None),
+    }
+}
+
+impl Engine for Wasmi {
+    type Module = wasmi::Module;
+    type Func = wasmi::Func;
+    type Table = wasmi::Table;
+    type Memory = wasmi::Memory;
+    type Global = wasmi::Global;
+    type Store = Store<Host<Wasmi>>;
+
+    fn name(&self) -> &'static str {
+        "wasmi"
+    }
+
+    fn settings(&self) -> Vec<(String, String)> {
+        SETTINGS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmi::Module> {
+        let key = hash(bytes);
+        if let Some(m) = self.cache.lock().unwrap().get(&key) {
+            return Ok(m.clone());
+        }
+        let m = wasmi::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.cache.lock().unwrap().insert(key, m.clone());
+        Ok(m)
+    }
+
+    fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store {
+        let mut store = Store::new(&self.engine, host);
+        store.set_fuel(fuel).expect("fuel is enabled in the pinned config");
+        store
+    }
+
+    fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
+        f(&mut Cx(store))
+    }
+
+    fn into_host(&self, store: Self::Store) -> Host<Self> {
+        store.into_data()
+    }
+}
+
+/// A store context: the top-level store or a host function's caller.
+struct Cx<C>(C);
+
+/// Data access common to `&mut Store` and `Caller`.
+trait StoreLike: AsContextMut<Data = Host<Wasmi>> {
+    fn host(&self) -> &Host<Wasmi>;
+    fn host_mut(&mut self) -> &mut Host<Wasmi>;
+}
+impl StoreLike for &mut Store<Host<Wasmi>> {
+    fn host(&self) -> &Host<Wasmi> {
+        self.data()
+    }
+    fn host_mut(&mut self) -> &mut Host<Wasmi> {
+        self.data_mut()
+    }
+}
+impl StoreLike for Caller<'_, Host<Wasmi>> {
+    fn host(&self) -> &Host<Wasmi> {
+        self.data()
+    }
+    fn host_mut(&mut self) -> &mut Host<Wasmi> {
+        self.data_mut()
+    }
+}
+
+impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
+    fn host(&mut self) -> &mut Host<Wasmi> {
+        self.0.host_mut()
+    }
+    fn host_ref(&self) -> &Host<Wasmi> {
+        self.0.host()
+    }
+
+    fn instantiate(&mut self, module: &wasmi::Module, imports: &[Extern<Wasmi>]) -> Result<Vec<(String, Extern<Wasmi>)>, Trap> {
+        let imports: Vec<wasmi::Extern> = imports
+            .iter()
+            .map(|e| match *e {
+                Extern::Func(f) => f.into(),
+                Extern::Table(t) => t.into(),
+                Extern::Memory(m) => m.into(),
+                Extern::Global(g) => g.into(),
+            })
+            .collect();
+        let instance = wasmi::Instance::new(&mut self.0, module, &imports).map_err(trap_of)?;
+        let mut out = Vec::new();
+        let names: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
+        for name in names {
+            let ext = match instance.get_export(&self.0, &name) {
+                Some(wasmi::Extern::Func(f)) => Extern::Func(f),
+                Some(wasmi::Extern::Table(t)) => Extern::Table(t),
+                Some(wasmi::Extern::Memory(m)) => Extern::Memory(m),
+                Some(wasmi::Extern::Global(g)) => Extern::Global(g),
+                None => continue,
+            };
+            out.push((name, ext));
+        }
+        Ok(out)
+    }
+
+    fn new_func(&mut self, ty: &FuncType, f: HostFn<Wasmi>) -> wasmi::Func {
+        let wty = wasmi::FuncType::new(ty.params.iter().map(|t| val_type(*t)), ty.results.iter().map(|t| val_type(*t)));
+        wasmi::Func::new(&mut self.0, wty, move |caller: Caller<'_, Host<Wasmi>>, params, results| {
+            let args: Vec<Val<Wasmi>> = params.iter().map(from_wi).collect();
+            let mut outs: Vec<Val<Wasmi>> = results.iter().map(from_wi).collect();
+            let mut cx = Cx(caller);
+            f(&mut cx, &args, &mut outs).map_err(|t| match t {
+                Trap::Exit(c) => wasmi::Error::i32_exit(c),
+                t => wasmi::Error::host(HostTrap(t)),
+            })?;
+            for (slot, v) in results.iter_mut().zip(&outs) {
+                *slot = to_wi(v);
+            }
+            Ok(())
+        })
+    }
+
+    fn call(&mut self, f: wasmi::Func, args: &[Val<Wasmi>], results: &mut [Val<Wasmi>]) -> Result<(), Trap> {
+        let args: Vec<wasmi::Val> = args.iter().map(to_wi).collect();
+        let mut outs: Vec<wasmi::Val> = results.iter().map(to_wi).collect();
+        f.call(&mut self.0, &args, &mut outs).map_err(trap_of)?;
+        for (slot, v) in results.iter_mut().zip(&outs) {
+            *slot = from_wi(v);
+        }
+        Ok(())
+    }
+
+    fn func_type(&self, f: wasmi::Func) -> FuncType {
+        let ty = f.ty(&self.0);
+        FuncType::new(ty.params().iter().map(from_val_type).collect::<Vec<_>>(), ty.results().iter().map(from_val_type).collect::<Vec<_>>())
+    }
+
+    fn memory_read(&self, m: wasmi::Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap> {
+        m.read(&self.0, addr as usize, buf).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds))
+    }
+    fn memory_write(&mut self, m: wasmi::Memory, addr: u64, data: &[u8]) -> Result<(), Trap> {
+        m.write(&mut self.0, addr as usize, data).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds))
+    }
+    fn memory_size(&self, m: wasmi::Memory) -> u64 {
+        m.data_size(&self.0) as u64
+    }
+
+    fn table_new(&mut self, min: u32) -> wasmi::Table {
+        let ty = wasmi::TableType::new(wasmi::RefType::Func, min, None);
+        wasmi::Table::new(&mut self.0, ty, wasmi::Ref::Func(Nullable::Null)).expect("a funcref table within limits")
+    }
+    fn table_size(&self, t: wasmi::Table) -> u32 {
+        t.size(&self.0) as u32
+    }
+    fn table_grow(&mut self, t: wasmi::Table, delta: u32) -> Result<u32, Trap> {
+        t.grow(&mut self.0, delta as u64, wasmi::Ref::Func(Nullable::Null))
+            .map(|old| old as u32)
+            .map_err(|e| Trap::Host(format!("table grow: {e}")))
+    }
+    fn table_get(&mut self, t: wasmi::Table, index: u32) -> Option<Option<wasmi::Func>> {
+        t.get(&self.0, index as u64).map(|r| match r {
+            wasmi::Ref::Func(f) => f.val().copied(),
+            _ => None,
+        })
+    }
+    fn table_set(&mut self, t: wasmi::Table, index: u32, f: Option<wasmi::Func>) -> Result<(), Trap> {
+        let r = wasmi::Ref::Func(f.map(Nullable::Val).unwrap_or(Nullable::Null));
+        t.set(&mut self.0, index as u64, r).map_err(|e| Trap::Host(format!("table set: {e}")))
+    }
+
+    fn global_new(&mut self, v: Val<Wasmi>, mutable: bool) -> wasmi::Global {
+        let m = if mutable { wasmi::Mutability::Var } else { wasmi::Mutability::Const };
+        wasmi::Global::new(&mut self.0, to_wi(&v), m)
+    }
+    fn global_get(&mut self, g: wasmi::Global) -> Val<Wasmi> {
+        from_wi(&g.get(&self.0))
+    }
+    fn global_set(&mut self, g: wasmi::Global, v: Val<Wasmi>) -> Result<(), Trap> {
+        g.set(&mut self.0, to_wi(&v)).map_err(|e| Trap::Host(format!("global set: {e}")))
+    }
+
+    fn fuel(&self) -> u64 {
+        self.0.as_context().get_fuel().unwrap_or(0)
+    }
+}

@@ -1,0 +1,283 @@
+//! [`dylink::Engine`] for wasmtime: Cranelift, no inlining, fuel metering, settings pinned here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use dylink::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
+use dylink::{Host, TrapKind};
+use wasmtime::{AsContextMut, Caller, Config, Store};
+
+/// The pinned configuration; recorded in every report.
+const SETTINGS: &[(&str, &str)] = &[
+    ("version", "48.0.8"),
+    ("strategy", "cranelift"),
+    ("opt_level", "speed"),
+    ("inlining", "no"),
+    ("consume_fuel", "true"),
+    ("max_wasm_stack", "1048576"),
+];
+
+#[derive(Clone)]
+pub struct Wasmtime {
+    engine: wasmtime::Engine,
+    /// Compiled modules by content hash: libc.wasm is compiled once per process, not once per cell.
+    cache: Arc<Mutex<HashMap<u64, wasmtime::Module>>>,
+}
+
+impl Wasmtime {
+    pub fn new() -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config
+            .strategy(wasmtime::Strategy::Cranelift)
+            .cranelift_opt_level(wasmtime::OptLevel::Speed)
+            .compiler_inlining(wasmtime::Inlining::No)
+            .consume_fuel(true)
+            .max_wasm_stack(1 << 20);
+        let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        Ok(Wasmtime { engine, cache: Default::default() })
+    }
+
+    pub fn inner(&self) -> &wasmtime::Engine {
+        &self.engine
+    }
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// Carries a [`Trap`] raised by a host function through wasmtime's error type.
+#[derive(Debug)]
+struct HostTrap(Trap);
+impl std::fmt::Display for HostTrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl std::error::Error for HostTrap {}
+
+fn trap_of(err: wasmtime::Error) -> Trap {
+    if let Some(HostTrap(t)) = err.downcast_ref::<HostTrap>() {
+        return t.clone();
+    }
+    if let Some(code) = err.downcast_ref::<wasmtime::Trap>() {
+        use wasmtime::Trap as W;
+        return Trap::Wasm(match code {
+            W::StackOverflow => TrapKind::StackOverflow,
+            W::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            W::TableOutOfBounds => TrapKind::TableOutOfBounds,
+            W::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            W::BadSignature => TrapKind::BadSignature,
+            W::IntegerOverflow => TrapKind::IntegerOverflow,
+            W::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+            W::BadConversionToInteger => TrapKind::BadConversionToInteger,
+            W::UnreachableCodeReached => TrapKind::Unreachable,
+            W::OutOfFuel => TrapKind::OutOfFuel,
+            _ => TrapKind::Other,
+        });
+    }
+    Trap::Host(format!("{err:#}"))
+}
+
+fn val_type(t: ValType) -> wasmtime::ValType {
+    match t {
+        ValType::I32 => wasmtime::ValType::I32,
+        ValType::I64 => wasmtime::ValType::I64,
+        ValType::F32 => wasmtime::ValType::F32,
+        ValType::F64 => wasmtime::ValType::F64,
+        ValType::V128 => wasmtime::ValType::V128,
+        ValType::FuncRef => wasmtime::ValType::FUNCREF,
+        ValType::ExternRef => wasmtime::ValType::EXTERNREF,
+    }
+}
+
+fn from_val_type(t: &wasmtime::ValType) -> ValType {
+    match t {
+        wasmtime::ValType::I32 => ValType::I32,
+        wasmtime::ValType::I64 => ValType::I64,
+        wasmtime::ValType::F32 => ValType::F32,
+        wasmtime::ValType::F64 => ValType::F64,
+        wasmtime::ValType::V128 => ValType::V128,
+        wasmtime::ValType::Ref(r) if r.heap_type().is_func() => ValType::FuncRef,
+        wasmtime::ValType::Ref(_) => ValType::ExternRef,
+    }
+}
+
+fn to_wt(v: &Val<Wasmtime>) -> wasmtime::Val {
+    match *v {
+        Val::I32(x) => wasmtime::Val::I32(x),
+        Val::I64(x) => wasmtime::Val::I64(x),
+        Val::F32(x) => wasmtime::Val::F32(x),
+        Val::F64(x) => wasmtime::Val::F64(x),
+        Val::FuncRef(f) => wasmtime::Val::FuncRef(f),
+    }
+}
+
+fn from_wt(v: &wasmtime::Val) -> Val<Wasmtime> {
+    match v {
+        wasmtime::Val::I32(x) => Val::I32(*x),
+        wasmtime::Val::I64(x) => Val::I64(*x),
+        wasmtime::Val::F32(x) => Val::F32(*x),
+        wasmtime::Val::F64(x) => Val::F64(*x),
+        wasmtime::Val::FuncRef(f) => Val::FuncRef(*f),
+        _ => Val::FuncRef(None),
+    }
+}
+
+impl Engine for Wasmtime {
+    type Module = wasmtime::Module;
+    type Func = wasmtime::Func;
+    type Table = wasmtime::Table;
+    type Memory = wasmtime::Memory;
+    type Global = wasmtime::Global;
+    type Store = Store<Host<Wasmtime>>;
+
+    fn name(&self) -> &'static str {
+        "wasmtime"
+    }
+
+    fn settings(&self) -> Vec<(String, String)> {
+        SETTINGS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
+        let key = hash(bytes);
+        if let Some(m) = self.cache.lock().unwrap().get(&key) {
+            return Ok(m.clone());
+        }
+        let m = wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        self.cache.lock().unwrap().insert(key, m.clone());
+        Ok(m)
+    }
+
+    fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store {
+        let mut store = Store::new(&self.engine, host);
+        store.set_fuel(fuel).expect("fuel is enabled in the pinned config");
+        store
+    }
+
+    fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
+        f(&mut Cx(store.as_context_mut()))
+    }
+
+    fn into_host(&self, store: Self::Store) -> Host<Self> {
+        store.into_data()
+    }
+}
+
+/// A store context: either the top-level store or a host function's caller.
+struct Cx<'a>(wasmtime::StoreContextMut<'a, Host<Wasmtime>>);
+
+impl Ctx<Wasmtime> for Cx<'_> {
+    fn host(&mut self) -> &mut Host<Wasmtime> {
+        self.0.data_mut()
+    }
+    fn host_ref(&self) -> &Host<Wasmtime> {
+        self.0.data()
+    }
+
+    fn instantiate(&mut self, module: &wasmtime::Module, imports: &[Extern<Wasmtime>]) -> Result<Vec<(String, Extern<Wasmtime>)>, Trap> {
+        let imports: Vec<wasmtime::Extern> = imports
+            .iter()
+            .map(|e| match *e {
+                Extern::Func(f) => f.into(),
+                Extern::Table(t) => t.into(),
+                Extern::Memory(m) => m.into(),
+                Extern::Global(g) => g.into(),
+            })
+            .collect();
+        let instance = wasmtime::Instance::new(&mut self.0, module, &imports).map_err(trap_of)?;
+        let mut out = Vec::new();
+        for export in instance.exports(&mut self.0) {
+            let name = export.name().to_string();
+            let ext = match export.into_extern() {
+                wasmtime::Extern::Func(f) => Extern::Func(f),
+                wasmtime::Extern::Table(t) => Extern::Table(t),
+                wasmtime::Extern::Memory(m) => Extern::Memory(m),
+                wasmtime::Extern::Global(g) => Extern::Global(g),
+                _ => continue,
+            };
+            out.push((name, ext));
+        }
+        Ok(out)
+    }
+
+    fn new_func(&mut self, ty: &FuncType, f: HostFn<Wasmtime>) -> wasmtime::Func {
+        let wty = wasmtime::FuncType::new(
+            self.0.engine(),
+            ty.params.iter().map(|t| val_type(*t)),
+            ty.results.iter().map(|t| val_type(*t)),
+        );
+        wasmtime::Func::new(&mut self.0, wty, move |caller: Caller<'_, Host<Wasmtime>>, params, results| {
+            let args: Vec<Val<Wasmtime>> = params.iter().map(from_wt).collect();
+            let mut outs: Vec<Val<Wasmtime>> = results.iter().map(from_wt).collect();
+            let mut cx = Cx(caller.into());
+            f(&mut cx, &args, &mut outs).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
+            for (slot, v) in results.iter_mut().zip(&outs) {
+                *slot = to_wt(v);
+            }
+            Ok(())
+        })
+    }
+
+    fn call(&mut self, f: wasmtime::Func, args: &[Val<Wasmtime>], results: &mut [Val<Wasmtime>]) -> Result<(), Trap> {
+        let args: Vec<wasmtime::Val> = args.iter().map(to_wt).collect();
+        let mut outs: Vec<wasmtime::Val> = results.iter().map(to_wt).collect();
+        f.call(&mut self.0, &args, &mut outs).map_err(trap_of)?;
+        for (slot, v) in results.iter_mut().zip(&outs) {
+            *slot = from_wt(v);
+        }
+        Ok(())
+    }
+
+    fn func_type(&self, f: wasmtime::Func) -> FuncType {
+        let ty = f.ty(&self.0);
+        FuncType::new(ty.params().map(|t| from_val_type(&t)).collect::<Vec<_>>(), ty.results().map(|t| from_val_type(&t)).collect::<Vec<_>>())
+    }
+
+    fn memory_read(&self, m: wasmtime::Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap> {
+        m.read(&self.0, addr as usize, buf).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds))
+    }
+    fn memory_write(&mut self, m: wasmtime::Memory, addr: u64, data: &[u8]) -> Result<(), Trap> {
+        m.write(&mut self.0, addr as usize, data).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds))
+    }
+    fn memory_size(&self, m: wasmtime::Memory) -> u64 {
+        m.data_size(&self.0) as u64
+    }
+
+    fn table_new(&mut self, min: u32) -> wasmtime::Table {
+        let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, min, None);
+        wasmtime::Table::new(&mut self.0, ty, wasmtime::Ref::Func(None)).expect("a funcref table within limits")
+    }
+    fn table_size(&self, t: wasmtime::Table) -> u32 {
+        t.size(&self.0) as u32
+    }
+    fn table_grow(&mut self, t: wasmtime::Table, delta: u32) -> Result<u32, Trap> {
+        t.grow(&mut self.0, delta as u64, wasmtime::Ref::Func(None)).map(|old| old as u32).map_err(trap_of)
+    }
+    fn table_get(&mut self, t: wasmtime::Table, index: u32) -> Option<Option<wasmtime::Func>> {
+        t.get(&mut self.0, index as u64).map(|r| r.as_func().flatten().copied())
+    }
+    fn table_set(&mut self, t: wasmtime::Table, index: u32, f: Option<wasmtime::Func>) -> Result<(), Trap> {
+        t.set(&mut self.0, index as u64, wasmtime::Ref::Func(f)).map_err(trap_of)
+    }
+
+    fn global_new(&mut self, v: Val<Wasmtime>, mutable: bool) -> wasmtime::Global {
+        let mutability = if mutable { wasmtime::Mutability::Var } else { wasmtime::Mutability::Const };
+        let ty = wasmtime::GlobalType::new(val_type(v.ty()), mutability);
+        wasmtime::Global::new(&mut self.0, ty, to_wt(&v)).expect("global value matches its type")
+    }
+    fn global_get(&mut self, g: wasmtime::Global) -> Val<Wasmtime> {
+        from_wt(&g.get(&mut self.0))
+    }
+    fn global_set(&mut self, g: wasmtime::Global, v: Val<Wasmtime>) -> Result<(), Trap> {
+        g.set(&mut self.0, to_wt(&v)).map_err(trap_of)
+    }
+
+    fn fuel(&self) -> u64 {
+        self.0.get_fuel().unwrap_or(0)
+    }
+}
