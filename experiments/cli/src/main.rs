@@ -1,1 +1,179 @@
-fn main(){}
+//! `dylab`: run the dynamic-linking matrix and write the reports.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use dylab_lab::run::{default_corpus, workspace_root};
+use dylab_lab::{cells, load_corpus, report, CellResult, EngineKind, Filter, Lab};
+use dylink::{Libc, Strategy};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Parser)]
+#[command(name = "dylab", version, about = "How should WebAssembly modules link to each other at run time? Measured.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run matrix cells and print their outcomes.
+    Run {
+        #[command(flatten)]
+        select: Select,
+        /// Print a JSON array of cell results instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the whole matrix and regenerate reports/ (matrix.md, data/matrix.json).
+    Report {
+        #[command(flatten)]
+        select: Select,
+        /// Where to write the reports.
+        #[arg(long, default_value_os_t = workspace_root().join("reports"))]
+        out: PathBuf,
+    },
+    /// List the cells a selection would run.
+    List {
+        #[command(flatten)]
+        select: Select,
+    },
+}
+
+#[derive(Args, Clone)]
+struct Select {
+    /// Only these engines (wasmtime, wasmi); repeatable.
+    #[arg(long = "engine")]
+    engines: Vec<EngineKind>,
+    /// Only these libc placements (static, libc-module); repeatable.
+    #[arg(long = "libc", value_parser = parse_libc)]
+    libcs: Vec<Libc>,
+    /// Only these strategies (trampoline, direct, shared-table, dlsym-import, none); repeatable.
+    #[arg(long = "strategy", value_parser = parse_strategy)]
+    strategies: Vec<Strategy>,
+    /// Only these cases; repeatable.
+    #[arg(long = "case")]
+    cases: Vec<String>,
+    /// A corpus folder of your own (it holds cases/<case>/case.toml); headers come from its include/
+    /// if present, else from the lab's.
+    #[arg(long, default_value_os_t = default_corpus())]
+    corpus: PathBuf,
+    /// Worker threads.
+    #[arg(long, short = 'j', default_value_t = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))]
+    jobs: usize,
+}
+
+fn parse_libc(s: &str) -> Result<Libc, String> {
+    Libc::parse(s).ok_or_else(|| format!("unknown libc placement {s:?} (static, libc-module)"))
+}
+
+fn parse_strategy(s: &str) -> Result<Strategy, String> {
+    Strategy::parse(s).ok_or_else(|| format!("unknown strategy {s:?} (trampoline, direct, shared-table, dlsym-import, none)"))
+}
+
+impl Select {
+    fn filter(&self) -> Filter {
+        Filter { engines: self.engines.clone(), libcs: self.libcs.clone(), strategies: self.strategies.clone(), cases: self.cases.clone() }
+    }
+    fn include_dir(&self) -> PathBuf {
+        let own = self.corpus.join("include");
+        if own.is_dir() { own } else { default_corpus().join("include") }
+    }
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    if std::io::stderr().is_terminal() {
+        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}").unwrap());
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// Runs the selected cells with a progress bar on a terminal.
+fn run_selection(select: &Select) -> Result<(Vec<dylab_lab::Case>, Vec<CellResult>, Lab)> {
+    let cases = load_corpus(&select.corpus)?;
+    let selected = cells(&cases, &select.filter());
+    if selected.is_empty() {
+        anyhow::bail!("no cell matches the selection ({} cases in {})", cases.len(), select.corpus.display());
+    }
+    let lab = Lab::new(&select.include_dir())?;
+    let bar = progress_bar(selected.len());
+    let results = lab.run_matrix(&cases, &selected, select.jobs, &|r| {
+        bar.set_message(r.cell.clone());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    Ok((cases, results, lab))
+}
+
+fn print_table(results: &[CellResult]) {
+    let width = results.iter().map(|r| r.cell.len()).max().unwrap_or(4);
+    println!("{:width$}  {:28}  {:28}  detail", "cell", "outcome", "expected");
+    for r in results {
+        let outcome = match &r.trap {
+            Some(t) => format!("{} ({t})", r.status),
+            None => r.status.to_string(),
+        };
+        let expected = match &r.expected_trap {
+            Some(t) => format!("{} ({t})", r.expected_status),
+            None => r.expected_status.to_string(),
+        };
+        let mark = if r.as_expected { " " } else { "!" };
+        println!("{:width$}  {outcome:28}  {expected:27}{mark}  {}", r.cell, r.detail.lines().next().unwrap_or(""));
+    }
+    let bad = results.iter().filter(|r| !r.as_expected).count();
+    println!("\n{} cells: {} as expected, {bad} not", results.len(), results.len() - bad);
+}
+
+fn write(path: &Path, content: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, content).with_context(|| format!("writing {}", path.display()))
+}
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("dylab: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Ok(false): ran, but some cell was not as expected.
+fn real_main() -> Result<bool> {
+    match Cli::parse().command {
+        Command::List { select } => {
+            let cases = load_corpus(&select.corpus)?;
+            for c in cells(&cases, &select.filter()) {
+                println!("{c}");
+            }
+            Ok(true)
+        }
+        Command::Run { select, json } => {
+            let (_, results, _) = run_selection(&select)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&results)?);
+            } else {
+                print_table(&results);
+            }
+            Ok(results.iter().all(|r| r.as_expected))
+        }
+        Command::Report { select, out } => {
+            let (cases, results, lab) = run_selection(&select)?;
+            let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
+            write(&out.join("matrix.md"), &report::matrix(&cases, &results, &engines))?;
+            write(&out.join("data").join("matrix.json"), &serde_json::to_string_pretty(&results)?)?;
+            eprintln!("wrote {}", out.join("matrix.md").display());
+            Ok(results.iter().all(|r| r.as_expected))
+        }
+    }
+}

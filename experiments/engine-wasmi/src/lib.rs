@@ -195,15 +195,33 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
     }
 
     fn instantiate(&mut self, module: &wasmi::Module, imports: &[Extern<Wasmi>]) -> Result<Vec<(String, Extern<Wasmi>)>, Trap> {
-        let imports: Vec<wasmi::Extern> = imports
-            .iter()
-            .map(|e| match *e {
-                Extern::Func(f) => f.into(),
-                Extern::Table(t) => t.into(),
-                Extern::Memory(m) => m.into(),
-                Extern::Global(g) => g.into(),
-            })
-            .collect();
+        // The trait lists imports in the binary's order; wasmi wants them in the order of
+        // `Module::imports`, which groups them by kind. Match by kind and position within it.
+        let mut by_kind: [Vec<wasmi::Extern>; 4] = Default::default();
+        for e in imports {
+            match *e {
+                Extern::Func(f) => by_kind[0].push(f.into()),
+                Extern::Table(t) => by_kind[1].push(t.into()),
+                Extern::Memory(m) => by_kind[2].push(m.into()),
+                Extern::Global(g) => by_kind[3].push(g.into()),
+            }
+        }
+        let mut next = [0usize; 4];
+        let mut ordered = Vec::with_capacity(imports.len());
+        for imp in module.imports() {
+            let k = match imp.ty() {
+                wasmi::ExternType::Func(_) => 0,
+                wasmi::ExternType::Table(_) => 1,
+                wasmi::ExternType::Memory(_) => 2,
+                wasmi::ExternType::Global(_) => 3,
+            };
+            let Some(e) = by_kind[k].get(next[k]) else {
+                return Err(Trap::Host(format!("missing import {}.{}", imp.module(), imp.name())));
+            };
+            next[k] += 1;
+            ordered.push(*e);
+        }
+        let imports = ordered;
         let instance = wasmi::Instance::new(&mut self.0, module, &imports).map_err(trap_of)?;
         let mut out = Vec::new();
         let names: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();

@@ -1,1 +1,10 @@
+//! The lab: corpus manifests, matrix cells, runs on every engine, and the reports made from them.
 
+pub mod cell;
+pub mod corpus;
+pub mod report;
+pub mod run;
+
+pub use cell::{cells, Cell, EngineKind, Filter};
+pub use corpus::{load_corpus, Case};
+pub use run::{CellResult, Lab};

@@ -1,0 +1,94 @@
+//! Matrix cells: `engine/libc/strategy/case`, the name shared by tests, benches and reports.
+
+use std::fmt;
+use std::str::FromStr;
+
+use dylink::{Libc, Strategy};
+use serde::Serialize;
+
+use crate::corpus::Case;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineKind {
+    Wasmtime,
+    Wasmi,
+}
+
+impl EngineKind {
+    pub const ALL: [EngineKind; 2] = [EngineKind::Wasmtime, EngineKind::Wasmi];
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Wasmtime => "wasmtime",
+            EngineKind::Wasmi => "wasmi",
+        }
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for EngineKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        EngineKind::ALL.into_iter().find(|e| e.name() == s).ok_or_else(|| format!("unknown engine {s:?} (wasmtime, wasmi)"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cell {
+    pub engine: EngineKind,
+    pub libc: Libc,
+    pub strategy: Strategy,
+    pub case: String,
+}
+
+impl fmt::Display for Cell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}/{}", self.engine, self.libc, self.strategy, self.case)
+    }
+}
+
+/// Which cells to run; an empty list means all.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub engines: Vec<EngineKind>,
+    pub libcs: Vec<Libc>,
+    pub strategies: Vec<Strategy>,
+    /// Case names, or substrings of cell names.
+    pub cases: Vec<String>,
+}
+
+impl Filter {
+    pub fn accepts(&self, cell: &Cell) -> bool {
+        (self.engines.is_empty() || self.engines.contains(&cell.engine))
+            && (self.libcs.is_empty() || self.libcs.contains(&cell.libc))
+            && (self.strategies.is_empty() || self.strategies.contains(&cell.strategy))
+            && (self.cases.is_empty() || self.cases.iter().any(|c| *c == cell.case))
+    }
+}
+
+/// Every cell of the matrix for these cases. A case that calls `dlopen` has no static cell:
+/// static linking leaves nothing to load.
+pub fn cells(cases: &[Case], filter: &Filter) -> Vec<Cell> {
+    let mut out = Vec::new();
+    for case in cases {
+        for engine in EngineKind::ALL {
+            for libc in Libc::ALL {
+                if libc == Libc::Static && case.uses_dlopen() {
+                    continue;
+                }
+                for &strategy in libc.strategies() {
+                    let cell = Cell { engine, libc, strategy, case: case.name.clone() };
+                    if filter.accepts(&cell) {
+                        out.push(cell);
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the whole lab and regenerates reports/. Installs the C toolchain first if it is missing.
+# Extra arguments go to `dylab report` (e.g. --engine wasmi --case dlhello).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cargo run --quiet -p dylab -- report "$@"
