@@ -32,12 +32,13 @@ pub struct Program {
     pub fuel: u64,
 }
 
-fn ending(r: Result<(), Trap>, exit_on_return: i32) -> Ending {
+/// How a run ended; `phase` says what the host had called when the guest trapped.
+fn ending(r: Result<(), Trap>, exit_on_return: i32, phase: &str) -> Ending {
     match r {
         Ok(()) => Ending::Exited(exit_on_return),
         Err(Trap::Exit(c)) => Ending::Exited(c),
-        Err(Trap::Wasm(kind)) => Ending::Trapped { kind, message: kind.name().to_string() },
-        Err(Trap::Host(m)) => Ending::Trapped { kind: TrapKind::Host, message: m },
+        Err(Trap::Wasm(kind)) => Ending::Trapped { kind, message: format!("{kind} during {phase}") },
+        Err(Trap::Host(m)) => Ending::Trapped { kind: TrapKind::Host, message: format!("{m} (during {phase})") },
     }
 }
 
@@ -116,17 +117,19 @@ fn run_static<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
     let Some(start) = export_func(&exports, "_start") else {
         return Ending::LinkError("static module exports no _start".into());
     };
-    ending(ctx.call(start, &[], &mut []), 0)
+    ending(ctx.call(start, &[], &mut []), 0, "_start")
 }
 
-fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
-    let Some(libc_path) = &p.libc_module else {
-        return Ending::LinkError("libc-module placement without libc.wasm".into());
-    };
-    let (module, info) = match open(ctx, libc_path) {
-        Ok(m) => m,
-        Err(e) => return Ending::LinkError(e),
-    };
+/// What the host calls in libc.wasm to run a program.
+pub struct LibcEntry<E: Engine> {
+    pub main_void: E::Func,
+    pub exit: E::Func,
+}
+
+/// Instantiates libc.wasm as module 0 of the process (its memory, table and stack pointer become the
+/// process's) and runs its constructors.
+pub fn boot_libc<E: Engine>(ctx: &mut dyn Ctx<E>, libc_path: &PathBuf) -> Result<LibcEntry<E>, Ending> {
+    let (module, info) = open(ctx, libc_path).map_err(Ending::LinkError)?;
     // libc's `main` import is bound before the program exists, so it is always a host forwarder.
     let imports = wasi_imports(ctx, &info, |ctx, m, n, kind| match (m, n, kind) {
         ("env", "main", ImportKind::Func(ty)) if *ty == FuncType::new([ValType::I32, ValType::I32], [ValType::I32]) => {
@@ -144,25 +147,22 @@ fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
             )))
         }
         _ => None,
-    });
-    let imports = match imports {
-        Ok(i) => i,
-        Err(e) => return Ending::LinkError(format!("libc.wasm: {e}")),
-    };
-    let exports: HashMap<String, Extern<E>> = match ctx.instantiate(&module, &imports) {
-        Ok(e) => e.into_iter().collect(),
-        Err(t) => return Ending::LinkError(format!("libc.wasm: instantiation failed: {t}")),
-    };
+    })
+    .map_err(|e| Ending::LinkError(format!("libc.wasm: {e}")))?;
+    let exports: HashMap<String, Extern<E>> = ctx
+        .instantiate(&module, &imports)
+        .map_err(|t| Ending::LinkError(format!("libc.wasm: instantiation failed: {t}")))?
+        .into_iter()
+        .collect();
     let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
         (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
     else {
-        return Ending::LinkError("libc.wasm must export memory, __indirect_function_table and __stack_pointer".into());
+        return Err(Ending::LinkError("libc.wasm must export memory, __indirect_function_table and __stack_pointer".into()));
     };
     let (memory, table, sp) = (*memory, *table, *sp);
     let ctors = export_func(&exports, "__wasm_call_ctors");
-    let (main_void, exit) = match (export_func(&exports, "__main_void"), export_func(&exports, "exit")) {
-        (Some(a), Some(b)) => (a, b),
-        _ => return Ending::LinkError("libc.wasm must export __main_void and exit".into()),
+    let (Some(main_void), Some(exit)) = (export_func(&exports, "__main_void"), export_func(&exports, "exit")) else {
+        return Err(Ending::LinkError("libc.wasm must export __main_void and exit".into()));
     };
     {
         let host = ctx.host();
@@ -189,16 +189,25 @@ fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
         proc.libc = Some(0);
     }
     if let Some(f) = ctors {
-        if let Err(t) = ctx.call(f, &[], &mut []) {
-            return ending(Err(t), 0);
-        }
+        ctx.call(f, &[], &mut []).map_err(|t| ending(Err(t), 0, "libc.wasm constructors"))?;
     }
+    Ok(LibcEntry { main_void, exit })
+}
+
+fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
+    let Some(libc_path) = &p.libc_module else {
+        return Ending::LinkError("libc-module placement without libc.wasm".into());
+    };
+    let LibcEntry { main_void, exit } = match boot_libc(ctx, libc_path) {
+        Ok(e) => e,
+        Err(ending) => return ending,
+    };
 
     ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
     let main = match linker::load(ctx, &p.main_name, Mode { now: false, global: true }) {
         Ok(id) => id,
         Err(LoadError::Link(m)) => return Ending::LinkError(m),
-        Err(LoadError::Trap(_, t)) => return ending(Err(t), 0),
+        Err(LoadError::Trap(m, t)) => return ending(Err(t), 0, &format!("loading the program ({m})")),
     };
     let exports = &ctx.host_ref().process.modules[main].exports;
     let Some(main_func) = export_func(exports, "__main_argc_argv").or_else(|| export_func(exports, "main")) else {
@@ -212,8 +221,8 @@ fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
     // As crt1's _start: run main through libc (which fetches argv over WASI), then exit() with its result.
     let mut r = [Val::I32(0)];
     if let Err(t) = ctx.call(main_void, &[], &mut r) {
-        return ending(Err(t), 0);
+        return ending(Err(t), 0, "main()");
     }
     let code = r[0].i32().unwrap_or(0);
-    ending(ctx.call(exit, &[Val::I32(code)], &mut []), code)
+    ending(ctx.call(exit, &[Val::I32(code)], &mut []), code, "exit() after main returned")
 }

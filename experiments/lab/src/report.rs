@@ -43,7 +43,13 @@ pub fn case_table(case: &Case, results: &[&CellResult]) -> String {
     writeln!(s, "|---|---|---|---|---|---|").unwrap();
     for r in results {
         let mark = if r.as_expected { "" } else { " **UNEXPECTED**" };
-        let stdout = if r.stdout == case.expected_stdout { String::new() } else { format!("`{}`", escape(&r.stdout, 160)) };
+        let stdout = if r.stdout == case.expected_stdout {
+            String::new()
+        } else if r.stdout.is_empty() {
+            "(empty)".to_string()
+        } else {
+            format!("`{}`", escape(&r.stdout, 160))
+        };
         writeln!(
             s,
             "| `{}` | {}{} | {} | {} | {} | {} |",

@@ -1,0 +1,116 @@
+//! Property: however many side modules are loaded, with whatever data sizes and alignments their
+//! dylink.0 sections ask for, their data segments are aligned, inside memory, and never overlap.
+//! Checked on both engines against the real libc.wasm allocator.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use dylab_lab::run::default_corpus;
+use dylab_lab::Lab;
+use dylink::linker::{self, Mode, Process};
+use dylink::wasi::WasiState;
+use dylink::{Engine, Host, Strategy};
+use proptest::prelude::*;
+
+/// A side module that only asks for `size` bytes of data aligned to 2^`align_log` (and touches none).
+fn side_module(size: u32, align_log: u32) -> Vec<u8> {
+    fn leb(mut v: u32, out: &mut Vec<u8>) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    let mut mem_info = Vec::new();
+    for v in [size, align_log, 0, 0] {
+        leb(v, &mut mem_info);
+    }
+    let mut payload = vec![1u8]; // WASM_DYLINK_MEM_INFO
+    leb(mem_info.len() as u32, &mut payload);
+    payload.extend(mem_info);
+    let escaped: String = payload.iter().map(|b| format!("\\{b:02x}")).collect();
+    let wat = format!(
+        r#"(module
+             (@custom "dylink.0" (before first) "{escaped}")
+             (import "env" "memory" (memory 0))
+             (import "env" "__memory_base" (global i32))
+             (func (export "__wasm_call_ctors")))"#
+    );
+    wat::parse_str(wat).expect("generated WAT parses")
+}
+
+/// Loads the modules into one process on `engine`; returns (base, size, align) of each.
+fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u32, u32, u32)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut libs = HashMap::new();
+    for (i, (size, align_log)) in specs.iter().enumerate() {
+        let path = dir.path().join(format!("m{i}.wasm"));
+        std::fs::write(&path, side_module(*size, *align_log)).unwrap();
+        libs.insert(format!("m{i}.wasm"), path);
+    }
+    let host = Host {
+        engine: engine.clone(),
+        wasi: WasiState::new(vec!["placement".into()], vec![]),
+        memory: None,
+        process: Process::new(Strategy::SharedTable, libs, dir.path().to_path_buf()),
+    };
+    let mut store = engine.new_store(host, 1 << 32);
+    engine.enter(&mut store, |ctx| {
+        dylink::program::boot_libc(ctx, libc).map_err(|e| format!("{e:?}")).unwrap();
+        let mut placed = Vec::new();
+        for (i, (size, align_log)) in specs.iter().enumerate() {
+            let id = linker::load(ctx, &format!("m{i}.wasm"), Mode { now: true, global: false })
+                .unwrap_or_else(|e| panic!("loading m{i}: {}", e.message()));
+            placed.push((ctx.host_ref().process.modules[id].memory_base, *size, 1u32 << align_log));
+        }
+        let mem = ctx.host_ref().memory.unwrap();
+        let memory_size = ctx.memory_size(mem);
+        for &(base, size, _) in &placed {
+            assert!(base as u64 + size as u64 <= memory_size, "segment {base:#x}+{size} outside memory of {memory_size}");
+        }
+        placed
+    })
+}
+
+/// Built once: engines keep compiled libc.wasm across cases.
+fn engines() -> &'static (PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine_wasmi::Wasmi) {
+    static ENGINES: OnceLock<(PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine_wasmi::Wasmi)> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        let lab = Lab::new(&default_corpus().join("include")).expect("toolchain available");
+        (lab.libc_wasm, dylab_engine_wasmtime::Wasmtime::new().unwrap(), dylab_engine_wasmi::Wasmi::new().unwrap())
+    })
+}
+
+fn check(placed: &[(u32, u32, u32)]) -> Result<(), TestCaseError> {
+    for (i, &(base, size, align)) in placed.iter().enumerate() {
+        if size == 0 {
+            continue;
+        }
+        prop_assert!(base != 0, "module {i} placed at address 0");
+        prop_assert_eq!(base % align, 0, "module {} at {:#x} not aligned to {}", i, base, align);
+        for &(b2, s2, _) in &placed[i + 1..] {
+            if s2 == 0 {
+                continue;
+            }
+            let disjoint = base + size <= b2 || b2 + s2 <= base;
+            prop_assert!(disjoint, "[{:#x},+{}) overlaps [{:#x},+{})", base, size, b2, s2);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn segments_are_aligned_and_disjoint(specs in prop::collection::vec((0u32..20_000, 0u32..11), 1..16)) {
+        let (libc, wasmtime, wasmi) = engines();
+        check(&place(wasmtime, libc, &specs))?;
+        check(&place(wasmi, libc, &specs))?;
+    }
+}
