@@ -96,7 +96,7 @@ fn progress_bar(len: usize) -> ProgressBar {
 
 /// Runs the selected cells with a progress bar on a terminal.
 fn run_selection(select: &Select) -> Result<(Vec<dylab_lab::Case>, Vec<CellResult>, Lab)> {
-    let cases = load_corpus(&select.corpus)?;
+    let cases = load_cases(select)?;
     let selected = cells(&cases, &select.filter());
     if selected.is_empty() {
         anyhow::bail!("no cell matches the selection ({} cases in {})", cases.len(), select.corpus.display());
@@ -110,6 +110,20 @@ fn run_selection(select: &Select) -> Result<(Vec<dylab_lab::Case>, Vec<CellResul
     bar.finish_and_clear();
     Ok((cases, results, lab))
 }
+
+/// The selection's cases; broken ones are reported and left out, and make the command fail at the end.
+fn load_cases(select: &Select) -> Result<Vec<dylab_lab::Case>> {
+    let (cases, broken) = load_corpus(&select.corpus)?;
+    for (name, error) in &broken {
+        if select.cases.is_empty() || select.cases.contains(name) {
+            eprintln!("dylab: skipping case {name}: {error:#}");
+            BROKEN_CASES.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    Ok(cases)
+}
+
+static BROKEN_CASES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn print_table(results: &[CellResult]) {
     let width = results.iter().map(|r| r.cell.len()).max().unwrap_or(4);
@@ -139,7 +153,8 @@ fn write(path: &Path, content: &str) -> Result<()> {
 
 fn main() -> ExitCode {
     match real_main() {
-        Ok(true) => ExitCode::SUCCESS,
+        Ok(true) if !BROKEN_CASES.load(std::sync::atomic::Ordering::SeqCst) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::from(1),
         Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("dylab: {e:#}");
@@ -152,7 +167,7 @@ fn main() -> ExitCode {
 fn real_main() -> Result<bool> {
     match Cli::parse().command {
         Command::List { select } => {
-            let cases = load_corpus(&select.corpus)?;
+            let cases = load_cases(&select)?;
             for c in cells(&cases, &select.filter()) {
                 println!("{c}");
             }

@@ -128,8 +128,9 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     Ok(case)
 }
 
-/// Loads every case under `<corpus>/cases`, sorted by name.
-pub fn load_corpus(corpus: &Path) -> Result<Vec<Case>> {
+/// Loads every case under `<corpus>/cases`, sorted by name. A broken case does not hide the others:
+/// it comes back in the second list with its error.
+pub fn load_corpus(corpus: &Path) -> Result<(Vec<Case>, Vec<(String, anyhow::Error)>)> {
     let cases_dir = corpus.join("cases");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
         .with_context(|| format!("cannot read corpus folder {}", cases_dir.display()))?
@@ -137,5 +138,12 @@ pub fn load_corpus(corpus: &Path) -> Result<Vec<Case>> {
         .filter(|p| p.join("case.toml").is_file())
         .collect();
     dirs.sort();
-    dirs.iter().map(|d| load_case(d)).collect()
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    for d in dirs {
+        match load_case(&d) {
+            Ok(c) => good.push(c),
+            Err(e) => bad.push((d.file_name().unwrap_or_default().to_string_lossy().into_owned(), e)),
+        }
+    }
+    Ok((good, bad))
 }

@@ -18,13 +18,17 @@ fn describe(r: &CellResult) -> String {
 fn main() {
     let args = Arguments::from_args();
     let corpus = default_corpus();
-    let cases = load_corpus(&corpus).expect("the corpus loads");
+    let (cases, broken) = load_corpus(&corpus).expect("the corpus folder is readable");
     let all = cells(&cases, &Filter::default());
     let lab = Lab::new(&corpus.join("include")).expect("toolchain and libc.wasm are available (run scripts/setup.sh)");
     let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let results = lab.run_matrix(&cases, &all, jobs, &|_| {});
 
     let mut trials = Vec::new();
+    for (name, error) in broken {
+        let msg = format!("{error:#}");
+        trials.push(Trial::test(format!("case::{name}"), move || Err(Failed::from(msg))));
+    }
     for r in results.clone() {
         trials.push(Trial::test(format!("cell::{}", r.cell), move || {
             if r.as_expected {
