@@ -119,11 +119,13 @@ fn call<E: Engine>(name: &str, ctx: &mut dyn Ctx<E>, a: &[Val<E>]) -> Result<i32
             if !(0..=2).contains(&arg_i32(a, 0)?) {
                 return Ok(EBADF);
             }
-            // filetype character_device(2), no flags, all rights.
+            // A character device without seek/tell rights: what wasi-libc's isatty() calls a terminal,
+            // so stdout is line-buffered and what a case printed before a trap is not lost in libc's buffer.
+            const SEEK_TELL: u64 = (1 << 2) | (1 << 5);
             let mut stat = [0u8; 24];
             stat[0] = 2;
-            stat[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
-            stat[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+            stat[8..16].copy_from_slice(&(u64::MAX & !SEEK_TELL).to_le_bytes());
+            stat[16..24].copy_from_slice(&(u64::MAX & !SEEK_TELL).to_le_bytes());
             mem::write(ctx, arg_u32(a, 1)?, &stat)?;
             Ok(ESUCCESS)
         }
