@@ -170,7 +170,8 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn settings(&self) -> Vec<(String, String)>;
     /// Compiles (and validates) a module. Adapters may memoise by content.
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Self::Module>;
-    /// A new store holding `host`, with `fuel` units available to guest code.
+    /// A new store holding `host`, with `fuel` units available to guest code (ignored by an
+    /// engine built without fuel metering, as for timing).
     fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store;
     /// Runs `f` with a context over the store.
     fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R;
@@ -205,6 +206,13 @@ pub trait Ctx<E: Engine> {
     fn global_get(&mut self, g: E::Global) -> Val<E>;
     fn global_set(&mut self, g: E::Global, v: Val<E>) -> Result<(), Trap>;
 
-    /// Fuel left to guest code.
+    /// Fuel left to guest code (0 when the engine does not meter fuel).
     fn fuel(&self) -> u64;
+
+    /// A host function of type `ty` that forwards to `target` through the engine's typed (static
+    /// signature) host-function API, when the adapter has one for this signature; the benchmarks
+    /// compare it with the dynamic forwarder of [`crate::linker::forwarder`].
+    fn typed_forwarder(&mut self, _ty: &FuncType, _target: E::Func) -> Option<E::Func> {
+        None
+    }
 }

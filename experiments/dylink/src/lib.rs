@@ -23,4 +23,26 @@ pub struct Host<E: Engine> {
     pub wasi: wasi::WasiState,
     pub memory: Option<E::Memory>,
     pub process: Process<E>,
+    /// Host-to-wasm calls in progress (capped at [`program::MAX_NESTING`]).
+    pub nesting: u32,
+}
+
+impl<E: Engine> Host<E> {
+    pub fn new(engine: E, wasi: wasi::WasiState, process: Process<E>) -> Self {
+        Host { engine, wasi, memory: None, process, nesting: 0 }
+    }
+}
+
+/// Brackets a host-to-wasm call: adapters call `enter` before and `leave` after it, so that a guest
+/// nesting calls through the host gets a stack-overflow trap instead of exhausting the host stack.
+pub fn enter_guest<E: Engine>(host: &mut Host<E>) -> Result<(), Trap> {
+    if host.nesting >= program::MAX_NESTING {
+        return Err(Trap::Wasm(TrapKind::StackOverflow));
+    }
+    host.nesting += 1;
+    Ok(())
+}
+
+pub fn leave_guest<E: Engine>(host: &mut Host<E>) {
+    host.nesting -= 1;
 }

@@ -87,6 +87,10 @@ pub struct Process<E: Engine> {
     pub main_func: Option<E::Func>,
     pub dlerror: Option<String>,
     dlerror_buf: Option<u32>,
+    /// Trampolines use the engine's typed host functions where it has one for the signature.
+    pub typed_trampolines: bool,
+    /// Functions bound to these import names before any module's definition (like LD_PRELOAD).
+    pub preload: HashMap<String, E::Func>,
 }
 
 impl<E: Engine> Process<E> {
@@ -104,6 +108,8 @@ impl<E: Engine> Process<E> {
             main_func: None,
             dlerror: None,
             dlerror_buf: None,
+            typed_trampolines: false,
+            preload: HashMap::new(),
         }
     }
 
@@ -324,6 +330,9 @@ fn host_symbol<E: Engine>(name: &str, caller: ModId) -> HostFn<E> {
 
 /// Loads a side module and its `NEEDED` libraries; returns its id. Used for the main program and by `dlopen`.
 pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<ModId, LoadError> {
+    // `./lib.wasm` and `lib.wasm` are one library.
+    let normal: PathBuf = Path::new(name).components().filter(|c| !matches!(c, Component::CurDir)).collect();
+    let name = normal.to_str().filter(|n| !n.is_empty()).unwrap_or(name);
     if let Some(id) = ctx.host_ref().process.modules.iter().position(|m| m.open && m.name == name) {
         let m = &mut ctx.host().process.modules[id];
         m.refcount += 1;
@@ -491,10 +500,18 @@ fn bind_func<E: Engine>(
     weak: bool,
 ) -> Result<E::Func, LoadError> {
     let strategy = ctx.host_ref().process.strategy;
+    if let Some(&f) = ctx.host_ref().process.preload.get(sym) {
+        return Ok(f);
+    }
     match ctx.host_ref().process.resolve(Some(id), sym, true) {
         Some((_, Extern::Func(f))) => {
             let fty = ctx.func_type(f);
             if strategy.trampolines() {
+                if ctx.host_ref().process.typed_trampolines && fty == *ty {
+                    if let Some(typed) = ctx.typed_forwarder(ty, f) {
+                        return Ok(typed);
+                    }
+                }
                 return Ok(ctx.new_func(ty, forwarder(f, fty, ty.clone())));
             }
             if fty != *ty {
@@ -511,7 +528,10 @@ fn bind_func<E: Engine>(
                 }
                 return Ok(ctx.new_func(ty, host_symbol(sym, id)));
             }
-            if mode.now && !weak {
+            // wasm-ld imports a weak definition even into the module that defines it; when no
+            // earlier module provides the symbol, the module's own export is bound once it exists.
+            let own = ctx.host_ref().process.modules[id].info.export(sym).is_some_and(|e| e.func_type.as_ref() == Some(ty));
+            if mode.now && !weak && !own {
                 return Err(link(format!("{name}: unresolved symbol `{sym}`")));
             }
             Ok(ctx.new_func(ty, lazy_stub(name, sym, ty.clone(), id)))
@@ -557,8 +577,9 @@ fn dlopen<E: Engine>(ctx: &mut dyn Ctx<E>, path: u32, flags: i32) -> Result<u32,
 fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u32) -> Result<u32, Trap> {
     let sym = mem::read_cstr(ctx, sym_ptr, MAX_NAME)?;
     let p = &ctx.host_ref().process;
-    let (scope, lib) = if handle == 0 {
-        (p.scope(None), "the global scope".to_string())
+    // RTLD_DEFAULT and the program's own handle (dlopen(NULL)) both search the global scope.
+    let (scope, lib) = if handle == 0 || p.main.map(Process::<E>::handle_of) == Some(handle) {
+        (p.scope(None), if handle == 0 { "the global scope".to_string() } else { "the main program".to_string() })
     } else {
         match p.module_by_handle(handle) {
             Some(id) => (p.tree(id), p.modules[id].name.clone()),

@@ -157,8 +157,10 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<ModuleInfo> {
             _ => {}
         }
     }
+    // import_info names the symbol (`env.f`); the import itself may be its GOT entry (`GOT.func.f`).
     for imp in &mut imports {
-        imp.weak = weak_imports.iter().any(|(m, n)| *m == imp.module && *n == imp.name);
+        let got = imp.module == "GOT.func" || imp.module == "GOT.mem";
+        imp.weak = weak_imports.iter().any(|(m, n)| *n == imp.name && (*m == imp.module || got));
     }
     let exports = raw_exports
         .into_iter()

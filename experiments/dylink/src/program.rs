@@ -42,14 +42,37 @@ fn ending(r: Result<(), Trap>, exit_on_return: i32, phase: &str) -> Ending {
     }
 }
 
-/// Runs `program` on `engine`. Never panics on guest behaviour: every failure is an [`Ending`].
+/// Host stack for a run. Engines use the host stack for every host-to-wasm entry (wasmi needs more
+/// than a 2 MiB thread gives when dlopen runs constructors inside a host call), and a guest must
+/// not be able to abort the host by nesting them: re-entries are also capped (see [`MAX_NESTING`]).
+pub const RUN_STACK: usize = 256 << 20;
+
+/// Host-to-wasm re-entries allowed at once (main -> dlopen -> constructor -> dlcall -> ...).
+pub const MAX_NESTING: u32 = 64;
+
+/// Runs `program` on `engine` on a thread of its own with a [`RUN_STACK`] stack.
+/// Never panics on guest behaviour: every failure is an [`Ending`].
 pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
-    let host = Host {
-        engine: engine.clone(),
-        wasi: WasiState::new(program.args.clone(), program.env.clone()),
-        memory: None,
-        process: Process::new(program.strategy, program.libs.clone(), program.case_dir.clone()),
-    };
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("dylab-run".into())
+            .stack_size(RUN_STACK)
+            .spawn_scoped(s, || run_here(engine, program))
+            .expect("spawning a run thread")
+            .join()
+            .unwrap_or_else(|_| RunResult {
+                ending: Ending::Trapped { kind: TrapKind::Other, message: "the host panicked while running this cell".into() },
+                stdout: String::new(),
+                stderr: String::new(),
+                fuel_consumed: 0,
+            })
+    })
+}
+
+/// Runs `program` on the current thread.
+pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
+    let process = Process::new(program.strategy, program.libs.clone(), program.case_dir.clone());
+    let host = Host::new(engine.clone(), WasiState::new(program.args.clone(), program.env.clone()), process);
     let mut store = engine.new_store(host, program.fuel);
     let ending = engine.enter(&mut store, |ctx| match program.libc {
         Libc::Static => run_static(ctx, program),

@@ -17,14 +17,26 @@ const SETTINGS: &[(&str, &str)] = &[
 #[derive(Clone)]
 pub struct Wasmi {
     engine: wasmi::Engine,
+    /// Fuel metering on (the matrix: runaway guests end) or off (timing: no metering overhead).
+    fuel: bool,
     cache: Arc<Mutex<HashMap<u64, wasmi::Module>>>,
 }
 
 impl Wasmi {
+    /// The matrix engine: fuel metered.
     pub fn new() -> anyhow::Result<Self> {
+        Ok(Self::with_fuel(true))
+    }
+
+    /// The timing engine: the same settings without fuel metering.
+    pub fn for_timing() -> anyhow::Result<Self> {
+        Ok(Self::with_fuel(false))
+    }
+
+    fn with_fuel(fuel: bool) -> Self {
         let mut config = Config::default();
-        config.compilation_mode(CompilationMode::Eager).consume_fuel(true);
-        Ok(Wasmi { engine: wasmi::Engine::new(&config), cache: Default::default() })
+        config.compilation_mode(CompilationMode::Eager).consume_fuel(fuel);
+        Wasmi { engine: wasmi::Engine::new(&config), fuel, cache: Default::default() }
     }
 
     pub fn inner(&self) -> &wasmi::Engine {
@@ -133,7 +145,10 @@ impl Engine for Wasmi {
     }
 
     fn settings(&self) -> Vec<(String, String)> {
-        SETTINGS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        SETTINGS
+            .iter()
+            .map(|(k, v)| (k.to_string(), if *k == "consume_fuel" { self.fuel.to_string() } else { v.to_string() }))
+            .collect()
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmi::Module> {
@@ -148,7 +163,9 @@ impl Engine for Wasmi {
 
     fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store {
         let mut store = Store::new(&self.engine, host);
-        store.set_fuel(fuel).expect("fuel is enabled in the pinned config");
+        if self.fuel {
+            store.set_fuel(fuel).expect("fuel metering is on");
+        }
         store
     }
 
@@ -258,7 +275,10 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
     fn call(&mut self, f: wasmi::Func, args: &[Val<Wasmi>], results: &mut [Val<Wasmi>]) -> Result<(), Trap> {
         let args: Vec<wasmi::Val> = args.iter().map(to_wi).collect();
         let mut outs: Vec<wasmi::Val> = results.iter().map(to_wi).collect();
-        f.call(&mut self.0, &args, &mut outs).map_err(trap_of)?;
+        dylink::enter_guest(self.host())?;
+        let r = f.call(&mut self.0, &args, &mut outs);
+        dylink::leave_guest(self.host());
+        r.map_err(trap_of)?;
         for (slot, v) in results.iter_mut().zip(&outs) {
             *slot = from_wi(v);
         }
@@ -316,5 +336,29 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
 
     fn fuel(&self) -> u64 {
         self.0.as_context().get_fuel().unwrap_or(0)
+    }
+    fn typed_forwarder(&mut self, ty: &FuncType, target: wasmi::Func) -> Option<wasmi::Func> {
+        use ValType::{F64, I32, I64};
+        // One arm per signature the benchmarks use; anything else takes the dynamic path.
+        macro_rules! forward {
+            ($($arg:ident : $t:ty),* => $r:ty) => {{
+                let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
+                wasmi::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Host<Wasmi>>, $($arg: $t),*| -> Result<$r, wasmi::Error> {
+                    typed.call(&mut caller, ($($arg,)*))
+                })
+            }};
+        }
+        let f = match (ty.params.as_slice(), ty.results.as_slice()) {
+            ([], []) => forward!(=> ()),
+            ([], [I32]) => forward!(=> i32),
+            ([I32], [I32]) => forward!(a: i32 => i32),
+            ([I32, I32, I32, I32], [I32]) => forward!(a: i32, b: i32, c: i32, d: i32 => i32),
+            ([I32, I32, I32, I32, I32, I32, I32, I32], [I32]) => {
+                forward!(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32 => i32)
+            }
+            ([I64, F64, I32], [F64]) => forward!(a: i64, b: f64, c: i32 => f64),
+            _ => return None,
+        };
+        Some(f)
     }
 }

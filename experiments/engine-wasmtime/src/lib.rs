@@ -20,21 +20,33 @@ const SETTINGS: &[(&str, &str)] = &[
 #[derive(Clone)]
 pub struct Wasmtime {
     engine: wasmtime::Engine,
+    /// Fuel metering on (the matrix: runaway guests end) or off (timing: no metering overhead).
+    fuel: bool,
     /// Compiled modules by content hash: libc.wasm is compiled once per process, not once per cell.
     cache: Arc<Mutex<HashMap<u64, wasmtime::Module>>>,
 }
 
 impl Wasmtime {
+    /// The matrix engine: fuel metered.
     pub fn new() -> anyhow::Result<Self> {
+        Self::with_fuel(true)
+    }
+
+    /// The timing engine: the same settings without fuel metering.
+    pub fn for_timing() -> anyhow::Result<Self> {
+        Self::with_fuel(false)
+    }
+
+    fn with_fuel(fuel: bool) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config
             .strategy(wasmtime::Strategy::Cranelift)
             .cranelift_opt_level(wasmtime::OptLevel::Speed)
             .compiler_inlining(wasmtime::Inlining::No)
-            .consume_fuel(true)
+            .consume_fuel(fuel)
             .max_wasm_stack(1 << 20);
         let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        Ok(Wasmtime { engine, cache: Default::default() })
+        Ok(Wasmtime { engine, fuel, cache: Default::default() })
     }
 
     pub fn inner(&self) -> &wasmtime::Engine {
@@ -140,7 +152,10 @@ impl Engine for Wasmtime {
     }
 
     fn settings(&self) -> Vec<(String, String)> {
-        SETTINGS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        SETTINGS
+            .iter()
+            .map(|(k, v)| (k.to_string(), if *k == "consume_fuel" { self.fuel.to_string() } else { v.to_string() }))
+            .collect()
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
@@ -155,7 +170,9 @@ impl Engine for Wasmtime {
 
     fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store {
         let mut store = Store::new(&self.engine, host);
-        store.set_fuel(fuel).expect("fuel is enabled in the pinned config");
+        if self.fuel {
+            store.set_fuel(fuel).expect("fuel metering is on");
+        }
         store
     }
 
@@ -226,7 +243,10 @@ impl Ctx<Wasmtime> for Cx<'_> {
     fn call(&mut self, f: wasmtime::Func, args: &[Val<Wasmtime>], results: &mut [Val<Wasmtime>]) -> Result<(), Trap> {
         let args: Vec<wasmtime::Val> = args.iter().map(to_wt).collect();
         let mut outs: Vec<wasmtime::Val> = results.iter().map(to_wt).collect();
-        f.call(&mut self.0, &args, &mut outs).map_err(trap_of)?;
+        dylink::enter_guest(self.host())?;
+        let r = f.call(&mut self.0, &args, &mut outs);
+        dylink::leave_guest(self.host());
+        r.map_err(trap_of)?;
         for (slot, v) in results.iter_mut().zip(&outs) {
             *slot = from_wt(v);
         }
@@ -279,5 +299,29 @@ impl Ctx<Wasmtime> for Cx<'_> {
 
     fn fuel(&self) -> u64 {
         self.0.get_fuel().unwrap_or(0)
+    }
+    fn typed_forwarder(&mut self, ty: &FuncType, target: wasmtime::Func) -> Option<wasmtime::Func> {
+        use ValType::{F64, I32, I64};
+        // One arm per signature the benchmarks use; anything else takes the dynamic path.
+        macro_rules! forward {
+            ($($arg:ident : $t:ty),* => $r:ty) => {{
+                let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
+                wasmtime::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Host<Wasmtime>>, $($arg: $t),*| -> wasmtime::Result<$r> {
+                    typed.call(&mut caller, ($($arg,)*))
+                })
+            }};
+        }
+        let f = match (ty.params.as_slice(), ty.results.as_slice()) {
+            ([], []) => forward!(=> ()),
+            ([], [I32]) => forward!(=> i32),
+            ([I32], [I32]) => forward!(a: i32 => i32),
+            ([I32, I32, I32, I32], [I32]) => forward!(a: i32, b: i32, c: i32, d: i32 => i32),
+            ([I32, I32, I32, I32, I32, I32, I32, I32], [I32]) => {
+                forward!(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32 => i32)
+            }
+            ([I64, F64, I32], [F64]) => forward!(a: i64, b: f64, c: i32 => f64),
+            _ => return None,
+        };
+        Some(f)
     }
 }

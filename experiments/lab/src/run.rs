@@ -17,9 +17,6 @@ use crate::corpus::{Case, Expected};
 
 /// Default fuel: ample for every case (libc-tour needs well under 1% of it), small enough that a
 /// runaway loop ends within seconds on the interpreter.
-/// Stack of each worker thread.
-const WORKER_STACK: usize = 64 << 20;
-
 pub const DEFAULT_FUEL: u64 = 400_000_000;
 
 /// The built modules of one case.
@@ -158,9 +155,8 @@ impl Lab {
         let results: Mutex<Vec<Option<CellResult>>> = Mutex::new(vec![None; cells.len()]);
         std::thread::scope(|s| {
             for _ in 0..jobs.max(1) {
-                // Engines recurse on the host stack (wasmi's translator and executor, nested host
-                // calls such as dlopen inside wasm): give workers the room a main thread would have.
-                std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, || loop {
+                // Each cell runs on a thread of its own with a large stack (dylink::run).
+                std::thread::Builder::new().spawn_scoped(s, || loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(cell) = cells.get(i) else { break };
                     let case = by_name[cell.case.as_str()];

@@ -53,12 +53,8 @@ fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u3
         std::fs::write(&path, side_module(*size, *align_log)).unwrap();
         libs.insert(format!("m{i}.wasm"), path);
     }
-    let host = Host {
-        engine: engine.clone(),
-        wasi: WasiState::new(vec!["placement".into()], vec![]),
-        memory: None,
-        process: Process::new(Strategy::SharedTable, libs, dir.path().to_path_buf()),
-    };
+    let process = Process::new(Strategy::SharedTable, libs, dir.path().to_path_buf());
+    let host = Host::new(engine.clone(), WasiState::new(vec!["placement".into()], vec![]), process);
     let mut store = engine.new_store(host, 1 << 32);
     engine.enter(&mut store, |ctx| {
         dylink::program::boot_libc(ctx, libc).map_err(|e| format!("{e:?}")).unwrap();

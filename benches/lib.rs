@@ -1,0 +1,1 @@
+//! Criterion benches live in calls.rs; this crate has no library code.

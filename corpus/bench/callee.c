@@ -1,0 +1,4 @@
+/* The callee module: the kernels, exported. */
+#include "kernels.h"
+
+DEFINE_KERNELS()

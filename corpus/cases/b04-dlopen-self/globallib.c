@@ -1,0 +1,1 @@
+int globallib_data = 77;

@@ -1,0 +1,1 @@
+int closable_value = 99;

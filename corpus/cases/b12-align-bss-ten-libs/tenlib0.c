@@ -1,0 +1,2 @@
+#define LIB_ID 0
+#include "tenlib.h"

@@ -1,0 +1,2 @@
+#define LIB_ID 1
+#include "tenlib.h"

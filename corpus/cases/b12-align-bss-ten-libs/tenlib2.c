@@ -1,0 +1,2 @@
+#define LIB_ID 2
+#include "tenlib.h"

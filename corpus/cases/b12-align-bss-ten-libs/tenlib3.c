@@ -1,0 +1,2 @@
+#define LIB_ID 3
+#include "tenlib.h"

@@ -1,0 +1,2 @@
+#define LIB_ID 4
+#include "tenlib.h"

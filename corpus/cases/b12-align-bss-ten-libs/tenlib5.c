@@ -1,0 +1,2 @@
+#define LIB_ID 5
+#include "tenlib.h"

@@ -1,0 +1,2 @@
+#define LIB_ID 6
+#include "tenlib.h"

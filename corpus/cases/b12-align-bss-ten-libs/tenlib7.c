@@ -1,0 +1,2 @@
+#define LIB_ID 7
+#include "tenlib.h"

@@ -1,0 +1,2 @@
+#define LIB_ID 8
+#include "tenlib.h"

@@ -1,0 +1,2 @@
+#define LIB_ID 9
+#include "tenlib.h"

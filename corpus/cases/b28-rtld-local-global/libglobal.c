@@ -1,0 +1,2 @@
+int global_answer(void) { return 22; }
+int global_data = 7;

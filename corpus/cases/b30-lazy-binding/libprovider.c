@@ -1,0 +1,1 @@
+int provided_later(int x) { return x * 1000 + 7; }

@@ -1,0 +1,12 @@
+/* One function per module. Its constructor tells main it was loaded; its counter starts at 0 in every
+ * fresh copy. */
+extern void note_load(const char *module);
+
+int cube_calls;
+
+__attribute__((constructor)) static void loaded(void) { note_load("fn_cube"); }
+
+int cube(int x) {
+  cube_calls++;
+  return x * x * x;
+}

@@ -1,0 +1,289 @@
+//! Kernels and variants: which caller loop runs, under which strategy, with which pointer.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use dylab_toolchain::Toolchain;
+use dylink::linker::{self, Mode, ModId, Process};
+use dylink::wasi::WasiState;
+use dylink::{Engine, Extern, Host, Strategy, Val};
+use serde::Serialize;
+
+/// A callee signature. `acc = f(acc, ...)` in a loop of n iterations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+pub enum Kernel {
+    /// `int f0(void)`
+    K0,
+    /// `int f1(int)`
+    K1,
+    /// `int f4(int, int, int, int)`
+    K4,
+    /// `int f8(int x 8)`
+    K8,
+    /// `double fmix(long long, double, int)`
+    Kmix,
+}
+
+impl Kernel {
+    pub const ALL: [Kernel; 5] = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::K8, Kernel::Kmix];
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::K0 => "k0",
+            Kernel::K1 => "k1",
+            Kernel::K4 => "k4",
+            Kernel::K8 => "k8",
+            Kernel::Kmix => "kmix",
+        }
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kernel::K0 => "int f(void)",
+            Kernel::K1 => "int f(int)",
+            Kernel::K4 => "int f(int x4)",
+            Kernel::K8 => "int f(int x8)",
+            Kernel::Kmix => "double f(i64, double, int)",
+        }
+    }
+    fn callee(self) -> &'static str {
+        match self {
+            Kernel::Kmix => "fmix",
+            k => &["f0", "f1", "f4", "f8"][k as usize],
+        }
+    }
+}
+
+/// How the caller reaches the callee: one row of calls.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+pub enum Variant {
+    /// A direct call within the caller module: the floor.
+    IntraDirect,
+    /// call_indirect to a function of the caller module.
+    IntraIndirect,
+    /// An import bound to the callee instance's export (`direct` strategy).
+    CrossDirect,
+    /// An import bound to a typed host function that calls the callee (`trampoline`, typed API).
+    TrampolineTyped,
+    /// An import bound to the lab's dynamic host forwarder (`trampoline` strategy as in the matrix).
+    TrampolineUntyped,
+    /// call_indirect through a dlsym pointer into the one shared table (`shared-table`).
+    SharedTable,
+    /// call_indirect through a dlsym pointer copied into the caller's table (`dlsym-import`).
+    DlsymImport,
+    /// `dlcall_int(handle, "f", ...)` through the host.
+    Dlcall,
+    /// An import bound to a typed host function that computes the kernel itself: a host call alone.
+    HostBare,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 9] = [
+        Variant::IntraDirect,
+        Variant::IntraIndirect,
+        Variant::CrossDirect,
+        Variant::TrampolineTyped,
+        Variant::TrampolineUntyped,
+        Variant::SharedTable,
+        Variant::DlsymImport,
+        Variant::Dlcall,
+        Variant::HostBare,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::IntraDirect => "intra-direct",
+            Variant::IntraIndirect => "intra-indirect",
+            Variant::CrossDirect => "direct",
+            Variant::TrampolineTyped => "trampoline-typed",
+            Variant::TrampolineUntyped => "trampoline-untyped",
+            Variant::SharedTable => "shared-table",
+            Variant::DlsymImport => "dlsym-import",
+            Variant::Dlcall => "dlcall",
+            Variant::HostBare => "host-typed-bare",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == s)
+    }
+    fn strategy(self) -> Strategy {
+        match self {
+            Variant::TrampolineTyped | Variant::TrampolineUntyped | Variant::HostBare => Strategy::Trampoline,
+            Variant::SharedTable => Strategy::SharedTable,
+            Variant::DlsymImport => Strategy::DlsymImport,
+            _ => Strategy::Direct,
+        }
+    }
+    /// dlcall_int returns an int: the mixed kernel has no dlcall row.
+    pub fn applies(self, kernel: Kernel) -> bool {
+        !(self == Variant::Dlcall && kernel == Kernel::Kmix)
+    }
+    /// Variants whose loops are instruction-identical (same caller code, same callee code): they
+    /// must consume identical fuel per call.
+    pub fn fuel_group(self) -> Option<&'static str> {
+        match self {
+            Variant::IntraDirect | Variant::CrossDirect | Variant::TrampolineTyped | Variant::TrampolineUntyped => Some("call"),
+            Variant::IntraIndirect | Variant::SharedTable | Variant::DlsymImport => Some("call_indirect"),
+            Variant::Dlcall | Variant::HostBare => None,
+        }
+    }
+}
+
+/// The built bench modules.
+#[derive(Clone, Debug)]
+pub struct Modules {
+    pub libc: PathBuf,
+    pub caller: PathBuf,
+    pub callee: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl Modules {
+    /// Builds corpus/bench/{caller,callee}.c like the corpus.
+    pub fn build(toolchain: &Toolchain, bench_dir: &Path) -> Result<Modules> {
+        let libc = toolchain.libc_module()?;
+        let caller = toolchain.side_module(&[bench_dir.join("caller.c")], &[])?;
+        let callee = toolchain.side_module(&[bench_dir.join("callee.c")], &[])?;
+        Ok(Modules { libc, caller, callee, dir: bench_dir.to_path_buf() })
+    }
+}
+
+/// A store with libc, the callee and the caller loaded, and the loop to call.
+pub struct Prepared<E: Engine> {
+    engine: E,
+    store: E::Store,
+    run: E::Func,
+    extra: Vec<Val<E>>,
+    result: Val<E>,
+}
+
+fn func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Result<E::Func> {
+    match exports.get(name) {
+        Some(Extern::Func(f)) => Ok(*f),
+        _ => bail!("bench module exports no {name}"),
+    }
+}
+
+/// Engines for which the bench can write a typed host function computing a kernel in Rust.
+pub trait BareHost: Engine {
+    fn bare(store: &mut Self::Store, kernel: Kernel) -> Self::Func;
+}
+
+// The kernels of corpus/bench/kernels.h, in Rust.
+fn k1(a: i32) -> i32 {
+    a.wrapping_mul(3).wrapping_add(1)
+}
+fn k4(a: i32, b: i32, c: i32, d: i32) -> i32 {
+    a.wrapping_mul(3).wrapping_add(b).wrapping_sub(c).wrapping_add(d)
+}
+#[allow(clippy::too_many_arguments)]
+fn k8(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32) -> i32 {
+    k4(a, b, c, d).wrapping_sub(e).wrapping_add(f).wrapping_sub(g).wrapping_add(h)
+}
+fn kmix(a: i64, b: f64, c: i32) -> f64 {
+    b * 0.5 + (a & 7) as f64 + c as f64
+}
+
+macro_rules! bare_host {
+    ($engine:ty, $m:ident) => {
+        impl BareHost for $engine {
+            fn bare(store: &mut Self::Store, kernel: Kernel) -> Self::Func {
+                match kernel {
+                    Kernel::K0 => $m::Func::wrap(&mut *store, || 7i32),
+                    Kernel::K1 => $m::Func::wrap(&mut *store, k1),
+                    Kernel::K4 => $m::Func::wrap(&mut *store, k4),
+                    Kernel::K8 => $m::Func::wrap(&mut *store, k8),
+                    Kernel::Kmix => $m::Func::wrap(&mut *store, kmix),
+                }
+            }
+        }
+    };
+}
+bare_host!(dylab_engine_wasmtime::Wasmtime, wasmtime);
+bare_host!(dylab_engine_wasmi::Wasmi, wasmi);
+
+impl<E: BareHost> Prepared<E> {
+    pub fn new(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> Result<Self> {
+        let libs = HashMap::from([
+            ("callee.wasm".to_string(), modules.callee.clone()),
+            ("caller.wasm".to_string(), modules.caller.clone()),
+        ]);
+        let mut process = Process::new(variant.strategy(), libs, modules.dir.clone());
+        process.typed_trampolines = variant == Variant::TrampolineTyped;
+        let host = Host::new(engine.clone(), WasiState::new(vec!["bench".into()], vec![]), process);
+        let mut store = engine.new_store(host, u64::MAX / 2);
+        if variant == Variant::HostBare {
+            let f = E::bare(&mut store, kernel);
+            engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(kernel.callee().to_string(), f));
+        }
+        let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {
+            dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
+            let load = |ctx: &mut dyn dylink::Ctx<E>, name: &str| -> Result<ModId> {
+                linker::load(ctx, name, Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))
+            };
+            let callee = load(ctx, "callee.wasm")?;
+            let caller = load(ctx, "caller.wasm")?;
+            let exports = ctx.host_ref().process.modules[caller].exports.clone();
+            let k = kernel.name();
+            Ok(match variant {
+                Variant::IntraDirect => (func(&exports, &format!("run_local_{k}"))?, vec![]),
+                Variant::CrossDirect | Variant::TrampolineTyped | Variant::TrampolineUntyped | Variant::HostBare => {
+                    (func(&exports, &format!("run_import_{k}"))?, vec![])
+                }
+                Variant::IntraIndirect => {
+                    let getter = func(&exports, &format!("local_ptr_{k}"))?;
+                    let mut out = [Val::I32(0)];
+                    ctx.call(getter, &[], &mut out).map_err(|t| anyhow!("{t}"))?;
+                    (func(&exports, &format!("run_ptr_{k}"))?, vec![out[0]])
+                }
+                Variant::SharedTable | Variant::DlsymImport => {
+                    // What dlsym(handle, "f") returns to the caller under this strategy.
+                    let name = kernel.callee();
+                    let target = func(&ctx.host_ref().process.modules[callee].exports.clone(), name)?;
+                    let ptr = linker::address_of(ctx, caller, callee, name, target).map_err(|t| anyhow!("{t}"))?;
+                    (func(&exports, &format!("run_ptr_{k}"))?, vec![Val::I32(ptr as i32)])
+                }
+                Variant::Dlcall => {
+                    let handle = Process::<E>::handle_of(callee);
+                    (func(&exports, &format!("run_dlcall_{k}"))?, vec![Val::I32(handle as i32)])
+                }
+            })
+        })?;
+        Ok(Prepared { engine: engine.clone(), store, run, extra, result: Val::I32(0) })
+    }
+
+    /// The empty loop (no call) of the same caller module, for subtraction.
+    pub fn empty_loop(engine: &E, modules: &Modules) -> Result<Self> {
+        let mut p = Prepared::new(engine, modules, Variant::IntraDirect, Kernel::K1)?;
+        p.run = engine.enter(&mut p.store, |ctx| {
+            let caller = ctx.host_ref().process.modules.iter().position(|m| m.name == "caller.wasm").unwrap();
+            func(&ctx.host_ref().process.modules[caller].exports, "run_none")
+        })?;
+        Ok(p)
+    }
+
+    /// Runs the loop of `n` iterations once; returns the wall time of the whole call.
+    pub fn run(&mut self, n: u32) -> Result<Duration> {
+        let mut args = vec![Val::I32(n as i32)];
+        args.extend(self.extra.iter().copied());
+        let (run, mut out) = (self.run, [self.result]);
+        let elapsed = self.engine.enter(&mut self.store, |ctx| {
+            let t = Instant::now();
+            ctx.call(run, &args, &mut out).map(|_| t.elapsed())
+        });
+        self.result = out[0];
+        elapsed.map_err(|t| anyhow!("bench loop trapped: {t}")).context("running a bench loop")
+    }
+
+    /// The checksum the last loop returned (all variants of a kernel must agree).
+    pub fn checksum(&self) -> i32 {
+        self.result.i32().unwrap_or(0)
+    }
+
+    /// Fuel consumed by one loop of `n` iterations (fuel-metered engines only).
+    pub fn fuel(&mut self, n: u32) -> Result<u64> {
+        let before = self.engine.enter(&mut self.store, |ctx| ctx.fuel());
+        self.run(n)?;
+        let after = self.engine.enter(&mut self.store, |ctx| ctx.fuel());
+        Ok(before - after)
+    }
+}

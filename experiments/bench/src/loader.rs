@@ -1,0 +1,141 @@
+//! What loading costs: compiling and instantiating libc.wasm and a side module, dlopen, wasmtime's
+//! serialized-module cache, and whole-program start-up under `static` and `libc-module`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Result};
+use dylink::linker::{self, Mode, Process};
+use dylink::wasi::WasiState;
+use dylink::{Engine, Host, Program, Strategy};
+use serde::{Deserialize, Serialize};
+
+use crate::calls::Modules;
+use crate::measure::median;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoaderRow {
+    pub cell: String,
+    pub engine: String,
+    pub what: String,
+    pub median_us: f64,
+    pub min_us: f64,
+    pub samples: usize,
+}
+
+fn row(engine: &str, what: &str, times: &[Duration]) -> LoaderRow {
+    let us: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1e6).collect();
+    LoaderRow {
+        cell: format!("{engine}/loader/{what}"),
+        engine: engine.to_string(),
+        what: what.to_string(),
+        median_us: median(&us),
+        min_us: us.iter().copied().fold(f64::INFINITY, f64::min),
+        samples: us.len(),
+    }
+}
+
+fn time<T>(f: impl FnOnce() -> Result<T>) -> Result<Duration> {
+    let t = Instant::now();
+    f()?;
+    Ok(t.elapsed())
+}
+
+/// Loader costs on one engine. `fresh` makes an engine with empty caches (a cold compile).
+/// `hello` is a program run whole for start-up: (static module, side module).
+pub fn measure<E: Engine>(
+    fresh: &dyn Fn() -> E,
+    modules: &Modules,
+    hello: (&Path, &Path),
+    samples: usize,
+    compile_samples: usize,
+) -> Result<Vec<LoaderRow>> {
+    let engine = fresh();
+    let name = engine.name();
+    let libc_bytes = std::fs::read(&modules.libc)?;
+    let side_bytes = std::fs::read(&modules.callee)?;
+    let mut rows = Vec::new();
+
+    let cold = |bytes: &[u8], n: usize| -> Result<Vec<Duration>> {
+        (0..n).map(|_| {
+            let e = fresh();
+            time(|| e.compile(bytes))
+        }).collect()
+    };
+    rows.push(row(name, "compile libc.wasm", &cold(&libc_bytes, compile_samples)?));
+    rows.push(row(name, "compile side module", &cold(&side_bytes, samples)?));
+
+    // Instantiation with compiled modules cached in `engine`.
+    engine.compile(&libc_bytes)?;
+    engine.compile(&side_bytes)?;
+    let mut boot = Vec::new();
+    let mut dlopen = Vec::new();
+    for _ in 0..samples {
+        let process = Process::new(
+            Strategy::SharedTable,
+            [("callee.wasm".to_string(), modules.callee.clone())].into(),
+            modules.dir.clone(),
+        );
+        let host = Host::new(engine.clone(), WasiState::new(vec!["loader".into()], vec![]), process);
+        let mut store = engine.new_store(host, u64::MAX / 2);
+        engine.enter(&mut store, |ctx| -> Result<()> {
+            boot.push(time(|| dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}")))?);
+            dlopen.push(time(|| {
+                linker::load(ctx, "callee.wasm", Mode { now: true, global: false }).map_err(|e| anyhow!("{}", e.message()))
+            })?);
+            Ok(())
+        })?;
+    }
+    rows.push(row(name, "instantiate libc.wasm + ctors", &boot));
+    rows.push(row(name, "dlopen side module (compiled)", &dlopen));
+
+    // Whole-program start-up to exit, modules already compiled.
+    for (what, libc, main) in [
+        ("start-up hello: static", dylink::Libc::Static, hello.0),
+        ("start-up hello: libc-module", dylink::Libc::LibcModule, hello.1),
+    ] {
+        let program = Program {
+            libc,
+            strategy: if libc == dylink::Libc::Static { Strategy::None } else { Strategy::SharedTable },
+            main: main.to_path_buf(),
+            main_name: "hello.wasm".into(),
+            libc_module: Some(modules.libc.clone()),
+            libs: Default::default(),
+            case_dir: modules.dir.clone(),
+            args: vec!["hello".into()],
+            env: vec![],
+            fuel: u64::MAX / 2,
+        };
+        dylink::run(&engine, &program);
+        let times: Vec<Duration> = (0..samples)
+            .map(|_| {
+                let t = Instant::now();
+                let r = dylink::run(&engine, &program);
+                let d = t.elapsed();
+                match r.ending {
+                    dylink::Ending::Exited(0) => Ok(d),
+                    other => Err(anyhow!("{what}: {other:?}")),
+                }
+            })
+            .collect::<Result<_>>()?;
+        rows.push(row(name, what, &times));
+    }
+    Ok(rows)
+}
+
+/// wasmtime only: loading a module from its serialized (pre-compiled) form instead of compiling.
+pub fn wasmtime_serialized(engine: &dylab_engine_wasmtime::Wasmtime, modules: &Modules, samples: usize) -> Result<Vec<LoaderRow>> {
+    let mut rows = Vec::new();
+    for (what, path) in [("deserialize libc.wasm (cached)", &modules.libc), ("deserialize side module (cached)", &modules.callee)] {
+        let module = wasmtime::Module::from_file(engine.inner(), path).map_err(|e| anyhow!("{e:#}"))?;
+        let bytes = module.serialize().map_err(|e| anyhow!("{e:#}"))?;
+        let times: Vec<Duration> = (0..samples)
+            .map(|_| {
+                // SAFETY: the bytes were produced by `serialize` of this very engine, just above.
+                time(|| unsafe { wasmtime::Module::deserialize(engine.inner(), &bytes) }.map_err(|e| anyhow!("{e:#}")))
+            })
+            .collect::<Result<_>>()?;
+        rows.push(row("wasmtime", what, &times));
+    }
+    Ok(rows)
+}

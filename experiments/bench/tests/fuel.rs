@@ -1,0 +1,67 @@
+//! Identical work, different linkage: within a fuel group (same caller loop, same callee code) every
+//! variant consumes exactly the same fuel per call, on both engines; and every variant of a kernel
+//! computes the same checksum. This is what makes the timing rows comparable.
+
+use std::collections::BTreeMap;
+
+use dylab_bench::calls::BareHost;
+use dylab_bench::{Kernel, Modules, Prepared, Variant};
+use dylab_lab::run::{cache_dir, default_corpus};
+use dylab_toolchain::Toolchain;
+
+fn modules() -> Modules {
+    let corpus = default_corpus();
+    let toolchain = Toolchain::discover(&corpus.join("include"), &cache_dir()).expect("toolchain (run scripts/setup.sh)");
+    Modules::build(&toolchain, &corpus.join("bench")).expect("bench modules build")
+}
+
+/// Fuel per call, from the difference of two loop lengths (so entry and exit costs cancel).
+fn fuel_per_call<E: BareHost>(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> (u64, i32) {
+    let mut p = Prepared::new(engine, modules, variant, kernel).expect("prepare");
+    let short = p.fuel(1000).unwrap();
+    let checksum = p.checksum();
+    let long = p.fuel(2000).unwrap();
+    assert_eq!((long - short) % 1000, 0, "{variant:?}/{kernel:?}: fuel not linear in calls ({short}, {long})");
+    ((long - short) / 1000, checksum)
+}
+
+fn check<E: BareHost>(engine: &E) {
+    // Guest code runs on the test thread here: give it the stack dylink::run would.
+    std::thread::scope(|s| {
+        std::thread::Builder::new().stack_size(dylink::program::RUN_STACK).spawn_scoped(s, || check_here(engine)).unwrap().join().unwrap()
+    })
+}
+
+fn check_here<E: BareHost>(engine: &E) {
+    let modules = modules();
+    for kernel in Kernel::ALL {
+        let mut groups: BTreeMap<&str, Vec<(Variant, u64)>> = BTreeMap::new();
+        let mut checksums = Vec::new();
+        for variant in Variant::ALL.into_iter().filter(|v| v.applies(kernel)) {
+            let (fuel, checksum) = fuel_per_call(engine, &modules, variant, kernel);
+            checksums.push((variant, checksum));
+            if let Some(g) = variant.fuel_group() {
+                groups.entry(g).or_default().push((variant, fuel));
+            }
+        }
+        for (group, rows) in &groups {
+            assert!(rows.len() >= 2, "group {group} compares something");
+            assert!(rows.iter().all(|(_, f)| *f == rows[0].1 && *f > 0), "{} {kernel:?} {group}: fuel per call differs: {rows:?}", engine.name());
+        }
+        assert!(
+            checksums.iter().all(|(_, c)| *c == checksums[0].1),
+            "{} {kernel:?}: variants computed different results: {checksums:?}",
+            engine.name()
+        );
+    }
+}
+
+#[test]
+fn same_fuel_per_call_on_wasmtime() {
+    check(&dylab_engine_wasmtime::Wasmtime::new().unwrap());
+}
+
+#[test]
+fn same_fuel_per_call_on_wasmi() {
+    check(&dylab_engine_wasmi::Wasmi::new().unwrap());
+}
