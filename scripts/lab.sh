@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo run --quiet -p dylab -- report "$@"
+# Release build: the call-cost numbers are only meaningful optimised.
+cargo build --release --quiet -p dylab
+./target/release/dylab report "$@"
+./target/release/dylab bench

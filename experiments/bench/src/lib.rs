@@ -7,3 +7,89 @@ pub mod measure;
 pub mod report;
 
 pub use calls::{Kernel, Modules, Prepared, Variant};
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use dylab_engine_wasmi::Wasmi;
+use dylab_engine_wasmtime::Wasmtime;
+use dylab_lab::run::default_corpus;
+use dylink::Engine;
+
+pub use measure::Settings;
+pub use report::BenchData;
+
+/// Which measurements to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub engines: Vec<String>,
+    pub variants: Vec<Variant>,
+    pub kernels: Vec<Kernel>,
+    pub loader: bool,
+}
+
+/// Runs the call-cost and loader-cost measurements; what `dylab bench` writes to reports/.
+/// Guest code runs on a thread with dylink's run stack (wasmi needs more than a main thread's 8 MiB).
+pub fn run(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("dylab-bench".into())
+            .stack_size(dylink::program::RUN_STACK)
+            .spawn_scoped(s, || run_here(quick, select, progress))
+            .expect("spawning the bench thread")
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the bench thread panicked")))
+    })
+}
+
+fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
+    let corpus = default_corpus();
+    let lab = dylab_lab::Lab::new(&corpus.join("include"))?;
+    let modules = Modules::build(&lab.toolchain, &corpus.join("bench")).context("building corpus/bench")?;
+    let hello = dylab_lab::corpus::load_case(&corpus.join("cases/hello"))?;
+    let hello_built = lab.build(&hello)?;
+    let settings = if quick { Settings::quick() } else { Settings::full() };
+    let pick = |v: Variant, k: Kernel| {
+        (select.variants.is_empty() || select.variants.contains(&v)) && (select.kernels.is_empty() || select.kernels.contains(&k))
+    };
+    let wants = |e: &str| select.engines.is_empty() || select.engines.iter().any(|x| x == e);
+
+    let mut data = BenchData {
+        machine: report::machine(),
+        quick,
+        engines: BTreeMap::new(),
+        toolchain: {
+            let v = lab.toolchain.versions()?;
+            vec![("clang".into(), v.clang), ("wasm-ld".into(), v.wasm_ld), ("wasi-libc".into(), v.wasi_libc)]
+        },
+        empty_loop_ns: BTreeMap::new(),
+        calls: Vec::new(),
+        loader: Vec::new(),
+    };
+    let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
+    let hello_mods = (hello_built.static_main.as_deref().context("hello has a static build")?, hello_built.side_main.as_path());
+    if wants("wasmtime") {
+        let e = Wasmtime::for_timing()?;
+        data.engines.insert(e.name().into(), e.settings());
+        let (empty, rows) = measure::measure(&e, &modules, settings, &pick, progress)?;
+        data.empty_loop_ns.insert(e.name().into(), empty);
+        data.calls.extend(rows);
+        if select.loader {
+            progress("wasmtime: loader costs");
+            data.loader.extend(loader::measure(&|| Wasmtime::for_timing().expect("engine"), &modules, hello_mods, samples, compile_samples)?);
+            data.loader.extend(loader::wasmtime_serialized(&e, &modules, samples)?);
+        }
+    }
+    if wants("wasmi") {
+        let e = Wasmi::for_timing()?;
+        data.engines.insert(e.name().into(), e.settings());
+        let (empty, rows) = measure::measure(&e, &modules, settings, &pick, progress)?;
+        data.empty_loop_ns.insert(e.name().into(), empty);
+        data.calls.extend(rows);
+        if select.loader {
+            progress("wasmi: loader costs");
+            data.loader.extend(loader::measure(&|| Wasmi::for_timing().expect("engine"), &modules, hello_mods, samples, compile_samples)?);
+        }
+    }
+    Ok(data)
+}

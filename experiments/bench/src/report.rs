@@ -1,1 +1,223 @@
+//! `reports/calls.md`, its chart, the raw rows (`reports/data/calls.json`), and `--check` against
+//! the committed baseline.
 
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calls::{Kernel, Variant};
+use crate::loader::LoaderRow;
+use crate::measure::CallRow;
+
+/// Everything one `dylab bench` run measured.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BenchData {
+    pub machine: String,
+    pub quick: bool,
+    /// Engine -> pinned settings of the timing engines (fuel metering off).
+    pub engines: BTreeMap<String, Vec<(String, String)>>,
+    pub toolchain: Vec<(String, String)>,
+    /// Engine -> ns per iteration of the empty loop.
+    pub empty_loop_ns: BTreeMap<String, f64>,
+    pub calls: Vec<CallRow>,
+    pub loader: Vec<LoaderRow>,
+}
+
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    format!("{cpu}, {cores} cores, {} {}", std::env::consts::OS, std::env::consts::ARCH)
+}
+
+fn find<'a>(d: &'a BenchData, engine: &str, v: Variant, k: Kernel) -> Option<&'a CallRow> {
+    d.calls.iter().find(|r| r.engine == engine && r.variant == v.name() && r.kernel == k.name())
+}
+
+/// One target of issue 4 and whether this run met it.
+pub struct Target {
+    pub name: String,
+    pub met: bool,
+    pub detail: String,
+}
+
+pub fn targets(d: &BenchData) -> Vec<Target> {
+    let mut out = Vec::new();
+    // 1. Ratio stability between the two rounds of this run.
+    let worst = d
+        .calls
+        .iter()
+        .map(|r| ((r.ratio_rounds[0] - r.ratio_rounds[1]).abs() / r.ratio_rounds[0], r))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((dev, r)) = worst {
+        out.push(Target {
+            name: "ratios stable within 5% between two consecutive rounds".into(),
+            met: dev <= 0.05,
+            detail: format!(
+                "worst: `{}` {:.3} vs {:.3} ({:.1}%); median over all rows {:.1}%",
+                r.cell,
+                r.ratio_rounds[0],
+                r.ratio_rounds[1],
+                dev * 100.0,
+                crate::measure::median(&d.calls.iter().map(|r| (r.ratio_rounds[0] - r.ratio_rounds[1]).abs() / r.ratio_rounds[0] * 100.0).collect::<Vec<_>>())
+            ),
+        });
+    }
+    // 2. The lab's typed trampoline against a bare typed host call.
+    for engine in d.engines.keys() {
+        let mut worst: Option<(f64, String)> = None;
+        for k in Kernel::ALL {
+            if let (Some(t), Some(b)) = (find(d, engine, Variant::TrampolineTyped, k), find(d, engine, Variant::HostBare, k)) {
+                let ratio = t.median_ns / b.median_ns;
+                if worst.as_ref().is_none_or(|(w, _)| ratio > *w) {
+                    worst = Some((ratio, k.name().to_string()));
+                }
+            }
+        }
+        if let Some((ratio, k)) = worst {
+            out.push(Target {
+                name: format!("{engine}: typed trampoline within 1.2x of a bare typed host call"),
+                met: ratio <= 1.2,
+                detail: format!(
+                    "worst kernel {k}: {ratio:.2}x. The trampoline makes the same host call plus a call back into the callee instance; \
+                     the bare host function computes the kernel in Rust, so the difference is the host-to-wasm re-entry, not the lab"
+                ),
+            });
+        }
+    }
+    // 3. Non-trampoline cross-module calls on wasmtime against the intra-module floor.
+    let cross = [Variant::CrossDirect, Variant::SharedTable, Variant::DlsymImport];
+    let rows: Vec<&CallRow> = d
+        .calls
+        .iter()
+        .filter(|r| r.engine == "wasmtime" && cross.iter().any(|v| v.name() == r.variant))
+        .collect();
+    if let Some(w) = rows.iter().max_by(|a, b| a.ratio.total_cmp(&b.ratio)) {
+        out.push(Target {
+            name: "wasmtime: every non-trampoline cross-module variant within 1.3x of the intra-module direct call".into(),
+            met: w.ratio <= 1.3,
+            detail: format!(
+                "worst `{}` at {:.2}x ({:.2} ns vs {:.2} ns per iteration); shared-table and dlsym-import pay call_indirect's \
+                 bounds and signature checks, direct pays the cross-instance context switch",
+                w.cell,
+                w.ratio,
+                w.median_ns,
+                w.median_ns / w.ratio
+            ),
+        });
+    }
+    out
+}
+
+fn cell_text(r: &CallRow) -> String {
+    format!("{:.2} ({:.2}–{:.2}) ×{:.2}", r.median_ns, r.q1_ns, r.q3_ns, r.ratio)
+}
+
+/// `reports/calls.md`.
+pub fn calls_md(d: &BenchData) -> String {
+    let mut s = String::new();
+    writeln!(s, "# dylab call costs\n").unwrap();
+    writeln!(s, "Generated by `dylab bench`{}; do not edit. Raw rows: `data/calls.json`; chart: `calls.svg`.\n", if d.quick { " --quick" } else { "" }).unwrap();
+    writeln!(s, "Machine: {}.\n", d.machine).unwrap();
+    for (e, settings) in &d.engines {
+        let list: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        writeln!(s, "- {e}: {}", list.join(", ")).unwrap();
+    }
+    let tc: Vec<String> = d.toolchain.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    writeln!(s, "- toolchain: {}\n", tc.join(", ")).unwrap();
+    writeln!(
+        s,
+        "Method: a caller module runs a loop of n calls `acc = f(acc, ...)` inside wasm (corpus/bench/caller.c); one call from \
+         the host times the whole loop, so host entry is amortised over n (calibrated to ~{} per sample). Samples of all rows \
+         are interleaved, in two rounds. Each cell: **median ns per iteration** (interquartile range) and **×ratio** to the \
+         intra-module direct call of the same engine and kernel. An iteration is the call plus the loop's own work; the empty \
+         loop costs {} ns per iteration (subtract it for the call alone: `net_ns` in calls.json). Fuel metering is off for timing; \
+         `experiments/bench/tests/fuel.rs` proves with fuel on that every variant in a group runs exactly the same wasm per call.\n",
+        if d.quick { "1 ms" } else { "4 ms" },
+        d.empty_loop_ns.iter().map(|(e, ns)| format!("{e} {ns:.2}")).collect::<Vec<_>>().join(", ")
+    )
+    .unwrap();
+    for engine in d.engines.keys() {
+        writeln!(s, "## {engine}\n").unwrap();
+        let header: Vec<String> = Kernel::ALL.iter().map(|k| format!("{} `{}`", k.name(), k.describe())).collect();
+        writeln!(s, "| variant | {} |", header.join(" | ")).unwrap();
+        writeln!(s, "|---|{}", "---|".repeat(Kernel::ALL.len())).unwrap();
+        for v in Variant::ALL {
+            let cells: Vec<String> = Kernel::ALL
+                .iter()
+                .map(|&k| find(d, engine, v, k).map(cell_text).unwrap_or_else(|| "n/a".into()))
+                .collect();
+            writeln!(s, "| {} | {} |", v.name(), cells.join(" | ")).unwrap();
+        }
+        writeln!(s).unwrap();
+    }
+    writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
+        to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
+        `trampoline-untyped` is the matrix's `trampoline` strategy (the lab's dynamic forwarder, `Func::new`); `shared-table` and \
+        `dlsym-import` call_indirect through what `dlsym` returns under those strategies; `dlcall` calls by handle and name through \
+        the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n").unwrap();
+    writeln!(s, "## Targets\n").unwrap();
+    for t in targets(d) {
+        writeln!(s, "- **{}** — {}: {}", t.name, if t.met { "met" } else { "missed" }, t.detail).unwrap();
+    }
+    writeln!(s).unwrap();
+    writeln!(s, "## Loader costs\n").unwrap();
+    writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine (no cache); the rest reuse compiled modules.\n").unwrap();
+    let engines: Vec<&String> = d.engines.keys().collect();
+    let mut whats: Vec<&str> = Vec::new();
+    for r in &d.loader {
+        if !whats.contains(&r.what.as_str()) {
+            whats.push(&r.what);
+        }
+    }
+    writeln!(s, "| step | {} |", engines.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" | ")).unwrap();
+    writeln!(s, "|---|{}", "---|".repeat(engines.len())).unwrap();
+    for w in whats {
+        let cells: Vec<String> = engines
+            .iter()
+            .map(|e| {
+                d.loader
+                    .iter()
+                    .find(|r| &r.engine == *e && r.what == w)
+                    .map(|r| format!("{:.0} ({:.0})", r.median_us, r.min_us))
+                    .unwrap_or_else(|| "n/a".into())
+            })
+            .collect();
+        writeln!(s, "| {w} | {} |", cells.join(" | ")).unwrap();
+    }
+    writeln!(s).unwrap();
+    s
+}
+
+/// `reports/calls.svg`: ns per iteration of kernel k1, one bar per engine and variant.
+pub fn calls_svg(d: &BenchData) -> String {
+    let data: Vec<(f64, String)> = d
+        .engines
+        .keys()
+        .flat_map(|e| Variant::ALL.iter().filter_map(move |&v| find(d, e, v, Kernel::K1).map(|r| (r.median_ns, format!("{e} {}", v.name())))))
+        .collect();
+    if data.len() < 2 {
+        return String::new(); // poloto needs two ticks per axis
+    }
+    poloto::build::bar::gen_simple("", data, [0.0])
+        .label(("Cost of one call, int f(int): ns per loop iteration (lower is better)", "ns", ""))
+        .append_to(poloto::header().light_theme())
+        .render_string()
+        .unwrap_or_default()
+}
+
+/// Rows whose ratio moved by more than `tolerance` (relative) against the baseline.
+pub fn check(baseline: &BenchData, current: &BenchData, tolerance: f64) -> Vec<String> {
+    let mut moved = Vec::new();
+    for r in &current.calls {
+        let Some(b) = baseline.calls.iter().find(|b| b.cell == r.cell) else { continue };
+        let change = (r.ratio - b.ratio) / b.ratio;
+        if change.abs() > tolerance {
+            moved.push(format!("{}: ratio {:.3} -> {:.3} ({:+.1}%)", r.cell, b.ratio, r.ratio, change * 100.0));
+        }
+    }
+    moved
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use dylab_bench::{BenchData, Kernel, Variant};
 use dylab_lab::run::{default_corpus, workspace_root};
 use dylab_lab::{cells, load_corpus, report, CellResult, EngineKind, Filter, Lab};
 use dylink::{Libc, Strategy};
@@ -32,6 +33,36 @@ enum Command {
     Report {
         #[command(flatten)]
         select: Select,
+        /// Where to write the reports.
+        #[arg(long, default_value_os_t = workspace_root().join("reports"))]
+        out: PathBuf,
+    },
+    /// Measure what each linkage costs per call, and what loading costs; write reports/calls.md,
+    /// reports/calls.svg and reports/data/calls.json.
+    Bench {
+        /// Fewer, shorter samples (under 10 s).
+        #[arg(long)]
+        quick: bool,
+        /// Compare ratios with the committed reports/data/calls.json instead of writing reports;
+        /// exit 1 if any moved by more than --tolerance.
+        #[arg(long)]
+        check: bool,
+        /// Relative change of a ratio that --check calls a regression.
+        #[arg(long, default_value_t = 0.25)]
+        tolerance: f64,
+        /// Only these engines; repeatable.
+        #[arg(long = "engine")]
+        engines: Vec<EngineKind>,
+        /// Only these variants (intra-direct, intra-indirect, direct, trampoline-typed, trampoline-untyped,
+        /// shared-table, dlsym-import, dlcall, host-typed-bare); repeatable.
+        #[arg(long = "variant", value_parser = parse_variant)]
+        variants: Vec<Variant>,
+        /// Only these kernels (k0, k1, k4, k8, kmix); repeatable.
+        #[arg(long = "kernel", value_parser = parse_kernel)]
+        kernels: Vec<Kernel>,
+        /// Skip the loader-cost table.
+        #[arg(long)]
+        no_loader: bool,
         /// Where to write the reports.
         #[arg(long, default_value_os_t = workspace_root().join("reports"))]
         out: PathBuf,
@@ -64,6 +95,14 @@ struct Select {
     /// Worker threads.
     #[arg(long, short = 'j', default_value_t = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))]
     jobs: usize,
+}
+
+fn parse_variant(s: &str) -> Result<Variant, String> {
+    Variant::parse(s).ok_or_else(|| format!("unknown variant {s:?}"))
+}
+
+fn parse_kernel(s: &str) -> Result<Kernel, String> {
+    Kernel::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| format!("unknown kernel {s:?} (k0, k1, k4, k8, kmix)"))
 }
 
 fn parse_libc(s: &str) -> Result<Libc, String> {
@@ -181,6 +220,41 @@ fn real_main() -> Result<bool> {
                 print_table(&results);
             }
             Ok(results.iter().all(|r| r.as_expected))
+        }
+        Command::Bench { quick, check, tolerance, engines, variants, kernels, no_loader, out } => {
+            let select = dylab_bench::Selection {
+                engines: engines.iter().map(|e| e.name().to_string()).collect(),
+                variants,
+                kernels,
+                loader: !no_loader && !check,
+            };
+            let bar = ProgressBar::new_spinner();
+            if !std::io::stderr().is_terminal() {
+                bar.set_draw_target(ProgressDrawTarget::hidden());
+            }
+            let started = std::time::Instant::now();
+            let data = dylab_bench::run(quick, &select, &|m| bar.set_message(m.to_string()))?;
+            bar.finish_and_clear();
+            eprintln!("measured {} call rows and {} loader rows in {:.1} s", data.calls.len(), data.loader.len(), started.elapsed().as_secs_f64());
+            if check {
+                let path = out.join("data").join("calls.json");
+                let text = std::fs::read_to_string(&path).with_context(|| format!("reading the baseline {}", path.display()))?;
+                let baseline: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+                let moved = dylab_bench::report::check(&baseline, &data, tolerance);
+                for m in &moved {
+                    println!("moved: {m}");
+                }
+                println!("{} rows compared with the baseline, {} moved by more than {:.0}%", data.calls.len(), moved.len(), tolerance * 100.0);
+                return Ok(moved.is_empty());
+            }
+            write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data))?;
+            write(&out.join("calls.svg"), &dylab_bench::report::calls_svg(&data))?;
+            write(&out.join("data").join("calls.json"), &serde_json::to_string_pretty(&data)?)?;
+            for t in dylab_bench::report::targets(&data) {
+                eprintln!("{}: {} ({})", if t.met { "met" } else { "MISSED" }, t.name, t.detail);
+            }
+            eprintln!("wrote {}", out.join("calls.md").display());
+            Ok(true)
         }
         Command::Report { select, out } => {
             let (cases, results, lab) = run_selection(&select)?;
