@@ -18,6 +18,10 @@ pub struct Manifest {
     /// Side modules, each built to `<stem>.wasm` and found by `dlopen("<stem>.wasm")`.
     #[serde(default)]
     pub libs: Vec<String>,
+    /// Link-time dependencies between side modules (dylink.0 NEEDED): a module source (the main
+    /// program or a lib) -> the libs it is linked against, which the loader loads first.
+    #[serde(default)]
+    pub needed: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub args: Vec<String>,
     #[serde(default)]
@@ -115,6 +119,13 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     for src in std::iter::once(&manifest.main).chain(&manifest.libs) {
         if !dir.join(src).is_file() {
             bail!("case {name}: {src} named in case.toml does not exist");
+        }
+    }
+    for (module, deps) in &manifest.needed {
+        for m in std::iter::once(module).chain(deps) {
+            if *m != manifest.main && !manifest.libs.contains(m) {
+                bail!("case {name}: [needed] names {m}, which is neither main nor one of libs");
+            }
         }
     }
     let expected_stdout = std::fs::read_to_string(dir.join("expected.stdout"))

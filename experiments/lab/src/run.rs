@@ -89,17 +89,42 @@ impl Lab {
     pub fn build(&self, case: &Case) -> Result<Built> {
         let m = &case.manifest;
         let src = |s: &String| case.dir.join(s);
-        let side_main = self.toolchain.side_module(&[src(&m.main)], &m.cflags).with_context(|| format!("case {}: building {}", case.name, m.main))?;
+        // Libraries first, in an order where each one's link-time dependencies are already built.
+        let mut libs: HashMap<String, PathBuf> = HashMap::new();
+        let mut pending: Vec<&String> = m.libs.iter().collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut i = 0;
+            while i < pending.len() {
+                let lib = pending[i];
+                let deps = m.needed.get(lib).map(Vec::as_slice).unwrap_or(&[]);
+                if deps.iter().all(|d| libs.contains_key(&wasm_name(d))) {
+                    let needed: Vec<(String, PathBuf)> = deps.iter().map(|d| (wasm_name(d), libs[&wasm_name(d)].clone())).collect();
+                    let built = self
+                        .toolchain
+                        .side_module_needing(&[src(lib)], &m.cflags, &needed)
+                        .with_context(|| format!("case {}: building {lib}", case.name))?;
+                    libs.insert(wasm_name(lib), built);
+                    pending.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            if pending.len() == before {
+                anyhow::bail!("case {}: [needed] has a cycle among {:?}", case.name, pending);
+            }
+        }
+        let main_needed: Vec<(String, PathBuf)> =
+            m.needed.get(&m.main).into_iter().flatten().map(|d| (wasm_name(d), libs[&wasm_name(d)].clone())).collect();
+        let side_main = self
+            .toolchain
+            .side_module_needing(&[src(&m.main)], &m.cflags, &main_needed)
+            .with_context(|| format!("case {}: building {}", case.name, m.main))?;
         let static_main = if case.uses_dlopen() {
             None
         } else {
             Some(self.toolchain.static_program(&[src(&m.main)], &m.cflags).with_context(|| format!("case {}: building {} statically", case.name, m.main))?)
         };
-        let mut libs = HashMap::new();
-        for lib in &m.libs {
-            let built = self.toolchain.side_module(&[src(lib)], &m.cflags).with_context(|| format!("case {}: building {lib}", case.name))?;
-            libs.insert(wasm_name(lib), built);
-        }
         Ok(Built { side_main, static_main, libs })
     }
 

@@ -123,6 +123,13 @@ impl Toolchain {
 
     /// A PIC side module (with a `dylink.0` section) from C sources. Cached.
     pub fn side_module(&self, sources: &[PathBuf], extra_cflags: &[String]) -> Result<PathBuf> {
+        self.side_module_needing(sources, extra_cflags, &[])
+    }
+
+    /// A side module linked against other side modules: each `(name, built module)` satisfies its
+    /// undefined symbols at link time and becomes a `NEEDED` entry of its dylink.0 section, under
+    /// `name` (the name a loader looks it up by). Cached.
+    pub fn side_module_needing(&self, sources: &[PathBuf], extra_cflags: &[String], needed: &[(String, PathBuf)]) -> Result<PathBuf> {
         if sources.is_empty() {
             bail!("side_module: no sources given");
         }
@@ -137,6 +144,10 @@ impl Toolchain {
             fp.field("ldflag", a.as_encoded_bytes());
         }
         self.hash_sources(&mut fp, sources)?;
+        for (name, path) in needed {
+            fp.field("needed", name.as_bytes());
+            fp.field("needed-content", &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
+        }
         self.cached("side", fp, |scratch, out| {
             let mut objects = Vec::new();
             for (i, src) in sources.iter().enumerate() {
@@ -150,8 +161,15 @@ impl Toolchain {
                 command::run(cmd).with_context(|| format!("compiling {}", src.display()))?;
                 objects.push(obj);
             }
+            // wasm-ld records a needed library by its file name: give it the loader's name.
+            let mut libs = Vec::new();
+            for (name, path) in needed {
+                let lib = scratch.join(name);
+                std::fs::copy(path, &lib).with_context(|| format!("copying {}", path.display()))?;
+                libs.push(lib);
+            }
             let mut cmd = Command::new(&self.found.wasm_ld);
-            cmd.args(&ldflags).args(&objects).arg("-o").arg(out);
+            cmd.args(&ldflags).args(&objects).args(&libs).arg("-o").arg(out);
             command::run(cmd).context("linking side module")?;
             Ok(())
         })
