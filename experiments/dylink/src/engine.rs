@@ -137,6 +137,9 @@ pub enum Trap {
     Wasm(TrapKind),
     Exit(i32),
     Host(String),
+    /// The program needs something outside what the host provides (a libc function the
+    /// `libc-host` placement lacks): the cell is `unsupported`, not failed.
+    Unsupported(String),
 }
 
 impl fmt::Display for Trap {
@@ -145,6 +148,7 @@ impl fmt::Display for Trap {
             Trap::Wasm(k) => write!(f, "{k}"),
             Trap::Exit(c) => write!(f, "exit({c})"),
             Trap::Host(m) => write!(f, "host: {m}"),
+            Trap::Unsupported(m) => write!(f, "unsupported: {m}"),
         }
     }
 }
@@ -193,6 +197,11 @@ pub trait Ctx<E: Engine> {
     fn memory_read(&self, m: E::Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap>;
     fn memory_write(&mut self, m: E::Memory, addr: u64, data: &[u8]) -> Result<(), Trap>;
     fn memory_size(&self, m: E::Memory) -> u64;
+    /// A new 32-bit linear memory of `min_pages` 64 KiB pages, without maximum (the process memory
+    /// of the `libc-host` placement, where no module defines one).
+    fn memory_new(&mut self, min_pages: u32) -> E::Memory;
+    /// Grows by `delta_pages`; returns the previous size in pages, or `None` when the memory cannot grow.
+    fn memory_grow(&mut self, m: E::Memory, delta_pages: u32) -> Option<u32>;
 
     /// A new funcref table of `min` null entries, without maximum.
     fn table_new(&mut self, min: u32) -> E::Table;

@@ -2,6 +2,7 @@
 //! interface. Strategies (trampoline, direct, shared table, dlsym-time import) are policies it consults.
 
 pub mod engine;
+pub mod libc_host;
 pub mod linker;
 pub mod mem;
 pub mod module_info;

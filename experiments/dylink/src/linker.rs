@@ -91,6 +91,8 @@ pub struct Process<E: Engine> {
     pub typed_trampolines: bool,
     /// Functions bound to these import names before any module's definition (like LD_PRELOAD).
     pub preload: HashMap<String, E::Func>,
+    /// The host libc's state, in the `libc-host` placement (its module is `libc`).
+    pub libc_host: Option<crate::libc_host::State<E>>,
 }
 
 impl<E: Engine> Process<E> {
@@ -110,6 +112,7 @@ impl<E: Engine> Process<E> {
             dlerror_buf: None,
             typed_trampolines: false,
             preload: HashMap::new(),
+            libc_host: None,
         }
     }
 
@@ -195,8 +198,11 @@ fn link(msg: impl Into<String>) -> LoadError {
     LoadError::Link(msg.into())
 }
 
-/// Allocates guest memory with libc's allocator.
+/// Allocates guest memory with libc's allocator (the host's own under libc-host).
 fn guest_alloc<E: Engine>(ctx: &mut dyn Ctx<E>, size: u32, align: u32) -> Result<u32, Trap> {
+    if ctx.host_ref().process.libc_host.is_some() {
+        return crate::libc_host::alloc(ctx, size, align);
+    }
     let p = ctx.host_ref().process.libc.ok_or_else(|| Trap::Host("no libc to allocate from".into()))?;
     let f = match ctx.host_ref().process.modules[p].exports.get("aligned_alloc") {
         Some(Extern::Func(f)) => *f,
@@ -293,6 +299,11 @@ fn host_symbol_type(name: &str) -> Option<FuncType> {
         "dlcall_void" => FuncType::new([I32, I32, I32], []),
         _ => return None,
     })
+}
+
+/// Whether the host itself provides `name` (`<dlfcn.h>`, `<dlcall.h>`).
+pub(crate) fn is_host_symbol(name: &str) -> bool {
+    host_symbol_type(name).is_some()
 }
 
 fn set_dlerror<E: Engine>(ctx: &mut dyn Ctx<E>, msg: String) {
@@ -400,7 +411,7 @@ pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<M
         deps,
         open: false,
     });
-    let result = instantiate_side(ctx, id, &module, &info, mode);
+    let result = crate::libc_host::check_subset(ctx, id, &info).and_then(|()| instantiate_side(ctx, id, &module, &info, mode));
     if result.is_err() {
         // The instance (if any) stays in the store, unreachable; the name is free for another try.
         ctx.host().process.modules[id].name = format!("{name} (failed)");
@@ -504,7 +515,13 @@ fn bind_func<E: Engine>(
         return Ok(f);
     }
     match ctx.host_ref().process.resolve(Some(id), sym, true) {
-        Some((_, Extern::Func(f))) => {
+        Some((d, Extern::Func(f))) => {
+            // The host libc: a host function of its own per importer, whatever the strategy.
+            if crate::libc_host::is_host_libc(ctx, d) {
+                if let Some(bound) = crate::libc_host::bind_for(ctx, sym, ty, id) {
+                    return Ok(bound);
+                }
+            }
             let fty = ctx.func_type(f);
             if strategy.trampolines() {
                 if ctx.host_ref().process.typed_trampolines && fty == *ty {
@@ -567,6 +584,8 @@ fn dlopen<E: Engine>(ctx: &mut dyn Ctx<E>, path: u32, flags: i32) -> Result<u32,
         Ok(id) => Ok(Process::<E>::handle_of(id)),
         // A library calling exit() in its constructor ends the program, as it would natively.
         Err(LoadError::Trap(_, Trap::Exit(c))) => Err(Trap::Exit(c)),
+        // Under libc-host, a library outside the subset ends the run as unsupported.
+        Err(LoadError::Trap(_, t @ Trap::Unsupported(_))) => Err(t),
         Err(e) => {
             set_dlerror(ctx, format!("dlopen {}", e.message()));
             Ok(0)

@@ -110,6 +110,9 @@ pub enum Ending {
     Exited(i32),
     Trapped { kind: TrapKind, message: String },
     LinkError(String),
+    /// The program needs something the placement does not provide (under `libc-host`: a libc
+    /// function outside the host's subset); the message names it.
+    Unsupported(String),
 }
 
 /// The raw result of running a program: what the guest printed and how it ended.
@@ -136,6 +139,7 @@ impl RunResult {
     pub fn classify(&self, expected_stdout: &str, expected_exit: i32) -> (Status, Option<TrapKind>, String) {
         match &self.ending {
             Ending::LinkError(m) => (Status::LinkError, None, m.clone()),
+            Ending::Unsupported(m) => (Status::Unsupported, None, m.clone()),
             Ending::Trapped { kind: TrapKind::OutOfFuel, message } => (Status::Timeout, Some(TrapKind::OutOfFuel), message.clone()),
             Ending::Trapped { kind, message } => {
                 // A program may have detected a wrong call before it trapped; the trap is what ended it.

@@ -1,10 +1,12 @@
-//! Running one program in one placement: static (one module) or libc-module (libc.wasm plus side modules).
+//! Running one program in one placement: static (one module), libc-module (libc.wasm plus side
+//! modules) or libc-host (side modules on the host's own rudimentary libc).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::{Ctx, Engine, Extern, FuncType, Trap, Val, ValType};
+use crate::libc_host;
 use crate::linker::{self, LoadError, Loaded, Mode, Process, TableRec};
 use crate::module_info::{self, ImportKind};
 use crate::outcome::{Ending, RunResult, TrapKind};
@@ -21,7 +23,8 @@ pub struct Program {
     pub main: PathBuf,
     /// The name the main module is known by (`dlopen`'s namespace).
     pub main_name: String,
-    /// libc.wasm, for the libc-module placement.
+    /// libc.wasm, for the libc-module placement (under libc-host, its export names tell which
+    /// unresolved imports are libc functions outside the host's subset).
     pub libc_module: Option<PathBuf>,
     /// Built libraries by the name a program passes to `dlopen`.
     pub libs: HashMap<String, PathBuf>,
@@ -39,6 +42,7 @@ fn ending(r: Result<(), Trap>, exit_on_return: i32, phase: &str) -> Ending {
         Err(Trap::Exit(c)) => Ending::Exited(c),
         Err(Trap::Wasm(kind)) => Ending::Trapped { kind, message: format!("{kind} during {phase}") },
         Err(Trap::Host(m)) => Ending::Trapped { kind: TrapKind::Host, message: format!("{m} (during {phase})") },
+        Err(Trap::Unsupported(m)) => Ending::Unsupported(m),
     }
 }
 
@@ -77,6 +81,7 @@ pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
     let ending = engine.enter(&mut store, |ctx| match program.libc {
         Libc::Static => run_static(ctx, program),
         Libc::LibcModule => run_libc_module(ctx, program),
+        Libc::LibcHost => run_libc_host(ctx, program),
     });
     let fuel_left = engine.enter(&mut store, |ctx| ctx.fuel());
     let host = engine.into_host(store);
@@ -248,4 +253,43 @@ fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
     }
     let code = r[0].i32().unwrap_or(0);
     ending(ctx.call(exit, &[Val::I32(code)], &mut []), code, "exit() after main returned")
+}
+
+/// The libc-host placement: no libc.wasm. The host creates memory, stack and table, loads the
+/// program as a side module on its own libc, passes argc/argv, calls main and then the atexit handlers.
+fn run_libc_host<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
+    if let Err(t) = libc_host::boot(ctx, p.libc_module.clone()) {
+        return ending(Err(t), 0, "setting up the host libc");
+    }
+    ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
+    let main = match linker::load(ctx, &p.main_name, Mode { now: false, global: true }) {
+        Ok(id) => id,
+        Err(LoadError::Link(m)) => return Ending::LinkError(m),
+        Err(LoadError::Trap(m, t)) => return ending(Err(t), 0, &format!("loading the program ({m})")),
+    };
+    let exports = &ctx.host_ref().process.modules[main].exports;
+    let Some(main_func) = export_func(exports, "__main_argc_argv").or_else(|| export_func(exports, "main")) else {
+        return Ending::LinkError(format!("{}: exports no main", p.main_name));
+    };
+    {
+        let proc = &mut ctx.host().process;
+        proc.main = Some(main);
+        proc.main_func = Some(main_func);
+    }
+    let ty = ctx.func_type(main_func);
+    let args = match ty.params.as_slice() {
+        [] => Vec::new(),
+        [ValType::I32, ValType::I32] => match libc_host::write_args(ctx, &p.args) {
+            Ok((argc, argv)) => vec![Val::I32(argc), Val::I32(argv as i32)],
+            Err(t) => return ending(Err(t), 0, "writing argv"),
+        },
+        _ => return Ending::LinkError(format!("{}: main has type {ty}", p.main_name)),
+    };
+    let mut r: Vec<Val<E>> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
+    // exit() inside main runs the handlers itself and ends the run with Trap::Exit.
+    if let Err(t) = ctx.call(main_func, &args, &mut r) {
+        return ending(Err(t), 0, "main()");
+    }
+    let code = r.first().and_then(|v| v.i32()).unwrap_or(0);
+    ending(libc_host::run_atexit(ctx), code, "atexit handlers after main returned")
 }

@@ -13,14 +13,18 @@ pub enum Libc {
     Static,
     /// wasi-libc linked into its own libc.wasm; program and libraries are PIC side modules beside it.
     LibcModule,
+    /// No libc module: the host implements a rudimentary libc (the seed's wasm.js) and creates the
+    /// memory, stack and table itself; program and libraries are PIC side modules.
+    LibcHost,
 }
 
 impl Libc {
-    pub const ALL: [Libc; 2] = [Libc::Static, Libc::LibcModule];
+    pub const ALL: [Libc; 3] = [Libc::Static, Libc::LibcModule, Libc::LibcHost];
     pub fn name(self) -> &'static str {
         match self {
             Libc::Static => "static",
             Libc::LibcModule => "libc-module",
+            Libc::LibcHost => "libc-host",
         }
     }
     pub fn parse(s: &str) -> Option<Libc> {
@@ -30,7 +34,7 @@ impl Libc {
     pub fn strategies(self) -> &'static [Strategy] {
         match self {
             Libc::Static => &[Strategy::None],
-            Libc::LibcModule => &Strategy::LINKING,
+            Libc::LibcModule | Libc::LibcHost => &Strategy::LINKING,
         }
     }
 }

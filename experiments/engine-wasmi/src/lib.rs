@@ -300,6 +300,13 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
         m.data_size(&self.0) as u64
     }
 
+    fn memory_new(&mut self, min_pages: u32) -> wasmi::Memory {
+        wasmi::Memory::new(&mut self.0, wasmi::MemoryType::new(min_pages, None)).expect("a linear memory within limits")
+    }
+    fn memory_grow(&mut self, m: wasmi::Memory, delta_pages: u32) -> Option<u32> {
+        m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)
+    }
+
     fn table_new(&mut self, min: u32) -> wasmi::Table {
         let ty = wasmi::TableType::new(wasmi::RefType::Func, min, None);
         wasmi::Table::new(&mut self.0, ty, wasmi::Ref::Func(Nullable::Null)).expect("a funcref table within limits")

@@ -268,6 +268,13 @@ impl Ctx<Wasmtime> for Cx<'_> {
         m.data_size(&self.0) as u64
     }
 
+    fn memory_new(&mut self, min_pages: u32) -> wasmtime::Memory {
+        wasmtime::Memory::new(&mut self.0, wasmtime::MemoryType::new(min_pages, None)).expect("a linear memory within limits")
+    }
+    fn memory_grow(&mut self, m: wasmtime::Memory, delta_pages: u32) -> Option<u32> {
+        m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)
+    }
+
     fn table_new(&mut self, min: u32) -> wasmtime::Table {
         let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, min, None);
         wasmtime::Table::new(&mut self.0, ty, wasmtime::Ref::Func(None)).expect("a funcref table within limits")

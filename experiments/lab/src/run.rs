@@ -132,7 +132,7 @@ impl Lab {
         let m = &case.manifest;
         let main = match cell.libc {
             Libc::Static => built.static_main.clone().unwrap_or_else(|| built.side_main.clone()),
-            Libc::LibcModule => built.side_main.clone(),
+            Libc::LibcModule | Libc::LibcHost => built.side_main.clone(),
         };
         let main_name = wasm_name(&m.main);
         Program {
