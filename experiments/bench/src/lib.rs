@@ -2,6 +2,7 @@
 //! host's entry cost is amortised; and the loader's costs (compile, instantiate, dlopen, start-up).
 
 pub mod calls;
+pub mod libcalls;
 pub mod loader;
 pub mod measure;
 pub mod report;
@@ -26,6 +27,7 @@ pub struct Selection {
     pub variants: Vec<Variant>,
     pub kernels: Vec<Kernel>,
     pub loader: bool,
+    pub libc_calls: bool,
 }
 
 /// Runs the call-cost and loader-cost measurements; what `dylab bench` writes to reports/.
@@ -46,6 +48,7 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
     let corpus = default_corpus();
     let lab = dylab_lab::Lab::new(&corpus.join("include"))?;
     let modules = Modules::build(&lab.toolchain, &corpus.join("bench")).context("building corpus/bench")?;
+    let libc_modules = libcalls::LibcModules::build(&lab.toolchain, &corpus.join("bench")).context("building corpus/bench/libcalls.c")?;
     let hello = dylab_lab::corpus::load_case(&corpus.join("cases/hello"))?;
     let hello_built = lab.build(&hello)?;
     let settings = if quick { Settings::quick() } else { Settings::full() };
@@ -64,6 +67,7 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
         },
         empty_loop_ns: BTreeMap::new(),
         calls: Vec::new(),
+        libc_calls: Vec::new(),
         loader: Vec::new(),
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
@@ -74,6 +78,10 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
         let (empty, rows) = measure::measure(&e, &modules, settings, &pick, progress)?;
         data.empty_loop_ns.insert(e.name().into(), empty);
         data.calls.extend(rows);
+        if select.libc_calls {
+            progress(&format!("{}: libc calls", e.name()));
+            data.libc_calls.extend(libcalls::measure(&e, &libc_modules, settings)?);
+        }
         if select.loader {
             progress("wasmtime: loader costs");
             data.loader.extend(loader::measure(&|| Wasmtime::for_timing().expect("engine"), &modules, hello_mods, samples, compile_samples)?);
@@ -86,6 +94,10 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
         let (empty, rows) = measure::measure(&e, &modules, settings, &pick, progress)?;
         data.empty_loop_ns.insert(e.name().into(), empty);
         data.calls.extend(rows);
+        if select.libc_calls {
+            progress(&format!("{}: libc calls", e.name()));
+            data.libc_calls.extend(libcalls::measure(&e, &libc_modules, settings)?);
+        }
         if select.loader {
             progress("wasmi: loader costs");
             data.loader.extend(loader::measure(&|| Wasmi::for_timing().expect("engine"), &modules, hello_mods, samples, compile_samples)?);

@@ -21,6 +21,9 @@ pub struct BenchData {
     /// Engine -> ns per iteration of the empty loop.
     pub empty_loop_ns: BTreeMap<String, f64>,
     pub calls: Vec<CallRow>,
+    /// `{engine}/libc-call/{placement}/{op}`: variant = placement, kernel = op, ratio to static.
+    #[serde(default)]
+    pub libc_calls: Vec<CallRow>,
     pub loader: Vec<LoaderRow>,
 }
 
@@ -164,6 +167,35 @@ pub fn calls_md(d: &BenchData) -> String {
         writeln!(s, "- **{}** — {}: {}", t.name, if t.met { "met" } else { "missed" }, t.detail).unwrap();
     }
     writeln!(s).unwrap();
+    if !d.libc_calls.is_empty() {
+        writeln!(s, "## libc call costs\n").unwrap();
+        writeln!(
+            s,
+            "One libc call made from a side module (corpus/bench/libcalls.c), by where libc lives: linked into the program \
+             (`static`), in libc.wasm beside it (`libc-module`, a direct cross-instance call), or implemented by the host \
+             (`libc-host`, the seed's wasm.js: a host call that works on the guest's memory). Median ns per call \
+             (interquartile range) and ×ratio to static.\n"
+        )
+        .unwrap();
+        for engine in d.engines.keys() {
+            writeln!(s, "| {engine} | {} |", crate::libcalls::OPS.join(" | ")).unwrap();
+            writeln!(s, "|---|{}", "---|".repeat(crate::libcalls::OPS.len())).unwrap();
+            for placement in crate::libcalls::PLACEMENTS {
+                let cells: Vec<String> = crate::libcalls::OPS
+                    .iter()
+                    .map(|op| {
+                        d.libc_calls
+                            .iter()
+                            .find(|r| &r.engine == engine && r.variant == placement.name() && r.kernel == *op)
+                            .map(cell_text)
+                            .unwrap_or_else(|| "n/a".into())
+                    })
+                    .collect();
+                writeln!(s, "| {} | {} |", placement.name(), cells.join(" | ")).unwrap();
+            }
+            writeln!(s).unwrap();
+        }
+    }
     writeln!(s, "## Loader costs\n").unwrap();
     writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine (no cache); the rest reuse compiled modules.\n").unwrap();
     let engines: Vec<&String> = d.engines.keys().collect();

@@ -60,7 +60,7 @@ enum Command {
         /// Only these kernels (k0, k1, k4, k8, kmix); repeatable.
         #[arg(long = "kernel", value_parser = parse_kernel)]
         kernels: Vec<Kernel>,
-        /// Skip the loader-cost table.
+        /// Skip the loader-cost and libc-call tables.
         #[arg(long)]
         no_loader: bool,
         /// Where to write the reports.
@@ -106,7 +106,7 @@ fn parse_kernel(s: &str) -> Result<Kernel, String> {
 }
 
 fn parse_libc(s: &str) -> Result<Libc, String> {
-    Libc::parse(s).ok_or_else(|| format!("unknown libc placement {s:?} (static, libc-module)"))
+    Libc::parse(s).ok_or_else(|| format!("unknown libc placement {s:?} (static, libc-module, libc-host)"))
 }
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
@@ -227,6 +227,7 @@ fn real_main() -> Result<bool> {
                 variants,
                 kernels,
                 loader: !no_loader && !check,
+                libc_calls: !no_loader && !check,
             };
             let bar = ProgressBar::new_spinner();
             if !std::io::stderr().is_terminal() {

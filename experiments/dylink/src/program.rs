@@ -125,23 +125,28 @@ fn export_func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> O
     }
 }
 
-fn run_static<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
-    let (module, info) = match open(ctx, &p.main) {
-        Ok(m) => m,
-        Err(e) => return Ending::LinkError(e),
-    };
-    let imports = match wasi_imports(ctx, &info, |_, _, _, _| None) {
-        Ok(i) => i,
-        Err(e) => return Ending::LinkError(e),
-    };
-    let exports: HashMap<String, Extern<E>> = match ctx.instantiate(&module, &imports) {
-        Ok(e) => e.into_iter().collect(),
-        Err(t) => return Ending::LinkError(format!("instantiation failed: {t}")),
-    };
+/// Instantiates a static (single-module) program with the WASI imports; its memory becomes the
+/// process's. Returns its exports.
+pub fn instantiate_static<E: Engine>(ctx: &mut dyn Ctx<E>, path: &PathBuf) -> Result<HashMap<String, Extern<E>>, Ending> {
+    let (module, info) = open(ctx, path).map_err(Ending::LinkError)?;
+    let imports = wasi_imports(ctx, &info, |_, _, _, _| None).map_err(Ending::LinkError)?;
+    let exports: HashMap<String, Extern<E>> = ctx
+        .instantiate(&module, &imports)
+        .map_err(|t| Ending::LinkError(format!("instantiation failed: {t}")))?
+        .into_iter()
+        .collect();
     match exports.get("memory") {
         Some(Extern::Memory(m)) => ctx.host().memory = Some(*m),
-        _ => return Ending::LinkError("static module exports no memory".into()),
+        _ => return Err(Ending::LinkError("static module exports no memory".into())),
     }
+    Ok(exports)
+}
+
+fn run_static<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
+    let exports = match instantiate_static(ctx, &p.main) {
+        Ok(e) => e,
+        Err(ending) => return ending,
+    };
     let Some(start) = export_func(&exports, "_start") else {
         return Ending::LinkError("static module exports no _start".into());
     };

@@ -1,0 +1,114 @@
+//! What one libc call costs by placement: `strlen` of 16 bytes and `memcpy` of 4 KiB, called from a
+//! side module beside libc.wasm, from a side module on the host's libc, and from a static program.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use dylab_toolchain::Toolchain;
+use dylink::linker::{self, Mode, Process};
+use dylink::wasi::WasiState;
+use dylink::{Engine, Extern, Host, Libc, Strategy, Val};
+
+use crate::measure::{median, quantile, CallRow, Settings};
+
+pub const OPS: [&str; 2] = ["strlen", "memcpy"];
+pub const PLACEMENTS: [Libc; 3] = [Libc::Static, Libc::LibcModule, Libc::LibcHost];
+
+#[derive(Clone, Debug)]
+pub struct LibcModules {
+    pub libc: PathBuf,
+    pub side: PathBuf,
+    pub static_program: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl LibcModules {
+    pub fn build(toolchain: &Toolchain, bench_dir: &Path) -> Result<LibcModules> {
+        let src = [bench_dir.join("libcalls.c")];
+        let exports: Vec<String> = OPS.iter().map(|op| format!("-Wl,--export=run_{op}")).collect();
+        Ok(LibcModules {
+            libc: toolchain.libc_module()?,
+            side: toolchain.side_module(&src, &[])?,
+            static_program: toolchain.static_program(&src, &exports)?,
+            dir: bench_dir.to_path_buf(),
+        })
+    }
+}
+
+struct Loop<E: Engine> {
+    store: E::Store,
+    run: E::Func,
+}
+
+fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Result<Loop<E>> {
+    let libs = HashMap::from([("libcalls.wasm".to_string(), m.side.clone())]);
+    let process = Process::new(Strategy::Direct, libs, m.dir.clone());
+    let mut store = engine.new_store(Host::new(engine.clone(), WasiState::new(vec!["libcalls".into()], vec![]), process), u64::MAX / 2);
+    let name = format!("run_{op}");
+    let run = engine.enter(&mut store, |ctx| -> Result<E::Func> {
+        let exports: HashMap<String, Extern<E>> = match libc {
+            Libc::Static => dylink::program::instantiate_static(ctx, &m.static_program).map_err(|e| anyhow!("{e:?}"))?,
+            Libc::LibcModule | Libc::LibcHost => {
+                if libc == Libc::LibcModule {
+                    dylink::program::boot_libc(ctx, &m.libc).map_err(|e| anyhow!("{e:?}"))?;
+                } else {
+                    dylink::libc_host::boot(ctx, Some(m.libc.clone())).map_err(|t| anyhow!("{t}"))?;
+                }
+                let id = linker::load(ctx, "libcalls.wasm", Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))?;
+                ctx.host_ref().process.modules[id].exports.clone()
+            }
+        };
+        match exports.get(&name) {
+            Some(Extern::Func(f)) => Ok(*f),
+            _ => Err(anyhow!("libcalls exports no {name}")),
+        }
+    })?;
+    Ok(Loop { store, run })
+}
+
+fn sample<E: Engine>(engine: &E, l: &mut Loop<E>, n: u32) -> Result<f64> {
+    let run = l.run;
+    let t = std::time::Instant::now();
+    engine.enter(&mut l.store, |ctx| ctx.call(run, &[Val::I32(n as i32)], &mut [Val::I32(0)])).map_err(|t| anyhow!("{t}"))?;
+    Ok(t.elapsed().as_nanos() as f64 / n as f64)
+}
+
+/// Rows `{engine}/libc-call/{placement}/{op}`; ratio is to the static placement.
+pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Result<Vec<CallRow>> {
+    let mut out = Vec::new();
+    for op in OPS {
+        let mut loops = Vec::new();
+        for libc in PLACEMENTS {
+            let mut l = prepare(engine, m, libc, op).with_context(|| format!("{} libc-call {libc}/{op}", engine.name()))?;
+            let per = sample(engine, &mut l, 200)?.max(0.5);
+            let n = ((settings.target.as_nanos() as f64 / per) as u32).clamp(200, 50_000_000);
+            loops.push((libc, l, n, Vec::new()));
+        }
+        for _ in 0..2 * settings.samples {
+            for (_, l, n, samples) in loops.iter_mut() {
+                samples.push(sample(engine, l, *n)?);
+            }
+        }
+        let base = median(&loops[0].3);
+        for (libc, _, n, samples) in &loops {
+            let med = median(samples);
+            let half = samples.len() / 2;
+            out.push(CallRow {
+                cell: format!("{}/libc-call/{libc}/{op}", engine.name()),
+                engine: engine.name().to_string(),
+                variant: libc.name().to_string(),
+                kernel: op.to_string(),
+                iterations: *n,
+                median_ns: med,
+                q1_ns: quantile(samples, 0.25),
+                q3_ns: quantile(samples, 0.75),
+                net_ns: med,
+                ratio: med / base,
+                ratio_rounds: [median(&samples[..half]) / base, median(&samples[half..]) / base],
+                checksum: 0,
+            });
+        }
+    }
+    Ok(out)
+}
