@@ -261,6 +261,13 @@ fn real_main() -> Result<bool> {
             let (cases, results, lab) = run_selection(&select)?;
             let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
             write(&out.join("matrix.md"), &report::matrix(&cases, &results, &engines))?;
+            // Findings are data beside the corpus; a corpus without findings.toml gets no findings.md.
+            let findings_toml = select.corpus.join("findings.toml");
+            if findings_toml.is_file() {
+                let text = std::fs::read_to_string(&findings_toml)?;
+                let findings = dylab_lab::findings::findings(&cases, &results, &text).with_context(|| format!("rendering {}", findings_toml.display()))?;
+                write(&out.join("findings.md"), &findings)?;
+            }
             write(&out.join("data").join("matrix.json"), &serde_json::to_string_pretty(&results)?)?;
             eprintln!("wrote {}", out.join("matrix.md").display());
             Ok(results.iter().all(|r| r.as_expected))

@@ -2,6 +2,7 @@
 
 pub mod cell;
 pub mod corpus;
+pub mod findings;
 pub mod report;
 pub mod run;
 

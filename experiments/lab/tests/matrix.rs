@@ -88,5 +88,18 @@ fn main() {
         }
     }));
 
+    let findings = std::fs::read_to_string(corpus.join("findings.toml"))
+        .map_err(anyhow::Error::from)
+        .and_then(|toml| dylab_lab::findings::findings(&cases, &results, &toml));
+    trials.push(Trial::test("reports::findings-md-is-current", move || {
+        let expected = findings.map_err(|e| Failed::from(format!("corpus/findings.toml: {e:#}")))?;
+        let committed = std::fs::read_to_string(workspace_root().join("reports/findings.md")).unwrap_or_default();
+        if committed == expected {
+            Ok(())
+        } else {
+            Err(Failed::from("reports/findings.md is stale: run `cargo run -p dylab -- report` and review the diff"))
+        }
+    }));
+
     libtest_mimic::run(&args, trials).exit();
 }
