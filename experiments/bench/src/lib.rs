@@ -15,7 +15,6 @@ use anyhow::{Context, Result};
 use dylab_engine_wasmi::Wasmi;
 use dylab_engine_wasmtime::Wasmtime;
 use dylab_lab::run::default_corpus;
-use dylink::Engine;
 
 pub use measure::Settings;
 pub use report::BenchData;
@@ -72,36 +71,47 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
     let hello_mods = (hello_built.static_main.as_deref().context("hello has a static build")?, hello_built.side_main.as_path());
+    let env = Env { modules: &modules, libc_modules: &libc_modules, hello: hello_mods, settings, samples, compile_samples, pick: &pick, select, progress };
     if wants("wasmtime") {
         let e = Wasmtime::for_timing()?;
-        data.engines.insert(e.name().into(), e.settings());
-        let (empty, rows) = measure::measure(&e, &modules, settings, &pick, progress)?;
-        data.empty_loop_ns.insert(e.name().into(), empty);
-        data.calls.extend(rows);
-        if select.libc_calls {
-            progress(&format!("{}: libc calls", e.name()));
-            data.libc_calls.extend(libcalls::measure(&e, &libc_modules, settings)?);
-        }
+        measure_engine(&e, &|| Wasmtime::for_timing().expect("engine"), &mut data, &env)?;
         if select.loader {
-            progress("wasmtime: loader costs");
-            data.loader.extend(loader::measure(&|| Wasmtime::for_timing().expect("engine"), &modules, hello_mods, samples, compile_samples)?);
             data.loader.extend(loader::wasmtime_serialized(&e, &modules, samples)?);
         }
     }
     if wants("wasmi") {
         let e = Wasmi::for_timing()?;
-        data.engines.insert(e.name().into(), e.settings());
-        let (empty, rows) = measure::measure(&e, &modules, settings, &pick, progress)?;
-        data.empty_loop_ns.insert(e.name().into(), empty);
-        data.calls.extend(rows);
-        if select.libc_calls {
-            progress(&format!("{}: libc calls", e.name()));
-            data.libc_calls.extend(libcalls::measure(&e, &libc_modules, settings)?);
-        }
-        if select.loader {
-            progress("wasmi: loader costs");
-            data.loader.extend(loader::measure(&|| Wasmi::for_timing().expect("engine"), &modules, hello_mods, samples, compile_samples)?);
-        }
+        measure_engine(&e, &|| Wasmi::for_timing().expect("engine"), &mut data, &env)?;
     }
     Ok(data)
+}
+
+/// What every engine's measurements share.
+struct Env<'a> {
+    modules: &'a Modules,
+    libc_modules: &'a libcalls::LibcModules,
+    hello: (&'a std::path::Path, &'a std::path::Path),
+    settings: Settings,
+    samples: usize,
+    compile_samples: usize,
+    pick: &'a dyn Fn(Variant, Kernel) -> bool,
+    select: &'a Selection,
+    progress: &'a (dyn Fn(&str) + Sync),
+}
+
+/// Call costs, libc-call costs and loader costs on one engine; `fresh` makes an engine with empty caches.
+fn measure_engine<E: calls::BareHost>(e: &E, fresh: &dyn Fn() -> E, data: &mut BenchData, env: &Env) -> Result<()> {
+    data.engines.insert(e.name().into(), e.settings());
+    let (empty, rows) = measure::measure(e, env.modules, env.settings, env.pick, env.progress)?;
+    data.empty_loop_ns.insert(e.name().into(), empty);
+    data.calls.extend(rows);
+    if env.select.libc_calls {
+        (env.progress)(&format!("{}: libc calls", e.name()));
+        data.libc_calls.extend(libcalls::measure(e, env.libc_modules, env.settings)?);
+    }
+    if env.select.loader {
+        (env.progress)(&format!("{}: loader costs", e.name()));
+        data.loader.extend(loader::measure(fresh, env.modules, env.hello, env.samples, env.compile_samples)?);
+    }
+    Ok(())
 }

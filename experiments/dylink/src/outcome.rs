@@ -25,6 +25,25 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    pub const ALL: [TrapKind; 12] = [
+        TrapKind::Unreachable,
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::TableOutOfBounds,
+        TrapKind::IndirectCallToNull,
+        TrapKind::BadSignature,
+        TrapKind::IntegerDivisionByZero,
+        TrapKind::IntegerOverflow,
+        TrapKind::BadConversionToInteger,
+        TrapKind::StackOverflow,
+        TrapKind::OutOfFuel,
+        TrapKind::Host,
+        TrapKind::Other,
+    ];
+
+    pub fn parse(s: &str) -> Option<TrapKind> {
+        TrapKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             TrapKind::Unreachable => "unreachable",

@@ -227,6 +227,25 @@ pub fn boot_libc<E: Engine>(ctx: &mut dyn Ctx<E>, libc_path: &PathBuf) -> Result
     Ok(LibcEntry { main_void, exit })
 }
 
+/// Loads the main program as a side module (lazily bound, in the global scope, like ld.so does for
+/// an executable) and records its `main` in the process.
+fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Result<E::Func, Ending> {
+    ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
+    let main = match linker::load(ctx, &p.main_name, Mode { now: false, global: true }) {
+        Ok(id) => id,
+        Err(LoadError::Link(m)) => return Err(Ending::LinkError(m)),
+        Err(LoadError::Trap(m, t)) => return Err(ending(Err(t), 0, &format!("loading the program ({m})"))),
+    };
+    let exports = &ctx.host_ref().process.modules[main].exports;
+    let Some(main_func) = export_func(exports, "__main_argc_argv").or_else(|| export_func(exports, "main")) else {
+        return Err(Ending::LinkError(format!("{}: exports no main", p.main_name)));
+    };
+    let proc = &mut ctx.host().process;
+    proc.main = Some(main);
+    proc.main_func = Some(main_func);
+    Ok(main_func)
+}
+
 fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
     let Some(libc_path) = &p.libc_module else {
         return Ending::LinkError("libc-module placement without libc.wasm".into());
@@ -235,21 +254,8 @@ fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
         Ok(e) => e,
         Err(ending) => return ending,
     };
-
-    ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
-    let main = match linker::load(ctx, &p.main_name, Mode { now: false, global: true }) {
-        Ok(id) => id,
-        Err(LoadError::Link(m)) => return Ending::LinkError(m),
-        Err(LoadError::Trap(m, t)) => return ending(Err(t), 0, &format!("loading the program ({m})")),
-    };
-    let exports = &ctx.host_ref().process.modules[main].exports;
-    let Some(main_func) = export_func(exports, "__main_argc_argv").or_else(|| export_func(exports, "main")) else {
-        return Ending::LinkError(format!("{}: exports no main", p.main_name));
-    };
-    {
-        let proc = &mut ctx.host().process;
-        proc.main = Some(main);
-        proc.main_func = Some(main_func);
+    if let Err(ending) = load_program(ctx, p) {
+        return ending;
     }
     // As crt1's _start: run main through libc (which fetches argv over WASI), then exit() with its result.
     let mut r = [Val::I32(0)];
@@ -266,21 +272,10 @@ fn run_libc_host<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
     if let Err(t) = libc_host::boot(ctx, p.libc_module.clone()) {
         return ending(Err(t), 0, "setting up the host libc");
     }
-    ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
-    let main = match linker::load(ctx, &p.main_name, Mode { now: false, global: true }) {
-        Ok(id) => id,
-        Err(LoadError::Link(m)) => return Ending::LinkError(m),
-        Err(LoadError::Trap(m, t)) => return ending(Err(t), 0, &format!("loading the program ({m})")),
+    let main_func = match load_program(ctx, p) {
+        Ok(f) => f,
+        Err(ending) => return ending,
     };
-    let exports = &ctx.host_ref().process.modules[main].exports;
-    let Some(main_func) = export_func(exports, "__main_argc_argv").or_else(|| export_func(exports, "main")) else {
-        return Ending::LinkError(format!("{}: exports no main", p.main_name));
-    };
-    {
-        let proc = &mut ctx.host().process;
-        proc.main = Some(main);
-        proc.main_func = Some(main_func);
-    }
     let ty = ctx.func_type(main_func);
     let args = match ty.params.as_slice() {
         [] => Vec::new(),

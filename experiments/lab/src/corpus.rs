@@ -92,23 +92,7 @@ impl Case {
 }
 
 pub fn parse_trap(s: &str) -> Option<TrapKind> {
-    use TrapKind::*;
-    [
-        Unreachable,
-        MemoryOutOfBounds,
-        TableOutOfBounds,
-        IndirectCallToNull,
-        BadSignature,
-        IntegerDivisionByZero,
-        IntegerOverflow,
-        BadConversionToInteger,
-        StackOverflow,
-        OutOfFuel,
-        Host,
-        Other,
-    ]
-    .into_iter()
-    .find(|k| k.name() == s)
+    TrapKind::parse(s)
 }
 
 /// Loads and checks one case folder.
