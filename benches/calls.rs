@@ -12,7 +12,8 @@ use dylab_toolchain::Toolchain;
 
 fn modules() -> Modules {
     let corpus = default_corpus();
-    let toolchain = Toolchain::discover(&corpus.join("include"), &cache_dir()).expect("toolchain (run scripts/setup.sh)");
+    let toolchain =
+        Toolchain::discover(&corpus.join("include"), &cache_dir()).expect("toolchain (run scripts/setup.sh)");
     Modules::build(&toolchain, &corpus.join("bench")).expect("bench modules build")
 }
 

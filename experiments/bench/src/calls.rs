@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use dylab_toolchain::Toolchain;
-use dylink::linker::{self, Mode, ModId, Process};
+use dylink::linker::{self, ModId, Mode, Process};
 use dylink::wasi::WasiState;
 use dylink::{Engine, Extern, Host, Strategy, Val};
 use serde::Serialize;
@@ -121,7 +121,9 @@ impl Variant {
     /// must consume identical fuel per call.
     pub fn fuel_group(self) -> Option<&'static str> {
         match self {
-            Variant::IntraDirect | Variant::CrossDirect | Variant::TrampolineTyped | Variant::TrampolineUntyped => Some("call"),
+            Variant::IntraDirect | Variant::CrossDirect | Variant::TrampolineTyped | Variant::TrampolineUntyped => {
+                Some("call")
+            }
             Variant::IntraIndirect | Variant::SharedTable | Variant::DlsymImport => Some("call_indirect"),
             Variant::Dlcall | Variant::HostBare => None,
         }

@@ -47,12 +47,14 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
     let corpus = default_corpus();
     let lab = dylab_lab::Lab::new(&corpus.join("include"))?;
     let modules = Modules::build(&lab.toolchain, &corpus.join("bench")).context("building corpus/bench")?;
-    let libc_modules = libcalls::LibcModules::build(&lab.toolchain, &corpus.join("bench")).context("building corpus/bench/libcalls.c")?;
+    let libc_modules = libcalls::LibcModules::build(&lab.toolchain, &corpus.join("bench"))
+        .context("building corpus/bench/libcalls.c")?;
     let hello = dylab_lab::corpus::load_case(&corpus.join("cases/hello"))?;
     let hello_built = lab.build(&hello)?;
     let settings = if quick { Settings::quick() } else { Settings::full() };
     let pick = |v: Variant, k: Kernel| {
-        (select.variants.is_empty() || select.variants.contains(&v)) && (select.kernels.is_empty() || select.kernels.contains(&k))
+        (select.variants.is_empty() || select.variants.contains(&v))
+            && (select.kernels.is_empty() || select.kernels.contains(&k))
     };
     let wants = |e: &str| select.engines.is_empty() || select.engines.iter().any(|x| x == e);
 
@@ -70,8 +72,19 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
         loader: Vec::new(),
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
-    let hello_mods = (hello_built.static_main.as_deref().context("hello has a static build")?, hello_built.side_main.as_path());
-    let env = Env { modules: &modules, libc_modules: &libc_modules, hello: hello_mods, settings, samples, compile_samples, pick: &pick, select, progress };
+    let hello_mods =
+        (hello_built.static_main.as_deref().context("hello has a static build")?, hello_built.side_main.as_path());
+    let env = Env {
+        modules: &modules,
+        libc_modules: &libc_modules,
+        hello: hello_mods,
+        settings,
+        samples,
+        compile_samples,
+        pick: &pick,
+        select,
+        progress,
+    };
     if wants("wasmtime") {
         let e = Wasmtime::for_timing()?;
         measure_engine(&e, &|| Wasmtime::for_timing().expect("engine"), &mut data, &env)?;

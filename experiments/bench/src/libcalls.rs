@@ -44,18 +44,22 @@ struct Loop<E: Engine> {
 fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Result<Loop<E>> {
     let libs = HashMap::from([("libcalls.wasm".to_string(), m.side.clone())]);
     let process = Process::new(Strategy::Direct, libs, m.dir.clone());
-    let mut store = engine.new_store(Host::new(engine.clone(), WasiState::new(vec!["libcalls".into()], vec![]), process), u64::MAX / 2);
+    let mut store = engine
+        .new_store(Host::new(engine.clone(), WasiState::new(vec!["libcalls".into()], vec![]), process), u64::MAX / 2);
     let name = format!("run_{op}");
     let run = engine.enter(&mut store, |ctx| -> Result<E::Func> {
         let exports: HashMap<String, Extern<E>> = match libc {
-            Libc::Static => dylink::program::instantiate_static(ctx, &m.static_program).map_err(|e| anyhow!("{e:?}"))?,
+            Libc::Static => {
+                dylink::program::instantiate_static(ctx, &m.static_program).map_err(|e| anyhow!("{e:?}"))?
+            }
             Libc::LibcModule | Libc::LibcHost => {
                 if libc == Libc::LibcModule {
                     dylink::program::boot_libc(ctx, &m.libc).map_err(|e| anyhow!("{e:?}"))?;
                 } else {
                     dylink::libc_host::boot(ctx, Some(m.libc.clone())).map_err(|t| anyhow!("{t}"))?;
                 }
-                let id = linker::load(ctx, "libcalls.wasm", Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))?;
+                let id = linker::load(ctx, "libcalls.wasm", Mode { now: true, global: true })
+                    .map_err(|e| anyhow!("{}", e.message()))?;
                 ctx.host_ref().process.modules[id].exports.clone()
             }
         };
@@ -70,7 +74,9 @@ fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Resu
 fn sample<E: Engine>(engine: &E, l: &mut Loop<E>, n: u32) -> Result<f64> {
     let run = l.run;
     let t = std::time::Instant::now();
-    engine.enter(&mut l.store, |ctx| ctx.call(run, &[Val::I32(n as i32)], &mut [Val::I32(0)])).map_err(|t| anyhow!("{t}"))?;
+    engine
+        .enter(&mut l.store, |ctx| ctx.call(run, &[Val::I32(n as i32)], &mut [Val::I32(0)]))
+        .map_err(|t| anyhow!("{t}"))?;
     Ok(t.elapsed().as_nanos() as f64 / n as f64)
 }
 
@@ -80,7 +86,8 @@ pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Re
     for op in OPS {
         let mut loops = Vec::new();
         for libc in PLACEMENTS {
-            let mut l = prepare(engine, m, libc, op).with_context(|| format!("{} libc-call {libc}/{op}", engine.name()))?;
+            let mut l =
+                prepare(engine, m, libc, op).with_context(|| format!("{} libc-call {libc}/{op}", engine.name()))?;
             let per = sample(engine, &mut l, 200)?.max(0.5);
             let n = ((settings.target.as_nanos() as f64 / per) as u32).clamp(200, 50_000_000);
             loops.push((libc, l, n, Vec::new()));

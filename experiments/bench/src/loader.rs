@@ -57,10 +57,12 @@ pub fn measure<E: Engine>(
     let mut rows = Vec::new();
 
     let cold = |bytes: &[u8], n: usize| -> Result<Vec<Duration>> {
-        (0..n).map(|_| {
-            let e = fresh();
-            time(|| e.compile(bytes))
-        }).collect()
+        (0..n)
+            .map(|_| {
+                let e = fresh();
+                time(|| e.compile(bytes))
+            })
+            .collect()
     };
     rows.push(row(name, "compile libc.wasm", &cold(&libc_bytes, compile_samples)?));
     rows.push(row(name, "compile side module", &cold(&side_bytes, samples)?));
@@ -81,7 +83,8 @@ pub fn measure<E: Engine>(
         engine.enter(&mut store, |ctx| -> Result<()> {
             boot.push(time(|| dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}")))?);
             dlopen.push(time(|| {
-                linker::load(ctx, "callee.wasm", Mode { now: true, global: false }).map_err(|e| anyhow!("{}", e.message()))
+                linker::load(ctx, "callee.wasm", Mode { now: true, global: false })
+                    .map_err(|e| anyhow!("{}", e.message()))
             })?);
             Ok(())
         })?;
@@ -124,9 +127,15 @@ pub fn measure<E: Engine>(
 }
 
 /// wasmtime only: loading a module from its serialized (pre-compiled) form instead of compiling.
-pub fn wasmtime_serialized(engine: &dylab_engine_wasmtime::Wasmtime, modules: &Modules, samples: usize) -> Result<Vec<LoaderRow>> {
+pub fn wasmtime_serialized(
+    engine: &dylab_engine_wasmtime::Wasmtime,
+    modules: &Modules,
+    samples: usize,
+) -> Result<Vec<LoaderRow>> {
     let mut rows = Vec::new();
-    for (what, path) in [("deserialize libc.wasm (cached)", &modules.libc), ("deserialize side module (cached)", &modules.callee)] {
+    for (what, path) in
+        [("deserialize libc.wasm (cached)", &modules.libc), ("deserialize side module (cached)", &modules.callee)]
+    {
         let module = wasmtime::Module::from_file(engine.inner(), path).map_err(|e| anyhow!("{e:#}"))?;
         let bytes = module.serialize().map_err(|e| anyhow!("{e:#}"))?;
         let times: Vec<Duration> = (0..samples)

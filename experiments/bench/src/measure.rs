@@ -139,7 +139,10 @@ pub fn measure<E: BareHost>(
             q3_ns: quantile(&pooled, 0.75),
             net_ns: med - empty_ns,
             ratio: med / floor(*kernel, None),
-            ratio_rounds: [median(&samples[i][0]) / floor(*kernel, Some(0)), median(&samples[i][1]) / floor(*kernel, Some(1))],
+            ratio_rounds: [
+                median(&samples[i][0]) / floor(*kernel, Some(0)),
+                median(&samples[i][1]) / floor(*kernel, Some(1)),
+            ],
             checksum: p.checksum(),
         });
     }

@@ -11,7 +11,8 @@ use dylab_toolchain::Toolchain;
 
 fn modules() -> Modules {
     let corpus = default_corpus();
-    let toolchain = Toolchain::discover(&corpus.join("include"), &cache_dir()).expect("toolchain (run scripts/setup.sh)");
+    let toolchain =
+        Toolchain::discover(&corpus.join("include"), &cache_dir()).expect("toolchain (run scripts/setup.sh)");
     Modules::build(&toolchain, &corpus.join("bench")).expect("bench modules build")
 }
 
@@ -28,7 +29,12 @@ fn fuel_per_call<E: BareHost>(engine: &E, modules: &Modules, variant: Variant, k
 fn check<E: BareHost>(engine: &E) {
     // Guest code runs on the test thread here: give it the stack dylink::run would.
     std::thread::scope(|s| {
-        std::thread::Builder::new().stack_size(dylink::program::RUN_STACK).spawn_scoped(s, || check_here(engine)).unwrap().join().unwrap()
+        std::thread::Builder::new()
+            .stack_size(dylink::program::RUN_STACK)
+            .spawn_scoped(s, || check_here(engine))
+            .unwrap()
+            .join()
+            .unwrap()
     })
 }
 
@@ -46,7 +52,11 @@ fn check_here<E: BareHost>(engine: &E) {
         }
         for (group, rows) in &groups {
             assert!(rows.len() >= 2, "group {group} compares something");
-            assert!(rows.iter().all(|(_, f)| *f == rows[0].1 && *f > 0), "{} {kernel:?} {group}: fuel per call differs: {rows:?}", engine.name());
+            assert!(
+                rows.iter().all(|(_, f)| *f == rows[0].1 && *f > 0),
+                "{} {kernel:?} {group}: fuel per call differs: {rows:?}",
+                engine.name()
+            );
         }
         assert!(
             checksums.iter().all(|(_, c)| *c == checksums[0].1),

@@ -102,7 +102,10 @@ fn parse_variant(s: &str) -> Result<Variant, String> {
 }
 
 fn parse_kernel(s: &str) -> Result<Kernel, String> {
-    Kernel::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| format!("unknown kernel {s:?} (k0, k1, k4, k8, kmix)"))
+    Kernel::ALL
+        .into_iter()
+        .find(|k| k.name() == s)
+        .ok_or_else(|| format!("unknown kernel {s:?} (k0, k1, k4, k8, kmix)"))
 }
 
 fn parse_libc(s: &str) -> Result<Libc, String> {
@@ -110,16 +113,26 @@ fn parse_libc(s: &str) -> Result<Libc, String> {
 }
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
-    Strategy::parse(s).ok_or_else(|| format!("unknown strategy {s:?} (trampoline, direct, shared-table, dlsym-import, none)"))
+    Strategy::parse(s)
+        .ok_or_else(|| format!("unknown strategy {s:?} (trampoline, direct, shared-table, dlsym-import, none)"))
 }
 
 impl Select {
     fn filter(&self) -> Filter {
-        Filter { engines: self.engines.clone(), libcs: self.libcs.clone(), strategies: self.strategies.clone(), cases: self.cases.clone() }
+        Filter {
+            engines: self.engines.clone(),
+            libcs: self.libcs.clone(),
+            strategies: self.strategies.clone(),
+            cases: self.cases.clone(),
+        }
     }
     fn include_dir(&self) -> PathBuf {
         let own = self.corpus.join("include");
-        if own.is_dir() { own } else { default_corpus().join("include") }
+        if own.is_dir() {
+            own
+        } else {
+            default_corpus().join("include")
+        }
     }
 }
 
@@ -236,16 +249,28 @@ fn real_main() -> Result<bool> {
             let started = std::time::Instant::now();
             let data = dylab_bench::run(quick, &select, &|m| bar.set_message(m.to_string()))?;
             bar.finish_and_clear();
-            eprintln!("measured {} call rows and {} loader rows in {:.1} s", data.calls.len(), data.loader.len(), started.elapsed().as_secs_f64());
+            eprintln!(
+                "measured {} call rows and {} loader rows in {:.1} s",
+                data.calls.len(),
+                data.loader.len(),
+                started.elapsed().as_secs_f64()
+            );
             if check {
                 let path = out.join("data").join("calls.json");
-                let text = std::fs::read_to_string(&path).with_context(|| format!("reading the baseline {}", path.display()))?;
-                let baseline: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading the baseline {}", path.display()))?;
+                let baseline: BenchData =
+                    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
                 let moved = dylab_bench::report::check(&baseline, &data, tolerance);
                 for m in &moved {
                     println!("moved: {m}");
                 }
-                println!("{} rows compared with the baseline, {} moved by more than {:.0}%", data.calls.len(), moved.len(), tolerance * 100.0);
+                println!(
+                    "{} rows compared with the baseline, {} moved by more than {:.0}%",
+                    data.calls.len(),
+                    moved.len(),
+                    tolerance * 100.0
+                );
                 return Ok(moved.is_empty());
             }
             write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data))?;
@@ -265,7 +290,8 @@ fn real_main() -> Result<bool> {
             let findings_toml = select.corpus.join("findings.toml");
             if findings_toml.is_file() {
                 let text = std::fs::read_to_string(&findings_toml)?;
-                let findings = dylab_lab::findings::findings(&cases, &results, &text).with_context(|| format!("rendering {}", findings_toml.display()))?;
+                let findings = dylab_lab::findings::findings(&cases, &results, &text)
+                    .with_context(|| format!("rendering {}", findings_toml.display()))?;
                 write(&out.join("findings.md"), &findings)?;
             }
             write(&out.join("data").join("matrix.json"), &serde_json::to_string_pretty(&results)?)?;

@@ -65,9 +65,11 @@ pub fn function_type(name: &str) -> Option<FuncType> {
     use ValType::{I32, I64};
     let t = |p: &[ValType], r: &[ValType]| FuncType::new(p, r);
     Some(match name {
-        "puts" | "putchar" | "malloc" | "strlen" | "strdup" | "atoi" | "atexit" | "fflush" | "strerror" => t(&[I32], &[I32]),
-        "printf" | "vprintf" | "fputs" | "fputc" | "putc" | "calloc" | "realloc" | "aligned_alloc" | "strcmp" | "strcpy"
-        | "strcat" | "strchr" | "strrchr" | "strstr" => t(&[I32, I32], &[I32]),
+        "puts" | "putchar" | "malloc" | "strlen" | "strdup" | "atoi" | "atexit" | "fflush" | "strerror" => {
+            t(&[I32], &[I32])
+        }
+        "printf" | "vprintf" | "fputs" | "fputc" | "putc" | "calloc" | "realloc" | "aligned_alloc" | "strcmp"
+        | "strcpy" | "strcat" | "strchr" | "strrchr" | "strstr" => t(&[I32, I32], &[I32]),
         "fprintf" | "vfprintf" | "sprintf" | "vsprintf" | "memcpy" | "memmove" | "memset" | "memcmp" | "strncmp"
         | "strncpy" | "posix_memalign" | "strtol" | "strtoul" => t(&[I32, I32, I32], &[I32]),
         "snprintf" | "vsnprintf" | "fwrite" => t(&[I32, I32, I32, I32], &[I32]),
@@ -82,11 +84,53 @@ pub fn function_type(name: &str) -> Option<FuncType> {
 
 /// Every function of the subset, in the order the README lists them.
 pub const FUNCTIONS: &[&str] = &[
-    "puts", "putchar", "printf", "vprintf", "fprintf", "vfprintf", "fputs", "fputc", "putc", "fwrite", "fflush",
-    "snprintf", "vsnprintf", "sprintf", "vsprintf", "malloc", "calloc", "realloc", "free", "aligned_alloc",
-    "posix_memalign", "memcpy", "memmove", "memset", "memcmp", "strlen", "strcmp", "strncmp", "strcpy", "strncpy",
-    "strcat", "strchr", "strrchr", "strstr", "strdup", "strtol", "strtoul", "strtoll", "strtoull", "atoi", "strerror",
-    "qsort", "atexit", "exit", "_Exit", "abort", "__errno_location",
+    "puts",
+    "putchar",
+    "printf",
+    "vprintf",
+    "fprintf",
+    "vfprintf",
+    "fputs",
+    "fputc",
+    "putc",
+    "fwrite",
+    "fflush",
+    "snprintf",
+    "vsnprintf",
+    "sprintf",
+    "vsprintf",
+    "malloc",
+    "calloc",
+    "realloc",
+    "free",
+    "aligned_alloc",
+    "posix_memalign",
+    "memcpy",
+    "memmove",
+    "memset",
+    "memcmp",
+    "strlen",
+    "strcmp",
+    "strncmp",
+    "strcpy",
+    "strncpy",
+    "strcat",
+    "strchr",
+    "strrchr",
+    "strstr",
+    "strdup",
+    "strtol",
+    "strtoul",
+    "strtoll",
+    "strtoull",
+    "atoi",
+    "strerror",
+    "qsort",
+    "atexit",
+    "exit",
+    "_Exit",
+    "abort",
+    "__errno_location",
 ];
 
 /// The host libc's state that is not in linear memory.
@@ -151,13 +195,7 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
         open: true,
     });
     proc.libc = Some(proc.modules.len() - 1);
-    proc.libc_host = Some(State {
-        heap,
-        atexit: Vec::new(),
-        strerror: HashMap::new(),
-        libc_wasm,
-        case_exports: None,
-    });
+    proc.libc_host = Some(State { heap, atexit: Vec::new(), strerror: HashMap::new(), libc_wasm, case_exports: None });
     Ok(())
 }
 
@@ -496,7 +534,10 @@ fn ret_ptr<E: Engine>(results: &mut [Val<E>], p: u32) -> Result<(), Trap> {
     ret(results, p as i32)
 }
 
-fn heap_call<E: Engine, R>(ctx: &mut dyn Ctx<E>, f: impl FnOnce(&Allocator, &mut dyn HeapMemory) -> Result<R, Trap>) -> Result<R, Trap> {
+fn heap_call<E: Engine, R>(
+    ctx: &mut dyn Ctx<E>,
+    f: impl FnOnce(&Allocator, &mut dyn HeapMemory) -> Result<R, Trap>,
+) -> Result<R, Trap> {
     let heap = state(ctx).heap;
     let memory = memory(ctx)?;
     f(&heap, &mut CtxMem { ctx: &mut *ctx, memory })
@@ -704,7 +745,11 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         "strstr" => Arc::new(|ctx, a, r| {
             let (h, n) = (arg(a, 0), arg(a, 1));
             let (hay, needle) = (cstr(ctx, h)?, cstr(ctx, n)?);
-            let at = if needle.is_empty() { Some(0) } else { hay.windows(needle.len()).position(|w| w == needle.as_slice()) };
+            let at = if needle.is_empty() {
+                Some(0)
+            } else {
+                hay.windows(needle.len()).position(|w| w == needle.as_slice())
+            };
             ret_ptr(r, at.map_or(0, |i| h + i as u32))
         }),
         "strdup" => Arc::new(|ctx, a, r| {
@@ -818,7 +863,9 @@ fn strto(s: &[u8], base: i32, signed: bool, bits: u32) -> Parsed {
     };
     let digit = |c: Option<&u8>| -> Option<u32> { c.and_then(|c| (*c as char).to_digit(36)) };
     let mut base = base as u32;
-    let hex_prefix = s.get(i) == Some(&b'0') && matches!(s.get(i + 1), Some(b'x' | b'X')) && digit(s.get(i + 2)).is_some_and(|d| d < 16);
+    let hex_prefix = s.get(i) == Some(&b'0')
+        && matches!(s.get(i + 1), Some(b'x' | b'X'))
+        && digit(s.get(i + 2)).is_some_and(|d| d < 16);
     if (base == 0 || base == 16) && hex_prefix {
         base = 16;
         i += 2;
@@ -872,7 +919,14 @@ impl<E: Engine> Sort<E> {
     fn less(&self, ctx: &mut dyn Ctx<E>, i: u32, j: u32) -> Result<bool, Trap> {
         let ty = FuncType::new([ValType::I32, ValType::I32], [ValType::I32]);
         let mut out = [Val::I32(0)];
-        call_pointer(ctx, self.table, self.cmp, &ty, &[Val::I32(self.at(i) as i32), Val::I32(self.at(j) as i32)], &mut out)?;
+        call_pointer(
+            ctx,
+            self.table,
+            self.cmp,
+            &ty,
+            &[Val::I32(self.at(i) as i32), Val::I32(self.at(j) as i32)],
+            &mut out,
+        )?;
         Ok(out[0].i32().unwrap_or(0) < 0)
     }
 
@@ -919,24 +973,83 @@ fn qsort<E: Engine>(ctx: &mut dyn Ctx<E>, base: u32, n: u32, size: u32, table: E
 /// wasi-libc's `strerror` messages, indexed by its (WASI) errno values; others read "Success" as there.
 fn strerror_message(e: i32) -> &'static str {
     const MESSAGES: [&str; 77] = [
-        "Success", "Argument list too long", "Permission denied", "Address in use", "Address not available",
-        "Address family not supported by protocol", "Resource temporarily unavailable", "Operation already in progress",
-        "Bad file descriptor", "Bad message", "Resource busy", "Operation canceled", "No child process",
-        "Connection aborted", "Connection refused", "Connection reset by peer", "Resource deadlock would occur",
-        "Destination address required", "Domain error", "Quota exceeded", "File exists", "Bad address",
-        "File too large", "Host is unreachable", "Identifier removed", "Illegal byte sequence", "Operation in progress",
-        "Interrupted system call", "Invalid argument", "I/O error", "Socket is connected", "Is a directory",
-        "Symbolic link loop", "No file descriptors available", "Too many links", "Message too large",
-        "Multihop attempted", "Filename too long", "Network is down", "Connection reset by network",
-        "Network unreachable", "Too many open files in system", "No buffer space available", "No such device",
-        "No such file or directory", "Exec format error", "No locks available", "Link has been severed",
-        "Out of memory", "No message of desired type", "Protocol not available", "No space left on device",
-        "Function not implemented", "Socket not connected", "Not a directory", "Directory not empty",
-        "State not recoverable", "Not a socket", "Not supported", "Not a tty", "No such device or address",
-        "Value too large for data type", "Previous owner died", "Operation not permitted", "Broken pipe",
-        "Protocol error", "Protocol not supported", "Protocol wrong type for socket", "Result not representable",
-        "Read-only file system", "Invalid seek", "No such process", "Stale file handle", "Operation timed out",
-        "Text file busy", "Cross-device link", "Capabilities insufficient",
+        "Success",
+        "Argument list too long",
+        "Permission denied",
+        "Address in use",
+        "Address not available",
+        "Address family not supported by protocol",
+        "Resource temporarily unavailable",
+        "Operation already in progress",
+        "Bad file descriptor",
+        "Bad message",
+        "Resource busy",
+        "Operation canceled",
+        "No child process",
+        "Connection aborted",
+        "Connection refused",
+        "Connection reset by peer",
+        "Resource deadlock would occur",
+        "Destination address required",
+        "Domain error",
+        "Quota exceeded",
+        "File exists",
+        "Bad address",
+        "File too large",
+        "Host is unreachable",
+        "Identifier removed",
+        "Illegal byte sequence",
+        "Operation in progress",
+        "Interrupted system call",
+        "Invalid argument",
+        "I/O error",
+        "Socket is connected",
+        "Is a directory",
+        "Symbolic link loop",
+        "No file descriptors available",
+        "Too many links",
+        "Message too large",
+        "Multihop attempted",
+        "Filename too long",
+        "Network is down",
+        "Connection reset by network",
+        "Network unreachable",
+        "Too many open files in system",
+        "No buffer space available",
+        "No such device",
+        "No such file or directory",
+        "Exec format error",
+        "No locks available",
+        "Link has been severed",
+        "Out of memory",
+        "No message of desired type",
+        "Protocol not available",
+        "No space left on device",
+        "Function not implemented",
+        "Socket not connected",
+        "Not a directory",
+        "Directory not empty",
+        "State not recoverable",
+        "Not a socket",
+        "Not supported",
+        "Not a tty",
+        "No such device or address",
+        "Value too large for data type",
+        "Previous owner died",
+        "Operation not permitted",
+        "Broken pipe",
+        "Protocol error",
+        "Protocol not supported",
+        "Protocol wrong type for socket",
+        "Result not representable",
+        "Read-only file system",
+        "Invalid seek",
+        "No such process",
+        "Stale file handle",
+        "Operation timed out",
+        "Text file busy",
+        "Cross-device link",
+        "Capabilities insufficient",
     ];
     usize::try_from(e).ok().and_then(|i| MESSAGES.get(i)).copied().unwrap_or(MESSAGES[0])
 }

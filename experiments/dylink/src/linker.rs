@@ -230,7 +230,10 @@ fn coerce<E: Engine>(v: Val<E>, to: ValType) -> Val<E> {
         Val::FuncRef(_) => return if to == ValType::FuncRef { v } else { Val::default_for(to) },
     };
     match (v, to) {
-        (Val::I32(_), ValType::I32) | (Val::I64(_), ValType::I64) | (Val::F32(_), ValType::F32) | (Val::F64(_), ValType::F64) => v,
+        (Val::I32(_), ValType::I32)
+        | (Val::I64(_), ValType::I64)
+        | (Val::F32(_), ValType::F32)
+        | (Val::F64(_), ValType::F64) => v,
         (Val::I64(x), ValType::I32) => Val::I32(x as i32),
         (Val::I32(x), ValType::I64) => Val::I64(x as i64),
         (_, ValType::I32) => Val::I32(if as_f64.is_finite() { (as_f64.trunc() as i64) as i32 } else { 0 }),
@@ -411,7 +414,8 @@ pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<M
         deps,
         open: false,
     });
-    let result = crate::libc_host::check_subset(ctx, id, &info).and_then(|()| instantiate_side(ctx, id, &module, &info, mode));
+    let result =
+        crate::libc_host::check_subset(ctx, id, &info).and_then(|()| instantiate_side(ctx, id, &module, &info, mode));
     if result.is_err() {
         // The instance (if any) stays in the store, unreachable; the name is free for another try.
         ctx.host().process.modules[id].name = format!("{name} (failed)");
@@ -444,8 +448,12 @@ fn instantiate_side<E: Engine>(
             ("env", "__stack_pointer", ImportKind::Global { .. }) => {
                 Extern::Global(ctx.host_ref().process.stack_pointer.ok_or_else(|| link("no __stack_pointer"))?)
             }
-            ("env", "__memory_base", ImportKind::Global { .. }) => Extern::Global(ctx.global_new(Val::I32(memory_base as i32), false)),
-            ("env", "__table_base", ImportKind::Global { .. }) => Extern::Global(ctx.global_new(Val::I32(table_base as i32), false)),
+            ("env", "__memory_base", ImportKind::Global { .. }) => {
+                Extern::Global(ctx.global_new(Val::I32(memory_base as i32), false))
+            }
+            ("env", "__table_base", ImportKind::Global { .. }) => {
+                Extern::Global(ctx.global_new(Val::I32(table_base as i32), false))
+            }
             ("GOT.mem" | "GOT.func", sym, ImportKind::Global { .. }) => {
                 let g = ctx.global_new(Val::I32(0), true);
                 got.push((g, sym.to_string(), imp.module == "GOT.func", imp.weak));
@@ -457,9 +465,7 @@ fn instantiate_side<E: Engine>(
         imports.push(ext);
     }
 
-    let exports = ctx
-        .instantiate(module, &imports)
-        .map_err(|t| link(format!("{name}: instantiation failed: {t}")))?;
+    let exports = ctx.instantiate(module, &imports).map_err(|t| link(format!("{name}: instantiation failed: {t}")))?;
     {
         let m = &mut ctx.host().process.modules[id];
         m.exports = exports.into_iter().collect();
@@ -470,11 +476,17 @@ fn instantiate_side<E: Engine>(
     // GOT entries are filled once the module's own exports exist (its own symbols may be among them).
     for (g, sym, is_func, weak) in got {
         let value = match ctx.host_ref().process.resolve(Some(id), &sym, is_func) {
-            Some((d, Extern::Func(f))) => address_of(ctx, id, d, &sym, f).map_err(|t| LoadError::Trap(format!("{name}: GOT.func.{sym}"), t))?,
+            Some((d, Extern::Func(f))) => {
+                address_of(ctx, id, d, &sym, f).map_err(|t| LoadError::Trap(format!("{name}: GOT.func.{sym}"), t))?
+            }
             Some((d, Extern::Global(dg))) => {
                 let v = ctx.global_get(dg).i32().unwrap_or(0) as u32;
                 let m = &ctx.host_ref().process.modules[d];
-                if m.pic { m.memory_base.wrapping_add(v) } else { v }
+                if m.pic {
+                    m.memory_base.wrapping_add(v)
+                } else {
+                    v
+                }
             }
             _ if weak => 0,
             _ => {
@@ -547,7 +559,8 @@ fn bind_func<E: Engine>(
             }
             // wasm-ld imports a weak definition even into the module that defines it; when no
             // earlier module provides the symbol, the module's own export is bound once it exists.
-            let own = ctx.host_ref().process.modules[id].info.export(sym).is_some_and(|e| e.func_type.as_ref() == Some(ty));
+            let own =
+                ctx.host_ref().process.modules[id].info.export(sym).is_some_and(|e| e.func_type.as_ref() == Some(ty));
             if mode.now && !weak && !own {
                 return Err(link(format!("{name}: unresolved symbol `{sym}`")));
             }
@@ -562,10 +575,9 @@ fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> Hos
     let (module, sym) = (module.to_string(), sym.to_string());
     Arc::new(move |ctx, args, results| match ctx.host_ref().process.resolve(Some(id), &sym, true) {
         Some((_, Extern::Func(f))) if ctx.func_type(f) == ty => ctx.call(f, args, results),
-        Some((_, Extern::Func(f))) => Err(Trap::Host(format!(
-            "lazy symbol `{sym}` of {module} has type {}, imported as {ty}",
-            ctx.func_type(f)
-        ))),
+        Some((_, Extern::Func(f))) => {
+            Err(Trap::Host(format!("lazy symbol `{sym}` of {module} has type {}, imported as {ty}", ctx.func_type(f))))
+        }
         _ => Err(Trap::Host(format!("unresolved symbol `{sym}` called from {module}"))),
     })
 }
@@ -680,7 +692,10 @@ fn dlcall<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[Val<E>], results: &mut [Val<E
     let p = &ctx.host_ref().process;
     let scope = match handle {
         0 => p.scope(None),
-        h => p.module_by_handle(h).map(|id| p.tree(id)).ok_or_else(|| Trap::Host(format!("dlcall {sym}: invalid handle {h:#x}")))?,
+        h => p
+            .module_by_handle(h)
+            .map(|id| p.tree(id))
+            .ok_or_else(|| Trap::Host(format!("dlcall {sym}: invalid handle {h:#x}")))?,
     };
     let Some((_, Extern::Func(f))) = p.find_in(&scope, &sym, true) else {
         return Err(Trap::Host(format!("dlcall: symbol `{sym}` not found")));

@@ -166,10 +166,9 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<ModuleInfo> {
         .into_iter()
         .map(|(name, kind, index)| {
             let (kind, func_type) = match kind {
-                ExternalKind::Func | ExternalKind::FuncExact => (
-                    ExportKind::Func,
-                    func_types.get(index as usize).and_then(|t| types.get(*t as usize)).cloned(),
-                ),
+                ExternalKind::Func | ExternalKind::FuncExact => {
+                    (ExportKind::Func, func_types.get(index as usize).and_then(|t| types.get(*t as usize)).cloned())
+                }
                 ExternalKind::Table => (ExportKind::Table, None),
                 ExternalKind::Memory => (ExportKind::Memory, None),
                 ExternalKind::Global => (ExportKind::Global, None),

@@ -127,7 +127,10 @@ impl fmt::Display for Status {
 pub enum Ending {
     /// `main` returned or the program called `exit`/`proc_exit`.
     Exited(i32),
-    Trapped { kind: TrapKind, message: String },
+    Trapped {
+        kind: TrapKind,
+        message: String,
+    },
     LinkError(String),
     /// The program needs something the placement does not provide (under `libc-host`: a libc
     /// function outside the host's subset); the message names it.
@@ -159,7 +162,9 @@ impl RunResult {
         match &self.ending {
             Ending::LinkError(m) => (Status::LinkError, None, m.clone()),
             Ending::Unsupported(m) => (Status::Unsupported, None, m.clone()),
-            Ending::Trapped { kind: TrapKind::OutOfFuel, message } => (Status::Timeout, Some(TrapKind::OutOfFuel), message.clone()),
+            Ending::Trapped { kind: TrapKind::OutOfFuel, message } => {
+                (Status::Timeout, Some(TrapKind::OutOfFuel), message.clone())
+            }
             Ending::Trapped { kind, message } => {
                 // A program may have detected a wrong call before it trapped; the trap is what ended it.
                 (Status::Trap, Some(*kind), message.clone())
@@ -191,11 +196,7 @@ pub fn first_difference(expected: &str, actual: &str) -> String {
             (None, None) => return "stdout differs in line endings".into(),
             (x, y) if x == y => n += 1,
             (x, y) => {
-                return format!(
-                    "stdout line {n}: expected {:?}, got {:?}",
-                    x.unwrap_or("<end>"),
-                    y.unwrap_or("<end>")
-                )
+                return format!("stdout line {n}: expected {:?}, got {:?}", x.unwrap_or("<end>"), y.unwrap_or("<end>"))
             }
         }
     }

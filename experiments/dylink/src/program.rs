@@ -65,7 +65,10 @@ pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
             .expect("spawning a run thread")
             .join()
             .unwrap_or_else(|_| RunResult {
-                ending: Ending::Trapped { kind: TrapKind::Other, message: "the host panicked while running this cell".into() },
+                ending: Ending::Trapped {
+                    kind: TrapKind::Other,
+                    message: "the host panicked while running this cell".into(),
+                },
                 stdout: String::new(),
                 stderr: String::new(),
                 fuel_consumed: 0,
@@ -109,7 +112,9 @@ fn wasi_imports<E: Engine>(
     let mut out = Vec::new();
     for imp in &info.imports {
         let ext = match &imp.kind {
-            ImportKind::Func(ty) if imp.module == "wasi_snapshot_preview1" => Extern::Func(ctx.new_func(ty, wasi::func(&imp.name, ty))),
+            ImportKind::Func(ty) if imp.module == "wasi_snapshot_preview1" => {
+                Extern::Func(ctx.new_func(ty, wasi::func(&imp.name, ty)))
+            }
             kind => other(ctx, &imp.module, &imp.name, kind)
                 .ok_or_else(|| format!("unresolved import {}.{} ({kind:?})", imp.module, imp.name))?,
         };
@@ -127,7 +132,10 @@ fn export_func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> O
 
 /// Instantiates a static (single-module) program with the WASI imports; its memory becomes the
 /// process's. Returns its exports.
-pub fn instantiate_static<E: Engine>(ctx: &mut dyn Ctx<E>, path: &PathBuf) -> Result<HashMap<String, Extern<E>>, Ending> {
+pub fn instantiate_static<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    path: &PathBuf,
+) -> Result<HashMap<String, Extern<E>>, Ending> {
     let (module, info) = open(ctx, path).map_err(Ending::LinkError)?;
     let imports = wasi_imports(ctx, &info, |_, _, _, _| None).map_err(Ending::LinkError)?;
     let exports: HashMap<String, Extern<E>> = ctx
@@ -169,7 +177,11 @@ pub fn boot_libc<E: Engine>(ctx: &mut dyn Ctx<E>, libc_path: &PathBuf) -> Result
             Some(Extern::Func(ctx.new_func(
                 ty,
                 Arc::new(|ctx, args, results| {
-                    let f = ctx.host_ref().process.main_func.ok_or_else(|| Trap::Host("main called before the program was loaded".into()))?;
+                    let f = ctx
+                        .host_ref()
+                        .process
+                        .main_func
+                        .ok_or_else(|| Trap::Host("main called before the program was loaded".into()))?;
                     let ty = ctx.func_type(f);
                     if ty.params.is_empty() {
                         ctx.call(f, &[], results)
@@ -190,7 +202,9 @@ pub fn boot_libc<E: Engine>(ctx: &mut dyn Ctx<E>, libc_path: &PathBuf) -> Result
     let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
         (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
     else {
-        return Err(Ending::LinkError("libc.wasm must export memory, __indirect_function_table and __stack_pointer".into()));
+        return Err(Ending::LinkError(
+            "libc.wasm must export memory, __indirect_function_table and __stack_pointer".into(),
+        ));
     };
     let (memory, table, sp) = (*memory, *table, *sp);
     let ctors = export_func(&exports, "__wasm_call_ctors");

@@ -8,11 +8,7 @@ use dylink::{Host, TrapKind};
 use wasmi::{AsContextMut, Caller, CompilationMode, Config, Nullable, Store};
 
 /// The pinned configuration; recorded in every report.
-const SETTINGS: &[(&str, &str)] = &[
-    ("version", "2.0.0"),
-    ("compilation_mode", "eager"),
-    ("consume_fuel", "true"),
-];
+const SETTINGS: &[(&str, &str)] = &[("version", "2.0.0"), ("compilation_mode", "eager"), ("consume_fuel", "true")];
 
 #[derive(Clone)]
 pub struct Wasmi {
@@ -211,7 +207,11 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
         self.0.host()
     }
 
-    fn instantiate(&mut self, module: &wasmi::Module, imports: &[Extern<Wasmi>]) -> Result<Vec<(String, Extern<Wasmi>)>, Trap> {
+    fn instantiate(
+        &mut self,
+        module: &wasmi::Module,
+        imports: &[Extern<Wasmi>],
+    ) -> Result<Vec<(String, Extern<Wasmi>)>, Trap> {
         // The trait lists imports in the binary's order; wasmi wants them in the order of
         // `Module::imports`, which groups them by kind. Match by kind and position within it.
         let mut by_kind: [Vec<wasmi::Extern>; 4] = Default::default();
@@ -287,7 +287,10 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
 
     fn func_type(&self, f: wasmi::Func) -> FuncType {
         let ty = f.ty(&self.0);
-        FuncType::new(ty.params().iter().map(from_val_type).collect::<Vec<_>>(), ty.results().iter().map(from_val_type).collect::<Vec<_>>())
+        FuncType::new(
+            ty.params().iter().map(from_val_type).collect::<Vec<_>>(),
+            ty.results().iter().map(from_val_type).collect::<Vec<_>>(),
+        )
     }
 
     fn memory_read(&self, m: wasmi::Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap> {

@@ -196,7 +196,11 @@ impl Ctx<Wasmtime> for Cx<'_> {
         self.0.data()
     }
 
-    fn instantiate(&mut self, module: &wasmtime::Module, imports: &[Extern<Wasmtime>]) -> Result<Vec<(String, Extern<Wasmtime>)>, Trap> {
+    fn instantiate(
+        &mut self,
+        module: &wasmtime::Module,
+        imports: &[Extern<Wasmtime>],
+    ) -> Result<Vec<(String, Extern<Wasmtime>)>, Trap> {
         let imports: Vec<wasmtime::Extern> = imports
             .iter()
             .map(|e| match *e {
@@ -255,7 +259,10 @@ impl Ctx<Wasmtime> for Cx<'_> {
 
     fn func_type(&self, f: wasmtime::Func) -> FuncType {
         let ty = f.ty(&self.0);
-        FuncType::new(ty.params().map(|t| from_val_type(&t)).collect::<Vec<_>>(), ty.results().map(|t| from_val_type(&t)).collect::<Vec<_>>())
+        FuncType::new(
+            ty.params().map(|t| from_val_type(&t)).collect::<Vec<_>>(),
+            ty.results().map(|t| from_val_type(&t)).collect::<Vec<_>>(),
+        )
     }
 
     fn memory_read(&self, m: wasmtime::Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap> {
@@ -269,7 +276,8 @@ impl Ctx<Wasmtime> for Cx<'_> {
     }
 
     fn memory_new(&mut self, min_pages: u32) -> wasmtime::Memory {
-        wasmtime::Memory::new(&mut self.0, wasmtime::MemoryType::new(min_pages, None)).expect("a linear memory within limits")
+        wasmtime::Memory::new(&mut self.0, wasmtime::MemoryType::new(min_pages, None))
+            .expect("a linear memory within limits")
     }
     fn memory_grow(&mut self, m: wasmtime::Memory, delta_pages: u32) -> Option<u32> {
         m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)

@@ -34,7 +34,10 @@ impl fmt::Display for EngineKind {
 impl FromStr for EngineKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        EngineKind::ALL.into_iter().find(|e| e.name() == s).ok_or_else(|| format!("unknown engine {s:?} (wasmtime, wasmi)"))
+        EngineKind::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| format!("unknown engine {s:?} (wasmtime, wasmi)"))
     }
 }
 

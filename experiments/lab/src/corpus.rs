@@ -75,14 +75,17 @@ impl Case {
         let mut best: Option<(usize, &Expectation)> = None;
         for (key, e) in &self.manifest.expect {
             let parts: Vec<&str> = key.split('/').collect();
-            if parts.iter().all(|p| *p == engine || *p == libc || *p == strategy) && best.is_none_or(|(n, _)| parts.len() > n) {
+            if parts.iter().all(|p| *p == engine || *p == libc || *p == strategy)
+                && best.is_none_or(|(n, _)| parts.len() > n)
+            {
                 best = Some((parts.len(), e));
             }
         }
         let Some((_, e)) = best else {
             return Ok(Expected { status: Status::Ok, trap: None, why: String::new() });
         };
-        let status = Status::parse(&e.status).with_context(|| format!("case {}: unknown status {:?}", self.name, e.status))?;
+        let status =
+            Status::parse(&e.status).with_context(|| format!("case {}: unknown status {:?}", self.name, e.status))?;
         let trap = match &e.trap {
             Some(t) => Some(parse_trap(t).with_context(|| format!("case {}: unknown trap kind {t:?}", self.name))?),
             None => None,
@@ -98,7 +101,8 @@ pub fn parse_trap(s: &str) -> Option<TrapKind> {
 /// Loads and checks one case folder.
 pub fn load_case(dir: &Path) -> Result<Case> {
     let name = dir.file_name().and_then(|n| n.to_str()).context("case folder without a name")?.to_string();
-    let text = std::fs::read_to_string(dir.join("case.toml")).with_context(|| format!("case {name}: cannot read case.toml"))?;
+    let text = std::fs::read_to_string(dir.join("case.toml"))
+        .with_context(|| format!("case {name}: cannot read case.toml"))?;
     let manifest: Manifest = toml::from_str(&text).with_context(|| format!("case {name}: invalid case.toml"))?;
     for src in std::iter::once(&manifest.main).chain(&manifest.libs) {
         if !dir.join(src).is_file() {

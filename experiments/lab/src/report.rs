@@ -108,10 +108,8 @@ pub fn matrix(cases: &[Case], results: &[CellResult], engines: &[(EngineKind, Ve
         Libc::ALL.iter().flat_map(|&l| l.strategies().iter().map(move |&st| (l, st))).collect();
     for &(engine, _) in engines {
         writeln!(s, "## {engine}\n").unwrap();
-        let header: Vec<String> = columns
-            .iter()
-            .map(|(l, st)| if *st == Strategy::None { l.to_string() } else { st.to_string() })
-            .collect();
+        let header: Vec<String> =
+            columns.iter().map(|(l, st)| if *st == Strategy::None { l.to_string() } else { st.to_string() }).collect();
         writeln!(s, "| case | {} |", header.join(" | ")).unwrap();
         writeln!(s, "|---|{}", "---|".repeat(columns.len())).unwrap();
         let grouped = by_case(results);

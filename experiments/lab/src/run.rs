@@ -99,7 +99,8 @@ impl Lab {
                 let lib = pending[i];
                 let deps = m.needed.get(lib).map(Vec::as_slice).unwrap_or(&[]);
                 if deps.iter().all(|d| libs.contains_key(&wasm_name(d))) {
-                    let needed: Vec<(String, PathBuf)> = deps.iter().map(|d| (wasm_name(d), libs[&wasm_name(d)].clone())).collect();
+                    let needed: Vec<(String, PathBuf)> =
+                        deps.iter().map(|d| (wasm_name(d), libs[&wasm_name(d)].clone())).collect();
                     let built = self
                         .toolchain
                         .side_module_needing(&[src(lib)], &m.cflags, &needed)
@@ -123,7 +124,11 @@ impl Lab {
         let static_main = if case.uses_dlopen() {
             None
         } else {
-            Some(self.toolchain.static_program(&[src(&m.main)], &m.cflags).with_context(|| format!("case {}: building {} statically", case.name, m.main))?)
+            Some(
+                self.toolchain
+                    .static_program(&[src(&m.main)], &m.cflags)
+                    .with_context(|| format!("case {}: building {} statically", case.name, m.main))?,
+            )
         };
         Ok(Built { side_main, static_main, libs })
     }
@@ -160,15 +165,23 @@ impl Lab {
     pub fn run_cell(&self, case: &Case, built: &Built, cell: &Cell) -> CellResult {
         let program = self.program(case, built, cell);
         let result = self.run_program(cell.engine, &program);
-        let expected = case
-            .expected(cell.engine.name(), cell.libc.name(), cell.strategy.name())
-            .unwrap_or(Expected { status: Status::Ok, trap: None, why: String::new() });
+        let expected = case.expected(cell.engine.name(), cell.libc.name(), cell.strategy.name()).unwrap_or(Expected {
+            status: Status::Ok,
+            trap: None,
+            why: String::new(),
+        });
         judge(cell, case, &result, &expected)
     }
 
     /// Builds the cases and runs the cells on `jobs` threads; `progress` is told after each cell.
     /// A case that fails to build turns its cells into `link-error` outcomes; the others still run.
-    pub fn run_matrix(&self, cases: &[Case], cells: &[Cell], jobs: usize, progress: &(dyn Fn(&CellResult) + Sync)) -> Vec<CellResult> {
+    pub fn run_matrix(
+        &self,
+        cases: &[Case],
+        cells: &[Cell],
+        jobs: usize,
+        progress: &(dyn Fn(&CellResult) + Sync),
+    ) -> Vec<CellResult> {
         let by_name: HashMap<&str, &Case> = cases.iter().map(|c| (c.name.as_str(), c)).collect();
         let mut builds: HashMap<String, Result<Built, String>> = HashMap::new();
         for cell in cells {
@@ -181,18 +194,19 @@ impl Lab {
         std::thread::scope(|s| {
             for _ in 0..jobs.max(1) {
                 // Each cell runs on a thread of its own with a large stack (dylink::run).
-                std::thread::Builder::new().spawn_scoped(s, || loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(cell) = cells.get(i) else { break };
-                    let case = by_name[cell.case.as_str()];
-                    let r = match &builds[&cell.case] {
-                        Ok(built) => self.run_cell(case, built, cell),
-                        Err(e) => build_failure(cell, case, e),
-                    };
-                    progress(&r);
-                    results.lock().unwrap()[i] = Some(r);
-                })
-                .expect("spawning a worker thread");
+                std::thread::Builder::new()
+                    .spawn_scoped(s, || loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(cell) = cells.get(i) else { break };
+                        let case = by_name[cell.case.as_str()];
+                        let r = match &builds[&cell.case] {
+                            Ok(built) => self.run_cell(case, built, cell),
+                            Err(e) => build_failure(cell, case, e),
+                        };
+                        progress(&r);
+                        results.lock().unwrap()[i] = Some(r);
+                    })
+                    .expect("spawning a worker thread");
             }
         });
         results.into_inner().unwrap().into_iter().map(|r| r.expect("every cell ran")).collect()

@@ -213,11 +213,8 @@ thread_local! {
 /// workaround, such a condition goes through `i32.and 1` (same value, no fusion).
 fn select(a: Expr, b: Expr, c: Expr) -> Expr {
     let fusable = matches!(&c, Expr::Op("i32.eqz" | "i32.eq" | "i32.ne", _));
-    let c = if fusable && WASMI_WORKAROUND.with(|w| w.get()) {
-        op("i32.and", vec![c, Expr::Const(V::I32(1))])
-    } else {
-        c
-    };
+    let c =
+        if fusable && WASMI_WORKAROUND.with(|w| w.get()) { op("i32.and", vec![c, Expr::Const(V::I32(1))]) } else { c };
     op("select", vec![a, b, c])
 }
 
@@ -347,11 +344,7 @@ fn tname(t: T, op: &str) -> &'static str {
         "f64.ge",
     ];
     let full = format!("{}.{op}", t.name());
-    NAMES
-        .iter()
-        .copied()
-        .find(|n| *n == full)
-        .unwrap_or_else(|| panic!("no instruction {full}"))
+    NAMES.iter().copied().find(|n| *n == full).unwrap_or_else(|| panic!("no instruction {full}"))
 }
 
 fn int_const(rng: &mut Rng, t: T) -> V {
@@ -461,11 +454,7 @@ fn expr(rng: &mut Rng, scope: &[(T, f64)], t: T, depth: u32) -> (Expr, f64) {
         return leaf(rng, scope, t);
     }
     let d = depth - 1;
-    let (e, b) = if t.is_float() {
-        float_expr(rng, scope, t, d)
-    } else {
-        int_expr(rng, scope, t, d)
-    };
+    let (e, b) = if t.is_float() { float_expr(rng, scope, t, d) } else { int_expr(rng, scope, t, d) };
     if t.is_float() {
         shrink(t, e, b)
     } else {
@@ -478,10 +467,7 @@ fn leaf(rng: &mut Rng, scope: &[(T, f64)], t: T) -> (Expr, f64) {
     match rng.below(4) {
         0 | 1 if !same.is_empty() => {
             let i = rng.pick(&same);
-            (
-                Expr::Local(i as u32),
-                if t.is_float() { scope[i].1 } else { int_bound(t) },
-            )
+            (Expr::Local(i as u32), if t.is_float() { scope[i].1 } else { int_bound(t) })
         }
         2 if !scope.is_empty() => {
             let i = rng.below(scope.len());
@@ -502,9 +488,7 @@ fn int_expr(rng: &mut Rng, scope: &[(T, f64)], t: T, d: u32) -> (Expr, f64) {
     let sub = |rng: &mut Rng, t: T| expr(rng, scope, t, d).0;
     let e = match rng.below(if t == T::I32 { 7 } else { 6 }) {
         0 | 1 => {
-            let o = rng.pick(&[
-                "add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr",
-            ]);
+            let o = rng.pick(&["add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"]);
             op(tname(t, o), vec![sub(rng, t), sub(rng, t)])
         }
         2 => {
@@ -514,13 +498,8 @@ fn int_expr(rng: &mut Rng, scope: &[(T, f64)], t: T, d: u32) -> (Expr, f64) {
                 T::I32 => (V::I32(0x7fff), V::I32(1)),
                 _ => (V::I64(0x7fff), V::I64(1)),
             };
-            let y = op(
-                tname(t, "or"),
-                vec![
-                    op(tname(t, "and"), vec![sub(rng, t), Expr::Const(mask)]),
-                    Expr::Const(one),
-                ],
-            );
+            let y =
+                op(tname(t, "or"), vec![op(tname(t, "and"), vec![sub(rng, t), Expr::Const(mask)]), Expr::Const(one)]);
             op(tname(t, o), vec![sub(rng, t), y])
         }
         3 => {
@@ -543,9 +522,7 @@ fn int_expr(rng: &mut Rng, scope: &[(T, f64)], t: T, d: u32) -> (Expr, f64) {
             let o = if from.is_float() {
                 rng.pick(&["eq", "ne", "lt", "gt", "le", "ge"])
             } else {
-                rng.pick(&[
-                    "eqz", "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
-                ])
+                rng.pick(&["eqz", "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"])
             };
             if o == "eqz" {
                 op(tname(from, o), vec![sub(rng, from)])
@@ -582,19 +559,13 @@ fn float_expr(rng: &mut Rng, scope: &[(T, f64)], t: T, d: u32) -> (Expr, f64) {
         4 => {
             let ((a, ba), (b, bb)) = (sub(rng, t), sub(rng, t));
             let o = rng.pick(&["min", "max", "copysign"]);
-            (
-                op(tname(t, o), vec![a, b]),
-                if o == "copysign" { ba } else { ba.max(bb) },
-            )
+            (op(tname(t, o), vec![a, b]), if o == "copysign" { ba } else { ba.max(bb) })
         }
         5 => {
             let (a, ba) = sub(rng, t);
             let o = rng.pick(&["neg", "abs", "floor", "ceil", "trunc", "nearest", "sqrt"]);
             if o == "sqrt" {
-                (
-                    op(tname(t, "sqrt"), vec![op(tname(t, "abs"), vec![a])]),
-                    ba.sqrt() * 1.01 + 1.0,
-                )
+                (op(tname(t, "sqrt"), vec![op(tname(t, "abs"), vec![a])]), ba.sqrt() * 1.01 + 1.0)
             } else {
                 (op(tname(t, o), vec![a]), ba + 1.0)
             }
@@ -625,13 +596,7 @@ fn digest(rng: &mut Rng, scope: &[(T, f64)]) -> Expr {
             T::F64 => op("i64.reinterpret_f64", vec![l]),
         };
         let rotated = op("i64.rotl", vec![d, Expr::Const(V::I64(rng.range(1, 63) as i64))]);
-        d = op(
-            "i64.mul",
-            vec![
-                op("i64.xor", vec![rotated, bits]),
-                Expr::Const(V::I64((rng.next() | 1) as i64)),
-            ],
-        );
+        d = op("i64.mul", vec![op("i64.xor", vec![rotated, bits]), Expr::Const(V::I64((rng.next() | 1) as i64))]);
     }
     d
 }
@@ -650,29 +615,11 @@ fn mix_in_digest(rng: &mut Rng, scope: &[(T, f64)], t: T, e: Expr, b: f64) -> (E
         } else {
             op("i64.reinterpret_f64", vec![e])
         };
-        let d = op(
-            "i64.mul",
-            vec![
-                op("i64.xor", vec![d, bits]),
-                Expr::Const(V::I64((rng.next() | 1) as i64)),
-            ],
-        );
+        let d = op("i64.mul", vec![op("i64.xor", vec![d, bits]), Expr::Const(V::I64((rng.next() | 1) as i64))]);
         return if t == T::F32 {
-            (
-                op(
-                    "f32.convert_i64_s",
-                    vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(40))])],
-                ),
-                8.4e6,
-            )
+            (op("f32.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(40))])]), 8.4e6)
         } else {
-            (
-                op(
-                    "f64.convert_i64_s",
-                    vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(11))])],
-                ),
-                4.6e15,
-            )
+            (op("f64.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(11))])]), 4.6e15)
         };
     }
     match t {
@@ -684,10 +631,7 @@ fn mix_in_digest(rng: &mut Rng, scope: &[(T, f64)], t: T, e: Expr, b: f64) -> (E
                     e,
                     op(
                         "i32.wrap_i64",
-                        vec![op(
-                            "i64.xor",
-                            vec![d.clone(), op("i64.shr_u", vec![d, Expr::Const(V::I64(32))])],
-                        )],
+                        vec![op("i64.xor", vec![d.clone(), op("i64.shr_u", vec![d, Expr::Const(V::I64(32))])])],
                     ),
                 ],
             ),
@@ -695,17 +639,11 @@ fn mix_in_digest(rng: &mut Rng, scope: &[(T, f64)], t: T, e: Expr, b: f64) -> (E
         ),
         // The top 24 (f32) or 53 (f64) bits of the digest, exactly representable.
         T::F32 => {
-            let f = op(
-                "f32.convert_i64_s",
-                vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(40))])],
-            );
+            let f = op("f32.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(40))])]);
             shrink(t, op("f32.add", vec![e, f]), b + 8.4e6)
         }
         T::F64 => {
-            let f = op(
-                "f64.convert_i64_s",
-                vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(11))])],
-            );
+            let f = op("f64.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(11))])]);
             shrink(t, op("f64.add", vec![e, f]), b + 4.6e15)
         }
     }
@@ -736,38 +674,19 @@ fn generate(p: Params) -> Program {
                     false if m == 0 => break,
                     false => {
                         let module = if rng.chance(1, 2) { m - 1 } else { rng.below(m) };
-                        (
-                            module,
-                            if p.pointers && rng.chance(2, 3) {
-                                How::Got
-                            } else {
-                                How::Import
-                            },
-                        )
+                        (module, if p.pointers && rng.chance(2, 3) { How::Got } else { How::Import })
                     }
                 };
                 let callees: &[Func] = if own { &funcs } else { &modules[module] };
                 let func = rng.below(callees.len());
                 let callee = &callees[func];
-                let args = callee
-                    .params
-                    .iter()
-                    .map(|t| expr(&mut rng, &scope, *t, p.depth).0)
-                    .collect();
+                let args = callee.params.iter().map(|t| expr(&mut rng, &scope, *t, p.depth).0).collect();
                 for (t, b) in callee.results.iter().zip(&callee.result_bounds) {
                     scope.push((*t, *b));
                 }
-                calls.push(Call {
-                    module,
-                    func,
-                    how,
-                    args,
-                });
+                calls.push(Call { module, func, how, args });
             }
-            let rotated = op(
-                "i64.rotl",
-                vec![Expr::Checksum, Expr::Const(V::I64(rng.range(1, 63) as i64))],
-            );
+            let rotated = op("i64.rotl", vec![Expr::Checksum, Expr::Const(V::I64(rng.range(1, 63) as i64))]);
             let checksum = op("i64.xor", vec![rotated, digest(&mut rng, &scope)]);
             let mut ret = Vec::new();
             let mut result_bounds = Vec::new();
@@ -777,14 +696,7 @@ fn generate(p: Params) -> Program {
                 ret.push(e);
                 result_bounds.push(if t.is_float() { b } else { int_bound(*t) });
             }
-            funcs.push(Func {
-                params,
-                results,
-                result_bounds,
-                calls,
-                checksum,
-                ret,
-            });
+            funcs.push(Func { params, results, result_bounds, calls, checksum, ret });
         }
         modules.push(funcs);
     }
@@ -823,16 +735,10 @@ fn generate(p: Params) -> Program {
 fn sig(params: &[T], results: &[T]) -> String {
     let mut s = String::new();
     if !params.is_empty() {
-        s += &format!(
-            " (param {})",
-            params.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")
-        );
+        s += &format!(" (param {})", params.iter().map(|t| t.name()).collect::<Vec<_>>().join(" "));
     }
     if !results.is_empty() {
-        s += &format!(
-            " (result {})",
-            results.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")
-        );
+        s += &format!(" (result {})", results.iter().map(|t| t.name()).collect::<Vec<_>>().join(" "));
     }
     s
 }
@@ -869,18 +775,10 @@ fn module_wat(prog: &Program, m: usize) -> String {
         }
     }
     // A module calling its own functions through its table asks for one slot per function.
-    let own_slots = if calls().any(|c| c.how == How::Own) {
-        funcs.len()
-    } else {
-        0
-    };
+    let own_slots = if calls().any(|c| c.how == How::Own) { funcs.len() } else { 0 };
     let mut w = String::from("(module\n");
     // mem_info: 8 bytes of data (the checksum) aligned to 2^3, then table size and alignment.
-    writeln!(
-        w,
-        "  (@custom \"dylink.0\" (before first) \"\\01\\04\\08\\03\\{own_slots:02x}\\00\")"
-    )
-    .unwrap();
+    writeln!(w, "  (@custom \"dylink.0\" (before first) \"\\01\\04\\08\\03\\{own_slots:02x}\\00\")").unwrap();
     w += "  (import \"env\" \"memory\" (memory 0))\n";
     if !got.is_empty() || own_slots > 0 {
         w += "  (import \"env\" \"__indirect_function_table\" (table 0 funcref))\n";
@@ -889,39 +787,17 @@ fn module_wat(prog: &Program, m: usize) -> String {
     w += "  (import \"env\" \"__table_base\" (global $__table_base i32))\n";
     for &(j, k) in &imported {
         let f = &prog.modules[j][k];
-        writeln!(
-            w,
-            "  (import \"env\" \"m{j}_f{k}\" (func $m{j}_f{k}{}))",
-            sig(&f.params, &f.results)
-        )
-        .unwrap();
+        writeln!(w, "  (import \"env\" \"m{j}_f{k}\" (func $m{j}_f{k}{}))", sig(&f.params, &f.results)).unwrap();
     }
     for &(j, k) in &got {
-        writeln!(
-            w,
-            "  (import \"GOT.func\" \"m{j}_f{k}\" (global $got.m{j}_f{k} (mut i32)))"
-        )
-        .unwrap();
+        writeln!(w, "  (import \"GOT.func\" \"m{j}_f{k}\" (global $got.m{j}_f{k} (mut i32)))").unwrap();
     }
     for (k, f) in funcs.iter().enumerate() {
-        write!(
-            w,
-            "  (func $m{m}_f{k} (export \"m{m}_f{k}\"){}",
-            sig(&f.params, &f.results)
-        )
-        .unwrap();
-        let locals: Vec<T> = f
-            .calls
-            .iter()
-            .flat_map(|c| prog.modules[c.module][c.func].results.iter().copied())
-            .collect();
+        write!(w, "  (func $m{m}_f{k} (export \"m{m}_f{k}\"){}", sig(&f.params, &f.results)).unwrap();
+        let locals: Vec<T> =
+            f.calls.iter().flat_map(|c| prog.modules[c.module][c.func].results.iter().copied()).collect();
         if !locals.is_empty() {
-            write!(
-                w,
-                "\n    (local {})",
-                locals.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")
-            )
-            .unwrap();
+            write!(w, "\n    (local {})", locals.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")).unwrap();
         }
         let mut next = f.params.len();
         for c in &f.calls {
@@ -1158,22 +1034,13 @@ fn eval(e: &Expr, locals: &[V], checksum: u64) -> V {
         Expr::Local(i) => locals[*i as usize],
         Expr::Const(v) => *v,
         Expr::Checksum => V::I64(checksum as i64),
-        Expr::Op(name, args) => apply(
-            name,
-            &args.iter().map(|a| eval(a, locals, checksum)).collect::<Vec<_>>(),
-        ),
+        Expr::Op(name, args) => apply(name, &args.iter().map(|a| eval(a, locals, checksum)).collect::<Vec<_>>()),
     };
     // The generator's bounds are what keep floats finite (no inf, so no NaN); check that they hold.
     // Values over LIMIT exist only inside a node that is about to be shrunk.
     match v {
-        V::F32(x) => assert!(
-            x.is_finite() && x.abs() <= 1e38,
-            "generator bound broken: {x} from {e:?}"
-        ),
-        V::F64(x) => assert!(
-            x.is_finite() && x.abs() <= 1e61,
-            "generator bound broken: {x} from {e:?}"
-        ),
+        V::F32(x) => assert!(x.is_finite() && x.abs() <= 1e38, "generator bound broken: {x} from {e:?}"),
+        V::F64(x) => assert!(x.is_finite() && x.abs() <= 1e61, "generator bound broken: {x} from {e:?}"),
         _ => {}
     }
     v
@@ -1181,10 +1048,7 @@ fn eval(e: &Expr, locals: &[V], checksum: u64) -> V {
 
 /// Whether calling function `f` of module `m` makes a call through a function pointer, at any depth.
 fn reaches_pointer_call(prog: &Program, m: usize, f: usize) -> bool {
-    prog.modules[m][f]
-        .calls
-        .iter()
-        .any(|c| c.how == How::Got || reaches_pointer_call(prog, c.module, c.func))
+    prog.modules[m][f].calls.iter().any(|c| c.how == How::Got || reaches_pointer_call(prog, c.module, c.func))
 }
 
 /// Calls function `f` of module `m`; `checksums` holds every module's checksum.
@@ -1254,30 +1118,18 @@ fn run_on<E: Engine>(
     strategy: Linking,
 ) -> Result<Vec<Outcome>, String> {
     let n = prog.modules.len();
-    let libs: HashMap<String, PathBuf> = (0..n)
-        .map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm"))))
-        .collect();
+    let libs: HashMap<String, PathBuf> =
+        (0..n).map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm")))).collect();
     let process = Process::new(strategy, libs, dir.to_path_buf());
-    let host = Host::new(
-        engine.clone(),
-        WasiState::new(vec!["callgraph".into()], vec![]),
-        process,
-    );
+    let host = Host::new(engine.clone(), WasiState::new(vec!["callgraph".into()], vec![]), process);
     let mut store = engine.new_store(host, 1 << 32);
     engine.enter(&mut store, |ctx| {
         dylink::program::boot_libc(ctx, libc).map_err(|e| format!("booting libc: {e:?}"))?;
         let mut ids = Vec::new();
         for i in 0..n {
             ids.push(
-                linker::load(
-                    ctx,
-                    &format!("m{i}.wasm"),
-                    Mode {
-                        now: true,
-                        global: true,
-                    },
-                )
-                .map_err(|e| format!("loading m{i}: {}", e.message()))?,
+                linker::load(ctx, &format!("m{i}.wasm"), Mode { now: true, global: true })
+                    .map_err(|e| format!("loading m{i}: {}", e.message()))?,
             );
         }
         let last = ids[n - 1];
@@ -1314,11 +1166,7 @@ fn engines() -> &'static (PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine
     static ENGINES: OnceLock<(PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine_wasmi::Wasmi)> = OnceLock::new();
     ENGINES.get_or_init(|| {
         let lab = Lab::new(&default_corpus().join("include")).expect("toolchain available");
-        (
-            lab.libc_wasm,
-            dylab_engine_wasmtime::Wasmtime::new().unwrap(),
-            dylab_engine_wasmi::Wasmi::new().unwrap(),
-        )
+        (lab.libc_wasm, dylab_engine_wasmtime::Wasmtime::new().unwrap(), dylab_engine_wasmi::Wasmi::new().unwrap())
     })
 }
 
@@ -1362,10 +1210,8 @@ fn expected(prog: &Program) -> Vec<Outcome> {
     prog.calls
         .iter()
         .map(|(k, args)| {
-            let mut seen: Vec<Bits> = interpret(prog, &mut checksums, last, *k, args)
-                .into_iter()
-                .map(V::bits)
-                .collect();
+            let mut seen: Vec<Bits> =
+                interpret(prog, &mut checksums, last, *k, args).into_iter().map(V::bits).collect();
             seen.extend(checksums.iter().map(|c| (T::I64, *c)));
             Outcome::Values(seen)
         })
@@ -1379,12 +1225,9 @@ fn show(o: &Result<Vec<Outcome>, String>) -> String {
             .iter()
             .map(|o| match o {
                 Outcome::Trap(t) => format!("trap {t}"),
-                Outcome::Values(v) => format!(
-                    "{:?}",
-                    v.iter()
-                        .map(|(t, b)| format!("{}:{b:#x}", t.name()))
-                        .collect::<Vec<_>>()
-                ),
+                Outcome::Values(v) => {
+                    format!("{:?}", v.iter().map(|(t, b)| format!("{}:{b:#x}", t.name())).collect::<Vec<_>>())
+                }
             })
             .collect::<Vec<_>>()
             .join(" | "),
@@ -1401,9 +1244,8 @@ fn check(p: Params, asserted: &[Linking], recorded: &[Linking]) -> Result<Record
     let want = expected(&prog);
     let all: Vec<Linking> = asserted.iter().chain(recorded).copied().collect();
     let seen = observe(&prog, &all);
-    let (checked, others): (Observed, Observed) = seen
-        .into_iter()
-        .partition(|(label, _)| asserted.iter().any(|s| label.ends_with(&format!("/{s}"))));
+    let (checked, others): (Observed, Observed) =
+        seen.into_iter().partition(|(label, _)| asserted.iter().any(|s| label.ends_with(&format!("/{s}"))));
     for (label, got) in &checked {
         if got.as_ref() != Ok(&want) {
             return Err(TestCaseError::fail(format!(
@@ -1450,10 +1292,7 @@ fn params(pointers: bool) -> impl proptest::strategy::Strategy<Value = Params> {
 
 /// `CALLGRAPH_CASES` overrides the number of cases (for a longer hunt).
 fn runner(cases: u32, file: &'static str) -> TestRunner {
-    let cases = std::env::var("CALLGRAPH_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(cases);
+    let cases = std::env::var("CALLGRAPH_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
     TestRunner::new(Config {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(file))),
@@ -1462,14 +1301,8 @@ fn runner(cases: u32, file: &'static str) -> TestRunner {
     })
 }
 
-const DIRECT_SEEDS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/callgraph-regressions/direct_calls_agree.txt"
-);
-const POINTER_SEEDS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/callgraph-regressions/pointer_calls_agree.txt"
-);
+const DIRECT_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/callgraph-regressions/direct_calls_agree.txt");
+const POINTER_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/callgraph-regressions/pointer_calls_agree.txt");
 
 const CLAIM_POINTERS: [Linking; 2] = [Linking::SharedTable, Linking::DlsymImport];
 const NO_POINTERS: [Linking; 2] = [Linking::Trampoline, Linking::Direct];
@@ -1489,11 +1322,7 @@ fn pointer_calls_agree() {
     let result = runner.run(&params(true), |p| {
         let prog = generate(p);
         let last = prog.modules.len() - 1;
-        let pointer: Vec<bool> = prog
-            .calls
-            .iter()
-            .map(|(k, _)| reaches_pointer_call(&prog, last, *k))
-            .collect();
+        let pointer: Vec<bool> = prog.calls.iter().map(|(k, _)| reaches_pointer_call(&prog, last, *k)).collect();
         let others = check(p, &CLAIM_POINTERS, &NO_POINTERS)?;
         let mut tally = tally.lock().unwrap();
         for (label, r) in others {
@@ -1501,11 +1330,7 @@ fn pointer_calls_agree() {
                 Err(e) => *tally.entry(format!("{label}: load error: {e}")).or_default() += 1,
                 Ok(keys) => {
                     for (k, through_pointer) in keys.into_iter().zip(&pointer) {
-                        let k = if *through_pointer {
-                            k
-                        } else {
-                            format!("{k} (no pointer call reached)")
-                        };
+                        let k = if *through_pointer { k } else { format!("{k} (no pointer call reached)") };
                         *tally.entry(format!("{label}: {k}")).or_default() += 1;
                     }
                 }
@@ -1526,15 +1351,8 @@ fn pointer_calls_agree() {
 #[test]
 fn generator_is_deterministic_and_bounded() {
     for seed in 0..300u64 {
-        let p = Params {
-            seed,
-            modules: 5,
-            funcs: 4,
-            calls: 3,
-            depth: 3,
-            pointers: seed % 2 == 0,
-            wasmi_workaround: true,
-        };
+        let p =
+            Params { seed, modules: 5, funcs: 4, calls: 3, depth: 3, pointers: seed % 2 == 0, wasmi_workaround: true };
         let (a, b) = (generate(p), generate(p));
         assert_eq!(describe(&a), describe(&b));
         expected(&a); // panics if a float bound is broken
@@ -1559,11 +1377,7 @@ fn results_depend_on_calls() {
         let last = prog.modules.len() - 1;
         for (k, args) in &prog.calls {
             let f = &prog.modules[last][*k];
-            if !f
-                .calls
-                .iter()
-                .any(|c| !c.args.is_empty() || !prog.modules[c.module][c.func].results.is_empty())
-            {
+            if !f.calls.iter().any(|c| !c.args.is_empty() || !prog.modules[c.module][c.func].results.is_empty()) {
                 continue;
             }
             reaching += 1;
@@ -1579,10 +1393,7 @@ fn results_depend_on_calls() {
             }
         }
     }
-    assert_eq!(
-        noticed, reaching,
-        "only {noticed} of {reaching} host calls notice a wrong argument or result"
-    );
+    assert_eq!(noticed, reaching, "only {noticed} of {reaching} host calls notice a wrong argument or result");
 }
 
 /// Prints a program and what every strategy does with it: `CALLGRAPH_SEED=<seed>` (and optionally
@@ -1590,10 +1401,7 @@ fn results_depend_on_calls() {
 #[test]
 #[ignore]
 fn dump() {
-    let seed = std::env::var("CALLGRAPH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(7);
+    let seed = std::env::var("CALLGRAPH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
     let size: Vec<usize> = std::env::var("CALLGRAPH_SIZE")
         .unwrap_or_else(|_| "3,2,2,2".into())
         .split(',')
@@ -1621,11 +1429,7 @@ fn dump() {
 fn standalone<E: Engine>(engine: &E, wat: &str, calls: &[(&str, Vec<V>)]) -> Result<Vec<Vec<Bits>>, String> {
     let bytes = wat::parse_str(wat).map_err(|e| e.to_string())?;
     let process = Process::new(Linking::SharedTable, HashMap::new(), PathBuf::from("."));
-    let host = Host::new(
-        engine.clone(),
-        WasiState::new(vec!["standalone".into()], vec![]),
-        process,
-    );
+    let host = Host::new(engine.clone(), WasiState::new(vec!["standalone".into()], vec![]), process);
     let mut store = engine.new_store(host, 1 << 32);
     let module = engine.compile(&bytes).map_err(|e| format!("{e:#}"))?;
     engine.enter(&mut store, |ctx| {
@@ -1660,10 +1464,8 @@ fn wasmi_select_fused_with_eqz_of_a_local() {
     (select (i32.const 7) (i32.const 5) (i32.eq (local.get 0) (i32.const 0))))
   (func (export "ne0") (param i32) (result i32)
     (select (i32.const 7) (i32.const 5) (i32.ne (local.get 0) (i32.const 0)))))"#;
-    let calls: Vec<(&str, Vec<V>)> = ["eqz", "eq0", "ne0"]
-        .iter()
-        .flat_map(|f| [(*f, vec![V::I32(0)]), (*f, vec![V::I32(-1)])])
-        .collect();
+    let calls: Vec<(&str, Vec<V>)> =
+        ["eqz", "eq0", "ne0"].iter().flat_map(|f| [(*f, vec![V::I32(0)]), (*f, vec![V::I32(-1)])]).collect();
     let i32s = |v: Vec<Vec<Bits>>| v.into_iter().map(|r| r[0].1 as i32).collect::<Vec<_>>();
     let (_, wasmtime, wasmi) = engines();
     // eqz(0)=7 eqz(-1)=5 | eq0(0)=7 eq0(-1)=5 | ne0(0)=5 ne0(-1)=7
@@ -1693,10 +1495,7 @@ fn seed_wasmi_select_eqz() {
         wasmi_workaround: true,
     };
     check(p, &CLAIM_POINTERS, &[]).unwrap_or_else(|e| panic!("{e}"));
-    let prog = generate(Params {
-        wasmi_workaround: false,
-        ..p
-    });
+    let prog = generate(Params { wasmi_workaround: false, ..p });
     let want = expected(&prog);
     for (label, got) in observe(&prog, &CLAIM_POINTERS) {
         let ok = got.as_ref() == Ok(&want);

@@ -47,7 +47,8 @@ fn main() {
     for (key, rows) in pairs {
         let case = cases.iter().find(|c| c.name == rows[0].case).unwrap().clone();
         trials.push(Trial::test(format!("engines-agree::{key}"), move || {
-            let engine_specific = case.manifest.expect.keys().any(|k| k.split('/').any(|p| p.parse::<EngineKind>().is_ok()));
+            let engine_specific =
+                case.manifest.expect.keys().any(|k| k.split('/').any(|p| p.parse::<EngineKind>().is_ok()));
             if rows.len() != 2 || engine_specific {
                 return Ok(());
             }

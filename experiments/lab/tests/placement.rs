@@ -67,7 +67,10 @@ fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u3
         let mem = ctx.host_ref().memory.unwrap();
         let memory_size = ctx.memory_size(mem);
         for &(base, size, _) in &placed {
-            assert!(base as u64 + size as u64 <= memory_size, "segment {base:#x}+{size} outside memory of {memory_size}");
+            assert!(
+                base as u64 + size as u64 <= memory_size,
+                "segment {base:#x}+{size} outside memory of {memory_size}"
+            );
         }
         placed
     })

@@ -65,9 +65,7 @@ fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<()> {
             continue;
         }
         let path = entry.path();
-        let ty = entry
-            .file_type()
-            .with_context(|| format!("inspecting {}", path.display()))?;
+        let ty = entry.file_type().with_context(|| format!("inspecting {}", path.display()))?;
         if ty.is_dir() {
             if recursive {
                 walk(&path, recursive, out)?;
@@ -88,25 +86,15 @@ pub(crate) struct Scratch {
 impl Scratch {
     pub fn new(cache_dir: &Path, kind: &str) -> Result<Scratch> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        fs::create_dir_all(cache_dir)
-            .with_context(|| format!("creating cache folder {}", cache_dir.display()))?;
+        fs::create_dir_all(cache_dir).with_context(|| format!("creating cache folder {}", cache_dir.display()))?;
         loop {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0);
+            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let dir = cache_dir.join(format!(
-                "{TMP_PREFIX}{kind}-{}-{n}-{nanos:09}",
-                std::process::id()
-            ));
+            let dir = cache_dir.join(format!("{TMP_PREFIX}{kind}-{}-{n}-{nanos:09}", std::process::id()));
             match fs::create_dir(&dir) {
                 Ok(()) => return Ok(Scratch { dir }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("creating scratch folder {}", dir.display()))
-                }
+                Err(e) => return Err(e).with_context(|| format!("creating scratch folder {}", dir.display())),
             }
         }
     }
@@ -122,8 +110,7 @@ impl Scratch {
     pub fn publish(&self, name: &str, cache_dir: &Path) -> Result<PathBuf> {
         let from = self.dir.join(name);
         let to = cache_dir.join(name);
-        fs::rename(&from, &to)
-            .with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
+        fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
         Ok(to)
     }
 }

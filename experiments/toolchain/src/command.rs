@@ -20,9 +20,7 @@ pub(crate) fn display(cmd: &Command) -> String {
 
 fn quote(s: &OsStr) -> String {
     let s = s.to_string_lossy();
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
     if plain {
         s.into_owned()
     } else {
@@ -34,9 +32,7 @@ fn quote(s: &OsStr) -> String {
 /// stderr (and stdout, if it printed anything).
 pub(crate) fn run(mut cmd: Command) -> Result<Output> {
     let line = display(&cmd);
-    let out = cmd
-        .output()
-        .with_context(|| format!("could not run `{line}`"))?;
+    let out = cmd.output().with_context(|| format!("could not run `{line}`"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);

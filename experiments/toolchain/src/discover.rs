@@ -3,14 +3,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-pub(crate) const INSTALL_COMMAND: &str =
-    "apt-get install -y clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32";
+pub(crate) const INSTALL_COMMAND: &str = "apt-get install -y clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32";
 
 pub(crate) const DEFAULT_CLANG: &str = "clang-19";
 pub(crate) const DEFAULT_WASM_LD: &str = "wasm-ld-19";
 pub(crate) const DEFAULT_SYSROOT: &str = "/usr";
-pub(crate) const DEFAULT_CLANG_RT: &str =
-    "/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a";
+pub(crate) const DEFAULT_CLANG_RT: &str = "/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a";
 
 /// The paths of every piece, once all were found.
 #[derive(Clone, Debug)]
@@ -26,9 +24,7 @@ pub(crate) struct Found {
 /// and checks that everything is there. The error names every missing piece at once.
 pub(crate) fn find(lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Found, String> {
     let var = |name: &str, default: &str| -> OsString {
-        lookup(name)
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| OsString::from(default))
+        lookup(name).filter(|v| !v.is_empty()).unwrap_or_else(|| OsString::from(default))
     };
     let path_var = lookup("PATH");
     let mut missing = Vec::new();
@@ -80,13 +76,7 @@ pub(crate) fn find(lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Found, S
     }
 
     match (clang, wasm_ld) {
-        (Some(clang), Some(wasm_ld)) if missing.is_empty() => Ok(Found {
-            clang,
-            wasm_ld,
-            sysroot,
-            libc_a,
-            clang_rt,
-        }),
+        (Some(clang), Some(wasm_ld)) if missing.is_empty() => Ok(Found { clang, wasm_ld, sysroot, libc_a, clang_rt }),
         _ => Err(missing_message(&missing)),
     }
 }
@@ -98,9 +88,7 @@ pub(crate) fn missing_message(missing: &[String]) -> String {
         msg.push_str(m);
         msg.push('\n');
     }
-    msg.push_str(&format!(
-        "install it with `{INSTALL_COMMAND}` (as root), or run scripts/setup.sh"
-    ));
+    msg.push_str(&format!("install it with `{INSTALL_COMMAND}` (as root), or run scripts/setup.sh"));
     msg
 }
 

@@ -68,11 +68,7 @@ impl Toolchain {
 
     /// [`Toolchain::discover`] reading the environment through `lookup` (tests use this rather
     /// than mutating the process environment).
-    fn discover_with(
-        include_dir: &Path,
-        cache_dir: &Path,
-        lookup: &dyn Fn(&str) -> Option<OsString>,
-    ) -> Result<Self> {
+    fn discover_with(include_dir: &Path, cache_dir: &Path, lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Self> {
         let found = discover::find(lookup).map_err(anyhow::Error::msg)?;
         let clang_version = tool_version(&found.clang, "clang", "clang-19")?;
         let wasm_ld_version = tool_version(&found.wasm_ld, "wasm-ld", "lld-19")?;
@@ -94,14 +90,7 @@ impl Toolchain {
             found.clang_rt.display(),
             cache::file_sha256(&found.clang_rt)?,
         );
-        Ok(Toolchain {
-            found,
-            include_dir,
-            cache_dir,
-            clang_version,
-            wasm_ld_version,
-            identity,
-        })
+        Ok(Toolchain { found, include_dir, cache_dir, clang_version, wasm_ld_version, identity })
     }
 
     /// `libc.wasm`: Debian's wasi-libc linked whole into one module that exports everything,
@@ -129,7 +118,12 @@ impl Toolchain {
     /// A side module linked against other side modules: each `(name, built module)` satisfies its
     /// undefined symbols at link time and becomes a `NEEDED` entry of its dylink.0 section, under
     /// `name` (the name a loader looks it up by). Cached.
-    pub fn side_module_needing(&self, sources: &[PathBuf], extra_cflags: &[String], needed: &[(String, PathBuf)]) -> Result<PathBuf> {
+    pub fn side_module_needing(
+        &self,
+        sources: &[PathBuf],
+        extra_cflags: &[String],
+        needed: &[(String, PathBuf)],
+    ) -> Result<PathBuf> {
         if sources.is_empty() {
             bail!("side_module: no sources given");
         }
@@ -151,10 +145,7 @@ impl Toolchain {
         self.cached("side", fp, |scratch, out| {
             let mut objects = Vec::new();
             for (i, src) in sources.iter().enumerate() {
-                let stem = src
-                    .file_stem()
-                    .unwrap_or(OsStr::new("src"))
-                    .to_string_lossy();
+                let stem = src.file_stem().unwrap_or(OsStr::new("src")).to_string_lossy();
                 let obj = scratch.join(format!("{i}-{stem}.o"));
                 let mut cmd = Command::new(&self.found.clang);
                 cmd.args(&cflags).arg("-c").arg(src).arg("-o").arg(&obj);
@@ -197,11 +188,7 @@ impl Toolchain {
             let mut cmd = Command::new(&self.found.clang);
             // The driver's intermediate objects go to the scratch folder too.
             cmd.env("TMPDIR", scratch);
-            cmd.args(&cflags)
-                .args(sources)
-                .args(&ldflags)
-                .arg("-o")
-                .arg(out);
+            cmd.args(&cflags).args(sources).args(&ldflags).arg("-o").arg(out);
             command::run(cmd).context("building static program")?;
             Ok(())
         })
@@ -220,13 +207,7 @@ impl Toolchain {
     fn common_cflags(&self) -> Vec<OsString> {
         let mut sysroot = OsString::from("--sysroot=");
         sysroot.push(&self.found.sysroot);
-        vec![
-            "--target=wasm32-wasi".into(),
-            sysroot,
-            "-I".into(),
-            self.include_dir.clone().into(),
-            "-O2".into(),
-        ]
+        vec!["--target=wasm32-wasi".into(), sysroot, "-I".into(), self.include_dir.clone().into(), "-O2".into()]
     }
 
     fn side_cflags(&self, extra: &[String]) -> Vec<OsString> {
@@ -248,12 +229,7 @@ impl Toolchain {
     fn static_ldflags(&self) -> Vec<OsString> {
         let mut fuse = OsString::from("-fuse-ld=");
         fuse.push(&self.found.wasm_ld);
-        vec![
-            fuse,
-            "-nodefaultlibs".into(),
-            "-lc".into(),
-            self.found.clang_rt.clone().into(),
-        ]
+        vec![fuse, "-nodefaultlibs".into(), "-lc".into(), self.found.clang_rt.clone().into()]
     }
 
     fn libc_link_args(&self) -> Vec<OsString> {
@@ -283,8 +259,7 @@ impl Toolchain {
         let mut headers = BTreeSet::new();
         headers.extend(cache::headers(&self.include_dir, true)?);
         for src in sources {
-            fp.file("source", src)
-                .with_context(|| format!("reading source {}", src.display()))?;
+            fp.file("source", src).with_context(|| format!("reading source {}", src.display()))?;
             let parent = match src.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
@@ -299,12 +274,7 @@ impl Toolchain {
 
     /// Returns `<cache_dir>/<kind>-<16 hex>.wasm`, building it with `build(scratch, out)` first
     /// when it does not exist; `out` is a path inside `scratch` with the final file name.
-    fn cached(
-        &self,
-        kind: &str,
-        fp: Fingerprint,
-        build: impl FnOnce(&Path, &Path) -> Result<()>,
-    ) -> Result<PathBuf> {
+    fn cached(&self, kind: &str, fp: Fingerprint, build: impl FnOnce(&Path, &Path) -> Result<()>) -> Result<PathBuf> {
         let name = format!("{kind}-{}.wasm", &fp.hex()[..16]);
         let dest = self.cache_dir.join(&name);
         if dest.is_file() {
@@ -318,11 +288,8 @@ impl Toolchain {
 
     fn wasi_libc_version(&self) -> String {
         // dpkg only knows the sysroot it installed.
-        let is_debian_sysroot = self
-            .found
-            .sysroot
-            .canonicalize()
-            .is_ok_and(|p| p == Path::new(discover::DEFAULT_SYSROOT));
+        let is_debian_sysroot =
+            self.found.sysroot.canonicalize().is_ok_and(|p| p == Path::new(discover::DEFAULT_SYSROOT));
         if !is_debian_sysroot {
             return "unknown".into();
         }
@@ -338,13 +305,7 @@ impl Toolchain {
 }
 
 fn side_ldflags() -> Vec<OsString> {
-    [
-        "--experimental-pic",
-        "-shared",
-        "--unresolved-symbols=import-dynamic",
-    ]
-    .map(OsString::from)
-    .into()
+    ["--experimental-pic", "-shared", "--unresolved-symbols=import-dynamic"].map(OsString::from).into()
 }
 
 /// Full `--version` output of a tool; failing to run it is reported like a missing tool.
@@ -361,11 +322,7 @@ fn tool_version(path: &Path, what: &str, package: &str) -> Result<String> {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("unknown")
-        .to_string()
+    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("unknown").to_string()
 }
 
 #[cfg(test)]

@@ -57,15 +57,8 @@ fn mtime(p: &Path) -> std::time::SystemTime {
 
 /// Env lookup: the real environment, with `overrides` on top.
 fn env_with(overrides: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
-    let map: HashMap<String, String> = overrides
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    move |name| {
-        map.get(name)
-            .map(OsString::from)
-            .or_else(|| std::env::var_os(name))
-    }
+    let map: HashMap<String, String> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    move |name| map.get(name).map(OsString::from).or_else(|| std::env::var_os(name))
 }
 
 #[test]
@@ -80,16 +73,10 @@ fn side_module_has_dylink_section() {
     assert_eq!(out.parent().unwrap(), f.cache());
     let name = out.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
-        name.starts_with("side-")
-            && name.ends_with(".wasm")
-            && name.len() == "side-".len() + 16 + ".wasm".len(),
+        name.starts_with("side-") && name.ends_with(".wasm") && name.len() == "side-".len() + 16 + ".wasm".len(),
         "{name}"
     );
-    assert!(
-        f.scratch_left().is_empty(),
-        "scratch left: {:?}",
-        f.scratch_left()
-    );
+    assert!(f.scratch_left().is_empty(), "scratch left: {:?}", f.scratch_left());
 }
 
 #[test]
@@ -127,93 +114,47 @@ fn inputs_change_the_name() {
     let local = f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap();
     assert_ne!(header, local, "header in the source's folder");
 
-    let flagged =
-        f.tc.side_module(std::slice::from_ref(&src), &["-DVARIANT".to_string()])
-            .unwrap();
+    let flagged = f.tc.side_module(std::slice::from_ref(&src), &["-DVARIANT".to_string()]).unwrap();
     assert_ne!(local, flagged, "extra cflags");
 
-    let static_ =
-        f.tc.static_program(
-            &[f.write("src/main.c", "int main(void) { return 0; }\n")],
-            &[],
-        )
-        .unwrap();
-    assert!(static_
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .starts_with("static-"));
+    let static_ = f.tc.static_program(&[f.write("src/main.c", "int main(void) { return 0; }\n")], &[]).unwrap();
+    assert!(static_.file_name().unwrap().to_string_lossy().starts_with("static-"));
 }
 
 #[test]
 fn extra_cflags_reach_the_compiler() {
     let f = Fixture::new();
-    let src = f.write(
-        "src/v.c",
-        "#ifndef VARIANT\n#error VARIANT not defined\n#endif\nint v(void) { return VARIANT; }\n",
-    );
-    let err =
-        f.tc.side_module(std::slice::from_ref(&src), &[])
-            .unwrap_err();
-    assert!(
-        format!("{err:#}").contains("VARIANT not defined"),
-        "{err:#}"
-    );
-    f.tc.side_module(&[src], &["-DVARIANT=3".to_string()])
-        .unwrap();
+    let src =
+        f.write("src/v.c", "#ifndef VARIANT\n#error VARIANT not defined\n#endif\nint v(void) { return VARIANT; }\n");
+    let err = f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap_err();
+    assert!(format!("{err:#}").contains("VARIANT not defined"), "{err:#}");
+    f.tc.side_module(&[src], &["-DVARIANT=3".to_string()]).unwrap();
 }
 
 #[test]
 fn syntax_error_reports_clang_message_and_command() {
     let f = Fixture::new();
     let src = f.write("src/bad.c", "int broken(void) { return 1 }\n");
-    let err =
-        f.tc.side_module(std::slice::from_ref(&src), &[])
-            .unwrap_err();
+    let err = f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap_err();
     let msg = format!("{err:#}");
-    assert!(
-        msg.contains("bad.c:1:"),
-        "no clang diagnostic location: {msg}"
-    );
-    assert!(
-        msg.contains("error: expected ';'"),
-        "no clang message: {msg}"
-    );
-    assert!(
-        msg.contains("-fvisibility=default") && msg.contains("-c"),
-        "no command line: {msg}"
-    );
-    assert!(
-        f.scratch_left().is_empty(),
-        "scratch left: {:?}",
-        f.scratch_left()
-    );
+    assert!(msg.contains("bad.c:1:"), "no clang diagnostic location: {msg}");
+    assert!(msg.contains("error: expected ';'"), "no clang message: {msg}");
+    assert!(msg.contains("-fvisibility=default") && msg.contains("-c"), "no command line: {msg}");
+    assert!(f.scratch_left().is_empty(), "scratch left: {:?}", f.scratch_left());
     let wasm: Vec<_> = fs::read_dir(f.cache())
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "wasm")
-        })
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "wasm"))
         .collect();
     assert!(wasm.is_empty(), "a failed build left an artefact");
 
     let err = f.tc.static_program(&[src], &[]).unwrap_err();
-    assert!(
-        format!("{err:#}").contains("error: expected ';'"),
-        "{err:#}"
-    );
+    assert!(format!("{err:#}").contains("error: expected ';'"), "{err:#}");
 }
 
 #[test]
 fn link_error_reports_linker_message() {
     let f = Fixture::new();
-    let src = f.write(
-        "src/nomain.c",
-        "int missing(void);\nint main(void) { return missing(); }\n",
-    );
+    let src = f.write("src/nomain.c", "int missing(void);\nint main(void) { return missing(); }\n");
     let err = f.tc.static_program(&[src], &[]).unwrap_err();
     let msg = format!("{err:#}");
     assert!(msg.contains("undefined symbol: missing"), "{msg}");
@@ -222,10 +163,7 @@ fn link_error_reports_linker_message() {
 #[test]
 fn side_module_from_several_sources() {
     let f = Fixture::new();
-    let a = f.write(
-        "src/a.c",
-        "int b(int);\nint a(int x) { return b(x) * 2; }\n",
-    );
+    let a = f.write("src/a.c", "int b(int);\nint a(int x) { return b(x) * 2; }\n");
     let b = f.write("src/b.c", "int b(int x) { return x + 1; }\n");
     let out = f.tc.side_module(&[a.clone(), b.clone()], &[]).unwrap();
     let bytes = fs::read(&out).unwrap();
@@ -237,14 +175,14 @@ fn side_module_from_several_sources() {
 #[test]
 fn static_program_is_a_wasi_command() {
     let f = Fixture::new();
-    let src = f.write("src/hello.c", "#include <stdio.h>\n#include \"t.h\"\nint main(void) { printf(\"hello %d %f\\n\", T, 1.5); return 0; }\n");
+    let src = f.write(
+        "src/hello.c",
+        "#include <stdio.h>\n#include \"t.h\"\nint main(void) { printf(\"hello %d %f\\n\", T, 1.5); return 0; }\n",
+    );
     let out = f.tc.static_program(&[src], &[]).unwrap();
     let bytes = fs::read(&out).unwrap();
     assert!(bytes.starts_with(b"\0asm"));
-    assert!(
-        !contains(&bytes, b"dylink.0"),
-        "static program has dylink.0"
-    );
+    assert!(!contains(&bytes, b"dylink.0"), "static program has dylink.0");
     assert!(contains(&bytes, b"_start"));
     assert!(contains(&bytes, b"wasi_snapshot_preview1"));
     assert!(f.scratch_left().is_empty());
@@ -258,17 +196,8 @@ fn libc_module_exports_libc() {
     assert!(name.starts_with("libc-"), "{name}");
     let bytes = fs::read(&out).unwrap();
     assert!(bytes.starts_with(b"\0asm"));
-    for sym in [
-        &b"malloc"[..],
-        b"printf",
-        b"__stack_pointer",
-        b"__indirect_function_table",
-    ] {
-        assert!(
-            contains(&bytes, sym),
-            "{} missing",
-            String::from_utf8_lossy(sym)
-        );
+    for sym in [&b"malloc"[..], b"printf", b"__stack_pointer", b"__indirect_function_table"] {
+        assert!(contains(&bytes, sym), "{} missing", String::from_utf8_lossy(sym));
     }
     let before = mtime(&out);
     assert_eq!(f.tc.libc_module().unwrap(), out);
@@ -281,16 +210,10 @@ fn rebuilds_are_byte_identical() {
     // temporary file name would make every rebuild differ.
     let f = Fixture::new();
     let side = f.write("src/add.c", ADD_C);
-    let main = f.write(
-        "src/main.c",
-        "#include <stdio.h>\nint main(void) { puts(\"x\"); return 0; }\n",
-    );
+    let main = f.write("src/main.c", "#include <stdio.h>\nint main(void) { puts(\"x\"); return 0; }\n");
     let builds: [&dyn Fn() -> PathBuf; 3] = [
         &|| f.tc.side_module(std::slice::from_ref(&side), &[]).unwrap(),
-        &|| {
-            f.tc.static_program(std::slice::from_ref(&main), &[])
-                .unwrap()
-        },
+        &|| f.tc.static_program(std::slice::from_ref(&main), &[]).unwrap(),
         &|| f.tc.libc_module().unwrap(),
     ];
     for build in builds {
@@ -298,16 +221,9 @@ fn rebuilds_are_byte_identical() {
         let first = fs::read(&out).unwrap();
         fs::remove_file(&out).unwrap();
         assert_eq!(build(), out);
-        assert!(
-            fs::read(&out).unwrap() == first,
-            "{} differs when rebuilt",
-            out.display()
-        );
+        assert!(fs::read(&out).unwrap() == first, "{} differs when rebuilt", out.display());
         let name = out.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            contains(&first, name.as_bytes()),
-            "{name} not in its own name section"
-        );
+        assert!(contains(&first, name.as_bytes()), "{name} not in its own name section");
     }
 }
 
@@ -316,18 +232,13 @@ fn concurrent_builds_of_one_artefact() {
     let f = Fixture::new();
     let src = f.write("src/add.c", ADD_C);
     let paths: Vec<PathBuf> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..8)
-            .map(|_| s.spawn(|| f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap()))
-            .collect();
+        let handles: Vec<_> =
+            (0..8).map(|_| s.spawn(|| f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap())).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(paths.windows(2).all(|w| w[0] == w[1]), "{paths:?}");
     assert!(contains(&fs::read(&paths[0]).unwrap(), b"dylink.0"));
-    assert!(
-        f.scratch_left().is_empty(),
-        "scratch left: {:?}",
-        f.scratch_left()
-    );
+    assert!(f.scratch_left().is_empty(), "scratch left: {:?}", f.scratch_left());
 }
 
 #[test]
@@ -346,19 +257,10 @@ fn missing_clang_names_package_and_command() {
     let err = Toolchain::discover_with(dir.path(), &dir.path().join("cache"), &lookup).unwrap_err();
     let msg = format!("{err:#}");
     assert!(msg.contains("clang-19"), "{msg}");
-    assert!(
-        msg.contains("/nonexistent") && msg.contains("DYLAB_CLANG"),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("apt-get install -y clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32"),
-        "{msg}"
-    );
+    assert!(msg.contains("/nonexistent") && msg.contains("DYLAB_CLANG"), "{msg}");
+    assert!(msg.contains("apt-get install -y clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32"), "{msg}");
     assert!(msg.contains("scripts/setup.sh"), "{msg}");
-    assert!(
-        !msg.contains("lld-19 —") && !msg.contains("package wasi-libc"),
-        "only clang is missing: {msg}"
-    );
+    assert!(!msg.contains("lld-19 —") && !msg.contains("package wasi-libc"), "only clang is missing: {msg}");
 }
 
 #[test]
@@ -384,10 +286,7 @@ fn everything_missing_is_named_at_once() {
     ] {
         assert!(msg.contains(want), "missing {want:?} in:\n{msg}");
     }
-    assert!(
-        !dir.path().join("cache").exists(),
-        "cache created despite failure"
-    );
+    assert!(!dir.path().join("cache").exists(), "cache created despite failure");
 }
 
 #[test]
@@ -403,10 +302,7 @@ fn broken_tool_is_reported() {
     let lookup = env_with(&[("DYLAB_CLANG", fake.to_str().unwrap())]);
     let err = Toolchain::discover_with(dir.path(), &dir.path().join("cache"), &lookup).unwrap_err();
     let msg = format!("{err:#}");
-    assert!(
-        msg.contains("does not run") && msg.contains("broken") && msg.contains("clang-19"),
-        "{msg}"
-    );
+    assert!(msg.contains("does not run") && msg.contains("broken") && msg.contains("clang-19"), "{msg}");
 }
 
 #[test]

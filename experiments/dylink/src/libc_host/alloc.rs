@@ -173,7 +173,8 @@ impl Allocator {
         }
         let prev_size = m.load(h + 4)?;
         if prev_size != 0 {
-            let p = h.checked_sub(prev_size).ok_or_else(|| corrupt(format!("block at {h:#x} has a bad predecessor")))?;
+            let p =
+                h.checked_sub(prev_size).ok_or_else(|| corrupt(format!("block at {h:#x} has a bad predecessor")))?;
             let (psize, pused) = self.header(m, p)?;
             if psize != prev_size {
                 return Err(corrupt(format!("block at {h:#x} disagrees with its predecessor")));

@@ -264,7 +264,13 @@ fn integer(out: &mut Vec<u8>, conv: u8, neg: bool, mag: u64, mut fl: Flags, widt
     let mut m = mag;
     while m > 0 {
         let d = (m % base) as u8;
-        digits.push(if d < 10 { b'0' + d } else if upper { b'A' + d - 10 } else { b'a' + d - 10 });
+        digits.push(if d < 10 {
+            b'0' + d
+        } else if upper {
+            b'A' + d - 10
+        } else {
+            b'a' + d - 10
+        });
         m /= base;
     }
     digits.reverse();
@@ -284,11 +290,7 @@ fn integer(out: &mut Vec<u8>, conv: u8, neg: bool, mag: u64, mut fl: Flags, widt
     if conv == b'o' && fl.alt && p < digits.len() + 1 {
         p = digits.len() + 1;
     }
-    let min = if mag == 0 && p == 0 && precision.is_some() {
-        0
-    } else {
-        p.max(digits.len() + (mag == 0) as usize)
-    };
+    let min = if mag == 0 && p == 0 && precision.is_some() { 0 } else { p.max(digits.len() + (mag == 0) as usize) };
     pad(out, prefix, &digits, min, width, fl);
 }
 
@@ -359,7 +361,8 @@ fn float(out: &mut Vec<u8>, conv: u8, x: f64, mut fl: Flags, width: usize, preci
                     Some(k) => (s[..k].to_string(), s[k..].to_string()),
                     None => (s.clone(), String::new()),
                 };
-                let num = if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.').to_string() } else { num };
+                let num =
+                    if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.').to_string() } else { num };
                 s = num + &exp;
             }
             s
@@ -488,8 +491,10 @@ mod tests {
         let mut failures = Vec::new();
         for line in table.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();
-            let (fmt, args, ret, expected) = (cols[0], cols[1], cols[2].parse::<i32>().unwrap(), cols.get(3).copied().unwrap_or(""));
-            let args: Vec<Arg> = if args.is_empty() { Vec::new() } else { args.split('\u{1f}').map(parse_arg).collect() };
+            let (fmt, args, ret, expected) =
+                (cols[0], cols[1], cols[2].parse::<i32>().unwrap(), cols.get(3).copied().unwrap_or(""));
+            let args: Vec<Arg> =
+                if args.is_empty() { Vec::new() } else { args.split('\u{1f}').map(parse_arg).collect() };
             let got = run(fmt, args);
             let ok = match (&got, ret) {
                 (Ok(None), -1) => true,
@@ -502,7 +507,12 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 1000, "the table has {checked} rows");
-        assert!(failures.is_empty(), "{} of {checked} formats differ from wasi-libc:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {checked} formats differ from wasi-libc:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 
     #[test]
