@@ -40,7 +40,8 @@ pub struct CallRow {
     pub q3_ns: f64,
     /// Median minus the empty loop's median: the call alone.
     pub net_ns: f64,
-    /// median_ns / the intra-direct row's median_ns (same engine and kernel).
+    /// Median over samples of (this sample / the intra-direct sample of the same sweep), same engine
+    /// and kernel.
     pub ratio: f64,
     /// The same ratio from each of the two rounds.
     pub ratio_rounds: [f64; 2],
@@ -112,13 +113,12 @@ pub fn measure<E: BareHost>(
         }
     }
     let empty_ns = median(&empty_samples);
+    // Ratios pair each sample with the floor's sample of the same sweep, so that a drift of the
+    // machine between sweeps cancels out.
     let keys: Vec<(Variant, Kernel)> = rows.iter().map(|(v, k, _)| (*v, *k)).collect();
-    let floor = |kernel: Kernel, round: Option<usize>| -> f64 {
-        let i = keys.iter().position(|(v, k)| *v == Variant::IntraDirect && *k == kernel).unwrap();
-        match round {
-            Some(r) => median(&samples[i][r]),
-            None => median(&[samples[i][0].clone(), samples[i][1].clone()].concat()),
-        }
+    let paired = |i: usize, round: usize| -> Vec<f64> {
+        let f = keys.iter().position(|(v, k)| *v == Variant::IntraDirect && *k == keys[i].1).unwrap();
+        samples[i][round].iter().zip(&samples[f][round]).map(|(a, b)| a / b).collect()
     };
     let mut out = Vec::new();
     for (i, (variant, kernel, p)) in rows.iter_mut().enumerate() {
@@ -138,11 +138,8 @@ pub fn measure<E: BareHost>(
             q1_ns: quantile(&pooled, 0.25),
             q3_ns: quantile(&pooled, 0.75),
             net_ns: med - empty_ns,
-            ratio: med / floor(*kernel, None),
-            ratio_rounds: [
-                median(&samples[i][0]) / floor(*kernel, Some(0)),
-                median(&samples[i][1]) / floor(*kernel, Some(1)),
-            ],
+            ratio: median(&[paired(i, 0), paired(i, 1)].concat()),
+            ratio_rounds: [median(&paired(i, 0)), median(&paired(i, 1))],
             checksum: p.checksum(),
         });
     }

@@ -47,8 +47,10 @@ enum Command {
         /// exit 1 if any moved by more than --tolerance.
         #[arg(long)]
         check: bool,
-        /// Relative change of a ratio that --check calls a regression.
-        #[arg(long, default_value_t = 0.25)]
+        /// Relative change of a ratio that --check calls a regression. Run to run, some rows change
+        /// speed mode by up to ~45% on a 2-core machine (see calls.md), hence 50%: the check catches
+        /// a linkage that got several times slower, not a few percent.
+        #[arg(long, default_value_t = 0.5)]
         tolerance: f64,
         /// Only these engines; repeatable.
         #[arg(long = "engine")]
