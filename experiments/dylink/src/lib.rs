@@ -26,11 +26,14 @@ pub struct Host<E: Engine> {
     pub process: Process<E>,
     /// Host-to-wasm calls in progress (capped at [`program::MAX_NESTING`]).
     pub nesting: u32,
+    /// Where the last wasm trap happened: function names from the name section, innermost first.
+    /// Filled by adapters whose engine gives a backtrace (wasmtime); empty otherwise (wasmi).
+    pub trap_frames: Vec<String>,
 }
 
 impl<E: Engine> Host<E> {
     pub fn new(engine: E, wasi: wasi::WasiState, process: Process<E>) -> Self {
-        Host { engine, wasi, memory: None, process, nesting: 0 }
+        Host { engine, wasi, memory: None, process, nesting: 0, trap_frames: Vec::new() }
     }
 }
 

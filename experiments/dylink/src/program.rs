@@ -88,6 +88,14 @@ pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
     });
     let fuel_left = engine.enter(&mut store, |ctx| ctx.fuel());
     let host = engine.into_host(store);
+    let mut ending = ending;
+    if let Ending::Trapped { kind, message } = &mut ending {
+        // A wasm trap (not a host-raised one): say in which functions, where the engine can tell.
+        if *kind != TrapKind::Host && !host.trap_frames.is_empty() {
+            let frames: Vec<String> = host.trap_frames.iter().take(3).map(|f| format!("`{f}`")).collect();
+            message.push_str(&format!(", in {}", frames.join(" < ")));
+        }
+    }
     RunResult {
         ending,
         stdout: String::from_utf8_lossy(&host.wasi.stdout).into_owned(),

@@ -250,7 +250,17 @@ impl Ctx<Wasmtime> for Cx<'_> {
         dylink::enter_guest(self.host())?;
         let r = f.call(&mut self.0, &args, &mut outs);
         dylink::leave_guest(self.host());
-        r.map_err(trap_of)?;
+        if let Err(e) = r {
+            // Record the frames of a wasm trap where it happened; a host error passing through
+            // outer frames keeps the innermost record.
+            if e.downcast_ref::<wasmtime::Trap>().is_some() {
+                if let Some(bt) = e.downcast_ref::<wasmtime::WasmBacktrace>() {
+                    self.host().trap_frames =
+                        bt.frames().iter().map(|f| f.func_name().unwrap_or("?").to_string()).collect();
+                }
+            }
+            return Err(trap_of(e));
+        }
         for (slot, v) in results.iter_mut().zip(&outs) {
             *slot = from_wt(v);
         }
