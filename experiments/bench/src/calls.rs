@@ -49,7 +49,7 @@ impl Kernel {
     fn callee(self) -> &'static str {
         match self {
             Kernel::Kmix => "fmix",
-            k => &["f0", "f1", "f4", "f8"][k as usize],
+            k => ["f0", "f1", "f4", "f8"][k as usize],
         }
     }
 }

@@ -124,8 +124,8 @@ fn call<E: Engine>(name: &str, ctx: &mut dyn Ctx<E>, a: &[Val<E>]) -> Result<i32
             const SEEK_TELL: u64 = (1 << 2) | (1 << 5);
             let mut stat = [0u8; 24];
             stat[0] = 2;
-            stat[8..16].copy_from_slice(&(u64::MAX & !SEEK_TELL).to_le_bytes());
-            stat[16..24].copy_from_slice(&(u64::MAX & !SEEK_TELL).to_le_bytes());
+            stat[8..16].copy_from_slice(&(!SEEK_TELL).to_le_bytes());
+            stat[16..24].copy_from_slice(&(!SEEK_TELL).to_le_bytes());
             mem::write(ctx, arg_u32(a, 1)?, &stat)?;
             Ok(ESUCCESS)
         }

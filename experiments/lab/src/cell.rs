@@ -70,7 +70,7 @@ impl Filter {
         (self.engines.is_empty() || self.engines.contains(&cell.engine))
             && (self.libcs.is_empty() || self.libcs.contains(&cell.libc))
             && (self.strategies.is_empty() || self.strategies.contains(&cell.strategy))
-            && (self.cases.is_empty() || self.cases.iter().any(|c| *c == cell.case))
+            && (self.cases.is_empty() || self.cases.contains(&cell.case))
     }
 }
 

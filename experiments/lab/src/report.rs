@@ -67,7 +67,7 @@ pub fn case_table(case: &Case, results: &[&CellResult]) -> String {
 }
 
 /// Results grouped by case name, in the given order.
-pub fn by_case<'a>(results: &'a [CellResult]) -> BTreeMap<&'a str, Vec<&'a CellResult>> {
+pub fn by_case(results: &[CellResult]) -> BTreeMap<&str, Vec<&CellResult>> {
     let mut map: BTreeMap<&str, Vec<&CellResult>> = BTreeMap::new();
     for r in results {
         map.entry(r.case.as_str()).or_default().push(r);
