@@ -107,6 +107,7 @@ pub fn measure<E: Engine>(
             case_dir: modules.dir.clone(),
             args: vec!["hello".into()],
             env: vec![],
+            dirs: vec![],
             fuel: u64::MAX / 2,
         };
         dylink::run(&engine, &program);

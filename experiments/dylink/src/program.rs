@@ -31,6 +31,8 @@ pub struct Program {
     pub case_dir: PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// Directories granted to the guest, read-only: (guest path such as `/data`, host folder).
+    pub dirs: Vec<(String, PathBuf)>,
     /// Fuel for guest code: the bound that turns a runaway loop into a `timeout` outcome.
     pub fuel: u64,
 }
@@ -79,7 +81,11 @@ pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
 /// Runs `program` on the current thread.
 pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
     let process = Process::new(program.strategy, program.libs.clone(), program.case_dir.clone());
-    let host = Host::new(engine.clone(), WasiState::new(program.args.clone(), program.env.clone()), process);
+    let wasi = program
+        .dirs
+        .iter()
+        .fold(WasiState::new(program.args.clone(), program.env.clone()), |w, (guest, host)| w.grant(guest, host.clone()));
+    let host = Host::new(engine.clone(), wasi, process);
     let mut store = engine.new_store(host, program.fuel);
     let ending = engine.enter(&mut store, |ctx| match program.libc {
         Libc::Static => run_static(ctx, program),

@@ -26,6 +26,10 @@ pub struct Manifest {
     pub args: Vec<String>,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Subfolders of the case granted to the program, read-only, as `/<name>` (e.g. `dirs = ["data"]`
+    /// makes `fopen("/data/x.txt", "r")` work). Nothing else of the host's filesystem is visible.
+    #[serde(default)]
+    pub dirs: Vec<String>,
     #[serde(default)]
     pub exit_code: i32,
     #[serde(default)]
@@ -107,6 +111,12 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     for src in std::iter::once(&manifest.main).chain(&manifest.libs) {
         if !dir.join(src).is_file() {
             bail!("case {name}: {src} named in case.toml does not exist");
+        }
+    }
+    for d in &manifest.dirs {
+        let plain = Path::new(d).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !plain || !dir.join(d).is_dir() {
+            bail!("case {name}: dirs names {d:?}, which is not a subfolder of the case");
         }
     }
     for (module, deps) in &manifest.needed {

@@ -150,6 +150,7 @@ impl Lab {
             case_dir: case.dir.clone(),
             args: std::iter::once(main_name).chain(m.args.iter().cloned()).collect(),
             env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            dirs: m.dirs.iter().map(|d| (format!("/{d}"), case.dir.join(d))).collect(),
             fuel: m.fuel.unwrap_or(DEFAULT_FUEL),
         }
     }
