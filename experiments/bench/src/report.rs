@@ -59,7 +59,12 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
         .calls
         .iter()
         .filter(|r| dev(r) > 0.05)
-        .map(|r| format!("`{}` {:.2}/{:.2} (IQR {:.2}–{:.2} ns)", r.cell, r.ratio_rounds[0], r.ratio_rounds[1], r.q1_ns, r.q3_ns))
+        .map(|r| {
+            format!(
+                "`{}` {:.2}/{:.2} (IQR {:.2}–{:.2} ns)",
+                r.cell, r.ratio_rounds[0], r.ratio_rounds[1], r.q1_ns, r.q3_ns
+            )
+        })
         .collect();
     let all: Vec<f64> = d.calls.iter().map(|r| dev(r) * 100.0).collect();
     if !d.calls.is_empty() {
@@ -114,7 +119,8 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
         d.calls.iter().filter(|r| r.engine == "wasmtime" && cross.iter().any(|v| v.name() == r.variant)).collect();
     if let Some(w) = rows.iter().max_by(|a, b| a.ratio.total_cmp(&b.ratio)) {
         let kernel = Kernel::ALL.into_iter().find(|k| k.name() == w.kernel).unwrap_or(Kernel::K1);
-        let same_module = if w.variant == Variant::CrossDirect.name() { Variant::IntraDirect } else { Variant::IntraIndirect };
+        let same_module =
+            if w.variant == Variant::CrossDirect.name() { Variant::IntraDirect } else { Variant::IntraIndirect };
         let local = find(d, "wasmtime", same_module, kernel).map(|r| r.ratio).unwrap_or(f64::NAN);
         out.push(Target {
             name: "wasmtime: every non-trampoline cross-module variant within 1.3x of the intra-module direct call".into(),

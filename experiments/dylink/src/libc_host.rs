@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
-use crate::linker::{LoadError, Loaded, ModId, TableRec};
+use crate::linker::{LoadError, ModId};
 use crate::module_info::{self, Export, ExportKind, ImportKind, ModuleInfo};
 use crate::outcome::TrapKind;
 use crate::wasi::OUTPUT_LIMIT;
@@ -177,24 +177,7 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
     }
     let proc = &mut ctx.host().process;
     proc.stack_pointer = Some(sp);
-    proc.tables.push(TableRec { table, slots: HashMap::new() });
-    if proc.strategy.shared_table() {
-        proc.shared_table = Some(proc.tables.len() - 1);
-    }
-    proc.modules.push(Loaded {
-        name: MODULE_NAME.into(),
-        info: Arc::new(ModuleInfo { imports: Vec::new(), exports: listed, dylink: None }),
-        exports,
-        table: proc.tables.len() - 1,
-        memory_base: 0,
-        table_base: 0,
-        pic: false,
-        global: true,
-        refcount: 1,
-        deps: Vec::new(),
-        open: true,
-    });
-    proc.libc = Some(proc.modules.len() - 1);
+    proc.add_libc(MODULE_NAME, ModuleInfo { imports: Vec::new(), exports: listed, dylink: None }, exports, table);
     proc.libc_host = Some(State { heap, atexit: Vec::new(), strerror: HashMap::new(), libc_wasm, case_exports: None });
     Ok(())
 }

@@ -116,6 +116,30 @@ impl<E: Engine> Process<E> {
         }
     }
 
+    /// Registers the process's libc (libc.wasm, or the host's): a non-PIC module in the global scope
+    /// whose table is the process's first one (and the shared one under `shared-table`).
+    pub fn add_libc(&mut self, name: &str, info: ModuleInfo, exports: HashMap<String, Extern<E>>, table: E::Table) {
+        self.tables.push(TableRec { table, slots: HashMap::new() });
+        let rec = self.tables.len() - 1;
+        if self.strategy.shared_table() {
+            self.shared_table = Some(rec);
+        }
+        self.modules.push(Loaded {
+            name: name.to_string(),
+            info: Arc::new(info),
+            exports,
+            table: rec,
+            memory_base: 0,
+            table_base: 0,
+            pic: false,
+            global: true,
+            refcount: 1,
+            deps: Vec::new(),
+            open: true,
+        });
+        self.libc = Some(self.modules.len() - 1);
+    }
+
     /// Search order for a symbol requested by `requester`: main program, libc, global libraries in
     /// load order, then the requester's own dependency tree (itself included).
     fn scope(&self, requester: Option<ModId>) -> Vec<ModId> {

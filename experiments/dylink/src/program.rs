@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::engine::{Ctx, Engine, Extern, FuncType, Trap, Val, ValType};
 use crate::libc_host;
-use crate::linker::{self, LoadError, Loaded, Mode, Process, TableRec};
+use crate::linker::{self, LoadError, Mode, Process};
 use crate::module_info::{self, ImportKind};
 use crate::outcome::{Ending, RunResult, TrapKind};
 use crate::strategy::{Libc, Strategy};
@@ -81,10 +81,10 @@ pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
 /// Runs `program` on the current thread.
 pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
     let process = Process::new(program.strategy, program.libs.clone(), program.case_dir.clone());
-    let wasi = program
-        .dirs
-        .iter()
-        .fold(WasiState::new(program.args.clone(), program.env.clone()), |w, (guest, host)| w.grant(guest, host.clone()));
+    let wasi =
+        program.dirs.iter().fold(WasiState::new(program.args.clone(), program.env.clone()), |w, (guest, host)| {
+            w.grant(guest, host.clone())
+        });
     let host = Host::new(engine.clone(), wasi, process);
     let mut store = engine.new_store(host, program.fuel);
     let ending = engine.enter(&mut store, |ctx| match program.libc {
@@ -230,24 +230,7 @@ pub fn boot_libc<E: Engine>(ctx: &mut dyn Ctx<E>, libc_path: &PathBuf) -> Result
         host.memory = Some(memory);
         let proc = &mut host.process;
         proc.stack_pointer = Some(sp);
-        proc.tables.push(TableRec { table, slots: HashMap::new() });
-        if proc.strategy.shared_table() {
-            proc.shared_table = Some(0);
-        }
-        proc.modules.push(Loaded {
-            name: "libc.wasm".into(),
-            info: Arc::new(info),
-            exports,
-            table: 0,
-            memory_base: 0,
-            table_base: 0,
-            pic: false,
-            global: true,
-            refcount: 1,
-            deps: Vec::new(),
-            open: true,
-        });
-        proc.libc = Some(0);
+        proc.add_libc("libc.wasm", info, exports, table);
     }
     if let Some(f) = ctors {
         ctx.call(f, &[], &mut []).map_err(|t| ending(Err(t), 0, "libc.wasm constructors"))?;

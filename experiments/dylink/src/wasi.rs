@@ -214,7 +214,11 @@ fn call<E: Engine>(name: &str, ctx: &mut dyn Ctx<E>, a: &[Val<E>]) -> Result<i32
         }
         "fd_close" => {
             let fd = arg_i32(a, 0)?;
-            Ok(if (0..=2).contains(&fd) || ctx.host().wasi.files.remove(&(fd as u32)).is_some() { ESUCCESS } else { EBADF })
+            Ok(if (0..=2).contains(&fd) || ctx.host().wasi.files.remove(&(fd as u32)).is_some() {
+                ESUCCESS
+            } else {
+                EBADF
+            })
         }
         "fd_seek" | "fd_tell" => {
             let fd = arg_u32(a, 0)?;
