@@ -71,6 +71,8 @@ pub enum Variant {
     SharedTable,
     /// call_indirect through a dlsym pointer copied into the caller's table (`dlsym-import`).
     DlsymImport,
+    /// call_indirect through a dlsym pointer, every table holding every pointer (`replicated-tables`).
+    ReplicatedTables,
     /// `dlcall_int(handle, "f", ...)` through the host.
     Dlcall,
     /// An import bound to a typed host function that computes the kernel itself: a host call alone.
@@ -78,7 +80,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 9] = [
+    pub const ALL: [Variant; 10] = [
         Variant::IntraDirect,
         Variant::IntraIndirect,
         Variant::CrossDirect,
@@ -86,6 +88,7 @@ impl Variant {
         Variant::TrampolineUntyped,
         Variant::SharedTable,
         Variant::DlsymImport,
+        Variant::ReplicatedTables,
         Variant::Dlcall,
         Variant::HostBare,
     ];
@@ -98,6 +101,7 @@ impl Variant {
             Variant::TrampolineUntyped => "trampoline-untyped",
             Variant::SharedTable => "shared-table",
             Variant::DlsymImport => "dlsym-import",
+            Variant::ReplicatedTables => "replicated-tables",
             Variant::Dlcall => "dlcall",
             Variant::HostBare => "host-typed-bare",
         }
@@ -110,6 +114,7 @@ impl Variant {
             Variant::TrampolineTyped | Variant::TrampolineUntyped | Variant::HostBare => Strategy::Trampoline,
             Variant::SharedTable => Strategy::SharedTable,
             Variant::DlsymImport => Strategy::DlsymImport,
+            Variant::ReplicatedTables => Strategy::ReplicatedTables,
             _ => Strategy::Direct,
         }
     }
@@ -124,7 +129,9 @@ impl Variant {
             Variant::IntraDirect | Variant::CrossDirect | Variant::TrampolineTyped | Variant::TrampolineUntyped => {
                 Some("call")
             }
-            Variant::IntraIndirect | Variant::SharedTable | Variant::DlsymImport => Some("call_indirect"),
+            Variant::IntraIndirect | Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
+                Some("call_indirect")
+            }
             Variant::Dlcall | Variant::HostBare => None,
         }
     }
@@ -237,7 +244,7 @@ impl<E: BareHost> Prepared<E> {
                     ctx.call(getter, &[], &mut out).map_err(|t| anyhow!("{t}"))?;
                     (func(&exports, &format!("run_ptr_{k}"))?, vec![out[0]])
                 }
-                Variant::SharedTable | Variant::DlsymImport => {
+                Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
                     // What dlsym(handle, "f") returns to the caller under this strategy.
                     let name = kernel.callee();
                     let target = func(&ctx.host_ref().process.modules[callee].exports.clone(), name)?;

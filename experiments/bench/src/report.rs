@@ -114,7 +114,7 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
         }
     }
     // 3. Non-trampoline cross-module calls on wasmtime against the intra-module floor.
-    let cross = [Variant::CrossDirect, Variant::SharedTable, Variant::DlsymImport];
+    let cross = [Variant::CrossDirect, Variant::SharedTable, Variant::DlsymImport, Variant::ReplicatedTables];
     let rows: Vec<&CallRow> =
         d.calls.iter().filter(|r| r.engine == "wasmtime" && cross.iter().any(|v| v.name() == r.variant)).collect();
     if let Some(w) = rows.iter().max_by(|a, b| a.ratio.total_cmp(&b.ratio)) {
@@ -190,8 +190,8 @@ pub fn calls_md(d: &BenchData) -> String {
     }
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
         to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
-        `trampoline-untyped` is the matrix's `trampoline` strategy (the lab's dynamic forwarder, `Func::new`); `shared-table` and \
-        `dlsym-import` call_indirect through what `dlsym` returns under those strategies; `dlcall` calls by handle and name through \
+        `trampoline-untyped` is the matrix's `trampoline` strategy (the lab's dynamic forwarder, `Func::new`); `shared-table`, \
+        `dlsym-import` and `replicated-tables` call_indirect through what `dlsym` returns under those strategies; `dlcall` calls by handle and name through \
         the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n").unwrap();
     writeln!(s, "## Targets\n").unwrap();
     for t in targets(d) {
@@ -259,7 +259,13 @@ pub fn calls_md(d: &BenchData) -> String {
 /// intra-module direct call, per engine. Host-involving variants (5-300x) would flatten these bars;
 /// they are in the tables.
 pub fn calls_svg(d: &BenchData) -> String {
-    let in_wasm = [Variant::IntraIndirect, Variant::CrossDirect, Variant::SharedTable, Variant::DlsymImport];
+    let in_wasm = [
+        Variant::IntraIndirect,
+        Variant::CrossDirect,
+        Variant::SharedTable,
+        Variant::DlsymImport,
+        Variant::ReplicatedTables,
+    ];
     let data: Vec<(f64, String)> = d
         .engines
         .keys()

@@ -56,7 +56,7 @@ enum Command {
         #[arg(long = "engine")]
         engines: Vec<EngineKind>,
         /// Only these variants (intra-direct, intra-indirect, direct, trampoline-typed, trampoline-untyped,
-        /// shared-table, dlsym-import, dlcall, host-typed-bare); repeatable.
+        /// shared-table, dlsym-import, replicated-tables, dlcall, host-typed-bare); repeatable.
         #[arg(long = "variant", value_parser = parse_variant)]
         variants: Vec<Variant>,
         /// Only these kernels (k0, k1, k4, k8, kmix); repeatable.
@@ -84,7 +84,7 @@ struct Select {
     /// Only these libc placements (static, libc-module); repeatable.
     #[arg(long = "libc", value_parser = parse_libc)]
     libcs: Vec<Libc>,
-    /// Only these strategies (trampoline, direct, shared-table, dlsym-import, none); repeatable.
+    /// Only these strategies (trampoline, direct, shared-table, dlsym-import, replicated-tables, none); repeatable.
     #[arg(long = "strategy", value_parser = parse_strategy)]
     strategies: Vec<Strategy>,
     /// Only these cases; repeatable.
@@ -115,8 +115,9 @@ fn parse_libc(s: &str) -> Result<Libc, String> {
 }
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
-    Strategy::parse(s)
-        .ok_or_else(|| format!("unknown strategy {s:?} (trampoline, direct, shared-table, dlsym-import, none)"))
+    Strategy::parse(s).ok_or_else(|| {
+        format!("unknown strategy {s:?} (trampoline, direct, shared-table, dlsym-import, replicated-tables, none)")
+    })
 }
 
 impl Select {

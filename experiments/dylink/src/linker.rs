@@ -303,6 +303,7 @@ pub fn address_of<E: Engine>(
         PointerTable::Shared => p.shared_table.expect("shared table strategy without a shared table"),
         PointerTable::Definer => p.modules[definer].table,
         PointerTable::Caller => p.modules[requester].table,
+        PointerTable::Replicated => return replicated_address(ctx, definer, name, f),
     };
     let key = (definer, name.to_string());
     if let Some(&slot) = p.tables[rec].slots.get(&key) {
@@ -313,6 +314,36 @@ pub fn address_of<E: Engine>(
     ctx.table_set(table, slot, Some(f))?;
     ctx.host().process.tables[rec].slots.insert(key, slot);
     Ok(slot)
+}
+
+/// The replicated-tables policy: one process-wide slot per (definer, symbol), recorded in the
+/// first table's map and written into every table at the same index.
+fn replicated_address<E: Engine>(ctx: &mut dyn Ctx<E>, definer: ModId, name: &str, f: E::Func) -> Result<u32, Trap> {
+    let key = (definer, name.to_string());
+    if let Some(&slot) = ctx.host_ref().process.tables[0].slots.get(&key) {
+        return Ok(slot);
+    }
+    let slot = grow_all(ctx, 1)?;
+    for t in all_tables(ctx) {
+        ctx.table_set(t, slot, Some(f))?;
+    }
+    ctx.host().process.tables[0].slots.insert(key, slot);
+    Ok(slot)
+}
+
+fn all_tables<E: Engine>(ctx: &dyn Ctx<E>) -> Vec<E::Table> {
+    ctx.host_ref().process.tables.iter().map(|r| r.table).collect()
+}
+
+/// Grows every table by `delta` null entries (they are kept the same size); returns the old size.
+fn grow_all<E: Engine>(ctx: &mut dyn Ctx<E>, delta: u32) -> Result<u32, Trap> {
+    let mut old = None;
+    for t in all_tables(ctx) {
+        let o = ctx.table_grow(t, delta)?;
+        debug_assert!(old.is_none_or(|x| x == o), "replicated tables out of step");
+        old = Some(o);
+    }
+    Ok(old.unwrap_or(0))
 }
 
 /// The host functions `<dlfcn.h>` and `<dlcall.h>` import, with their C signatures in wasm32.
@@ -407,7 +438,26 @@ pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<M
     };
 
     // Table: a region of the shared table, or a private table whose slot 0 stays null.
+    let replicated = ctx.host_ref().process.strategy.pointer_table() == PointerTable::Replicated;
     let (table_rec, table_base) = match ctx.host_ref().process.shared_table {
+        // Replicated: a process-wide region for the module's own functions, reserved in every table,
+        // and a new table that starts as a copy of the others.
+        _ if replicated => {
+            let first = ctx.host_ref().process.tables[0].table;
+            let talign = 1u32 << dylink.table_align.min(16);
+            let size = ctx.table_size(first);
+            let start = size.div_ceil(talign) * talign;
+            grow_all(ctx, start - size + dylink.table_size).map_err(trap("growing the tables"))?;
+            let t = ctx.table_new(start + dylink.table_size);
+            for i in 0..start {
+                if let Some(Some(f)) = ctx.table_get(first, i) {
+                    ctx.table_set(t, i, Some(f)).map_err(trap("copying the tables"))?;
+                }
+            }
+            let p = &mut ctx.host().process;
+            p.tables.push(TableRec { table: t, slots: HashMap::new() });
+            (p.tables.len() - 1, start)
+        }
         Some(rec) if ctx.host_ref().process.strategy.shared_table() => {
             let t = ctx.host_ref().process.tables[rec].table;
             let talign = 1u32 << dylink.table_align.min(16);
@@ -495,6 +545,17 @@ fn instantiate_side<E: Engine>(
         m.exports = exports.into_iter().collect();
         m.open = true;
         m.global = mode.global;
+    }
+    // Replicated tables: the elem segment filled the module's own region of its own table; mirror it.
+    if ctx.host_ref().process.strategy.pointer_table() == PointerTable::Replicated {
+        let own = ctx.host_ref().process.tables[table_rec].table;
+        let size = info.dylink.as_ref().map(|d| d.table_size).unwrap_or(0);
+        for i in table_base..table_base + size {
+            let f = ctx.table_get(own, i).flatten();
+            for t in all_tables(ctx) {
+                ctx.table_set(t, i, f).map_err(|t| LoadError::Trap(format!("{name}: mirroring its table"), t))?;
+            }
+        }
     }
 
     // GOT entries are filled once the module's own exports exist (its own symbols may be among them).
@@ -683,8 +744,12 @@ fn dlclose<E: Engine>(ctx: &mut dyn Ctx<E>, handle: u32) -> i32 {
             *d != id
         });
     }
+    let replicated = ctx.host_ref().process.strategy.pointer_table() == PointerTable::Replicated;
     for (t, slot) in released {
-        let _ = ctx.table_set(t, slot, None);
+        let tables = if replicated { all_tables(ctx) } else { vec![t] };
+        for t in tables {
+            let _ = ctx.table_set(t, slot, None);
+        }
     }
     0
 }

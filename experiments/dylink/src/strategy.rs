@@ -58,6 +58,10 @@ pub enum Strategy {
     SharedTable,
     /// Private tables; `dlsym` and `GOT.func` copy the foreign funcref into the caller's table.
     DlsymImport,
+    /// Private tables kept in lockstep: every function pointer gets one process-wide index and the
+    /// loader writes the funcref at that index into every module's table (libc's included), so a
+    /// pointer means the same function in every module without any table being shared.
+    ReplicatedTables,
     /// No linking at all: the static placement.
     None,
 }
@@ -71,11 +75,18 @@ pub enum PointerTable {
     Definer,
     /// The private table of the module that asked for the address.
     Caller,
+    /// One process-wide index, the same entry written into every private table.
+    Replicated,
 }
 
 impl Strategy {
-    pub const LINKING: [Strategy; 4] =
-        [Strategy::Trampoline, Strategy::Direct, Strategy::SharedTable, Strategy::DlsymImport];
+    pub const LINKING: [Strategy; 5] = [
+        Strategy::Trampoline,
+        Strategy::Direct,
+        Strategy::SharedTable,
+        Strategy::DlsymImport,
+        Strategy::ReplicatedTables,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -83,6 +94,7 @@ impl Strategy {
             Strategy::Direct => "direct",
             Strategy::SharedTable => "shared-table",
             Strategy::DlsymImport => "dlsym-import",
+            Strategy::ReplicatedTables => "replicated-tables",
             Strategy::None => "none",
         }
     }
@@ -100,6 +112,7 @@ impl Strategy {
         match self {
             Strategy::SharedTable => PointerTable::Shared,
             Strategy::DlsymImport => PointerTable::Caller,
+            Strategy::ReplicatedTables => PointerTable::Replicated,
             Strategy::Trampoline | Strategy::Direct | Strategy::None => PointerTable::Definer,
         }
     }

@@ -276,7 +276,10 @@ impl Ctx<'_> {
         let selected: Vec<&CellResult> = self.results.iter().filter(|r| self.selects(q, r)).collect();
         let (matched, others): (Vec<&CellResult>, Vec<&CellResult>) =
             selected.into_iter().partition(|r| self.wanted(q, r));
-        (matched, if q.all { others } else { Vec::new() })
+        // An `unsupported` cell (the placement cannot run the case at all, e.g. outside the libc-host
+        // subset) says nothing about a strategy, so it does not contradict a claim.
+        let contradicting = others.into_iter().filter(|r| r.status != Status::Unsupported).collect();
+        (matched, if q.all { contradicting } else { Vec::new() })
     }
 
     /// Whether every query of a finding selects a cell and none is contradicted.

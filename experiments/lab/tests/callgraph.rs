@@ -1304,7 +1304,7 @@ fn runner(cases: u32, file: &'static str) -> TestRunner {
 const DIRECT_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/callgraph-regressions/direct_calls_agree.txt");
 const POINTER_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/callgraph-regressions/pointer_calls_agree.txt");
 
-const CLAIM_POINTERS: [Linking; 2] = [Linking::SharedTable, Linking::DlsymImport];
+const CLAIM_POINTERS: [Linking; 3] = [Linking::SharedTable, Linking::DlsymImport, Linking::ReplicatedTables];
 const NO_POINTERS: [Linking; 2] = [Linking::Trampoline, Linking::Direct];
 
 #[test]
