@@ -144,6 +144,8 @@ pub struct Modules {
     pub caller: PathBuf,
     pub callee: PathBuf,
     pub dir: PathBuf,
+    /// A library with many function pointers (corpus case b11), for the loader costs of pointer policies.
+    pub pointers: Option<PathBuf>,
 }
 
 impl Modules {
@@ -152,7 +154,9 @@ impl Modules {
         let libc = toolchain.libc_module()?;
         let caller = toolchain.side_module(&[bench_dir.join("caller.c")], &[])?;
         let callee = toolchain.side_module(&[bench_dir.join("callee.c")], &[])?;
-        Ok(Modules { libc, caller, callee, dir: bench_dir.to_path_buf() })
+        let b11 = bench_dir.join("../cases/b11-fnptr-array-500/fnptrs.c");
+        let pointers = if b11.is_file() { Some(toolchain.side_module(&[b11], &[])?) } else { None };
+        Ok(Modules { libc, caller, callee, dir: bench_dir.to_path_buf(), pointers })
     }
 }
 

@@ -92,6 +92,30 @@ pub fn measure<E: Engine>(
     rows.push(row(name, "instantiate libc.wasm + ctors", &boot));
     rows.push(row(name, "dlopen side module (compiled)", &dlopen));
 
+    // What each pointer policy costs at load time: a library with 500 function pointers in its data
+    // (corpus b11: 250 through GOT.func), dlopen'ed into a process of libc plus the bench callee.
+    if let Some(lib) = &modules.pointers {
+        engine.compile(&std::fs::read(lib)?)?;
+        for strategy in [Strategy::SharedTable, Strategy::DlsymImport, Strategy::ReplicatedTables] {
+            let mut times = Vec::new();
+            for _ in 0..samples {
+                let libs = [("callee.wasm".to_string(), modules.callee.clone()), ("fnptrs.wasm".to_string(), lib.clone())];
+                let process = Process::new(strategy, libs.into(), modules.dir.clone());
+                let host = Host::new(engine.clone(), WasiState::new(vec!["loader".into()], vec![]), process);
+                let mut store = engine.new_store(host, u64::MAX / 2);
+                engine.enter(&mut store, |ctx| -> Result<()> {
+                    dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}"))?;
+                    linker::load(ctx, "callee.wasm", Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))?;
+                    times.push(time(|| {
+                        linker::load(ctx, "fnptrs.wasm", Mode { now: false, global: false }).map_err(|e| anyhow!("{}", e.message()))
+                    })?);
+                    Ok(())
+                })?;
+            }
+            rows.push(row(name, &format!("dlopen a library with 500 function pointers: {strategy}"), &times));
+        }
+    }
+
     // Whole-program start-up to exit, modules already compiled.
     for (what, libc, main) in [
         ("start-up hello: static", dylink::Libc::Static, hello.0),
