@@ -99,15 +99,18 @@ pub fn measure<E: Engine>(
         for strategy in [Strategy::SharedTable, Strategy::DlsymImport, Strategy::ReplicatedTables] {
             let mut times = Vec::new();
             for _ in 0..samples {
-                let libs = [("callee.wasm".to_string(), modules.callee.clone()), ("fnptrs.wasm".to_string(), lib.clone())];
+                let libs =
+                    [("callee.wasm".to_string(), modules.callee.clone()), ("fnptrs.wasm".to_string(), lib.clone())];
                 let process = Process::new(strategy, libs.into(), modules.dir.clone());
                 let host = Host::new(engine.clone(), WasiState::new(vec!["loader".into()], vec![]), process);
                 let mut store = engine.new_store(host, u64::MAX / 2);
                 engine.enter(&mut store, |ctx| -> Result<()> {
                     dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}"))?;
-                    linker::load(ctx, "callee.wasm", Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))?;
+                    linker::load(ctx, "callee.wasm", Mode { now: true, global: true })
+                        .map_err(|e| anyhow!("{}", e.message()))?;
                     times.push(time(|| {
-                        linker::load(ctx, "fnptrs.wasm", Mode { now: false, global: false }).map_err(|e| anyhow!("{}", e.message()))
+                        linker::load(ctx, "fnptrs.wasm", Mode { now: false, global: false })
+                            .map_err(|e| anyhow!("{}", e.message()))
                     })?);
                     Ok(())
                 })?;

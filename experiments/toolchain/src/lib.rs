@@ -129,15 +129,7 @@ impl Toolchain {
         }
         let cflags = self.side_cflags(extra_cflags);
         let ldflags = side_ldflags();
-        let mut fp = Fingerprint::new("side");
-        fp.field("identity", self.identity.as_bytes());
-        for a in &cflags {
-            fp.field("cflag", a.as_encoded_bytes());
-        }
-        for a in &ldflags {
-            fp.field("ldflag", a.as_encoded_bytes());
-        }
-        self.hash_sources(&mut fp, sources)?;
+        let mut fp = self.compile_fingerprint("side", &cflags, &ldflags, sources)?;
         for (name, path) in needed {
             fp.field("needed", name.as_bytes());
             fp.field("needed-content", &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
@@ -175,15 +167,7 @@ impl Toolchain {
         }
         let cflags = self.static_cflags(extra_cflags);
         let ldflags = self.static_ldflags();
-        let mut fp = Fingerprint::new("static");
-        fp.field("identity", self.identity.as_bytes());
-        for a in &cflags {
-            fp.field("cflag", a.as_encoded_bytes());
-        }
-        for a in &ldflags {
-            fp.field("ldflag", a.as_encoded_bytes());
-        }
-        self.hash_sources(&mut fp, sources)?;
+        let fp = self.compile_fingerprint("static", &cflags, &ldflags, sources)?;
         self.cached("static", fp, |scratch, out| {
             let mut cmd = Command::new(&self.found.clang);
             // The driver's intermediate objects go to the scratch folder too.
@@ -255,6 +239,26 @@ impl Toolchain {
 
     /// Hashes each source (path and content) and the headers it may include: every `*.h` under
     /// the include folder and directly in the source's own folder.
+    /// What decides a compiled artefact: the tools, every flag, and the sources with their headers.
+    fn compile_fingerprint(
+        &self,
+        kind: &str,
+        cflags: &[OsString],
+        ldflags: &[OsString],
+        sources: &[PathBuf],
+    ) -> Result<Fingerprint> {
+        let mut fp = Fingerprint::new(kind);
+        fp.field("identity", self.identity.as_bytes());
+        for a in cflags {
+            fp.field("cflag", a.as_encoded_bytes());
+        }
+        for a in ldflags {
+            fp.field("ldflag", a.as_encoded_bytes());
+        }
+        self.hash_sources(&mut fp, sources)?;
+        Ok(fp)
+    }
+
     fn hash_sources(&self, fp: &mut Fingerprint, sources: &[PathBuf]) -> Result<()> {
         let mut headers = BTreeSet::new();
         headers.extend(cache::headers(&self.include_dir, true)?);
