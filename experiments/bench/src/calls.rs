@@ -223,7 +223,7 @@ impl<E: BareHost> Prepared<E> {
         let mut process = Process::new(variant.strategy(), libs, modules.dir.clone());
         process.typed_trampolines = variant == Variant::TrampolineTyped;
         let host = Host::new(engine.clone(), WasiState::new(vec!["bench".into()], vec![]), process);
-        let mut store = engine.new_store(host, u64::MAX / 2);
+        let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
         if variant == Variant::HostBare {
             let f = E::bare(&mut store, kernel);
             engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(kernel.callee().to_string(), f));

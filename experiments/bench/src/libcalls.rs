@@ -44,8 +44,10 @@ struct Loop<E: Engine> {
 fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Result<Loop<E>> {
     let libs = HashMap::from([("libcalls.wasm".to_string(), m.side.clone())]);
     let process = Process::new(Strategy::Direct, libs, m.dir.clone());
-    let mut store = engine
-        .new_store(Host::new(engine.clone(), WasiState::new(vec!["libcalls".into()], vec![]), process), u64::MAX / 2);
+    let mut store = engine.new_store(
+        Host::new(engine.clone(), WasiState::new(vec!["libcalls".into()], vec![]), process),
+        &dylink::engine::Limits::UNBOUNDED,
+    );
     let name = format!("run_{op}");
     let run = engine.enter(&mut store, |ctx| -> Result<E::Func> {
         let exports: HashMap<String, Extern<E>> = match libc {

@@ -79,7 +79,7 @@ pub fn measure<E: Engine>(
             modules.dir.clone(),
         );
         let host = Host::new(engine.clone(), WasiState::new(vec!["loader".into()], vec![]), process);
-        let mut store = engine.new_store(host, u64::MAX / 2);
+        let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
         engine.enter(&mut store, |ctx| -> Result<()> {
             boot.push(time(|| dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}")))?);
             dlopen.push(time(|| {
@@ -103,7 +103,7 @@ pub fn measure<E: Engine>(
                     [("callee.wasm".to_string(), modules.callee.clone()), ("fnptrs.wasm".to_string(), lib.clone())];
                 let process = Process::new(strategy, libs.into(), modules.dir.clone());
                 let host = Host::new(engine.clone(), WasiState::new(vec!["loader".into()], vec![]), process);
-                let mut store = engine.new_store(host, u64::MAX / 2);
+                let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
                 engine.enter(&mut store, |ctx| -> Result<()> {
                     dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}"))?;
                     linker::load(ctx, "callee.wasm", Mode { now: true, global: true })
@@ -135,7 +135,7 @@ pub fn measure<E: Engine>(
             args: vec!["hello".into()],
             env: vec![],
             dirs: vec![],
-            fuel: u64::MAX / 2,
+            limits: dylink::engine::Limits::UNBOUNDED,
         };
         dylink::run(&engine, &program);
         let times: Vec<Duration> = (0..samples)

@@ -140,6 +140,8 @@ pub enum Trap {
     /// The program needs something outside what the host provides (a libc function the
     /// `libc-host` placement lacks): the cell is `unsupported`, not failed.
     Unsupported(String),
+    /// The guest reached one of the cell's resource limits (see [`Limits`]); the message says what it asked for.
+    Limit(LimitKind, String),
 }
 
 impl fmt::Display for Trap {
@@ -149,11 +151,90 @@ impl fmt::Display for Trap {
             Trap::Exit(c) => write!(f, "exit({c})"),
             Trap::Host(m) => write!(f, "host: {m}"),
             Trap::Unsupported(m) => write!(f, "unsupported: {m}"),
+            Trap::Limit(k, m) => write!(f, "{k} limit: {m}"),
         }
     }
 }
 
 impl std::error::Error for Trap {}
+
+/// A resource a cell may exhaust; each has a default and a hard cap in [`Limits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LimitKind {
+    /// Bytes of linear memory, summed over the memories of the store.
+    Memory,
+    /// Elements of one funcref table.
+    Table,
+    /// Instances in the store (modules loaded, libc included).
+    Instances,
+    /// Bytes the host allocates at once on the guest's behalf (a write, a random fill, a file read).
+    HostBuffer,
+    /// Open `dlopen` handles and loaded modules.
+    Handles,
+    /// Wall-clock time of the whole cell.
+    WallClock,
+}
+
+impl fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LimitKind::Memory => "memory",
+            LimitKind::Table => "table",
+            LimitKind::Instances => "instances",
+            LimitKind::HostBuffer => "host-buffer",
+            LimitKind::Handles => "handles",
+            LimitKind::WallClock => "wall-clock",
+        })
+    }
+}
+
+/// The resources one cell may use. Engines enforce memory, table, instance and wall-clock limits in
+/// the store; the linker and WASI enforce the rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel for guest code (ignored by an engine built without fuel metering, as for timing).
+    pub fuel: u64,
+    pub memory_bytes: u64,
+    pub table_elements: u32,
+    pub instances: u32,
+    pub host_buffer_bytes: u64,
+    pub handles: u32,
+    pub wall_clock: std::time::Duration,
+}
+
+impl Limits {
+    /// What a cell gets unless its case.toml asks for more (up to [`Limits::HARD`]).
+    pub const DEFAULT: Limits = Limits {
+        fuel: 400_000_000,
+        memory_bytes: 256 << 20,
+        table_elements: 100_000,
+        instances: 1_000,
+        host_buffer_bytes: 16 << 20,
+        handles: 10_000,
+        wall_clock: std::time::Duration::from_secs(60),
+    };
+    /// The most a case.toml may ask for.
+    pub const HARD: Limits = Limits {
+        fuel: 20_000_000_000,
+        memory_bytes: 2 << 30,
+        table_elements: 10_000_000,
+        instances: 20_000,
+        host_buffer_bytes: 256 << 20,
+        handles: 100_000,
+        wall_clock: std::time::Duration::from_secs(600),
+    };
+    /// For measurements: effectively unbounded, the bench harness controls the work.
+    pub const UNBOUNDED: Limits = Limits {
+        fuel: u64::MAX / 2,
+        memory_bytes: 4 << 30,
+        table_elements: u32::MAX,
+        instances: u32::MAX,
+        host_buffer_bytes: 1 << 30,
+        handles: u32::MAX,
+        wall_clock: std::time::Duration::from_secs(24 * 3600),
+    };
+}
 
 /// A host function body. It receives the store context, so it may call back into wasm,
 /// compile and instantiate modules (dlopen) or touch tables and memory.
@@ -174,9 +255,9 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn settings(&self) -> Vec<(String, String)>;
     /// Compiles (and validates) a module. Adapters may memoise by content.
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Self::Module>;
-    /// A new store holding `host`, with `fuel` units available to guest code (ignored by an
-    /// engine built without fuel metering, as for timing).
-    fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store;
+    /// A new store holding `host`, bounded by `limits` (fuel is ignored by an engine built without
+    /// fuel metering, as for timing).
+    fn new_store(&self, host: Host<Self>, limits: &Limits) -> Self::Store;
     /// Runs `f` with a context over the store.
     fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R;
     /// Gives back the host data when the run is over.
@@ -199,12 +280,12 @@ pub trait Ctx<E: Engine> {
     fn memory_size(&self, m: E::Memory) -> u64;
     /// A new 32-bit linear memory of `min_pages` 64 KiB pages, without maximum (the process memory
     /// of the `libc-host` placement, where no module defines one).
-    fn memory_new(&mut self, min_pages: u32) -> E::Memory;
+    fn memory_new(&mut self, min_pages: u32) -> Result<E::Memory, Trap>;
     /// Grows by `delta_pages`; returns the previous size in pages, or `None` when the memory cannot grow.
     fn memory_grow(&mut self, m: E::Memory, delta_pages: u32) -> Option<u32>;
 
     /// A new funcref table of `min` null entries, without maximum.
-    fn table_new(&mut self, min: u32) -> E::Table;
+    fn table_new(&mut self, min: u32) -> Result<E::Table, Trap>;
     fn table_size(&self, t: E::Table) -> u32;
     /// Grows by `delta` null entries; returns the previous size.
     fn table_grow(&mut self, t: E::Table, delta: u32) -> Result<u32, Trap>;
@@ -217,6 +298,9 @@ pub trait Ctx<E: Engine> {
 
     /// Fuel left to guest code (0 when the engine does not meter fuel).
     fn fuel(&self) -> u64;
+    /// Charges host work done for the guest (a host libc's memcpy, printf) to its fuel, so that a
+    /// guest cannot escape its budget through the host. Out of fuel is a trap, as in guest code.
+    fn consume_fuel(&mut self, units: u64) -> Result<(), Trap>;
 
     /// A host function of type `ty` that forwards to `target` through the engine's typed (static
     /// signature) host-function API, when the adapter has one for this signature; the benchmarks

@@ -151,10 +151,10 @@ fn state<E: Engine>(ctx: &mut dyn Ctx<E>) -> &mut State<E> {
 
 /// Sets the process up: memory, stack pointer, table 0 and the host libc as module 0.
 pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Result<(), Trap> {
-    let memory = ctx.memory_new(INITIAL_PAGES);
+    let memory = ctx.memory_new(INITIAL_PAGES)?;
     ctx.host().memory = Some(memory);
     let sp = ctx.global_new(Val::I32(STACK_SIZE as i32), true);
-    let table = ctx.table_new(1);
+    let table = ctx.table_new(1)?;
     for (cell, file, fd) in [(STDIN, FILE_IN, 0u32), (STDOUT, FILE_OUT, 1), (STDERR, FILE_ERR, 2)] {
         crate::mem::write_u32(ctx, cell, file)?;
         crate::mem::write_u32(ctx, file, fd)?;
@@ -1118,7 +1118,7 @@ mod tests {
         fn compile(&self, _bytes: &[u8]) -> anyhow::Result<()> {
             Ok(())
         }
-        fn new_store(&self, _host: crate::Host<Self>, _fuel: u64) {}
+        fn new_store(&self, _host: crate::Host<Self>, _limits: &crate::engine::Limits) {}
         fn enter<R>(&self, _store: &mut (), _f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
             unimplemented!()
         }

@@ -448,7 +448,7 @@ pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<M
             let size = ctx.table_size(first);
             let start = size.div_ceil(talign) * talign;
             grow_all(ctx, start - size + dylink.table_size).map_err(trap("growing the tables"))?;
-            let t = ctx.table_new(start + dylink.table_size);
+            let t = ctx.table_new(start + dylink.table_size).map_err(trap("creating its table"))?;
             for i in 0..start {
                 if let Some(Some(f)) = ctx.table_get(first, i) {
                     ctx.table_set(t, i, Some(f)).map_err(trap("copying the tables"))?;
@@ -467,7 +467,7 @@ pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<M
             (rec, start)
         }
         _ => {
-            let t = ctx.table_new(1 + dylink.table_size);
+            let t = ctx.table_new(1 + dylink.table_size).map_err(trap("creating its table"))?;
             let p = &mut ctx.host().process;
             p.tables.push(TableRec { table: t, slots: HashMap::new() });
             (p.tables.len() - 1, 1)
@@ -682,7 +682,7 @@ fn dlopen<E: Engine>(ctx: &mut dyn Ctx<E>, path: u32, flags: i32) -> Result<u32,
         // A library calling exit() in its constructor ends the program, as it would natively.
         Err(LoadError::Trap(_, Trap::Exit(c))) => Err(Trap::Exit(c)),
         // Under libc-host, a library outside the subset ends the run as unsupported.
-        Err(LoadError::Trap(_, t @ Trap::Unsupported(_))) => Err(t),
+        Err(LoadError::Trap(_, t @ (Trap::Unsupported(_) | Trap::Limit(..)))) => Err(t),
         Err(e) => {
             set_dlerror(ctx, format!("dlopen {}", e.message()));
             Ok(0)

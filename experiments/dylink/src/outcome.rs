@@ -1,12 +1,27 @@
 //! What one run of one cell produced, in engine-neutral terms.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// Trap kinds shared by every engine; adapters map their own codes onto these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    EnumIter,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum TrapKind {
     Unreachable,
     MemoryOutOfBounds,
@@ -25,52 +40,34 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 12] = [
-        TrapKind::Unreachable,
-        TrapKind::MemoryOutOfBounds,
-        TrapKind::TableOutOfBounds,
-        TrapKind::IndirectCallToNull,
-        TrapKind::BadSignature,
-        TrapKind::IntegerDivisionByZero,
-        TrapKind::IntegerOverflow,
-        TrapKind::BadConversionToInteger,
-        TrapKind::StackOverflow,
-        TrapKind::OutOfFuel,
-        TrapKind::Host,
-        TrapKind::Other,
-    ];
-
     pub fn parse(s: &str) -> Option<TrapKind> {
-        TrapKind::ALL.into_iter().find(|k| k.name() == s)
+        s.parse().ok()
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            TrapKind::Unreachable => "unreachable",
-            TrapKind::MemoryOutOfBounds => "memory-out-of-bounds",
-            TrapKind::TableOutOfBounds => "table-out-of-bounds",
-            TrapKind::IndirectCallToNull => "indirect-call-to-null",
-            TrapKind::BadSignature => "bad-signature",
-            TrapKind::IntegerDivisionByZero => "integer-division-by-zero",
-            TrapKind::IntegerOverflow => "integer-overflow",
-            TrapKind::BadConversionToInteger => "bad-conversion-to-integer",
-            TrapKind::StackOverflow => "stack-overflow",
-            TrapKind::OutOfFuel => "out-of-fuel",
-            TrapKind::Host => "host",
-            TrapKind::Other => "other",
-        }
-    }
-}
-
-impl fmt::Display for TrapKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        self.into()
     }
 }
 
 /// How a cell ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    Display,
+    EnumString,
+    EnumIter,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Status {
     /// Ran to completion with the reference stdout and exit code.
     Ok,
@@ -86,39 +83,18 @@ pub enum Status {
     Timeout,
     /// The cell does not apply (e.g. a dlopen case under static linking).
     Unsupported,
+    /// The guest reached one of the cell's resource limits (memory, table, instances, ...); the
+    /// detail names it.
+    Limit,
 }
 
 impl Status {
     pub fn name(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Trap => "trap",
-            Status::WrongCall => "wrong-call",
-            Status::WrongOutput => "wrong-output",
-            Status::LinkError => "link-error",
-            Status::Timeout => "timeout",
-            Status::Unsupported => "unsupported",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::Ok,
-            Status::Trap,
-            Status::WrongCall,
-            Status::WrongOutput,
-            Status::LinkError,
-            Status::Timeout,
-            Status::Unsupported,
-        ]
-        .into_iter()
-        .find(|st| st.name() == s)
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        s.parse().ok()
     }
 }
 
@@ -135,14 +111,17 @@ pub enum Ending {
     /// The program needs something the placement does not provide (under `libc-host`: a libc
     /// function outside the host's subset); the message names it.
     Unsupported(String),
+    /// A resource limit of the cell was reached.
+    Limited(crate::engine::LimitKind, String),
 }
 
 /// The raw result of running a program: what the guest printed and how it ended.
 #[derive(Clone, Debug)]
 pub struct RunResult {
     pub ending: Ending,
-    pub stdout: String,
-    pub stderr: String,
+    /// Exactly the bytes the guest wrote: compared byte for byte, never after a lossy conversion.
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
     pub fuel_consumed: u64,
 }
 
@@ -158,10 +137,21 @@ impl RunResult {
     }
 
     /// Classifies the run against the reference stdout and exit code.
-    pub fn classify(&self, expected_stdout: &str, expected_exit: i32) -> (Status, Option<TrapKind>, String) {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// Classifies the run against the reference stdout (bytes) and exit code.
+    pub fn classify(&self, expected_stdout: &[u8], expected_exit: i32) -> (Status, Option<TrapKind>, String) {
         match &self.ending {
             Ending::LinkError(m) => (Status::LinkError, None, m.clone()),
             Ending::Unsupported(m) => (Status::Unsupported, None, m.clone()),
+            // Wall-clock time is the one limit every runaway guest reaches on an engine without fuel.
+            Ending::Limited(crate::engine::LimitKind::WallClock, m) => (Status::Timeout, None, m.clone()),
+            Ending::Limited(kind, m) => (Status::Limit, None, format!("{kind} limit: {m}")),
             Ending::Trapped { kind: TrapKind::OutOfFuel, message } => {
                 (Status::Timeout, Some(TrapKind::OutOfFuel), message.clone())
             }
@@ -170,7 +160,8 @@ impl RunResult {
                 (Status::Trap, Some(*kind), message.clone())
             }
             Ending::Exited(code) => {
-                if let Some(line) = self.stdout.lines().find(|l| l.starts_with(WRONG_CALL_MARKER)) {
+                let stdout = self.stdout_text();
+                if let Some(line) = stdout.lines().find(|l| l.starts_with(WRONG_CALL_MARKER)) {
                     (Status::WrongCall, None, line.trim().to_string())
                 } else if self.stdout != expected_stdout || *code != expected_exit {
                     let detail = if *code != expected_exit {
@@ -187,17 +178,28 @@ impl RunResult {
     }
 }
 
-/// Names the first line where two outputs differ.
-pub fn first_difference(expected: &str, actual: &str) -> String {
-    let (mut e, mut a) = (expected.lines(), actual.lines());
-    let mut n = 1;
-    loop {
-        match (e.next(), a.next()) {
-            (None, None) => return "stdout differs in line endings".into(),
-            (x, y) if x == y => n += 1,
-            (x, y) => {
-                return format!("stdout line {n}: expected {:?}, got {:?}", x.unwrap_or("<end>"), y.unwrap_or("<end>"))
-            }
+/// Names the first line where two outputs differ (lines compared as bytes; shown escaped).
+pub fn first_difference(expected: &[u8], actual: &[u8]) -> String {
+    let lines = |b: &[u8]| -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> =
+            b.split(|&c| c == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec()).collect();
+        if b.ends_with(b"\n") {
+            v.pop();
+        }
+        v
+    };
+    let show = |l: Option<&Vec<u8>>| match l {
+        None => "<end>".to_string(),
+        Some(l) => match std::str::from_utf8(l) {
+            Ok(s) => format!("{s:?}"),
+            Err(_) => format!("b\"{}\"", l.escape_ascii()),
+        },
+    };
+    let (e, a) = (lines(expected), lines(actual));
+    for n in 0..e.len().max(a.len()) {
+        if e.get(n) != a.get(n) {
+            return format!("stdout line {}: expected {}, got {}", n + 1, show(e.get(n)), show(a.get(n)));
         }
     }
+    "stdout differs in line endings".into()
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::{Ctx, Engine, Extern, FuncType, Trap, Val, ValType};
+use crate::engine::{Ctx, Engine, Extern, FuncType, Limits, Trap, Val, ValType};
 use crate::libc_host;
 use crate::linker::{self, LoadError, Mode, Process};
 use crate::module_info::{self, ImportKind};
@@ -33,8 +33,9 @@ pub struct Program {
     pub env: Vec<(String, String)>,
     /// Directories granted to the guest, read-only: (guest path such as `/data`, host folder).
     pub dirs: Vec<(String, PathBuf)>,
-    /// Fuel for guest code: the bound that turns a runaway loop into a `timeout` outcome.
-    pub fuel: u64,
+    /// Fuel, memory, table and time bounds: what turns a runaway or greedy guest into a
+    /// `timeout` or `limit` outcome.
+    pub limits: Limits,
 }
 
 /// How a run ended; `phase` says what the host had called when the guest trapped.
@@ -45,6 +46,7 @@ fn ending(r: Result<(), Trap>, exit_on_return: i32, phase: &str) -> Ending {
         Err(Trap::Wasm(kind)) => Ending::Trapped { kind, message: format!("{kind} during {phase}") },
         Err(Trap::Host(m)) => Ending::Trapped { kind: TrapKind::Host, message: format!("{m} (during {phase})") },
         Err(Trap::Unsupported(m)) => Ending::Unsupported(m),
+        Err(Trap::Limit(kind, m)) => Ending::Limited(kind, format!("{m} (during {phase})")),
     }
 }
 
@@ -71,8 +73,8 @@ pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
                     kind: TrapKind::Other,
                     message: "the host panicked while running this cell".into(),
                 },
-                stdout: String::new(),
-                stderr: String::new(),
+                stdout: Vec::new(),
+                stderr: Vec::new(),
                 fuel_consumed: 0,
             })
     })
@@ -86,7 +88,7 @@ pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
             w.grant(guest, host.clone())
         });
     let host = Host::new(engine.clone(), wasi, process);
-    let mut store = engine.new_store(host, program.fuel);
+    let mut store = engine.new_store(host, &program.limits);
     let ending = engine.enter(&mut store, |ctx| match program.libc {
         Libc::Static => run_static(ctx, program),
         Libc::LibcModule => run_libc_module(ctx, program),
@@ -104,9 +106,9 @@ pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
     }
     RunResult {
         ending,
-        stdout: String::from_utf8_lossy(&host.wasi.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&host.wasi.stderr).into_owned(),
-        fuel_consumed: program.fuel.saturating_sub(fuel_left),
+        stdout: host.wasi.stdout,
+        stderr: host.wasi.stderr,
+        fuel_consumed: program.limits.fuel.saturating_sub(fuel_left),
     }
 }
 

@@ -1,13 +1,29 @@
 //! The axes of the matrix besides the engine. A strategy is data: a few policy answers that the one
 //! linker consults; it is never a separate loader.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
-/// Where the C library lives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+/// Where the C library lives. Names (cell names, flags, manifests, JSON) derive from the variants.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    Display,
+    EnumString,
+    EnumIter,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Libc {
     /// Program and wasi-libc linked into one module: the reference output.
     Static,
@@ -21,14 +37,10 @@ pub enum Libc {
 impl Libc {
     pub const ALL: [Libc; 3] = [Libc::Static, Libc::LibcModule, Libc::LibcHost];
     pub fn name(self) -> &'static str {
-        match self {
-            Libc::Static => "static",
-            Libc::LibcModule => "libc-module",
-            Libc::LibcHost => "libc-host",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Libc> {
-        Libc::ALL.into_iter().find(|l| l.name() == s)
+        s.parse().ok()
     }
     /// Whether linking strategies apply (only where there is more than one module).
     pub fn strategies(self) -> &'static [Strategy] {
@@ -39,15 +51,26 @@ impl Libc {
     }
 }
 
-impl fmt::Display for Libc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// How modules are linked to each other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    Display,
+    EnumString,
+    EnumIter,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Strategy {
     /// Every cross-module function import is a host function forwarding to the other instance
     /// (the seed's JavaScript loader); every module has a private table.
@@ -89,17 +112,10 @@ impl Strategy {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Trampoline => "trampoline",
-            Strategy::Direct => "direct",
-            Strategy::SharedTable => "shared-table",
-            Strategy::DlsymImport => "dlsym-import",
-            Strategy::ReplicatedTables => "replicated-tables",
-            Strategy::None => "none",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Strategy> {
-        Strategy::LINKING.into_iter().chain([Strategy::None]).find(|st| st.name() == s)
+        s.parse().ok()
     }
     /// Cross-module function imports go through a host function.
     pub fn trampolines(self) -> bool {
@@ -115,11 +131,5 @@ impl Strategy {
             Strategy::ReplicatedTables => PointerTable::Replicated,
             Strategy::Trampoline | Strategy::Direct | Strategy::None => PointerTable::Definer,
         }
-    }
-}
-
-impl fmt::Display for Strategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }

@@ -157,10 +157,10 @@ impl Engine for Wasmi {
         Ok(m)
     }
 
-    fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store {
+    fn new_store(&self, host: Host<Self>, limits: &dylink::engine::Limits) -> Self::Store {
         let mut store = Store::new(&self.engine, host);
         if self.fuel {
-            store.set_fuel(fuel).expect("fuel metering is on");
+            store.set_fuel(limits.fuel).expect("fuel metering is on");
         }
         store
     }
@@ -303,16 +303,18 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
         m.data_size(&self.0) as u64
     }
 
-    fn memory_new(&mut self, min_pages: u32) -> wasmi::Memory {
-        wasmi::Memory::new(&mut self.0, wasmi::MemoryType::new(min_pages, None)).expect("a linear memory within limits")
+    fn memory_new(&mut self, min_pages: u32) -> Result<wasmi::Memory, Trap> {
+        wasmi::Memory::new(&mut self.0, wasmi::MemoryType::new(min_pages, None))
+            .map_err(|e| Trap::Host(format!("creating a memory: {e}")))
     }
     fn memory_grow(&mut self, m: wasmi::Memory, delta_pages: u32) -> Option<u32> {
         m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)
     }
 
-    fn table_new(&mut self, min: u32) -> wasmi::Table {
+    fn table_new(&mut self, min: u32) -> Result<wasmi::Table, Trap> {
         let ty = wasmi::TableType::new(wasmi::RefType::Func, min, None);
-        wasmi::Table::new(&mut self.0, ty, wasmi::Ref::Func(Nullable::Null)).expect("a funcref table within limits")
+        wasmi::Table::new(&mut self.0, ty, wasmi::Ref::Func(Nullable::Null))
+            .map_err(|e| Trap::Host(format!("creating a table: {e}")))
     }
     fn table_size(&self, t: wasmi::Table) -> u32 {
         t.size(&self.0) as u32
@@ -346,6 +348,14 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
 
     fn fuel(&self) -> u64 {
         self.0.as_context().get_fuel().unwrap_or(0)
+    }
+    fn consume_fuel(&mut self, units: u64) -> Result<(), Trap> {
+        let Ok(left) = self.0.as_context().get_fuel() else { return Ok(()) };
+        if left < units {
+            let _ = self.0.as_context_mut().set_fuel(0);
+            return Err(Trap::Wasm(TrapKind::OutOfFuel));
+        }
+        self.0.as_context_mut().set_fuel(left - units).map_err(|e| Trap::Host(format!("setting fuel: {e}")))
     }
     fn typed_forwarder(&mut self, ty: &FuncType, target: wasmi::Func) -> Option<wasmi::Func> {
         use ValType::{F64, I32, I64};

@@ -168,10 +168,10 @@ impl Engine for Wasmtime {
         Ok(m)
     }
 
-    fn new_store(&self, host: Host<Self>, fuel: u64) -> Self::Store {
+    fn new_store(&self, host: Host<Self>, limits: &dylink::engine::Limits) -> Self::Store {
         let mut store = Store::new(&self.engine, host);
         if self.fuel {
-            store.set_fuel(fuel).expect("fuel metering is on");
+            store.set_fuel(limits.fuel).expect("fuel metering is on");
         }
         store
     }
@@ -285,17 +285,18 @@ impl Ctx<Wasmtime> for Cx<'_> {
         m.data_size(&self.0) as u64
     }
 
-    fn memory_new(&mut self, min_pages: u32) -> wasmtime::Memory {
+    fn memory_new(&mut self, min_pages: u32) -> Result<wasmtime::Memory, Trap> {
         wasmtime::Memory::new(&mut self.0, wasmtime::MemoryType::new(min_pages, None))
-            .expect("a linear memory within limits")
+            .map_err(|e| Trap::Host(format!("creating a memory: {e}")))
     }
     fn memory_grow(&mut self, m: wasmtime::Memory, delta_pages: u32) -> Option<u32> {
         m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)
     }
 
-    fn table_new(&mut self, min: u32) -> wasmtime::Table {
+    fn table_new(&mut self, min: u32) -> Result<wasmtime::Table, Trap> {
         let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, min, None);
-        wasmtime::Table::new(&mut self.0, ty, wasmtime::Ref::Func(None)).expect("a funcref table within limits")
+        wasmtime::Table::new(&mut self.0, ty, wasmtime::Ref::Func(None))
+            .map_err(|e| Trap::Host(format!("creating a table: {e}")))
     }
     fn table_size(&self, t: wasmtime::Table) -> u32 {
         t.size(&self.0) as u32
@@ -324,6 +325,14 @@ impl Ctx<Wasmtime> for Cx<'_> {
 
     fn fuel(&self) -> u64 {
         self.0.get_fuel().unwrap_or(0)
+    }
+    fn consume_fuel(&mut self, units: u64) -> Result<(), Trap> {
+        let Ok(left) = self.0.get_fuel() else { return Ok(()) };
+        if left < units {
+            let _ = self.0.set_fuel(0);
+            return Err(Trap::Wasm(TrapKind::OutOfFuel));
+        }
+        self.0.set_fuel(left - units).map_err(trap_of)
     }
     fn typed_forwarder(&mut self, ty: &FuncType, target: wasmtime::Func) -> Option<wasmtime::Func> {
         use ValType::{F64, I32, I64};

@@ -58,7 +58,8 @@ pub struct Case {
     pub name: String,
     pub dir: PathBuf,
     pub manifest: Manifest,
-    pub expected_stdout: String,
+    /// The reference output, as bytes (compared exactly; a non-UTF-8 byte is not a U+FFFD).
+    pub expected_stdout: Vec<u8>,
 }
 
 /// What a cell must produce to count as expected.
@@ -126,7 +127,7 @@ pub fn load_case(dir: &Path) -> Result<Case> {
             }
         }
     }
-    let expected_stdout = std::fs::read_to_string(dir.join("expected.stdout"))
+    let expected_stdout = std::fs::read(dir.join("expected.stdout"))
         .with_context(|| format!("case {name}: missing expected.stdout (the reference output)"))?;
     let case = Case { name, dir: dir.to_path_buf(), manifest, expected_stdout };
     // Reject bad expectation entries now rather than in the middle of a run.

@@ -833,7 +833,7 @@ mod tests {
 
     fn case(name: &str) -> Case {
         let manifest: Manifest = toml::from_str("main = \"m.c\"\nlibs = [\"l.c\"]").unwrap();
-        Case { name: name.into(), dir: std::path::PathBuf::from(name), manifest, expected_stdout: "hi\n".into() }
+        Case { name: name.into(), dir: std::path::PathBuf::from(name), manifest, expected_stdout: b"hi\n".to_vec() }
     }
 
     fn cell(engine: &str, strategy: &str, case: &str, status: Status, trap: Option<&str>, stdout: &str) -> CellResult {

@@ -43,7 +43,7 @@ pub fn case_table(case: &Case, results: &[&CellResult]) -> String {
     writeln!(s, "|---|---|---|---|---|---|").unwrap();
     for r in results {
         let mark = if r.as_expected { "" } else { " **UNEXPECTED**" };
-        let stdout = if r.stdout == case.expected_stdout {
+        let stdout = if r.stdout.as_bytes() == case.expected_stdout.as_slice() {
             String::new()
         } else if r.stdout.is_empty() {
             "(empty)".to_string()

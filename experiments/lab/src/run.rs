@@ -151,7 +151,7 @@ impl Lab {
             args: std::iter::once(main_name).chain(m.args.iter().cloned()).collect(),
             env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             dirs: m.dirs.iter().map(|d| (format!("/{d}"), case.dir.join(d))).collect(),
-            fuel: m.fuel.unwrap_or(DEFAULT_FUEL),
+            limits: dylink::engine::Limits { fuel: m.fuel.unwrap_or(DEFAULT_FUEL), ..dylink::engine::Limits::DEFAULT },
         }
     }
 
@@ -222,8 +222,8 @@ pub fn wasm_name(source: &str) -> String {
 fn build_failure(cell: &Cell, case: &Case, error: &str) -> CellResult {
     let result = RunResult {
         ending: dylink::Ending::LinkError(format!("build failed: {error}")),
-        stdout: String::new(),
-        stderr: String::new(),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
         fuel_consumed: 0,
     };
     let expected = Expected { status: Status::Ok, trap: None, why: String::new() };
@@ -242,8 +242,8 @@ fn judge(cell: &Cell, case: &Case, result: &RunResult, expected: &Expected) -> C
         status,
         trap: trap.map(|t| t.name().to_string()),
         exit_code: result.exit_code(),
-        stdout: result.stdout.clone(),
-        stderr: result.stderr.clone(),
+        stdout: result.stdout_text(),
+        stderr: result.stderr_text(),
         detail,
         fuel: result.fuel_consumed,
         expected_status: expected.status,

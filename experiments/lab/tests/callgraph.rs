@@ -1122,7 +1122,7 @@ fn run_on<E: Engine>(
         (0..n).map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm")))).collect();
     let process = Process::new(strategy, libs, dir.to_path_buf());
     let host = Host::new(engine.clone(), WasiState::new(vec!["callgraph".into()], vec![]), process);
-    let mut store = engine.new_store(host, 1 << 32);
+    let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
     engine.enter(&mut store, |ctx| {
         dylink::program::boot_libc(ctx, libc).map_err(|e| format!("booting libc: {e:?}"))?;
         let mut ids = Vec::new();
@@ -1430,7 +1430,7 @@ fn standalone<E: Engine>(engine: &E, wat: &str, calls: &[(&str, Vec<V>)]) -> Res
     let bytes = wat::parse_str(wat).map_err(|e| e.to_string())?;
     let process = Process::new(Linking::SharedTable, HashMap::new(), PathBuf::from("."));
     let host = Host::new(engine.clone(), WasiState::new(vec!["standalone".into()], vec![]), process);
-    let mut store = engine.new_store(host, 1 << 32);
+    let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
     let module = engine.compile(&bytes).map_err(|e| format!("{e:#}"))?;
     engine.enter(&mut store, |ctx| {
         let exports = ctx.instantiate(&module, &[]).map_err(|t| t.to_string())?;

@@ -55,7 +55,7 @@ fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u3
     }
     let process = Process::new(Strategy::SharedTable, libs, dir.path().to_path_buf());
     let host = Host::new(engine.clone(), WasiState::new(vec!["placement".into()], vec![]), process);
-    let mut store = engine.new_store(host, 1 << 32);
+    let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
     engine.enter(&mut store, |ctx| {
         dylink::program::boot_libc(ctx, libc).map_err(|e| format!("{e:?}")).unwrap();
         let mut placed = Vec::new();
