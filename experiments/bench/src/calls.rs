@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
-use dylink::linker::{self, ModId, Mode, Process};
-use dylink::wasi::WasiState;
-use dylink::{Engine, Extern, Host, Strategy, Val};
+use dylink::{Engine, Extern, Libc, ModId, Mode, Process, ProcessBuilder, Strategy, Val};
 use serde::Serialize;
 
 /// A callee signature. `acc = f(acc, ...)` in a loop of n iterations.
@@ -220,18 +219,25 @@ impl<E: BareHost> Prepared<E> {
             ("callee.wasm".to_string(), modules.callee.clone()),
             ("caller.wasm".to_string(), modules.caller.clone()),
         ]);
-        let mut process = Process::new(variant.strategy(), libs, modules.dir.clone());
-        process.typed_trampolines = variant == Variant::TrampolineTyped;
-        let host = Host::new(engine.clone(), WasiState::new(vec!["bench".into()], vec![]), process);
-        let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
+        let mut session = ProcessBuilder::new(
+            engine,
+            Libc::LibcModule,
+            variant.strategy(),
+            placement(Libc::LibcModule),
+            Some(modules.libc.clone()),
+        )
+        .libs(libs, modules.dir.clone())
+        .typed_trampolines(variant == Variant::TrampolineTyped)
+        .build();
+        session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
+        let mut store = session.store;
         if variant == Variant::HostBare {
             let f = E::bare(&mut store, kernel);
             engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(kernel.callee().to_string(), f));
         }
         let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {
-            dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
             let load = |ctx: &mut dyn dylink::Ctx<E>, name: &str| -> Result<ModId> {
-                linker::load(ctx, name, Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))
+                dylink::load::load(ctx, name, Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))
             };
             let callee = load(ctx, "callee.wasm")?;
             let caller = load(ctx, "caller.wasm")?;
@@ -252,7 +258,8 @@ impl<E: BareHost> Prepared<E> {
                     // What dlsym(handle, "f") returns to the caller under this strategy.
                     let name = kernel.callee();
                     let target = func(&ctx.host_ref().process.modules[callee].exports.clone(), name)?;
-                    let ptr = linker::address_of(ctx, caller, callee, name, target).map_err(|t| anyhow!("{t}"))?;
+                    let ptr =
+                        dylink::tables::address_of(ctx, caller, callee, name, target).map_err(|t| anyhow!("{t}"))?;
                     (func(&exports, &format!("run_ptr_{k}"))?, vec![Val::I32(ptr as i32)])
                 }
                 Variant::Dlcall => {

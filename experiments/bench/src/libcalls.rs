@@ -5,10 +5,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
+use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
-use dylink::linker::{self, Mode, Process};
-use dylink::wasi::WasiState;
-use dylink::{Engine, Extern, Host, Libc, Strategy, Val};
+use dylink::{Engine, Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
 
 use crate::measure::{median, quantile, CallRow, Settings};
 
@@ -43,24 +42,22 @@ struct Loop<E: Engine> {
 
 fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Result<Loop<E>> {
     let libs = HashMap::from([("libcalls.wasm".to_string(), m.side.clone())]);
-    let process = Process::new(Strategy::Direct, libs, m.dir.clone());
-    let mut store = engine.new_store(
-        Host::new(engine.clone(), WasiState::new(vec!["libcalls".into()], vec![]), process),
-        &dylink::engine::Limits::UNBOUNDED,
-    );
+    let strategy = if libc == Libc::Static { Strategy::None } else { Strategy::Direct };
+    let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(m.libc.clone()))
+        .libs(libs, m.dir.clone())
+        .build();
+    if libc != Libc::Static {
+        session.boot().map_err(|e| anyhow!("{e:?}"))?;
+    }
     let name = format!("run_{op}");
-    let run = engine.enter(&mut store, |ctx| -> Result<E::Func> {
+    let run = session.enter(|ctx| -> Result<E::Func> {
         let exports: HashMap<String, Extern<E>> = match libc {
+            // The static module is libc and program at once; its exports are the loop.
             Libc::Static => {
-                dylink::program::instantiate_static(ctx, &m.static_program).map_err(|e| anyhow!("{e:?}"))?
+                dylink::placements::static_program::instantiate(ctx, &m.static_program).map_err(|e| anyhow!("{e:?}"))?
             }
             Libc::LibcModule | Libc::LibcHost => {
-                if libc == Libc::LibcModule {
-                    dylink::program::boot_libc(ctx, &m.libc).map_err(|e| anyhow!("{e:?}"))?;
-                } else {
-                    dylink::libc_host::boot(ctx, Some(m.libc.clone())).map_err(|t| anyhow!("{t}"))?;
-                }
-                let id = linker::load(ctx, "libcalls.wasm", Mode { now: true, global: true })
+                let id = dylink::load::load(ctx, "libcalls.wasm", Mode { now: true, global: true })
                     .map_err(|e| anyhow!("{}", e.message()))?;
                 ctx.host_ref().process.modules[id].exports.clone()
             }
@@ -70,7 +67,7 @@ fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Resu
             _ => Err(anyhow!("libcalls exports no {name}")),
         }
     })?;
-    Ok(Loop { store, run })
+    Ok(Loop { store: session.store, run })
 }
 
 fn sample<E: Engine>(engine: &E, l: &mut Loop<E>, n: u32) -> Result<f64> {

@@ -1,17 +1,25 @@
 //! What loading costs: compiling and instantiating libc.wasm and a side module, dlopen, wasmtime's
 //! serialized-module cache, and whole-program start-up under `static` and `libc-module`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
-use dylink::linker::{self, Mode, Process};
-use dylink::wasi::WasiState;
-use dylink::{Engine, Host, Program, Strategy};
+use dylab_lab::placements::placement;
+use dylink::builder::Session;
+use dylink::{Engine, Libc, Mode, ProcessBuilder, Program, Strategy};
 use serde::{Deserialize, Serialize};
 
 use crate::calls::Modules;
 use crate::measure::median;
+
+/// A libc-module process with these libraries, not booted yet.
+fn process<E: Engine>(engine: &E, modules: &Modules, strategy: Strategy, libs: &[(&str, &PathBuf)]) -> Session<E> {
+    let libs = libs.iter().map(|(n, p)| (n.to_string(), (*p).clone())).collect();
+    ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(modules.libc.clone()))
+        .libs(libs, modules.dir.clone())
+        .build()
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoaderRow {
@@ -73,21 +81,11 @@ pub fn measure<E: Engine>(
     let mut boot = Vec::new();
     let mut dlopen = Vec::new();
     for _ in 0..samples {
-        let process = Process::new(
-            Strategy::SharedTable,
-            [("callee.wasm".to_string(), modules.callee.clone())].into(),
-            modules.dir.clone(),
-        );
-        let host = Host::new(engine.clone(), WasiState::new(vec!["loader".into()], vec![]), process);
-        let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
-        engine.enter(&mut store, |ctx| -> Result<()> {
-            boot.push(time(|| dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}")))?);
-            dlopen.push(time(|| {
-                linker::load(ctx, "callee.wasm", Mode { now: true, global: false })
-                    .map_err(|e| anyhow!("{}", e.message()))
-            })?);
-            Ok(())
-        })?;
+        let mut session = process(&engine, modules, Strategy::SharedTable, &[("callee.wasm", &modules.callee)]);
+        boot.push(time(|| session.boot().map_err(|e| anyhow!("{e:?}")))?);
+        dlopen.push(time(|| {
+            session.load("callee.wasm", Mode { now: true, global: false }).map_err(|e| anyhow!("{}", e.message()))
+        })?);
     }
     rows.push(row(name, "instantiate libc.wasm + ctors", &boot));
     rows.push(row(name, "dlopen side module (compiled)", &dlopen));
@@ -99,21 +97,17 @@ pub fn measure<E: Engine>(
         for strategy in [Strategy::SharedTable, Strategy::DlsymImport, Strategy::ReplicatedTables] {
             let mut times = Vec::new();
             for _ in 0..samples {
-                let libs =
-                    [("callee.wasm".to_string(), modules.callee.clone()), ("fnptrs.wasm".to_string(), lib.clone())];
-                let process = Process::new(strategy, libs.into(), modules.dir.clone());
-                let host = Host::new(engine.clone(), WasiState::new(vec!["loader".into()], vec![]), process);
-                let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
-                engine.enter(&mut store, |ctx| -> Result<()> {
-                    dylink::program::boot_libc(ctx, &modules.libc).map_err(|e| anyhow!("{e:?}"))?;
-                    linker::load(ctx, "callee.wasm", Mode { now: true, global: true })
-                        .map_err(|e| anyhow!("{}", e.message()))?;
-                    times.push(time(|| {
-                        linker::load(ctx, "fnptrs.wasm", Mode { now: false, global: false })
-                            .map_err(|e| anyhow!("{}", e.message()))
-                    })?);
-                    Ok(())
-                })?;
+                let libs = [("callee.wasm", &modules.callee), ("fnptrs.wasm", lib)];
+                let mut session = process(&engine, modules, strategy, &libs);
+                session.boot().map_err(|e| anyhow!("{e:?}"))?;
+                session
+                    .load("callee.wasm", Mode { now: true, global: true })
+                    .map_err(|e| anyhow!("{}", e.message()))?;
+                times.push(time(|| {
+                    session
+                        .load("fnptrs.wasm", Mode { now: false, global: false })
+                        .map_err(|e| anyhow!("{}", e.message()))
+                })?);
             }
             rows.push(row(name, &format!("dlopen a library with 500 function pointers: {strategy}"), &times));
         }
@@ -137,11 +131,11 @@ pub fn measure<E: Engine>(
             dirs: vec![],
             limits: dylink::engine::Limits::UNBOUNDED,
         };
-        dylink::run(&engine, &program);
+        dylink::run(&engine, &program, placement(libc));
         let times: Vec<Duration> = (0..samples)
             .map(|_| {
                 let t = Instant::now();
-                let r = dylink::run(&engine, &program);
+                let r = dylink::run(&engine, &program, placement(libc));
                 let d = t.elapsed();
                 match r.ending {
                     dylink::Ending::Exited(0) => Ok(d),

@@ -1,19 +1,27 @@
 //! dylink: one dynamic linker for WebAssembly side modules, written once against a small engine
-//! interface. Strategies (trampoline, direct, shared table, dlsym-time import) are policies it consults.
+//! interface. Strategies are rows of policy it consults ([`strategy::Policy`]); where libc lives is
+//! a [`LibcPlacement`] it calls.
 
+pub mod builder;
+pub mod dlfcn;
 pub mod engine;
-pub mod libc_host;
-pub mod linker;
+pub mod libc;
+pub mod load;
 pub mod mem;
 pub mod module_info;
 pub mod outcome;
+pub mod placements;
+pub mod process;
 pub mod program;
 pub mod strategy;
+pub mod tables;
 pub mod wasi;
 
-pub use engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
-pub use linker::Process;
+pub use builder::ProcessBuilder;
+pub use engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Limits, Trap, Val, ValType};
+pub use libc::LibcPlacement;
 pub use outcome::{Ending, RunResult, Status, TrapKind};
+pub use process::{LoadError, ModId, Mode, Process};
 pub use program::{run, Program};
 pub use strategy::{Libc, Strategy};
 

@@ -1,18 +1,20 @@
-//! Running one program in one placement: static (one module), libc-module (libc.wasm plus side
-//! modules) or libc-host (side modules on the host's own rudimentary libc).
+//! Running one program in one placement: the program's description, the run on a thread of its own,
+//! and what every placement shares (opening the modules the lab starts from, WASI imports, loading
+//! the program as a side module).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::engine::{Ctx, Engine, Extern, FuncType, Limits, Trap, Val, ValType};
-use crate::libc_host;
-use crate::linker::{self, LoadError, Mode, Process};
+use crate::builder::ProcessBuilder;
+use crate::engine::{Ctx, Engine, Extern, Limits, Trap};
+use crate::libc::LibcPlacement;
+use crate::load;
 use crate::module_info::{self, ImportKind};
 use crate::outcome::{Ending, RunResult, TrapKind};
+use crate::process::LoadError;
 use crate::strategy::{Libc, Strategy};
-use crate::wasi::{self, WasiState};
-use crate::Host;
+use crate::wasi;
 
 /// Everything needed to run one cell's program.
 #[derive(Clone, Debug)]
@@ -39,7 +41,7 @@ pub struct Program {
 }
 
 /// How a run ended; `phase` says what the host had called when the guest trapped.
-fn ending(r: Result<(), Trap>, exit_on_return: i32, phase: &str) -> Ending {
+pub fn ending(r: Result<(), Trap>, exit_on_return: i32, phase: &str) -> Ending {
     match r {
         Ok(()) => Ending::Exited(exit_on_return),
         Err(Trap::Exit(c)) => Ending::Exited(c),
@@ -58,14 +60,14 @@ pub const RUN_STACK: usize = 256 << 20;
 /// Host-to-wasm re-entries allowed at once (main -> dlopen -> constructor -> dlcall -> ...).
 pub const MAX_NESTING: u32 = 64;
 
-/// Runs `program` on `engine` on a thread of its own with a [`RUN_STACK`] stack.
+/// Runs `program` on `engine` under `placement` on a thread of its own with a [`RUN_STACK`] stack.
 /// Never panics on guest behaviour: every failure is an [`Ending`].
-pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
+pub fn run<E: Engine>(engine: &E, program: &Program, placement: Arc<dyn LibcPlacement<E>>) -> RunResult {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("dylab-run".into())
             .stack_size(RUN_STACK)
-            .spawn_scoped(s, || run_here(engine, program))
+            .spawn_scoped(s, || run_here(engine, program, placement))
             .expect("spawning a run thread")
             .join()
             .unwrap_or_else(|_| RunResult {
@@ -81,21 +83,11 @@ pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
 }
 
 /// Runs `program` on the current thread.
-pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
-    let process = Process::new(program.strategy, program.libs.clone(), program.case_dir.clone());
-    let wasi =
-        program.dirs.iter().fold(WasiState::new(program.args.clone(), program.env.clone()), |w, (guest, host)| {
-            w.grant(guest, host.clone())
-        });
-    let host = Host::new(engine.clone(), wasi, process);
-    let mut store = engine.new_store(host, &program.limits);
-    let ending = engine.enter(&mut store, |ctx| match program.libc {
-        Libc::Static => run_static(ctx, program),
-        Libc::LibcModule => run_libc_module(ctx, program),
-        Libc::LibcHost => run_libc_host(ctx, program),
-    });
-    let fuel_left = engine.enter(&mut store, |ctx| ctx.fuel());
-    let host = engine.into_host(store);
+pub fn run_here<E: Engine>(engine: &E, program: &Program, placement: Arc<dyn LibcPlacement<E>>) -> RunResult {
+    let mut session = ProcessBuilder::for_program(engine, program, placement).build();
+    let ending = session.run();
+    let fuel_left = session.enter(|ctx| ctx.fuel());
+    let host = session.into_host();
     let mut ending = ending;
     if let Ending::Trapped { kind, message } = &mut ending {
         // A wasm trap (not a host-raised one): say in which functions, where the engine can tell.
@@ -113,14 +105,17 @@ pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
 }
 
 /// Reads, parses and compiles a module the lab itself starts from (not through dlopen).
-fn open<E: Engine>(ctx: &mut dyn Ctx<E>, path: &PathBuf) -> Result<(E::Module, module_info::ModuleInfo), String> {
+pub(crate) fn open<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    path: &Path,
+) -> Result<(E::Module, module_info::ModuleInfo), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let info = module_info::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let module = ctx.host_ref().engine.compile(&bytes).map_err(|e| format!("{}: {e:#}", path.display()))?;
     Ok((module, info))
 }
 
-fn wasi_imports<E: Engine>(
+pub(crate) fn wasi_imports<E: Engine>(
     ctx: &mut dyn Ctx<E>,
     info: &module_info::ModuleInfo,
     mut other: impl FnMut(&mut dyn Ctx<E>, &str, &str, &ImportKind) -> Option<Extern<E>>,
@@ -139,170 +134,29 @@ fn wasi_imports<E: Engine>(
     Ok(out)
 }
 
-fn export_func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Option<E::Func> {
+pub fn export_func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Option<E::Func> {
     match exports.get(name) {
         Some(Extern::Func(f)) => Some(*f),
         _ => None,
     }
 }
 
-/// Instantiates a static (single-module) program with the WASI imports; its memory becomes the
-/// process's. Returns its exports.
-pub fn instantiate_static<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    path: &PathBuf,
-) -> Result<HashMap<String, Extern<E>>, Ending> {
-    let (module, info) = open(ctx, path).map_err(Ending::LinkError)?;
-    let imports = wasi_imports(ctx, &info, |_, _, _, _| None).map_err(Ending::LinkError)?;
-    let exports: HashMap<String, Extern<E>> = ctx
-        .instantiate(&module, &imports)
-        .map_err(|t| Ending::LinkError(format!("instantiation failed: {t}")))?
-        .into_iter()
-        .collect();
-    match exports.get("memory") {
-        Some(Extern::Memory(m)) => ctx.host().memory = Some(*m),
-        _ => return Err(Ending::LinkError("static module exports no memory".into())),
-    }
-    Ok(exports)
-}
-
-fn run_static<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
-    let exports = match instantiate_static(ctx, &p.main) {
-        Ok(e) => e,
-        Err(ending) => return ending,
-    };
-    let Some(start) = export_func(&exports, "_start") else {
-        return Ending::LinkError("static module exports no _start".into());
-    };
-    ending(ctx.call(start, &[], &mut []), 0, "_start")
-}
-
-/// What the host calls in libc.wasm to run a program.
-pub struct LibcEntry<E: Engine> {
-    pub main_void: E::Func,
-    pub exit: E::Func,
-}
-
-/// Instantiates libc.wasm as module 0 of the process (its memory, table and stack pointer become the
-/// process's) and runs its constructors.
-pub fn boot_libc<E: Engine>(ctx: &mut dyn Ctx<E>, libc_path: &PathBuf) -> Result<LibcEntry<E>, Ending> {
-    let (module, info) = open(ctx, libc_path).map_err(Ending::LinkError)?;
-    // libc's `main` import is bound before the program exists, so it is always a host forwarder.
-    let imports = wasi_imports(ctx, &info, |ctx, m, n, kind| match (m, n, kind) {
-        ("env", "main", ImportKind::Func(ty)) if *ty == FuncType::new([ValType::I32, ValType::I32], [ValType::I32]) => {
-            Some(Extern::Func(ctx.new_func(
-                ty,
-                Arc::new(|ctx, args, results| {
-                    let f = ctx
-                        .host_ref()
-                        .process
-                        .main_func
-                        .ok_or_else(|| Trap::Host("main called before the program was loaded".into()))?;
-                    let ty = ctx.func_type(f);
-                    if ty.params.is_empty() {
-                        ctx.call(f, &[], results)
-                    } else {
-                        ctx.call(f, args, results)
-                    }
-                }),
-            )))
-        }
-        _ => None,
-    })
-    .map_err(|e| Ending::LinkError(format!("libc.wasm: {e}")))?;
-    let exports: HashMap<String, Extern<E>> = ctx
-        .instantiate(&module, &imports)
-        .map_err(|t| Ending::LinkError(format!("libc.wasm: instantiation failed: {t}")))?
-        .into_iter()
-        .collect();
-    let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
-        (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
-    else {
-        return Err(Ending::LinkError(
-            "libc.wasm must export memory, __indirect_function_table and __stack_pointer".into(),
-        ));
-    };
-    let (memory, table, sp) = (*memory, *table, *sp);
-    let ctors = export_func(&exports, "__wasm_call_ctors");
-    let (Some(main_void), Some(exit)) = (export_func(&exports, "__main_void"), export_func(&exports, "exit")) else {
-        return Err(Ending::LinkError("libc.wasm must export __main_void and exit".into()));
-    };
-    {
-        let host = ctx.host();
-        host.memory = Some(memory);
-        let proc = &mut host.process;
-        proc.stack_pointer = Some(sp);
-        proc.add_libc("libc.wasm", info, exports, table);
-    }
-    if let Some(f) = ctors {
-        ctx.call(f, &[], &mut []).map_err(|t| ending(Err(t), 0, "libc.wasm constructors"))?;
-    }
-    Ok(LibcEntry { main_void, exit })
-}
-
 /// Loads the main program as a side module (lazily bound, in the global scope, like ld.so does for
 /// an executable) and records its `main` in the process.
-fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Result<E::Func, Ending> {
+///
+/// `main` may be defined by a library the program is linked against (as with ld.so).
+pub fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Result<E::Func, Ending> {
     ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
-    let main = match linker::load(ctx, &p.main_name, Mode { now: false, global: true }) {
+    let main = match load::load_program(ctx, &p.main_name) {
         Ok(id) => id,
         Err(LoadError::Link(m)) => return Err(Ending::LinkError(m)),
         Err(LoadError::Trap(m, t)) => return Err(ending(Err(t), 0, &format!("loading the program ({m})"))),
     };
-    let exports = &ctx.host_ref().process.modules[main].exports;
-    let Some(main_func) = export_func(exports, "__main_argc_argv").or_else(|| export_func(exports, "main")) else {
+    let proc = &ctx.host_ref().process;
+    let found = ["__main_argc_argv", "main"].into_iter().find_map(|name| proc.lookup_in_tree(main, name, true));
+    let Some((_, Extern::Func(main_func))) = found else {
         return Err(Ending::LinkError(format!("{}: exports no main", p.main_name)));
     };
-    let proc = &mut ctx.host().process;
-    proc.main = Some(main);
-    proc.main_func = Some(main_func);
+    ctx.host().process.main_func = Some(main_func);
     Ok(main_func)
-}
-
-fn run_libc_module<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
-    let Some(libc_path) = &p.libc_module else {
-        return Ending::LinkError("libc-module placement without libc.wasm".into());
-    };
-    let LibcEntry { main_void, exit } = match boot_libc(ctx, libc_path) {
-        Ok(e) => e,
-        Err(ending) => return ending,
-    };
-    if let Err(ending) = load_program(ctx, p) {
-        return ending;
-    }
-    // As crt1's _start: run main through libc (which fetches argv over WASI), then exit() with its result.
-    let mut r = [Val::I32(0)];
-    if let Err(t) = ctx.call(main_void, &[], &mut r) {
-        return ending(Err(t), 0, "main()");
-    }
-    let code = r[0].i32().unwrap_or(0);
-    ending(ctx.call(exit, &[Val::I32(code)], &mut []), code, "exit() after main returned")
-}
-
-/// The libc-host placement: no libc.wasm. The host creates memory, stack and table, loads the
-/// program as a side module on its own libc, passes argc/argv, calls main and then the atexit handlers.
-fn run_libc_host<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Ending {
-    if let Err(t) = libc_host::boot(ctx, p.libc_module.clone()) {
-        return ending(Err(t), 0, "setting up the host libc");
-    }
-    let main_func = match load_program(ctx, p) {
-        Ok(f) => f,
-        Err(ending) => return ending,
-    };
-    let ty = ctx.func_type(main_func);
-    let args = match ty.params.as_slice() {
-        [] => Vec::new(),
-        [ValType::I32, ValType::I32] => match libc_host::write_args(ctx, &p.args) {
-            Ok((argc, argv)) => vec![Val::I32(argc), Val::I32(argv as i32)],
-            Err(t) => return ending(Err(t), 0, "writing argv"),
-        },
-        _ => return Ending::LinkError(format!("{}: main has type {ty}", p.main_name)),
-    };
-    let mut r: Vec<Val<E>> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
-    // exit() inside main runs the handlers itself and ends the run with Trap::Exit.
-    if let Err(t) = ctx.call(main_func, &args, &mut r) {
-        return ending(Err(t), 0, "main()");
-    }
-    let code = r.first().and_then(|v| v.i32()).unwrap_or(0);
-    ending(libc_host::run_atexit(ctx), code, "atexit handlers after main returned")
 }

@@ -89,17 +89,37 @@ pub enum Strategy {
     None,
 }
 
-/// Which table a function pointer indexes.
+/// How a cross-module function import is bound when the loader instantiates a module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallBinding {
+    /// To the defining instance's export itself: a plain wasm-to-wasm call.
+    Export,
+    /// To a host function forwarding to the export (the seed's JavaScript loader): the cheapest
+    /// generic forwarder the engine offers, typed where it has one for the signature.
+    HostForwarder,
+}
+
+/// Which table a function pointer (a `GOT.func` entry, a `dlsym` result) indexes; this also decides
+/// which tables exist, where a module's own functions go and what `dlclose` clears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PointerTable {
-    /// The one shared table.
+    /// One table for every module: a module's functions occupy a region of it.
     Shared,
-    /// The private table of the module that defines the function (what the seed's loader returned).
+    /// Private tables; a pointer indexes the table of the module that defines the function (what the
+    /// seed's loader returned).
     Definer,
-    /// The private table of the module that asked for the address.
+    /// Private tables; the loader copies the function into the table of the module that asked.
     Caller,
-    /// One process-wide index, the same entry written into every private table.
+    /// Private tables kept in lockstep: one process-wide index per pointer, the same entry written
+    /// into every table (libc's included); a new table starts as a copy.
     Replicated,
+}
+
+/// One row of linking policy: everything the linker needs to know about a strategy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub calls: CallBinding,
+    pub pointers: PointerTable,
 }
 
 impl Strategy {
@@ -117,19 +137,20 @@ impl Strategy {
     pub fn parse(s: &str) -> Option<Strategy> {
         s.parse().ok()
     }
-    /// Cross-module function imports go through a host function.
-    pub fn trampolines(self) -> bool {
-        self == Strategy::Trampoline
-    }
-    pub fn shared_table(self) -> bool {
-        self == Strategy::SharedTable
-    }
-    pub fn pointer_table(self) -> PointerTable {
-        match self {
-            Strategy::SharedTable => PointerTable::Shared,
-            Strategy::DlsymImport => PointerTable::Caller,
-            Strategy::ReplicatedTables => PointerTable::Replicated,
-            Strategy::Trampoline | Strategy::Direct | Strategy::None => PointerTable::Definer,
-        }
+
+    /// The strategies as data: one row each. Adding a strategy is a variant plus its row here.
+    pub const fn policy(self) -> Policy {
+        use CallBinding::*;
+        use PointerTable::*;
+        let (calls, pointers) = match self {
+            Strategy::Trampoline => (HostForwarder, Definer),
+            Strategy::Direct => (Export, Definer),
+            Strategy::SharedTable => (Export, Shared),
+            Strategy::DlsymImport => (Export, Caller),
+            Strategy::ReplicatedTables => (Export, Replicated),
+            // One module: nothing is linked, the answers are never asked.
+            Strategy::None => (Export, Definer),
+        };
+        Policy { calls, pointers }
     }
 }

@@ -3,6 +3,7 @@
 pub mod cell;
 pub mod corpus;
 pub mod findings;
+pub mod placements;
 pub mod report;
 pub mod run;
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::cell::{Cell, EngineKind};
 use crate::corpus::{Case, Expected};
+use crate::placements::placement;
 
 /// Default fuel: ample for every case (libc-tour needs well under 1% of it), small enough that a
 /// runaway loop ends within seconds on the interpreter.
@@ -157,8 +158,8 @@ impl Lab {
 
     pub fn run_program(&self, engine: EngineKind, program: &Program) -> RunResult {
         match engine {
-            EngineKind::Wasmtime => dylink::run(&self.wasmtime, program),
-            EngineKind::Wasmi => dylink::run(&self.wasmi, program),
+            EngineKind::Wasmtime => dylink::run(&self.wasmtime, program, placement(program.libc)),
+            EngineKind::Wasmi => dylink::run(&self.wasmi, program, placement(program.libc)),
         }
     }
 

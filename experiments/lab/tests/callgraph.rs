@@ -35,12 +35,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
 use dylab_lab::Lab;
-use dylink::linker::{self, Mode, Process};
-use dylink::wasi::WasiState;
 use dylink::Strategy as Linking;
-use dylink::{Engine, Extern, Host, Val};
+use dylink::{Engine, Extern, Libc, Mode, ProcessBuilder, Val};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 
@@ -1120,15 +1119,16 @@ fn run_on<E: Engine>(
     let n = prog.modules.len();
     let libs: HashMap<String, PathBuf> =
         (0..n).map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm")))).collect();
-    let process = Process::new(strategy, libs, dir.to_path_buf());
-    let host = Host::new(engine.clone(), WasiState::new(vec!["callgraph".into()], vec![]), process);
-    let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
-    engine.enter(&mut store, |ctx| {
-        dylink::program::boot_libc(ctx, libc).map_err(|e| format!("booting libc: {e:?}"))?;
+    let mut session =
+        ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(libc.clone()))
+            .libs(libs, dir.to_path_buf())
+            .build();
+    session.boot().map_err(|e| format!("booting libc: {e:?}"))?;
+    session.enter(|ctx| {
         let mut ids = Vec::new();
         for i in 0..n {
             ids.push(
-                linker::load(ctx, &format!("m{i}.wasm"), Mode { now: true, global: true })
+                dylink::load::load(ctx, &format!("m{i}.wasm"), Mode { now: true, global: true })
                     .map_err(|e| format!("loading m{i}: {}", e.message()))?,
             );
         }
@@ -1428,11 +1428,10 @@ fn dump() {
 /// Instantiates one module without imports and makes `calls` in order on one store.
 fn standalone<E: Engine>(engine: &E, wat: &str, calls: &[(&str, Vec<V>)]) -> Result<Vec<Vec<Bits>>, String> {
     let bytes = wat::parse_str(wat).map_err(|e| e.to_string())?;
-    let process = Process::new(Linking::SharedTable, HashMap::new(), PathBuf::from("."));
-    let host = Host::new(engine.clone(), WasiState::new(vec!["standalone".into()], vec![]), process);
-    let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
+    let mut session =
+        ProcessBuilder::new(engine, Libc::LibcModule, Linking::SharedTable, placement(Libc::LibcModule), None).build();
     let module = engine.compile(&bytes).map_err(|e| format!("{e:#}"))?;
-    engine.enter(&mut store, |ctx| {
+    session.enter(|ctx| {
         let exports = ctx.instantiate(&module, &[]).map_err(|t| t.to_string())?;
         let mut out = Vec::new();
         for (name, args) in calls {

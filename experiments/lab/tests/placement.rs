@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
 use dylab_lab::Lab;
-use dylink::linker::{self, Mode, Process};
-use dylink::wasi::WasiState;
-use dylink::{Engine, Host, Strategy};
+use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
 use proptest::prelude::*;
 
 /// A side module that only asks for `size` bytes of data aligned to 2^`align_log` (and touches none).
@@ -53,14 +52,20 @@ fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u3
         std::fs::write(&path, side_module(*size, *align_log)).unwrap();
         libs.insert(format!("m{i}.wasm"), path);
     }
-    let process = Process::new(Strategy::SharedTable, libs, dir.path().to_path_buf());
-    let host = Host::new(engine.clone(), WasiState::new(vec!["placement".into()], vec![]), process);
-    let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
-    engine.enter(&mut store, |ctx| {
-        dylink::program::boot_libc(ctx, libc).map_err(|e| format!("{e:?}")).unwrap();
+    let mut session = ProcessBuilder::new(
+        engine,
+        Libc::LibcModule,
+        Strategy::SharedTable,
+        placement(Libc::LibcModule),
+        Some(libc.clone()),
+    )
+    .libs(libs, dir.path().to_path_buf())
+    .build();
+    session.boot().map_err(|e| format!("{e:?}")).unwrap();
+    session.enter(|ctx| {
         let mut placed = Vec::new();
         for (i, (size, align_log)) in specs.iter().enumerate() {
-            let id = linker::load(ctx, &format!("m{i}.wasm"), Mode { now: true, global: false })
+            let id = dylink::load::load(ctx, &format!("m{i}.wasm"), Mode { now: true, global: false })
                 .unwrap_or_else(|e| panic!("loading m{i}: {}", e.message()));
             placed.push((ctx.host_ref().process.modules[id].memory_base, *size, 1u32 << align_log));
         }

@@ -10,7 +10,7 @@
 //! neighbours are always merged. The sentinel is a used header of size 0 at the end of memory; the
 //! heap grows by growing memory and moving the sentinel.
 
-use crate::engine::Trap;
+use dylink::engine::Trap;
 
 /// What the allocator needs from a linear memory (the process memory, or a test's `Vec<u8>`).
 pub trait HeapMemory {

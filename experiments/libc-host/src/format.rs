@@ -11,7 +11,7 @@
 //! positional `%1$d`) stop the run as [`Trap::Unsupported`]; a format C itself rejects (`%y`, `%hf`)
 //! gives `None`, which the caller turns into C's `-1`.
 
-use crate::engine::Trap;
+use dylink::engine::Trap;
 
 /// Where conversions take their arguments from: the wasm32 va_list in linear memory (each argument
 /// aligned to its size, at least 4; floats promoted to double), or a test's list.
@@ -28,6 +28,8 @@ pub trait VaArgs {
 
 /// Fields wider or more precise than this are refused as unsupported rather than materialised.
 const MAX_FIELD: usize = 1 << 24;
+/// What one call may produce in all (the host builds it before writing it anywhere).
+pub const MAX_OUTPUT: usize = 1 << 25;
 
 #[derive(Clone, Copy, Default)]
 struct Flags {
@@ -120,6 +122,13 @@ pub fn format(fmt: &[u8], args: &mut dyn VaArgs) -> Result<Option<Vec<u8>>, Trap
         }
         if width > MAX_FIELD || precision.is_some_and(|p| p > MAX_FIELD) {
             return Err(unsupported(format!("printf: a field wider than {MAX_FIELD} bytes")));
+        }
+        // Many wide fields add up: the whole output is bounded too, before the next field is laid out.
+        if out.len() + width.max(precision.unwrap_or(0)) > MAX_OUTPUT {
+            return Err(Trap::Limit(
+                dylink::LimitKind::HostBuffer,
+                format!("printf: output of more than {MAX_OUTPUT} bytes in one call"),
+            ));
         }
         let length = {
             let two = fmt.get(i..i + 2);

@@ -20,12 +20,14 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
-use crate::linker::{LoadError, ModId};
-use crate::module_info::{self, Export, ExportKind, ImportKind, ModuleInfo};
-use crate::outcome::TrapKind;
-use crate::wasi::OUTPUT_LIMIT;
 use alloc::{Allocator, HeapMemory};
+use dylink::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
+use dylink::module_info::{self, Export, ExportKind, ImportKind, ModuleInfo};
+use dylink::outcome::{Ending, TrapKind};
+use dylink::process::{LoadError, ModId};
+use dylink::program::{ending, Program};
+use dylink::wasi::OUTPUT_LIMIT;
+use dylink::LibcPlacement;
 use format::VaArgs;
 
 const PAGE: u32 = 65536;
@@ -145,8 +147,53 @@ pub struct State<E: Engine> {
     case_exports: Option<Arc<HashSet<String>>>,
 }
 
+/// The placement: the host libc, module 0 of the process.
+pub struct LibcHost;
+
+impl<E: Engine> LibcPlacement<E> for LibcHost {
+    fn boot(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Ending> {
+        boot(ctx, program.libc_module.clone()).map_err(|t| ending(Err(t), 0, "setting up the host libc"))
+    }
+
+    /// Passes argc/argv, calls main, then the atexit handlers (`exit()` inside main runs them itself).
+    fn run_main(&self, ctx: &mut dyn Ctx<E>, program: &Program, main: E::Func) -> Ending {
+        let ty = ctx.func_type(main);
+        let args = match ty.params.as_slice() {
+            [] => Vec::new(),
+            [ValType::I32, ValType::I32] => match write_args(ctx, &program.args) {
+                Ok((argc, argv)) => vec![Val::I32(argc), Val::I32(argv as i32)],
+                Err(t) => return ending(Err(t), 0, "writing argv"),
+            },
+            _ => return Ending::LinkError(format!("{}: main has type {ty}", program.main_name)),
+        };
+        let mut r: Vec<Val<E>> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
+        if let Err(t) = ctx.call(main, &args, &mut r) {
+            return ending(Err(t), 0, "main()");
+        }
+        let code = r.first().and_then(|v| v.i32()).unwrap_or(0);
+        ending(run_atexit(ctx), code, "atexit handlers after main returned")
+    }
+
+    fn alloc(&self, ctx: &mut dyn Ctx<E>, size: u32, align: u32) -> Result<u32, Trap> {
+        alloc(ctx, size, align)
+    }
+
+    fn bind_import(&self, ctx: &mut dyn Ctx<E>, sym: &str, ty: &FuncType, importer: ModId) -> Option<E::Func> {
+        bind_for(ctx, sym, ty, importer)
+    }
+
+    fn check_subset(&self, ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInfo) -> Result<(), LoadError> {
+        check_subset(ctx, id, info)
+    }
+}
+
 fn state<E: Engine>(ctx: &mut dyn Ctx<E>) -> &mut State<E> {
-    ctx.host().process.libc_host.as_mut().expect("a libc-host function runs only in a libc-host process")
+    ctx.host()
+        .process
+        .placement_state
+        .as_mut()
+        .and_then(|s| s.downcast_mut::<State<E>>())
+        .expect("a libc-host function runs only in a libc-host process")
 }
 
 /// Sets the process up: memory, stack pointer, table 0 and the host libc as module 0.
@@ -156,9 +203,9 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
     let sp = ctx.global_new(Val::I32(STACK_SIZE as i32), true);
     let table = ctx.table_new(1)?;
     for (cell, file, fd) in [(STDIN, FILE_IN, 0u32), (STDOUT, FILE_OUT, 1), (STDERR, FILE_ERR, 2)] {
-        crate::mem::write_u32(ctx, cell, file)?;
-        crate::mem::write_u32(ctx, file, fd)?;
-        crate::mem::write_u32(ctx, file + 4, FILE_TAG)?;
+        dylink::mem::write_u32(ctx, cell, file)?;
+        dylink::mem::write_u32(ctx, file, fd)?;
+        dylink::mem::write_u32(ctx, file + 4, FILE_TAG)?;
     }
     let heap = Allocator::init(&mut CtxMem { ctx: &mut *ctx, memory }, HEAP_ROOT, HEAP_START)?;
 
@@ -178,14 +225,14 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
     let proc = &mut ctx.host().process;
     proc.stack_pointer = Some(sp);
     proc.add_libc(MODULE_NAME, ModuleInfo { imports: Vec::new(), exports: listed, dylink: None }, exports, table);
-    proc.libc_host = Some(State { heap, atexit: Vec::new(), strerror: HashMap::new(), libc_wasm, case_exports: None });
+    proc.placement_state = Some(Box::new(State::<E> {
+        heap,
+        atexit: Vec::new(),
+        strerror: HashMap::new(),
+        libc_wasm,
+        case_exports: None,
+    }));
     Ok(())
-}
-
-/// Whether `d` is the host libc of a libc-host process.
-pub fn is_host_libc<E: Engine>(ctx: &dyn Ctx<E>, d: ModId) -> bool {
-    let p = &ctx.host_ref().process;
-    p.libc_host.is_some() && p.libc == Some(d)
 }
 
 /// The host function for `sym` bound for module `caller` (function pointers it passes index its table).
@@ -210,13 +257,13 @@ pub fn write_args<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[String]) -> Result<(i
         let p = alloc(ctx, a.len() as u32 + 1, 1)?;
         let mut bytes = a.as_bytes().to_vec();
         bytes.push(0);
-        crate::mem::write(ctx, p, &bytes)?;
+        dylink::mem::write(ctx, p, &bytes)?;
         ptrs.push(p);
     }
     ptrs.push(0);
     let argv = alloc(ctx, 4 * ptrs.len() as u32, 4)?;
     let bytes: Vec<u8> = ptrs.iter().flat_map(|p| p.to_le_bytes()).collect();
-    crate::mem::write(ctx, argv, &bytes)?;
+    dylink::mem::write(ctx, argv, &bytes)?;
     Ok((args.len() as i32, argv))
 }
 
@@ -235,9 +282,6 @@ pub fn run_atexit<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
 /// nobody defines) are left to the linker's usual rules; so is a libc name one of the case's own
 /// libraries defines.
 pub fn check_subset<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInfo) -> Result<(), LoadError> {
-    if ctx.host_ref().process.libc_host.is_none() {
-        return Ok(());
-    }
     let name = ctx.host_ref().process.modules[id].name.clone();
     for imp in &info.imports {
         let (sym, want_func) = match (imp.module.as_str(), &imp.kind) {
@@ -249,8 +293,8 @@ pub fn check_subset<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInf
         let p = &ctx.host_ref().process;
         if imp.weak
             || info.export(sym).is_some()
-            || (want_func && (crate::linker::is_host_symbol(sym) || p.preload.contains_key(sym.as_str())))
-            || p.resolve(Some(id), sym, want_func).is_some()
+            || (want_func && (dylink::dlfcn::is_host_symbol(sym) || p.preload.contains_key(sym.as_str())))
+            || p.lookup(Some(id), sym, want_func).is_some()
             || !is_libc_name(ctx, sym)
             || defined_by_case(ctx, sym)
         {
@@ -402,6 +446,7 @@ fn set_errno<E: Engine>(ctx: &mut dyn Ctx<E>, e: i32) -> Result<(), Trap> {
 
 /// Appends to the captured stdout (fd 1) or stderr (fd 2).
 fn emit<E: Engine>(ctx: &mut dyn Ctx<E>, fd: u32, bytes: &[u8]) -> Result<(), Trap> {
+    charge(ctx, bytes.len() as u64)?;
     let w = &mut ctx.host().wasi;
     let out = if fd == 2 { &mut w.stderr } else { &mut w.stdout };
     out.extend_from_slice(bytes);
@@ -425,7 +470,7 @@ fn stream<E: Engine>(_ctx: &dyn Ctx<E>, file: u32, what: &str) -> Result<u32, Tr
 fn put<E: Engine>(ctx: &mut dyn Ctx<E>, file: u32, bytes: &[u8], what: &str) -> Result<bool, Trap> {
     match stream(ctx, file, what)? {
         0 => {
-            set_errno(ctx, crate::wasi::EBADF)?;
+            set_errno(ctx, dylink::wasi::EBADF)?;
             Ok(false)
         }
         fd => emit(ctx, fd, bytes).map(|_| true),
@@ -806,7 +851,19 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         "abort" => Arc::new(|_ctx, _a, _r| Err(Trap::Host("abort() called".into()))),
         _ => unreachable!("not a host libc function: {name}"),
     };
-    f
+    // Host work is charged to the guest's fuel like its own code: a call, plus the bytes a memory
+    // function is asked to touch (output is charged where it is written).
+    let sized = matches!(name, "memcpy" | "memmove" | "memset" | "memcmp" | "strncmp" | "strncpy");
+    Arc::new(move |ctx, a, r| {
+        charge(ctx, if sized { arg(a, 2) as u64 } else { 0 })?;
+        f(ctx, a, r)
+    })
+}
+
+/// Fuel for host work on `bytes` bytes: one unit per call and per 8 bytes, about what the guest's
+/// own word-at-a-time loop would burn.
+fn charge<E: Engine>(ctx: &mut dyn Ctx<E>, bytes: u64) -> Result<(), Trap> {
+    ctx.consume_fuel(1 + bytes / 8)
 }
 
 /// strcmp/strncmp over strings already cut at their NUL (or at `n`): musl's byte difference.
@@ -1118,11 +1175,11 @@ mod tests {
         fn compile(&self, _bytes: &[u8]) -> anyhow::Result<()> {
             Ok(())
         }
-        fn new_store(&self, _host: crate::Host<Self>, _limits: &crate::engine::Limits) {}
+        fn new_store(&self, _host: dylink::Host<Self>, _limits: &dylink::engine::Limits) {}
         fn enter<R>(&self, _store: &mut (), _f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
             unimplemented!()
         }
-        fn into_host(&self, _store: ()) -> crate::Host<Self> {
+        fn into_host(&self, _store: ()) -> dylink::Host<Self> {
             unimplemented!()
         }
     }

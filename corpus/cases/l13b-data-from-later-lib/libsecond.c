@@ -1,0 +1,1 @@
+int table_of_second[4] = {1, 2, 30, 400};

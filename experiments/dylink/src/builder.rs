@@ -1,0 +1,136 @@
+//! One way to set a process up (linker state, WASI, store, placement), used alike by the matrix,
+//! the benchmarks and the tests, so that what is measured is what is tested.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::{Ctx, Engine, Limits};
+use crate::libc::LibcPlacement;
+use crate::outcome::Ending;
+use crate::process::{LoadError, ModId, Mode, Process};
+use crate::program::Program;
+use crate::strategy::{Libc, Strategy};
+use crate::wasi::WasiState;
+use crate::Host;
+
+pub struct ProcessBuilder<E: Engine> {
+    engine: E,
+    program: Program,
+    placement: Arc<dyn LibcPlacement<E>>,
+    typed_trampolines: bool,
+}
+
+impl<E: Engine> ProcessBuilder<E> {
+    /// A process with no program file, no libraries and unbounded limits (for measurements and
+    /// tests); `libc_module` is libc.wasm where the placement needs it.
+    pub fn new(
+        engine: &E,
+        libc: Libc,
+        strategy: Strategy,
+        placement: Arc<dyn LibcPlacement<E>>,
+        libc_module: Option<PathBuf>,
+    ) -> Self {
+        let program = Program {
+            libc,
+            strategy,
+            main: PathBuf::new(),
+            main_name: "program".into(),
+            libc_module,
+            libs: HashMap::new(),
+            case_dir: PathBuf::from("."),
+            args: vec!["program".into()],
+            env: Vec::new(),
+            dirs: Vec::new(),
+            limits: Limits::UNBOUNDED,
+        };
+        ProcessBuilder { engine: engine.clone(), program, placement, typed_trampolines: false }
+    }
+
+    /// The process of one matrix cell.
+    pub fn for_program(engine: &E, program: &Program, placement: Arc<dyn LibcPlacement<E>>) -> Self {
+        ProcessBuilder { engine: engine.clone(), program: program.clone(), placement, typed_trampolines: false }
+    }
+
+    /// Libraries by the name a program passes to `dlopen`, and the folder other names resolve in.
+    pub fn libs(mut self, libs: HashMap<String, PathBuf>, case_dir: PathBuf) -> Self {
+        self.program.libs = libs;
+        self.program.case_dir = case_dir;
+        self
+    }
+    /// The program module (the static module, or the main side module) and the name it is known by.
+    pub fn main(mut self, path: PathBuf, name: &str) -> Self {
+        self.program.main = path;
+        self.program.main_name = name.to_string();
+        self
+    }
+    pub fn args(mut self, args: Vec<String>) -> Self {
+        self.program.args = args;
+        self
+    }
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.program.limits = limits;
+        self
+    }
+    /// Trampolines through the engine's typed host functions where it has one (a bench variant).
+    pub fn typed_trampolines(mut self, on: bool) -> Self {
+        self.typed_trampolines = on;
+        self
+    }
+
+    /// The process, not booted yet.
+    pub fn build(self) -> Session<E> {
+        let p = &self.program;
+        let mut process = Process::new(p.strategy, p.libs.clone(), p.case_dir.clone());
+        process.limits = p.limits.clone();
+        process.placement = Some(self.placement.clone());
+        process.typed_trampolines = self.typed_trampolines;
+        let mut wasi = WasiState::new(p.args.clone(), p.env.clone());
+        for (guest, host) in &p.dirs {
+            wasi = wasi.grant(guest, host.clone());
+        }
+        let host = Host::new(self.engine.clone(), wasi, process);
+        let store = self.engine.new_store(host, &p.limits);
+        Session { engine: self.engine, store, program: self.program, placement: self.placement }
+    }
+}
+
+/// A process: its store, the program it was built for and its placement.
+pub struct Session<E: Engine> {
+    pub engine: E,
+    pub store: E::Store,
+    pub program: Program,
+    pub placement: Arc<dyn LibcPlacement<E>>,
+}
+
+impl<E: Engine> Session<E> {
+    pub fn enter<R>(&mut self, f: impl FnOnce(&mut dyn Ctx<E>) -> R) -> R {
+        self.engine.enter(&mut self.store, f)
+    }
+
+    /// Creates module 0 (libc) as the placement does.
+    pub fn boot(&mut self) -> Result<(), Ending> {
+        let (placement, program) = (self.placement.clone(), self.program.clone());
+        self.enter(|ctx| placement.boot(ctx, &program))
+    }
+
+    /// Runs the whole program: boot, load, main.
+    pub fn run(&mut self) -> Ending {
+        let (placement, program) = (self.placement.clone(), self.program.clone());
+        self.enter(|ctx| placement.run(ctx, &program))
+    }
+
+    /// Loads a library as `dlopen` would (with its NEEDED ones).
+    pub fn load(&mut self, name: &str, mode: Mode) -> Result<ModId, LoadError> {
+        self.enter(|ctx| crate::load::load(ctx, name, mode))
+    }
+
+    /// Export `name` of a loaded module, a function.
+    pub fn func(&mut self, id: ModId, name: &str) -> Option<E::Func> {
+        self.enter(|ctx| crate::program::export_func(&ctx.host_ref().process.modules[id].exports, name))
+    }
+
+    pub fn into_host(self) -> Host<E> {
+        self.engine.into_host(self.store)
+    }
+}

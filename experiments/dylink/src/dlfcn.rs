@@ -1,0 +1,236 @@
+//! `<dlfcn.h>` and `<dlcall.h>` as host functions: dlopen, dlsym, dlclose, dlerror and the seed's
+//! first fix, a `dlcall` through the host.
+
+use std::sync::Arc;
+
+use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
+use crate::load::{self, coerce};
+use crate::mem;
+use crate::process::{LoadError, ModId, Mode, Process};
+use crate::tables;
+
+/// `dlopen` mode bits, as in corpus/include/dlfcn.h.
+pub const RTLD_LAZY: i32 = 0x1;
+pub const RTLD_NOW: i32 = 0x2;
+pub const RTLD_GLOBAL: i32 = 0x100;
+
+/// Longest string the host reads from guest memory (names, paths).
+const MAX_NAME: u32 = 4096;
+/// Size of the guest buffer that holds the current `dlerror` message.
+const DLERROR_BUF: u32 = 512;
+
+/// The host functions `<dlfcn.h>` and `<dlcall.h>` import, with their C signatures in wasm32.
+pub(crate) fn host_symbol_type(name: &str) -> Option<FuncType> {
+    use ValType::I32;
+    Some(match name {
+        "dlopen" | "dlsym" => FuncType::new([I32, I32], [I32]),
+        "dlclose" => FuncType::new([I32], [I32]),
+        "dlerror" => FuncType::new([], [I32]),
+        "dlcall_int" => FuncType::new([I32, I32, I32], [I32]),
+        "dlcall_void" => FuncType::new([I32, I32, I32], []),
+        _ => return None,
+    })
+}
+
+/// Whether the host itself provides `name` (`<dlfcn.h>`, `<dlcall.h>`).
+pub fn is_host_symbol(name: &str) -> bool {
+    host_symbol_type(name).is_some()
+}
+
+fn set_dlerror<E: Engine>(ctx: &mut dyn Ctx<E>, msg: String) {
+    ctx.host().process.dlerror = Some(msg);
+}
+
+fn arg<E: Engine>(args: &[Val<E>], i: usize) -> u32 {
+    args.get(i).and_then(|v| v.i32()).unwrap_or(0) as u32
+}
+
+/// A host-provided symbol, bound per importing module so that `dlsym` knows its caller.
+pub(crate) fn host_symbol<E: Engine>(name: &str, caller: ModId) -> HostFn<E> {
+    match name {
+        "dlopen" => Arc::new(move |ctx, args, results| {
+            let (path, flags) = (arg(args, 0), arg(args, 1) as i32);
+            results[0] = Val::I32(dlopen(ctx, path, flags)? as i32);
+            Ok(())
+        }),
+        "dlsym" => Arc::new(move |ctx, args, results| {
+            results[0] = Val::I32(dlsym(ctx, caller, arg(args, 0), arg(args, 1))? as i32);
+            Ok(())
+        }),
+        "dlclose" => Arc::new(move |ctx, args, results| {
+            results[0] = Val::I32(dlclose(ctx, arg(args, 0)));
+            Ok(())
+        }),
+        "dlerror" => Arc::new(move |ctx, _args, results| {
+            results[0] = Val::I32(dlerror(ctx)? as i32);
+            Ok(())
+        }),
+        "dlcall_int" | "dlcall_void" => Arc::new(move |ctx, args, results| dlcall(ctx, args, results)),
+        _ => unreachable!("not a host symbol: {name}"),
+    }
+}
+
+fn dlopen<E: Engine>(ctx: &mut dyn Ctx<E>, path: u32, flags: i32) -> Result<u32, Trap> {
+    if path == 0 {
+        return Ok(ctx.host_ref().process.main.map(Process::<E>::handle_of).unwrap_or(0));
+    }
+    let name = match guest_name(ctx, path)? {
+        Ok(name) => name,
+        Err(e) => {
+            set_dlerror(ctx, format!("dlopen: {e}"));
+            return Ok(0);
+        }
+    };
+    if flags & (RTLD_LAZY | RTLD_NOW) == 0 {
+        set_dlerror(ctx, format!("dlopen {name}: invalid mode {flags:#x}: neither RTLD_LAZY nor RTLD_NOW"));
+        return Ok(0);
+    }
+    let mode = Mode { now: flags & RTLD_NOW != 0, global: flags & RTLD_GLOBAL != 0 };
+    match load::load(ctx, &name, mode) {
+        Ok(id) => Ok(Process::<E>::handle_of(id)),
+        // A library calling exit() in its constructor ends the program, as it would natively.
+        Err(LoadError::Trap(_, Trap::Exit(c))) => Err(Trap::Exit(c)),
+        // A library outside the placement's subset ends the run as unsupported; running out of
+        // handles or instances ends it at the limit.
+        Err(LoadError::Trap(_, t @ (Trap::Unsupported(_) | Trap::Limit(..)))) => Err(t),
+        Err(e) => {
+            set_dlerror(ctx, format!("dlopen {}", e.message()));
+            Ok(0)
+        }
+    }
+}
+
+fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u32) -> Result<u32, Trap> {
+    let sym = match guest_name(ctx, sym_ptr)? {
+        Ok(sym) => sym,
+        Err(e) => {
+            set_dlerror(ctx, format!("dlsym: {e}"));
+            return Ok(0);
+        }
+    };
+    let p = &ctx.host_ref().process;
+    // RTLD_DEFAULT and the program's own handle (dlopen(NULL)) both search the global scope.
+    let (found, lib) = if handle == 0 || p.main.map(Process::<E>::handle_of) == Some(handle) {
+        let found = p.resolve(None, &sym, true).or_else(|| p.resolve(None, &sym, false));
+        (found, if handle == 0 { "the global scope".to_string() } else { "the main program".to_string() })
+    } else {
+        match p.module_by_handle(handle) {
+            Some(id) => {
+                let found = p.lookup_in_tree(id, &sym, true).or_else(|| p.lookup_in_tree(id, &sym, false));
+                (found, p.modules[id].name.clone())
+            }
+            None => {
+                set_dlerror(ctx, format!("dlsym {sym}: invalid handle {handle:#x}"));
+                return Ok(0);
+            }
+        }
+    };
+    match found {
+        Some((d, Extern::Func(f))) => tables::address_of(ctx, caller, d, &sym, f),
+        Some((d, Extern::Global(g))) => {
+            let v = ctx.global_get(g).i32().unwrap_or(0) as u32;
+            let m = &ctx.host_ref().process.modules[d];
+            Ok(if m.pic { m.memory_base.wrapping_add(v) } else { v })
+        }
+        _ => {
+            set_dlerror(ctx, format!("dlsym: symbol `{sym}` not found in {lib}"));
+            Ok(0)
+        }
+    }
+}
+
+/// A name the guest passes (`dlopen`'s path, `dlsym`'s symbol): a name that is too long or runs off
+/// the end of memory is the caller's error (dlopen returns NULL), not the host's.
+fn guest_name<E: Engine>(ctx: &dyn Ctx<E>, addr: u32) -> Result<Result<String, String>, Trap> {
+    match mem::read_cstr(ctx, addr, MAX_NAME) {
+        Ok(name) => Ok(Ok(name)),
+        Err(Trap::Host(m)) => Ok(Err(m)),
+        Err(t) => Err(t),
+    }
+}
+
+fn dlclose<E: Engine>(ctx: &mut dyn Ctx<E>, handle: u32) -> i32 {
+    let Some(id) = ctx.host_ref().process.module_by_handle(handle) else {
+        set_dlerror(ctx, format!("dlclose: invalid handle {handle:#x}"));
+        return -1;
+    };
+    let p = &mut ctx.host().process;
+    if Some(id) == p.main || Some(id) == p.libc {
+        return 0;
+    }
+    p.modules[id].refcount -= 1;
+    if p.modules[id].refcount > 0 {
+        return 0;
+    }
+    p.remove(id);
+    tables::release(ctx, id);
+    0
+}
+
+fn dlerror<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<u32, Trap> {
+    let Some(msg) = ctx.host().process.dlerror.take() else {
+        return Ok(0);
+    };
+    let buf = match ctx.host_ref().process.dlerror_buf {
+        Some(b) => b,
+        None => {
+            let placement = ctx.host_ref().process.placement()?;
+            let b = placement.alloc(ctx, DLERROR_BUF, 8)?;
+            ctx.host().process.dlerror_buf = Some(b);
+            b
+        }
+    };
+    let mut bytes: Vec<u8> = msg.into_bytes();
+    bytes.truncate(DLERROR_BUF as usize - 1);
+    bytes.push(0);
+    mem::write(ctx, buf, &bytes)?;
+    Ok(buf)
+}
+
+/// `dlcall_int(handle, "symbol", ...)`: calls a symbol through the host, reading the variadic
+/// arguments from the wasm32 va_list by the callee's own signature (the seed's first fix).
+fn dlcall<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[Val<E>], results: &mut [Val<E>]) -> Result<(), Trap> {
+    let (handle, sym_ptr, mut va) = (arg(args, 0), arg(args, 1), arg(args, 2));
+    let sym = mem::read_cstr(ctx, sym_ptr, MAX_NAME)?;
+    let p = &ctx.host_ref().process;
+    let found = match handle {
+        0 => p.resolve(None, &sym, true),
+        h => p
+            .module_by_handle(h)
+            .map(|id| p.lookup_in_tree(id, &sym, true))
+            .ok_or_else(|| Trap::Host(format!("dlcall {sym}: invalid handle {h:#x}")))?,
+    };
+    let Some((_, Extern::Func(f))) = found else {
+        return Err(Trap::Host(format!("dlcall: symbol `{sym}` not found")));
+    };
+    let ty = ctx.func_type(f);
+    let mut call_args = Vec::with_capacity(ty.params.len());
+    for t in &ty.params {
+        let v = match t {
+            ValType::I32 => {
+                let v = mem::read_u32(ctx, va)?;
+                va += 4;
+                Val::I32(v as i32)
+            }
+            // Doubles and 64-bit integers are 8-aligned in the va_list; floats arrive promoted to double.
+            ValType::I64 | ValType::F64 | ValType::F32 => {
+                va = va.div_ceil(8) * 8;
+                let v = mem::read_u64(ctx, va)?;
+                va += 8;
+                match t {
+                    ValType::I64 => Val::I64(v as i64),
+                    ValType::F64 => Val::F64(v),
+                    _ => Val::F32((f64::from_bits(v) as f32).to_bits()),
+                }
+            }
+            other => return Err(Trap::Host(format!("dlcall {sym}: cannot pass a {other} through varargs"))),
+        };
+        call_args.push(v);
+    }
+    let mut out: Vec<Val<E>> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
+    ctx.call(f, &call_args, &mut out)?;
+    if let Some(r) = results.first_mut() {
+        *r = out.first().map(|v| coerce(*v, ValType::I32)).unwrap_or(Val::I32(0));
+    }
+    Ok(())
+}

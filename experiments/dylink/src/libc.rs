@@ -1,0 +1,45 @@
+//! Where the C library lives, as behaviour. Each placement (static, libc.wasm, the host's own libc)
+//! implements [`LibcPlacement`]; the linker calls it to allocate, to bind libc imports and to check
+//! what a module needs, and never asks which placement it is.
+
+use crate::engine::{Ctx, Engine, FuncType, Trap};
+use crate::module_info::ModuleInfo;
+use crate::outcome::Ending;
+use crate::process::{LoadError, ModId};
+use crate::program::{self, Program};
+
+pub trait LibcPlacement<E: Engine>: Send + Sync {
+    /// Creates the process's module 0 (libc.wasm, the host's libc, or the static program itself):
+    /// its memory, table and stack pointer become the process's.
+    fn boot(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Ending>;
+
+    /// Calls the loaded program's `main` (argc/argv, then exit or the atexit handlers) and says how
+    /// the run ended.
+    fn run_main(&self, ctx: &mut dyn Ctx<E>, program: &Program, main: E::Func) -> Ending;
+
+    /// Allocates guest memory for the loader (data segments, the dlerror buffer).
+    fn alloc(&self, ctx: &mut dyn Ctx<E>, size: u32, align: u32) -> Result<u32, Trap>;
+
+    /// Binds an import of module `importer` that resolved to one of libc's functions; `None` binds it
+    /// as any other cross-module import.
+    fn bind_import(&self, _ctx: &mut dyn Ctx<E>, _sym: &str, _ty: &FuncType, _importer: ModId) -> Option<E::Func> {
+        None
+    }
+
+    /// Checks a module about to be instantiated against what the placement provides (a module
+    /// needing a libc function the placement lacks makes the cell `unsupported`).
+    fn check_subset(&self, _ctx: &mut dyn Ctx<E>, _id: ModId, _info: &ModuleInfo) -> Result<(), LoadError> {
+        Ok(())
+    }
+
+    /// Runs `program` from start to end: boot, load the program and its NEEDED libraries, call main.
+    fn run(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Ending {
+        if let Err(ending) = self.boot(ctx, program) {
+            return ending;
+        }
+        match program::load_program(ctx, program) {
+            Ok(main) => self.run_main(ctx, program, main),
+            Err(ending) => ending,
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! Loading side modules (dylink.0), as ld.so does: every module of one load (the one asked for and
+//! the NEEDED libraries not loaded yet) is mapped first (data placed, table region reserved, in
+//! scope), then instantiated, then GOTs are filled, data relocated and constructors run,
+//! dependencies first. So a NEEDED library may use the program's data, a cycle of NEEDED libraries
+//! simply resolves, and each library is loaded once per process.
+
+use std::collections::VecDeque;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::dlfcn;
+use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val, ValType};
+use crate::mem;
+use crate::module_info::{self, ImportKind, ModuleInfo};
+use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
+use crate::strategy::CallBinding;
+use crate::tables;
+
+/// Longest chain of NEEDED libraries below the module asked for.
+pub const MAX_NEEDED_DEPTH: usize = 64;
+
+/// Loads the main program (lazily bound, in the global scope and first in the search order, as
+/// ld.so does for an executable) with its NEEDED libraries.
+pub fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str) -> Result<ModId, LoadError> {
+    load_with(ctx, name, Mode { now: false, global: true }, true)
+}
+
+/// Loads a side module and its NEEDED libraries (`dlopen`); returns its id.
+pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<ModId, LoadError> {
+    load_with(ctx, name, mode, false)
+}
+
+/// `./lib.wasm` and `lib.wasm` are one library.
+fn normalise(name: &str) -> String {
+    let normal: PathBuf = Path::new(name).components().filter(|c| !matches!(c, Component::CurDir)).collect();
+    normal.to_str().filter(|n| !n.is_empty()).unwrap_or(name).to_string()
+}
+
+fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: bool) -> Result<ModId, LoadError> {
+    let name = normalise(name);
+    if let Some(id) = ctx.host_ref().process.by_name(&name) {
+        ctx.host().process.modules[id].refcount += 1;
+        if mode.global {
+            ctx.host().process.make_global(id);
+        }
+        return Ok(id);
+    }
+
+    // Map: the module asked for, then its NEEDED libraries breadth first (the load order).
+    let mut new: Vec<(ModId, E::Module)> = Vec::new();
+    let mut queue: VecDeque<(String, usize, Option<ModId>)> = VecDeque::from([(name.clone(), 0, None)]);
+    while let Some((lib, depth, parent)) = queue.pop_front() {
+        let lib = normalise(&lib);
+        let existing = ctx.host_ref().process.by_name(&lib);
+        let id = match existing {
+            Some(id) => {
+                ctx.host().process.modules[id].refcount += 1;
+                id
+            }
+            None => {
+                let mapped = if depth > MAX_NEEDED_DEPTH {
+                    Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
+                } else {
+                    map(ctx, &lib, mode)
+                };
+                let (id, module) = match mapped {
+                    Ok(m) => m,
+                    Err(e) => {
+                        forget(ctx, &new);
+                        return Err(match parent {
+                            None => e,
+                            Some(p) => needed_error(&ctx.host_ref().process.modules[p].name, e),
+                        });
+                    }
+                };
+                if program && parent.is_none() {
+                    ctx.host().process.main = Some(id);
+                }
+                let needed = ctx.host_ref().process.modules[id].info.dylink.as_ref().map(|d| d.needed.clone());
+                for n in needed.unwrap_or_default() {
+                    queue.push_back((n, depth + 1, Some(id)));
+                }
+                new.push((id, module));
+                id
+            }
+        };
+        if let Some(p) = parent {
+            ctx.host().process.modules[p].deps.push(id);
+        }
+    }
+
+    let result = link_all(ctx, &new, mode);
+    if result.is_err() {
+        forget(ctx, &new);
+    }
+    result.map(|()| new[0].0)
+}
+
+/// An error of a NEEDED library, said from its dependant's point of view; a limit or an
+/// unsupported libc function keeps its kind (they end the cell, not just the load).
+fn needed_error(dependant: &str, e: LoadError) -> LoadError {
+    match e {
+        LoadError::Link(m) => LoadError::Link(format!("{dependant}: needed library {m}")),
+        LoadError::Trap(m, t) => LoadError::Trap(format!("{dependant}: needed library {m}"), t),
+    }
+}
+
+/// Takes the modules of a failed load out of every scope; their instances stay in the store,
+/// unreachable, and their names are free for another try.
+fn forget<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)]) {
+    for &(id, _) in new {
+        ctx.host().process.remove(id);
+        if ctx.host_ref().process.main == Some(id) {
+            ctx.host().process.main = None;
+        }
+    }
+}
+
+/// Instantiates the mapped modules (dependencies first), fills their GOTs once every instance
+/// exists, applies data relocations, then runs constructors (dependencies first).
+fn link_all<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)], mode: Mode) -> Result<(), LoadError> {
+    let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap("loading".into(), t))?;
+    let mut gots = Vec::new();
+    for (id, module) in new.iter().rev() {
+        let info = ctx.host_ref().process.modules[*id].info.clone();
+        placement.check_subset(ctx, *id, &info)?;
+        gots.push((*id, instantiate(ctx, *id, module, &info, mode)?));
+    }
+    for (id, got) in gots {
+        fill_got(ctx, id, got)?;
+    }
+    for &(id, _) in new {
+        ctx.host().process.modules[id].state = ModState::Open;
+    }
+    for init in ["__wasm_apply_data_relocs", "__wasm_call_ctors"] {
+        for (id, _) in new.iter().rev() {
+            let m = &ctx.host_ref().process.modules[*id];
+            let (f, name) = match m.exports.get(init) {
+                Some(Extern::Func(f)) => (*f, m.name.clone()),
+                _ => continue,
+            };
+            ctx.call(f, &[], &mut []).map_err(|t| LoadError::Trap(format!("{name}: {init} trapped"), t))?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a module file, bounded by the cell's host-buffer limit (a 5 GiB file is refused unread).
+fn read_module(path: &Path, name: &str, limit: u64) -> Result<Vec<u8>, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| link(format!("{name}: cannot read {}: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(link(format!("{name}: not a regular file")));
+    }
+    if meta.len() > limit {
+        return Err(link(format!("{name}: {} bytes, larger than the module size limit of {limit} bytes", meta.len())));
+    }
+    std::fs::read(path).map_err(|e| link(format!("{name}: cannot read {}: {e}", path.display())))
+}
+
+/// Maps one module: reads, parses and compiles it, places its data (with libc's allocator,
+/// zeroed: BSS is not in the segments) and reserves its table region; it is then in scope.
+fn map<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<(ModId, E::Module), LoadError> {
+    let p = &ctx.host_ref().process;
+    if p.modules.len() as u64 >= p.limits.handles as u64 {
+        return Err(LoadError::Trap(
+            format!("{name}: loading"),
+            Trap::Limit(LimitKind::Handles, format!("{} modules loaded, limit {}", p.modules.len(), p.limits.handles)),
+        ));
+    }
+    let path = p.locate(name).map_err(link)?;
+    let bytes = read_module(&path, name, p.limits.host_buffer_bytes)?;
+    let memory_limit = p.limits.memory_bytes;
+    let info = module_info::parse(&bytes).map_err(|e| link(format!("{name}: not a valid WebAssembly module: {e}")))?;
+    let Some(dylink) = info.dylink.clone() else {
+        return Err(link(format!("{name}: not a side module (no dylink.0 section)")));
+    };
+    let engine = ctx.host_ref().engine.clone();
+    let module = engine.compile(&bytes).map_err(|e| link(format!("{name}: invalid module: {e:#}")))?;
+    let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
+
+    // Sizes a module declares are checked before anything is allocated for them.
+    if dylink.mem_size as u64 > memory_limit {
+        return Err(link(format!(
+            "{name}: dylink.0 memory size of {} bytes is larger than the memory limit of {memory_limit} bytes",
+            dylink.mem_size
+        )));
+    }
+    let align = 1u32 << dylink.mem_align.min(16);
+    let memory_base = if dylink.mem_size > 0 {
+        let base = placement.alloc(ctx, dylink.mem_size, align).map_err(|t| match t {
+            Trap::Host(m) => link(format!("{name}: placing {} bytes of data: {m}", dylink.mem_size)),
+            t => LoadError::Trap(format!("{name}: placing data"), t),
+        })?;
+        zero(ctx, base, dylink.mem_size).map_err(|t| LoadError::Trap(format!("{name}: zeroing data"), t))?;
+        base
+    } else {
+        0
+    };
+    let (table, table_base) = tables::reserve(ctx, name, &dylink).map_err(|t| match t {
+        Trap::Limit(LimitKind::Table, m) => link(format!("{name}: table limit: {m}")),
+        t => LoadError::Trap(format!("{name}: reserving table slots"), t),
+    })?;
+    let p = &mut ctx.host().process;
+    let id = p.add_module(Loaded {
+        name: name.to_string(),
+        info: Arc::new(info),
+        exports: Default::default(),
+        table,
+        memory_base,
+        table_base,
+        pic: true,
+        global: false,
+        refcount: 1,
+        deps: Vec::new(),
+        state: ModState::Mapped,
+    });
+    if mode.global {
+        p.make_global(id);
+    }
+    Ok((id, module))
+}
+
+/// Zeroes guest memory in bounded chunks (no host buffer the size of the module's data).
+fn zero<E: Engine>(ctx: &mut dyn Ctx<E>, base: u32, len: u32) -> Result<(), Trap> {
+    const CHUNK: u32 = 64 << 10;
+    let zeros = vec![0u8; CHUNK.min(len) as usize];
+    let mut at = 0;
+    while at < len {
+        let n = CHUNK.min(len - at);
+        mem::write(
+            ctx,
+            base.checked_add(at).ok_or(Trap::Wasm(crate::TrapKind::MemoryOutOfBounds))?,
+            &zeros[..n as usize],
+        )?;
+        at += n;
+    }
+    Ok(())
+}
+
+/// A `GOT.mem`/`GOT.func` entry to fill once every module of the load is instantiated.
+struct GotEntry<E: Engine> {
+    global: E::Global,
+    sym: String,
+    func: bool,
+    weak: bool,
+}
+
+fn instantiate<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    id: ModId,
+    module: &E::Module,
+    info: &ModuleInfo,
+    mode: Mode,
+) -> Result<Vec<GotEntry<E>>, LoadError> {
+    let (name, memory_base, table_base, table_rec) = {
+        let m = &ctx.host_ref().process.modules[id];
+        (m.name.clone(), m.memory_base, m.table_base, m.table)
+    };
+    let mut imports = Vec::with_capacity(info.imports.len());
+    let mut got = Vec::new();
+    for imp in &info.imports {
+        let ext = match (imp.module.as_str(), imp.name.as_str(), &imp.kind) {
+            ("env", "memory", ImportKind::Memory { .. }) => {
+                Extern::Memory(ctx.host_ref().memory.ok_or_else(|| link("no shared memory"))?)
+            }
+            ("env", "__indirect_function_table", ImportKind::Table { .. }) => {
+                Extern::Table(ctx.host_ref().process.tables[table_rec].table)
+            }
+            ("env", "__stack_pointer", ImportKind::Global { .. }) => {
+                Extern::Global(ctx.host_ref().process.stack_pointer.ok_or_else(|| link("no __stack_pointer"))?)
+            }
+            ("env", "__memory_base", ImportKind::Global { .. }) => {
+                Extern::Global(ctx.global_new(Val::I32(memory_base as i32), false))
+            }
+            ("env", "__table_base", ImportKind::Global { .. }) => {
+                Extern::Global(ctx.global_new(Val::I32(table_base as i32), false))
+            }
+            ("GOT.mem" | "GOT.func", sym, ImportKind::Global { .. }) => {
+                let g = ctx.global_new(Val::I32(0), true);
+                got.push(GotEntry { global: g, sym: sym.to_string(), func: imp.module == "GOT.func", weak: imp.weak });
+                Extern::Global(g)
+            }
+            (_, sym, ImportKind::Func(ty)) => Extern::Func(bind_func(ctx, id, &name, sym, ty, mode, imp.weak)?),
+            (m, n, k) => return Err(link(format!("{name}: unsupported import {m}.{n} ({k:?})"))),
+        };
+        imports.push(ext);
+    }
+
+    let exports = ctx.instantiate(module, &imports).map_err(|t| match t {
+        t @ Trap::Limit(..) => LoadError::Trap(format!("{name}: instantiation"), t),
+        t => link(format!("{name}: instantiation failed: {t}")),
+    })?;
+    ctx.host().process.modules[id].exports = exports.into_iter().collect();
+    tables::after_instantiate(ctx, id).map_err(|t| LoadError::Trap(format!("{name}: mirroring its table"), t))?;
+    Ok(got)
+}
+
+/// Fills a module's GOT entries: data addresses, and function pointers as the policy says.
+fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -> Result<(), LoadError> {
+    let name = ctx.host_ref().process.modules[id].name.clone();
+    for GotEntry { global, sym, func, weak } in got {
+        let trap = |t| LoadError::Trap(format!("{name}: GOT.{sym}"), t);
+        let value = match ctx.host_ref().process.resolve(Some(id), &sym, func) {
+            Some((d, Extern::Func(f))) => tables::address_of(ctx, id, d, &sym, f).map_err(trap)?,
+            Some((d, Extern::Global(dg))) => {
+                let v = ctx.global_get(dg).i32().unwrap_or(0) as u32;
+                let m = &ctx.host_ref().process.modules[d];
+                if m.pic {
+                    m.memory_base.wrapping_add(v)
+                } else {
+                    v
+                }
+            }
+            // The address of a function the host provides (`&dlopen`) is a pointer like any other.
+            _ if func && dlfcn::is_host_symbol(&sym) => {
+                let ty = dlfcn::host_symbol_type(&sym).expect("a host symbol has a type");
+                let f = ctx.new_func(&ty, dlfcn::host_symbol(&sym, id));
+                tables::address_of(ctx, id, id, &sym, f).map_err(trap)?
+            }
+            _ if weak => 0,
+            _ => {
+                let kind = if func { "function" } else { "data symbol" };
+                return Err(link(format!("{name}: unresolved {kind} `{sym}`")));
+            }
+        };
+        ctx.global_set(global, Val::I32(value as i32)).map_err(trap)?;
+    }
+    Ok(())
+}
+
+/// Binds one function import of module `id` under the process's policy.
+fn bind_func<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    id: ModId,
+    name: &str,
+    sym: &str,
+    ty: &FuncType,
+    mode: Mode,
+    weak: bool,
+) -> Result<E::Func, LoadError> {
+    if let Some(&f) = ctx.host_ref().process.preload.get(sym) {
+        return Ok(f);
+    }
+    let found = ctx.host_ref().process.lookup(Some(id), sym, true);
+    match found {
+        Some(found) => {
+            let Some(Extern::Func(f)) = found.export else {
+                // Defined by a module of this load that is not instantiated yet.
+                return Ok(ctx.new_func(ty, lazy_stub(name, sym, ty.clone(), id)));
+            };
+            if ctx.host_ref().process.libc == Some(found.definer) {
+                let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
+                if let Some(bound) = placement.bind_import(ctx, sym, ty, id) {
+                    return Ok(bound);
+                }
+            }
+            let fty = ctx.func_type(f);
+            let p = &ctx.host_ref().process;
+            if p.policy.calls == CallBinding::HostForwarder {
+                if p.typed_trampolines && fty == *ty {
+                    if let Some(typed) = ctx.typed_forwarder(ty, f) {
+                        return Ok(typed);
+                    }
+                }
+                return Ok(ctx.new_func(ty, forwarder(f, fty, ty.clone())));
+            }
+            if fty != *ty {
+                return Err(link(format!(
+                    "{name}: signature mismatch for `{sym}`: imported as {ty}, defined as {fty}"
+                )));
+            }
+            Ok(f)
+        }
+        None => {
+            if let Some(host_ty) = dlfcn::host_symbol_type(sym) {
+                if host_ty != *ty {
+                    return Err(link(format!("{name}: `{sym}` imported as {ty}, the host provides {host_ty}")));
+                }
+                return Ok(ctx.new_func(ty, dlfcn::host_symbol(sym, id)));
+            }
+            // wasm-ld imports a weak definition even into the module that defines it; when no
+            // earlier module provides the symbol, the module's own export is bound once it exists.
+            let own =
+                ctx.host_ref().process.modules[id].info.export(sym).is_some_and(|e| e.func_type.as_ref() == Some(ty));
+            if mode.now && !weak && !own {
+                return Err(link(format!("{name}: unresolved symbol `{sym}`")));
+            }
+            Ok(ctx.new_func(ty, lazy_stub(name, sym, ty.clone(), id)))
+        }
+    }
+}
+
+/// An import not bound at instantiation: looked up again on every call (nothing can re-bind an
+/// import once instantiated), forwarding when found and trapping with the symbol's name otherwise.
+fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> HostFn<E> {
+    let (module, sym) = (module.to_string(), sym.to_string());
+    Arc::new(move |ctx, args, results| match ctx.host_ref().process.resolve(Some(id), &sym, true) {
+        Some((_, Extern::Func(f))) if ctx.func_type(f) == ty => ctx.call(f, args, results),
+        Some((_, Extern::Func(f))) => {
+            Err(Trap::Host(format!("lazy symbol `{sym}` of {module} has type {}, imported as {ty}", ctx.func_type(f))))
+        }
+        _ => Err(Trap::Host(format!("unresolved symbol `{sym}` called from {module}"))),
+    })
+}
+
+/// Converts a value the way a JavaScript trampoline would (ToNumber / ToInt32): the seed's loader
+/// never checked signatures, so a trampoline forwards whatever arrives.
+pub(crate) fn coerce<E: Engine>(v: Val<E>, to: ValType) -> Val<E> {
+    let as_f64 = match v {
+        Val::I32(x) => x as f64,
+        Val::I64(x) => x as f64,
+        Val::F32(x) => f32::from_bits(x) as f64,
+        Val::F64(x) => f64::from_bits(x),
+        Val::FuncRef(_) => return if to == ValType::FuncRef { v } else { Val::default_for(to) },
+    };
+    match (v, to) {
+        (Val::I32(_), ValType::I32)
+        | (Val::I64(_), ValType::I64)
+        | (Val::F32(_), ValType::F32)
+        | (Val::F64(_), ValType::F64) => v,
+        (Val::I64(x), ValType::I32) => Val::I32(x as i32),
+        (Val::I32(x), ValType::I64) => Val::I64(x as i64),
+        (_, ValType::I32) => Val::I32(if as_f64.is_finite() { (as_f64.trunc() as i64) as i32 } else { 0 }),
+        (_, ValType::I64) => Val::I64(if as_f64.is_finite() { as_f64.trunc() as i64 } else { 0 }),
+        (_, ValType::F32) => Val::F32((as_f64 as f32).to_bits()),
+        (_, ValType::F64) => Val::F64(as_f64.to_bits()),
+        _ => Val::default_for(to),
+    }
+}
+
+/// A host function that forwards to `target` (the host-forwarder call binding, and lazily bound imports).
+pub fn forwarder<E: Engine>(target: E::Func, target_ty: FuncType, import_ty: FuncType) -> HostFn<E> {
+    if target_ty == import_ty {
+        return Arc::new(move |ctx, args, results| ctx.call(target, args, results));
+    }
+    Arc::new(move |ctx, args, results| {
+        let targs: Vec<Val<E>> = target_ty
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, t)| args.get(i).map(|v| coerce(*v, *t)).unwrap_or(Val::default_for(*t)))
+            .collect();
+        let mut tres: Vec<Val<E>> = target_ty.results.iter().map(|t| Val::default_for(*t)).collect();
+        ctx.call(target, &targs, &mut tres)?;
+        for (i, r) in results.iter_mut().enumerate() {
+            let want = import_ty.results[i];
+            *r = tres.get(i).map(|v| coerce(*v, want)).unwrap_or(Val::default_for(want));
+        }
+        Ok(())
+    })
+}

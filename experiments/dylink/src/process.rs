@@ -1,0 +1,312 @@
+//! The dynamic linker's state for one run: the modules of the process, its tables, its scopes and
+//! symbol resolution. Loading is in [`crate::load`], tables in [`crate::tables`], `<dlfcn.h>` in
+//! [`crate::dlfcn`].
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::engine::{Engine, Extern, Limits, Trap};
+use crate::libc::LibcPlacement;
+use crate::module_info::{ExportKind, ModuleInfo};
+use crate::strategy::{Policy, Strategy};
+
+pub type ModId = usize;
+
+/// Where a module is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModState {
+    /// Placed (data, table region) with its load, not instantiated yet: its symbols are in scope,
+    /// an import of one binds lazily.
+    Mapped,
+    /// Instantiated, GOT filled, constructors run (or running): in scope.
+    Open,
+    /// Closed by `dlclose`, or its load failed: out of every scope; the instance stays in the store.
+    Gone,
+}
+
+/// A module loaded into the process.
+pub struct Loaded<E: Engine> {
+    pub name: String,
+    pub info: Arc<ModuleInfo>,
+    pub exports: HashMap<String, Extern<E>>,
+    /// Index into [`Process::tables`] of the table this module's code indexes.
+    pub table: usize,
+    pub memory_base: u32,
+    pub table_base: u32,
+    /// Position-independent: exported data addresses are relative to `memory_base`.
+    pub pic: bool,
+    /// Part of the global scope (main program, libc, `RTLD_GLOBAL` libraries).
+    pub global: bool,
+    pub refcount: u32,
+    pub deps: Vec<ModId>,
+    pub state: ModState,
+}
+
+impl<E: Engine> Loaded<E> {
+    pub fn open(&self) -> bool {
+        self.state == ModState::Open
+    }
+    fn in_scope(&self) -> bool {
+        self.state != ModState::Gone
+    }
+}
+
+/// A funcref table and the function-pointer slots the linker allocated in it, keyed by
+/// (defining module, symbol) so that taking the same address twice gives the same pointer.
+pub struct TableRec<E: Engine> {
+    pub table: E::Table,
+    pub slots: HashMap<(ModId, String), u32>,
+}
+
+/// How a load was asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct Mode {
+    /// Resolve every function import now (`RTLD_NOW`) or bind stubs resolved at first call.
+    pub now: bool,
+    pub global: bool,
+}
+
+/// Why a load failed. A guest that exits during its constructors is not a load failure.
+#[derive(Debug)]
+pub enum LoadError {
+    Link(String),
+    Trap(String, Trap),
+}
+
+impl LoadError {
+    pub fn message(&self) -> String {
+        match self {
+            LoadError::Link(m) => m.clone(),
+            LoadError::Trap(m, t) => format!("{m}: {t}"),
+        }
+    }
+}
+
+pub(crate) fn link(msg: impl Into<String>) -> LoadError {
+    LoadError::Link(msg.into())
+}
+
+/// A symbol found in scope: the defining module, and its export once the module is instantiated.
+#[derive(Clone, Copy)]
+pub struct Found<E: Engine> {
+    pub definer: ModId,
+    /// `None` while the definer is mapped but not instantiated (an import of it binds lazily).
+    pub export: Option<Extern<E>>,
+}
+
+/// The dynamic linker's state for one run.
+pub struct Process<E: Engine> {
+    pub strategy: Strategy,
+    pub policy: Policy,
+    pub limits: Limits,
+    /// Libraries built for the case: the name passed to `dlopen` -> the module file.
+    pub libs: HashMap<String, PathBuf>,
+    /// Other files `dlopen` may open (a case may ship a broken module as-is).
+    pub case_dir: PathBuf,
+    pub modules: Vec<Loaded<E>>,
+    /// Modules in scope by name, so that finding a loaded library does not depend on how many exist.
+    by_name: HashMap<String, ModId>,
+    /// The global scope in load order, indexed by symbol: for each name, the global modules that
+    /// export it (dlclosed ones removed), so a lookup costs the same with 1 or 10,000 libraries.
+    global_symbols: HashMap<String, Vec<ModId>>,
+    pub tables: Vec<TableRec<E>>,
+    pub shared_table: Option<usize>,
+    pub stack_pointer: Option<E::Global>,
+    pub libc: Option<ModId>,
+    pub main: Option<ModId>,
+    pub main_func: Option<E::Func>,
+    pub dlerror: Option<String>,
+    pub(crate) dlerror_buf: Option<u32>,
+    /// Trampolines use the engine's typed host functions where it has one for the signature.
+    pub typed_trampolines: bool,
+    /// Functions bound to these import names before any module's definition (like LD_PRELOAD).
+    pub preload: HashMap<String, E::Func>,
+    /// Where libc lives, as behaviour (allocation for the loader, binding libc imports, its subset).
+    pub placement: Option<Arc<dyn LibcPlacement<E>>>,
+    /// The placement's own per-run state (the host libc's allocator and handlers).
+    pub placement_state: Option<Box<dyn Any + Send>>,
+}
+
+impl<E: Engine> Process<E> {
+    pub fn new(strategy: Strategy, libs: HashMap<String, PathBuf>, case_dir: PathBuf) -> Self {
+        Process {
+            strategy,
+            policy: strategy.policy(),
+            limits: Limits::DEFAULT,
+            libs,
+            case_dir,
+            modules: Vec::new(),
+            by_name: HashMap::new(),
+            global_symbols: HashMap::new(),
+            tables: Vec::new(),
+            shared_table: None,
+            stack_pointer: None,
+            libc: None,
+            main: None,
+            main_func: None,
+            dlerror: None,
+            dlerror_buf: None,
+            typed_trampolines: false,
+            preload: HashMap::new(),
+            placement: None,
+            placement_state: None,
+        }
+    }
+
+    /// Registers the process's libc (libc.wasm, or the host's): a non-PIC module in the global scope
+    /// whose table is the process's first one (and the shared one under a shared-table policy).
+    pub fn add_libc(&mut self, name: &str, info: ModuleInfo, exports: HashMap<String, Extern<E>>, table: E::Table) {
+        let rec = crate::tables::add_first(self, table);
+        let id = self.add_module(Loaded {
+            name: name.to_string(),
+            info: Arc::new(info),
+            exports,
+            table: rec,
+            memory_base: 0,
+            table_base: 0,
+            pic: false,
+            global: false,
+            refcount: 1,
+            deps: Vec::new(),
+            state: ModState::Open,
+        });
+        self.make_global(id);
+        self.libc = Some(id);
+    }
+
+    /// Adds a module to the process and to the by-name index.
+    pub(crate) fn add_module(&mut self, m: Loaded<E>) -> ModId {
+        let id = self.modules.len();
+        self.by_name.insert(m.name.clone(), id);
+        self.modules.push(m);
+        id
+    }
+
+    /// The module in scope with this name.
+    pub fn by_name(&self, name: &str) -> Option<ModId> {
+        self.by_name.get(name).copied().filter(|&id| self.modules[id].in_scope())
+    }
+
+    /// Puts a module into the global scope (at the end of the load order).
+    pub(crate) fn make_global(&mut self, id: ModId) {
+        if self.modules[id].global {
+            return;
+        }
+        self.modules[id].global = true;
+        for e in &self.modules[id].info.exports {
+            if matches!(e.kind, ExportKind::Func | ExportKind::Global) {
+                self.global_symbols.entry(e.name.clone()).or_default().push(id);
+            }
+        }
+    }
+
+    /// Takes a module out of every scope (dlclose, or a failed load): its name is free again.
+    pub(crate) fn remove(&mut self, id: ModId) {
+        let m = &mut self.modules[id];
+        m.state = ModState::Gone;
+        if self.by_name.get(&m.name) == Some(&id) {
+            self.by_name.remove(&m.name);
+        }
+        if m.global {
+            for e in &m.info.exports {
+                if let Some(v) = self.global_symbols.get_mut(&e.name) {
+                    v.retain(|&x| x != id);
+                }
+            }
+        }
+    }
+
+    /// Whether `id` defines `name` with the wanted kind, and its export once instantiated.
+    fn defines(&self, id: ModId, name: &str, want_func: bool) -> Option<Found<E>> {
+        let m = &self.modules[id];
+        if !m.in_scope() {
+            return None;
+        }
+        if m.open() || !m.exports.is_empty() {
+            return match m.exports.get(name) {
+                Some(e @ Extern::Func(_)) if want_func => Some(Found { definer: id, export: Some(*e) }),
+                Some(e @ Extern::Global(_)) if !want_func => Some(Found { definer: id, export: Some(*e) }),
+                _ => None,
+            };
+        }
+        let kind = if want_func { ExportKind::Func } else { ExportKind::Global };
+        m.info.export(name).filter(|e| e.kind == kind).map(|_| Found { definer: id, export: None })
+    }
+
+    /// Search order for a symbol requested by `requester`, as ld.so: the main program, then the global
+    /// scope in load order (libc, the program's NEEDED libraries, `RTLD_GLOBAL` ones), then the
+    /// requester's own dependency tree (itself included).
+    pub fn lookup(&self, requester: Option<ModId>, name: &str, want_func: bool) -> Option<Found<E>> {
+        if let Some(f) = self.main.and_then(|m| self.defines(m, name, want_func)) {
+            return Some(f);
+        }
+        if let Some(ids) = self.global_symbols.get(name) {
+            if let Some(f) = ids.iter().find_map(|&id| self.defines(id, name, want_func)) {
+                return Some(f);
+            }
+        }
+        let r = requester?;
+        self.tree(r).into_iter().find_map(|id| self.defines(id, name, want_func))
+    }
+
+    /// The symbol's export, when its definer is instantiated.
+    pub fn resolve(&self, requester: Option<ModId>, name: &str, want_func: bool) -> Option<(ModId, Extern<E>)> {
+        self.lookup(requester, name, want_func).and_then(|f| f.export.map(|e| (f.definer, e)))
+    }
+
+    /// Looks a symbol up in the tree of one handle (`dlsym(handle, ...)`), functions first.
+    pub fn lookup_in_tree(&self, root: ModId, name: &str, want_func: bool) -> Option<(ModId, Extern<E>)> {
+        self.tree(root)
+            .into_iter()
+            .find_map(|id| self.defines(id, name, want_func))
+            .and_then(|f| f.export.map(|e| (f.definer, e)))
+    }
+
+    /// A module and its dependencies, breadth first.
+    pub fn tree(&self, root: ModId) -> Vec<ModId> {
+        let mut out = vec![root];
+        let mut seen = std::collections::HashSet::from([root]);
+        let mut i = 0;
+        while i < out.len() {
+            for &d in &self.modules[out[i]].deps {
+                if seen.insert(d) {
+                    out.push(d);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    pub fn module_by_handle(&self, handle: u32) -> Option<ModId> {
+        let id = (handle as usize).checked_sub(1)?;
+        self.modules.get(id).filter(|m| m.open()).map(|_| id)
+    }
+
+    pub fn handle_of(id: ModId) -> u32 {
+        id as u32 + 1
+    }
+
+    /// Finds the file for a `dlopen` name inside the case; names never escape the case folder.
+    pub(crate) fn locate(&self, name: &str) -> Result<PathBuf, String> {
+        let p = Path::new(name);
+        if p.is_absolute() || p.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+            return Err(format!("{name}: path escapes the case folder"));
+        }
+        if let Some(built) = self.libs.get(name) {
+            return Ok(built.clone());
+        }
+        let shipped = self.case_dir.join(p);
+        if shipped.is_file() {
+            return Ok(shipped);
+        }
+        Err(format!("{name}: cannot open shared object file: no such file"))
+    }
+
+    /// The placement, cloned out so that it can be called with the context.
+    pub fn placement(&self) -> Result<Arc<dyn LibcPlacement<E>>, Trap> {
+        self.placement.clone().ok_or_else(|| Trap::Host("no libc placement in this process".into()))
+    }
+}

@@ -1,0 +1,316 @@
+//! Property: whatever a side module's dylink.0 section and imports say (sizes near 2^32, alignments
+//! past 2^16, NEEDED graphs with cycles, self-references, missing or escaping names, truncated or
+//! repeated subsections), `dlopen` either loads it or fails with a message; the host never panics,
+//! never allocates what a module merely declares, and a failed load leaves the process usable.
+//! `HOSTILE_CASES=<n>` runs a longer hunt (CI runs the default, small budget).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use dylab_lab::placements::placement;
+use dylab_lab::run::default_corpus;
+use dylab_lab::Lab;
+use dylink::{Engine, Libc, Limits, Mode, ProcessBuilder, Strategy};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use wasm_encoder::{
+    CodeSection, ConstExpr, CustomSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+    GlobalType, ImportSection, Instruction, MemoryType, Module, RefType, TableType, TypeSection, ValType,
+};
+
+/// A size a module may declare: ordinary ones and the ones that wrap or exhaust.
+fn size() -> impl Strategy<Value = u32> {
+    prop_oneof![0u32..4096, Just(1 << 31), Just(u32::MAX), Just(u32::MAX - 7), any::<u32>()]
+}
+
+#[derive(Clone, Debug)]
+enum Import {
+    Memory,
+    Table,
+    StackPointer,
+    MemoryBase,
+    TableBase,
+    GotMem(String),
+    GotFunc(String),
+    Func(String),
+    /// A memory or table under a name the loader does not provide.
+    Stray,
+}
+
+#[derive(Clone, Debug)]
+struct Spec {
+    mem_size: u32,
+    mem_align: u32,
+    table_size: u32,
+    table_align: u32,
+    /// Indices of other modules (possibly itself), or names that do not exist / leave the folder.
+    needed: Vec<Result<usize, String>>,
+    imports: Vec<Import>,
+    /// Cut the dylink.0 payload to this many bytes; repeat the section.
+    truncate: Option<usize>,
+    repeat: bool,
+}
+
+fn spec(n: usize) -> impl Strategy<Value = Spec> {
+    let name = prop_oneof![
+        Just("missing.wasm".to_string()),
+        Just("../outside.wasm".to_string()),
+        Just("/etc/passwd".to_string()),
+        Just("x".repeat(5000)),
+        Just(String::new()),
+    ];
+    let needed = prop::collection::vec(prop_oneof![4 => (0..n).prop_map(Ok), 1 => name.prop_map(Err)], 0..4);
+    let sym = prop_oneof![Just("shared".to_string()), Just("nowhere".to_string()), Just("dlopen".to_string())];
+    let import = prop_oneof![
+        Just(Import::Memory),
+        Just(Import::Table),
+        Just(Import::StackPointer),
+        Just(Import::MemoryBase),
+        Just(Import::TableBase),
+        sym.clone().prop_map(Import::GotMem),
+        sym.clone().prop_map(Import::GotFunc),
+        sym.prop_map(Import::Func),
+        Just(Import::Stray),
+    ];
+    (
+        size(),
+        prop_oneof![0u32..5, 16u32..40],
+        size(),
+        prop_oneof![0u32..5, 16u32..40],
+        needed,
+        prop::collection::vec(import, 0..6),
+        prop::option::weighted(0.2, 0usize..40),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(mem_size, mem_align, table_size, table_align, needed, imports, truncate, repeat)| Spec {
+            mem_size,
+            mem_align,
+            table_size,
+            table_align,
+            needed,
+            imports,
+            truncate,
+            repeat,
+        })
+}
+
+fn leb(mut v: u64, out: &mut Vec<u8>) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn lib_name(i: usize) -> String {
+    format!("m{i}.wasm")
+}
+
+fn encode(i: usize, s: &Spec) -> Vec<u8> {
+    let mut dylink = Vec::new();
+    let mut mem_info = Vec::new();
+    for v in [s.mem_size, s.mem_align, s.table_size, s.table_align] {
+        leb(v as u64, &mut mem_info);
+    }
+    dylink.push(1); // WASM_DYLINK_MEM_INFO
+    leb(mem_info.len() as u64, &mut dylink);
+    dylink.extend(mem_info);
+    if !s.needed.is_empty() {
+        let mut body = Vec::new();
+        leb(s.needed.len() as u64, &mut body);
+        for n in &s.needed {
+            let name = match n {
+                Ok(j) => lib_name(*j),
+                Err(name) => name.clone(),
+            };
+            leb(name.len() as u64, &mut body);
+            body.extend(name.as_bytes());
+        }
+        dylink.push(2); // WASM_DYLINK_NEEDED
+        leb(body.len() as u64, &mut dylink);
+        dylink.extend(body);
+    }
+    if let Some(t) = s.truncate {
+        dylink.truncate(t);
+    }
+
+    let mut module = Module::new();
+    let custom = CustomSection { name: "dylink.0".into(), data: dylink.into() };
+    module.section(&custom);
+    if s.repeat {
+        module.section(&custom);
+    }
+    let mut types = TypeSection::new();
+    types.ty().function([], [ValType::I32]);
+    module.section(&types);
+    let mut imports = ImportSection::new();
+    let global = EntityType::Global(GlobalType { val_type: ValType::I32, mutable: false, shared: false });
+    let got = EntityType::Global(GlobalType { val_type: ValType::I32, mutable: true, shared: false });
+    let memory = MemoryType { minimum: 0, maximum: None, memory64: false, shared: false, page_size_log2: None };
+    let table = TableType { element_type: RefType::FUNCREF, minimum: 0, maximum: None, table64: false, shared: false };
+    let mut funcs_imported = 0;
+    let (mut has_memory, mut has_table) = (false, false);
+    for imp in &s.imports {
+        match imp {
+            Import::Memory if !has_memory => {
+                has_memory = true;
+                imports.import("env", "memory", memory);
+            }
+            Import::Table if !has_table => {
+                has_table = true;
+                imports.import("env", "__indirect_function_table", table);
+            }
+            Import::Memory | Import::Table => {}
+            Import::StackPointer => {
+                imports.import("env", "__stack_pointer", got);
+            }
+            Import::MemoryBase => {
+                imports.import("env", "__memory_base", global);
+            }
+            Import::TableBase => {
+                imports.import("env", "__table_base", global);
+            }
+            Import::GotMem(sym) => {
+                imports.import("GOT.mem", sym, got);
+            }
+            Import::GotFunc(sym) => {
+                imports.import("GOT.func", sym, got);
+            }
+            Import::Func(sym) => {
+                imports.import("env", sym, EntityType::Function(0));
+                funcs_imported += 1;
+            }
+            Import::Stray => {
+                imports.import("elsewhere", "thing", memory);
+            }
+        }
+    }
+    module.section(&imports);
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    module.section(&functions);
+    let mut exports = ExportSection::new();
+    exports.export(if i == 0 { "shared" } else { "value" }, ExportKind::Func, funcs_imported);
+    module.section(&exports);
+    let mut code = CodeSection::new();
+    let mut f = Function::new([]);
+    f.instruction(&Instruction::I32Const(i as i32));
+    f.instruction(&Instruction::End);
+    code.function(&f);
+    module.section(&code);
+    let _ = ConstExpr::i32_const(0);
+    module.finish()
+}
+
+struct Env {
+    libc: PathBuf,
+    wasmtime: dylab_engine_wasmtime::Wasmtime,
+    wasmi: dylab_engine_wasmi::Wasmi,
+}
+
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let lab = Lab::new(&default_corpus().join("include")).expect("toolchain available");
+        Env {
+            libc: lab.libc_wasm,
+            wasmtime: dylab_engine_wasmtime::Wasmtime::new().unwrap(),
+            wasmi: dylab_engine_wasmi::Wasmi::new().unwrap(),
+        }
+    })
+}
+
+/// Loads m0 (and so its NEEDED graph) twice under `strategy`: each attempt loads or says why not.
+/// Returns the two attempts' results (`Err` holds the message).
+fn try_load<E: Engine>(
+    engine: &E,
+    libc: &PathBuf,
+    specs: &[Spec],
+    strategy: Strategy,
+) -> Result<Vec<Result<(), String>>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut libs = HashMap::new();
+    for (i, s) in specs.iter().enumerate() {
+        let path = dir.path().join(lib_name(i));
+        std::fs::write(&path, encode(i, s)).unwrap();
+        libs.insert(lib_name(i), path);
+    }
+    let mut session =
+        ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(libc.clone()))
+            .libs(libs, dir.path().to_path_buf())
+            .limits(Limits::DEFAULT)
+            .build();
+    session.boot().map_err(|e| format!("booting libc: {e:?}"))?;
+    let mut attempts = Vec::new();
+    for attempt in 0..2 {
+        attempts.push(match session.load(&lib_name(0), Mode { now: attempt == 0, global: true }) {
+            Ok(_) => Ok(()),
+            Err(e) if e.message().trim().is_empty() => return Err("a load failed without a message".into()),
+            Err(e) => Err(e.message()),
+        });
+    }
+    Ok(attempts)
+}
+
+fn hunt(cases: u32) {
+    let env = env();
+    let strategies = [Strategy::SharedTable, Strategy::ReplicatedTables, Strategy::Trampoline, Strategy::DlsymImport];
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let graph = (1usize..4).prop_flat_map(|n| (prop::collection::vec(spec(n), n), prop::sample::select(strategies)));
+    runner
+        .run(&graph, |(specs, strategy)| {
+            try_load(&env.wasmtime, &env.libc, &specs, strategy).map_err(TestCaseError::fail)?;
+            try_load(&env.wasmi, &env.libc, &specs, strategy).map_err(TestCaseError::fail)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn hostile_side_modules_load_or_fail_with_a_message() {
+    let cases = std::env::var("HOSTILE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48);
+    hunt(cases);
+}
+
+/// The classes of the hunt, each pinned once.
+#[test]
+fn needed_cycles_and_declared_sizes() {
+    let env = env();
+    let base = Spec {
+        mem_size: 16,
+        mem_align: 2,
+        table_size: 0,
+        table_align: 0,
+        needed: vec![],
+        imports: vec![Import::Memory, Import::MemoryBase],
+        truncate: None,
+        repeat: false,
+    };
+    let self_needed = vec![Spec { needed: vec![Ok(0)], ..base.clone() }];
+    let pair = vec![Spec { needed: vec![Ok(1)], ..base.clone() }, Spec { needed: vec![Ok(0)], ..base.clone() }];
+    let huge_table = vec![Spec { table_size: u32::MAX, imports: vec![Import::Table], ..base.clone() }];
+    let huge_memory = vec![Spec { mem_size: u32::MAX, mem_align: 31, ..base.clone() }];
+    let cases: [(Vec<Spec>, Option<&str>); 4] =
+        [(self_needed, None), (pair, None), (huge_table, Some("table limit")), (huge_memory, Some("memory limit"))];
+    for (specs, failure) in cases {
+        for strategy in Strategy::LINKING {
+            for attempts in [
+                try_load(&env.wasmtime, &env.libc, &specs, strategy).unwrap(),
+                try_load(&env.wasmi, &env.libc, &specs, strategy).unwrap(),
+            ] {
+                for a in attempts {
+                    match (failure, a) {
+                        (None, r) => r.unwrap_or_else(|e| panic!("{strategy}: {specs:?} should load: {e}")),
+                        (Some(want), Err(m)) => assert!(m.contains(want), "{strategy}: {m:?} should say {want:?}"),
+                        (Some(want), Ok(())) => panic!("{strategy}: {specs:?} loaded, expected a {want} error"),
+                    }
+                }
+            }
+        }
+    }
+}
