@@ -145,18 +145,6 @@ fn link_all<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)], mode: M
     Ok(())
 }
 
-/// Reads a module file, bounded by the cell's host-buffer limit (a 5 GiB file is refused unread).
-fn read_module(path: &Path, name: &str, limit: u64) -> Result<Vec<u8>, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|e| link(format!("{name}: cannot read {}: {e}", path.display())))?;
-    if !meta.is_file() {
-        return Err(link(format!("{name}: not a regular file")));
-    }
-    if meta.len() > limit {
-        return Err(link(format!("{name}: {} bytes, larger than the module size limit of {limit} bytes", meta.len())));
-    }
-    std::fs::read(path).map_err(|e| link(format!("{name}: cannot read {}: {e}", path.display())))
-}
-
 /// Maps one module: reads, parses and compiles it, places its data (with libc's allocator,
 /// zeroed: BSS is not in the segments) and reserves its table region; it is then in scope.
 fn map<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<(ModId, E::Module), LoadError> {
@@ -167,8 +155,7 @@ fn map<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<(ModId
             Trap::Limit(LimitKind::Handles, format!("{} modules loaded, limit {}", p.modules.len(), p.limits.handles)),
         ));
     }
-    let path = p.locate(name).map_err(link)?;
-    let bytes = read_module(&path, name, p.limits.host_buffer_bytes)?;
+    let bytes = p.read_library(name, p.limits.host_buffer_bytes).map_err(link)?;
     let memory_limit = p.limits.memory_bytes;
     let info = module_info::parse(&bytes).map_err(|e| link(format!("{name}: not a valid WebAssembly module: {e}")))?;
     let Some(dylink) = info.dylink.clone() else {

@@ -88,6 +88,24 @@ pub(crate) fn link(msg: impl Into<String>) -> LoadError {
     LoadError::Link(msg.into())
 }
 
+/// Reads a regular file of at most `limit` bytes (a FIFO or device is refused before any read).
+fn read_bounded(name: &str, file: std::fs::File, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{name}: not a regular file"));
+    }
+    if meta.len() > limit {
+        return Err(format!("{name}: {} bytes, larger than the module size limit of {limit} bytes", meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("{name}: larger than the module size limit of {limit} bytes"));
+    }
+    Ok(bytes)
+}
+
 /// A symbol found in scope: the defining module, and its export once the module is instantiated.
 #[derive(Clone, Copy)]
 pub struct Found<E: Engine> {
@@ -289,20 +307,29 @@ impl<E: Engine> Process<E> {
         id as u32 + 1
     }
 
-    /// Finds the file for a `dlopen` name inside the case; names never escape the case folder.
-    pub(crate) fn locate(&self, name: &str) -> Result<PathBuf, String> {
+    /// Reads the module a `dlopen` name stands for: a library built for the case, or a file the case
+    /// ships, opened beneath the case folder only (no `..`, no absolute path, no symbolic link that
+    /// leaves it, regular files only) and no larger than `limit` bytes.
+    pub(crate) fn read_library(&self, name: &str, limit: u64) -> Result<Vec<u8>, String> {
         let p = Path::new(name);
         if p.is_absolute() || p.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
             return Err(format!("{name}: path escapes the case folder"));
         }
         if let Some(built) = self.libs.get(name) {
-            return Ok(built.clone());
+            let file =
+                std::fs::File::open(built).map_err(|e| format!("{name}: cannot read {}: {e}", built.display()))?;
+            return read_bounded(name, file, limit);
         }
-        let shipped = self.case_dir.join(p);
-        if shipped.is_file() {
-            return Ok(shipped);
-        }
-        Err(format!("{name}: cannot open shared object file: no such file"))
+        let dir = cap_std::fs::Dir::open_ambient_dir(&self.case_dir, cap_std::ambient_authority())
+            .map_err(|e| format!("{name}: cannot open the case folder: {e}"))?;
+        let file = match dir.open(p) {
+            Ok(f) => f.into_std(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!("{name}: cannot open shared object file: no such file"))
+            }
+            Err(e) => return Err(format!("{name}: cannot open shared object file: {e}")),
+        };
+        read_bounded(name, file, limit)
     }
 
     /// The placement, cloned out so that it can be called with the context.
