@@ -33,8 +33,9 @@ impl Fingerprint {
     pub fn file(&mut self, tag: &str, path: &Path) -> Result<()> {
         self.field(tag, path.as_os_str().as_encoded_bytes());
         let mut content = Sha256::new();
-        let size = io::copy(&mut File::open(path).with_context(|| format!("reading {}", path.display()))?, &mut content)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let size =
+            io::copy(&mut File::open(path).with_context(|| format!("reading {}", path.display()))?, &mut content)
+                .with_context(|| format!("reading {}", path.display()))?;
         self.field("content-size", &size.to_le_bytes());
         self.field("content-sha256", &content.finalize());
         Ok(())

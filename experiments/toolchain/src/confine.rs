@@ -29,12 +29,21 @@ pub enum ConfineError {
     CaseDir { dir: PathBuf, source: io::Error },
     #[error("`{}` in {}: {source}", rel.display(), dir.display())]
     Io { rel: PathBuf, dir: PathBuf, source: io::Error },
-    #[error("{} reads {}, which lies outside {}; refused", source_file.display(), file.display(), roots)]
-    Outside { source_file: PathBuf, file: PathBuf, roots: String },
+    #[error("{} reads {}{}, which lies outside {}; refused", source_file.display(), file.display(), resolving(file, resolved), roots)]
+    Outside { source_file: PathBuf, file: PathBuf, resolved: PathBuf, roots: String },
     #[error("{} reads {}, which is {kind}, not a regular file; refused", source_file.display(), file.display())]
     ReadsNotRegular { source_file: PathBuf, file: PathBuf, kind: FileKind },
     #[error("{} reads {}, which cannot be resolved: {source}", source_file.display(), file.display())]
     Unresolvable { source_file: PathBuf, file: PathBuf, source: io::Error },
+}
+
+/// " (resolving to X)" when links or `..` make `resolved` differ from `file`.
+fn resolving(file: &Path, resolved: &Path) -> String {
+    if file == resolved {
+        String::new()
+    } else {
+        format!(" (resolving to {})", resolved.display())
+    }
 }
 
 /// What a non-regular file is, for messages.
@@ -188,10 +197,19 @@ impl Roots {
             source,
         })?;
         if !self.0.iter().any(|(_, root)| canonical.starts_with(root)) {
-            return Err(ConfineError::Outside { source_file: source_file.into(), file: file.into(), roots: self.describe() });
+            return Err(ConfineError::Outside {
+                source_file: source_file.into(),
+                file: file.into(),
+                resolved: canonical,
+                roots: self.describe(),
+            });
         }
         let ty = std::fs::metadata(&canonical)
-            .map_err(|source| ConfineError::Unresolvable { source_file: source_file.into(), file: file.into(), source })?
+            .map_err(|source| ConfineError::Unresolvable {
+                source_file: source_file.into(),
+                file: file.into(),
+                source,
+            })?
             .file_type();
         if !ty.is_file() {
             return Err(ConfineError::ReadsNotRegular {

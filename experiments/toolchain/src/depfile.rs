@@ -17,7 +17,10 @@ pub(crate) const TARGET: &str = "dep";
 pub(crate) fn parse(text: &[u8]) -> Result<Vec<PathBuf>> {
     let prefix = format!("{TARGET}:");
     let Some(rest) = text.strip_prefix(prefix.as_bytes()) else {
-        bail!("dependency file does not start with `{prefix}`: {:?}", String::from_utf8_lossy(&text[..text.len().min(80)]));
+        bail!(
+            "dependency file does not start with `{prefix}`: {:?}",
+            String::from_utf8_lossy(&text[..text.len().min(80)])
+        );
     };
     let mut files = Vec::new();
     let mut cur: Vec<u8> = Vec::new();
@@ -89,13 +92,19 @@ mod tests {
 
     #[test]
     fn plain_and_continued_lines() {
-        assert_eq!(names("dep: /a/x.c /usr/include/stdio.h \\\n  /b/y.h\n"), ["/a/x.c", "/usr/include/stdio.h", "/b/y.h"]);
+        assert_eq!(
+            names("dep: /a/x.c /usr/include/stdio.h \\\n  /b/y.h\n"),
+            ["/a/x.c", "/usr/include/stdio.h", "/b/y.h"]
+        );
     }
 
     #[test]
     fn escapes_as_clang_writes_them() {
         // clang writes `a b#c$d.h` as `a\ b\#c$$d.h`, and `e\ f.h` (backslash, space) as `e\\\ f.h`.
-        assert_eq!(names("dep: /x/a\\ b\\#c$$d.h /x/e\\\\\\ f.h /x/g\\h.h"), ["/x/a b#c$d.h", "/x/e\\ f.h", "/x/g\\h.h"]);
+        assert_eq!(
+            names("dep: /x/a\\ b\\#c$$d.h /x/e\\\\\\ f.h /x/g\\h.h"),
+            ["/x/a b#c$d.h", "/x/e\\ f.h", "/x/g\\h.h"]
+        );
     }
 
     #[test]

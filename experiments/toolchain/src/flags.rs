@@ -95,10 +95,12 @@ fn check_one(flag: &str) -> Result<(), &'static str> {
         return Ok(());
     }
     if let Some(args) = flag.strip_prefix("-Wl,") {
-        let ok = args.split(',').all(|a| {
-            LINK_FLAGS.iter().any(|p| a.strip_prefix(p).is_some_and(word))
-        });
-        return if ok { Ok(()) } else { Err("only -Wl,--export=NAME and -Wl,--export-if-defined=NAME reach the linker") };
+        let ok = args.split(',').all(|a| LINK_FLAGS.iter().any(|p| a.strip_prefix(p).is_some_and(word)));
+        return if ok {
+            Ok(())
+        } else {
+            Err("only -Wl,--export=NAME and -Wl,--export-if-defined=NAME reach the linker")
+        };
     }
     if let Some(warning) = flag.strip_prefix("-W") {
         // `-Wa,`/`-Wp,` pass arbitrary options on; a warning name has no comma and no slash.
@@ -113,7 +115,11 @@ fn check_one(flag: &str) -> Result<(), &'static str> {
         if name == "llvm" {
             return Err("-mllvm passes options on to LLVM");
         }
-        return if word(name) && value.is_none_or(word) { Ok(()) } else { Err("a target option is -m<feature> or -m<name>=<word>") };
+        return if word(name) && value.is_none_or(word) {
+            Ok(())
+        } else {
+            Err("a target option is -m<feature> or -m<name>=<word>")
+        };
     }
     if let Some(opt) = flag.strip_prefix("-f") {
         if let Some((name, value)) = opt.split_once('=') {

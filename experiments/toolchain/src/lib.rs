@@ -24,6 +24,7 @@
 //! an allowlist ([`flags::check_cflags`]) so none adds an include path or names a host file.
 
 mod cache;
+mod checked;
 mod command;
 pub mod confine;
 mod depfile;
@@ -31,12 +32,12 @@ mod discover;
 pub mod flags;
 mod sources;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use cache::{Fingerprint, Scratch};
 use confine::{Root, Roots};
@@ -362,70 +363,6 @@ impl Toolchain {
             (Root::Sysroot, self.found.sysroot.join("include/wasm32-wasi")),
             (Root::ClangResource, self.resource_dir.join("include")),
         ])
-    }
-
-    /// Runs the preprocessor on each source for its dependency list alone (`-M`), and checks that
-    /// every file listed lies beneath an allowed root. Runs before any compile and before the
-    /// cache lookup, whose key it provides.
-    fn scan(&self, sources: &Sources, cflags: &[OsString]) -> Result<Vec<Input>> {
-        let roots = self.roots(sources);
-        let scratch = Scratch::new(&self.cache_dir, "scan")?;
-        let mut inputs = Vec::new();
-        for (i, src) in sources.files().iter().enumerate() {
-            let dep = scratch.path().join(format!("{i}.d"));
-            let mut cmd = self.clang();
-            cmd.args(cflags).arg("-M").arg("-MF").arg(&dep).arg("-MT").arg(depfile::TARGET).arg(src);
-            let line = command::display(&cmd);
-            let out = command::output(cmd, self.scan_limit).with_context(|| format!("preprocessing {}", src.display()))?;
-            // clang writes the list even when preprocessing fails. Check it first: if a file
-            // outside was read, clang's messages may quote it and are not shown.
-            let listed = std::fs::read(&dep).ok().map(|text| depfile::parse(&text)).transpose()?;
-            let reads = match &listed {
-                Some(files) => Some(self.confined(&roots, src, files)?),
-                None => None,
-            };
-            if !out.status.success() {
-                bail!("preprocessing {}: {}", src.display(), command::failure(&line, &out, true));
-            }
-            let reads = reads.with_context(|| format!("preprocessing {}: clang wrote no dependency list", src.display()))?;
-            inputs.push(Input { source: src.clone(), reads });
-        }
-        Ok(inputs)
-    }
-
-    fn confined(&self, roots: &Roots, src: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
-        let reads: Vec<PathBuf> = files.iter().map(|f| roots.check(src, f)).collect::<Result<_, _>>()?;
-        if reads.first().map(PathBuf::as_path) != Some(src) {
-            bail!("preprocessing {}: the dependency list does not start with the source: {reads:?}", src.display());
-        }
-        Ok(reads)
-    }
-
-    /// Compiles each source to an object in `scratch`; each compile's own dependency list must
-    /// name the files the scan hashed (else a file changed or moved in between).
-    fn compile_all(&self, sources: &Sources, inputs: &[Input], cflags: &[OsString], scratch: &Path) -> Result<Vec<PathBuf>> {
-        let roots = self.roots(sources);
-        let mut objects = Vec::new();
-        for (i, input) in inputs.iter().enumerate() {
-            let src = &input.source;
-            let stem = src.file_stem().unwrap_or(OsStr::new("src")).to_string_lossy();
-            let obj = scratch.join(format!("{i}-{stem}.o"));
-            let dep = scratch.join(format!("{i}-{stem}.d"));
-            let mut cmd = self.clang();
-            cmd.args(cflags).arg("-c").arg(src).arg("-MD").arg("-MF").arg(&dep).arg("-MT").arg(depfile::TARGET);
-            cmd.arg("-o").arg(&obj);
-            command::run(cmd, self.build_limit).with_context(|| format!("compiling {}", src.display()))?;
-            let text = std::fs::read(&dep).with_context(|| format!("compiling {}: reading its dependency list", src.display()))?;
-            let reads = self.confined(&roots, src, &depfile::parse(&text)?)?;
-            if reads != input.reads {
-                bail!(
-                    "compiling {}: it read other files than its preprocessing did a moment before (did a source change during the build?)",
-                    src.display()
-                );
-            }
-            objects.push(obj);
-        }
-        Ok(objects)
     }
 
     /// Returns `<cache_dir>/<kind>-<16 hex>.wasm`, building it with `build(scratch, out)` first
