@@ -3,7 +3,7 @@
 //! under a name derived from a SHA-256 of everything that affects it.
 //!
 //! Artefacts are `<cache_dir>/<kind>-<16 hex>.wasm` with kind `side`, `static` or `libc`. An
-//! artefact that exists is returned without running any tool. Builds happen in a scratch folder
+//! artefact that exists is returned without compiling or linking anything. Builds happen in a scratch folder
 //! inside `cache_dir` and the result is renamed into place, so a killed build never leaves a half
 //! file and concurrent builders (threads or processes) of the same artefact are harmless.
 //!
@@ -22,6 +22,10 @@
 //! the preprocessor's messages, which could quote the file, are withheld. The compile itself
 //! writes a dependency file too, which must list the same files. Case cflags are checked against
 //! an allowlist ([`flags::check_cflags`]) so none adds an include path or names a host file.
+//! Every tool run has a time limit (an `#include` of a FIFO blocks clang until it is killed).
+//! Not covered: a hard link inside the case folder to a host file (it is a regular file there),
+//! `__has_include` probing whether a host file exists, and files swapped between the check and
+//! the compile (the compile's own list is checked afterwards, but its messages are already out).
 
 mod cache;
 mod checked;
