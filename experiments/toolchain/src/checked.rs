@@ -117,6 +117,12 @@ impl Toolchain {
 fn check(roots: &Roots, src: &Path, files: &[PathBuf]) -> Result<Listed> {
     let mut listed = Listed { reads: Vec::new(), missing: Vec::new() };
     for file in files {
+        // Every file clang finds is named by an absolute path (the source, the include folders
+        // and the sysroot are all absolute), so a relative name is one `-MG` listed as missing.
+        if file.is_relative() {
+            listed.missing.push(file.clone());
+            continue;
+        }
         match roots.check(src, file) {
             Ok(canonical) => listed.reads.push(canonical),
             Err(ConfineError::Unresolvable { source, .. }) if source.kind() == io::ErrorKind::NotFound => {

@@ -118,7 +118,10 @@ impl Toolchain {
     /// [`Toolchain::discover`] reading the environment through `lookup` (tests use this rather
     /// than mutating the process environment).
     fn discover_with(include_dir: &Path, cache_dir: &Path, lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Self> {
-        let found = discover::find(lookup).map_err(anyhow::Error::msg)?;
+        let mut found = discover::find(lookup).map_err(anyhow::Error::msg)?;
+        // Absolute, so that every file clang finds is named by an absolute path.
+        found.sysroot = std::path::absolute(&found.sysroot)
+            .with_context(|| format!("resolving sysroot {}", found.sysroot.display()))?;
         let clang_version = tool_version(&found.clang, "clang", "clang-19")?;
         let wasm_ld_version = tool_version(&found.wasm_ld, "wasm-ld", "lld-19")?;
         let mut cmd = Command::new(&found.clang);

@@ -192,6 +192,11 @@ fn a_missing_header_gets_clangs_message() {
     fs::write(case.join("a.c"), "#include \"t.h\"\n#include \"nowhere.h\"\nint x;\n").unwrap();
     let msg = format!("{:#}", build_side(&f, &case, &["a.c"]).unwrap_err());
     assert!(msg.contains("a.c:2:10: fatal error: 'nowhere.h' file not found"), "{msg}");
+    // Missing from the case but present in the working folder (cargo runs tests in the crate's).
+    assert!(Path::new("Cargo.toml").is_file());
+    fs::write(case.join("c.c"), "#include \"Cargo.toml\"\n").unwrap();
+    let msg = format!("{:#}", build_side(&f, &case, &["c.c"]).unwrap_err());
+    assert!(msg.contains("c.c:1:10: fatal error: 'Cargo.toml' file not found"), "{msg}");
     // A missing file after an outside one is still a refusal, with nothing quoted.
     fs::write(case.join("b.c"), "#include \"../outside/secret.h\"\n#include \"nowhere.h\"\n").unwrap();
     let msg = format!("{:#}", build_side(&f, &case, &["b.c"]).unwrap_err());
