@@ -1,6 +1,7 @@
 //! Content-addressed artefact names and crash-safe publication into the cache folder.
 
-use std::fs;
+use std::fs::{self, File};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,10 +29,15 @@ impl Fingerprint {
         self.0.update(bytes);
     }
 
+    /// The path, then the size and SHA-256 of the content (streamed: a large file costs no memory).
     pub fn file(&mut self, tag: &str, path: &Path) -> Result<()> {
-        let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         self.field(tag, path.as_os_str().as_encoded_bytes());
-        self.field("content", &bytes);
+        let mut content = Sha256::new();
+        let size =
+            io::copy(&mut File::open(path).with_context(|| format!("reading {}", path.display()))?, &mut content)
+                .with_context(|| format!("reading {}", path.display()))?;
+        self.field("content-size", &size.to_le_bytes());
+        self.field("content-sha256", &content.finalize());
         Ok(())
     }
 
@@ -42,39 +48,10 @@ impl Fingerprint {
 
 /// SHA-256 of a file's content, in hex.
 pub(crate) fn file_sha256(path: &Path) -> Result<String> {
-    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
-}
-
-/// Every `*.h` under `dir` (recursively when `recursive`), sorted. A missing folder has none.
-/// Hidden entries and symlinked folders are skipped (no loops).
-pub(crate) fn headers(dir: &Path, recursive: bool) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    if dir.is_dir() {
-        walk(dir, recursive, &mut out)?;
-    }
-    out.sort();
-    Ok(out)
-}
-
-fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let ty = entry.file_type().with_context(|| format!("inspecting {}", path.display()))?;
-        if ty.is_dir() {
-            if recursive {
-                walk(&path, recursive, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "h") && path.is_file() {
-            out.push(path);
-        }
-    }
-    Ok(())
+    let mut hash = Sha256::new();
+    io::copy(&mut File::open(path).with_context(|| format!("reading {}", path.display()))?, &mut hash)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(hex::encode(hash.finalize()))
 }
 
 /// A scratch folder inside the cache folder (same file system, so the final rename is atomic),

@@ -3,34 +3,71 @@
 //! under a name derived from a SHA-256 of everything that affects it.
 //!
 //! Artefacts are `<cache_dir>/<kind>-<16 hex>.wasm` with kind `side`, `static` or `libc`. An
-//! artefact that exists is returned without running any tool. Builds happen in a scratch folder
+//! artefact that exists is returned without compiling or linking anything. Builds happen in a scratch folder
 //! inside `cache_dir` and the result is renamed into place, so a killed build never leaves a half
 //! file and concurrent builders (threads or processes) of the same artefact are harmless.
 //!
 //! What the hash covers: the tools (path and `--version` output of clang and wasm-ld, the
 //! sysroot path, the content of `libc.a` and of the compiler-rt builtins archive), the full
-//! argument lists (so `extra_cflags`, the include folder and the sysroot), every source's path
-//! and content, every `*.h` under `include_dir` (recursively) and every `*.h` directly in each
-//! source's folder. Not covered: headers reached through `-I` folders given in `extra_cflags`,
-//! or in subfolders of a source's folder.
+//! argument lists (so `extra_cflags`, the include folder and the sysroot), and for each source,
+//! the path and content of every file its preprocessing reads, as clang lists them in its
+//! dependency output (`-M`): the source, every header at any depth, every `#embed` resource.
+//! So each build runs the preprocessor once per source (about 30-70 ms) before it can look the
+//! artefact up, as ccache's preprocessor mode does; a hit runs nothing else.
+//!
+//! Confinement: a module's [`Sources`] lie beneath a root folder (the case folder). Before
+//! anything is compiled, every file the preprocessor read must resolve, without symbolic links,
+//! to a regular file beneath that root, the lab's include folder, wasi-libc's headers in the
+//! sysroot or clang's resource headers ([`confine::Root`]); otherwise the build is refused and
+//! the preprocessor's messages, which could quote the file, are withheld. The compile itself
+//! writes a dependency file too, which must list the same files. Case cflags are checked against
+//! an allowlist ([`flags::check_cflags`]) so none adds an include path or names a host file.
+//! Every tool run has a time limit (an `#include` of a FIFO blocks clang until it is killed).
+//! Not covered: a hard link inside the case folder to a host file (it is a regular file there),
+//! `__has_include` probing whether a host file exists, and files swapped between the check and
+//! the compile (the compile's own list is checked afterwards, but its messages are already out).
 
 mod cache;
+mod checked;
 mod command;
+pub mod confine;
+mod depfile;
 mod discover;
+pub mod flags;
+mod sources;
 
-use std::collections::BTreeSet;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use cache::{Fingerprint, Scratch};
+use confine::{Root, Roots};
 use discover::Found;
+pub use sources::Sources;
 
 /// Bump when a recipe changes in a way the argument lists do not show.
-const RECIPE_VERSION: &str = "dylab-toolchain recipes v1";
+const RECIPE_VERSION: &str = "dylab-toolchain recipes v2 (keyed on clang's dependency lists)";
+
+/// How long the preprocessor may take on one source before it is killed: far more than any real
+/// source needs (sqlite3.c takes about a second), but a bound on an `#include` of a FIFO.
+const SCAN_LIMIT: Duration = Duration::from_secs(120);
+/// How long one compile or link may take (sqlite3.c compiles in about 40 s).
+const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Environment variables that would add include paths or options behind the command line's back.
+const CLANG_ENV_REMOVED: &[&str] = &[
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "CPLUS_INCLUDE_PATH",
+    "OBJC_INCLUDE_PATH",
+    "OBJCPLUS_INCLUDE_PATH",
+    "CCC_OVERRIDE_OPTIONS",
+    "COMPILER_PATH",
+    "LIBRARY_PATH",
+];
 
 /// The located tools, the corpus' include folder and the cache folder.
 #[derive(Debug, Clone)]
@@ -42,6 +79,18 @@ pub struct Toolchain {
     wasm_ld_version: String,
     /// Everything about the tools that goes into every artefact's hash; computed once.
     identity: String,
+    /// clang's resource folder (its own headers are in `include/` there).
+    resource_dir: PathBuf,
+    scan_limit: Duration,
+    build_limit: Duration,
+}
+
+/// One source and, in the order clang listed them, every file its preprocessing read
+/// (canonical paths, each checked to lie beneath an allowed root; the source comes first).
+#[derive(Debug)]
+struct Input {
+    source: PathBuf,
+    reads: Vec<PathBuf>,
 }
 
 /// First lines of the tools' `--version` output, and the wasi-libc package version.
@@ -69,9 +118,16 @@ impl Toolchain {
     /// [`Toolchain::discover`] reading the environment through `lookup` (tests use this rather
     /// than mutating the process environment).
     fn discover_with(include_dir: &Path, cache_dir: &Path, lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Self> {
-        let found = discover::find(lookup).map_err(anyhow::Error::msg)?;
+        let mut found = discover::find(lookup).map_err(anyhow::Error::msg)?;
+        // Absolute, so that every file clang finds is named by an absolute path.
+        found.sysroot = std::path::absolute(&found.sysroot)
+            .with_context(|| format!("resolving sysroot {}", found.sysroot.display()))?;
         let clang_version = tool_version(&found.clang, "clang", "clang-19")?;
         let wasm_ld_version = tool_version(&found.wasm_ld, "wasm-ld", "lld-19")?;
+        let mut cmd = Command::new(&found.clang);
+        cmd.arg("-print-resource-dir");
+        let resource_dir = command::run(cmd, SCAN_LIMIT).context("asking clang for its resource folder")?;
+        let resource_dir = PathBuf::from(String::from_utf8_lossy(&resource_dir.stdout).trim());
 
         let include_dir = std::path::absolute(include_dir)
             .with_context(|| format!("resolving include folder {}", include_dir.display()))?;
@@ -90,7 +146,17 @@ impl Toolchain {
             found.clang_rt.display(),
             cache::file_sha256(&found.clang_rt)?,
         );
-        Ok(Toolchain { found, include_dir, cache_dir, clang_version, wasm_ld_version, identity })
+        Ok(Toolchain {
+            found,
+            include_dir,
+            cache_dir,
+            clang_version,
+            wasm_ld_version,
+            identity,
+            resource_dir,
+            scan_limit: SCAN_LIMIT,
+            build_limit: BUILD_LIMIT,
+        })
     }
 
     /// `libc.wasm`: Debian's wasi-libc linked whole into one module that exports everything,
@@ -105,45 +171,48 @@ impl Toolchain {
         self.cached("libc", fp, |_scratch, out| {
             let mut cmd = Command::new(&self.found.wasm_ld);
             cmd.args(&args).arg("-o").arg(out);
-            command::run(cmd).context("linking libc.wasm")?;
+            command::run(cmd, self.build_limit).context("linking libc.wasm")?;
             Ok(())
         })
     }
 
-    /// A PIC side module (with a `dylink.0` section) from C sources. Cached.
+    /// A PIC side module (with a `dylink.0` section) from C sources given by path (see
+    /// [`Sources::at`] for the folder their includes are confined to). Cached.
     pub fn side_module(&self, sources: &[PathBuf], extra_cflags: &[String]) -> Result<PathBuf> {
         self.side_module_needing(sources, extra_cflags, &[])
     }
 
-    /// A side module linked against other side modules: each `(name, built module)` satisfies its
-    /// undefined symbols at link time and becomes a `NEEDED` entry of its dylink.0 section, under
-    /// `name` (the name a loader looks it up by). Cached.
+    /// [`Toolchain::side_module_from`] with sources given by path ([`Sources::at`]).
     pub fn side_module_needing(
         &self,
         sources: &[PathBuf],
         extra_cflags: &[String],
         needed: &[(String, PathBuf)],
     ) -> Result<PathBuf> {
-        if sources.is_empty() {
-            bail!("side_module: no sources given");
-        }
+        self.side_module_from(&Sources::at(sources)?, extra_cflags, needed)
+    }
+
+    /// A side module from one or more C files (linked in the given order), linked against other
+    /// side modules: each `(name, built module)` satisfies its undefined symbols at link time and
+    /// becomes a `NEEDED` entry of its dylink.0 section, under `name` (the name a loader looks it
+    /// up by). `extra_cflags` must pass [`flags::check_cflags`]. Cached.
+    pub fn side_module_from(
+        &self,
+        sources: &Sources,
+        extra_cflags: &[String],
+        needed: &[(String, PathBuf)],
+    ) -> Result<PathBuf> {
+        flags::check_cflags(extra_cflags)?;
         let cflags = self.side_cflags(extra_cflags);
         let ldflags = side_ldflags();
-        let mut fp = self.compile_fingerprint("side", &cflags, &ldflags, sources)?;
+        let inputs = self.scan(sources, &cflags)?;
+        let mut fp = self.compile_fingerprint("side", &cflags, &ldflags, &inputs)?;
         for (name, path) in needed {
             fp.field("needed", name.as_bytes());
-            fp.field("needed-content", &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
+            fp.file("needed-content", path)?;
         }
         self.cached("side", fp, |scratch, out| {
-            let mut objects = Vec::new();
-            for (i, src) in sources.iter().enumerate() {
-                let stem = src.file_stem().unwrap_or(OsStr::new("src")).to_string_lossy();
-                let obj = scratch.join(format!("{i}-{stem}.o"));
-                let mut cmd = Command::new(&self.found.clang);
-                cmd.args(&cflags).arg("-c").arg(src).arg("-o").arg(&obj);
-                command::run(cmd).with_context(|| format!("compiling {}", src.display()))?;
-                objects.push(obj);
-            }
+            let objects = self.compile_all(sources, &inputs, &cflags, scratch)?;
             // wasm-ld records a needed library by its file name: give it the loader's name.
             let mut libs = Vec::new();
             for (name, path) in needed {
@@ -153,27 +222,32 @@ impl Toolchain {
             }
             let mut cmd = Command::new(&self.found.wasm_ld);
             cmd.args(&ldflags).args(&objects).args(&libs).arg("-o").arg(out);
-            command::run(cmd).context("linking side module")?;
+            command::run(cmd, self.build_limit).context("linking side module")?;
             Ok(())
         })
     }
 
+    /// [`Toolchain::static_program_from`] with sources given by path ([`Sources::at`]).
+    pub fn static_program(&self, sources: &[PathBuf], extra_cflags: &[String]) -> Result<PathBuf> {
+        self.static_program_from(&Sources::at(sources)?, extra_cflags)
+    }
+
     /// An ordinary wasm32-wasi command module: the sources with wasi-libc and the compiler-rt
     /// builtins statically linked (by the clang driver, told explicitly which wasm-ld and which
-    /// builtins archive to use). Cached.
-    pub fn static_program(&self, sources: &[PathBuf], extra_cflags: &[String]) -> Result<PathBuf> {
-        if sources.is_empty() {
-            bail!("static_program: no sources given");
-        }
+    /// builtins archive to use). `-Wl,` options in `extra_cflags` reach the link. Cached.
+    pub fn static_program_from(&self, sources: &Sources, extra_cflags: &[String]) -> Result<PathBuf> {
+        flags::check_cflags(extra_cflags)?;
         let cflags = self.static_cflags(extra_cflags);
-        let ldflags = self.static_ldflags();
-        let fp = self.compile_fingerprint("static", &cflags, &ldflags, sources)?;
+        let ldflags = self.static_ldflags(extra_cflags);
+        let inputs = self.scan(sources, &cflags)?;
+        let fp = self.compile_fingerprint("static", &cflags, &ldflags, &inputs)?;
         self.cached("static", fp, |scratch, out| {
-            let mut cmd = Command::new(&self.found.clang);
-            // The driver's intermediate objects go to the scratch folder too.
+            let objects = self.compile_all(sources, &inputs, &cflags, scratch)?;
+            let mut cmd = self.clang();
+            // Anything the driver makes on the way goes to the scratch folder too.
             cmd.env("TMPDIR", scratch);
-            cmd.args(&cflags).args(sources).args(&ldflags).arg("-o").arg(out);
-            command::run(cmd).context("building static program")?;
+            cmd.args(&ldflags[..2]).args(&objects).args(&ldflags[2..]).arg("-o").arg(out);
+            command::run(cmd, self.build_limit).context("linking static program")?;
             Ok(())
         })
     }
@@ -188,10 +262,28 @@ impl Toolchain {
 
     // ---- recipes -------------------------------------------------------------------------------
 
-    fn common_cflags(&self) -> Vec<OsString> {
+    /// clang with none of the environment variables that change its search paths or options.
+    fn clang(&self) -> Command {
+        let mut cmd = Command::new(&self.found.clang);
+        for var in CLANG_ENV_REMOVED {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+
+    fn target_flags(&self) -> [OsString; 2] {
         let mut sysroot = OsString::from("--sysroot=");
         sysroot.push(&self.found.sysroot);
-        vec!["--target=wasm32-wasi".into(), sysroot, "-I".into(), self.include_dir.clone().into(), "-O2".into()]
+        ["--target=wasm32-wasi".into(), sysroot]
+    }
+
+    /// No config files (clang would read them from its own folder and /etc), and no crash
+    /// reproducers (which copy the preprocessed source to /tmp).
+    fn common_cflags(&self) -> Vec<OsString> {
+        let mut v: Vec<OsString> = self.target_flags().into();
+        v.extend(["--no-default-config", "-fno-crash-diagnostics"].map(OsString::from));
+        v.extend(["-I".into(), self.include_dir.clone().into(), "-O2".into()]);
+        v
     }
 
     fn side_cflags(&self, extra: &[String]) -> Vec<OsString> {
@@ -207,13 +299,18 @@ impl Toolchain {
         v
     }
 
-    /// After the sources: the same link line the driver makes by default (`-lc` then the
-    /// builtins), but with the discovered wasm-ld and builtins rather than whatever the driver
-    /// would find on its own.
-    fn static_ldflags(&self) -> Vec<OsString> {
+    /// The driver's link line: the target (first two, before the objects), then the same
+    /// libraries the driver links by default (`-lc` then the builtins), but with the discovered
+    /// wasm-ld and builtins rather than whatever the driver would find on its own, and the case's
+    /// `-Wl,` options.
+    fn static_ldflags(&self, extra: &[String]) -> Vec<OsString> {
         let mut fuse = OsString::from("-fuse-ld=");
         fuse.push(&self.found.wasm_ld);
-        vec![fuse, "-nodefaultlibs".into(), "-lc".into(), self.found.clang_rt.clone().into()]
+        let mut v: Vec<OsString> = self.target_flags().into();
+        v.extend([fuse, "--no-default-config".into(), "-nodefaultlibs".into(), "-lc".into()]);
+        v.push(self.found.clang_rt.clone().into());
+        v.extend(extra.iter().filter(|f| f.starts_with("-Wl,")).map(OsString::from));
+        v
     }
 
     fn libc_link_args(&self) -> Vec<OsString> {
@@ -237,15 +334,14 @@ impl Toolchain {
 
     // ---- caching -------------------------------------------------------------------------------
 
-    /// Hashes each source (path and content) and the headers it may include: every `*.h` under
-    /// the include folder and directly in the source's own folder.
-    /// What decides a compiled artefact: the tools, every flag, and the sources with their headers.
+    /// What decides a compiled artefact: the tools, every flag, and every file each source's
+    /// preprocessing read (path and content).
     fn compile_fingerprint(
         &self,
         kind: &str,
         cflags: &[OsString],
         ldflags: &[OsString],
-        sources: &[PathBuf],
+        inputs: &[Input],
     ) -> Result<Fingerprint> {
         let mut fp = Fingerprint::new(kind);
         fp.field("identity", self.identity.as_bytes());
@@ -255,25 +351,25 @@ impl Toolchain {
         for a in ldflags {
             fp.field("ldflag", a.as_encoded_bytes());
         }
-        self.hash_sources(&mut fp, sources)?;
+        for input in inputs {
+            fp.field("source", input.source.as_os_str().as_encoded_bytes());
+            for file in &input.reads {
+                fp.file("reads", file)?;
+            }
+        }
         Ok(fp)
     }
 
-    fn hash_sources(&self, fp: &mut Fingerprint, sources: &[PathBuf]) -> Result<()> {
-        let mut headers = BTreeSet::new();
-        headers.extend(cache::headers(&self.include_dir, true)?);
-        for src in sources {
-            fp.file("source", src).with_context(|| format!("reading source {}", src.display()))?;
-            let parent = match src.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            headers.extend(cache::headers(parent, false)?);
-        }
-        for h in &headers {
-            fp.file("header", h)?;
-        }
-        Ok(())
+    // ---- confinement ---------------------------------------------------------------------------
+
+    /// The folders a compile of `sources` may read.
+    fn roots(&self, sources: &Sources) -> Roots {
+        Roots::new([
+            (Root::Case, sources.root().to_path_buf()),
+            (Root::LabHeaders, self.include_dir.clone()),
+            (Root::Sysroot, self.found.sysroot.join("include/wasm32-wasi")),
+            (Root::ClangResource, self.resource_dir.join("include")),
+        ])
     }
 
     /// Returns `<cache_dir>/<kind>-<16 hex>.wasm`, building it with `build(scratch, out)` first
@@ -316,7 +412,7 @@ fn side_ldflags() -> Vec<OsString> {
 fn tool_version(path: &Path, what: &str, package: &str) -> Result<String> {
     let mut cmd = Command::new(path);
     cmd.arg("--version");
-    let out = command::run(cmd).map_err(|e| {
+    let out = command::run(cmd, SCAN_LIMIT).map_err(|e| {
         anyhow::anyhow!(discover::missing_message(&[format!(
             "{what}: {} does not run ({e:#}) — Debian package {package}",
             path.display()

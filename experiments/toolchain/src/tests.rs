@@ -110,9 +110,13 @@ fn inputs_change_the_name() {
     let header = f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap();
     assert_ne!(edited, header, "include_dir header change");
 
-    f.write("src/local.h", "#define L 1\n");
+    // A header no source includes does not matter; one that shadows `include/t.h` (found first,
+    // in the including file's folder) does.
+    f.write("src/unused.h", "#define U 1\n");
+    assert_eq!(header, f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap(), "header nobody includes");
+    f.write("src/t.h", "#define T 3\n");
     let local = f.tc.side_module(std::slice::from_ref(&src), &[]).unwrap();
-    assert_ne!(header, local, "header in the source's folder");
+    assert_ne!(header, local, "header in the source's folder shadowing the include folder's");
 
     let flagged = f.tc.side_module(std::slice::from_ref(&src), &["-DVARIANT".to_string()]).unwrap();
     assert_ne!(local, flagged, "extra cflags");
@@ -311,3 +315,6 @@ fn folders_are_resolved_to_absolute_paths() {
     let f = Fixture::new();
     assert!(f.tc.cache_dir.is_absolute() && f.tc.include_dir.is_absolute());
 }
+
+mod confinement;
+mod deps;
