@@ -83,10 +83,14 @@ pub fn run<E: Engine>(engine: &E, program: &Program) -> RunResult {
 /// Runs `program` on the current thread.
 pub fn run_here<E: Engine>(engine: &E, program: &Program) -> RunResult {
     let process = Process::new(program.strategy, program.libs.clone(), program.case_dir.clone());
-    let wasi =
-        program.dirs.iter().fold(WasiState::new(program.args.clone(), program.env.clone()), |w, (guest, host)| {
-            w.grant(guest, host.clone())
-        });
+    let wasi = WasiState::new(program.args.clone(), program.env.clone()).with_limits(&program.limits);
+    let wasi = match program.dirs.iter().try_fold(wasi, |w, (guest, host)| w.grant(guest, host, &program.case_dir)) {
+        Ok(w) => w,
+        Err(e) => {
+            let ending = Ending::LinkError(format!("cannot grant a folder: {e}"));
+            return RunResult { ending, stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 };
+        }
+    };
     let host = Host::new(engine.clone(), wasi, process);
     let mut store = engine.new_store(host, &program.limits);
     let ending = engine.enter(&mut store, |ctx| match program.libc {
