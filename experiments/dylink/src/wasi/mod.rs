@@ -4,7 +4,7 @@
 //! capabilities: see [`grant`]). Every host buffer whose size the guest chooses is bounded by the
 //! cell's host-buffer limit (see [`bounded`]).
 
-mod bounded;
+pub mod bounded;
 pub mod errno;
 pub mod grant;
 
