@@ -13,17 +13,18 @@ use cap_std::fs::{Dir, Metadata, OpenOptions, OpenOptionsExt};
 
 use super::errno::{self, EISDIR, ELOOP, ENOTSUP};
 
-/// Why a folder cannot be granted.
+/// Why a folder cannot be granted. Folders are named relative to the case folder, so that the
+/// message is the same wherever the corpus is checked out.
 #[derive(Debug, thiserror::Error)]
 pub enum GrantError {
     #[error("{host} is not a folder inside the case folder {case}")]
     Outside { host: PathBuf, case: PathBuf },
-    #[error("{host} is a symbolic link; a granted folder must be a real folder of the case")]
-    Symlink { host: PathBuf },
-    #[error("{host} is not a folder")]
-    NotDir { host: PathBuf },
-    #[error("cannot open {host} beneath the case folder: {source}")]
-    Io { host: PathBuf, source: io::Error },
+    #[error("the case's {folder} is a symbolic link; a granted folder must be a real folder of the case")]
+    Symlink { folder: PathBuf },
+    #[error("the case's {folder} is not a folder")]
+    NotDir { folder: PathBuf },
+    #[error("cannot open the case's {folder} beneath the case folder: {source}")]
+    Io { folder: PathBuf, source: io::Error },
 }
 
 /// A granted folder: the name the guest knows it by (e.g. `/data`) and the capability to it.
@@ -41,7 +42,7 @@ impl Grant {
             .ok()
             .filter(|r| r.components().all(|c| matches!(c, Component::Normal(_))))
             .ok_or_else(|| GrantError::Outside { host: host.into(), case: case_dir.into() })?;
-        let io_err = |source| GrantError::Io { host: host.into(), source };
+        let io_err = |source| GrantError::Io { folder: rel.into(), source };
         let case = Dir::open_ambient_dir(case_dir, ambient_authority()).map_err(io_err)?;
         let dir = if rel.as_os_str().is_empty() {
             case
@@ -49,10 +50,10 @@ impl Grant {
             // Resolved beneath the case folder: a link in a parent component that leaves it fails here.
             let meta = case.symlink_metadata(rel).map_err(io_err)?;
             if meta.is_symlink() {
-                return Err(GrantError::Symlink { host: host.into() });
+                return Err(GrantError::Symlink { folder: rel.into() });
             }
             if !meta.is_dir() {
-                return Err(GrantError::NotDir { host: host.into() });
+                return Err(GrantError::NotDir { folder: rel.into() });
             }
             case.open_dir(rel).map_err(io_err)?
         };
