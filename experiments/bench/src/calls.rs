@@ -228,7 +228,8 @@ impl<E: BareHost> Prepared<E> {
         )
         .libs(libs, modules.dir.clone())
         .typed_trampolines(variant == Variant::TrampolineTyped)
-        .build();
+        .build()
+        .map_err(|e| anyhow!("{e:?}"))?;
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut store = session.store;
         if variant == Variant::HostBare {

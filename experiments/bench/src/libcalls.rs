@@ -45,7 +45,8 @@ fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Resu
     let strategy = if libc == Libc::Static { Strategy::None } else { Strategy::Direct };
     let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(m.libc.clone()))
         .libs(libs, m.dir.clone())
-        .build();
+        .build()
+        .map_err(|e| anyhow!("{e:?}"))?;
     if libc != Libc::Static {
         session.boot().map_err(|e| anyhow!("{e:?}"))?;
     }

@@ -14,11 +14,17 @@ use crate::calls::Modules;
 use crate::measure::median;
 
 /// A libc-module process with these libraries, not booted yet.
-fn process<E: Engine>(engine: &E, modules: &Modules, strategy: Strategy, libs: &[(&str, &PathBuf)]) -> Session<E> {
+fn process<E: Engine>(
+    engine: &E,
+    modules: &Modules,
+    strategy: Strategy,
+    libs: &[(&str, &PathBuf)],
+) -> Result<Session<E>> {
     let libs = libs.iter().map(|(n, p)| (n.to_string(), (*p).clone())).collect();
     ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(modules.libc.clone()))
         .libs(libs, modules.dir.clone())
         .build()
+        .map_err(|e| anyhow!("{e:?}"))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -81,7 +87,7 @@ pub fn measure<E: Engine>(
     let mut boot = Vec::new();
     let mut dlopen = Vec::new();
     for _ in 0..samples {
-        let mut session = process(&engine, modules, Strategy::SharedTable, &[("callee.wasm", &modules.callee)]);
+        let mut session = process(&engine, modules, Strategy::SharedTable, &[("callee.wasm", &modules.callee)])?;
         boot.push(time(|| session.boot().map_err(|e| anyhow!("{e:?}")))?);
         dlopen.push(time(|| {
             session.load("callee.wasm", Mode { now: true, global: false }).map_err(|e| anyhow!("{}", e.message()))
@@ -98,7 +104,7 @@ pub fn measure<E: Engine>(
             let mut times = Vec::new();
             for _ in 0..samples {
                 let libs = [("callee.wasm", &modules.callee), ("fnptrs.wasm", lib)];
-                let mut session = process(&engine, modules, strategy, &libs);
+                let mut session = process(&engine, modules, strategy, &libs)?;
                 session.boot().map_err(|e| anyhow!("{e:?}"))?;
                 session
                     .load("callee.wasm", Mode { now: true, global: true })

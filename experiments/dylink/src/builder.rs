@@ -78,20 +78,23 @@ impl<E: Engine> ProcessBuilder<E> {
         self
     }
 
-    /// The process, not booted yet.
-    pub fn build(self) -> Session<E> {
+    /// The process, not booted yet; a folder the case grants that cannot be granted (a link, a
+    /// folder outside the case) is a link error.
+    pub fn build(self) -> Result<Session<E>, Ending> {
         let p = &self.program;
         let mut process = Process::new(p.strategy, p.libs.clone(), p.case_dir.clone());
         process.limits = p.limits.clone();
         process.placement = Some(self.placement.clone());
         process.typed_trampolines = self.typed_trampolines;
-        let mut wasi = WasiState::new(p.args.clone(), p.env.clone());
+        let mut wasi = WasiState::new(p.args.clone(), p.env.clone()).with_limits(&p.limits);
         for (guest, host) in &p.dirs {
-            wasi = wasi.grant(guest, host.clone());
+            wasi = wasi
+                .grant(guest, host, &p.case_dir)
+                .map_err(|e| Ending::LinkError(format!("cannot grant a folder: {e}")))?;
         }
         let host = Host::new(self.engine.clone(), wasi, process);
         let store = self.engine.new_store(host, &p.limits);
-        Session { engine: self.engine, store, program: self.program, placement: self.placement }
+        Ok(Session { engine: self.engine, store, program: self.program, placement: self.placement })
     }
 }
 

@@ -84,7 +84,10 @@ pub fn run<E: Engine>(engine: &E, program: &Program, placement: Arc<dyn LibcPlac
 
 /// Runs `program` on the current thread.
 pub fn run_here<E: Engine>(engine: &E, program: &Program, placement: Arc<dyn LibcPlacement<E>>) -> RunResult {
-    let mut session = ProcessBuilder::for_program(engine, program, placement).build();
+    let mut session = match ProcessBuilder::for_program(engine, program, placement).build() {
+        Ok(session) => session,
+        Err(ending) => return RunResult { ending, stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 },
+    };
     let ending = session.run();
     let fuel_left = session.enter(|ctx| ctx.fuel());
     let host = session.into_host();

@@ -1124,7 +1124,8 @@ fn run_on<E: Engine>(
     let mut session =
         ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(libc.clone()))
             .libs(libs, dir.to_path_buf())
-            .build();
+            .build()
+            .map_err(|e| format!("{e:?}"))?;
     session.boot().map_err(|e| format!("booting libc: {e:?}"))?;
     session.enter(|ctx| {
         let mut ids = Vec::new();
@@ -1434,7 +1435,9 @@ fn dump() {
 fn standalone<E: Engine>(engine: &E, wat: &str, calls: &[(&str, Vec<V>)]) -> Result<Vec<Vec<Bits>>, String> {
     let bytes = wat::parse_str(wat).map_err(|e| e.to_string())?;
     let mut session =
-        ProcessBuilder::new(engine, Libc::LibcModule, Linking::SharedTable, placement(Libc::LibcModule), None).build();
+        ProcessBuilder::new(engine, Libc::LibcModule, Linking::SharedTable, placement(Libc::LibcModule), None)
+            .build()
+            .map_err(|e| format!("{e:?}"))?;
     let module = engine.compile(&bytes).map_err(|e| format!("{e:#}"))?;
     session.enter(|ctx| {
         let exports = ctx.instantiate(&module, &[]).map_err(|t| t.to_string())?;

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
 use dylab_lab::Lab;
-use dylink::{Engine, Libc, Limits, Mode, ProcessBuilder, Strategy};
+use dylink::{Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use wasm_encoder::{
@@ -231,7 +231,7 @@ fn try_load<E: Engine>(
     engine: &E,
     libc: &PathBuf,
     specs: &[Spec],
-    strategy: Strategy,
+    strategy: Linking,
 ) -> Result<Vec<Result<(), String>>, String> {
     let dir = tempfile::tempdir().unwrap();
     let mut libs = HashMap::new();
@@ -244,7 +244,8 @@ fn try_load<E: Engine>(
         ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(libc.clone()))
             .libs(libs, dir.path().to_path_buf())
             .limits(Limits::DEFAULT)
-            .build();
+            .build()
+            .unwrap();
     session.boot().map_err(|e| format!("booting libc: {e:?}"))?;
     let mut attempts = Vec::new();
     for attempt in 0..2 {
@@ -259,9 +260,10 @@ fn try_load<E: Engine>(
 
 fn hunt(cases: u32) {
     let env = env();
-    let strategies = [Strategy::SharedTable, Strategy::ReplicatedTables, Strategy::Trampoline, Strategy::DlsymImport];
+    let strategies = [Linking::SharedTable, Linking::ReplicatedTables, Linking::Trampoline, Linking::DlsymImport];
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
-    let graph = (1usize..4).prop_flat_map(|n| (prop::collection::vec(spec(n), n), prop::sample::select(strategies)));
+    let graph =
+        (1usize..4).prop_flat_map(|n| (prop::collection::vec(spec(n), n), prop::sample::select(strategies.to_vec())));
     runner
         .run(&graph, |(specs, strategy)| {
             try_load(&env.wasmtime, &env.libc, &specs, strategy).map_err(TestCaseError::fail)?;
@@ -298,7 +300,7 @@ fn needed_cycles_and_declared_sizes() {
     let cases: [(Vec<Spec>, Option<&str>); 4] =
         [(self_needed, None), (pair, None), (huge_table, Some("table limit")), (huge_memory, Some("memory limit"))];
     for (specs, failure) in cases {
-        for strategy in Strategy::LINKING {
+        for strategy in Linking::LINKING {
             for attempts in [
                 try_load(&env.wasmtime, &env.libc, &specs, strategy).unwrap(),
                 try_load(&env.wasmi, &env.libc, &specs, strategy).unwrap(),

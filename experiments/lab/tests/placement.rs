@@ -60,7 +60,8 @@ fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u3
         Some(libc.clone()),
     )
     .libs(libs, dir.path().to_path_buf())
-    .build();
+    .build()
+    .unwrap();
     session.boot().map_err(|e| format!("{e:?}")).unwrap();
     session.enter(|ctx| {
         let mut placed = Vec::new();

@@ -26,7 +26,6 @@ use dylink::module_info::{self, Export, ExportKind, ImportKind, ModuleInfo};
 use dylink::outcome::{Ending, TrapKind};
 use dylink::process::{LoadError, ModId};
 use dylink::program::{ending, Program};
-use dylink::wasi::OUTPUT_LIMIT;
 use dylink::LibcPlacement;
 use format::VaArgs;
 
@@ -447,13 +446,7 @@ fn set_errno<E: Engine>(ctx: &mut dyn Ctx<E>, e: i32) -> Result<(), Trap> {
 /// Appends to the captured stdout (fd 1) or stderr (fd 2).
 fn emit<E: Engine>(ctx: &mut dyn Ctx<E>, fd: u32, bytes: &[u8]) -> Result<(), Trap> {
     charge(ctx, bytes.len() as u64)?;
-    let w = &mut ctx.host().wasi;
-    let out = if fd == 2 { &mut w.stderr } else { &mut w.stdout };
-    out.extend_from_slice(bytes);
-    if out.len() > OUTPUT_LIMIT {
-        return Err(Trap::Host(format!("output limit of {OUTPUT_LIMIT} bytes exceeded on fd {fd}")));
-    }
-    Ok(())
+    ctx.host().wasi.capture(fd, bytes)
 }
 
 /// The descriptor behind a `FILE *` the guest passes; only the host's own three streams exist.
