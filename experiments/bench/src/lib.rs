@@ -2,6 +2,7 @@
 //! host's entry cost is amortised; and the loader's costs (compile, instantiate, dlopen, start-up).
 
 pub mod calls;
+pub mod growth;
 pub mod libcalls;
 pub mod loader;
 pub mod measure;

@@ -1,0 +1,78 @@
+//! Loader growth: what the n-th `dlopen` costs when n-1 libraries are loaded already (RTLD_GLOBAL,
+//! as the 10,000-handle attack did, and as Pyodide-like applications load 100+ libraries), per
+//! pointer policy, with the table elements and linear memory the process holds by then.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use anyhow::{anyhow, Result};
+use dylab_lab::placements::placement;
+use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
+
+use crate::calls::Modules;
+
+/// The n-th library whose dlopen time is reported.
+pub const CHECKPOINTS: [usize; 4] = [1, 100, 1_000, 10_000];
+
+/// Replicated tables write every new module's region into every table: the n-th load costs O(n)
+/// and the whole run O(n²); it stops at this many.
+const REPLICATED_MAX: usize = 1_000;
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct GrowthRow {
+    pub engine: String,
+    pub strategy: Strategy,
+    /// Libraries loaded, this one included.
+    pub libraries: usize,
+    /// Median of the dlopen times of the libraries just before and at this one (up to 9).
+    pub dlopen_us: f64,
+    /// Funcref table elements summed over every table of the process.
+    pub table_elements: u64,
+    pub memory_bytes: u64,
+}
+
+/// Loads the bench callee again and again under distinct names, timing every dlopen.
+pub fn measure<E: Engine>(engine: &E, modules: &Modules, strategies: &[Strategy], max: usize) -> Result<Vec<GrowthRow>> {
+    let mut rows = Vec::new();
+    for &strategy in strategies {
+        let last = if strategy.policy().pointers == dylink::strategy::PointerTable::Replicated {
+            max.min(REPLICATED_MAX)
+        } else {
+            max
+        };
+        let libs: HashMap<String, _> = (1..=last).map(|i| (format!("lib{i}.wasm"), modules.callee.clone())).collect();
+        let mut session =
+            ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(modules.libc.clone()))
+                .libs(libs, modules.dir.clone())
+                .build()
+                .map_err(|e| anyhow!("{e:?}"))?;
+        session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
+        let mut times = Vec::with_capacity(last);
+        for i in 1..=last {
+            let t = Instant::now();
+            session
+                .load(&format!("lib{i}.wasm"), Mode { now: true, global: true })
+                .map_err(|e| anyhow!("dlopen lib{i}.wasm under {strategy}: {}", e.message()))?;
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+            if CHECKPOINTS.contains(&i) {
+                let mut window: Vec<f64> = times[i.saturating_sub(9)..].to_vec();
+                window.sort_by(f64::total_cmp);
+                let (table_elements, memory_bytes) = session.enter(|ctx| {
+                    let p = &ctx.host_ref().process;
+                    let tables: Vec<_> = p.tables.iter().map(|r| r.table).collect();
+                    let memory = ctx.host_ref().memory.map(|m| ctx.memory_size(m)).unwrap_or(0);
+                    (tables.into_iter().map(|t| ctx.table_size(t) as u64).sum(), memory)
+                });
+                rows.push(GrowthRow {
+                    engine: engine.name().to_string(),
+                    strategy,
+                    libraries: i,
+                    dlopen_us: window[window.len() / 2],
+                    table_elements,
+                    memory_bytes,
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
