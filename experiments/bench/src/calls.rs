@@ -5,10 +5,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+use dylab_engines::Adapter;
 use dylab_toolchain::Toolchain;
 use dylink::linker::{self, ModId, Mode, Process};
 use dylink::wasi::WasiState;
 use dylink::{Engine, Extern, Host, Strategy, Val};
+
+use crate::typed_host;
 use serde::Serialize;
 
 /// A callee signature. `acc = f(acc, ...)` in a loop of n iterations.
@@ -36,6 +39,9 @@ impl Kernel {
             Kernel::K8 => "k8",
             Kernel::Kmix => "kmix",
         }
+    }
+    pub fn parse(s: &str) -> Option<Kernel> {
+        Kernel::ALL.into_iter().find(|k| k.name() == s)
     }
     pub fn describe(self) -> &'static str {
         match self {
@@ -109,6 +115,10 @@ impl Variant {
     pub fn parse(s: &str) -> Option<Variant> {
         Variant::ALL.into_iter().find(|v| v.name() == s)
     }
+    /// Whether the variant can run on engine `E` (the bare host call needs the engine's typed API).
+    pub fn runs_on<E: Adapter>(self) -> bool {
+        self != Variant::HostBare || typed_host::has_bare::<E>()
+    }
     fn strategy(self) -> Strategy {
         match self {
             Variant::TrampolineTyped | Variant::TrampolineUntyped | Variant::HostBare => Strategy::Trampoline,
@@ -161,7 +171,7 @@ impl Modules {
 }
 
 /// A store with libc, the callee and the caller loaded, and the loop to call.
-pub struct Prepared<E: Engine> {
+pub struct Prepared<E: Adapter> {
     engine: E,
     store: E::Store,
     run: E::Func,
@@ -176,45 +186,7 @@ fn func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Result<E
     }
 }
 
-/// Engines for which the bench can write a typed host function computing a kernel in Rust.
-pub trait BareHost: Engine {
-    fn bare(store: &mut Self::Store, kernel: Kernel) -> Self::Func;
-}
-
-// The kernels of corpus/bench/kernels.h, in Rust.
-fn k1(a: i32) -> i32 {
-    a.wrapping_mul(3).wrapping_add(1)
-}
-fn k4(a: i32, b: i32, c: i32, d: i32) -> i32 {
-    a.wrapping_mul(3).wrapping_add(b).wrapping_sub(c).wrapping_add(d)
-}
-#[allow(clippy::too_many_arguments)]
-fn k8(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32) -> i32 {
-    k4(a, b, c, d).wrapping_sub(e).wrapping_add(f).wrapping_sub(g).wrapping_add(h)
-}
-fn kmix(a: i64, b: f64, c: i32) -> f64 {
-    b * 0.5 + (a & 7) as f64 + c as f64
-}
-
-macro_rules! bare_host {
-    ($engine:ty, $m:ident) => {
-        impl BareHost for $engine {
-            fn bare(store: &mut Self::Store, kernel: Kernel) -> Self::Func {
-                match kernel {
-                    Kernel::K0 => $m::Func::wrap(&mut *store, || 7i32),
-                    Kernel::K1 => $m::Func::wrap(&mut *store, k1),
-                    Kernel::K4 => $m::Func::wrap(&mut *store, k4),
-                    Kernel::K8 => $m::Func::wrap(&mut *store, k8),
-                    Kernel::Kmix => $m::Func::wrap(&mut *store, kmix),
-                }
-            }
-        }
-    };
-}
-bare_host!(dylab_engine_wasmtime::Wasmtime, wasmtime);
-bare_host!(dylab_engine_wasmi::Wasmi, wasmi);
-
-impl<E: BareHost> Prepared<E> {
+impl<E: Adapter> Prepared<E> {
     pub fn new(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> Result<Self> {
         let libs = HashMap::from([
             ("callee.wasm".to_string(), modules.callee.clone()),
@@ -225,7 +197,8 @@ impl<E: BareHost> Prepared<E> {
         let host = Host::new(engine.clone(), WasiState::new(vec!["bench".into()], vec![]), process);
         let mut store = engine.new_store(host, &dylink::engine::Limits::UNBOUNDED);
         if variant == Variant::HostBare {
-            let f = E::bare(&mut store, kernel);
+            let f = typed_host::bare::<E>(&mut store, kernel)
+                .with_context(|| format!("{}: the bench has no typed host function for this engine", engine.name()))?;
             engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(kernel.callee().to_string(), f));
         }
         let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {

@@ -3,9 +3,11 @@
 pub mod cell;
 pub mod corpus;
 pub mod findings;
+pub mod paths;
 pub mod report;
 pub mod run;
 
 pub use cell::{cells, Cell, EngineKind, Filter};
 pub use corpus::{load_corpus, Case};
+pub use paths::Paths;
 pub use run::{CellResult, Lab};
