@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use dylab_bench::{BenchData, Kernel, Variant};
-use dylab_lab::{cells, load_corpus, report, CellResult, EngineKind, Filter, Lab, Paths};
+use dylab_engines::EngineKind;
+use dylab_lab::{cells, load_corpus, report, CellResult, Filter, Lab, Paths};
 use dylink::{Libc, Strategy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
