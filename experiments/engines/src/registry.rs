@@ -1,10 +1,11 @@
-//! The list of engines. One line per engine: `Variant => adapter type`. The variant's kebab-case
-//! name is the engine's name in cell names, flags, manifests and JSON.
+//! The list of engines. One entry per engine: `Variant => adapter type`, with a one-line doc comment
+//! (shown by `dylab --help`). The variant's kebab-case name is the engine's name in cell names,
+//! flags, manifests and JSON.
 
 use crate::any::{Adapter, AnyEngine, WithEngine};
 
 macro_rules! engines {
-    ($($kind:ident => $ty:ty),+ $(,)?) => {
+    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty),+ $(,)?) => {
         /// A WebAssembly engine of the lab. Ordered as listed: reports show engines in this order.
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
@@ -15,7 +16,7 @@ macro_rules! engines {
         #[strum(serialize_all = "kebab-case", parse_err_ty = String, parse_err_fn = unknown_engine)]
         #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
         pub enum EngineKind {
-            $($kind),+
+            $($(#[doc = $doc])* $kind),+
         }
 
         impl EngineKind {
@@ -59,7 +60,9 @@ macro_rules! engines {
 }
 
 engines! {
+    /// Cranelift compiler (wasmtime 48), no inlining
     Wasmtime => dylab_engine_wasmtime::Wasmtime,
+    /// Interpreter (wasmi 2.0), eager compilation
     Wasmi => dylab_engine_wasmi::Wasmi,
 }
 
