@@ -48,7 +48,7 @@ impl<E: Adapter> AnyEngine for E {
     }
 }
 
-impl dyn AnyEngine {
+impl dyn AnyEngine + '_ {
     /// Runs `visitor` with this engine as its concrete type.
     pub fn visit<V: WithEngine>(&self, visitor: V) -> V::Out {
         self.kind().visit(self, visitor)

@@ -38,7 +38,7 @@ macro_rules! engines {
             }
 
             /// `engine`, which is of this kind, as its concrete type.
-            pub(crate) fn visit<V: WithEngine>(self, engine: &dyn AnyEngine, visitor: V) -> V::Out {
+            pub(crate) fn visit<V: WithEngine>(self, engine: &(dyn AnyEngine + '_), visitor: V) -> V::Out {
                 match self {
                     $(EngineKind::$kind => visitor.run(
                         engine.as_any().downcast_ref::<$ty>().expect("an engine's kind names its type"),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use dylab_engines::{Adapter, EngineKind, WithEngine};
+use dylab_engines::{Adapter, AnyEngine, EngineKind, WithEngine};
 use dylink::engine::Limits;
 use dylink::wasi::WasiState;
 use dylink::{Host, Process, Strategy};
@@ -18,7 +18,7 @@ fn names_round_trip_and_are_the_adapters_own() {
         assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.name()));
         assert_eq!(kind.matrix_engine().unwrap().kind(), kind);
         // Cell names come from the registry, report headings from the adapter: they must agree.
-        kind.with_matrix_engine(AdapterName).unwrap().iter().for_each(|n| assert_eq!(*n, kind.name()));
+        assert_eq!(kind.with_matrix_engine(AdapterName).unwrap(), [kind.name(); 2]);
     }
     assert_eq!(EngineKind::Wasmtime.name(), "wasmtime");
 }
@@ -34,9 +34,9 @@ fn unknown_engine_names_the_known_ones() {
 
 struct AdapterName;
 impl WithEngine for AdapterName {
-    type Out = Vec<&'static str>;
-    fn run<E: Adapter>(self, engine: &E) -> Vec<&'static str> {
-        vec![engine.name(), E::KIND.name()]
+    type Out = [&'static str; 2];
+    fn run<E: Adapter>(self, engine: &E) -> [&'static str; 2] {
+        [engine.name(), E::KIND.name()]
     }
 }
 
@@ -57,5 +57,15 @@ fn matrix_engines_meter_fuel_and_timing_engines_do_not() {
     for kind in EngineKind::ALL {
         assert_eq!(kind.with_matrix_engine(FuelOfAStore).unwrap(), Limits::DEFAULT.fuel, "{kind}");
         assert_eq!(kind.with_timing_engine(FuelOfAStore).unwrap(), 0, "{kind}");
+    }
+}
+
+#[test]
+fn a_borrowed_engine_is_visited_as_its_own_type() {
+    for kind in EngineKind::ALL {
+        let engine = kind.timing_engine().unwrap();
+        let borrowed: &dyn AnyEngine = engine.as_ref();
+        assert_eq!(borrowed.visit(AdapterName), [kind.name(); 2]);
+        assert_eq!(borrowed.visit(FuelOfAStore), 0, "{kind}: a timing engine");
     }
 }
