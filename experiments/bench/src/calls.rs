@@ -13,9 +13,11 @@ use dylink::{Engine, Extern, Host, Strategy, Val};
 
 use crate::typed_host;
 use serde::Serialize;
+use strum::{EnumString, IntoStaticStr};
 
-/// A callee signature. `acc = f(acc, ...)` in a loop of n iterations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+/// A callee signature. `acc = f(acc, ...)` in a loop of n iterations. Names: `k0` ... `kmix`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Kernel {
     /// `int f0(void)`
     K0,
@@ -32,16 +34,10 @@ pub enum Kernel {
 impl Kernel {
     pub const ALL: [Kernel; 5] = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::K8, Kernel::Kmix];
     pub fn name(self) -> &'static str {
-        match self {
-            Kernel::K0 => "k0",
-            Kernel::K1 => "k1",
-            Kernel::K4 => "k4",
-            Kernel::K8 => "k8",
-            Kernel::Kmix => "kmix",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Kernel> {
-        Kernel::ALL.into_iter().find(|k| k.name() == s)
+        s.parse().ok()
     }
     pub fn describe(self) -> &'static str {
         match self {
@@ -60,14 +56,16 @@ impl Kernel {
     }
 }
 
-/// How the caller reaches the callee: one row of calls.md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+/// How the caller reaches the callee: one row of calls.md. Names are kebab-case unless given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Variant {
     /// A direct call within the caller module: the floor.
     IntraDirect,
     /// call_indirect to a function of the caller module.
     IntraIndirect,
     /// An import bound to the callee instance's export (`direct` strategy).
+    #[strum(serialize = "direct")]
     CrossDirect,
     /// An import bound to a typed host function that calls the callee (`trampoline`, typed API).
     TrampolineTyped,
@@ -82,6 +80,7 @@ pub enum Variant {
     /// `dlcall_int(handle, "f", ...)` through the host.
     Dlcall,
     /// An import bound to a typed host function that computes the kernel itself: a host call alone.
+    #[strum(serialize = "host-typed-bare")]
     HostBare,
 }
 
@@ -99,21 +98,10 @@ impl Variant {
         Variant::HostBare,
     ];
     pub fn name(self) -> &'static str {
-        match self {
-            Variant::IntraDirect => "intra-direct",
-            Variant::IntraIndirect => "intra-indirect",
-            Variant::CrossDirect => "direct",
-            Variant::TrampolineTyped => "trampoline-typed",
-            Variant::TrampolineUntyped => "trampoline-untyped",
-            Variant::SharedTable => "shared-table",
-            Variant::DlsymImport => "dlsym-import",
-            Variant::ReplicatedTables => "replicated-tables",
-            Variant::Dlcall => "dlcall",
-            Variant::HostBare => "host-typed-bare",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Variant> {
-        Variant::ALL.into_iter().find(|v| v.name() == s)
+        s.parse().ok()
     }
     /// Whether the variant can run on engine `E` (the bare host call needs the engine's typed API).
     pub fn runs_on<E: Adapter>(self) -> bool {
@@ -271,5 +259,35 @@ impl<E: Adapter> Prepared<E> {
         self.run(n)?;
         let after = self.engine.enter(&mut self.store, |ctx| ctx.fuel());
         Ok(before - after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// calls.json, calls.md and the criterion ids are keyed by these names.
+    #[test]
+    fn names_are_the_published_ones_and_parse_back() {
+        let variants: Vec<&str> = Variant::ALL.map(Variant::name).to_vec();
+        assert_eq!(
+            variants,
+            [
+                "intra-direct",
+                "intra-indirect",
+                "direct",
+                "trampoline-typed",
+                "trampoline-untyped",
+                "shared-table",
+                "dlsym-import",
+                "replicated-tables",
+                "dlcall",
+                "host-typed-bare"
+            ]
+        );
+        assert_eq!(Kernel::ALL.map(Kernel::name), ["k0", "k1", "k4", "k8", "kmix"]);
+        assert!(Variant::ALL.iter().all(|&v| Variant::parse(v.name()) == Some(v)));
+        assert!(Kernel::ALL.iter().all(|&k| Kernel::parse(k.name()) == Some(k)));
+        assert_eq!(Variant::parse("cross-direct"), None);
     }
 }
