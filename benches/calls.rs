@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
-use dylab_bench::calls::BareHost;
 use dylab_bench::{Kernel, Modules, Prepared, Variant};
+use dylab_engines::{Adapter, EngineKind, WithEngine};
 use dylab_lab::run::{cache_dir, default_corpus};
 use dylab_toolchain::Toolchain;
 
@@ -17,11 +17,23 @@ fn modules() -> Modules {
     Modules::build(&toolchain, &corpus.join("bench")).expect("bench modules build")
 }
 
-fn bench_engine<E: BareHost>(c: &mut Criterion, engine: &E, modules: &Modules) {
+struct BenchEngine<'a> {
+    c: &'a mut Criterion,
+    modules: &'a Modules,
+}
+
+impl WithEngine for BenchEngine<'_> {
+    type Out = ();
+    fn run<E: Adapter>(self, engine: &E) {
+        bench_engine(self.c, engine, self.modules)
+    }
+}
+
+fn bench_engine<E: Adapter>(c: &mut Criterion, engine: &E, modules: &Modules) {
     let mut group = c.benchmark_group(engine.name());
     group.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1)).sample_size(20);
     for kernel in Kernel::ALL {
-        for variant in Variant::ALL.into_iter().filter(|v| v.applies(kernel)) {
+        for variant in Variant::ALL.into_iter().filter(|v| v.applies(kernel) && v.runs_on::<E>()) {
             let mut p = Prepared::new(engine, modules, variant, kernel).expect("prepare");
             group.bench_function(format!("{}/{}", variant.name(), kernel.name()), |b| {
                 b.iter_custom(|iters| p.run(iters.clamp(1, u32::MAX as u64) as u32).expect("bench loop"))
@@ -33,8 +45,9 @@ fn bench_engine<E: BareHost>(c: &mut Criterion, engine: &E, modules: &Modules) {
 
 fn calls(c: &mut Criterion) {
     let modules = modules();
-    bench_engine(c, &dylab_engine_wasmtime::Wasmtime::for_timing().unwrap(), &modules);
-    bench_engine(c, &dylab_engine_wasmi::Wasmi::for_timing().unwrap(), &modules);
+    for kind in EngineKind::ALL {
+        kind.with_timing_engine(BenchEngine { c: &mut *c, modules: &modules }).unwrap();
+    }
 }
 
 criterion_group!(benches, calls);

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# Release build: the call-cost numbers are only meaningful optimised.
-cargo build --release --quiet -p dylab
-./target/release/dylab report "$@"
-./target/release/dylab bench
+# The dev profile, as scripts/test.sh: one build of the engines serves both commands. It is optimised
+# (see [profile.dev] in Cargo.toml), so the call-cost numbers are meaningful.
+cargo run --quiet -p dylab -- report "$@"
+cargo run --quiet -p dylab -- bench

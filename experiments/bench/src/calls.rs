@@ -5,13 +5,18 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+use dylab_engines::Adapter;
 use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
 use dylink::{Engine, Extern, Libc, ModId, Mode, Process, ProcessBuilder, Strategy, Val};
-use serde::Serialize;
 
-/// A callee signature. `acc = f(acc, ...)` in a loop of n iterations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+use crate::typed_host;
+use serde::Serialize;
+use strum::{EnumString, IntoStaticStr};
+
+/// A callee signature. `acc = f(acc, ...)` in a loop of n iterations. Names: `k0` ... `kmix`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Kernel {
     /// `int f0(void)`
     K0,
@@ -28,13 +33,10 @@ pub enum Kernel {
 impl Kernel {
     pub const ALL: [Kernel; 5] = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::K8, Kernel::Kmix];
     pub fn name(self) -> &'static str {
-        match self {
-            Kernel::K0 => "k0",
-            Kernel::K1 => "k1",
-            Kernel::K4 => "k4",
-            Kernel::K8 => "k8",
-            Kernel::Kmix => "kmix",
-        }
+        self.into()
+    }
+    pub fn parse(s: &str) -> Option<Kernel> {
+        s.parse().ok()
     }
     pub fn describe(self) -> &'static str {
         match self {
@@ -53,14 +55,16 @@ impl Kernel {
     }
 }
 
-/// How the caller reaches the callee: one row of calls.md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+/// How the caller reaches the callee: one row of calls.md. Names are kebab-case unless given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Variant {
     /// A direct call within the caller module: the floor.
     IntraDirect,
     /// call_indirect to a function of the caller module.
     IntraIndirect,
     /// An import bound to the callee instance's export (`direct` strategy).
+    #[strum(serialize = "direct")]
     CrossDirect,
     /// An import bound to a typed host function that calls the callee (`trampoline`, typed API).
     TrampolineTyped,
@@ -75,6 +79,7 @@ pub enum Variant {
     /// `dlcall_int(handle, "f", ...)` through the host.
     Dlcall,
     /// An import bound to a typed host function that computes the kernel itself: a host call alone.
+    #[strum(serialize = "host-typed-bare")]
     HostBare,
 }
 
@@ -92,21 +97,14 @@ impl Variant {
         Variant::HostBare,
     ];
     pub fn name(self) -> &'static str {
-        match self {
-            Variant::IntraDirect => "intra-direct",
-            Variant::IntraIndirect => "intra-indirect",
-            Variant::CrossDirect => "direct",
-            Variant::TrampolineTyped => "trampoline-typed",
-            Variant::TrampolineUntyped => "trampoline-untyped",
-            Variant::SharedTable => "shared-table",
-            Variant::DlsymImport => "dlsym-import",
-            Variant::ReplicatedTables => "replicated-tables",
-            Variant::Dlcall => "dlcall",
-            Variant::HostBare => "host-typed-bare",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Variant> {
-        Variant::ALL.into_iter().find(|v| v.name() == s)
+        s.parse().ok()
+    }
+    /// Whether the variant can run on engine `E` (the bare host call needs the engine's typed API).
+    pub fn runs_on<E: Adapter>(self) -> bool {
+        self != Variant::HostBare || typed_host::has_bare::<E>()
     }
     fn strategy(self) -> Strategy {
         match self {
@@ -160,7 +158,7 @@ impl Modules {
 }
 
 /// A store with libc, the callee and the caller loaded, and the loop to call.
-pub struct Prepared<E: Engine> {
+pub struct Prepared<E: Adapter> {
     engine: E,
     store: E::Store,
     run: E::Func,
@@ -175,45 +173,7 @@ fn func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Result<E
     }
 }
 
-/// Engines for which the bench can write a typed host function computing a kernel in Rust.
-pub trait BareHost: Engine {
-    fn bare(store: &mut Self::Store, kernel: Kernel) -> Self::Func;
-}
-
-// The kernels of corpus/bench/kernels.h, in Rust.
-fn k1(a: i32) -> i32 {
-    a.wrapping_mul(3).wrapping_add(1)
-}
-fn k4(a: i32, b: i32, c: i32, d: i32) -> i32 {
-    a.wrapping_mul(3).wrapping_add(b).wrapping_sub(c).wrapping_add(d)
-}
-#[allow(clippy::too_many_arguments)]
-fn k8(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32) -> i32 {
-    k4(a, b, c, d).wrapping_sub(e).wrapping_add(f).wrapping_sub(g).wrapping_add(h)
-}
-fn kmix(a: i64, b: f64, c: i32) -> f64 {
-    b * 0.5 + (a & 7) as f64 + c as f64
-}
-
-macro_rules! bare_host {
-    ($engine:ty, $m:ident) => {
-        impl BareHost for $engine {
-            fn bare(store: &mut Self::Store, kernel: Kernel) -> Self::Func {
-                match kernel {
-                    Kernel::K0 => $m::Func::wrap(&mut *store, || 7i32),
-                    Kernel::K1 => $m::Func::wrap(&mut *store, k1),
-                    Kernel::K4 => $m::Func::wrap(&mut *store, k4),
-                    Kernel::K8 => $m::Func::wrap(&mut *store, k8),
-                    Kernel::Kmix => $m::Func::wrap(&mut *store, kmix),
-                }
-            }
-        }
-    };
-}
-bare_host!(dylab_engine_wasmtime::Wasmtime, wasmtime);
-bare_host!(dylab_engine_wasmi::Wasmi, wasmi);
-
-impl<E: BareHost> Prepared<E> {
+impl<E: Adapter> Prepared<E> {
     pub fn new(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> Result<Self> {
         let libs = HashMap::from([
             ("callee.wasm".to_string(), modules.callee.clone()),
@@ -233,7 +193,8 @@ impl<E: BareHost> Prepared<E> {
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut store = session.store;
         if variant == Variant::HostBare {
-            let f = E::bare(&mut store, kernel);
+            let f = typed_host::bare::<E>(&mut store, kernel)
+                .with_context(|| format!("{}: the bench has no typed host function for this engine", engine.name()))?;
             engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(kernel.callee().to_string(), f));
         }
         let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {
@@ -306,5 +267,35 @@ impl<E: BareHost> Prepared<E> {
         self.run(n)?;
         let after = self.engine.enter(&mut self.store, |ctx| ctx.fuel());
         Ok(before - after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// calls.json, calls.md and the criterion ids are keyed by these names.
+    #[test]
+    fn names_are_the_published_ones_and_parse_back() {
+        let variants: Vec<&str> = Variant::ALL.map(Variant::name).to_vec();
+        assert_eq!(
+            variants,
+            [
+                "intra-direct",
+                "intra-indirect",
+                "direct",
+                "trampoline-typed",
+                "trampoline-untyped",
+                "shared-table",
+                "dlsym-import",
+                "replicated-tables",
+                "dlcall",
+                "host-typed-bare"
+            ]
+        );
+        assert_eq!(Kernel::ALL.map(Kernel::name), ["k0", "k1", "k4", "k8", "kmix"]);
+        assert!(Variant::ALL.iter().all(|&v| Variant::parse(v.name()) == Some(v)));
+        assert!(Kernel::ALL.iter().all(|&k| Kernel::parse(k.name()) == Some(k)));
+        assert_eq!(Variant::parse("cross-direct"), None);
     }
 }

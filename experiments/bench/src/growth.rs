@@ -32,7 +32,12 @@ pub struct GrowthRow {
 }
 
 /// Loads the bench callee again and again under distinct names, timing every dlopen.
-pub fn measure<E: Engine>(engine: &E, modules: &Modules, strategies: &[Strategy], max: usize) -> Result<Vec<GrowthRow>> {
+pub fn measure<E: Engine>(
+    engine: &E,
+    modules: &Modules,
+    strategies: &[Strategy],
+    max: usize,
+) -> Result<Vec<GrowthRow>> {
     let mut rows = Vec::new();
     for &strategy in strategies {
         let last = if strategy.policy().pointers == dylink::strategy::PointerTable::Replicated {
@@ -41,11 +46,16 @@ pub fn measure<E: Engine>(engine: &E, modules: &Modules, strategies: &[Strategy]
             max
         };
         let libs: HashMap<String, _> = (1..=last).map(|i| (format!("lib{i}.wasm"), modules.callee.clone())).collect();
-        let mut session =
-            ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(modules.libc.clone()))
-                .libs(libs, modules.dir.clone())
-                .build()
-                .map_err(|e| anyhow!("{e:?}"))?;
+        let mut session = ProcessBuilder::new(
+            engine,
+            Libc::LibcModule,
+            strategy,
+            placement(Libc::LibcModule),
+            Some(modules.libc.clone()),
+        )
+        .libs(libs, modules.dir.clone())
+        .build()
+        .map_err(|e| anyhow!("{e:?}"))?;
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut times = Vec::with_capacity(last);
         for i in 1..=last {

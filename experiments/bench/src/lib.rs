@@ -7,15 +7,15 @@ pub mod libcalls;
 pub mod loader;
 pub mod measure;
 pub mod report;
+pub mod typed_host;
 
 pub use calls::{Kernel, Modules, Prepared, Variant};
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use dylab_engine_wasmi::Wasmi;
-use dylab_engine_wasmtime::Wasmtime;
-use dylab_lab::run::default_corpus;
+use dylab_engines::{Adapter, EngineKind, WithEngine};
+use dylab_lab::Paths;
 
 pub use measure::Settings;
 pub use report::BenchData;
@@ -23,7 +23,7 @@ pub use report::BenchData;
 /// Which measurements to run.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
-    pub engines: Vec<String>,
+    pub engines: Vec<EngineKind>,
     pub variants: Vec<Variant>,
     pub kernels: Vec<Kernel>,
     pub loader: bool,
@@ -32,21 +32,21 @@ pub struct Selection {
 
 /// Runs the call-cost and loader-cost measurements; what `dylab bench` writes to reports/.
 /// Guest code runs on a thread with dylink's run stack (wasmi needs more than a main thread's 8 MiB).
-pub fn run(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
+pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("dylab-bench".into())
             .stack_size(dylink::program::RUN_STACK)
-            .spawn_scoped(s, || run_here(quick, select, progress))
+            .spawn_scoped(s, || run_here(paths, quick, select, progress))
             .expect("spawning the bench thread")
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the bench thread panicked")))
     })
 }
 
-fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
-    let corpus = default_corpus();
-    let lab = dylab_lab::Lab::new(&corpus.join("include"))?;
+fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
+    let corpus = &paths.corpus;
+    let lab = dylab_lab::Lab::at(paths)?;
     let modules = Modules::build(&lab.toolchain, &corpus.join("bench")).context("building corpus/bench")?;
     let libc_modules = libcalls::LibcModules::build(&lab.toolchain, &corpus.join("bench"))
         .context("building corpus/bench/libcalls.c")?;
@@ -57,7 +57,6 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
         (select.variants.is_empty() || select.variants.contains(&v))
             && (select.kernels.is_empty() || select.kernels.contains(&k))
     };
-    let wants = |e: &str| select.engines.is_empty() || select.engines.iter().any(|x| x == e);
 
     let mut data = BenchData {
         machine: report::machine(),
@@ -86,16 +85,10 @@ fn run_here(quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -
         select,
         progress,
     };
-    if wants("wasmtime") {
-        let e = Wasmtime::for_timing()?;
-        measure_engine(&e, &|| Wasmtime::for_timing().expect("engine"), &mut data, &env)?;
-        if select.loader {
-            data.loader.extend(loader::wasmtime_serialized(&e, &modules, samples)?);
+    for kind in EngineKind::ALL {
+        if select.engines.is_empty() || select.engines.contains(&kind) {
+            kind.with_timing_engine(MeasureEngine { data: &mut data, env: &env })??;
         }
-    }
-    if wants("wasmi") {
-        let e = Wasmi::for_timing()?;
-        measure_engine(&e, &|| Wasmi::for_timing().expect("engine"), &mut data, &env)?;
     }
     Ok(data)
 }
@@ -113,8 +106,20 @@ struct Env<'a> {
     progress: &'a (dyn Fn(&str) + Sync),
 }
 
-/// Call costs, libc-call costs and loader costs on one engine; `fresh` makes an engine with empty caches.
-fn measure_engine<E: calls::BareHost>(e: &E, fresh: &dyn Fn() -> E, data: &mut BenchData, env: &Env) -> Result<()> {
+/// Call costs, libc-call costs and loader costs on one (timing) engine.
+struct MeasureEngine<'a> {
+    data: &'a mut BenchData,
+    env: &'a Env<'a>,
+}
+
+impl WithEngine for MeasureEngine<'_> {
+    type Out = Result<()>;
+    fn run<E: Adapter>(self, e: &E) -> Result<()> {
+        measure_engine(e, self.data, self.env)
+    }
+}
+
+fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<()> {
     data.engines.insert(e.name().into(), e.settings());
     let (empty, rows) = measure::measure(e, env.modules, env.settings, env.pick, env.progress)?;
     data.empty_loop_ns.insert(e.name().into(), empty);
@@ -125,7 +130,8 @@ fn measure_engine<E: calls::BareHost>(e: &E, fresh: &dyn Fn() -> E, data: &mut B
     }
     if env.select.loader {
         (env.progress)(&format!("{}: loader costs", e.name()));
-        data.loader.extend(loader::measure(fresh, env.modules, env.hello, env.samples, env.compile_samples)?);
+        data.loader.extend(loader::measure::<E>(env.modules, env.hello, env.samples, env.compile_samples)?);
+        data.loader.extend(loader::serialized(e, env.modules, env.samples)?);
     }
     Ok(())
 }

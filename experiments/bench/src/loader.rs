@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
+use dylab_engines::Adapter;
 use dylab_lab::placements::placement;
 use dylink::builder::Session;
 use dylink::{Engine, Libc, Mode, ProcessBuilder, Program, Strategy};
@@ -55,16 +56,15 @@ fn time<T>(f: impl FnOnce() -> Result<T>) -> Result<Duration> {
     Ok(t.elapsed())
 }
 
-/// Loader costs on one engine. `fresh` makes an engine with empty caches (a cold compile).
+/// Loader costs on one engine; a cold compile gets a new engine (empty caches) per sample.
 /// `hello` is a program run whole for start-up: (static module, side module).
-pub fn measure<E: Engine>(
-    fresh: &dyn Fn() -> E,
+pub fn measure<E: Adapter>(
     modules: &Modules,
     hello: (&Path, &Path),
     samples: usize,
     compile_samples: usize,
 ) -> Result<Vec<LoaderRow>> {
-    let engine = fresh();
+    let engine = E::timing()?;
     let name = engine.name();
     let libc_bytes = std::fs::read(&modules.libc)?;
     let side_bytes = std::fs::read(&modules.callee)?;
@@ -73,7 +73,7 @@ pub fn measure<E: Engine>(
     let cold = |bytes: &[u8], n: usize| -> Result<Vec<Duration>> {
         (0..n)
             .map(|_| {
-                let e = fresh();
+                let e = E::timing()?;
                 time(|| e.compile(bytes))
             })
             .collect()
@@ -154,13 +154,11 @@ pub fn measure<E: Engine>(
     Ok(rows)
 }
 
-/// wasmtime only: loading a module from its serialized (pre-compiled) form instead of compiling.
-pub fn wasmtime_serialized(
-    engine: &dylab_engine_wasmtime::Wasmtime,
-    modules: &Modules,
-    samples: usize,
-) -> Result<Vec<LoaderRow>> {
+/// Loading a module from its serialized (pre-compiled) form instead of compiling: wasmtime only,
+/// no rows on other engines.
+pub fn serialized<E: Adapter>(engine: &E, modules: &Modules, samples: usize) -> Result<Vec<LoaderRow>> {
     let mut rows = Vec::new();
+    let Some(engine) = crate::typed_host::as_wasmtime(engine) else { return Ok(rows) };
     for (what, path) in
         [("deserialize libc.wasm (cached)", &modules.libc), ("deserialize side module (cached)", &modules.callee)]
     {
@@ -172,7 +170,7 @@ pub fn wasmtime_serialized(
                 time(|| unsafe { wasmtime::Module::deserialize(engine.inner(), &bytes) }.map_err(|e| anyhow!("{e:#}")))
             })
             .collect::<Result<_>>()?;
-        rows.push(row("wasmtime", what, &times));
+        rows.push(row(dylink::Engine::name(engine), what, &times));
     }
     Ok(rows)
 }

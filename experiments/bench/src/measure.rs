@@ -6,7 +6,9 @@ use std::time::Duration;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::calls::{BareHost, Kernel, Modules, Prepared, Variant};
+use dylab_engines::Adapter;
+
+use crate::calls::{Kernel, Modules, Prepared, Variant};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -65,12 +67,12 @@ pub fn quantile(v: &[f64], q: f64) -> f64 {
 }
 
 /// The ns per iteration of one sample.
-fn sample<E: BareHost>(p: &mut Prepared<E>, n: u32) -> Result<f64> {
+fn sample<E: Adapter>(p: &mut Prepared<E>, n: u32) -> Result<f64> {
     Ok(p.run(n)?.as_nanos() as f64 / n as f64)
 }
 
 /// Picks the iteration count that makes one sample last about `target`.
-fn calibrate<E: BareHost>(p: &mut Prepared<E>, target: Duration) -> Result<u32> {
+fn calibrate<E: Adapter>(p: &mut Prepared<E>, target: Duration) -> Result<u32> {
     let probe = 2_000;
     p.run(probe)?;
     let per = sample(p, probe)?.max(0.05);
@@ -78,7 +80,7 @@ fn calibrate<E: BareHost>(p: &mut Prepared<E>, target: Duration) -> Result<u32> 
 }
 
 /// Measures every (variant, kernel) accepted by `select` on one engine.
-pub fn measure<E: BareHost>(
+pub fn measure<E: Adapter>(
     engine: &E,
     modules: &Modules,
     settings: Settings,
@@ -90,7 +92,8 @@ pub fn measure<E: BareHost>(
     let mut rows: Vec<(Variant, Kernel, Prepared<E>)> = Vec::new();
     for kernel in Kernel::ALL {
         for variant in Variant::ALL {
-            if variant.applies(kernel) && (select(variant, kernel) || variant == Variant::IntraDirect) {
+            let wanted = select(variant, kernel) || variant == Variant::IntraDirect;
+            if variant.applies(kernel) && variant.runs_on::<E>() && wanted {
                 progress(&format!("{name}: preparing {}/{}", variant.name(), kernel.name()));
                 rows.push((variant, kernel, Prepared::new(engine, modules, variant, kernel)?));
             }

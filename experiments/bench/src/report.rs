@@ -270,11 +270,10 @@ pub fn calls_svg(d: &BenchData) -> String {
         .engines
         .keys()
         .flat_map(|e| {
-            // Short labels: poloto's label column is narrow.
-            let short = if e == "wasmtime" { "wt" } else { "wi" };
             in_wasm.iter().filter_map(move |&v| {
+                // Short labels: poloto's label column is narrow.
                 let name = if v == Variant::IntraIndirect { "intra-ind" } else { v.name() };
-                find(d, e, v, Kernel::K1).map(|r| (r.ratio, format!("{short} {name}")))
+                find(d, e, v, Kernel::K1).map(|r| (r.ratio, format!("{e} {name}")))
             })
         })
         .collect();
@@ -282,7 +281,7 @@ pub fn calls_svg(d: &BenchData) -> String {
         return String::new(); // poloto needs two ticks per axis
     }
     poloto::build::bar::gen_simple("", data, [0.0])
-        .label(("int f(int), relative to a direct call within the module", "ratio (wt: wasmtime, wi: wasmi)", ""))
+        .label(("int f(int), relative to a direct call within the module", "ratio", ""))
         .append_to(poloto::header().light_theme())
         .render_string()
         .unwrap_or_default()

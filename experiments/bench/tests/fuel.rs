@@ -1,11 +1,11 @@
 //! Identical work, different linkage: within a fuel group (same caller loop, same callee code) every
-//! variant consumes exactly the same fuel per call, on both engines; and every variant of a kernel
-//! computes the same checksum. This is what makes the timing rows comparable.
+//! variant consumes exactly the same fuel per call, on every engine of the registry; and every variant
+//! of a kernel computes the same checksum. This is what makes the timing rows comparable.
 
 use std::collections::BTreeMap;
 
-use dylab_bench::calls::BareHost;
 use dylab_bench::{Kernel, Modules, Prepared, Variant};
+use dylab_engines::{Adapter, EngineKind, WithEngine};
 use dylab_lab::run::{cache_dir, default_corpus};
 use dylab_toolchain::Toolchain;
 
@@ -17,7 +17,7 @@ fn modules() -> Modules {
 }
 
 /// Fuel per call, from the difference of two loop lengths (so entry and exit costs cancel).
-fn fuel_per_call<E: BareHost>(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> (u64, i32) {
+fn fuel_per_call<E: Adapter>(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> (u64, i32) {
     let mut p = Prepared::new(engine, modules, variant, kernel).expect("prepare");
     let short = p.fuel(1000).unwrap();
     let checksum = p.checksum();
@@ -26,24 +26,29 @@ fn fuel_per_call<E: BareHost>(engine: &E, modules: &Modules, variant: Variant, k
     ((long - short) / 1000, checksum)
 }
 
-fn check<E: BareHost>(engine: &E) {
-    // Guest code runs on the test thread here: give it the stack dylink::run would.
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(dylink::program::RUN_STACK)
-            .spawn_scoped(s, || check_here(engine))
-            .unwrap()
-            .join()
-            .unwrap()
-    })
+struct Check;
+
+impl WithEngine for Check {
+    type Out = ();
+    fn run<E: Adapter>(self, engine: &E) {
+        // Guest code runs on the test thread here: give it the stack dylink::run would.
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(dylink::program::RUN_STACK)
+                .spawn_scoped(s, || check_here(engine))
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
 }
 
-fn check_here<E: BareHost>(engine: &E) {
+fn check_here<E: Adapter>(engine: &E) {
     let modules = modules();
     for kernel in Kernel::ALL {
         let mut groups: BTreeMap<&str, Vec<(Variant, u64)>> = BTreeMap::new();
         let mut checksums = Vec::new();
-        for variant in Variant::ALL.into_iter().filter(|v| v.applies(kernel)) {
+        for variant in Variant::ALL.into_iter().filter(|v| v.applies(kernel) && v.runs_on::<E>()) {
             let (fuel, checksum) = fuel_per_call(engine, &modules, variant, kernel);
             checksums.push((variant, checksum));
             if let Some(g) = variant.fuel_group() {
@@ -67,11 +72,8 @@ fn check_here<E: BareHost>(engine: &E) {
 }
 
 #[test]
-fn same_fuel_per_call_on_wasmtime() {
-    check(&dylab_engine_wasmtime::Wasmtime::new().unwrap());
-}
-
-#[test]
-fn same_fuel_per_call_on_wasmi() {
-    check(&dylab_engine_wasmi::Wasmi::new().unwrap());
+fn same_fuel_per_call_on_every_engine() {
+    for kind in EngineKind::ALL {
+        kind.with_matrix_engine(Check).unwrap();
+    }
 }

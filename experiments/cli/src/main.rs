@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use dylab_bench::{BenchData, Kernel, Variant};
-use dylab_lab::run::{default_corpus, workspace_root};
-use dylab_lab::{cells, load_corpus, report, CellResult, EngineKind, Filter, Lab};
+use dylab_engines::EngineKind;
+use dylab_lab::{cells, load_corpus, report, CellResult, Filter, Lab, Paths};
 use dylink::{Libc, Strategy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -33,9 +33,9 @@ enum Command {
     Report {
         #[command(flatten)]
         select: Select,
-        /// Where to write the reports.
-        #[arg(long, default_value_os_t = workspace_root().join("reports"))]
-        out: PathBuf,
+        /// Where to write the reports [default: reports/ beside the corpus].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Measure what each linkage costs per call, and what loading costs; write reports/calls.md,
     /// reports/calls.svg and reports/data/calls.json.
@@ -55,19 +55,20 @@ enum Command {
         /// Only these engines; repeatable.
         #[arg(long = "engine")]
         engines: Vec<EngineKind>,
-        /// Only these variants (intra-direct, intra-indirect, direct, trampoline-typed, trampoline-untyped,
-        /// shared-table, dlsym-import, replicated-tables, dlcall, host-typed-bare); repeatable.
-        #[arg(long = "variant", value_parser = parse_variant)]
+        /// Only these variants; repeatable.
+        #[arg(long = "variant", value_parser = names(Variant::ALL.map(Variant::name), Variant::parse))]
         variants: Vec<Variant>,
-        /// Only these kernels (k0, k1, k4, k8, kmix); repeatable.
-        #[arg(long = "kernel", value_parser = parse_kernel)]
+        /// Only these kernels; repeatable.
+        #[arg(long = "kernel", value_parser = names(Kernel::ALL.map(Kernel::name), Kernel::parse))]
         kernels: Vec<Kernel>,
         /// Skip the loader-cost and libc-call tables.
         #[arg(long)]
         no_loader: bool,
-        /// Where to write the reports.
-        #[arg(long, default_value_os_t = workspace_root().join("reports"))]
-        out: PathBuf,
+        #[command(flatten)]
+        corpus: CorpusArg,
+        /// Where to write the reports (with --check: where the baseline is) [default: reports/ beside the corpus].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// List the cells a selection would run.
     List {
@@ -78,46 +79,46 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct Select {
-    /// Only these engines (wasmtime, wasmi); repeatable.
+    /// Only these engines; repeatable.
     #[arg(long = "engine")]
     engines: Vec<EngineKind>,
-    /// Only these libc placements (static, libc-module); repeatable.
-    #[arg(long = "libc", value_parser = parse_libc)]
+    /// Only these libc placements; repeatable.
+    #[arg(long = "libc")]
     libcs: Vec<Libc>,
-    /// Only these strategies (trampoline, direct, shared-table, dlsym-import, replicated-tables, none); repeatable.
-    #[arg(long = "strategy", value_parser = parse_strategy)]
+    /// Only these strategies; repeatable.
+    #[arg(long = "strategy")]
     strategies: Vec<Strategy>,
     /// Only these cases; repeatable.
     #[arg(long = "case")]
     cases: Vec<String>,
-    /// A corpus folder of your own (it holds cases/<case>/case.toml); headers come from its include/
-    /// if present, else from the lab's.
-    #[arg(long, default_value_os_t = default_corpus())]
-    corpus: PathBuf,
+    #[command(flatten)]
+    corpus: CorpusArg,
     /// Worker threads.
     #[arg(long, short = 'j', default_value_t = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))]
     jobs: usize,
 }
 
-fn parse_variant(s: &str) -> Result<Variant, String> {
-    Variant::parse(s).ok_or_else(|| format!("unknown variant {s:?}"))
+#[derive(Args, Clone)]
+struct CorpusArg {
+    /// The corpus folder (it holds cases/<case>/case.toml; headers come from its include/ if present,
+    /// else the lab's) [default: $DYLAB_CORPUS, else ./corpus in this folder or a parent].
+    #[arg(long = "corpus")]
+    corpus: Option<PathBuf>,
 }
 
-fn parse_kernel(s: &str) -> Result<Kernel, String> {
-    Kernel::ALL
-        .into_iter()
-        .find(|k| k.name() == s)
-        .ok_or_else(|| format!("unknown kernel {s:?} (k0, k1, k4, k8, kmix)"))
+impl CorpusArg {
+    fn locate(&self) -> Result<Paths> {
+        Paths::locate(self.corpus.as_deref())
+    }
 }
 
-fn parse_libc(s: &str) -> Result<Libc, String> {
-    Libc::parse(s).ok_or_else(|| format!("unknown libc placement {s:?} (static, libc-module, libc-host)"))
-}
-
-fn parse_strategy(s: &str) -> Result<Strategy, String> {
-    Strategy::parse(s).ok_or_else(|| {
-        format!("unknown strategy {s:?} (trampoline, direct, shared-table, dlsym-import, replicated-tables, none)")
-    })
+/// A parser accepting exactly an enum's names, which `--help` lists.
+fn names<T: Clone + Send + Sync + 'static, const N: usize>(
+    names: [&'static str; N],
+    parse: fn(&str) -> Option<T>,
+) -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names).map(move |s| parse(&s).expect("a listed name parses"))
 }
 
 impl Select {
@@ -127,14 +128,6 @@ impl Select {
             libcs: self.libcs.clone(),
             strategies: self.strategies.clone(),
             cases: self.cases.clone(),
-        }
-    }
-    fn include_dir(&self) -> PathBuf {
-        let own = self.corpus.join("include");
-        if own.is_dir() {
-            own
-        } else {
-            default_corpus().join("include")
         }
     }
 }
@@ -150,13 +143,13 @@ fn progress_bar(len: usize) -> ProgressBar {
 }
 
 /// Runs the selected cells with a progress bar on a terminal.
-fn run_selection(select: &Select) -> Result<(Vec<dylab_lab::Case>, Vec<CellResult>, Lab)> {
-    let cases = load_cases(select)?;
+fn run_selection(select: &Select, paths: &Paths) -> Result<(Vec<dylab_lab::Case>, Vec<CellResult>, Lab)> {
+    let cases = load_cases(select, paths)?;
     let selected = cells(&cases, &select.filter());
     if selected.is_empty() {
-        anyhow::bail!("no cell matches the selection ({} cases in {})", cases.len(), select.corpus.display());
+        anyhow::bail!("no cell matches the selection ({} cases in {})", cases.len(), paths.corpus.display());
     }
-    let lab = Lab::new(&select.include_dir())?;
+    let lab = Lab::at(paths)?;
     let bar = progress_bar(selected.len());
     let results = lab.run_matrix(&cases, &selected, select.jobs, &|r| {
         bar.set_message(r.cell.clone());
@@ -167,8 +160,8 @@ fn run_selection(select: &Select) -> Result<(Vec<dylab_lab::Case>, Vec<CellResul
 }
 
 /// The selection's cases; broken ones are reported and left out, and make the command fail at the end.
-fn load_cases(select: &Select) -> Result<Vec<dylab_lab::Case>> {
-    let (cases, broken) = load_corpus(&select.corpus)?;
+fn load_cases(select: &Select, paths: &Paths) -> Result<Vec<dylab_lab::Case>> {
+    let (cases, broken) = load_corpus(&paths.corpus)?;
     for (name, error) in &broken {
         if select.cases.is_empty() || select.cases.contains(name) {
             eprintln!("dylab: skipping case {name}: {error:#}");
@@ -222,14 +215,14 @@ fn main() -> ExitCode {
 fn real_main() -> Result<bool> {
     match Cli::parse().command {
         Command::List { select } => {
-            let cases = load_cases(&select)?;
+            let cases = load_cases(&select, &select.corpus.locate()?)?;
             for c in cells(&cases, &select.filter()) {
                 println!("{c}");
             }
             Ok(true)
         }
         Command::Run { select, json } => {
-            let (_, results, _) = run_selection(&select)?;
+            let (_, results, _) = run_selection(&select, &select.corpus.locate()?)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&results)?);
             } else {
@@ -237,9 +230,11 @@ fn real_main() -> Result<bool> {
             }
             Ok(results.iter().all(|r| r.as_expected))
         }
-        Command::Bench { quick, check, tolerance, engines, variants, kernels, no_loader, out } => {
+        Command::Bench { quick, check, tolerance, engines, variants, kernels, no_loader, corpus, out } => {
+            let paths = corpus.locate()?;
+            let out = out.unwrap_or_else(|| paths.reports.clone());
             let select = dylab_bench::Selection {
-                engines: engines.iter().map(|e| e.name().to_string()).collect(),
+                engines,
                 variants,
                 kernels,
                 loader: !no_loader && !check,
@@ -250,7 +245,7 @@ fn real_main() -> Result<bool> {
                 bar.set_draw_target(ProgressDrawTarget::hidden());
             }
             let started = std::time::Instant::now();
-            let data = dylab_bench::run(quick, &select, &|m| bar.set_message(m.to_string()))?;
+            let data = dylab_bench::run(&paths, quick, &select, &|m| bar.set_message(m.to_string()))?;
             bar.finish_and_clear();
             eprintln!(
                 "measured {} call rows and {} loader rows in {:.1} s",
@@ -286,11 +281,13 @@ fn real_main() -> Result<bool> {
             Ok(true)
         }
         Command::Report { select, out } => {
-            let (cases, results, lab) = run_selection(&select)?;
+            let paths = select.corpus.locate()?;
+            let out = out.unwrap_or_else(|| paths.reports.clone());
+            let (cases, results, lab) = run_selection(&select, &paths)?;
             let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
             write(&out.join("matrix.md"), &report::matrix(&cases, &results, &engines))?;
             // Findings are data beside the corpus; a corpus without findings.toml gets no findings.md.
-            let findings_toml = select.corpus.join("findings.toml");
+            let findings_toml = paths.corpus.join("findings.toml");
             if findings_toml.is_file() {
                 let text = std::fs::read_to_string(&findings_toml)?;
                 let findings = dylab_lab::findings::findings(&cases, &results, &text)

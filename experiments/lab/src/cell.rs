@@ -1,45 +1,11 @@
 //! Matrix cells: `engine/libc/strategy/case`, the name shared by tests, benches and reports.
 
 use std::fmt;
-use std::str::FromStr;
 
+pub use dylab_engines::EngineKind;
 use dylink::{Libc, Strategy};
-use serde::Serialize;
 
 use crate::corpus::Case;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EngineKind {
-    Wasmtime,
-    Wasmi,
-}
-
-impl EngineKind {
-    pub const ALL: [EngineKind; 2] = [EngineKind::Wasmtime, EngineKind::Wasmi];
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineKind::Wasmtime => "wasmtime",
-            EngineKind::Wasmi => "wasmi",
-        }
-    }
-}
-
-impl fmt::Display for EngineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for EngineKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        EngineKind::ALL
-            .into_iter()
-            .find(|e| e.name() == s)
-            .ok_or_else(|| format!("unknown engine {s:?} (wasmtime, wasmi)"))
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cell {

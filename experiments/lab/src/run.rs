@@ -6,15 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use dylab_engine_wasmi::Wasmi;
-use dylab_engine_wasmtime::Wasmtime;
+use dylab_engines::AnyEngine;
 use dylab_toolchain::Toolchain;
 use dylink::{Libc, Program, RunResult, Status};
 use serde::Serialize;
 
 use crate::cell::{Cell, EngineKind};
 use crate::corpus::{Case, Expected};
-use crate::placements::placement;
 
 /// Default fuel: ample for every case (libc-tour needs well under 1% of it), small enough that a
 /// runaway loop ends within seconds on the interpreter.
@@ -52,11 +50,12 @@ pub struct CellResult {
 pub struct Lab {
     pub toolchain: Toolchain,
     pub libc_wasm: PathBuf,
-    wasmtime: Wasmtime,
-    wasmi: Wasmi,
+    /// One fuel-metered engine per registry entry, in registry order.
+    engines: Vec<Box<dyn AnyEngine>>,
 }
 
-/// Where artefacts are cached: `$DYLAB_CACHE`, else `target/dylab-cache` of the workspace.
+/// Where the tests cache artefacts: `$DYLAB_CACHE`, else `target/dylab-cache` of the workspace.
+/// This and the two below use the source tree's path: for tests only; the binary uses [`crate::Paths`].
 pub fn cache_dir() -> PathBuf {
     std::env::var_os("DYLAB_CACHE")
         .map(PathBuf::from)
@@ -72,19 +71,30 @@ pub fn default_corpus() -> PathBuf {
 }
 
 impl Lab {
-    /// `include_dir` holds the lab's headers (dlfcn.h, dlcall.h, dylab.h).
+    /// `include_dir` holds the lab's headers (dlfcn.h, dlcall.h, dylab.h); artefacts go to [`cache_dir`].
     pub fn new(include_dir: &Path) -> Result<Lab> {
-        let toolchain = Toolchain::discover(include_dir, &cache_dir())?;
+        Lab::with_cache(include_dir, &cache_dir())
+    }
+
+    /// The lab of a located corpus (see [`crate::Paths`]): no path from the source tree.
+    pub fn at(paths: &crate::Paths) -> Result<Lab> {
+        Lab::with_cache(&paths.include_dir()?, &paths.cache)
+    }
+
+    pub fn with_cache(include_dir: &Path, cache_dir: &Path) -> Result<Lab> {
+        let toolchain = Toolchain::discover(include_dir, cache_dir)?;
         let libc_wasm = toolchain.libc_module().context("building libc.wasm")?;
-        Ok(Lab { toolchain, libc_wasm, wasmtime: Wasmtime::new()?, wasmi: Wasmi::new()? })
+        let engines = EngineKind::ALL.iter().map(|k| k.matrix_engine()).collect::<Result<_>>()?;
+        Ok(Lab { toolchain, libc_wasm, engines })
+    }
+
+    /// The lab's engine of this kind (kept for the lab's life: it caches compiled modules).
+    pub fn engine(&self, kind: EngineKind) -> &dyn AnyEngine {
+        self.engines.iter().find(|e| e.kind() == kind).expect("the lab holds every registered engine").as_ref()
     }
 
     pub fn engine_settings(&self, engine: EngineKind) -> Vec<(String, String)> {
-        use dylink::Engine;
-        match engine {
-            EngineKind::Wasmtime => self.wasmtime.settings(),
-            EngineKind::Wasmi => self.wasmi.settings(),
-        }
+        self.engine(engine).settings()
     }
 
     pub fn build(&self, case: &Case) -> Result<Built> {
@@ -157,10 +167,7 @@ impl Lab {
     }
 
     pub fn run_program(&self, engine: EngineKind, program: &Program) -> RunResult {
-        match engine {
-            EngineKind::Wasmtime => dylink::run(&self.wasmtime, program, placement(program.libc)),
-            EngineKind::Wasmi => dylink::run(&self.wasmi, program, placement(program.libc)),
-        }
+        self.engine(engine).run(program)
     }
 
     /// Runs one cell and judges it against the case's expectation.

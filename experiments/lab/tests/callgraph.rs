@@ -1,5 +1,5 @@
 //! Property: a random cross-module call graph computes the same values under every linking strategy
-//! that claims to support it, on both engines, and those values are the ones a Rust interpreter of
+//! that claims to support it, on every engine, and those values are the ones a Rust interpreter of
 //! the same program computes (so a wrong value that every strategy shares is caught too).
 //!
 //! From a seed, the generator writes 2-5 side modules as WAT with a `dylink.0` section (8 bytes of
@@ -36,9 +36,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use dylab_engines::{Adapter, WithEngine};
 use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
-use dylab_lab::Lab;
+use dylab_lab::{EngineKind, Lab};
 use dylink::strategy::PointerTable;
 use dylink::Strategy as Linking;
 use dylink::{Engine, Extern, Libc, Mode, ProcessBuilder, Val};
@@ -1164,18 +1165,41 @@ fn run_on<E: Engine>(
     })
 }
 
-/// Built once: engines keep compiled libc.wasm across cases.
-fn engines() -> &'static (PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine_wasmi::Wasmi) {
-    static ENGINES: OnceLock<(PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine_wasmi::Wasmi)> = OnceLock::new();
-    ENGINES.get_or_init(|| {
-        let lab = Lab::new(&default_corpus().join("include")).expect("toolchain available");
-        (lab.libc_wasm, dylab_engine_wasmtime::Wasmtime::new().unwrap(), dylab_engine_wasmi::Wasmi::new().unwrap())
-    })
+/// Built once: the lab's engines keep compiled libc.wasm across cases.
+fn lab() -> &'static Lab {
+    static LAB: OnceLock<Lab> = OnceLock::new();
+    LAB.get_or_init(|| Lab::new(&default_corpus().join("include")).expect("toolchain available"))
+}
+
+struct RunOn<'a> {
+    libc: &'a PathBuf,
+    dir: &'a Path,
+    prog: &'a Program,
+    strategy: Linking,
+}
+
+impl WithEngine for RunOn<'_> {
+    type Out = Result<Vec<Outcome>, String>;
+    fn run<E: Adapter>(self, engine: &E) -> Self::Out {
+        run_on(engine, self.libc, self.dir, self.prog, self.strategy)
+    }
+}
+
+struct Standalone<'a> {
+    wat: &'a str,
+    calls: &'a [(&'a str, Vec<V>)],
+}
+
+impl WithEngine for Standalone<'_> {
+    type Out = Result<Vec<Vec<Bits>>, String>;
+    fn run<E: Adapter>(self, engine: &E) -> Self::Out {
+        standalone(engine, self.wat, self.calls)
+    }
 }
 
 type Observed = Vec<(String, Result<Vec<Outcome>, String>)>;
 
-/// Runs `prog` under each strategy on both engines, on a thread with the lab's run stack.
+/// Runs `prog` under each strategy on every engine, on a thread with the lab's run stack.
 fn observe(prog: &Program, strategies: &[Linking]) -> Observed {
     let wasm: Vec<Vec<u8>> = (0..prog.modules.len())
         .map(|m| {
@@ -1187,16 +1211,18 @@ fn observe(prog: &Program, strategies: &[Linking]) -> Observed {
     for (i, bytes) in wasm.iter().enumerate() {
         std::fs::write(dir.path().join(format!("m{i}.wasm")), bytes).unwrap();
     }
-    let (libc, wasmtime, wasmi) = engines();
+    let lab = lab();
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("callgraph".into())
             .stack_size(dylink::program::RUN_STACK)
             .spawn_scoped(s, || {
                 let mut out = Vec::new();
-                for &st in strategies {
-                    out.push((format!("wasmtime/{st}"), run_on(wasmtime, libc, dir.path(), prog, st)));
-                    out.push((format!("wasmi/{st}"), run_on(wasmi, libc, dir.path(), prog, st)));
+                for &strategy in strategies {
+                    for kind in EngineKind::ALL {
+                        let run = RunOn { libc: &lab.libc_wasm, dir: dir.path(), prog, strategy };
+                        out.push((format!("{kind}/{strategy}"), lab.engine(kind).visit(run)));
+                    }
                 }
                 out
             })
@@ -1240,7 +1266,7 @@ fn show(o: &Result<Vec<Outcome>, String>) -> String {
 /// What a non-claiming strategy did: per label, one key per host call (or the load error).
 type Record = Vec<(String, Result<Vec<String>, String>)>;
 
-/// The property for one program: every strategy in `asserted` agrees with the oracle on both engines.
+/// The property for one program: every strategy in `asserted` agrees with the oracle on every engine.
 /// Returns what the `recorded` strategies did.
 fn check(p: Params, asserted: &[Linking], recorded: &[Linking]) -> Result<Record, TestCaseError> {
     let prog = generate(p);
@@ -1474,12 +1500,14 @@ fn wasmi_select_fused_with_eqz_of_a_local() {
     let calls: Vec<(&str, Vec<V>)> =
         ["eqz", "eq0", "ne0"].iter().flat_map(|f| [(*f, vec![V::I32(0)]), (*f, vec![V::I32(-1)])]).collect();
     let i32s = |v: Vec<Vec<Bits>>| v.into_iter().map(|r| r[0].1 as i32).collect::<Vec<_>>();
-    let (_, wasmtime, wasmi) = engines();
+    let on = |kind: EngineKind| i32s(lab().engine(kind).visit(Standalone { wat: WAT, calls: &calls }).unwrap());
     // eqz(0)=7 eqz(-1)=5 | eq0(0)=7 eq0(-1)=5 | ne0(0)=5 ne0(-1)=7
     let right = vec![7, 5, 7, 5, 5, 7];
-    assert_eq!(i32s(standalone(wasmtime, WAT, &calls).unwrap()), right);
+    for kind in EngineKind::ALL.into_iter().filter(|&k| k != EngineKind::Wasmi) {
+        assert_eq!(on(kind), right, "{kind}");
+    }
     // wasmi ignores the condition: each function returns the same value for 0 and -1.
-    let wrong = i32s(standalone(wasmi, WAT, &calls).unwrap());
+    let wrong = on(EngineKind::Wasmi);
     let ignores_condition = wrong.chunks(2).all(|r| r[0] == r[1]);
     assert!(
         ignores_condition && wrong != right,
@@ -1489,7 +1517,7 @@ fn wasmi_select_fused_with_eqz_of_a_local() {
 
 /// The seed that found it (kept in callgraph-regressions/pointer_calls_agree.txt as well): a
 /// 3-module program whose m2_f0 passes `select(.., .., i32.eqz(local))` to m1_f1. With the
-/// workaround every claiming strategy matches the oracle on both engines; without it wasmi does not.
+/// workaround every claiming strategy matches the oracle on every engine; without it wasmi does not.
 #[test]
 fn seed_wasmi_select_eqz() {
     let p = Params {
@@ -1506,6 +1534,6 @@ fn seed_wasmi_select_eqz() {
     let want = expected(&prog);
     for (label, got) in observe(&prog, &claim_pointers(true)) {
         let ok = got.as_ref() == Ok(&want);
-        assert_eq!(ok, label.starts_with("wasmtime/"), "{label}: {}", show(&got));
+        assert_eq!(ok, !label.starts_with("wasmi/"), "{label}: {}", show(&got));
     }
 }

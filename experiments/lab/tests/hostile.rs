@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use dylab_engines::{Adapter, WithEngine};
 use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
-use dylab_lab::Lab;
+use dylab_lab::{EngineKind, Lab};
 use dylink::{Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -207,22 +208,30 @@ fn encode(i: usize, s: &Spec) -> Vec<u8> {
     module.finish()
 }
 
-struct Env {
-    libc: PathBuf,
-    wasmtime: dylab_engine_wasmtime::Wasmtime,
-    wasmi: dylab_engine_wasmi::Wasmi,
+/// Built once: the lab's engines keep compiled libc.wasm across cases.
+fn lab() -> &'static Lab {
+    static LAB: OnceLock<Lab> = OnceLock::new();
+    LAB.get_or_init(|| Lab::new(&default_corpus().join("include")).expect("toolchain available"))
 }
 
-fn env() -> &'static Env {
-    static ENV: OnceLock<Env> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let lab = Lab::new(&default_corpus().join("include")).expect("toolchain available");
-        Env {
-            libc: lab.libc_wasm,
-            wasmtime: dylab_engine_wasmtime::Wasmtime::new().unwrap(),
-            wasmi: dylab_engine_wasmi::Wasmi::new().unwrap(),
+/// [`try_load`] on every engine of the registry.
+fn on_every_engine(specs: &[Spec], strategy: Linking) -> Vec<Result<Vec<Result<(), String>>, String>> {
+    struct TryLoad<'a> {
+        libc: &'a PathBuf,
+        specs: &'a [Spec],
+        strategy: Linking,
+    }
+    impl WithEngine for TryLoad<'_> {
+        type Out = Result<Vec<Result<(), String>>, String>;
+        fn run<E: Adapter>(self, engine: &E) -> Self::Out {
+            try_load(engine, self.libc, self.specs, self.strategy)
         }
-    })
+    }
+    let lab = lab();
+    EngineKind::ALL
+        .into_iter()
+        .map(|kind| lab.engine(kind).visit(TryLoad { libc: &lab.libc_wasm, specs, strategy }))
+        .collect()
 }
 
 /// Loads m0 (and so its NEEDED graph) twice under `strategy`: each attempt loads or says why not.
@@ -259,15 +268,15 @@ fn try_load<E: Engine>(
 }
 
 fn hunt(cases: u32) {
-    let env = env();
     let strategies = [Linking::SharedTable, Linking::ReplicatedTables, Linking::Trampoline, Linking::DlsymImport];
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let graph =
         (1usize..4).prop_flat_map(|n| (prop::collection::vec(spec(n), n), prop::sample::select(strategies.to_vec())));
     runner
         .run(&graph, |(specs, strategy)| {
-            try_load(&env.wasmtime, &env.libc, &specs, strategy).map_err(TestCaseError::fail)?;
-            try_load(&env.wasmi, &env.libc, &specs, strategy).map_err(TestCaseError::fail)?;
+            for r in on_every_engine(&specs, strategy) {
+                r.map_err(TestCaseError::fail)?;
+            }
             Ok(())
         })
         .unwrap();
@@ -282,7 +291,6 @@ fn hostile_side_modules_load_or_fail_with_a_message() {
 /// The classes of the hunt, each pinned once.
 #[test]
 fn needed_cycles_and_declared_sizes() {
-    let env = env();
     let base = Spec {
         mem_size: 16,
         mem_align: 2,
@@ -301,11 +309,8 @@ fn needed_cycles_and_declared_sizes() {
         [(self_needed, None), (pair, None), (huge_table, Some("table limit")), (huge_memory, Some("memory limit"))];
     for (specs, failure) in cases {
         for strategy in Linking::LINKING {
-            for attempts in [
-                try_load(&env.wasmtime, &env.libc, &specs, strategy).unwrap(),
-                try_load(&env.wasmi, &env.libc, &specs, strategy).unwrap(),
-            ] {
-                for a in attempts {
+            for attempts in on_every_engine(&specs, strategy) {
+                for a in attempts.unwrap() {
                     match (failure, a) {
                         (None, r) => r.unwrap_or_else(|e| panic!("{strategy}: {specs:?} should load: {e}")),
                         (Some(want), Err(m)) => assert!(m.contains(want), "{strategy}: {m:?} should say {want:?}"),

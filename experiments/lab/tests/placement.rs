@@ -1,14 +1,15 @@
 //! Property: however many side modules are loaded, with whatever data sizes and alignments their
 //! dylink.0 sections ask for, their data segments are aligned, inside memory, and never overlap.
-//! Checked on both engines against the real libc.wasm allocator.
+//! Checked on every engine of the registry against the real libc.wasm allocator.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use dylab_engines::{Adapter, WithEngine};
 use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
-use dylab_lab::Lab;
+use dylab_lab::{EngineKind, Lab};
 use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
 use proptest::prelude::*;
 
@@ -82,13 +83,22 @@ fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u3
     })
 }
 
-/// Built once: engines keep compiled libc.wasm across cases.
-fn engines() -> &'static (PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine_wasmi::Wasmi) {
-    static ENGINES: OnceLock<(PathBuf, dylab_engine_wasmtime::Wasmtime, dylab_engine_wasmi::Wasmi)> = OnceLock::new();
-    ENGINES.get_or_init(|| {
-        let lab = Lab::new(&default_corpus().join("include")).expect("toolchain available");
-        (lab.libc_wasm, dylab_engine_wasmtime::Wasmtime::new().unwrap(), dylab_engine_wasmi::Wasmi::new().unwrap())
-    })
+/// Built once: the lab's engines keep compiled libc.wasm across cases.
+fn lab() -> &'static Lab {
+    static LAB: OnceLock<Lab> = OnceLock::new();
+    LAB.get_or_init(|| Lab::new(&default_corpus().join("include")).expect("toolchain available"))
+}
+
+struct Place<'a> {
+    libc: &'a PathBuf,
+    specs: &'a [(u32, u32)],
+}
+
+impl WithEngine for Place<'_> {
+    type Out = Vec<(u32, u32, u32)>;
+    fn run<E: Adapter>(self, engine: &E) -> Self::Out {
+        place(engine, self.libc, self.specs)
+    }
 }
 
 fn check(placed: &[(u32, u32, u32)]) -> Result<(), TestCaseError> {
@@ -114,8 +124,9 @@ proptest! {
 
     #[test]
     fn segments_are_aligned_and_disjoint(specs in prop::collection::vec((0u32..20_000, 0u32..11), 1..16)) {
-        let (libc, wasmtime, wasmi) = engines();
-        check(&place(wasmtime, libc, &specs))?;
-        check(&place(wasmi, libc, &specs))?;
+        let lab = lab();
+        for kind in EngineKind::ALL {
+            check(&lab.engine(kind).visit(Place { libc: &lab.libc_wasm, specs: &specs }))?;
+        }
     }
 }

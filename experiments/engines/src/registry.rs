@@ -1,0 +1,88 @@
+//! The list of engines. One entry per engine: `Variant => adapter type`, with a one-line doc comment
+//! (shown by `dylab --help`). The variant's kebab-case name is the engine's name in cell names,
+//! flags, manifests and JSON.
+
+use crate::any::{Adapter, AnyEngine, WithEngine};
+
+macro_rules! engines {
+    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty),+ $(,)?) => {
+        /// A WebAssembly engine of the lab. Ordered as listed: reports show engines in this order.
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+            strum::Display, strum::EnumString, strum::EnumIter, strum::IntoStaticStr,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        #[strum(serialize_all = "kebab-case", parse_err_ty = String, parse_err_fn = unknown_engine)]
+        #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+        pub enum EngineKind {
+            $($(#[doc = $doc])* $kind),+
+        }
+
+        impl EngineKind {
+            /// Every engine, in registry order.
+            pub const ALL: [EngineKind; [$(EngineKind::$kind),+].len()] = [$(EngineKind::$kind),+];
+
+            /// The fuel-metered engine (matrix, tests).
+            pub fn matrix_engine(self) -> anyhow::Result<Box<dyn AnyEngine>> {
+                Ok(match self {
+                    $(EngineKind::$kind => Box::new(<$ty as Adapter>::matrix()?),)+
+                })
+            }
+
+            /// The engine without fuel metering (measurements).
+            pub fn timing_engine(self) -> anyhow::Result<Box<dyn AnyEngine>> {
+                Ok(match self {
+                    $(EngineKind::$kind => Box::new(<$ty as Adapter>::timing()?),)+
+                })
+            }
+
+            /// `engine`, which is of this kind, as its concrete type.
+            pub(crate) fn visit<V: WithEngine>(self, engine: &(dyn AnyEngine + '_), visitor: V) -> V::Out {
+                match self {
+                    $(EngineKind::$kind => visitor.run(
+                        engine.as_any().downcast_ref::<$ty>().expect("an engine's kind names its type"),
+                    ),)+
+                }
+            }
+        }
+
+        $(impl Adapter for $ty {
+            const KIND: EngineKind = EngineKind::$kind;
+            fn matrix() -> anyhow::Result<Self> {
+                <$ty>::new()
+            }
+            fn timing() -> anyhow::Result<Self> {
+                <$ty>::for_timing()
+            }
+        })+
+    };
+}
+
+engines! {
+    /// Cranelift compiler (wasmtime 48), no inlining
+    Wasmtime => dylab_engine_wasmtime::Wasmtime,
+    /// Interpreter (wasmi 2.0), eager compilation
+    Wasmi => dylab_engine_wasmi::Wasmi,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// Runs `visitor` on a new fuel-metered engine of this kind.
+    pub fn with_matrix_engine<V: WithEngine>(self, visitor: V) -> anyhow::Result<V::Out> {
+        Ok(self.matrix_engine()?.visit(visitor))
+    }
+
+    /// Runs `visitor` on a new engine of this kind without fuel metering.
+    pub fn with_timing_engine<V: WithEngine>(self, visitor: V) -> anyhow::Result<V::Out> {
+        Ok(self.timing_engine()?.visit(visitor))
+    }
+}
+
+fn unknown_engine(s: &str) -> String {
+    let names: Vec<&str> = EngineKind::ALL.iter().map(|k| k.name()).collect();
+    format!("unknown engine {s:?} ({})", names.join(", "))
+}
