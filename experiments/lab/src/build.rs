@@ -50,7 +50,7 @@ impl Lab {
                 })
                 .collect()
         };
-        for lib in case.libs_in_link_order() {
+        for lib in case.libs_in_link_order()? {
             let deps = needed(lib, &libs)?;
             let built = self
                 .toolchain

@@ -71,8 +71,8 @@ impl Case {
     }
 
     /// The libs in an order where each one's `[needed]` libs come before it.
-    pub fn libs_in_link_order(&self) -> Vec<&String> {
-        link_order(&self.manifest).expect("checked when the case was loaded")
+    pub fn libs_in_link_order(&self) -> Result<Vec<&String>> {
+        link_order(&self.manifest).with_context(|| format!("case {}", self.name))
     }
 }
 
@@ -84,9 +84,9 @@ pub fn wasm_name(source: &str) -> String {
 /// A path the manifest names must stay inside the case folder: relative, without `..`.
 fn check_relative(what: &str, p: &str) -> Result<()> {
     let path = Path::new(p);
-    let plain = path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-    if p.is_empty() || !plain || path.file_name().is_none() {
-        bail!("{what} {p:?} must be a path inside the case folder (relative, without `..`)");
+    let plain = path.components().all(|c| matches!(c, Component::Normal(_)));
+    if p.is_empty() || !plain {
+        bail!("{what} {p:?} must be a path inside the case folder (relative, without `.` or `..`)");
     }
     Ok(())
 }
