@@ -165,9 +165,12 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     Ok(Case { name, dir: dir.to_path_buf(), manifest, limits, expected_stdout })
 }
 
+/// Cases that could not be loaded: (folder name, why).
+pub type Broken = Vec<(String, anyhow::Error)>;
+
 /// Loads every case under `<corpus>/cases`, sorted by name. A broken case does not hide the others:
 /// it comes back in the second list with its error.
-pub fn load_corpus(corpus: &Path) -> Result<(Vec<Case>, Vec<(String, anyhow::Error)>)> {
+pub fn load_corpus(corpus: &Path) -> Result<(Vec<Case>, Broken)> {
     let cases_dir = corpus.join("cases");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
         .with_context(|| format!("cannot read corpus folder {}", cases_dir.display()))?
