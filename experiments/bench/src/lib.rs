@@ -51,7 +51,8 @@ fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&
     let libc_modules = libcalls::LibcModules::build(&lab.toolchain, &corpus.join("bench"))
         .context("building corpus/bench/libcalls.c")?;
     let hello = dylab_lab::corpus::load_case(&corpus.join("cases/hello"))?;
-    let hello_built = lab.build(&hello)?;
+    let hello_static = lab.build_static(&hello)?;
+    let hello_side = lab.build_dynamic(&hello)?.side_main;
     let settings = if quick { Settings::quick() } else { Settings::full() };
     let pick = |v: Variant, k: Kernel| {
         (select.variants.is_empty() || select.variants.contains(&v))
@@ -72,8 +73,7 @@ fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&
         loader: Vec::new(),
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
-    let hello_mods =
-        (hello_built.static_main.as_deref().context("hello has a static build")?, hello_built.side_main.as_path());
+    let hello_mods = (hello_static.as_path(), hello_side.as_path());
     let env = Env {
         modules: &modules,
         libc_modules: &libc_modules,

@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use dylab_bench::{BenchData, Kernel, Variant};
 use dylab_engines::EngineKind;
-use dylab_lab::{cells, load_corpus, report, CellResult, Filter, Lab, Paths};
+use dylab_lab::reports::{self, ReportInput};
+use dylab_lab::{cells, load_corpus, Cell, CellResult, Filter, Lab, Paths, Style};
 use dylink::{Libc, Strategy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -25,11 +26,11 @@ enum Command {
     Run {
         #[command(flatten)]
         select: Select,
-        /// Print a JSON array of cell results instead of a table.
+        /// Print JSON lines instead of a table: one object per cell, as each cell finishes.
         #[arg(long)]
         json: bool,
     },
-    /// Run the whole matrix and regenerate reports/ (matrix.md, data/matrix.json).
+    /// Run the whole matrix and regenerate reports/ (matrix.md, findings.md, data/matrix.json).
     Report {
         #[command(flatten)]
         select: Select,
@@ -142,8 +143,66 @@ fn progress_bar(len: usize) -> ProgressBar {
     bar
 }
 
-/// Runs the selected cells with a progress bar on a terminal.
-fn run_selection(select: &Select, paths: &Paths) -> Result<(Vec<dylab_lab::Case>, Vec<CellResult>, Lab)> {
+/// What `dylab run` prints as each cell finishes, so that an interrupted run still reports.
+trait Printer: Sync {
+    fn start(&self, selected: &[Cell]);
+    fn cell(&self, r: &CellResult);
+    fn end(&self, results: &[CellResult]);
+}
+
+/// No output (for `dylab report`).
+struct Quiet;
+
+impl Printer for Quiet {
+    fn start(&self, _: &[Cell]) {}
+    fn cell(&self, _: &CellResult) {}
+    fn end(&self, _: &[CellResult]) {}
+}
+
+/// JSON lines: one compact object per cell.
+struct JsonLines;
+
+impl Printer for JsonLines {
+    fn start(&self, _: &[Cell]) {}
+    fn cell(&self, r: &CellResult) {
+        match serde_json::to_string(r) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("dylab: {}: {e}", r.cell),
+        }
+    }
+    fn end(&self, _: &[CellResult]) {}
+}
+
+/// A table: a header, a line per cell, then the count.
+struct Table {
+    width: std::sync::atomic::AtomicUsize,
+}
+
+impl Printer for Table {
+    fn start(&self, selected: &[Cell]) {
+        let width = selected.iter().map(|c| c.to_string().len()).max().unwrap_or(4);
+        self.width.store(width, std::sync::atomic::Ordering::SeqCst);
+        println!("{:width$}  {:28}  {:28}  detail", "cell", "outcome", "expected");
+    }
+    fn cell(&self, r: &CellResult) {
+        let width = self.width.load(std::sync::atomic::Ordering::SeqCst);
+        let outcome = r.outcome().render(Style::Full);
+        let expected = r.expected_outcome().render(Style::Full);
+        let mark = if r.as_expected { " " } else { "!" };
+        println!("{:width$}  {outcome:28}  {expected:27}{mark}  {}", r.cell, r.detail.lines().next().unwrap_or(""));
+    }
+    fn end(&self, results: &[CellResult]) {
+        let bad = results.iter().filter(|r| !r.as_expected).count();
+        println!("\n{} cells: {} as expected, {bad} not", results.len(), results.len() - bad);
+    }
+}
+
+/// Runs the selected cells with a progress bar on a terminal; `printer` hears of each cell as it ends.
+fn run_selection(
+    select: &Select,
+    paths: &Paths,
+    printer: &dyn Printer,
+) -> Result<(Vec<dylab_lab::Case>, Vec<CellResult>, Lab)> {
     let cases = load_cases(select, paths)?;
     let selected = cells(&cases, &select.filter());
     if selected.is_empty() {
@@ -151,11 +210,14 @@ fn run_selection(select: &Select, paths: &Paths) -> Result<(Vec<dylab_lab::Case>
     }
     let lab = Lab::at(paths)?;
     let bar = progress_bar(selected.len());
+    bar.suspend(|| printer.start(&selected));
     let results = lab.run_matrix(&cases, &selected, select.jobs, &|r| {
+        bar.suspend(|| printer.cell(r));
         bar.set_message(r.cell.clone());
         bar.inc(1);
     });
     bar.finish_and_clear();
+    printer.end(&results);
     Ok((cases, results, lab))
 }
 
@@ -172,25 +234,6 @@ fn load_cases(select: &Select, paths: &Paths) -> Result<Vec<dylab_lab::Case>> {
 }
 
 static BROKEN_CASES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-fn print_table(results: &[CellResult]) {
-    let width = results.iter().map(|r| r.cell.len()).max().unwrap_or(4);
-    println!("{:width$}  {:28}  {:28}  detail", "cell", "outcome", "expected");
-    for r in results {
-        let outcome = match &r.trap {
-            Some(t) => format!("{} ({t})", r.status),
-            None => r.status.to_string(),
-        };
-        let expected = match &r.expected_trap {
-            Some(t) => format!("{} ({t})", r.expected_status),
-            None => r.expected_status.to_string(),
-        };
-        let mark = if r.as_expected { " " } else { "!" };
-        println!("{:width$}  {outcome:28}  {expected:27}{mark}  {}", r.cell, r.detail.lines().next().unwrap_or(""));
-    }
-    let bad = results.iter().filter(|r| !r.as_expected).count();
-    println!("\n{} cells: {} as expected, {bad} not", results.len(), results.len() - bad);
-}
 
 fn write(path: &Path, content: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
@@ -222,12 +265,9 @@ fn real_main() -> Result<bool> {
             Ok(true)
         }
         Command::Run { select, json } => {
-            let (_, results, _) = run_selection(&select, &select.corpus.locate()?)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&results)?);
-            } else {
-                print_table(&results);
-            }
+            let table = Table { width: Default::default() };
+            let printer: &dyn Printer = if json { &JsonLines } else { &table };
+            let (_, results, _) = run_selection(&select, &select.corpus.locate()?, printer)?;
             Ok(results.iter().all(|r| r.as_expected))
         }
         Command::Bench { quick, check, tolerance, engines, variants, kernels, no_loader, corpus, out } => {
@@ -283,19 +323,29 @@ fn real_main() -> Result<bool> {
         Command::Report { select, out } => {
             let paths = select.corpus.locate()?;
             let out = out.unwrap_or_else(|| paths.reports.clone());
-            let (cases, results, lab) = run_selection(&select, &paths)?;
+            let (cases, results, lab) = run_selection(&select, &paths, &Quiet)?;
             let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
-            write(&out.join("matrix.md"), &report::matrix(&cases, &results, &engines))?;
             // Findings are data beside the corpus; a corpus without findings.toml gets no findings.md.
-            let findings_toml = paths.corpus.join("findings.toml");
-            if findings_toml.is_file() {
-                let text = std::fs::read_to_string(&findings_toml)?;
-                let findings = dylab_lab::findings::findings(&cases, &results, &text)
-                    .with_context(|| format!("rendering {}", findings_toml.display()))?;
-                write(&out.join("findings.md"), &findings)?;
+            let findings_path = paths.corpus.join("findings.toml");
+            let findings_toml = match findings_path.is_file() {
+                true => {
+                    Some(std::fs::read_to_string(&findings_path).with_context(|| findings_path.display().to_string())?)
+                }
+                false => None,
+            };
+            let input = ReportInput {
+                cases: &cases,
+                results: &results,
+                engines: &engines,
+                findings_toml: findings_toml.as_deref(),
+            };
+            for report in reports::ALL {
+                let path = out.join(report.path());
+                if let Some(text) = report.render(&input).with_context(|| format!("rendering {}", path.display()))? {
+                    write(&path, &text)?;
+                    eprintln!("wrote {}", path.display());
+                }
             }
-            write(&out.join("data").join("matrix.json"), &serde_json::to_string_pretty(&results)?)?;
-            eprintln!("wrote {}", out.join("matrix.md").display());
             Ok(results.iter().all(|r| r.as_expected))
         }
     }

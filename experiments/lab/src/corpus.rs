@@ -1,11 +1,15 @@
 //! The corpus is data: each folder of `cases/` with a `case.toml` is a case; adding one needs no Rust.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use dylink::{Status, TrapKind};
+use dylink::engine::Limits;
 use serde::Deserialize;
+
+use crate::cell::Cell;
+use crate::expect::{Expectations, Expected};
+use crate::limits::LimitsTable;
 
 /// `case.toml`.
 #[derive(Clone, Debug, Deserialize)]
@@ -34,23 +38,15 @@ pub struct Manifest {
     pub exit_code: i32,
     #[serde(default)]
     pub cflags: Vec<String>,
-    /// Fuel for guest code; a cell that runs out is a `timeout`.
+    /// Fuel for guest code; a cell that runs out is a `timeout`. Same as `[limits] fuel`.
     pub fuel: Option<u64>,
+    /// Resources of each cell beyond the defaults (up to the hard caps).
+    #[serde(default)]
+    pub limits: LimitsTable,
     /// Expected outcomes that differ from the reference, keyed by a cell pattern: a strategy
     /// (`trampoline`), an engine, a libc placement, or several joined by `/` (`wasmi/direct`).
     #[serde(default)]
-    pub expect: BTreeMap<String, Expectation>,
-}
-
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Expectation {
-    pub status: String,
-    /// For `status = "trap"`: the trap kind (`table-out-of-bounds`, ...).
-    pub trap: Option<String>,
-    /// Why: shown in reports.
-    #[serde(default)]
-    pub why: String,
+    pub expect: Expectations,
 }
 
 #[derive(Clone, Debug)]
@@ -58,16 +54,10 @@ pub struct Case {
     pub name: String,
     pub dir: PathBuf,
     pub manifest: Manifest,
+    /// The limits of every cell: the defaults with the manifest's overrides.
+    pub limits: Limits,
     /// The reference output, as bytes (compared exactly; a non-UTF-8 byte is not a U+FFFD).
     pub expected_stdout: Vec<u8>,
-}
-
-/// What a cell must produce to count as expected.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Expected {
-    pub status: Status,
-    pub trap: Option<TrapKind>,
-    pub why: String,
 }
 
 impl Case {
@@ -76,31 +66,80 @@ impl Case {
     }
 
     /// The expectation for a cell: the most specific matching `[expect.*]` entry, else `ok`.
-    pub fn expected(&self, engine: &str, libc: &str, strategy: &str) -> Result<Expected> {
-        let mut best: Option<(usize, &Expectation)> = None;
-        for (key, e) in &self.manifest.expect {
-            let parts: Vec<&str> = key.split('/').collect();
-            if parts.iter().all(|p| *p == engine || *p == libc || *p == strategy)
-                && best.is_none_or(|(n, _)| parts.len() > n)
-            {
-                best = Some((parts.len(), e));
-            }
-        }
-        let Some((_, e)) = best else {
-            return Ok(Expected { status: Status::Ok, trap: None, why: String::new() });
-        };
-        let status =
-            Status::parse(&e.status).with_context(|| format!("case {}: unknown status {:?}", self.name, e.status))?;
-        let trap = match &e.trap {
-            Some(t) => Some(parse_trap(t).with_context(|| format!("case {}: unknown trap kind {t:?}", self.name))?),
-            None => None,
-        };
-        Ok(Expected { status, trap, why: e.why.clone() })
+    pub fn expected(&self, cell: &Cell) -> Expected {
+        self.manifest.expect.for_cell(cell)
+    }
+
+    /// The libs in an order where each one's `[needed]` libs come before it.
+    pub fn libs_in_link_order(&self) -> Result<Vec<&String>> {
+        link_order(&self.manifest).with_context(|| format!("case {}", self.name))
     }
 }
 
-pub fn parse_trap(s: &str) -> Option<TrapKind> {
-    TrapKind::parse(s)
+/// `dlworld.c` -> `dlworld.wasm`: the name a program passes to dlopen.
+pub fn wasm_name(source: &str) -> String {
+    Path::new(source).with_extension("wasm").file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// A path the manifest names must stay inside the case folder: relative, without `..`.
+fn check_relative(what: &str, p: &str) -> Result<()> {
+    let path = Path::new(p);
+    let plain = path.components().all(|c| matches!(c, Component::Normal(_)));
+    if p.is_empty() || !plain {
+        bail!("{what} {p:?} must be a path inside the case folder (relative, without `.` or `..`)");
+    }
+    Ok(())
+}
+
+/// Libs ordered so that every lib comes after the libs it needs; an error names a cycle.
+fn link_order(m: &Manifest) -> Result<Vec<&String>> {
+    let mut done: Vec<&String> = Vec::new();
+    let mut pending: Vec<&String> = m.libs.iter().collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        pending.retain(|lib| {
+            let deps = m.needed.get(*lib).map(Vec::as_slice).unwrap_or(&[]);
+            let ready = deps.iter().all(|d| done.contains(&d));
+            if ready {
+                done.push(lib);
+            }
+            !ready
+        });
+        if pending.len() == before {
+            bail!("[needed] has a cycle among {pending:?}");
+        }
+    }
+    Ok(done)
+}
+
+/// Everything in a manifest that does not depend on the files: names, paths, the NEEDED graph.
+fn check_manifest(m: &Manifest) -> Result<()> {
+    check_relative("main", &m.main)?;
+    let mut wasm_names = BTreeSet::from([wasm_name(&m.main)]);
+    for lib in &m.libs {
+        check_relative("libs entry", lib)?;
+        if !wasm_names.insert(wasm_name(lib)) {
+            bail!("libs entry {lib:?} builds to {}, which another module of the case already does", wasm_name(lib));
+        }
+    }
+    for d in &m.dirs {
+        check_relative("dirs entry", d)?;
+    }
+    for (module, deps) in &m.needed {
+        if *module != m.main && !m.libs.contains(module) {
+            bail!("[needed] has an entry for {module:?}, which is neither main nor one of libs");
+        }
+        for d in deps {
+            if *d == m.main {
+                bail!("[needed] {module:?} names the main program {d:?}; only libs can be needed");
+            }
+            if !m.libs.contains(d) {
+                bail!("[needed] {module:?} names {d:?}, which is not one of libs");
+            }
+        }
+    }
+    link_order(m)?;
+    Ok(())
 }
 
 /// Loads and checks one case folder.
@@ -109,38 +148,29 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     let text = std::fs::read_to_string(dir.join("case.toml"))
         .with_context(|| format!("case {name}: cannot read case.toml"))?;
     let manifest: Manifest = toml::from_str(&text).with_context(|| format!("case {name}: invalid case.toml"))?;
+    check_manifest(&manifest).with_context(|| format!("case {name}: invalid case.toml"))?;
+    let limits = manifest.limits.resolve(manifest.fuel).with_context(|| format!("case {name}: invalid case.toml"))?;
     for src in std::iter::once(&manifest.main).chain(&manifest.libs) {
         if !dir.join(src).is_file() {
             bail!("case {name}: {src} named in case.toml does not exist");
         }
     }
     for d in &manifest.dirs {
-        let plain = Path::new(d).components().all(|c| matches!(c, std::path::Component::Normal(_)));
-        if !plain || !dir.join(d).is_dir() {
+        if !dir.join(d).is_dir() {
             bail!("case {name}: dirs names {d:?}, which is not a subfolder of the case");
-        }
-    }
-    for (module, deps) in &manifest.needed {
-        for m in std::iter::once(module).chain(deps) {
-            if *m != manifest.main && !manifest.libs.contains(m) {
-                bail!("case {name}: [needed] names {m}, which is neither main nor one of libs");
-            }
         }
     }
     let expected_stdout = std::fs::read(dir.join("expected.stdout"))
         .with_context(|| format!("case {name}: missing expected.stdout (the reference output)"))?;
-    let case = Case { name, dir: dir.to_path_buf(), manifest, expected_stdout };
-    // Reject bad expectation entries now rather than in the middle of a run.
-    for key in case.manifest.expect.keys() {
-        let parts: Vec<&str> = key.split('/').collect();
-        case.expected(parts[0], parts.get(1).unwrap_or(&""), parts.get(2).unwrap_or(&""))?;
-    }
-    Ok(case)
+    Ok(Case { name, dir: dir.to_path_buf(), manifest, limits, expected_stdout })
 }
+
+/// Cases that could not be loaded: (folder name, why).
+pub type Broken = Vec<(String, anyhow::Error)>;
 
 /// Loads every case under `<corpus>/cases`, sorted by name. A broken case does not hide the others:
 /// it comes back in the second list with its error.
-pub fn load_corpus(corpus: &Path) -> Result<(Vec<Case>, Vec<(String, anyhow::Error)>)> {
+pub fn load_corpus(corpus: &Path) -> Result<(Vec<Case>, Broken)> {
     let cases_dir = corpus.join("cases");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
         .with_context(|| format!("cannot read corpus folder {}", cases_dir.display()))?
@@ -156,4 +186,111 @@ pub fn load_corpus(corpus: &Path) -> Result<(Vec<Case>, Vec<(String, anyhow::Err
         }
     }
     Ok((good, bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A corpus in a temporary folder: (case name, case.toml) pairs; every case gets m.c, a.c, b.c,
+    /// a `data/` folder and an expected.stdout.
+    fn corpus(cases: &[(&str, &str)]) -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        for (name, toml_text) in cases {
+            let dir = root.path().join("cases").join(name);
+            std::fs::create_dir_all(dir.join("data")).unwrap();
+            for f in ["m.c", "a.c", "b.c"] {
+                std::fs::write(dir.join(f), "int main(void) { return 0; }\n").unwrap();
+            }
+            std::fs::write(dir.join("expected.stdout"), "").unwrap();
+            std::fs::write(dir.join("case.toml"), toml_text).unwrap();
+        }
+        root
+    }
+
+    /// Loads `toml_text` as one broken case beside a good one; returns the broken case's error.
+    fn error_of(toml_text: &str) -> String {
+        let root = corpus(&[("bad", toml_text), ("good", "main = \"m.c\"\nlibs = [\"a.c\"]\n")]);
+        let (good, bad) = load_corpus(root.path()).unwrap();
+        assert_eq!(good.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["good"], "the other case still loads");
+        assert_eq!(bad.len(), 1, "{toml_text}");
+        assert_eq!(bad[0].0, "bad");
+        format!("{:#}", bad[0].1)
+    }
+
+    #[test]
+    fn needed_naming_main_is_an_error() {
+        let e = error_of("main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"a.c\" = [\"m.c\"]\n");
+        assert!(e.contains("names the main program \"m.c\""), "{e}");
+    }
+
+    #[test]
+    fn needed_cycles_and_unknown_names_are_errors() {
+        let e =
+            error_of("main = \"m.c\"\nlibs = [\"a.c\", \"b.c\"]\n[needed]\n\"a.c\" = [\"b.c\"]\n\"b.c\" = [\"a.c\"]\n");
+        assert!(e.contains("[needed] has a cycle"), "{e}");
+        let e = error_of("main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"a.c\" = [\"a.c\"]\n");
+        assert!(e.contains("[needed] has a cycle"), "{e}");
+        let e = error_of("main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"m.c\" = [\"z.c\"]\n");
+        assert!(e.contains("names \"z.c\", which is not one of libs"), "{e}");
+        let e = error_of("main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"z.c\" = [\"a.c\"]\n");
+        assert!(e.contains("neither main nor one of libs"), "{e}");
+    }
+
+    #[test]
+    fn paths_leaving_the_case_are_errors() {
+        for (toml_text, what) in [
+            ("main = \"/etc/passwd\"\n", "main \"/etc/passwd\""),
+            ("main = \"../good/m.c\"\n", "main \"../good/m.c\""),
+            ("main = \"m.c\"\nlibs = [\"x/../../a.c\"]\n", "libs entry \"x/../../a.c\""),
+            ("main = \"m.c\"\ndirs = [\"/\"]\n", "dirs entry \"/\""),
+            ("main = \"m.c\"\ndirs = [\"..\"]\n", "dirs entry \"..\""),
+        ] {
+            let e = error_of(toml_text);
+            assert!(e.contains(what) && e.contains("must be a path inside the case folder"), "{e}");
+        }
+    }
+
+    #[test]
+    fn fuel_and_limits_above_the_hard_cap_are_errors() {
+        let e = error_of("main = \"m.c\"\nfuel = 9223372036854775807\n");
+        assert!(e.contains("fuel = 9223372036854775807 is above the hard cap 20000000000"), "{e}");
+        let e = error_of("main = \"m.c\"\n[limits]\nmemory_bytes = 17179869184\n");
+        assert!(e.contains("memory_bytes = 17179869184 is above the hard cap"), "{e}");
+        let e = error_of("main = \"m.c\"\n[limits]\nstack = 1\n");
+        assert!(e.contains("unknown field `stack`"), "{e}");
+    }
+
+    #[test]
+    fn limits_reach_the_case() {
+        let root = corpus(&[("c", "main = \"m.c\"\nfuel = 5\n[limits]\ntable_elements = 64\nwall_clock_ms = 1500\n")]);
+        let (good, _) = load_corpus(root.path()).unwrap();
+        let l = &good[0].limits;
+        assert_eq!((l.fuel, l.table_elements, l.wall_clock.as_millis()), (5, 64, 1500));
+        assert_eq!(l.memory_bytes, Limits::DEFAULT.memory_bytes);
+    }
+
+    #[test]
+    fn unknown_expect_keys_are_per_case_errors() {
+        let e = error_of("main = \"m.c\"\n[expect.\"wasmi/shared\"]\nstatus = \"ok\"\n");
+        assert!(e.contains("\"shared\" is not an engine"), "{e}");
+        let e = error_of("main = \"m.c\"\n[expect.direct]\nstatus = \"trap\"\ntrap = \"oob\"\n");
+        assert!(e.contains("case bad: invalid case.toml"), "{e}");
+    }
+
+    #[test]
+    fn two_libs_building_to_one_module_are_an_error() {
+        let root = corpus(&[("c", "main = \"m.c\"\nlibs = [\"a.c\", \"data/a.c\"]\n")]);
+        std::fs::write(root.path().join("cases/c/data/a.c"), "").unwrap();
+        let (_, bad) = load_corpus(root.path()).unwrap();
+        assert!(format!("{:#}", bad[0].1).contains("builds to a.wasm"), "{:#}", bad[0].1);
+    }
+
+    #[test]
+    fn the_corpus_loads_without_broken_cases() {
+        let (good, bad) = load_corpus(&crate::run::default_corpus()).unwrap();
+        let bad: Vec<String> = bad.iter().map(|(n, e)| format!("{n}: {e:#}")).collect();
+        assert!(bad.is_empty(), "{bad:#?}");
+        assert!(good.len() > 40);
+    }
 }

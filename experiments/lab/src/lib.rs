@@ -1,14 +1,20 @@
 //! The lab: corpus manifests, matrix cells, runs on every engine, and the reports made from them.
 
+pub mod build;
 pub mod cell;
 pub mod corpus;
+pub mod expect;
 pub mod findings;
+pub mod limits;
+pub mod markdown;
+pub mod outcome;
 pub mod paths;
-pub mod report;
+pub mod reports;
 pub mod run;
 
 pub use cell::{cells, Cell, EngineKind, Filter};
 pub use corpus::{load_corpus, Case};
+pub use outcome::{Outcome, Style};
 pub use paths::Paths;
 pub use run::{CellResult, Lab};
 

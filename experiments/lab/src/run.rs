@@ -8,42 +8,51 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 use dylab_engines::AnyEngine;
 use dylab_toolchain::Toolchain;
-use dylink::{Libc, Program, RunResult, Status};
+use dylink::{Libc, Program, RunResult, Status, Strategy, TrapKind};
 use serde::Serialize;
 
+use crate::build::Builds;
 use crate::cell::{Cell, EngineKind};
-use crate::corpus::{Case, Expected};
-
-/// Default fuel: ample for every case (libc-tour needs well under 1% of it), small enough that a
-/// runaway loop ends within seconds on the interpreter.
-pub const DEFAULT_FUEL: u64 = 400_000_000;
-
-/// The built modules of one case.
-#[derive(Clone, Debug)]
-pub struct Built {
-    pub side_main: PathBuf,
-    pub static_main: Option<PathBuf>,
-    pub libs: HashMap<String, PathBuf>,
-}
+pub use crate::corpus::wasm_name;
+use crate::corpus::Case;
+use crate::expect::Expected;
+use crate::outcome::Outcome;
 
 /// One cell's outcome: the rows of `dylab run --json` and of the reports.
 #[derive(Clone, Debug, Serialize)]
 pub struct CellResult {
     pub cell: String,
-    pub engine: String,
-    pub libc: String,
-    pub strategy: String,
+    pub engine: EngineKind,
+    pub libc: Libc,
+    pub strategy: Strategy,
     pub case: String,
     pub status: Status,
-    pub trap: Option<String>,
+    pub trap: Option<TrapKind>,
     pub exit_code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
     pub detail: String,
     pub fuel: u64,
     pub expected_status: Status,
-    pub expected_trap: Option<String>,
+    pub expected_trap: Option<TrapKind>,
     pub as_expected: bool,
+}
+
+impl CellResult {
+    pub fn outcome(&self) -> Outcome {
+        Outcome::new(self.status, self.trap)
+    }
+    pub fn expected_outcome(&self) -> Outcome {
+        Outcome::new(self.expected_status, self.expected_trap)
+    }
+    /// Two cells of the same libc/strategy/case on different engines agree when they end the same way
+    /// and print the same thing.
+    pub fn agrees_with(&self, other: &CellResult) -> bool {
+        self.status == other.status
+            && self.trap == other.trap
+            && self.exit_code == other.exit_code
+            && self.stdout == other.stdout
+    }
 }
 
 /// The lab: toolchain, engines, and built artefacts.
@@ -97,59 +106,8 @@ impl Lab {
         self.engine(engine).settings()
     }
 
-    pub fn build(&self, case: &Case) -> Result<Built> {
+    pub fn program(&self, case: &Case, main: PathBuf, libs: HashMap<String, PathBuf>, cell: &Cell) -> Program {
         let m = &case.manifest;
-        let src = |s: &String| case.dir.join(s);
-        // Libraries first, in an order where each one's link-time dependencies are already built.
-        let mut libs: HashMap<String, PathBuf> = HashMap::new();
-        let mut pending: Vec<&String> = m.libs.iter().collect();
-        while !pending.is_empty() {
-            let before = pending.len();
-            let mut i = 0;
-            while i < pending.len() {
-                let lib = pending[i];
-                let deps = m.needed.get(lib).map(Vec::as_slice).unwrap_or(&[]);
-                if deps.iter().all(|d| libs.contains_key(&wasm_name(d))) {
-                    let needed: Vec<(String, PathBuf)> =
-                        deps.iter().map(|d| (wasm_name(d), libs[&wasm_name(d)].clone())).collect();
-                    let built = self
-                        .toolchain
-                        .side_module_needing(&[src(lib)], &m.cflags, &needed)
-                        .with_context(|| format!("case {}: building {lib}", case.name))?;
-                    libs.insert(wasm_name(lib), built);
-                    pending.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
-            if pending.len() == before {
-                anyhow::bail!("case {}: [needed] has a cycle among {:?}", case.name, pending);
-            }
-        }
-        let main_needed: Vec<(String, PathBuf)> =
-            m.needed.get(&m.main).into_iter().flatten().map(|d| (wasm_name(d), libs[&wasm_name(d)].clone())).collect();
-        let side_main = self
-            .toolchain
-            .side_module_needing(&[src(&m.main)], &m.cflags, &main_needed)
-            .with_context(|| format!("case {}: building {}", case.name, m.main))?;
-        let static_main = if case.uses_dlopen() {
-            None
-        } else {
-            Some(
-                self.toolchain
-                    .static_program(&[src(&m.main)], &m.cflags)
-                    .with_context(|| format!("case {}: building {} statically", case.name, m.main))?,
-            )
-        };
-        Ok(Built { side_main, static_main, libs })
-    }
-
-    pub fn program(&self, case: &Case, built: &Built, cell: &Cell) -> Program {
-        let m = &case.manifest;
-        let main = match cell.libc {
-            Libc::Static => built.static_main.clone().unwrap_or_else(|| built.side_main.clone()),
-            Libc::LibcModule | Libc::LibcHost => built.side_main.clone(),
-        };
         let main_name = wasm_name(&m.main);
         Program {
             libc: cell.libc,
@@ -157,12 +115,12 @@ impl Lab {
             main,
             main_name: main_name.clone(),
             libc_module: Some(self.libc_wasm.clone()),
-            libs: built.libs.clone(),
+            libs,
             case_dir: case.dir.clone(),
             args: std::iter::once(main_name).chain(m.args.iter().cloned()).collect(),
             env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             dirs: m.dirs.iter().map(|d| (format!("/{d}"), case.dir.join(d))).collect(),
-            limits: dylink::engine::Limits { fuel: m.fuel.unwrap_or(DEFAULT_FUEL), ..dylink::engine::Limits::DEFAULT },
+            limits: case.limits.clone(),
         }
     }
 
@@ -170,20 +128,25 @@ impl Lab {
         self.engine(engine).run(program)
     }
 
-    /// Runs one cell and judges it against the case's expectation.
-    pub fn run_cell(&self, case: &Case, built: &Built, cell: &Cell) -> CellResult {
-        let program = self.program(case, built, cell);
-        let result = self.run_program(cell.engine, &program);
-        let expected = case.expected(cell.engine.name(), cell.libc.name(), cell.strategy.name()).unwrap_or(Expected {
-            status: Status::Ok,
-            trap: None,
-            why: String::new(),
-        });
-        judge(cell, case, &result, &expected)
+    /// Runs one cell (building what it needs, once per case) and judges it against the case's expectation.
+    /// A failed build makes the cell a `link-error`; it affects only the cells that need that build.
+    pub fn run_cell(&self, case: &Case, builds: &Builds, cell: &Cell) -> CellResult {
+        let built = match cell.libc {
+            Libc::Static => builds.static_main(self, case).clone().map(|main| (main, HashMap::new())),
+            Libc::LibcModule | Libc::LibcHost => builds.dynamic(self, case).clone().map(|d| (d.side_main, d.libs)),
+        };
+        match built {
+            Ok((main, libs)) => {
+                let program = self.program(case, main, libs, cell);
+                let result = self.run_program(cell.engine, &program);
+                judge(cell, case, &result, &case.expected(cell))
+            }
+            Err(e) => build_failure(cell, case, &e),
+        }
     }
 
-    /// Builds the cases and runs the cells on `jobs` threads; `progress` is told after each cell.
-    /// A case that fails to build turns its cells into `link-error` outcomes; the others still run.
+    /// Runs the cells on `jobs` threads, building each case when its first cell needs it; `progress`
+    /// is told of each result as soon as its cell ends. The results come back in cell order.
     pub fn run_matrix(
         &self,
         cases: &[Case],
@@ -192,12 +155,7 @@ impl Lab {
         progress: &(dyn Fn(&CellResult) + Sync),
     ) -> Vec<CellResult> {
         let by_name: HashMap<&str, &Case> = cases.iter().map(|c| (c.name.as_str(), c)).collect();
-        let mut builds: HashMap<String, Result<Built, String>> = HashMap::new();
-        for cell in cells {
-            builds
-                .entry(cell.case.clone())
-                .or_insert_with(|| self.build(by_name[cell.case.as_str()]).map_err(|e| format!("{e:#}")));
-        }
+        let builds: HashMap<&str, Builds> = cells.iter().map(|c| (c.case.as_str(), Builds::default())).collect();
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<CellResult>>> = Mutex::new(vec![None; cells.len()]);
         std::thread::scope(|s| {
@@ -208,10 +166,7 @@ impl Lab {
                         let i = next.fetch_add(1, Ordering::SeqCst);
                         let Some(cell) = cells.get(i) else { break };
                         let case = by_name[cell.case.as_str()];
-                        let r = match &builds[&cell.case] {
-                            Ok(built) => self.run_cell(case, built, cell),
-                            Err(e) => build_failure(cell, case, e),
-                        };
+                        let r = self.run_cell(case, &builds[cell.case.as_str()], cell);
                         progress(&r);
                         results.lock().unwrap()[i] = Some(r);
                     })
@@ -222,11 +177,6 @@ impl Lab {
     }
 }
 
-/// `dlworld.c` -> `dlworld.wasm`: the name a program passes to dlopen.
-pub fn wasm_name(source: &str) -> String {
-    Path::new(source).with_extension("wasm").file_name().unwrap().to_string_lossy().into_owned()
-}
-
 fn build_failure(cell: &Cell, case: &Case, error: &str) -> CellResult {
     let result = RunResult {
         ending: dylink::Ending::LinkError(format!("build failed: {error}")),
@@ -234,8 +184,7 @@ fn build_failure(cell: &Cell, case: &Case, error: &str) -> CellResult {
         stderr: Vec::new(),
         fuel_consumed: 0,
     };
-    let expected = Expected { status: Status::Ok, trap: None, why: String::new() };
-    judge(cell, case, &result, &expected)
+    judge(cell, case, &result, &Expected::OK)
 }
 
 fn judge(cell: &Cell, case: &Case, result: &RunResult, expected: &Expected) -> CellResult {
@@ -243,19 +192,19 @@ fn judge(cell: &Cell, case: &Case, result: &RunResult, expected: &Expected) -> C
     let as_expected = status == expected.status && (expected.trap.is_none() || expected.trap == trap);
     CellResult {
         cell: cell.to_string(),
-        engine: cell.engine.name().into(),
-        libc: cell.libc.name().into(),
-        strategy: cell.strategy.name().into(),
+        engine: cell.engine,
+        libc: cell.libc,
+        strategy: cell.strategy,
         case: cell.case.clone(),
         status,
-        trap: trap.map(|t| t.name().to_string()),
+        trap,
         exit_code: result.exit_code(),
         stdout: result.stdout_text(),
         stderr: result.stderr_text(),
         detail,
         fuel: result.fuel_consumed,
         expected_status: expected.status,
-        expected_trap: expected.trap.map(|t| t.name().to_string()),
+        expected_trap: expected.trap,
         as_expected,
     }
 }

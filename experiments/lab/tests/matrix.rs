@@ -1,106 +1,168 @@
-//! The whole matrix as tests: one trial per cell (its outcome must be the declared one, so an expected
-//! failure that starts passing fails), one insta snapshot per case, one engine-agreement trial per
-//! cell pair, and a check that reports/matrix.md is what `dylab report` would write now.
+//! The whole matrix as tests, one trial per piece of work, each doing only its own work:
+//! - `cell::<cell>`: the cell's outcome must be the declared one (so an expected failure that starts
+//!   passing fails);
+//! - `engines-agree::<libc>/<strategy>/<case>`: every engine gives the same outcome, exit code and
+//!   stdout (unless the case declares an engine-specific expectation);
+//! - `snapshot::<case>`: the insta snapshot of the case's table;
+//! - `reports::<path>`: each report of `reports::ALL` is what `dylab report` would write now.
+//!
+//! Builds are memoised per case and results per cell, so trials that share cells share the work, and
+//! `cargo test -p dylab-lab --test matrix -- dlhello` builds and runs only the dlhello cells. Under
+//! `cargo nextest run` (one process per trial, e.g. `--partition count:1/2`) each process does only what
+//! its trial needs; the toolchain's disk cache keeps built modules between processes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
+use dylab_lab::build::Builds;
+use dylab_lab::reports::{self, ReportInput};
 use dylab_lab::run::{default_corpus, workspace_root};
-use dylab_lab::{cells, load_corpus, report, CellResult, EngineKind, Filter, Lab};
+use dylab_lab::{cells, load_corpus, Case, Cell, CellResult, EngineKind, Filter, Lab, Style};
 use libtest_mimic::{Arguments, Failed, Trial};
+
+/// Everything the trials share, each piece made on first use.
+struct Matrix {
+    cases: Vec<Case>,
+    cells: Vec<Cell>,
+    lab: OnceLock<Result<Lab, String>>,
+    builds: HashMap<String, Builds>,
+    results: HashMap<Cell, OnceLock<CellResult>>,
+}
+
+impl Matrix {
+    fn lab(&self) -> Result<&Lab, Failed> {
+        let lab = self.lab.get_or_init(|| {
+            Lab::new(&default_corpus().join("include"))
+                .map_err(|e| format!("toolchain and libc.wasm are not available (run scripts/setup.sh): {e:#}"))
+        });
+        lab.as_ref().map_err(|e| Failed::from(e.clone()))
+    }
+
+    fn case(&self, name: &str) -> &Case {
+        self.cases.iter().find(|c| c.name == name).expect("a cell's case is in the corpus")
+    }
+
+    fn result(&self, cell: &Cell) -> Result<&CellResult, Failed> {
+        let lab = self.lab()?;
+        Ok(self.results[cell].get_or_init(|| lab.run_cell(self.case(&cell.case), &self.builds[&cell.case], cell)))
+    }
+
+    fn results(&self, cells: &[Cell]) -> Result<Vec<&CellResult>, Failed> {
+        cells.iter().map(|c| self.result(c)).collect()
+    }
+}
 
 fn describe(r: &CellResult) -> String {
     format!(
-        "{}: outcome {} {:?}, expected {} {:?}\n  detail: {}\n  exit: {:?}\n  stdout: {:?}\n  stderr: {:?}",
-        r.cell, r.status, r.trap, r.expected_status, r.expected_trap, r.detail, r.exit_code, r.stdout, r.stderr
+        "{}: outcome {}, expected {}\n  detail: {}\n  exit: {:?}\n  stdout: {:?}\n  stderr: {:?}",
+        r.cell,
+        r.outcome().render(Style::Full),
+        r.expected_outcome().render(Style::Full),
+        r.detail,
+        r.exit_code,
+        r.stdout,
+        r.stderr
     )
+}
+
+/// Every engine present must agree with every other on every combination it ran.
+fn engines_agree(m: &Matrix, case: &Case, group: &[Cell]) -> Result<(), Failed> {
+    let missing: Vec<String> =
+        EngineKind::ALL.iter().filter(|e| !group.iter().any(|c| c.engine == **e)).map(|e| e.to_string()).collect();
+    if !missing.is_empty() {
+        return Err(Failed::from(format!("no cell on {}", missing.join(", "))));
+    }
+    if case.manifest.expect.engine_specific() {
+        return Ok(());
+    }
+    let rows = m.results(group)?;
+    let differing: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| rows[i + 1..].iter().map(move |b| (a, b)))
+        .filter(|(a, b)| !a.agrees_with(b))
+        .map(|(a, b)| format!("{} vs {}", a.engine, b.engine))
+        .collect();
+    if differing.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<String> = rows.iter().map(|r| describe(r)).collect();
+    Err(Failed::from(format!("engines disagree ({}):\n{}", differing.join(", "), all.join("\n"))))
+}
+
+fn snapshot(m: &Matrix, case: &Case) -> Result<(), Failed> {
+    let own: Vec<Cell> = m.cells.iter().filter(|c| c.case == case.name).cloned().collect();
+    let rows = m.results(&own)?;
+    let table = reports::case_table(case, &rows);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace_root().join("experiments/lab/tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(case.name.clone(), table));
+    Ok(())
+}
+
+fn report_is_current(m: &Matrix, report: &dyn reports::Report) -> Result<(), Failed> {
+    let lab = m.lab()?;
+    let results: Vec<CellResult> = m.results(&m.cells)?.into_iter().cloned().collect();
+    let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
+    let findings_toml = std::fs::read_to_string(default_corpus().join("findings.toml")).ok();
+    let input =
+        ReportInput { cases: &m.cases, results: &results, engines: &engines, findings_toml: findings_toml.as_deref() };
+    let Some(expected) = report.render(&input).map_err(|e| Failed::from(format!("{e:#}")))? else {
+        return Ok(());
+    };
+    let path = workspace_root().join("reports").join(report.path());
+    if std::fs::read_to_string(&path).unwrap_or_default() == expected {
+        Ok(())
+    } else {
+        Err(Failed::from(format!(
+            "reports/{} is stale: run `cargo run -p dylab -- report` and review the diff",
+            report.path()
+        )))
+    }
 }
 
 fn main() {
     let args = Arguments::from_args();
-    let corpus = default_corpus();
-    let (cases, broken) = load_corpus(&corpus).expect("the corpus folder is readable");
+    let (cases, broken) = load_corpus(&default_corpus()).expect("the corpus folder is readable");
     let all = cells(&cases, &Filter::default());
-    let lab = Lab::new(&corpus.join("include")).expect("toolchain and libc.wasm are available (run scripts/setup.sh)");
-    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let results = lab.run_matrix(&cases, &all, jobs, &|_| {});
+    let m: &'static Matrix = Box::leak(Box::new(Matrix {
+        builds: cases.iter().map(|c| (c.name.clone(), Builds::default())).collect(),
+        results: all.iter().map(|c| (c.clone(), OnceLock::new())).collect(),
+        cells: all,
+        cases,
+        lab: OnceLock::new(),
+    }));
 
     let mut trials = Vec::new();
     for (name, error) in broken {
         let msg = format!("{error:#}");
         trials.push(Trial::test(format!("case::{name}"), move || Err(Failed::from(msg))));
     }
-    for r in results.clone() {
-        trials.push(Trial::test(format!("cell::{}", r.cell), move || {
+    for cell in &m.cells {
+        trials.push(Trial::test(format!("cell::{cell}"), move || {
+            let r = m.result(cell)?;
             if r.as_expected {
                 Ok(())
             } else {
-                Err(Failed::from(describe(&r)))
+                Err(Failed::from(describe(r)))
             }
         }));
     }
-
-    // Both engines must agree cell for cell, unless a case declares an engine-specific outcome.
-    let mut pairs: BTreeMap<String, Vec<CellResult>> = BTreeMap::new();
-    for r in &results {
-        pairs.entry(format!("{}/{}/{}", r.libc, r.strategy, r.case)).or_default().push(r.clone());
+    let mut groups: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
+    for c in &m.cells {
+        groups.entry(format!("{}/{}/{}", c.libc, c.strategy, c.case)).or_default().push(c.clone());
     }
-    for (key, rows) in pairs {
-        let case = cases.iter().find(|c| c.name == rows[0].case).unwrap().clone();
-        trials.push(Trial::test(format!("engines-agree::{key}"), move || {
-            let engine_specific =
-                case.manifest.expect.keys().any(|k| k.split('/').any(|p| p.parse::<EngineKind>().is_ok()));
-            if rows.len() != 2 || engine_specific {
-                return Ok(());
-            }
-            let (a, b) = (&rows[0], &rows[1]);
-            let same = a.status == b.status && a.trap == b.trap && a.exit_code == b.exit_code && a.stdout == b.stdout;
-            if same {
-                Ok(())
-            } else {
-                Err(Failed::from(format!("engines disagree:\n{}\n{}", describe(a), describe(b))))
-            }
-        }));
+    for (key, group) in groups {
+        let case = m.case(&group[0].case);
+        trials.push(Trial::test(format!("engines-agree::{key}"), move || engines_agree(m, case, &group)));
     }
-
-    let grouped: BTreeMap<String, Vec<CellResult>> =
-        report::by_case(&results).into_iter().map(|(k, v)| (k.to_string(), v.into_iter().cloned().collect())).collect();
-    for case in cases.clone() {
-        let rows = grouped.get(&case.name).cloned().unwrap_or_default();
-        trials.push(Trial::test(format!("snapshot::{}", case.name), move || {
-            let refs: Vec<&CellResult> = rows.iter().collect();
-            let table = report::case_table(&case, &refs);
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_path(workspace_root().join("experiments/lab/tests/snapshots"));
-            settings.set_prepend_module_to_snapshot(false);
-            settings.bind(|| insta::assert_snapshot!(case.name.clone(), table));
-            Ok(())
-        }));
+    for case in &m.cases {
+        trials.push(Trial::test(format!("snapshot::{}", case.name), move || snapshot(m, case)));
     }
-
-    let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
-    let expected_report = report::matrix(&cases, &results, &engines);
-    trials.push(Trial::test("reports::matrix-md-is-current", move || {
-        let path = workspace_root().join("reports/matrix.md");
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed == expected_report {
-            Ok(())
-        } else {
-            Err(Failed::from("reports/matrix.md is stale: run `cargo run -p dylab -- report` and review the diff"))
-        }
-    }));
-
-    let findings = std::fs::read_to_string(corpus.join("findings.toml"))
-        .map_err(anyhow::Error::from)
-        .and_then(|toml| dylab_lab::findings::findings(&cases, &results, &toml));
-    trials.push(Trial::test("reports::findings-md-is-current", move || {
-        let expected = findings.map_err(|e| Failed::from(format!("corpus/findings.toml: {e:#}")))?;
-        let committed = std::fs::read_to_string(workspace_root().join("reports/findings.md")).unwrap_or_default();
-        if committed == expected {
-            Ok(())
-        } else {
-            Err(Failed::from("reports/findings.md is stale: run `cargo run -p dylab -- report` and review the diff"))
-        }
-    }));
-
+    for &report in reports::ALL {
+        trials
+            .push(Trial::test(format!("reports::{}-is-current", report.path()), move || report_is_current(m, report)));
+    }
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1,0 +1,36 @@
+//! Every report `dylab report` writes is one module implementing [`Report`], listed once in [`ALL`];
+//! the CLI and the staleness trials of `tests/matrix.rs` iterate that list.
+
+mod case_table;
+mod findings_md;
+mod matrix_json;
+mod matrix_md;
+
+pub use case_table::{by_case, case_table};
+pub use findings_md::FindingsMd;
+pub use matrix_json::MatrixJson;
+pub use matrix_md::MatrixMd;
+
+use crate::cell::EngineKind;
+use crate::corpus::Case;
+use crate::run::CellResult;
+
+/// What a report is made from: one run of the matrix over a corpus.
+pub struct ReportInput<'a> {
+    pub cases: &'a [Case],
+    pub results: &'a [CellResult],
+    /// Each engine of the run with its pinned settings.
+    pub engines: &'a [(EngineKind, Vec<(String, String)>)],
+    /// The text of the corpus's `findings.toml`, if it has one.
+    pub findings_toml: Option<&'a str>,
+}
+
+pub trait Report: Sync {
+    /// Where it goes, relative to the reports folder (`matrix.md`, `data/matrix.json`).
+    fn path(&self) -> &'static str;
+    /// Its content; `None` when the input has nothing for it (a corpus without findings.toml).
+    fn render(&self, input: &ReportInput) -> anyhow::Result<Option<String>>;
+}
+
+/// Every report, in the order they are written.
+pub const ALL: &[&dyn Report] = &[&MatrixMd, &FindingsMd, &MatrixJson];

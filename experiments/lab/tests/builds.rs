@@ -1,0 +1,73 @@
+//! Build failures and manifest errors stay with their own case and their own cells (tempdir corpora).
+
+use dylab_lab::run::default_corpus;
+use dylab_lab::{cells, load_corpus, EngineKind, Filter, Lab};
+use dylink::{Libc, Status};
+
+fn write_case(root: &std::path::Path, name: &str, files: &[(&str, &str)]) {
+    let dir = root.join("cases").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+}
+
+#[test]
+fn a_failed_build_affects_only_the_cells_that_need_it() {
+    let root = tempfile::tempdir().unwrap();
+    // Calls dlopen but names no libs: it has a static cell, whose build cannot resolve dlopen.
+    write_case(
+        root.path(),
+        "dl-no-libs",
+        &[
+            ("case.toml", "main = \"m.c\"\n"),
+            (
+                "m.c",
+                "#include <dlfcn.h>\n#include <stdio.h>\nint main(void) { printf(\"%s\\n\", dlopen(\"x.wasm\", RTLD_NOW) ? \"open\" : \"null\"); return 0; }\n",
+            ),
+            ("expected.stdout", "null\n"),
+        ],
+    );
+    // [needed] naming the main program: a broken case, reported, not a panic of the build step.
+    write_case(
+        root.path(),
+        "needs-main",
+        &[
+            ("case.toml", "main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"a.c\" = [\"m.c\"]\n"),
+            ("m.c", "int main(void) { return 0; }\n"),
+            ("a.c", "int a = 1;\n"),
+            ("expected.stdout", ""),
+        ],
+    );
+    write_case(
+        root.path(),
+        "plain",
+        &[
+            ("case.toml", "main = \"m.c\"\n"),
+            ("m.c", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n"),
+            ("expected.stdout", "hi\n"),
+        ],
+    );
+    let (cases, broken) = load_corpus(root.path()).unwrap();
+    assert_eq!(broken.len(), 1);
+    assert_eq!(broken[0].0, "needs-main");
+    assert!(format!("{:#}", broken[0].1).contains("names the main program"), "{:#}", broken[0].1);
+
+    let lab = Lab::new(&default_corpus().join("include")).unwrap();
+    let filter = Filter { engines: vec![EngineKind::Wasmi], ..Filter::default() };
+    let selected = cells(&cases, &filter);
+    let streamed = std::sync::Mutex::new(Vec::new());
+    let results = lab.run_matrix(&cases, &selected, 2, &|r| streamed.lock().unwrap().push(r.cell.clone()));
+    assert_eq!(streamed.into_inner().unwrap().len(), results.len(), "every cell is reported as it ends");
+
+    for r in results.iter().filter(|r| r.case == "dl-no-libs") {
+        if r.libc == Libc::Static {
+            assert_eq!(r.status, Status::LinkError, "{r:?}");
+            assert!(r.detail.starts_with("build failed:") && r.detail.contains("building m.c statically"), "{r:?}");
+        } else {
+            assert!(!r.detail.contains("build failed"), "a dynamic cell suffers the static build: {r:?}");
+            assert_eq!(r.stdout, "null\n", "{r:?}");
+        }
+    }
+    assert!(results.iter().filter(|r| r.case == "plain").all(|r| r.status == Status::Ok));
+}
