@@ -470,11 +470,11 @@ mod budget_tests {
         let mut b = small();
         assert!(b.table_growing(0, 100, None));
         assert!(!b.table_growing(100, 101, None));
+        assert_eq!(b.take_denied(), Some(Trap::Limit(LimitKind::Table, "a table of 101 elements, limit 100".into())));
         assert_eq!(
-            b.take_denied(),
-            Some(Trap::Limit(LimitKind::Table, "a table of 101 elements, limit 100".into()))
+            b.check_table(1 << 31),
+            Err(Trap::Limit(LimitKind::Table, "a table of 2147483648 elements, limit 100".into()))
         );
-        assert_eq!(b.check_table(1 << 31), Err(Trap::Limit(LimitKind::Table, "a table of 2147483648 elements, limit 100".into())));
         assert!(b.count_instance().is_ok() && b.count_instance().is_ok());
         assert_eq!(b.count_instance(), Err(Trap::Limit(LimitKind::Instances, "instance 3, limit 2".into())));
     }

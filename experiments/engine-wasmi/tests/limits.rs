@@ -69,8 +69,7 @@ fn memory_grow_past_the_limit_returns_minus_one() {
         )
         .unwrap();
         let grow = func(&ex, "grow");
-        let results: Vec<i32> =
-            [15, 1, 65535, 0].into_iter().map(|n| call_i32(ctx, grow, n).unwrap()).collect();
+        let results: Vec<i32> = [15, 1, 65535, 0].into_iter().map(|n| call_i32(ctx, grow, n).unwrap()).collect();
         // The limit counts every memory of the store: a host memory of one more page is refused too.
         let host = ctx.memory_new(1).map(|_| ());
         (results, host)
@@ -105,9 +104,8 @@ fn a_huge_table_is_a_limit_before_anything_is_allocated() {
 
 #[test]
 fn instances_past_the_limit_are_refused() {
-    let r = with_store(small(), |ctx| {
-        (0..4).map(|_| instantiate(ctx, "(module)", &[]).map(|_| ())).collect::<Vec<_>>()
-    });
+    let r =
+        with_store(small(), |ctx| (0..4).map(|_| instantiate(ctx, "(module)", &[]).map(|_| ())).collect::<Vec<_>>());
     assert!(r[..3].iter().all(|r| r.is_ok()), "{r:?}");
     assert_eq!(r[3], Err(Trap::Limit(LimitKind::Instances, "instance 4, limit 3".into())));
 }

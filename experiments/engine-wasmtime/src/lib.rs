@@ -344,7 +344,8 @@ impl Ctx<Wasmtime> for Cx<'_> {
         self.budget().check_table(u64::from(min))?;
         self.budget().clear_denied();
         let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, min, None);
-        wasmtime::Table::new(&mut self.0, ty, wasmtime::Ref::Func(None)).map_err(|e| self.refused("creating a table", e))
+        wasmtime::Table::new(&mut self.0, ty, wasmtime::Ref::Func(None))
+            .map_err(|e| self.refused("creating a table", e))
     }
     fn table_size(&self, t: wasmtime::Table) -> u32 {
         t.size(&self.0) as u32
