@@ -371,7 +371,7 @@ impl Budget {
 
     /// Limiter hook: a growth `memory_growing` allowed failed in the engine.
     pub fn memory_grow_failed(&mut self) {
-        self.memory_in_use -= self.pending;
+        self.memory_in_use = self.memory_in_use.saturating_sub(self.pending);
         self.pending = 0;
     }
 

@@ -54,7 +54,7 @@ pub(crate) fn refill(mut ctx: impl AsContextMut<Data = Data>, required: u64) -> 
         set_all_in_store(&mut ctx);
         return Err(Trap::Wasm(TrapKind::OutOfFuel));
     }
-    let take = reserve.min(SLICE.max(required - have));
+    let take = reserve.min(SLICE.max(required.saturating_sub(have)));
     ctx.data_mut().reserve -= take;
     let _ = ctx.set_fuel(have + take);
     Ok(())
