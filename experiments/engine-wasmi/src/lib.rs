@@ -1,14 +1,24 @@
 //! [`dylink::Engine`] for wasmi: eager compilation, fuel metering, settings pinned here.
 
+mod limiter;
+mod slices;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use dylink::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
+use dylink::engine::{Budget, Ctx, Engine, Extern, FuncType, HostFn, Limits, Trap, Val, ValType};
 use dylink::{Host, TrapKind};
-use wasmi::{AsContextMut, Caller, CompilationMode, Config, Nullable, Store};
+use wasmi::{AsContextMut, Caller, CompilationMode, Config, Nullable, ResumableCall, Store};
+
+pub use limiter::Data;
 
 /// The pinned configuration; recorded in every report.
-const SETTINGS: &[(&str, &str)] = &[("version", "2.0.0"), ("compilation_mode", "eager"), ("consume_fuel", "true")];
+const SETTINGS: &[(&str, &str)] = &[
+    ("version", "2.0.0"),
+    ("compilation_mode", "eager"),
+    ("consume_fuel", "true"),
+    ("wall_clock_check", "every 1000000 fuel and host call"),
+];
 
 #[derive(Clone)]
 pub struct Wasmi {
@@ -19,12 +29,12 @@ pub struct Wasmi {
 }
 
 impl Wasmi {
-    /// The matrix engine: fuel metered.
+    /// The matrix engine: fuel metered, with a wall-clock limit per store (see [`slices`]).
     pub fn new() -> anyhow::Result<Self> {
         Ok(Self::with_fuel(true))
     }
 
-    /// The timing engine: the same settings without fuel metering.
+    /// The timing engine: the same settings without fuel metering, hence without a wall-clock limit.
     pub fn for_timing() -> anyhow::Result<Self> {
         Ok(Self::with_fuel(false))
     }
@@ -57,7 +67,7 @@ impl std::fmt::Display for HostTrap {
 }
 impl wasmi::errors::HostError for HostTrap {}
 
-fn trap_of(err: wasmi::Error) -> Trap {
+fn trap_of(err: &wasmi::Error) -> Trap {
     if let Some(HostTrap(t)) = err.downcast_ref::<HostTrap>() {
         return t.clone();
     }
@@ -81,6 +91,29 @@ fn trap_of(err: wasmi::Error) -> Trap {
         });
     }
     Trap::Host(err.to_string())
+}
+
+/// The error a host function returns to stop the guest with `t`.
+fn host_error(t: Trap) -> wasmi::Error {
+    match t {
+        Trap::Exit(c) => wasmi::Error::i32_exit(c),
+        t => wasmi::Error::host(HostTrap(t)),
+    }
+}
+
+/// A failed instantiation: the limit behind it, if one was reached.
+fn instantiation_trap(err: &wasmi::Error, budget: &mut Budget) -> Trap {
+    use wasmi::errors::{ErrorKind, InstantiationError as I};
+    if let Some(t) = budget.take_denied() {
+        return t;
+    }
+    let limit = budget.object_count_limit();
+    let what = match err.kind() {
+        ErrorKind::Instantiation(I::TooManyTables) => "tables",
+        ErrorKind::Instantiation(I::TooManyMemories) => "memories",
+        _ => return trap_of(err),
+    };
+    Trap::Limit(dylink::engine::LimitKind::Instances, format!("more than {limit} {what} in the store"))
 }
 
 fn val_type(t: ValType) -> wasmi::ValType {
@@ -134,7 +167,7 @@ impl Engine for Wasmi {
     type Table = wasmi::Table;
     type Memory = wasmi::Memory;
     type Global = wasmi::Global;
-    type Store = Store<Host<Wasmi>>;
+    type Store = Store<Data>;
 
     fn name(&self) -> &'static str {
         "wasmi"
@@ -143,7 +176,14 @@ impl Engine for Wasmi {
     fn settings(&self) -> Vec<(String, String)> {
         SETTINGS
             .iter()
-            .map(|(k, v)| (k.to_string(), if *k == "consume_fuel" { self.fuel.to_string() } else { v.to_string() }))
+            .map(|(k, v)| {
+                let v = match *k {
+                    "consume_fuel" => self.fuel.to_string(),
+                    "wall_clock_check" if !self.fuel => "off".to_string(),
+                    _ => v.to_string(),
+                };
+                (k.to_string(), v)
+            })
             .collect()
     }
 
@@ -157,11 +197,10 @@ impl Engine for Wasmi {
         Ok(m)
     }
 
-    fn new_store(&self, host: Host<Self>, limits: &dylink::engine::Limits) -> Self::Store {
-        let mut store = Store::new(&self.engine, host);
-        if self.fuel {
-            store.set_fuel(limits.fuel).expect("fuel metering is on");
-        }
+    fn new_store(&self, host: Host<Self>, limits: &Limits) -> Self::Store {
+        let mut store = Store::new(&self.engine, Data::new(host, limits, self.fuel));
+        store.limiter(|data| data);
+        slices::set_total(&mut store, limits.fuel);
         store
     }
 
@@ -170,7 +209,7 @@ impl Engine for Wasmi {
     }
 
     fn into_host(&self, store: Self::Store) -> Host<Self> {
-        store.into_data()
+        store.into_data().host
     }
 }
 
@@ -178,33 +217,65 @@ impl Engine for Wasmi {
 struct Cx<C>(C);
 
 /// Data access common to `&mut Store` and `Caller`.
-trait StoreLike: AsContextMut<Data = Host<Wasmi>> {
-    fn host(&self) -> &Host<Wasmi>;
-    fn host_mut(&mut self) -> &mut Host<Wasmi>;
+trait StoreLike: AsContextMut<Data = Data> {
+    fn data(&self) -> &Data;
+    fn data_mut(&mut self) -> &mut Data;
 }
-impl StoreLike for &mut Store<Host<Wasmi>> {
-    fn host(&self) -> &Host<Wasmi> {
-        self.data()
+impl StoreLike for &mut Store<Data> {
+    fn data(&self) -> &Data {
+        Store::data(self)
     }
-    fn host_mut(&mut self) -> &mut Host<Wasmi> {
-        self.data_mut()
+    fn data_mut(&mut self) -> &mut Data {
+        Store::data_mut(self)
     }
 }
-impl StoreLike for Caller<'_, Host<Wasmi>> {
-    fn host(&self) -> &Host<Wasmi> {
-        self.data()
+impl StoreLike for Caller<'_, Data> {
+    fn data(&self) -> &Data {
+        Caller::data(self)
     }
-    fn host_mut(&mut self) -> &mut Host<Wasmi> {
-        self.data_mut()
+    fn data_mut(&mut self) -> &mut Data {
+        Caller::data_mut(self)
+    }
+}
+
+impl<C: StoreLike> Cx<C> {
+    fn budget(&mut self) -> &mut Budget {
+        &mut self.0.data_mut().budget
+    }
+
+    /// Why a host request the engine refused failed: the limit the limiter recorded, if any.
+    fn refused(&mut self, what: &str, err: impl std::fmt::Display) -> Trap {
+        self.budget().take_denied().unwrap_or_else(|| Trap::Host(format!("{what}: {err}")))
+    }
+
+    fn metered(&self) -> bool {
+        self.0.as_context().get_fuel().is_ok()
+    }
+
+    /// Calls `f` resumably: each time the store's fuel slice runs out, the clock is read and the
+    /// next slice handed over (see [`slices`]).
+    fn call_sliced(&mut self, f: wasmi::Func, args: &[wasmi::Val], outs: &mut [wasmi::Val]) -> Result<(), Trap> {
+        let mut state = f.call_resumable(&mut self.0, args, outs);
+        loop {
+            match state {
+                Err(e) => return Err(trap_of(&e)),
+                Ok(ResumableCall::Finished) => return Ok(()),
+                Ok(ResumableCall::HostTrap(t)) => return Err(trap_of(t.host_error())),
+                Ok(ResumableCall::OutOfFuel(t)) => {
+                    slices::refill(&mut self.0, t.required_fuel())?;
+                    state = t.resume(&mut self.0, outs);
+                }
+            }
+        }
     }
 }
 
 impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
     fn host(&mut self) -> &mut Host<Wasmi> {
-        self.0.host_mut()
+        &mut self.0.data_mut().host
     }
     fn host_ref(&self) -> &Host<Wasmi> {
-        self.0.host()
+        &self.0.data().host
     }
 
     fn instantiate(
@@ -239,7 +310,13 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
             ordered.push(*e);
         }
         let imports = ordered;
-        let instance = wasmi::Instance::new(&mut self.0, module, &imports).map_err(trap_of)?;
+        self.budget().count_instance()?;
+        self.budget().clear_denied();
+        // A start function runs through a call that cannot be resumed: it gets all the fuel at once.
+        slices::set_all_in_store(&mut self.0);
+        let instance = wasmi::Instance::new(&mut self.0, module, &imports);
+        slices::rebalance(&mut self.0);
+        let instance = instance.map_err(|e| instantiation_trap(&e, self.budget()))?;
         let mut out = Vec::new();
         let names: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
         for name in names {
@@ -257,14 +334,12 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
 
     fn new_func(&mut self, ty: &FuncType, f: HostFn<Wasmi>) -> wasmi::Func {
         let wty = wasmi::FuncType::new(ty.params.iter().map(|t| val_type(*t)), ty.results.iter().map(|t| val_type(*t)));
-        wasmi::Func::new(&mut self.0, wty, move |caller: Caller<'_, Host<Wasmi>>, params, results| {
+        wasmi::Func::new(&mut self.0, wty, move |caller: Caller<'_, Data>, params, results| {
+            slices::check_clock(caller.data()).map_err(host_error)?;
             let args: Vec<Val<Wasmi>> = params.iter().map(from_wi).collect();
             let mut outs: Vec<Val<Wasmi>> = results.iter().map(from_wi).collect();
             let mut cx = Cx(caller);
-            f(&mut cx, &args, &mut outs).map_err(|t| match t {
-                Trap::Exit(c) => wasmi::Error::i32_exit(c),
-                t => wasmi::Error::host(HostTrap(t)),
-            })?;
+            f(&mut cx, &args, &mut outs).map_err(host_error)?;
             for (slot, v) in results.iter_mut().zip(&outs) {
                 *slot = to_wi(v);
             }
@@ -275,10 +350,15 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
     fn call(&mut self, f: wasmi::Func, args: &[Val<Wasmi>], results: &mut [Val<Wasmi>]) -> Result<(), Trap> {
         let args: Vec<wasmi::Val> = args.iter().map(to_wi).collect();
         let mut outs: Vec<wasmi::Val> = results.iter().map(to_wi).collect();
+        slices::check_clock(self.0.data())?;
         dylink::enter_guest(self.host())?;
-        let r = f.call(&mut self.0, &args, &mut outs);
+        let r = if self.metered() {
+            self.call_sliced(f, &args, &mut outs)
+        } else {
+            f.call(&mut self.0, &args, &mut outs).map_err(|e| trap_of(&e))
+        };
         dylink::leave_guest(self.host());
-        r.map_err(trap_of)?;
+        r?;
         for (slot, v) in results.iter_mut().zip(&outs) {
             *slot = from_wi(v);
         }
@@ -304,25 +384,32 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
     }
 
     fn memory_new(&mut self, min_pages: u32) -> Result<wasmi::Memory, Trap> {
+        self.budget().check_memory(u64::from(min_pages) << 16)?;
+        self.budget().clear_denied();
         wasmi::Memory::new(&mut self.0, wasmi::MemoryType::new(min_pages, None))
-            .map_err(|e| Trap::Host(format!("creating a memory: {e}")))
+            .map_err(|e| self.refused("creating a memory", e))
     }
     fn memory_grow(&mut self, m: wasmi::Memory, delta_pages: u32) -> Option<u32> {
         m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)
     }
 
     fn table_new(&mut self, min: u32) -> Result<wasmi::Table, Trap> {
+        self.budget().check_table(u64::from(min))?;
+        self.budget().clear_denied();
         let ty = wasmi::TableType::new(wasmi::RefType::Func, min, None);
         wasmi::Table::new(&mut self.0, ty, wasmi::Ref::Func(Nullable::Null))
-            .map_err(|e| Trap::Host(format!("creating a table: {e}")))
+            .map_err(|e| self.refused("creating a table", e))
     }
     fn table_size(&self, t: wasmi::Table) -> u32 {
         t.size(&self.0) as u32
     }
     fn table_grow(&mut self, t: wasmi::Table, delta: u32) -> Result<u32, Trap> {
+        let size = t.size(&self.0);
+        self.budget().check_table(size.saturating_add(u64::from(delta)))?;
+        self.budget().clear_denied();
         t.grow(&mut self.0, delta as u64, wasmi::Ref::Func(Nullable::Null))
             .map(|old| old as u32)
-            .map_err(|e| Trap::Host(format!("table grow: {e}")))
+            .map_err(|e| self.refused("growing a table", e))
     }
     fn table_get(&mut self, t: wasmi::Table, index: u32) -> Option<Option<wasmi::Func>> {
         t.get(&self.0, index as u64).map(|r| match r {
@@ -347,24 +434,36 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
     }
 
     fn fuel(&self) -> u64 {
-        self.0.as_context().get_fuel().unwrap_or(0)
+        let data = self.0.data();
+        self.0.as_context().get_fuel().map_or(0, |f| f.saturating_add(data.reserve))
     }
     fn consume_fuel(&mut self, units: u64) -> Result<(), Trap> {
-        let Ok(left) = self.0.as_context().get_fuel() else { return Ok(()) };
-        if left < units {
-            let _ = self.0.as_context_mut().set_fuel(0);
-            return Err(Trap::Wasm(TrapKind::OutOfFuel));
-        }
-        self.0.as_context_mut().set_fuel(left - units).map_err(|e| Trap::Host(format!("setting fuel: {e}")))
+        slices::consume(&mut self.0, units)
     }
     fn typed_forwarder(&mut self, ty: &FuncType, target: wasmi::Func) -> Option<wasmi::Func> {
         use ValType::{F64, I32, I64};
         // One arm per signature the benchmarks use; anything else takes the dynamic path.
+        let metered = self.metered();
+        // With fuel, the call is resumable like `Ctx::call`, so the guest it enters keeps its
+        // wall-clock limit and gets its fuel in slices.
         macro_rules! forward {
             ($($arg:ident : $t:ty),* => $r:ty) => {{
                 let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
-                wasmi::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Host<Wasmi>>, $($arg: $t),*| -> Result<$r, wasmi::Error> {
-                    typed.call(&mut caller, ($($arg,)*))
+                wasmi::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Data>, $($arg: $t),*| -> Result<$r, wasmi::Error> {
+                    if !metered {
+                        return typed.call(&mut caller, ($($arg,)*));
+                    }
+                    let mut state = typed.call_resumable(&mut caller, ($($arg,)*))?;
+                    loop {
+                        state = match state {
+                            wasmi::TypedResumableCall::Finished(r) => return Ok(r),
+                            wasmi::TypedResumableCall::HostTrap(t) => return Err(host_error(trap_of(t.host_error()))),
+                            wasmi::TypedResumableCall::OutOfFuel(t) => {
+                                slices::refill(&mut caller, t.required_fuel()).map_err(host_error)?;
+                                t.resume(&mut caller)?
+                            }
+                        };
+                    }
                 })
             }};
         }

@@ -1,11 +1,16 @@
 //! [`dylink::Engine`] for wasmtime: Cranelift, no inlining, fuel metering, settings pinned here.
 
+mod epoch;
+mod limiter;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use dylink::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
+use dylink::engine::{Budget, Ctx, Engine, Extern, FuncType, HostFn, Limits, Trap, Val, ValType};
 use dylink::{Host, TrapKind};
 use wasmtime::{AsContextMut, Caller, Config, Store};
+
+pub use limiter::Data;
 
 /// The pinned configuration; recorded in every report.
 const SETTINGS: &[(&str, &str)] = &[
@@ -15,6 +20,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("inlining", "no"),
     ("consume_fuel", "true"),
     ("max_wasm_stack", "1048576"),
+    ("epoch_interruption", "10ms"),
 ];
 
 #[derive(Clone)]
@@ -27,12 +33,12 @@ pub struct Wasmtime {
 }
 
 impl Wasmtime {
-    /// The matrix engine: fuel metered.
+    /// The matrix engine: fuel metered, with a wall-clock limit per store (epoch interruption).
     pub fn new() -> anyhow::Result<Self> {
         Self::with_fuel(true)
     }
 
-    /// The timing engine: the same settings without fuel metering.
+    /// The timing engine: the same settings without fuel metering or epoch checks.
     pub fn for_timing() -> anyhow::Result<Self> {
         Self::with_fuel(false)
     }
@@ -44,8 +50,12 @@ impl Wasmtime {
             .cranelift_opt_level(wasmtime::OptLevel::Speed)
             .compiler_inlining(wasmtime::Inlining::No)
             .consume_fuel(fuel)
+            .epoch_interruption(fuel)
             .max_wasm_stack(1 << 20);
         let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        if fuel {
+            epoch::start_ticker(&engine).map_err(|e| anyhow::anyhow!("starting the epoch ticker: {e}"))?;
+        }
         Ok(Wasmtime { engine, fuel, cache: Default::default() })
     }
 
@@ -71,7 +81,8 @@ impl std::fmt::Display for HostTrap {
 }
 impl std::error::Error for HostTrap {}
 
-fn trap_of(err: wasmtime::Error) -> Trap {
+/// Normalises a wasmtime error; `budget` names the wall-clock limit when the epoch deadline passed.
+fn trap_of(err: wasmtime::Error, budget: &Budget) -> Trap {
     if let Some(HostTrap(t)) = err.downcast_ref::<HostTrap>() {
         return t.clone();
     }
@@ -88,6 +99,7 @@ fn trap_of(err: wasmtime::Error) -> Trap {
             W::BadConversionToInteger => TrapKind::BadConversionToInteger,
             W::UnreachableCodeReached => TrapKind::Unreachable,
             W::OutOfFuel => TrapKind::OutOfFuel,
+            W::Interrupt => return budget.wall_clock_trap(),
             _ => TrapKind::Other,
         });
     }
@@ -145,7 +157,7 @@ impl Engine for Wasmtime {
     type Table = wasmtime::Table;
     type Memory = wasmtime::Memory;
     type Global = wasmtime::Global;
-    type Store = Store<Host<Wasmtime>>;
+    type Store = Store<Data>;
 
     fn name(&self) -> &'static str {
         "wasmtime"
@@ -154,7 +166,14 @@ impl Engine for Wasmtime {
     fn settings(&self) -> Vec<(String, String)> {
         SETTINGS
             .iter()
-            .map(|(k, v)| (k.to_string(), if *k == "consume_fuel" { self.fuel.to_string() } else { v.to_string() }))
+            .map(|(k, v)| {
+                let v = match *k {
+                    "consume_fuel" => self.fuel.to_string(),
+                    "epoch_interruption" if !self.fuel => "off".to_string(),
+                    _ => v.to_string(),
+                };
+                (k.to_string(), v)
+            })
             .collect()
     }
 
@@ -168,10 +187,13 @@ impl Engine for Wasmtime {
         Ok(m)
     }
 
-    fn new_store(&self, host: Host<Self>, limits: &dylink::engine::Limits) -> Self::Store {
-        let mut store = Store::new(&self.engine, host);
+    fn new_store(&self, host: Host<Self>, limits: &Limits) -> Self::Store {
+        let mut store = Store::new(&self.engine, Data::new(host, limits));
+        store.limiter(|data| data);
         if self.fuel {
             store.set_fuel(limits.fuel).expect("fuel metering is on");
+            store.set_epoch_deadline(epoch::deadline_ticks(limits.wall_clock));
+            store.epoch_deadline_trap();
         }
         store
     }
@@ -181,19 +203,34 @@ impl Engine for Wasmtime {
     }
 
     fn into_host(&self, store: Self::Store) -> Host<Self> {
-        store.into_data()
+        store.into_data().host
     }
 }
 
 /// A store context: either the top-level store or a host function's caller.
-struct Cx<'a>(wasmtime::StoreContextMut<'a, Host<Wasmtime>>);
+struct Cx<'a>(wasmtime::StoreContextMut<'a, Data>);
+
+impl Cx<'_> {
+    fn trap(&self, err: wasmtime::Error) -> Trap {
+        trap_of(err, &self.0.data().budget)
+    }
+
+    fn budget(&mut self) -> &mut Budget {
+        &mut self.0.data_mut().budget
+    }
+
+    /// Why a host request the engine refused failed: the limit the limiter recorded, if any.
+    fn refused(&mut self, what: &str, err: wasmtime::Error) -> Trap {
+        self.budget().take_denied().unwrap_or_else(|| Trap::Host(format!("{what}: {err:#}")))
+    }
+}
 
 impl Ctx<Wasmtime> for Cx<'_> {
     fn host(&mut self) -> &mut Host<Wasmtime> {
-        self.0.data_mut()
+        &mut self.0.data_mut().host
     }
     fn host_ref(&self) -> &Host<Wasmtime> {
-        self.0.data()
+        &self.0.data().host
     }
 
     fn instantiate(
@@ -210,7 +247,15 @@ impl Ctx<Wasmtime> for Cx<'_> {
                 Extern::Global(g) => g.into(),
             })
             .collect();
-        let instance = wasmtime::Instance::new(&mut self.0, module, &imports).map_err(trap_of)?;
+        self.budget().count_instance()?;
+        self.budget().clear_denied();
+        let instance = match wasmtime::Instance::new(&mut self.0, module, &imports) {
+            Ok(i) => i,
+            Err(e) => {
+                let t = self.trap(e);
+                return Err(self.budget().take_denied().unwrap_or(t));
+            }
+        };
         let mut out = Vec::new();
         for export in instance.exports(&mut self.0) {
             let name = export.name().to_string();
@@ -232,7 +277,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
             ty.params.iter().map(|t| val_type(*t)),
             ty.results.iter().map(|t| val_type(*t)),
         );
-        wasmtime::Func::new(&mut self.0, wty, move |caller: Caller<'_, Host<Wasmtime>>, params, results| {
+        wasmtime::Func::new(&mut self.0, wty, move |caller: Caller<'_, Data>, params, results| {
             let args: Vec<Val<Wasmtime>> = params.iter().map(from_wt).collect();
             let mut outs: Vec<Val<Wasmtime>> = results.iter().map(from_wt).collect();
             let mut cx = Cx(caller.into());
@@ -259,7 +304,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
                         bt.frames().iter().map(|f| f.func_name().unwrap_or("?").to_string()).collect();
                 }
             }
-            return Err(trap_of(e));
+            return Err(self.trap(e));
         }
         for (slot, v) in results.iter_mut().zip(&outs) {
             *slot = from_wt(v);
@@ -286,29 +331,38 @@ impl Ctx<Wasmtime> for Cx<'_> {
     }
 
     fn memory_new(&mut self, min_pages: u32) -> Result<wasmtime::Memory, Trap> {
+        self.budget().check_memory(u64::from(min_pages) << 16)?;
+        self.budget().clear_denied();
         wasmtime::Memory::new(&mut self.0, wasmtime::MemoryType::new(min_pages, None))
-            .map_err(|e| Trap::Host(format!("creating a memory: {e}")))
+            .map_err(|e| self.refused("creating a memory", e))
     }
     fn memory_grow(&mut self, m: wasmtime::Memory, delta_pages: u32) -> Option<u32> {
         m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)
     }
 
     fn table_new(&mut self, min: u32) -> Result<wasmtime::Table, Trap> {
+        self.budget().check_table(u64::from(min))?;
+        self.budget().clear_denied();
         let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, min, None);
         wasmtime::Table::new(&mut self.0, ty, wasmtime::Ref::Func(None))
-            .map_err(|e| Trap::Host(format!("creating a table: {e}")))
+            .map_err(|e| self.refused("creating a table", e))
     }
     fn table_size(&self, t: wasmtime::Table) -> u32 {
         t.size(&self.0) as u32
     }
     fn table_grow(&mut self, t: wasmtime::Table, delta: u32) -> Result<u32, Trap> {
-        t.grow(&mut self.0, delta as u64, wasmtime::Ref::Func(None)).map(|old| old as u32).map_err(trap_of)
+        let size = t.size(&self.0);
+        self.budget().check_table(size.saturating_add(u64::from(delta)))?;
+        self.budget().clear_denied();
+        t.grow(&mut self.0, delta as u64, wasmtime::Ref::Func(None))
+            .map(|old| old as u32)
+            .map_err(|e| self.refused("growing a table", e))
     }
     fn table_get(&mut self, t: wasmtime::Table, index: u32) -> Option<Option<wasmtime::Func>> {
         t.get(&mut self.0, index as u64).map(|r| r.as_func().flatten().copied())
     }
     fn table_set(&mut self, t: wasmtime::Table, index: u32, f: Option<wasmtime::Func>) -> Result<(), Trap> {
-        t.set(&mut self.0, index as u64, wasmtime::Ref::Func(f)).map_err(trap_of)
+        t.set(&mut self.0, index as u64, wasmtime::Ref::Func(f)).map_err(|e| self.trap(e))
     }
 
     fn global_new(&mut self, v: Val<Wasmtime>, mutable: bool) -> wasmtime::Global {
@@ -320,7 +374,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
         from_wt(&g.get(&mut self.0))
     }
     fn global_set(&mut self, g: wasmtime::Global, v: Val<Wasmtime>) -> Result<(), Trap> {
-        g.set(&mut self.0, to_wt(&v)).map_err(trap_of)
+        g.set(&mut self.0, to_wt(&v)).map_err(|e| self.trap(e))
     }
 
     fn fuel(&self) -> u64 {
@@ -332,7 +386,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
             let _ = self.0.set_fuel(0);
             return Err(Trap::Wasm(TrapKind::OutOfFuel));
         }
-        self.0.set_fuel(left - units).map_err(trap_of)
+        self.0.set_fuel(left - units).map_err(|e| self.trap(e))
     }
     fn typed_forwarder(&mut self, ty: &FuncType, target: wasmtime::Func) -> Option<wasmtime::Func> {
         use ValType::{F64, I32, I64};
@@ -340,7 +394,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
         macro_rules! forward {
             ($($arg:ident : $t:ty),* => $r:ty) => {{
                 let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
-                wasmtime::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Host<Wasmtime>>, $($arg: $t),*| -> wasmtime::Result<$r> {
+                wasmtime::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Data>, $($arg: $t),*| -> wasmtime::Result<$r> {
                     typed.call(&mut caller, ($($arg,)*))
                 })
             }};

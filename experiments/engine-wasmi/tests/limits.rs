@@ -1,0 +1,232 @@
+//! Resource and time limits of a store: a guest's `memory.grow` past the limit gets -1, host requests
+//! and instantiations past a limit are `Trap::Limit` before anything is allocated, a runaway guest
+//! ends at its wall-clock limit, and host work charged with `consume_fuel` costs exactly that fuel.
+//! On wasmi the clock is read between fuel slices and at host calls (see `src/slices.rs`): the
+//! bound is the limit plus one slice of guest execution (about a millisecond).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dylab_engine_wasmi::Wasmi;
+use dylink::engine::{Ctx, Engine, Extern, FuncType, LimitKind, Limits, Trap, Val, ValType};
+use dylink::{Host, Process, Strategy, TrapKind};
+
+type E = Wasmi;
+
+fn engine() -> E {
+    Wasmi::new().unwrap()
+}
+
+/// Runs `f` in a fresh store with `limits`, on a thread with the stack a cell gets.
+fn with_store<R: Send>(limits: Limits, f: impl FnOnce(&mut dyn Ctx<E>) -> R + Send) -> R {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(dylink::program::RUN_STACK)
+            .spawn_scoped(s, move || {
+                let e = engine();
+                let wasi = dylink::wasi::WasiState::new(vec!["limits".into()], vec![]);
+                let host = Host::new(e.clone(), wasi, Process::new(Strategy::Direct, Default::default(), "/".into()));
+                let mut store = e.new_store(host, &limits);
+                e.enter(&mut store, f)
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+    })
+}
+
+fn instantiate(ctx: &mut dyn Ctx<E>, wat: &str, imports: &[Extern<E>]) -> Result<Vec<(String, Extern<E>)>, Trap> {
+    let module = ctx.host_ref().engine.compile(&wat::parse_str(wat).unwrap()).unwrap();
+    ctx.instantiate(&module, imports)
+}
+
+fn func(exports: &[(String, Extern<E>)], name: &str) -> <E as Engine>::Func {
+    match exports.iter().find(|(n, _)| n == name) {
+        Some((_, Extern::Func(f))) => *f,
+        _ => panic!("no function {name}"),
+    }
+}
+
+fn call_i32(ctx: &mut dyn Ctx<E>, f: <E as Engine>::Func, arg: i32) -> Result<i32, Trap> {
+    let mut out = [Val::I32(0)];
+    ctx.call(f, &[Val::I32(arg)], &mut out)?;
+    Ok(out[0].i32().unwrap())
+}
+
+const PAGE: u64 = 64 << 10;
+
+fn small() -> Limits {
+    Limits { memory_bytes: 16 * PAGE, table_elements: 1000, instances: 3, ..Limits::DEFAULT }
+}
+
+#[test]
+fn memory_grow_past_the_limit_returns_minus_one() {
+    let grown = with_store(small(), |ctx| {
+        let ex = instantiate(
+            ctx,
+            r#"(module (memory (export "m") 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+            &[],
+        )
+        .unwrap();
+        let grow = func(&ex, "grow");
+        let results: Vec<i32> = [15, 1, 65535, 0].into_iter().map(|n| call_i32(ctx, grow, n).unwrap()).collect();
+        // The limit counts every memory of the store: a host memory of one more page is refused too.
+        let host = ctx.memory_new(1).map(|_| ());
+        (results, host)
+    });
+    assert_eq!(grown.0, vec![1, -1, -1, 16], "16 pages fit, not one more");
+    assert!(matches!(grown.1, Err(Trap::Limit(LimitKind::Memory, _))), "{:?}", grown.1);
+}
+
+#[test]
+fn a_memory_larger_than_the_limit_fails_instantiation_with_the_limit() {
+    let r = with_store(small(), |ctx| instantiate(ctx, "(module (memory 17))", &[]).map(|_| ()));
+    let Err(Trap::Limit(LimitKind::Memory, m)) = r else { panic!("{r:?}") };
+    assert!(m.contains("1114112 bytes") && m.contains("limit 1048576"), "{m}");
+}
+
+#[test]
+fn a_huge_table_is_a_limit_before_anything_is_allocated() {
+    let t0 = Instant::now();
+    let (new, grow, module) = with_store(Limits::DEFAULT, |ctx| {
+        let new = ctx.table_new(1 << 31).map(|_| ());
+        let t = ctx.table_new(10).unwrap();
+        let grow = ctx.table_grow(t, u32::MAX).map(|_| ());
+        let module = instantiate(ctx, "(module (table 2147483648 funcref))", &[]).map(|_| ());
+        (new, grow, module)
+    });
+    assert_eq!(new, Err(Trap::Limit(LimitKind::Table, "a table of 2147483648 elements, limit 100000".into())));
+    assert_eq!(grow, Err(Trap::Limit(LimitKind::Table, "a table of 4294967305 elements, limit 100000".into())));
+    assert_eq!(module, Err(Trap::Limit(LimitKind::Table, "a table of 2147483648 elements, limit 100000".into())));
+    // Allocating 2^31 elements takes seconds (and 8-16 GiB); refusing it takes microseconds.
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+}
+
+#[test]
+fn instances_past_the_limit_are_refused() {
+    let r =
+        with_store(small(), |ctx| (0..4).map(|_| instantiate(ctx, "(module)", &[]).map(|_| ())).collect::<Vec<_>>());
+    assert!(r[..3].iter().all(|r| r.is_ok()), "{r:?}");
+    assert_eq!(r[3], Err(Trap::Limit(LimitKind::Instances, "instance 4, limit 3".into())));
+}
+
+fn runaway() -> Limits {
+    Limits { fuel: Limits::HARD.fuel, wall_clock: Duration::from_secs(1), ..Limits::DEFAULT }
+}
+
+/// Runs a guest that never ends; returns how it ended and after how long.
+fn run_forever(via_host: bool) -> (Result<(), Trap>, Duration) {
+    with_store(runaway(), |ctx| {
+        // `spin` loops forever; `main` reaches it directly or through a host function (a nested call).
+        let spin = instantiate(ctx, r#"(module (func (export "spin") (loop br 0)))"#, &[]).unwrap();
+        let spin = func(&spin, "spin");
+        let bounce = ctx.new_func(
+            &FuncType::default(),
+            Arc::new(move |ctx: &mut dyn Ctx<E>, _: &[Val<E>], _: &mut [Val<E>]| ctx.call(spin, &[], &mut [])),
+        );
+        let main = if via_host { bounce } else { spin };
+        let t0 = Instant::now();
+        let r = ctx.call(main, &[], &mut []);
+        (r, t0.elapsed())
+    })
+}
+
+#[test]
+fn a_runaway_guest_ends_at_its_wall_clock_limit() {
+    for via_host in [false, true] {
+        let (r, took) = run_forever(via_host);
+        assert_eq!(r, Err(Trap::Limit(LimitKind::WallClock, "ran longer than 1s".into())), "via host: {via_host}");
+        assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(4), "via host {via_host}: {took:?}");
+    }
+}
+
+#[test]
+fn a_runaway_start_function_is_bounded_by_fuel() {
+    // wasmi runs a start function through a call that cannot be resumed: it gets all its fuel at
+    // once, not in slices, so fuel (here 5 slices) is its bound, not the clock.
+    let limits = Limits { fuel: 5_000_000, ..runaway() };
+    let (r, left) = with_store(limits, |ctx| {
+        let r = instantiate(ctx, "(module (func $s (loop br 0)) (start $s))", &[]).map(|_| ());
+        (r, ctx.fuel())
+    });
+    assert_eq!(r, Err(Trap::Wasm(TrapKind::OutOfFuel)));
+    assert!(left < 100, "all but a step's worth of the fuel was used: {left} left");
+}
+
+#[test]
+fn fuel_is_exact_across_slices() {
+    // A loop of n iterations costs a + b*n: measured on short runs (within a slice or two), the
+    // cost of a run crossing many slice boundaries must be exactly the extrapolation.
+    let costs = with_store(Limits::DEFAULT, |ctx| {
+        let ex = instantiate(
+            ctx,
+            r#"(module (func (export "count") (param i32) (result i32)
+                (loop local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0) local.get 0))"#,
+            &[],
+        )
+        .unwrap();
+        let count = func(&ex, "count");
+        [1_000, 2_000, 3_000_000].map(|n| {
+            let before = ctx.fuel();
+            call_i32(ctx, count, n).unwrap();
+            before - ctx.fuel()
+        })
+    });
+    let per_thousand = costs[1] - costs[0];
+    assert!(costs[2] > 2_000_000, "spans slices: {costs:?}");
+    assert_eq!(costs[2], costs[0] + per_thousand * 2_999, "{costs:?}");
+}
+
+#[test]
+fn fuel_runs_out_as_before_when_the_clock_does_not() {
+    let limits = Limits { fuel: 3_500_000, wall_clock: Duration::from_secs(600), ..Limits::DEFAULT };
+    let (r, left) = with_store(limits, |ctx| {
+        let spin = instantiate(ctx, r#"(module (func (export "spin") (loop br 0)))"#, &[]).unwrap();
+        let r = ctx.call(func(&spin, "spin"), &[], &mut []);
+        (r, ctx.fuel())
+    });
+    assert_eq!(r, Err(Trap::Wasm(TrapKind::OutOfFuel)));
+    assert!(left < 100, "{left} left");
+}
+
+#[test]
+fn consume_fuel_charges_exactly_and_traps_when_out() {
+    let (plain, charged, over, left) = with_store(Limits::DEFAULT, |ctx| {
+        let ty = FuncType::new([ValType::I64], []);
+        let charge = ctx.new_func(
+            &ty,
+            Arc::new(|ctx: &mut dyn Ctx<E>, args: &[Val<E>], _: &mut [Val<E>]| {
+                ctx.consume_fuel(args[0].i64().unwrap() as u64)
+            }),
+        );
+        let ex = instantiate(
+            ctx,
+            r#"(module (import "h" "charge" (func $c (param i64)))
+                (func (export "run") (param i32) (result i32) local.get 0 i64.extend_i32_u call $c i32.const 0))"#,
+            &[Extern::Func(charge)],
+        )
+        .unwrap();
+        let run = func(&ex, "run");
+        let cost = |ctx: &mut dyn Ctx<E>, units| {
+            let before = ctx.fuel();
+            let r = call_i32(ctx, run, units);
+            (before - ctx.fuel(), r)
+        };
+        let plain = cost(ctx, 0).0;
+        let charged = cost(ctx, 1000).0;
+        let over = cost(ctx, i32::MAX).1;
+        (plain, charged, over, ctx.fuel())
+    });
+    assert_eq!(charged, plain + 1000);
+    assert_eq!(over, Err(Trap::Wasm(TrapKind::OutOfFuel)));
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn settings_record_the_wall_clock_mechanism() {
+    let on = engine().settings();
+    let off = Wasmi::for_timing().unwrap().settings();
+    let get = |s: &[(String, String)]| s.iter().find(|(k, _)| k == "wall_clock_check").map(|(_, v)| v.clone());
+    assert_eq!(get(&on).as_deref(), Some("every 1000000 fuel and host call"));
+    assert_eq!(get(&off).as_deref(), Some("off"));
+}

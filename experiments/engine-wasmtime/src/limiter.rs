@@ -1,0 +1,41 @@
+//! The store data: the linker's [`Host`] and the store's [`Budget`], which wasmtime consults
+//! through its [`wasmtime::ResourceLimiter`] hook before every memory or table allocation.
+
+use dylink::engine::{Budget, Limits};
+use dylink::Host;
+
+use crate::Wasmtime;
+
+/// What a wasmtime store of this adapter carries.
+pub struct Data {
+    pub(crate) host: Host<Wasmtime>,
+    pub(crate) budget: Budget,
+}
+
+impl Data {
+    pub(crate) fn new(host: Host<Wasmtime>, limits: &Limits) -> Self {
+        Data { host, budget: Budget::new(limits) }
+    }
+}
+
+impl wasmtime::ResourceLimiter for Data {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(self.budget.memory_growing(current as u64, desired as u64, maximum.map(|m| m as u64)))
+    }
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.budget.memory_grow_failed();
+        Ok(())
+    }
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(self.budget.table_growing(current as u64, desired as u64, maximum.map(|m| m as u64)))
+    }
+    fn instances(&self) -> usize {
+        self.budget.limits().instances as usize
+    }
+    fn tables(&self) -> usize {
+        self.budget.object_count_limit()
+    }
+    fn memories(&self) -> usize {
+        self.budget.object_count_limit()
+    }
+}
