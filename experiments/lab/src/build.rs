@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
+use dylab_toolchain::Sources;
 
 use crate::corpus::{wasm_name, Case};
 use crate::run::Lab;
@@ -52,24 +53,22 @@ impl Lab {
         };
         for lib in case.libs_in_link_order()? {
             let deps = needed(lib, &libs)?;
-            let built = self
-                .toolchain
-                .side_module_needing(&[case.dir.join(lib)], &m.cflags, &deps)
+            let built = Sources::in_case(&case.dir, &[lib])
+                .and_then(|sources| self.toolchain.side_module_from(&sources, &m.cflags, &deps))
                 .with_context(|| format!("case {}: building {lib}", case.name))?;
             libs.insert(wasm_name(lib), built);
         }
         let deps = needed(&m.main, &libs)?;
-        let side_main = self
-            .toolchain
-            .side_module_needing(&[case.dir.join(&m.main)], &m.cflags, &deps)
+        let side_main = Sources::in_case(&case.dir, &[&m.main])
+            .and_then(|sources| self.toolchain.side_module_from(&sources, &m.cflags, &deps))
             .with_context(|| format!("case {}: building {}", case.name, m.main))?;
         Ok(Dynamic { side_main, libs })
     }
 
     pub fn build_static(&self, case: &Case) -> Result<PathBuf> {
         let m = &case.manifest;
-        self.toolchain
-            .static_program(&[case.dir.join(&m.main)], &m.cflags)
+        Sources::in_case(&case.dir, &[&m.main])
+            .and_then(|sources| self.toolchain.static_program_from(&sources, &m.cflags))
             .with_context(|| format!("case {}: building {} statically", case.name, m.main))
     }
 }
