@@ -155,7 +155,8 @@ fn map<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<(ModId
             Trap::Limit(LimitKind::Handles, format!("{} modules loaded, limit {}", p.modules.len(), p.limits.handles)),
         ));
     }
-    let bytes = p.read_library(name, p.limits.host_buffer_bytes).map_err(link)?;
+    // A module's bytes are held by the host as guest memory would be: bounded by the memory limit.
+    let bytes = p.read_library(name, p.limits.memory_bytes).map_err(link)?;
     let memory_limit = p.limits.memory_bytes;
     let info = module_info::parse(&bytes).map_err(|e| link(format!("{name}: not a valid WebAssembly module: {e}")))?;
     let Some(dylink) = info.dylink.clone() else {

@@ -41,6 +41,22 @@ fn matrix(input: &ReportInput) -> String {
         writeln!(s, "- {e}: {}", list.join(", ")).unwrap();
     }
     writeln!(s).unwrap();
+    let show = |l: &dylink::Limits| {
+        format!(
+            "fuel={}, memory_bytes={}, table_elements={}, instances={}, host_buffer_bytes={}, handles={}, wall_clock={}s",
+            l.fuel,
+            l.memory_bytes,
+            l.table_elements,
+            l.instances,
+            l.host_buffer_bytes,
+            l.handles,
+            l.wall_clock.as_secs()
+        )
+    };
+    writeln!(s, "Limits per cell (a case's `[limits]` may raise them up to the hard caps):
+").unwrap();
+    writeln!(s, "- default: {}", show(&dylink::Limits::DEFAULT)).unwrap();
+    writeln!(s, "- hard cap: {}\n", show(&dylink::Limits::HARD)).unwrap();
     let total = results.len();
     let unexpected = results.iter().filter(|r| !r.as_expected).count();
     writeln!(s, "{total} cells, {} as expected, {unexpected} not.\n", total - unexpected).unwrap();
