@@ -73,6 +73,8 @@ fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&
         loader: Vec::new(),
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
+    // Libraries loaded for the growth rows: 10,000 takes seconds per strategy; --quick stops at 100.
+    let growth_max = if quick { 100 } else { 10_000 };
     let hello_mods = (hello_static.as_path(), hello_side.as_path());
     let env = Env {
         modules: &modules,
@@ -81,6 +83,7 @@ fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&
         settings,
         samples,
         compile_samples,
+        growth_max,
         pick: &pick,
         select,
         progress,
@@ -101,6 +104,7 @@ struct Env<'a> {
     settings: Settings,
     samples: usize,
     compile_samples: usize,
+    growth_max: usize,
     pick: &'a dyn Fn(Variant, Kernel) -> bool,
     select: &'a Selection,
     progress: &'a (dyn Fn(&str) + Sync),
@@ -130,7 +134,13 @@ fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<
     }
     if env.select.loader {
         (env.progress)(&format!("{}: loader costs", e.name()));
-        data.loader.extend(loader::measure::<E>(env.modules, env.hello, env.samples, env.compile_samples)?);
+        data.loader.extend(loader::measure::<E>(
+            env.modules,
+            env.hello,
+            env.samples,
+            env.compile_samples,
+            env.growth_max,
+        )?);
         data.loader.extend(loader::serialized(e, env.modules, env.samples)?);
     }
     Ok(())

@@ -130,6 +130,16 @@ impl Lab {
 
     /// Runs one cell (building what it needs, once per case) and judges it against the case's expectation.
     /// A failed build makes the cell a `link-error`; it affects only the cells that need that build.
+    /// A build error as reports show it: the same on every machine and run (no absolute paths of
+    /// the case, the cache or a scratch folder).
+    fn portable(&self, case: &Case, error: &str) -> String {
+        let mut out = self.toolchain.portable(error);
+        for dir in [case.dir.canonicalize().ok(), Some(case.dir.clone())].into_iter().flatten() {
+            out = out.replace(&*dir.to_string_lossy(), "<case>");
+        }
+        out
+    }
+
     pub fn run_cell(&self, case: &Case, builds: &Builds, cell: &Cell) -> CellResult {
         let built = match cell.libc {
             Libc::Static => builds.static_main(self, case).clone().map(|main| (main, HashMap::new())),
@@ -141,7 +151,7 @@ impl Lab {
                 let result = self.run_program(cell.engine, &program);
                 judge(cell, case, &result, &case.expected(cell))
             }
-            Err(e) => build_failure(cell, case, &e),
+            Err(e) => build_failure(cell, case, &self.portable(case, &e)),
         }
     }
 

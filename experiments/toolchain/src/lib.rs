@@ -111,6 +111,22 @@ impl Toolchain {
     /// and the command installing them all (or `scripts/setup.sh`).
     ///
     /// `include_dir` is passed as `-I` to every compile; `cache_dir` is created if missing.
+    /// `message` (a build error) without what differs between machines and runs: the cache and
+    /// include folders become `<cache>` and `<include>`, a build's scratch folder `<scratch>`; so a
+    /// report that quotes a build failure is the same on every checkout.
+    pub fn portable(&self, message: &str) -> String {
+        let mut out = message.replace(&*self.cache_dir.to_string_lossy(), "<cache>");
+        out = out.replace(&*self.include_dir.to_string_lossy(), "<include>");
+        // Scratch folders are `<cache>/.tmp-<kind>-<pid>-<n>-<nanos>`.
+        let marker = format!("<cache>/{}", cache::TMP_PREFIX);
+        while let Some(start) = out.find(&marker) {
+            let rest = &out[start + marker.len()..];
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(rest.len());
+            out.replace_range(start..start + marker.len() + end, "<scratch>");
+        }
+        out
+    }
+
     pub fn discover(include_dir: &Path, cache_dir: &Path) -> Result<Self> {
         Self::discover_with(include_dir, cache_dir, &|name| std::env::var_os(name))
     }

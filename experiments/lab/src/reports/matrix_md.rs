@@ -53,8 +53,12 @@ fn matrix(input: &ReportInput) -> String {
             l.wall_clock.as_secs()
         )
     };
-    writeln!(s, "Limits per cell (a case's `[limits]` may raise them up to the hard caps):
-").unwrap();
+    writeln!(
+        s,
+        "Limits per cell (a case's `[limits]` may raise them up to the hard caps):
+"
+    )
+    .unwrap();
     writeln!(s, "- default: {}", show(&dylink::Limits::DEFAULT)).unwrap();
     writeln!(s, "- hard cap: {}\n", show(&dylink::Limits::HARD)).unwrap();
     let total = results.len();
