@@ -8,6 +8,7 @@ use anyhow::{anyhow, Result};
 use dylab_engines::Adapter;
 use dylab_lab::placements::placement;
 use dylink::builder::Session;
+use dylink::strategy::PointerTable;
 use dylink::{Engine, Libc, Mode, ProcessBuilder, Program, Strategy};
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +102,9 @@ pub fn measure<E: Adapter>(
     // (corpus b11: 250 through GOT.func), dlopen'ed into a process of libc plus the bench callee.
     if let Some(lib) = &modules.pointers {
         engine.compile(&std::fs::read(lib)?)?;
-        for strategy in [Strategy::SharedTable, Strategy::DlsymImport, Strategy::ReplicatedTables] {
+        // The strategies whose pointers live in a table the loader must fill (all but the definer's own).
+        let policies = Strategy::LINKING.into_iter().filter(|s| s.policy().pointers != PointerTable::Definer);
+        for strategy in policies {
             let mut times = Vec::new();
             for _ in 0..samples {
                 let libs = [("callee.wasm", &modules.callee), ("fnptrs.wasm", lib)];
@@ -154,8 +157,7 @@ pub fn measure<E: Adapter>(
     }
 
     // Loader growth: the n-th dlopen with n-1 libraries loaded (median of the last few).
-    let strategies = [Strategy::SharedTable, Strategy::DlsymImport, Strategy::ReplicatedTables, Strategy::Trampoline];
-    for g in crate::growth::measure(&engine, modules, &strategies, growth_max)? {
+    for g in crate::growth::measure(&engine, modules, &Strategy::LINKING, growth_max)? {
         let what = format!("dlopen of library #{} (RTLD_GLOBAL): {}", g.libraries, g.strategy);
         let mut r = row(name, &what, &[Duration::from_secs_f64(g.dlopen_us / 1e6)]);
         r.samples = g.libraries.min(9);

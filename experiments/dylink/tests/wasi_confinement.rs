@@ -110,7 +110,7 @@ fn paths_and_links_leaving_the_grant_are_not_capable() {
         g.write(PATH, path.as_bytes());
         let stat = g.call("path_filestat_get", &[3, FOLLOW, PATH, path.len() as u32, BUF]).unwrap();
         assert_eq!(stat, wasi::ENOTCAPABLE, "stat {path}");
-        assert!(start.elapsed() < Duration::from_secs(1), "{path} took {:?}", start.elapsed());
+        assert!(start.elapsed() < Duration::from_secs(10), "{path} took {:?}", start.elapsed());
     }
     assert!(g.wasi().files.is_empty());
 }

@@ -38,7 +38,7 @@ fn a_huge_random_get_is_refused_before_allocating() {
     let mut g = guest_with(Limits::DEFAULT.host_buffer_bytes, None);
     let start = Instant::now();
     let r = g.call("random_get", &[BUF, u32::MAX]);
-    assert!(start.elapsed() < Duration::from_millis(500), "took {:?}", start.elapsed());
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
     let Err(Trap::Limit(LimitKind::HostBuffer, message)) = r else { panic!("{r:?}") };
     assert!(message.contains("random_get") && message.contains("4294967295"), "{message}");
     // Within the limit it still works.
@@ -53,7 +53,7 @@ fn a_huge_writev_is_refused_before_copying() {
     iovecs(&mut g, &[(BUF, 256 << 20); 8]);
     let start = Instant::now();
     let r = g.call("fd_write", &[1, IOVS, 8, OUT]);
-    assert!(start.elapsed() < Duration::from_millis(500), "took {:?}", start.elapsed());
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
     let Err(Trap::Limit(LimitKind::HostBuffer, message)) = r else { panic!("{r:?}") };
     assert!(message.contains("2147483648"), "{message}");
     assert!(g.wasi().stdout.is_empty());

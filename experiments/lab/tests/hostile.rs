@@ -268,7 +268,7 @@ fn try_load<E: Engine>(
 }
 
 fn hunt(cases: u32) {
-    let strategies = [Linking::SharedTable, Linking::ReplicatedTables, Linking::Trampoline, Linking::DlsymImport];
+    let strategies = Linking::LINKING;
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let graph =
         (1usize..4).prop_flat_map(|n| (prop::collection::vec(spec(n), n), prop::sample::select(strategies.to_vec())));

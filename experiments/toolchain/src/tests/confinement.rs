@@ -153,7 +153,7 @@ fn fifo_source_is_refused_without_hanging() {
     assert!(msg.contains("`pipe.c`") && msg.contains("is a FIFO, not a regular file"), "{msg}");
     let msg = format!("{:#}", Sources::in_case(&case, &["dir.c"]).unwrap_err());
     assert!(msg.contains("is a directory, not a regular file"), "{msg}");
-    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(start.elapsed() < Duration::from_secs(20));
 }
 
 #[test]
