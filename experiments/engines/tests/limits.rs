@@ -7,9 +7,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use dylab_engines::Adapter;
-use dylink::engine::{Ctx, Engine, Extern, FuncType, LimitKind, Limits, Trap, Val, ValType};
-use dylink::{Host, Process, Strategy, TrapKind};
+use dylink::engine::{Ctx, Extern, FuncType, LimitKind, Limits, Trap, Val, ValType};
+use dylink::TrapKind;
+use support::{call_i32, func, instantiate, runaway, small, with_store};
 
 /// One `#[test]` per property, each run on every engine of the registry.
 macro_rules! on_every_engine {
@@ -39,52 +42,6 @@ mod every_engine {
         a_runaway_guest_ends_at_its_wall_clock_limit,
         consume_fuel_charges_exactly_and_traps_when_out
     );
-}
-
-/// Runs `f` in a fresh store with `limits`, on a thread with the stack a cell gets.
-fn with_store<E: Adapter, R: Send>(limits: Limits, f: impl FnOnce(&mut dyn Ctx<E>) -> R + Send) -> R {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(dylink::program::RUN_STACK)
-            .spawn_scoped(s, move || {
-                let e = E::matrix().unwrap();
-                let wasi = dylink::wasi::WasiState::new(vec!["limits".into()], vec![]);
-                let host = Host::new(e.clone(), wasi, Process::new(Strategy::Direct, Default::default(), "/".into()));
-                let mut store = e.new_store(host, &limits);
-                e.enter(&mut store, f)
-            })
-            .unwrap()
-            .join()
-            .unwrap()
-    })
-}
-
-fn instantiate<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    wat: &str,
-    imports: &[Extern<E>],
-) -> Result<Vec<(String, Extern<E>)>, Trap> {
-    let module = ctx.host_ref().engine.compile(&wat::parse_str(wat).unwrap()).unwrap();
-    ctx.instantiate(&module, imports)
-}
-
-fn func<E: Engine>(exports: &[(String, Extern<E>)], name: &str) -> E::Func {
-    match exports.iter().find(|(n, _)| n == name) {
-        Some((_, Extern::Func(f))) => *f,
-        _ => panic!("no function {name}"),
-    }
-}
-
-fn call_i32<E: Engine>(ctx: &mut dyn Ctx<E>, f: E::Func, arg: i32) -> Result<i32, Trap> {
-    let mut out = [Val::I32(0)];
-    ctx.call(f, &[Val::I32(arg)], &mut out)?;
-    Ok(out[0].i32().unwrap())
-}
-
-const PAGE: u64 = 64 << 10;
-
-fn small() -> Limits {
-    Limits { memory_bytes: 16 * PAGE, table_elements: 1000, instances: 3, ..Limits::DEFAULT }
 }
 
 fn memory_grow_past_the_limit_returns_minus_one<E: Adapter>() {
@@ -133,10 +90,6 @@ fn instances_past_the_limit_are_refused<E: Adapter>() {
     });
     assert!(r[..3].iter().all(|r| r.is_ok()), "{r:?}");
     assert_eq!(r[3], Err(Trap::Limit(LimitKind::Instances, "instance 4, limit 3".into())));
-}
-
-fn runaway() -> Limits {
-    Limits { fuel: Limits::HARD.fuel, wall_clock: Duration::from_secs(1), ..Limits::DEFAULT }
 }
 
 /// Runs a guest that never ends; returns how it ended and after how long.

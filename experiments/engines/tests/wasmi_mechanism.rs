@@ -1,67 +1,24 @@
-//! Resource and time limits of a store: a guest's `memory.grow` past the limit gets -1, host requests
+//! What is particular to wasmi's limit mechanism: a guest's `memory.grow` past the limit gets -1, host requests
 //! and instantiations past a limit are `Trap::Limit` before anything is allocated, a runaway guest
 //! ends at its wall-clock limit, and host work charged with `consume_fuel` costs exactly that fuel.
 //! On wasmi the clock is read between fuel slices and at host calls (see `src/slices.rs`): the
 //! bound is the limit plus one slice of guest execution (about a millisecond).
 
+mod support;
+
 use std::time::Duration;
 
 use dylab_engine_wasmi::Wasmi;
-use dylink::engine::{Ctx, Engine, Extern, Limits, Trap, Val};
-use dylink::{Host, Process, Strategy, TrapKind};
-
-type E = Wasmi;
-
-fn engine() -> E {
-    Wasmi::new().unwrap()
-}
-
-/// Runs `f` in a fresh store with `limits`, on a thread with the stack a cell gets.
-fn with_store<R: Send>(limits: Limits, f: impl FnOnce(&mut dyn Ctx<E>) -> R + Send) -> R {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(dylink::program::RUN_STACK)
-            .spawn_scoped(s, move || {
-                let e = engine();
-                let wasi = dylink::wasi::WasiState::new(vec!["limits".into()], vec![]);
-                let host = Host::new(e.clone(), wasi, Process::new(Strategy::Direct, Default::default(), "/".into()));
-                let mut store = e.new_store(host, &limits);
-                e.enter(&mut store, f)
-            })
-            .unwrap()
-            .join()
-            .unwrap()
-    })
-}
-
-fn instantiate(ctx: &mut dyn Ctx<E>, wat: &str, imports: &[Extern<E>]) -> Result<Vec<(String, Extern<E>)>, Trap> {
-    let module = ctx.host_ref().engine.compile(&wat::parse_str(wat).unwrap()).unwrap();
-    ctx.instantiate(&module, imports)
-}
-
-fn func(exports: &[(String, Extern<E>)], name: &str) -> <E as Engine>::Func {
-    match exports.iter().find(|(n, _)| n == name) {
-        Some((_, Extern::Func(f))) => *f,
-        _ => panic!("no function {name}"),
-    }
-}
-
-fn call_i32(ctx: &mut dyn Ctx<E>, f: <E as Engine>::Func, arg: i32) -> Result<i32, Trap> {
-    let mut out = [Val::I32(0)];
-    ctx.call(f, &[Val::I32(arg)], &mut out)?;
-    Ok(out[0].i32().unwrap())
-}
-
-fn runaway() -> Limits {
-    Limits { fuel: Limits::HARD.fuel, wall_clock: Duration::from_secs(1), ..Limits::DEFAULT }
-}
+use dylink::engine::{Engine, Limits, Trap};
+use dylink::TrapKind;
+use support::{call_i32, func, instantiate, runaway, with_store};
 
 #[test]
 fn a_runaway_start_function_is_bounded_by_fuel() {
     // wasmi runs a start function through a call that cannot be resumed: it gets all its fuel at
     // once, not in slices, so fuel (here 5 slices) is its bound, not the clock.
     let limits = Limits { fuel: 5_000_000, ..runaway() };
-    let (r, left) = with_store(limits, |ctx| {
+    let (r, left) = with_store::<Wasmi, _>(limits, |ctx| {
         let r = instantiate(ctx, "(module (func $s (loop br 0)) (start $s))", &[]).map(|_| ());
         (r, ctx.fuel())
     });
@@ -73,7 +30,7 @@ fn a_runaway_start_function_is_bounded_by_fuel() {
 fn fuel_is_exact_across_slices() {
     // A loop of n iterations costs a + b*n: measured on short runs (within a slice or two), the
     // cost of a run crossing many slice boundaries must be exactly the extrapolation.
-    let costs = with_store(Limits::DEFAULT, |ctx| {
+    let costs = with_store::<Wasmi, _>(Limits::DEFAULT, |ctx| {
         let ex = instantiate(
             ctx,
             r#"(module (func (export "count") (param i32) (result i32)
@@ -96,7 +53,7 @@ fn fuel_is_exact_across_slices() {
 #[test]
 fn fuel_runs_out_as_before_when_the_clock_does_not() {
     let limits = Limits { fuel: 3_500_000, wall_clock: Duration::from_secs(600), ..Limits::DEFAULT };
-    let (r, left) = with_store(limits, |ctx| {
+    let (r, left) = with_store::<Wasmi, _>(limits, |ctx| {
         let spin = instantiate(ctx, r#"(module (func (export "spin") (loop br 0)))"#, &[]).unwrap();
         let r = ctx.call(func(&spin, "spin"), &[], &mut []);
         (r, ctx.fuel())
@@ -107,7 +64,7 @@ fn fuel_runs_out_as_before_when_the_clock_does_not() {
 
 #[test]
 fn settings_record_the_wall_clock_mechanism() {
-    let on = engine().settings();
+    let on = Wasmi::new().unwrap().settings();
     let off = Wasmi::for_timing().unwrap().settings();
     let get = |s: &[(String, String)]| s.iter().find(|(k, _)| k == "wall_clock_check").map(|(_, v)| v.clone());
     assert_eq!(get(&on).as_deref(), Some("every 1000000 fuel and host call"));
