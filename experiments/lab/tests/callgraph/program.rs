@@ -1,0 +1,599 @@
+//! The program: generated call graphs.
+
+use super::*;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Expr {
+    /// A param or a call-result local (one index space, params first, as in wasm).
+    Local(u32),
+    Const(V),
+    /// The module's checksum: `(i64.load (global.get $__memory_base))`.
+    Checksum,
+    /// A WAT instruction (`i32.add`, `select`, ...) applied to operand expressions.
+    Op(&'static str, Vec<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum How {
+    /// An imported function (`env.m{j}_f{k}`).
+    Import,
+    /// A function pointer from `GOT.func.m{j}_f{k}`, called with `call_indirect`.
+    Got,
+    /// An earlier function of the same module, through its own table slot
+    /// (`call_indirect` at `__table_base + k`, placed by an elem segment), as C code calling
+    /// through a pointer to a function of its own module does.
+    Own,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    pub(crate) module: usize,
+    pub(crate) func: usize,
+    pub(crate) how: How,
+    pub(crate) args: Vec<Expr>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Func {
+    pub(crate) params: Vec<T>,
+    pub(crate) results: Vec<T>,
+    /// Static bound on |float result|; callers rely on it.
+    pub(crate) result_bounds: Vec<f64>,
+    /// Call results are stored in locals following the params, in call order.
+    pub(crate) calls: Vec<Call>,
+    /// After the calls, the module's checksum (8 bytes at `__memory_base`) becomes this i64: a
+    /// side effect that makes params and calls of functions without results observable too.
+    pub(crate) checksum: Expr,
+    pub(crate) ret: Vec<Expr>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Program {
+    pub(crate) modules: Vec<Vec<Func>>,
+    /// Host calls into the last module: (function index, arguments).
+    pub(crate) calls: Vec<(usize, Vec<V>)>,
+}
+
+/// Sizes that proptest varies (and shrinks); the seed fills in the rest.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Params {
+    pub(crate) seed: u64,
+    /// Number of modules (2-5).
+    pub(crate) modules: usize,
+    /// Most functions per module (1-4).
+    pub(crate) funcs: usize,
+    /// Most calls per function (0-3).
+    pub(crate) calls: usize,
+    /// Deepest expression (0-3).
+    pub(crate) depth: u32,
+    /// Whether calls may go through function pointers.
+    pub(crate) pointers: bool,
+    /// Keep `select` conditions away from the pattern wasmi 2.0.0 miscompiles (see
+    /// [`wasmi_select_fused_with_eqz_of_a_local`]). On in the properties.
+    pub(crate) wasmi_workaround: bool,
+}
+
+thread_local! {
+    static WASMI_WORKAROUND: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// `select`. wasmi 2.0.0 fuses a condition computed by `i32.eqz x`, `i32.eq x 0` or `i32.ne x 0`
+/// into the select and, when `x` is a local, then reads a stale register instead of `x`; with the
+/// workaround, such a condition goes through `i32.and 1` (same value, no fusion).
+pub(crate) fn select(a: Expr, b: Expr, c: Expr) -> Expr {
+    let fusable = matches!(&c, Expr::Op("i32.eqz" | "i32.eq" | "i32.ne", _));
+    let c =
+        if fusable && WASMI_WORKAROUND.with(|w| w.get()) { op("i32.and", vec![c, Expr::Const(V::I32(1))]) } else { c };
+    op("select", vec![a, b, c])
+}
+
+/// Every float value stays within this magnitude (far from f32::MAX, so no infinity and no NaN).
+pub(crate) const LIMIT: f64 = 1e30;
+/// Host-supplied float arguments stay within this magnitude.
+pub(crate) const ARG_LIMIT: f64 = 1e6;
+
+pub(crate) fn int_bound(t: T) -> f64 {
+    // |value| as a float, after an unsigned conversion.
+    if t == T::I32 {
+        4.3e9
+    } else {
+        1.9e19
+    }
+}
+
+pub(crate) fn op(name: &'static str, args: Vec<Expr>) -> Expr {
+    Expr::Op(name, args)
+}
+
+/// Names of typed instructions, by type: `tname(T::I32, "add")` is "i32.add" (a `&'static str`, from this table).
+pub(crate) fn tname(t: T, op: &str) -> &'static str {
+    const NAMES: &[&str] = &[
+        "i32.add",
+        "i32.sub",
+        "i32.mul",
+        "i32.and",
+        "i32.or",
+        "i32.xor",
+        "i32.shl",
+        "i32.shr_s",
+        "i32.shr_u",
+        "i32.rotl",
+        "i32.rotr",
+        "i32.div_s",
+        "i32.div_u",
+        "i32.rem_s",
+        "i32.rem_u",
+        "i32.clz",
+        "i32.ctz",
+        "i32.popcnt",
+        "i32.extend8_s",
+        "i32.extend16_s",
+        "i32.eqz",
+        "i32.eq",
+        "i32.ne",
+        "i32.lt_s",
+        "i32.lt_u",
+        "i32.gt_s",
+        "i32.gt_u",
+        "i32.le_s",
+        "i32.le_u",
+        "i32.ge_s",
+        "i32.ge_u",
+        "i64.add",
+        "i64.sub",
+        "i64.mul",
+        "i64.and",
+        "i64.or",
+        "i64.xor",
+        "i64.shl",
+        "i64.shr_s",
+        "i64.shr_u",
+        "i64.rotl",
+        "i64.rotr",
+        "i64.div_s",
+        "i64.div_u",
+        "i64.rem_s",
+        "i64.rem_u",
+        "i64.clz",
+        "i64.ctz",
+        "i64.popcnt",
+        "i64.extend8_s",
+        "i64.extend16_s",
+        "i64.extend32_s",
+        "i64.eqz",
+        "i64.eq",
+        "i64.ne",
+        "i64.lt_s",
+        "i64.lt_u",
+        "i64.gt_s",
+        "i64.gt_u",
+        "i64.le_s",
+        "i64.le_u",
+        "i64.ge_s",
+        "i64.ge_u",
+        "f32.add",
+        "f32.sub",
+        "f32.mul",
+        "f32.div",
+        "f32.min",
+        "f32.max",
+        "f32.copysign",
+        "f32.neg",
+        "f32.abs",
+        "f32.sqrt",
+        "f32.floor",
+        "f32.ceil",
+        "f32.trunc",
+        "f32.nearest",
+        "f32.eq",
+        "f32.ne",
+        "f32.lt",
+        "f32.gt",
+        "f32.le",
+        "f32.ge",
+        "f64.add",
+        "f64.sub",
+        "f64.mul",
+        "f64.div",
+        "f64.min",
+        "f64.max",
+        "f64.copysign",
+        "f64.neg",
+        "f64.abs",
+        "f64.sqrt",
+        "f64.floor",
+        "f64.ceil",
+        "f64.trunc",
+        "f64.nearest",
+        "f64.eq",
+        "f64.ne",
+        "f64.lt",
+        "f64.gt",
+        "f64.le",
+        "f64.ge",
+    ];
+    let full = format!("{}.{op}", t.name());
+    NAMES.iter().copied().find(|n| *n == full).unwrap_or_else(|| panic!("no instruction {full}"))
+}
+
+pub(crate) fn int_const(rng: &mut Random, t: T) -> V {
+    let v: i64 = match rng.below(8) {
+        0 => 0,
+        1 => 1,
+        2 => -1,
+        3 => i64::MIN,
+        4 => i64::MAX,
+        5 => 0x7fff,
+        6 => rng.next() as i64 % 100,
+        _ => rng.next() as i64,
+    };
+    match t {
+        T::I32 => V::I32(match v {
+            i64::MIN => i32::MIN,
+            i64::MAX => i32::MAX,
+            v => v as i32,
+        }),
+        _ => V::I64(v),
+    }
+}
+
+/// A float within [`ARG_LIMIT`]: zeros, subnormals, small and large values.
+pub(crate) fn float_const(rng: &mut Random, t: T) -> V {
+    let v: f64 = match rng.below(9) {
+        0 => 0.0,
+        1 => -0.0,
+        2 => 1.0,
+        3 => -1.5,
+        4 => 0.1,
+        5 => {
+            if t == T::F32 {
+                1e-40
+            } else {
+                5e-324
+            }
+        }
+        6 => 123456.75,
+        7 => f32::MIN_POSITIVE as f64,
+        _ => (rng.next() as i32) as f64 / 4096.0,
+    };
+    if t == T::F32 {
+        V::F32(v as f32)
+    } else {
+        V::F64(v)
+    }
+}
+
+pub(crate) fn constant(rng: &mut Random, t: T) -> (Expr, f64) {
+    if t.is_float() {
+        let v = float_const(rng, t);
+        let b = match v {
+            V::F32(x) => x.abs() as f64,
+            V::F64(x) => x.abs(),
+            _ => unreachable!(),
+        };
+        (Expr::Const(v), b)
+    } else {
+        (Expr::Const(int_const(rng, t)), int_bound(t))
+    }
+}
+
+/// Converts `e` (of type `from`, magnitude bound `b`) to `to`, without trapping.
+pub(crate) fn convert(rng: &mut Random, e: Expr, from: T, b: f64, to: T) -> (Expr, f64) {
+    use T::*;
+    let name: &'static str = match (from, to) {
+        (x, y) if x == y => return (e, if x.is_float() { b } else { int_bound(x) }),
+        (I32, I64) => rng.pick(&["i64.extend_i32_s", "i64.extend_i32_u"]),
+        (I64, I32) => "i32.wrap_i64",
+        (I32, F32) => rng.pick(&["f32.convert_i32_s", "f32.convert_i32_u"]),
+        (I64, F32) => rng.pick(&["f32.convert_i64_s", "f32.convert_i64_u"]),
+        (I32, F64) => rng.pick(&["f64.convert_i32_s", "f64.convert_i32_u"]),
+        (I64, F64) => rng.pick(&["f64.convert_i64_s", "f64.convert_i64_u"]),
+        (F32, I32) => rng.pick(&["i32.trunc_sat_f32_s", "i32.trunc_sat_f32_u", "i32.reinterpret_f32"]),
+        (F64, I32) => rng.pick(&["i32.trunc_sat_f64_s", "i32.trunc_sat_f64_u"]),
+        (F32, I64) => rng.pick(&["i64.trunc_sat_f32_s", "i64.trunc_sat_f32_u"]),
+        (F64, I64) => rng.pick(&["i64.trunc_sat_f64_s", "i64.trunc_sat_f64_u", "i64.reinterpret_f64"]),
+        (F32, F64) => "f64.promote_f32",
+        (F64, F32) => "f32.demote_f64",
+        _ => unreachable!(),
+    };
+    let bound = if to.is_float() {
+        if from.is_float() {
+            b
+        } else {
+            int_bound(from)
+        }
+    } else {
+        int_bound(to)
+    };
+    (op(name, vec![e]), bound)
+}
+
+/// Keeps a float expression within [`LIMIT`]: sqrt(abs(x)) never makes a NaN.
+pub(crate) fn shrink(t: T, mut e: Expr, mut b: f64) -> (Expr, f64) {
+    while b > LIMIT {
+        e = op(tname(t, "sqrt"), vec![op(tname(t, "abs"), vec![e])]);
+        b = b.sqrt() * 1.01;
+    }
+    (e, b)
+}
+
+/// Generates an expression of type `t`; `scope` holds each local's type and float bound.
+pub(crate) fn expr(rng: &mut Random, scope: &[(T, f64)], t: T, depth: u32) -> (Expr, f64) {
+    if depth == 0 || rng.chance(1, 4) {
+        return leaf(rng, scope, t);
+    }
+    let d = depth - 1;
+    let (e, b) = if t.is_float() { float_expr(rng, scope, t, d) } else { int_expr(rng, scope, t, d) };
+    if t.is_float() {
+        shrink(t, e, b)
+    } else {
+        (e, b)
+    }
+}
+
+pub(crate) fn leaf(rng: &mut Random, scope: &[(T, f64)], t: T) -> (Expr, f64) {
+    let same: Vec<usize> = (0..scope.len()).filter(|&i| scope[i].0 == t).collect();
+    match rng.below(4) {
+        0 | 1 if !same.is_empty() => {
+            let i = rng.pick(&same);
+            (Expr::Local(i as u32), if t.is_float() { scope[i].1 } else { int_bound(t) })
+        }
+        2 if !scope.is_empty() => {
+            let i = rng.below(scope.len());
+            let (from, b) = scope[i];
+            let (e, b) = convert(rng, Expr::Local(i as u32), from, b, t);
+            if t.is_float() {
+                shrink(t, e, b)
+            } else {
+                (e, b)
+            }
+        }
+        _ => constant(rng, t),
+    }
+}
+
+pub(crate) fn int_expr(rng: &mut Random, scope: &[(T, f64)], t: T, d: u32) -> (Expr, f64) {
+    let bound = int_bound(t);
+    let sub = |rng: &mut Random, t: T| expr(rng, scope, t, d).0;
+    let e = match rng.below(if t == T::I32 { 7 } else { 6 }) {
+        0 | 1 => {
+            let o = rng.pick(&["add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"]);
+            op(tname(t, o), vec![sub(rng, t), sub(rng, t)])
+        }
+        2 => {
+            // The divisor is (y & 0x7fff) | 1: positive, so neither /0 nor MIN/-1 can trap.
+            let o = rng.pick(&["div_s", "div_u", "rem_s", "rem_u"]);
+            let (mask, one) = match t {
+                T::I32 => (V::I32(0x7fff), V::I32(1)),
+                _ => (V::I64(0x7fff), V::I64(1)),
+            };
+            let y =
+                op(tname(t, "or"), vec![op(tname(t, "and"), vec![sub(rng, t), Expr::Const(mask)]), Expr::Const(one)]);
+            op(tname(t, o), vec![sub(rng, t), y])
+        }
+        3 => {
+            let mut ops = vec!["clz", "ctz", "popcnt", "extend8_s", "extend16_s"];
+            if t == T::I64 {
+                ops.push("extend32_s");
+            }
+            let o = rng.pick(&ops);
+            op(tname(t, o), vec![sub(rng, t)])
+        }
+        4 => select(sub(rng, t), sub(rng, t), sub(rng, T::I32)),
+        5 => {
+            let from = rng.pick(&T::ALL.iter().copied().filter(|x| *x != t).collect::<Vec<_>>());
+            let (e, b) = expr(rng, scope, from, d);
+            convert(rng, e, from, b, t).0
+        }
+        _ => {
+            // Comparisons (i32 results only).
+            let from = rng.ty();
+            let o = if from.is_float() {
+                rng.pick(&["eq", "ne", "lt", "gt", "le", "ge"])
+            } else {
+                rng.pick(&["eqz", "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"])
+            };
+            if o == "eqz" {
+                op(tname(from, o), vec![sub(rng, from)])
+            } else {
+                op(tname(from, o), vec![sub(rng, from), sub(rng, from)])
+            }
+        }
+    };
+    (e, bound)
+}
+
+pub(crate) fn float_expr(rng: &mut Random, scope: &[(T, f64)], t: T, d: u32) -> (Expr, f64) {
+    let sub = |rng: &mut Random, t: T| expr(rng, scope, t, d);
+    match rng.below(8) {
+        0 | 1 => {
+            let ((a, ba), (b, bb)) = (sub(rng, t), sub(rng, t));
+            (op(tname(t, rng.pick(&["add", "sub"])), vec![a, b]), (ba + bb) * 1.01)
+        }
+        2 => {
+            let ((a, ba), (b, bb)) = (sub(rng, t), sub(rng, t));
+            // A product that could overflow f32 becomes a sum.
+            if t == T::F32 && ba * bb > 1e37 {
+                (op(tname(t, "add"), vec![a, b]), (ba + bb) * 1.01)
+            } else {
+                (op(tname(t, "mul"), vec![a, b]), ba * bb * 1.01)
+            }
+        }
+        3 => {
+            let (a, ba) = sub(rng, t);
+            let c: f64 = rng.pick(&[0.5, -0.75, 2.0, 3.0, -7.0, 1.25]);
+            let cv = if t == T::F32 { V::F32(c as f32) } else { V::F64(c) };
+            (op(tname(t, "div"), vec![a, Expr::Const(cv)]), ba / c.abs() * 1.01)
+        }
+        4 => {
+            let ((a, ba), (b, bb)) = (sub(rng, t), sub(rng, t));
+            let o = rng.pick(&["min", "max", "copysign"]);
+            (op(tname(t, o), vec![a, b]), if o == "copysign" { ba } else { ba.max(bb) })
+        }
+        5 => {
+            let (a, ba) = sub(rng, t);
+            let o = rng.pick(&["neg", "abs", "floor", "ceil", "trunc", "nearest", "sqrt"]);
+            if o == "sqrt" {
+                (op(tname(t, "sqrt"), vec![op(tname(t, "abs"), vec![a])]), ba.sqrt() * 1.01 + 1.0)
+            } else {
+                (op(tname(t, o), vec![a]), ba + 1.0)
+            }
+        }
+        6 => {
+            let ((a, ba), (b, bb)) = (sub(rng, t), sub(rng, t));
+            let (c, _) = sub(rng, T::I32);
+            (select(a, b, c), ba.max(bb))
+        }
+        _ => {
+            let from = rng.pick(&T::ALL.iter().copied().filter(|x| *x != t).collect::<Vec<_>>());
+            let (e, b) = expr(rng, scope, from, d);
+            convert(rng, e, from, b, t)
+        }
+    }
+}
+
+/// Folds the bits of every param and call result into an i64 (rotate, xor, multiply), so that a
+/// wrong argument or a wrong callee shows in every result.
+pub(crate) fn digest(rng: &mut Random, scope: &[(T, f64)]) -> Expr {
+    let mut d = Expr::Const(V::I64(rng.next() as i64));
+    for (i, (t, _)) in scope.iter().enumerate() {
+        let l = Expr::Local(i as u32);
+        let bits = match t {
+            T::I32 => op("i64.extend_i32_u", vec![l]),
+            T::I64 => l,
+            T::F32 => op("i64.extend_i32_u", vec![op("i32.reinterpret_f32", vec![l])]),
+            T::F64 => op("i64.reinterpret_f64", vec![l]),
+        };
+        let rotated = op("i64.rotl", vec![d, Expr::Const(V::I64(rng.range(1, 63) as i64))]);
+        d = op("i64.mul", vec![op("i64.xor", vec![rotated, bits]), Expr::Const(V::I64((rng.next() | 1) as i64))]);
+    }
+    d
+}
+
+/// Combines a result expression with the digest of the function's locals.
+pub(crate) fn mix_in_digest(rng: &mut Random, scope: &[(T, f64)], t: T, e: Expr, b: f64) -> (Expr, f64) {
+    if scope.is_empty() {
+        return (e, b);
+    }
+    let d = digest(rng, scope);
+    if t.is_float() && rng.chance(3, 4) {
+        // Hash form: the float's bits join the digest, and the result is the digest's top 24 (f32)
+        // or 53 (f64) bits as an exact float, so any wrong bit anywhere shows.
+        let bits = if t == T::F32 {
+            op("i64.extend_i32_u", vec![op("i32.reinterpret_f32", vec![e])])
+        } else {
+            op("i64.reinterpret_f64", vec![e])
+        };
+        let d = op("i64.mul", vec![op("i64.xor", vec![d, bits]), Expr::Const(V::I64((rng.next() | 1) as i64))]);
+        return if t == T::F32 {
+            (op("f32.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(40))])]), 8.4e6)
+        } else {
+            (op("f64.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(11))])]), 4.6e15)
+        };
+    }
+    match t {
+        T::I64 => (op("i64.xor", vec![e, d]), b),
+        T::I32 => (
+            op(
+                "i32.add",
+                vec![
+                    e,
+                    op(
+                        "i32.wrap_i64",
+                        vec![op("i64.xor", vec![d.clone(), op("i64.shr_u", vec![d, Expr::Const(V::I64(32))])])],
+                    ),
+                ],
+            ),
+            b,
+        ),
+        // The top 24 (f32) or 53 (f64) bits of the digest, exactly representable.
+        T::F32 => {
+            let f = op("f32.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(40))])]);
+            shrink(t, op("f32.add", vec![e, f]), b + 8.4e6)
+        }
+        T::F64 => {
+            let f = op("f64.convert_i64_s", vec![op("i64.shr_s", vec![d, Expr::Const(V::I64(11))])]);
+            shrink(t, op("f64.add", vec![e, f]), b + 4.6e15)
+        }
+    }
+}
+
+pub(crate) fn generate(p: Params) -> Program {
+    WASMI_WORKAROUND.with(|w| w.set(p.wasmi_workaround));
+    let mut rng = Random(p.seed);
+    let mut modules: Vec<Vec<Func>> = Vec::new();
+    for m in 0..p.modules {
+        let mut funcs = Vec::new();
+        for _ in 0..rng.range(1, p.funcs) {
+            let params: Vec<T> = (0..rng.range(0, 4)).map(|_| rng.ty()).collect();
+            let nresults = match rng.below(8) {
+                0 => 0,
+                1 | 2 => 2,
+                _ => 1,
+            };
+            let results: Vec<T> = (0..nresults).map(|_| rng.ty()).collect();
+            let mut scope: Vec<(T, f64)> = params.iter().map(|t| (*t, LIMIT)).collect();
+            let mut calls = Vec::new();
+            for _ in 0..rng.range(0, p.calls) {
+                // An earlier function of this module (no recursion), or a function of an earlier
+                // module: half the time the one just before, so that every module is reached.
+                let own = !funcs.is_empty() && (m == 0 || rng.chance(1, 5));
+                let (module, how) = match own {
+                    true => (m, How::Own),
+                    false if m == 0 => break,
+                    false => {
+                        let module = if rng.chance(1, 2) { m - 1 } else { rng.below(m) };
+                        (module, if p.pointers && rng.chance(2, 3) { How::Got } else { How::Import })
+                    }
+                };
+                let callees: &[Func] = if own { &funcs } else { &modules[module] };
+                let func = rng.below(callees.len());
+                let callee = &callees[func];
+                let args = callee.params.iter().map(|t| expr(&mut rng, &scope, *t, p.depth).0).collect();
+                for (t, b) in callee.results.iter().zip(&callee.result_bounds) {
+                    scope.push((*t, *b));
+                }
+                calls.push(Call { module, func, how, args });
+            }
+            let rotated = op("i64.rotl", vec![Expr::Checksum, Expr::Const(V::I64(rng.range(1, 63) as i64))]);
+            let checksum = op("i64.xor", vec![rotated, digest(&mut rng, &scope)]);
+            let mut ret = Vec::new();
+            let mut result_bounds = Vec::new();
+            for t in &results {
+                let (e, b) = expr(&mut rng, &scope, *t, p.depth + 1);
+                let (e, b) = mix_in_digest(&mut rng, &scope, *t, e, b);
+                ret.push(e);
+                result_bounds.push(if t.is_float() { b } else { int_bound(*t) });
+            }
+            funcs.push(Func { params, results, result_bounds, calls, checksum, ret });
+        }
+        modules.push(funcs);
+    }
+    let mut calls = Vec::new();
+    for (k, f) in modules.last().unwrap().iter().enumerate() {
+        for _ in 0..2 {
+            let args = f
+                .params
+                .iter()
+                .map(|t| match t {
+                    T::I32 | T::I64 => int_const(&mut rng, *t),
+                    _ => {
+                        // Host arguments: the same specials, or anything up to ARG_LIMIT.
+                        if rng.chance(1, 2) {
+                            float_const(&mut rng, *t)
+                        } else {
+                            let x = (rng.next() as i64 as f64) / (i64::MAX as f64) * ARG_LIMIT;
+                            if *t == T::F32 {
+                                V::F32(x as f32)
+                            } else {
+                                V::F64(x)
+                            }
+                        }
+                    }
+                })
+                .collect();
+            calls.push((k, args));
+        }
+    }
+    Program { modules, calls }
+}
