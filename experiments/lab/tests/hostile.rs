@@ -16,7 +16,7 @@ use dylink::{Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use wasm_encoder::{
-    CodeSection, ConstExpr, CustomSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+    CodeSection, ConstExpr, CustomSection, Encode, EntityType, ExportKind, ExportSection, Function, FunctionSection,
     GlobalType, ImportSection, Instruction, MemoryType, Module, RefType, TableType, TypeSection, ValType,
 };
 
@@ -96,18 +96,6 @@ fn spec(n: usize) -> impl Strategy<Value = Spec> {
         })
 }
 
-fn leb(mut v: u64, out: &mut Vec<u8>) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}
-
 fn lib_name(i: usize) -> String {
     format!("m{i}.wasm")
 }
@@ -116,24 +104,24 @@ fn encode(i: usize, s: &Spec) -> Vec<u8> {
     let mut dylink = Vec::new();
     let mut mem_info = Vec::new();
     for v in [s.mem_size, s.mem_align, s.table_size, s.table_align] {
-        leb(v as u64, &mut mem_info);
+        v.encode(&mut mem_info);
     }
     dylink.push(1); // WASM_DYLINK_MEM_INFO
-    leb(mem_info.len() as u64, &mut dylink);
+    mem_info.len().encode(&mut dylink);
     dylink.extend(mem_info);
     if !s.needed.is_empty() {
         let mut body = Vec::new();
-        leb(s.needed.len() as u64, &mut body);
+        s.needed.len().encode(&mut body);
         for n in &s.needed {
             let name = match n {
                 Ok(j) => lib_name(*j),
                 Err(name) => name.clone(),
             };
-            leb(name.len() as u64, &mut body);
+            name.len().encode(&mut body);
             body.extend(name.as_bytes());
         }
         dylink.push(2); // WASM_DYLINK_NEEDED
-        leb(body.len() as u64, &mut dylink);
+        body.len().encode(&mut dylink);
         dylink.extend(body);
     }
     if let Some(t) = s.truncate {

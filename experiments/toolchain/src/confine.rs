@@ -59,35 +59,23 @@ pub enum FileKind {
 
 impl FileKind {
     fn of(ty: FileType) -> FileKind {
-        if ty.is_dir() {
-            FileKind::Directory
-        } else if ty.is_fifo() {
-            FileKind::Fifo
-        } else if ty.is_socket() {
-            FileKind::Socket
-        } else if ty.is_char_device() {
-            FileKind::CharDevice
-        } else if ty.is_block_device() {
-            FileKind::BlockDevice
-        } else {
-            FileKind::Other
-        }
+        FileKind::from_flags(ty.is_dir(), ty.is_fifo(), ty.is_socket(), ty.is_char_device(), ty.is_block_device())
     }
 
     fn of_std(ty: std::fs::FileType) -> FileKind {
         use std::os::unix::fs::FileTypeExt as _;
-        if ty.is_dir() {
-            FileKind::Directory
-        } else if ty.is_fifo() {
-            FileKind::Fifo
-        } else if ty.is_socket() {
-            FileKind::Socket
-        } else if ty.is_char_device() {
-            FileKind::CharDevice
-        } else if ty.is_block_device() {
-            FileKind::BlockDevice
-        } else {
-            FileKind::Other
+        FileKind::from_flags(ty.is_dir(), ty.is_fifo(), ty.is_socket(), ty.is_char_device(), ty.is_block_device())
+    }
+
+    /// cap-std's and std's file types answer the same questions through different traits.
+    fn from_flags(dir: bool, fifo: bool, socket: bool, char_device: bool, block_device: bool) -> FileKind {
+        match (dir, fifo, socket, char_device, block_device) {
+            (true, ..) => FileKind::Directory,
+            (_, true, ..) => FileKind::Fifo,
+            (_, _, true, ..) => FileKind::Socket,
+            (_, _, _, true, _) => FileKind::CharDevice,
+            (.., true) => FileKind::BlockDevice,
+            _ => FileKind::Other,
         }
     }
 }
