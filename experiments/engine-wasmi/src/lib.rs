@@ -39,6 +39,12 @@ impl Wasmi {
         Ok(Self::with_fuel(false))
     }
 
+    /// The counting engine: the timing engine (an interpreter compiled ahead of time: its code does
+    /// not depend on the host CPU).
+    pub fn for_counting() -> anyhow::Result<Self> {
+        Self::for_timing()
+    }
+
     fn with_fuel(fuel: bool) -> Self {
         let mut config = Config::default();
         config.compilation_mode(CompilationMode::Eager).consume_fuel(fuel);
