@@ -11,11 +11,11 @@ use dylab_toolchain::Toolchain;
 use dylink::{Engine, Extern, Libc, ModId, Mode, Process, ProcessBuilder, Strategy, Val};
 
 use crate::typed_host;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr};
 
 /// A callee signature. `acc = f(acc, ...)` in a loop of n iterations. Names: `k0` ... `kmix`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "lowercase")]
 pub enum Kernel {
     /// `int f0(void)`
@@ -56,7 +56,7 @@ impl Kernel {
 }
 
 /// How the caller reaches the callee: one row of calls.md. Names are kebab-case unless given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Variant {
     /// A direct call within the caller module: the floor.
@@ -254,6 +254,23 @@ impl<E: Adapter> Prepared<E> {
         });
         self.result = out[0];
         elapsed.map_err(|t| anyhow!("bench loop trapped: {t}")).context("running a bench loop")
+    }
+
+    /// The arguments of a loop of `n` iterations, for [`Prepared::call`].
+    pub fn args(&self, n: u32) -> Vec<Val<E>> {
+        let mut args = vec![Val::I32(n as i32)];
+        args.extend(self.extra.iter().copied());
+        args
+    }
+
+    /// Runs the loop once with `args` (from [`Prepared::args`]), reading no clock and allocating
+    /// nothing: what instruction counts measure.
+    #[inline(always)]
+    pub fn call(&mut self, args: &[Val<E>]) -> Result<()> {
+        let (run, mut out) = (self.run, [self.result]);
+        let done = self.engine.enter(&mut self.store, |ctx| ctx.call(run, args, &mut out));
+        self.result = out[0];
+        done.map_err(|t| anyhow!("bench loop trapped: {t}"))
     }
 
     /// The checksum the last loop returned (all variants of a kernel must agree).

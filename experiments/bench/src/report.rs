@@ -7,6 +7,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{Kernel, Variant};
+use crate::counts::CountData;
 use crate::loader::LoaderRow;
 use crate::measure::CallRow;
 
@@ -145,8 +146,8 @@ fn cell_text(r: &CallRow) -> String {
     format!("{:.2} ({:.2}–{:.2}) ×{:.2}", r.median_ns, r.q1_ns, r.q3_ns, r.ratio)
 }
 
-/// `reports/calls.md`.
-pub fn calls_md(d: &BenchData) -> String {
+/// `reports/calls.md`; led by the instruction counts when there are some.
+pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     let mut s = String::new();
     writeln!(s, "# dylab call costs\n").unwrap();
     writeln!(
@@ -155,6 +156,10 @@ pub fn calls_md(d: &BenchData) -> String {
         if d.quick { " --quick" } else { "" }
     )
     .unwrap();
+    if let Some(c) = counts {
+        s.push_str(&crate::counts::markdown::counts_md(c));
+        writeln!(s, "## Time per call\n").unwrap();
+    }
     writeln!(s, "Machine: {}.\n", d.machine).unwrap();
     for (e, settings) in &d.engines {
         let list: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
