@@ -8,7 +8,6 @@ use std::any::{Any, TypeId};
 use dylab_engine_wasmi::Wasmi;
 use dylab_engine_wasmtime::Wasmtime;
 use dylab_engines::Adapter;
-use dylink::Host;
 
 use crate::calls::Kernel;
 
@@ -48,10 +47,10 @@ pub fn has_bare<E: Adapter>() -> bool {
 /// A typed host function computing `kernel` itself, or `None` on an engine without one here.
 pub fn bare<E: Adapter>(store: &mut E::Store, kernel: Kernel) -> Option<E::Func> {
     let store: &mut dyn Any = store;
-    if let Some(s) = store.downcast_mut::<wasmtime::Store<Host<Wasmtime>>>() {
+    if let Some(s) = store.downcast_mut::<wasmtime::Store<dylab_engine_wasmtime::Data>>() {
         return same_type(bare!(wasmtime, s, kernel));
     }
-    if let Some(s) = store.downcast_mut::<wasmi::Store<Host<Wasmi>>>() {
+    if let Some(s) = store.downcast_mut::<wasmi::Store<dylab_engine_wasmi::Data>>() {
         return same_type(bare!(wasmi, s, kernel));
     }
     None
