@@ -50,8 +50,10 @@ pub fn run(paths: &Paths, select: &Selection) -> Result<ChildReport> {
     if !callgrind::running_on_valgrind() {
         bail!("--count-child must run under valgrind's callgrind: use `dylab bench --count`");
     }
-    let lab = dylab_lab::Lab::at(paths)?;
-    let modules = Modules::build(&lab.toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
+    // The toolchain alone, not a `Lab`: a lab holds the matrix engines, and wasmtime's has a ticker
+    // thread whose wake-ups (about 130 instructions every 10 ms) would land in counted regions.
+    let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
+    let modules = Modules::build(&toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
     // Guest code needs dylink's run stack (wasmi needs more than a main thread's 8 MiB).
     std::thread::scope(|s| {
         std::thread::Builder::new()
