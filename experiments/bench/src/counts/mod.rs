@@ -65,8 +65,9 @@ pub fn per_call(totals: [u64; 2]) -> (f64, bool) {
     (diff as f64 / span as f64, diff >= 0 && diff as u64 % span == 0)
 }
 
-/// Rows of `current` that differ from `baseline`: any change of an exact row, a change beyond
-/// [`NON_EXACT_TOLERANCE`] of another, an exact row that no longer is. Rows only one side has
+/// Rows of `current` that differ from `baseline`: any change of a row exact in both, a change
+/// beyond [`NON_EXACT_TOLERANCE`] of another. A row that is exact on one side only is compared with
+/// the tolerance: a variable row (dlcall's) can repeat itself by chance. Rows only one side has
 /// (a narrower selection, a new variant) are not compared.
 pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
     let mut moved = Vec::new();
@@ -74,14 +75,10 @@ pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
         let Some(b) = baseline.rows.iter().find(|b| b.cell == r.cell) else { continue };
         let (old, new) = (b.instructions_per_call, r.instructions_per_call);
         let change = (new - old) / old;
-        let what = if b.exact && !r.exact {
-            Some("no longer exact")
-        } else if b.exact && r.exact && old != new {
-            Some("exact count changed")
-        } else if change.abs() > NON_EXACT_TOLERANCE {
-            Some("beyond the tolerance of non-exact rows")
+        let what = if b.exact && r.exact {
+            (old != new).then_some("exact count changed")
         } else {
-            None
+            (change.abs() > NON_EXACT_TOLERANCE).then_some("beyond the tolerance of non-exact rows")
         };
         if let Some(what) = what {
             moved.push(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell, change * 100.0));
@@ -127,13 +124,19 @@ mod tests {
 
     #[test]
     fn check_allows_no_change_of_an_exact_row_and_one_percent_of_another() {
-        let base = data(vec![row("a", 17.0, true), row("b", 6100.0, false), row("c", 35.0, true)]);
-        let same = data(vec![row("a", 17.0, true), row("b", 6105.0, false), row("gone-from-base", 1.0, true)]);
+        let base = data(vec![row("a", 17.0, true), row("b", 6100.0, false), row("c", 5037.0, true)]);
+        let same = data(vec![
+            row("a", 17.0, true),
+            row("b", 6105.0, false),
+            row("c", 5041.5, false),
+            row("gone-from-base", 1.0, true),
+        ]);
         assert!(check(&base, &same).is_empty());
-        let worse = data(vec![row("a", 18.0, true), row("b", 6200.0, false), row("c", 35.0, false)]);
+        let worse = data(vec![row("a", 18.0, true), row("b", 6200.0, false), row("c", 5200.0, false)]);
         let moved = check(&base, &worse);
         assert_eq!(moved.len(), 3, "{moved:?}");
         assert!(moved[0].starts_with("a: 17 -> 18") && moved[0].ends_with("exact count changed"));
-        assert!(moved[1].starts_with("b:") && moved[2].ends_with("no longer exact"));
+        assert!(moved[1].starts_with("b:") && moved[2].starts_with("c:"));
+        assert!(moved[2].ends_with("beyond the tolerance of non-exact rows"));
     }
 }
