@@ -195,7 +195,9 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     }
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
         to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
-        `trampoline-untyped` is the matrix's `trampoline` strategy (the lab's dynamic forwarder, `Func::new`); `shared-table`, \
+        `trampoline` is the matrix's `trampoline` strategy, the engine's cheapest generic forwarder (wasmtime: `Func::new_unchecked` \
+        calling `Func::call_unchecked`, the type checked once at bind time; wasmi, which has no unchecked API: the typed forwarder \
+        of the signature); `trampoline-dynamic` is the first design's dynamic forwarder (`Func::new`, values converted per call); `shared-table`, \
         `dlsym-import` and `replicated-tables` call_indirect through what `dlsym` returns under those strategies; `dlcall` calls by handle and name through \
         the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n").unwrap();
     writeln!(s, "## Targets\n").unwrap();

@@ -426,7 +426,10 @@ impl Ctx<Wasmtime> for Cx<'_> {
             ($($arg:ident : $t:ty),* => $r:ty) => {{
                 let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
                 wasmtime::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Data>, $($arg: $t),*| -> wasmtime::Result<$r> {
-                    typed.call(&mut caller, ($($arg,)*))
+                    dylink::enter_guest(&mut caller.data_mut().host).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
+                    let r = typed.call(&mut caller, ($($arg,)*));
+                    dylink::leave_guest(&mut caller.data_mut().host);
+                    r
                 })
             }};
         }
@@ -440,6 +443,30 @@ impl Ctx<Wasmtime> for Cx<'_> {
             }
             ([I64, F64, I32], [F64]) => forward!(a: i64, b: f64, c: i32 => f64),
             _ => return None,
+        };
+        Some(f)
+    }
+
+    /// Raw values in and out (`Func::new_unchecked` calling `Func::call_unchecked`): no per-call
+    /// conversion or type check, any signature of numbers.
+    fn generic_forwarder(&mut self, ty: &FuncType, target: wasmtime::Func) -> Option<wasmtime::Func> {
+        use ValType::{F32, F64, I32, I64, V128};
+        // References in raw form would need GC rooting; C never passes them.
+        if !ty.params.iter().chain(&ty.results).all(|t| matches!(t, I32 | I64 | F32 | F64 | V128)) {
+            return None;
+        }
+        let wty = target.ty(&self.0);
+        // Safety: the host function has exactly the target's type (the loader checked `ty` against
+        // it), so the slice wasmtime hands over holds the target's parameters and has room for its
+        // results, which `call_unchecked` reads and writes; `target` belongs to this store.
+        let f = unsafe {
+            wasmtime::Func::new_unchecked(&mut self.0, wty, move |mut caller: Caller<'_, Data>, raw| {
+                dylink::enter_guest(&mut caller.data_mut().host).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
+                let raw = raw as *mut [std::mem::MaybeUninit<wasmtime::ValRaw>] as *mut [wasmtime::ValRaw];
+                let r = target.call_unchecked(&mut caller, raw);
+                dylink::leave_guest(&mut caller.data_mut().host);
+                r
+            })
         };
         Some(f)
     }
