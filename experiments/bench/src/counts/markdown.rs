@@ -56,7 +56,38 @@ pub fn counts_md(c: &CountData) -> String {
         }
         writeln!(s).unwrap();
     }
+    for line in targets(c) {
+        writeln!(s, "- {line}").unwrap();
+    }
+    writeln!(s).unwrap();
     s
+}
+
+/// The matrix's trampoline (the engine's cheapest generic forwarder) against the typed trampoline,
+/// per engine: the worst kernel's ratio, target 1.5x.
+pub fn targets(c: &CountData) -> Vec<String> {
+    let mut out = Vec::new();
+    for engine in c.engines.keys() {
+        let worst = Kernel::ALL
+            .iter()
+            .filter_map(|&k| {
+                let generic = c.find(engine, Variant::Trampoline, k)?.instructions_per_call;
+                let typed = c.find(engine, Variant::TrampolineTyped, k)?.instructions_per_call;
+                Some((generic / typed, k, generic, typed))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((ratio, k, generic, typed)) = worst {
+            out.push(format!(
+                "**{engine}: `trampoline` within 1.5x of `trampoline-typed` in instructions on every kernel** — {}: \
+                 worst {} at {ratio:.2}x ({} vs {})",
+                if ratio <= 1.5 { "met" } else { "missed" },
+                k.name(),
+                fmt_count(generic),
+                fmt_count(typed)
+            ));
+        }
+    }
+    out
 }
 
 /// Integers as integers, anything else with one decimal.
@@ -65,5 +96,47 @@ fn fmt_count(n: f64) -> String {
         format!("{n:.0}")
     } else {
         format!("{n:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::{CountRow, REGIONS};
+
+    fn row(v: Variant, k: Kernel, n: f64, exact: bool) -> CountRow {
+        CountRow {
+            cell: format!("e/{}/{}", v.name(), k.name()),
+            engine: "e".into(),
+            variant: v.name().into(),
+            kernel: k.name().into(),
+            instructions_per_call: n,
+            exact,
+            repetitions: vec![n, n],
+            checksum: 0,
+        }
+    }
+
+    #[test]
+    fn the_table_shows_ratios_to_the_floor_marks_inexact_rows_and_judges_the_trampoline() {
+        let c = CountData {
+            machine: String::new(),
+            valgrind: "valgrind-3.19.0".into(),
+            regions: REGIONS,
+            engines: [("e".to_string(), vec![("version".to_string(), "1".to_string())])].into(),
+            toolchain: vec![],
+            rows: vec![
+                row(Variant::IntraDirect, Kernel::K1, 17.0, true),
+                row(Variant::TrampolineTyped, Kernel::K1, 300.0, true),
+                row(Variant::Trampoline, Kernel::K1, 510.0, true),
+                row(Variant::Dlcall, Kernel::K1, 6100.5, false),
+            ],
+        };
+        let md = counts_md(&c);
+        assert!(md.contains("| intra-direct | n/a | 17 ×1.0 | n/a |"), "{md}");
+        assert!(md.contains("| trampoline | n/a | 510 ×30.0 |"), "{md}");
+        assert!(md.contains("| dlcall | n/a | ~6100.5 ×358.9 |"), "{md}");
+        assert!(!md.contains("| shared-table |"), "rows with no count are left out");
+        assert!(md.contains("— missed: worst k1 at 1.70x (510 vs 300)"), "{md}");
     }
 }
