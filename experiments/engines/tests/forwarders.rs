@@ -36,7 +36,7 @@ impl WithEngine for Check {
             let mut store = session.store;
             engine.enter(&mut store, |ctx| {
                 let exports = ctx.instantiate(&module, &[]).unwrap();
-                let get = |name: &str| exports.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()).unwrap();
+                let get = |name: &str| exports.iter().find(|(n, _)| n == name).map(|(_, e)| *e).unwrap();
                 let (Extern::Func(f), Extern::Table(t)) = (get("f"), get("t")) else { panic!("exports") };
                 let ty = FuncType::new(vec![ValType::I32], vec![ValType::I32]);
                 let fwd = make(ctx, &ty, f).unwrap_or_else(|| panic!("{}: no {kind} forwarder for i32 -> i32", engine.name()));

@@ -62,7 +62,7 @@ impl CountData {
 pub fn per_call(totals: [u64; 2]) -> (f64, bool) {
     let span = (REGIONS[1] - REGIONS[0]) as u64;
     let diff = totals[1] as i128 - totals[0] as i128;
-    (diff as f64 / span as f64, diff >= 0 && diff as u64 % span == 0)
+    (diff as f64 / span as f64, diff >= 0 && (diff as u64).is_multiple_of(span))
 }
 
 /// Rows of `current` that differ from `baseline`: any change of a row exact in both, a change
