@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr};
 
 /// A callee signature. `acc = f(acc, ...)` in a loop of n iterations. Names: `k0` ... `kmix`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr,
+)]
 #[strum(serialize_all = "lowercase")]
 pub enum Kernel {
     /// `int f0(void)`
@@ -56,7 +58,9 @@ impl Kernel {
 }
 
 /// How the caller reaches the callee: one row of calls.md. Names are kebab-case unless given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr,
+)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Variant {
     /// A direct call within the caller module: the floor.
@@ -227,9 +231,7 @@ impl<E: Adapter> Prepared<E> {
                 | Variant::TrampolineTyped
                 | Variant::Trampoline
                 | Variant::TrampolineDynamic
-                | Variant::HostBare => {
-                    (func(&exports, &format!("run_import_{k}"))?, vec![])
-                }
+                | Variant::HostBare => (func(&exports, &format!("run_import_{k}"))?, vec![]),
                 Variant::IntraIndirect => {
                     let getter = func(&exports, &format!("local_ptr_{k}"))?;
                     let mut out = [Val::I32(0)];

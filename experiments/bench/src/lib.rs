@@ -19,8 +19,8 @@ use anyhow::{Context, Result};
 use dylab_engines::{Adapter, EngineKind, WithEngine};
 use dylab_lab::Paths;
 
-pub use measure::Settings;
 pub use counts::CountData;
+pub use measure::Settings;
 pub use report::BenchData;
 
 /// Which measurements to run.

@@ -46,14 +46,10 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
     let started = std::time::Instant::now();
     let data = counts::parent::count(paths, &child_command(paths, select)?)?;
     let exact = data.rows.iter().filter(|r| r.exact).count();
-    eprintln!(
-        "counted {} rows ({exact} exact) in {:.1} s",
-        data.rows.len(),
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("counted {} rows ({exact} exact) in {:.1} s", data.rows.len(), started.elapsed().as_secs_f64());
     if check {
-        let baseline = committed(out)?
-            .with_context(|| format!("no baseline {} to check against", counts_path(out).display()))?;
+        let baseline =
+            committed(out)?.with_context(|| format!("no baseline {} to check against", counts_path(out).display()))?;
         let moved = counts::check(&baseline, &data);
         for m in &moved {
             println!("moved: {m}");

@@ -21,7 +21,8 @@ const CELL: [&str; 8] = ["bench", "--count", "--engine", "wasmi", "--variant", "
 
 #[test]
 fn one_cell_counts_exactly_and_identically_in_a_second_process() {
-    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err() {
+    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
+    {
         eprintln!("SKIPPED: valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
         return;
     }

@@ -28,7 +28,8 @@ const TARGET: &str = "x86_64-unknown-linux-gnu";
 
 /// Cranelift's x86-64 feature flags when pinned: x86-64-v2 (SSE3 to SSE4.2, POPCNT; no AVX, BMI or
 /// LZCNT), which any x86-64 machine of the last decade has.
-pub const PINNED_FEATURES: &[&str] = &["has_sse3", "has_ssse3", "has_cmpxchg16b", "has_sse41", "has_sse42", "has_popcnt"];
+pub const PINNED_FEATURES: &[&str] =
+    &["has_sse3", "has_ssse3", "has_cmpxchg16b", "has_sse41", "has_sse42", "has_popcnt"];
 
 #[derive(Clone)]
 pub struct Wasmtime {

@@ -24,22 +24,22 @@ impl WithEngine for Check {
         let kinds: [(&str, Maker<E>); 3] = [
             ("generic", |ctx, ty, f| ctx.generic_forwarder(ty, f)),
             ("typed", |ctx, ty, f| ctx.typed_forwarder(ty, f)),
-            ("dynamic", |ctx, ty, f| {
-                Some(ctx.new_func(ty, dylink::load::forwarder(f, ty.clone(), ty.clone())))
-            }),
+            ("dynamic", |ctx, ty, f| Some(ctx.new_func(ty, dylink::load::forwarder(f, ty.clone(), ty.clone())))),
         ];
         let module = engine.compile(&wat::parse_str(WAT).unwrap()).unwrap();
         for (kind, make) in kinds {
-            let session = ProcessBuilder::new(engine, Libc::LibcHost, Strategy::Trampoline, placement(Libc::LibcHost), None)
-                .build()
-                .unwrap_or_else(|_| panic!("building a process"));
+            let session =
+                ProcessBuilder::new(engine, Libc::LibcHost, Strategy::Trampoline, placement(Libc::LibcHost), None)
+                    .build()
+                    .unwrap_or_else(|_| panic!("building a process"));
             let mut store = session.store;
             engine.enter(&mut store, |ctx| {
                 let exports = ctx.instantiate(&module, &[]).unwrap();
                 let get = |name: &str| exports.iter().find(|(n, _)| n == name).map(|(_, e)| *e).unwrap();
                 let (Extern::Func(f), Extern::Table(t)) = (get("f"), get("t")) else { panic!("exports") };
                 let ty = FuncType::new(vec![ValType::I32], vec![ValType::I32]);
-                let fwd = make(ctx, &ty, f).unwrap_or_else(|| panic!("{}: no {kind} forwarder for i32 -> i32", engine.name()));
+                let fwd = make(ctx, &ty, f)
+                    .unwrap_or_else(|| panic!("{}: no {kind} forwarder for i32 -> i32", engine.name()));
                 ctx.table_set(t, 0, Some(fwd)).unwrap();
                 let mut out = [Val::I32(0)];
                 ctx.call(fwd, &[Val::I32(0)], &mut out).unwrap();
