@@ -8,3 +8,5 @@ bash scripts/setup.sh
 # (see [profile.dev] in Cargo.toml), so the call-cost numbers are meaningful.
 cargo run --quiet -p dylab -- report "$@"
 cargo run --quiet -p dylab -- bench
+# Instruction counts under callgrind (data/counts.json); calls.md is re-rendered to lead with them.
+cargo run --quiet -p dylab -- bench --count

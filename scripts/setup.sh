@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure the lab's C toolchain (Debian's clang-19, lld-19, wasi-libc and the wasm32 compiler-rt
-# builtins) and cargo are present. Installs missing packages when run as root with apt-get;
-# otherwise says what is missing and how to install it. Prints one line when all is present.
+# builtins), valgrind (instruction counts: `dylab bench --count`) and cargo are present. Installs
+# missing packages when run as root with apt-get; otherwise says what is missing and how to install it. Prints one line when all is present.
 # Needs no standard input (CI).
 set -euo pipefail
 
-packages=(clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32)
+packages=(clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 valgrind)
 
 missing_packages() {
     local pkg status

@@ -8,14 +8,16 @@ use anyhow::{anyhow, bail, Context, Result};
 use dylab_engines::Adapter;
 use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
-use dylink::{Engine, Extern, Libc, ModId, Mode, Process, ProcessBuilder, Strategy, Val};
+use dylink::{Engine, Extern, Libc, ModId, Mode, Process, ProcessBuilder, Strategy, Trampolines, Val};
 
 use crate::typed_host;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr};
 
 /// A callee signature. `acc = f(acc, ...)` in a loop of n iterations. Names: `k0` ... `kmix`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr,
+)]
 #[strum(serialize_all = "lowercase")]
 pub enum Kernel {
     /// `int f0(void)`
@@ -56,7 +58,9 @@ impl Kernel {
 }
 
 /// How the caller reaches the callee: one row of calls.md. Names are kebab-case unless given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, EnumString, IntoStaticStr)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr,
+)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Variant {
     /// A direct call within the caller module: the floor.
@@ -68,8 +72,11 @@ pub enum Variant {
     CrossDirect,
     /// An import bound to a typed host function that calls the callee (`trampoline`, typed API).
     TrampolineTyped,
-    /// An import bound to the lab's dynamic host forwarder (`trampoline` strategy as in the matrix).
-    TrampolineUntyped,
+    /// An import bound to the engine's cheapest generic forwarder: the matrix's `trampoline` strategy.
+    #[strum(serialize = "trampoline")]
+    Trampoline,
+    /// An import bound to the lab's dynamic forwarder (values converted per call): the first design.
+    TrampolineDynamic,
     /// call_indirect through a dlsym pointer into the one shared table (`shared-table`).
     SharedTable,
     /// call_indirect through a dlsym pointer copied into the caller's table (`dlsym-import`).
@@ -84,12 +91,13 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 10] = [
+    pub const ALL: [Variant; 11] = [
         Variant::IntraDirect,
         Variant::IntraIndirect,
         Variant::CrossDirect,
         Variant::TrampolineTyped,
-        Variant::TrampolineUntyped,
+        Variant::Trampoline,
+        Variant::TrampolineDynamic,
         Variant::SharedTable,
         Variant::DlsymImport,
         Variant::ReplicatedTables,
@@ -108,11 +116,21 @@ impl Variant {
     }
     fn strategy(self) -> Strategy {
         match self {
-            Variant::TrampolineTyped | Variant::TrampolineUntyped | Variant::HostBare => Strategy::Trampoline,
+            Variant::TrampolineTyped | Variant::Trampoline | Variant::TrampolineDynamic | Variant::HostBare => {
+                Strategy::Trampoline
+            }
             Variant::SharedTable => Strategy::SharedTable,
             Variant::DlsymImport => Strategy::DlsymImport,
             Variant::ReplicatedTables => Strategy::ReplicatedTables,
             _ => Strategy::Direct,
+        }
+    }
+    /// Which forwarder the trampoline variants bind (the others bind none).
+    fn trampolines(self) -> Trampolines {
+        match self {
+            Variant::TrampolineTyped => Trampolines::Typed,
+            Variant::TrampolineDynamic => Trampolines::Dynamic,
+            _ => Trampolines::Generic,
         }
     }
     /// dlcall_int returns an int: the mixed kernel has no dlcall row.
@@ -123,9 +141,11 @@ impl Variant {
     /// must consume identical fuel per call.
     pub fn fuel_group(self) -> Option<&'static str> {
         match self {
-            Variant::IntraDirect | Variant::CrossDirect | Variant::TrampolineTyped | Variant::TrampolineUntyped => {
-                Some("call")
-            }
+            Variant::IntraDirect
+            | Variant::CrossDirect
+            | Variant::TrampolineTyped
+            | Variant::Trampoline
+            | Variant::TrampolineDynamic => Some("call"),
             Variant::IntraIndirect | Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
                 Some("call_indirect")
             }
@@ -187,7 +207,7 @@ impl<E: Adapter> Prepared<E> {
             Some(modules.libc.clone()),
         )
         .libs(libs, modules.dir.clone())
-        .typed_trampolines(variant == Variant::TrampolineTyped)
+        .trampolines(variant.trampolines())
         .build()
         .map_err(|e| anyhow!("{e:?}"))?;
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
@@ -207,9 +227,11 @@ impl<E: Adapter> Prepared<E> {
             let k = kernel.name();
             Ok(match variant {
                 Variant::IntraDirect => (func(&exports, &format!("run_local_{k}"))?, vec![]),
-                Variant::CrossDirect | Variant::TrampolineTyped | Variant::TrampolineUntyped | Variant::HostBare => {
-                    (func(&exports, &format!("run_import_{k}"))?, vec![])
-                }
+                Variant::CrossDirect
+                | Variant::TrampolineTyped
+                | Variant::Trampoline
+                | Variant::TrampolineDynamic
+                | Variant::HostBare => (func(&exports, &format!("run_import_{k}"))?, vec![]),
                 Variant::IntraIndirect => {
                     let getter = func(&exports, &format!("local_ptr_{k}"))?;
                     let mut out = [Val::I32(0)];
@@ -256,6 +278,23 @@ impl<E: Adapter> Prepared<E> {
         elapsed.map_err(|t| anyhow!("bench loop trapped: {t}")).context("running a bench loop")
     }
 
+    /// The arguments of a loop of `n` iterations, for [`Prepared::call`].
+    pub fn args(&self, n: u32) -> Vec<Val<E>> {
+        let mut args = vec![Val::I32(n as i32)];
+        args.extend(self.extra.iter().copied());
+        args
+    }
+
+    /// Runs the loop once with `args` (from [`Prepared::args`]), reading no clock and allocating
+    /// nothing: what instruction counts measure.
+    #[inline(always)]
+    pub fn call(&mut self, args: &[Val<E>]) -> Result<()> {
+        let (run, mut out) = (self.run, [self.result]);
+        let done = self.engine.enter(&mut self.store, |ctx| ctx.call(run, args, &mut out));
+        self.result = out[0];
+        done.map_err(|t| anyhow!("bench loop trapped: {t}"))
+    }
+
     /// The checksum the last loop returned (all variants of a kernel must agree).
     pub fn checksum(&self) -> i32 {
         self.result.i32().unwrap_or(0)
@@ -285,7 +324,8 @@ mod tests {
                 "intra-indirect",
                 "direct",
                 "trampoline-typed",
-                "trampoline-untyped",
+                "trampoline",
+                "trampoline-dynamic",
                 "shared-table",
                 "dlsym-import",
                 "replicated-tables",

@@ -1,7 +1,9 @@
 //! The call-overhead lab: the same kernels called under every linkage, timed inside wasm so that the
 //! host's entry cost is amortised; and the loader's costs (compile, instantiate, dlopen, start-up).
 
+pub mod callgrind;
 pub mod calls;
+pub mod counts;
 pub mod growth;
 pub mod libcalls;
 pub mod loader;
@@ -17,6 +19,7 @@ use anyhow::{Context, Result};
 use dylab_engines::{Adapter, EngineKind, WithEngine};
 use dylab_lab::Paths;
 
+pub use counts::CountData;
 pub use measure::Settings;
 pub use report::BenchData;
 

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{Kernel, Variant};
+use crate::counts::CountData;
 use crate::loader::LoaderRow;
 use crate::measure::CallRow;
 
@@ -89,14 +90,15 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
             ),
         });
     }
-    // 2. The lab's typed trampoline against a bare typed host call.
+    // 2. The matrix's trampoline (the engine's cheapest generic forwarder) against the typed one.
+    // (A trampoline against a bare host call was ill-posed: a trampoline must re-enter wasm.)
     for engine in d.engines.keys() {
         let mut worst: Option<(f64, String)> = None;
         for k in Kernel::ALL {
-            if let (Some(t), Some(b)) =
-                (find(d, engine, Variant::TrampolineTyped, k), find(d, engine, Variant::HostBare, k))
+            if let (Some(g), Some(t)) =
+                (find(d, engine, Variant::Trampoline, k), find(d, engine, Variant::TrampolineTyped, k))
             {
-                let ratio = t.median_ns / b.median_ns;
+                let ratio = g.median_ns / t.median_ns;
                 if worst.as_ref().is_none_or(|(w, _)| ratio > *w) {
                     worst = Some((ratio, k.name().to_string()));
                 }
@@ -104,11 +106,10 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
         }
         if let Some((ratio, k)) = worst {
             out.push(Target {
-                name: format!("{engine}: typed trampoline within 1.2x of a bare typed host call"),
-                met: ratio <= 1.2,
+                name: format!("{engine}: trampoline within 1.5x of the typed trampoline"),
+                met: ratio <= 1.5,
                 detail: format!(
-                    "worst kernel {k}: {ratio:.2}x. The trampoline makes the same host call plus a call back into the callee instance; \
-                     the bare host function computes the kernel in Rust, so the difference is the host-to-wasm re-entry, not the lab"
+                    "worst kernel {k}: {ratio:.2}x in time (instruction counts, above, are the exact comparison)"
                 ),
             });
         }
@@ -145,8 +146,8 @@ fn cell_text(r: &CallRow) -> String {
     format!("{:.2} ({:.2}–{:.2}) ×{:.2}", r.median_ns, r.q1_ns, r.q3_ns, r.ratio)
 }
 
-/// `reports/calls.md`.
-pub fn calls_md(d: &BenchData) -> String {
+/// `reports/calls.md`; led by the instruction counts when there are some.
+pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     let mut s = String::new();
     writeln!(s, "# dylab call costs\n").unwrap();
     writeln!(
@@ -155,6 +156,10 @@ pub fn calls_md(d: &BenchData) -> String {
         if d.quick { " --quick" } else { "" }
     )
     .unwrap();
+    if let Some(c) = counts {
+        s.push_str(&crate::counts::markdown::counts_md(c));
+        writeln!(s, "## Time per call\n").unwrap();
+    }
     writeln!(s, "Machine: {}.\n", d.machine).unwrap();
     for (e, settings) in &d.engines {
         let list: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -190,7 +195,9 @@ pub fn calls_md(d: &BenchData) -> String {
     }
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
         to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
-        `trampoline-untyped` is the matrix's `trampoline` strategy (the lab's dynamic forwarder, `Func::new`); `shared-table`, \
+        `trampoline` is the matrix's `trampoline` strategy, the engine's cheapest generic forwarder (wasmtime: `Func::new_unchecked` \
+        calling `Func::call_unchecked`, the type checked once at bind time; wasmi, which has no unchecked API: the typed forwarder \
+        of the signature); `trampoline-dynamic` is the first design's dynamic forwarder (`Func::new`, values converted per call); `shared-table`, \
         `dlsym-import` and `replicated-tables` call_indirect through what `dlsym` returns under those strategies; `dlcall` calls by handle and name through \
         the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n").unwrap();
     writeln!(s, "## Targets\n").unwrap();

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+mod counts;
+
 use dylab_bench::{BenchData, Kernel, Variant};
 use dylab_engines::EngineKind;
 use dylab_lab::reports::{self, ReportInput};
@@ -53,6 +55,13 @@ enum Command {
         /// a linkage that got several times slower, not a few percent.
         #[arg(long, default_value_t = 0.5)]
         tolerance: f64,
+        /// Count instructions per call under valgrind's callgrind instead of timing; write
+        /// reports/data/counts.json (with --check: compare with it, exact rows with no tolerance).
+        #[arg(long)]
+        count: bool,
+        /// The counted process that --count starts under callgrind (prints its report as JSON).
+        #[arg(long, hide = true)]
+        count_child: bool,
         /// Only these engines; repeatable.
         #[arg(long = "engine")]
         engines: Vec<EngineKind>,
@@ -270,7 +279,19 @@ fn real_main() -> Result<bool> {
             let (_, results, _) = run_selection(&select, &select.corpus.locate()?, printer)?;
             Ok(results.iter().all(|r| r.as_expected))
         }
-        Command::Bench { quick, check, tolerance, engines, variants, kernels, no_loader, corpus, out } => {
+        Command::Bench {
+            quick,
+            check,
+            count,
+            count_child,
+            tolerance,
+            engines,
+            variants,
+            kernels,
+            no_loader,
+            corpus,
+            out,
+        } => {
             let paths = corpus.locate()?;
             let out = out.unwrap_or_else(|| paths.reports.clone());
             let select = dylab_bench::Selection {
@@ -280,6 +301,14 @@ fn real_main() -> Result<bool> {
                 loader: !no_loader && !check,
                 libc_calls: !no_loader && !check,
             };
+            if count_child {
+                let report = dylab_bench::counts::child::run(&paths, &select)?;
+                println!("{}", serde_json::to_string(&report)?);
+                return Ok(true);
+            }
+            if count {
+                return counts::bench_count(&paths, &select, &out, check);
+            }
             let bar = ProgressBar::new_spinner();
             if !std::io::stderr().is_terminal() {
                 bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -311,7 +340,7 @@ fn real_main() -> Result<bool> {
                 );
                 return Ok(moved.is_empty());
             }
-            write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data))?;
+            write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data, counts::committed(&out)?.as_ref()))?;
             write(&out.join("calls.svg"), &dylab_bench::report::calls_svg(&data))?;
             write(&out.join("data").join("calls.json"), &serde_json::to_string_pretty(&data)?)?;
             for t in dylab_bench::report::targets(&data) {

@@ -10,7 +10,7 @@ use crate::libc::LibcPlacement;
 use crate::outcome::Ending;
 use crate::process::{LoadError, ModId, Mode, Process};
 use crate::program::Program;
-use crate::strategy::{Libc, Strategy};
+use crate::strategy::{Libc, Strategy, Trampolines};
 use crate::wasi::WasiState;
 use crate::Host;
 
@@ -18,7 +18,7 @@ pub struct ProcessBuilder<E: Engine> {
     engine: E,
     program: Program,
     placement: Arc<dyn LibcPlacement<E>>,
-    typed_trampolines: bool,
+    trampolines: Trampolines,
 }
 
 impl<E: Engine> ProcessBuilder<E> {
@@ -44,12 +44,17 @@ impl<E: Engine> ProcessBuilder<E> {
             dirs: Vec::new(),
             limits: Limits::UNBOUNDED,
         };
-        ProcessBuilder { engine: engine.clone(), program, placement, typed_trampolines: false }
+        ProcessBuilder { engine: engine.clone(), program, placement, trampolines: Trampolines::default() }
     }
 
     /// The process of one matrix cell.
     pub fn for_program(engine: &E, program: &Program, placement: Arc<dyn LibcPlacement<E>>) -> Self {
-        ProcessBuilder { engine: engine.clone(), program: program.clone(), placement, typed_trampolines: false }
+        ProcessBuilder {
+            engine: engine.clone(),
+            program: program.clone(),
+            placement,
+            trampolines: Trampolines::default(),
+        }
     }
 
     /// Libraries by the name a program passes to `dlopen`, and the folder other names resolve in.
@@ -72,9 +77,9 @@ impl<E: Engine> ProcessBuilder<E> {
         self.program.limits = limits;
         self
     }
-    /// Trampolines through the engine's typed host functions where it has one (a bench variant).
-    pub fn typed_trampolines(mut self, on: bool) -> Self {
-        self.typed_trampolines = on;
+    /// Which forwarder trampoline imports get (bench variants; the matrix uses the default).
+    pub fn trampolines(mut self, kind: Trampolines) -> Self {
+        self.trampolines = kind;
         self
     }
 
@@ -85,7 +90,7 @@ impl<E: Engine> ProcessBuilder<E> {
         let mut process = Process::new(p.strategy, p.libs.clone(), p.case_dir.clone());
         process.limits = p.limits.clone();
         process.placement = Some(self.placement.clone());
-        process.typed_trampolines = self.typed_trampolines;
+        process.trampolines = self.trampolines;
         let mut wasi = WasiState::new(p.args.clone(), p.env.clone()).with_limits(&p.limits);
         for (guest, host) in &p.dirs {
             wasi = wasi

@@ -308,6 +308,14 @@ pub trait Ctx<E: Engine> {
     fn typed_forwarder(&mut self, _ty: &FuncType, _target: E::Func) -> Option<E::Func> {
         None
     }
+
+    /// The cheapest host function of type `ty` that forwards to `target`, whose type the caller has
+    /// checked to be `ty`, for any signature the adapter can; `None` leaves the dynamic forwarder.
+    /// It must keep the nesting check of [`Ctx::call`] (`enter_guest`/`leave_guest`). The matrix's
+    /// `trampoline` strategy.
+    fn generic_forwarder(&mut self, _ty: &FuncType, _target: E::Func) -> Option<E::Func> {
+        None
+    }
 }
 
 /// A store's account of its memory, table and instance limits, kept by the adapters: their engines'

@@ -23,7 +23,7 @@ pub use libc::LibcPlacement;
 pub use outcome::{Ending, RunResult, Status, TrapKind};
 pub use process::{LoadError, ModId, Mode, Process};
 pub use program::{run, Program};
-pub use strategy::{Libc, Strategy};
+pub use strategy::{Libc, Strategy, Trampolines};
 
 /// The data every store carries: the engine (to compile modules loaded at run time), the WASI
 /// state, the shared memory and the dynamic linker's process state.

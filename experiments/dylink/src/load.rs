@@ -13,7 +13,7 @@ use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val,
 use crate::mem;
 use crate::module_info::{self, ImportKind, ModuleInfo};
 use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
-use crate::strategy::CallBinding;
+use crate::strategy::{CallBinding, Trampolines};
 use crate::tables;
 
 /// Longest chain of NEEDED libraries below the module asked for.
@@ -345,9 +345,14 @@ fn bind_func<E: Engine>(
             let fty = ctx.func_type(f);
             let p = &ctx.host_ref().process;
             if p.policy.calls == CallBinding::HostForwarder {
-                if p.typed_trampolines && fty == *ty {
-                    if let Some(typed) = ctx.typed_forwarder(ty, f) {
-                        return Ok(typed);
+                if fty == *ty {
+                    let cheaper = match p.trampolines {
+                        Trampolines::Generic => ctx.generic_forwarder(ty, f),
+                        Trampolines::Typed => ctx.typed_forwarder(ty, f),
+                        Trampolines::Dynamic => None,
+                    };
+                    if let Some(cheaper) = cheaper {
+                        return Ok(cheaper);
                     }
                 }
                 return Ok(ctx.new_func(ty, forwarder(f, fty, ty.clone())));

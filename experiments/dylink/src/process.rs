@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::engine::{Engine, Extern, Limits, Trap};
 use crate::libc::LibcPlacement;
 use crate::module_info::{ExportKind, ModuleInfo};
-use crate::strategy::{Policy, Strategy};
+use crate::strategy::{Policy, Strategy, Trampolines};
 
 pub type ModId = usize;
 
@@ -137,8 +137,8 @@ pub struct Process<E: Engine> {
     pub main_func: Option<E::Func>,
     pub dlerror: Option<String>,
     pub(crate) dlerror_buf: Option<u32>,
-    /// Trampolines use the engine's typed host functions where it has one for the signature.
-    pub typed_trampolines: bool,
+    /// Which forwarder a trampoline import gets.
+    pub trampolines: Trampolines,
     /// Functions bound to these import names before any module's definition (like LD_PRELOAD).
     pub preload: HashMap<String, E::Func>,
     /// Where libc lives, as behaviour (allocation for the loader, binding libc imports, its subset).
@@ -166,7 +166,7 @@ impl<E: Engine> Process<E> {
             main_func: None,
             dlerror: None,
             dlerror_buf: None,
-            typed_trampolines: false,
+            trampolines: Trampolines::default(),
             preload: HashMap::new(),
             placement: None,
             placement_state: None,

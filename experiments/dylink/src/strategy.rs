@@ -99,6 +99,21 @@ pub enum CallBinding {
     HostForwarder,
 }
 
+/// Which host function a [`CallBinding::HostForwarder`] import gets when the import's type is the
+/// export's (otherwise it is always the dynamic forwarder, which converts values like JavaScript).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Trampolines {
+    /// The engine's cheapest generic forwarder ([`crate::Ctx::generic_forwarder`]): raw values,
+    /// the type checked once at bind time. The matrix's `trampoline` strategy.
+    #[default]
+    Generic,
+    /// The engine's typed host-function API, for the signatures the adapter has (a bench variant).
+    Typed,
+    /// The linker's dynamic forwarder ([`crate::load::forwarder`]): values converted per call (a
+    /// bench variant keeping the first design's cost visible).
+    Dynamic,
+}
+
 /// Which table a function pointer (a `GOT.func` entry, a `dlsym` result) indexes; this also decides
 /// which tables exist, where a module's own functions go and what `dlclose` clears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,6 +39,12 @@ impl Wasmi {
         Ok(Self::with_fuel(false))
     }
 
+    /// The counting engine: the timing engine (an interpreter compiled ahead of time: its code does
+    /// not depend on the host CPU).
+    pub fn for_counting() -> anyhow::Result<Self> {
+        Self::for_timing()
+    }
+
     fn with_fuel(fuel: bool) -> Self {
         let mut config = Config::default();
         config.compilation_mode(CompilationMode::Eager).consume_fuel(fuel);
@@ -450,20 +456,25 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
             ($($arg:ident : $t:ty),* => $r:ty) => {{
                 let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
                 wasmi::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Data>, $($arg: $t),*| -> Result<$r, wasmi::Error> {
-                    if !metered {
-                        return typed.call(&mut caller, ($($arg,)*));
-                    }
-                    let mut state = typed.call_resumable(&mut caller, ($($arg,)*))?;
-                    loop {
-                        state = match state {
-                            wasmi::TypedResumableCall::Finished(r) => return Ok(r),
-                            wasmi::TypedResumableCall::HostTrap(t) => return Err(host_error(trap_of(t.host_error()))),
-                            wasmi::TypedResumableCall::OutOfFuel(t) => {
-                                slices::refill(&mut caller, t.required_fuel()).map_err(host_error)?;
-                                t.resume(&mut caller)?
-                            }
-                        };
-                    }
+                    dylink::enter_guest(&mut caller.data_mut().host).map_err(host_error)?;
+                    let r = (|| {
+                        if !metered {
+                            return typed.call(&mut caller, ($($arg,)*));
+                        }
+                        let mut state = typed.call_resumable(&mut caller, ($($arg,)*))?;
+                        loop {
+                            state = match state {
+                                wasmi::TypedResumableCall::Finished(r) => return Ok(r),
+                                wasmi::TypedResumableCall::HostTrap(t) => return Err(host_error(trap_of(t.host_error()))),
+                                wasmi::TypedResumableCall::OutOfFuel(t) => {
+                                    slices::refill(&mut caller, t.required_fuel()).map_err(host_error)?;
+                                    t.resume(&mut caller)?
+                                }
+                            };
+                        }
+                    })();
+                    dylink::leave_guest(&mut caller.data_mut().host);
+                    r
                 })
             }};
         }
@@ -479,5 +490,11 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
             _ => return None,
         };
         Some(f)
+    }
+
+    /// wasmi 2.0 has no unchecked host-function API: the typed forwarders, for the signatures the
+    /// adapter has one for (each costs build time: the set stays small).
+    fn generic_forwarder(&mut self, ty: &FuncType, target: wasmi::Func) -> Option<wasmi::Func> {
+        self.typed_forwarder(ty, target)
     }
 }

@@ -23,11 +23,21 @@ const SETTINGS: &[(&str, &str)] = &[
     ("epoch_interruption", "10ms"),
 ];
 
+/// The target when features are pinned (counting): the host's triple, without feature inference.
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Cranelift's x86-64 feature flags when pinned: x86-64-v2 (SSE3 to SSE4.2, POPCNT; no AVX, BMI or
+/// LZCNT), which any x86-64 machine of the last decade has.
+pub const PINNED_FEATURES: &[&str] =
+    &["has_sse3", "has_ssse3", "has_cmpxchg16b", "has_sse41", "has_sse42", "has_popcnt"];
+
 #[derive(Clone)]
 pub struct Wasmtime {
     engine: wasmtime::Engine,
     /// Fuel metering on (the matrix: runaway guests end) or off (timing: no metering overhead).
     fuel: bool,
+    /// Cranelift's target features when pinned (counting), instead of all the host has.
+    pinned: Option<&'static [&'static str]>,
     /// Compiled modules by content hash: libc.wasm is compiled once per process, not once per cell.
     cache: Arc<Mutex<HashMap<u64, wasmtime::Module>>>,
 }
@@ -35,16 +45,33 @@ pub struct Wasmtime {
 impl Wasmtime {
     /// The matrix engine: fuel metered, with a wall-clock limit per store (epoch interruption).
     pub fn new() -> anyhow::Result<Self> {
-        Self::with_fuel(true)
+        Self::with_fuel(true, None)
     }
 
     /// The timing engine: the same settings without fuel metering or epoch checks.
     pub fn for_timing() -> anyhow::Result<Self> {
-        Self::with_fuel(false)
+        Self::with_fuel(false, None)
     }
 
-    fn with_fuel(fuel: bool) -> anyhow::Result<Self> {
+    /// The counting engine: the timing settings with Cranelift's target features pinned to
+    /// [`PINNED_FEATURES`] rather than detected, so that the generated code, hence instruction counts,
+    /// is the same on every x86-64-v2 host. Fails on a host without them.
+    pub fn for_counting() -> anyhow::Result<Self> {
+        Self::with_fuel(false, Some(PINNED_FEATURES))
+    }
+
+    fn with_fuel(fuel: bool, pinned: Option<&'static [&'static str]>) -> anyhow::Result<Self> {
         let mut config = Config::new();
+        if let Some(features) = pinned {
+            // An explicit target turns host feature inference off; the flags below are then all
+            // Cranelift may use. Safety: wasmtime checks at engine creation that the host has them.
+            config.target(TARGET).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+            for f in features {
+                unsafe {
+                    config.cranelift_flag_enable(f);
+                }
+            }
+        }
         config
             .strategy(wasmtime::Strategy::Cranelift)
             .cranelift_opt_level(wasmtime::OptLevel::Speed)
@@ -56,7 +83,7 @@ impl Wasmtime {
         if fuel {
             epoch::start_ticker(&engine).map_err(|e| anyhow::anyhow!("starting the epoch ticker: {e}"))?;
         }
-        Ok(Wasmtime { engine, fuel, cache: Default::default() })
+        Ok(Wasmtime { engine, fuel, pinned, cache: Default::default() })
     }
 
     pub fn inner(&self) -> &wasmtime::Engine {
@@ -164,7 +191,7 @@ impl Engine for Wasmtime {
     }
 
     fn settings(&self) -> Vec<(String, String)> {
-        SETTINGS
+        let mut out: Vec<(String, String)> = SETTINGS
             .iter()
             .map(|(k, v)| {
                 let v = match *k {
@@ -174,7 +201,12 @@ impl Engine for Wasmtime {
                 };
                 (k.to_string(), v)
             })
-            .collect()
+            .collect();
+        out.push(match self.pinned {
+            Some(features) => ("target".into(), format!("{TARGET} pinned: {}", features.join(" "))),
+            None => ("target".into(), "host (features detected)".into()),
+        });
+        out
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
@@ -395,7 +427,10 @@ impl Ctx<Wasmtime> for Cx<'_> {
             ($($arg:ident : $t:ty),* => $r:ty) => {{
                 let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
                 wasmtime::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Data>, $($arg: $t),*| -> wasmtime::Result<$r> {
-                    typed.call(&mut caller, ($($arg,)*))
+                    dylink::enter_guest(&mut caller.data_mut().host).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
+                    let r = typed.call(&mut caller, ($($arg,)*));
+                    dylink::leave_guest(&mut caller.data_mut().host);
+                    r
                 })
             }};
         }
@@ -409,6 +444,30 @@ impl Ctx<Wasmtime> for Cx<'_> {
             }
             ([I64, F64, I32], [F64]) => forward!(a: i64, b: f64, c: i32 => f64),
             _ => return None,
+        };
+        Some(f)
+    }
+
+    /// Raw values in and out (`Func::new_unchecked` calling `Func::call_unchecked`): no per-call
+    /// conversion or type check, any signature of numbers.
+    fn generic_forwarder(&mut self, ty: &FuncType, target: wasmtime::Func) -> Option<wasmtime::Func> {
+        use ValType::{F32, F64, I32, I64, V128};
+        // References in raw form would need GC rooting; C never passes them.
+        if !ty.params.iter().chain(&ty.results).all(|t| matches!(t, I32 | I64 | F32 | F64 | V128)) {
+            return None;
+        }
+        let wty = target.ty(&self.0);
+        // Safety: the host function has exactly the target's type (the loader checked `ty` against
+        // it), so the slice wasmtime hands over holds the target's parameters and has room for its
+        // results, which `call_unchecked` reads and writes; `target` belongs to this store.
+        let f = unsafe {
+            wasmtime::Func::new_unchecked(&mut self.0, wty, move |mut caller: Caller<'_, Data>, raw| {
+                dylink::enter_guest(&mut caller.data_mut().host).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
+                let raw = raw as *mut [std::mem::MaybeUninit<wasmtime::ValRaw>] as *mut [wasmtime::ValRaw];
+                let r = target.call_unchecked(&mut caller, raw);
+                dylink::leave_guest(&mut caller.data_mut().host);
+                r
+            })
         };
         Some(f)
     }

@@ -14,6 +14,9 @@ pub trait Adapter: Engine<Store: 'static> {
     fn matrix() -> anyhow::Result<Self>;
     /// The same settings without fuel metering (the measurements).
     fn timing() -> anyhow::Result<Self>;
+    /// The timing settings with code generation independent of the host CPU where the engine allows
+    /// (instruction counts).
+    fn counting() -> anyhow::Result<Self>;
 }
 
 /// Code that needs the concrete engine type (stores, functions, the linker's generic API).

@@ -37,6 +37,13 @@ macro_rules! engines {
                 })
             }
 
+            /// The engine for instruction counts (see [`Adapter::counting`]).
+            pub fn counting_engine(self) -> anyhow::Result<Box<dyn AnyEngine>> {
+                Ok(match self {
+                    $(EngineKind::$kind => Box::new(<$ty as Adapter>::counting()?),)+
+                })
+            }
+
             /// `engine`, which is of this kind, as its concrete type.
             pub(crate) fn visit<V: WithEngine>(self, engine: &(dyn AnyEngine + '_), visitor: V) -> V::Out {
                 match self {
@@ -54,6 +61,9 @@ macro_rules! engines {
             }
             fn timing() -> anyhow::Result<Self> {
                 <$ty>::for_timing()
+            }
+            fn counting() -> anyhow::Result<Self> {
+                <$ty>::for_counting()
             }
         })+
     };
@@ -74,6 +84,11 @@ impl EngineKind {
     /// Runs `visitor` on a new fuel-metered engine of this kind.
     pub fn with_matrix_engine<V: WithEngine>(self, visitor: V) -> anyhow::Result<V::Out> {
         Ok(self.matrix_engine()?.visit(visitor))
+    }
+
+    /// Runs `visitor` on a new counting engine of this kind.
+    pub fn with_counting_engine<V: WithEngine>(self, visitor: V) -> anyhow::Result<V::Out> {
+        Ok(self.counting_engine()?.visit(visitor))
     }
 
     /// Runs `visitor` on a new engine of this kind without fuel metering.

@@ -1,0 +1,139 @@
+//! The counted process (`dylab bench --count-child`, started by [`super::parent`] under callgrind
+//! with instrumentation off): per cell it sets up a store uninstrumented, then with instrumentation
+//! on runs warm-up loops and the counted regions, each dumped under a label the parent parses.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+
+use anyhow::{bail, Context, Result};
+use dylab_engines::{Adapter, EngineKind, WithEngine};
+use dylab_lab::Paths;
+use serde::{Deserialize, Serialize};
+
+use super::{REGIONS, REPETITIONS};
+use crate::calls::{Kernel, Modules, Prepared, Variant};
+use crate::{callgrind, Selection};
+
+/// Warm-up loops before counting: lazy initialisation (table elements, trampolines, caches) and
+/// valgrind's translation of the code run here, not in a counted region.
+const WARM_UPS: usize = 2;
+
+/// One cell the child counted; the counts are in the dumps, under [`label`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChildCell {
+    pub engine: String,
+    pub variant: Variant,
+    pub kernel: Kernel,
+    pub checksum: i32,
+}
+
+impl ChildCell {
+    pub fn cell(&self) -> String {
+        format!("{}/{}/{}", self.engine, self.variant.name(), self.kernel.name())
+    }
+}
+
+/// What the child prints on stdout (one JSON object) when done.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChildReport {
+    pub engines: BTreeMap<String, Vec<(String, String)>>,
+    pub cells: Vec<ChildCell>,
+}
+
+/// The dump label of a counted region: `repetition` (0-based) of the region of `n` iterations.
+pub fn label(cell: &str, repetition: usize, n: u32) -> String {
+    format!("dylab-count {cell} rep{repetition} n{n}")
+}
+
+/// Counts every selected cell on every selected engine. Must run under callgrind.
+pub fn run(paths: &Paths, select: &Selection) -> Result<ChildReport> {
+    if !callgrind::running_on_valgrind() {
+        bail!("--count-child must run under valgrind's callgrind: use `dylab bench --count`");
+    }
+    // The toolchain alone, not a `Lab`: a lab holds the matrix engines, and wasmtime's has a ticker
+    // thread whose wake-ups (about 130 instructions every 10 ms) would land in counted regions.
+    let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
+    let modules = Modules::build(&toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
+    // Guest code needs dylink's run stack (wasmi needs more than a main thread's 8 MiB).
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("dylab-count".into())
+            .stack_size(dylink::program::RUN_STACK)
+            .spawn_scoped(s, || {
+                let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new() };
+                for kind in EngineKind::ALL {
+                    if select.engines.is_empty() || select.engines.contains(&kind) {
+                        kind.with_counting_engine(CountEngine { modules: &modules, select, report: &mut report })??;
+                    }
+                }
+                Ok(report)
+            })
+            .expect("spawning the counting thread")
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the counting thread panicked")))
+    })
+}
+
+struct CountEngine<'a> {
+    modules: &'a Modules,
+    select: &'a Selection,
+    report: &'a mut ChildReport,
+}
+
+impl WithEngine for CountEngine<'_> {
+    type Out = Result<()>;
+    fn run<E: Adapter>(self, e: &E) -> Result<()> {
+        self.report.engines.insert(e.name().into(), e.settings());
+        for kernel in Kernel::ALL {
+            for variant in Variant::ALL {
+                let wanted = (self.select.variants.is_empty() || self.select.variants.contains(&variant))
+                    && (self.select.kernels.is_empty() || self.select.kernels.contains(&kernel));
+                if wanted && variant.applies(kernel) && variant.runs_on::<E>() {
+                    let cell = count_cell(e, self.modules, variant, kernel)
+                        .with_context(|| format!("counting {}/{}/{}", e.name(), variant.name(), kernel.name()))?;
+                    self.report.cells.push(cell);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One cell; its store is dropped before the next is made (each reserves gigabytes of address
+/// space, and valgrind's runs out after a few dozen).
+fn count_cell<E: Adapter>(e: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> Result<ChildCell> {
+    let mut p = Prepared::new(e, modules, variant, kernel)?;
+    let mut cell = ChildCell { engine: e.name().into(), variant, kernel, checksum: 0 };
+    let labels: Vec<[CString; 2]> = (0..REPETITIONS)
+        .map(|r| REGIONS.map(|n| CString::new(label(&cell.cell(), r, n)).expect("labels have no NUL")))
+        .collect();
+    let args = REGIONS.map(|n| p.args(n));
+    callgrind::start_instrumentation();
+    let counted = (|| -> Result<()> {
+        for _ in 0..WARM_UPS {
+            for a in &args {
+                p.call(a)?;
+            }
+        }
+        for pair in &labels {
+            for (a, l) in args.iter().zip(pair) {
+                region(&mut p, a, l)?;
+            }
+        }
+        Ok(())
+    })();
+    callgrind::stop_instrumentation();
+    counted?;
+    cell.checksum = p.checksum();
+    Ok(cell)
+}
+
+/// One counted region: counters zeroed, the loop, counters dumped. Not inlined, so that every
+/// region executes the same host instructions around the loop and they cancel out in I(n2) - I(n1).
+#[inline(never)]
+fn region<E: Adapter>(p: &mut Prepared<E>, args: &[dylink::Val<E>], label: &CString) -> Result<()> {
+    callgrind::zero_stats();
+    let done = p.call(args);
+    callgrind::dump_stats_at(label);
+    done
+}

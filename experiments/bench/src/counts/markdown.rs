@@ -1,0 +1,142 @@
+//! The counts section that leads calls.md.
+
+use std::fmt::Write;
+
+use super::CountData;
+use crate::calls::{Kernel, Variant};
+
+/// One table per engine: instructions per loop iteration and ×ratio to the intra-module direct call
+/// of the same kernel; `~` marks a row that is not exact.
+pub fn counts_md(c: &CountData) -> String {
+    let mut s = String::new();
+    writeln!(s, "## Instructions per call\n").unwrap();
+    writeln!(
+        s,
+        "Counted by `dylab bench --count` under valgrind's callgrind ({}; raw rows: `data/counts.json`): per cell, \
+         set-up runs uninstrumented; after warm-up loops, regions of {} and {} iterations are counted (counters zeroed, \
+         the loop, counters dumped, no clock read) and **instructions per iteration** = (I(n2) - I(n1)) / (n2 - n1): \
+         the call plus the loop's own few instructions, host code included. **×ratio** to `intra-direct` of the same \
+         kernel. A row is exact when two repetitions give the same integral count; `~` marks one that is not. \
+         `dylab bench --count --check` fails on any change of an exact row.\n",
+        c.valgrind, c.regions[0], c.regions[1]
+    )
+    .unwrap();
+    for (e, settings) in &c.engines {
+        let list: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        writeln!(s, "- {e}: {}", list.join(", ")).unwrap();
+    }
+    writeln!(
+        s,
+        "\nWhat stays machine-dependent: wasmtime's code is generated for a pinned Cranelift target (above), wasmi's \
+         interpreter and the host code are compiled ahead of time for generic x86-64; but glibc picks its string and \
+         memory routines (memcpy, strlen, ...) by CPU at load time, so host paths that call them (the dynamic \
+         trampoline's argument vectors, dlcall's name lookup) may count differently on another CPU, and the counts \
+         depend on the Rust compiler and crate versions that built dylab.\n"
+    )
+    .unwrap();
+    for engine in c.engines.keys() {
+        writeln!(s, "### {engine}\n").unwrap();
+        let header: Vec<String> = Kernel::ALL.iter().map(|k| format!("{} `{}`", k.name(), k.describe())).collect();
+        writeln!(s, "| variant | {} |", header.join(" | ")).unwrap();
+        writeln!(s, "|---|{}", "---|".repeat(Kernel::ALL.len())).unwrap();
+        for v in Variant::ALL {
+            let cells: Vec<String> = Kernel::ALL
+                .iter()
+                .map(|&k| {
+                    let Some(r) = c.find(engine, v, k) else { return "n/a".into() };
+                    let floor = c.find(engine, Variant::IntraDirect, k).map(|f| f.instructions_per_call);
+                    let ratio = floor.map(|f| format!(" ×{:.1}", r.instructions_per_call / f)).unwrap_or_default();
+                    let mark = if r.exact { "" } else { "~" };
+                    format!("{mark}{}{ratio}", fmt_count(r.instructions_per_call))
+                })
+                .collect();
+            if cells.iter().any(|c| c != "n/a") {
+                writeln!(s, "| {} | {} |", v.name(), cells.join(" | ")).unwrap();
+            }
+        }
+        writeln!(s).unwrap();
+    }
+    for line in targets(c) {
+        writeln!(s, "- {line}").unwrap();
+    }
+    writeln!(s).unwrap();
+    s
+}
+
+/// The matrix's trampoline (the engine's cheapest generic forwarder) against the typed trampoline,
+/// per engine: the worst kernel's ratio, target 1.5x.
+pub fn targets(c: &CountData) -> Vec<String> {
+    let mut out = Vec::new();
+    for engine in c.engines.keys() {
+        let worst = Kernel::ALL
+            .iter()
+            .filter_map(|&k| {
+                let generic = c.find(engine, Variant::Trampoline, k)?.instructions_per_call;
+                let typed = c.find(engine, Variant::TrampolineTyped, k)?.instructions_per_call;
+                Some((generic / typed, k, generic, typed))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((ratio, k, generic, typed)) = worst {
+            out.push(format!(
+                "**{engine}: `trampoline` within 1.5x of `trampoline-typed` in instructions on every kernel** — {}: \
+                 worst {} at {ratio:.2}x ({} vs {})",
+                if ratio <= 1.5 { "met" } else { "missed" },
+                k.name(),
+                fmt_count(generic),
+                fmt_count(typed)
+            ));
+        }
+    }
+    out
+}
+
+/// Integers as integers, anything else with one decimal.
+fn fmt_count(n: f64) -> String {
+    if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{n:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::{CountRow, REGIONS};
+
+    fn row(v: Variant, k: Kernel, n: f64, exact: bool) -> CountRow {
+        CountRow {
+            cell: format!("e/{}/{}", v.name(), k.name()),
+            engine: "e".into(),
+            variant: v.name().into(),
+            kernel: k.name().into(),
+            instructions_per_call: n,
+            exact,
+            repetitions: vec![n, n],
+            checksum: 0,
+        }
+    }
+
+    #[test]
+    fn the_table_shows_ratios_to_the_floor_marks_inexact_rows_and_judges_the_trampoline() {
+        let c = CountData {
+            machine: String::new(),
+            valgrind: "valgrind-3.19.0".into(),
+            regions: REGIONS,
+            engines: [("e".to_string(), vec![("version".to_string(), "1".to_string())])].into(),
+            toolchain: vec![],
+            rows: vec![
+                row(Variant::IntraDirect, Kernel::K1, 17.0, true),
+                row(Variant::TrampolineTyped, Kernel::K1, 300.0, true),
+                row(Variant::Trampoline, Kernel::K1, 510.0, true),
+                row(Variant::Dlcall, Kernel::K1, 6100.5, false),
+            ],
+        };
+        let md = counts_md(&c);
+        assert!(md.contains("| intra-direct | n/a | 17 ×1.0 | n/a |"), "{md}");
+        assert!(md.contains("| trampoline | n/a | 510 ×30.0 |"), "{md}");
+        assert!(md.contains("| dlcall | n/a | ~6100.5 ×358.9 |"), "{md}");
+        assert!(!md.contains("| shared-table |"), "rows with no count are left out");
+        assert!(md.contains("— missed: worst k1 at 1.70x (510 vs 300)"), "{md}");
+    }
+}

@@ -1,0 +1,142 @@
+//! Instruction counts per call (`dylab bench --count`): the regression snapshot, exact where the
+//! engine is deterministic. A child process of the dylab binary runs under callgrind and counts
+//! regions of n1 and n2 loop iterations ([`child`]); the parent starts it and reads callgrind's
+//! dumps ([`parent`]); cost per call = (I(n2) - I(n1)) / (n2 - n1).
+
+pub mod child;
+pub mod markdown;
+pub mod parent;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calls::{Kernel, Variant};
+
+/// Loop iterations of the two counted regions of a cell.
+pub const REGIONS: [u32; 2] = [200, 1200];
+/// Counted repetitions of the (n1, n2) pair: a row is exact when they agree.
+pub const REPETITIONS: usize = 2;
+/// Relative change `--check` accepts for a row that is not exact. Non-exact rows are those whose
+/// host code hashes names with a per-process seed (`dlcall`'s symbol lookup): run to run they were
+/// seen to move by under 0.1%; 1% leaves a margin of ten and still catches any change of code.
+pub const NON_EXACT_TOLERANCE: f64 = 0.01;
+
+/// One row of counts.json: `{engine}/{variant}/{kernel}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CountRow {
+    pub cell: String,
+    pub engine: String,
+    pub variant: String,
+    pub kernel: String,
+    /// Instructions per loop iteration (the call and the loop's own few instructions), first repetition.
+    pub instructions_per_call: f64,
+    /// Both repetitions gave the same integral count per call.
+    pub exact: bool,
+    /// Instructions per call of each repetition.
+    pub repetitions: Vec<f64>,
+    /// What the loop returned (identical for every variant of a kernel).
+    pub checksum: i32,
+}
+
+/// `reports/data/counts.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CountData {
+    pub machine: String,
+    pub valgrind: String,
+    /// Loop iterations of the two counted regions.
+    pub regions: [u32; 2],
+    /// Engine -> pinned settings of the counting engine (wasmtime: the pinned Cranelift target).
+    pub engines: BTreeMap<String, Vec<(String, String)>>,
+    pub toolchain: Vec<(String, String)>,
+    pub rows: Vec<CountRow>,
+}
+
+impl CountData {
+    pub fn find(&self, engine: &str, v: Variant, k: Kernel) -> Option<&CountRow> {
+        self.rows.iter().find(|r| r.engine == engine && r.variant == v.name() && r.kernel == k.name())
+    }
+}
+
+/// Per call from the two regions' totals; exact when the difference divides evenly.
+pub fn per_call(totals: [u64; 2]) -> (f64, bool) {
+    let span = (REGIONS[1] - REGIONS[0]) as u64;
+    let diff = totals[1] as i128 - totals[0] as i128;
+    (diff as f64 / span as f64, diff >= 0 && (diff as u64).is_multiple_of(span))
+}
+
+/// Rows of `current` that differ from `baseline`: any change of a row exact in both, a change
+/// beyond [`NON_EXACT_TOLERANCE`] of another. A row that is exact on one side only is compared with
+/// the tolerance: a variable row (dlcall's) can repeat itself by chance. Rows only one side has
+/// (a narrower selection, a new variant) are not compared.
+pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
+    let mut moved = Vec::new();
+    for r in &current.rows {
+        let Some(b) = baseline.rows.iter().find(|b| b.cell == r.cell) else { continue };
+        let (old, new) = (b.instructions_per_call, r.instructions_per_call);
+        let change = (new - old) / old;
+        let what = if b.exact && r.exact {
+            (old != new).then_some("exact count changed")
+        } else {
+            (change.abs() > NON_EXACT_TOLERANCE).then_some("beyond the tolerance of non-exact rows")
+        };
+        if let Some(what) = what {
+            moved.push(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell, change * 100.0));
+        }
+    }
+    moved
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cell: &str, n: f64, exact: bool) -> CountRow {
+        CountRow {
+            cell: cell.into(),
+            engine: "e".into(),
+            variant: "v".into(),
+            kernel: "k".into(),
+            instructions_per_call: n,
+            exact,
+            repetitions: vec![n, n],
+            checksum: 0,
+        }
+    }
+
+    fn data(rows: Vec<CountRow>) -> CountData {
+        CountData {
+            machine: String::new(),
+            valgrind: String::new(),
+            regions: REGIONS,
+            engines: BTreeMap::new(),
+            toolchain: vec![],
+            rows,
+        }
+    }
+
+    #[test]
+    fn per_call_is_exact_only_when_the_difference_divides() {
+        assert_eq!(per_call([1_000, 1_000 + 17 * 1000]), (17.0, true));
+        let (n, exact) = per_call([1_000, 1_000 + 17 * 1000 + 3]);
+        assert!(!exact && (n - 17.003).abs() < 1e-9);
+    }
+
+    #[test]
+    fn check_allows_no_change_of_an_exact_row_and_one_percent_of_another() {
+        let base = data(vec![row("a", 17.0, true), row("b", 6100.0, false), row("c", 5037.0, true)]);
+        let same = data(vec![
+            row("a", 17.0, true),
+            row("b", 6105.0, false),
+            row("c", 5041.5, false),
+            row("gone-from-base", 1.0, true),
+        ]);
+        assert!(check(&base, &same).is_empty());
+        let worse = data(vec![row("a", 18.0, true), row("b", 6200.0, false), row("c", 5200.0, false)]);
+        let moved = check(&base, &worse);
+        assert_eq!(moved.len(), 3, "{moved:?}");
+        assert!(moved[0].starts_with("a: 17 -> 18") && moved[0].ends_with("exact count changed"));
+        assert!(moved[1].starts_with("b:") && moved[2].starts_with("c:"));
+        assert!(moved[2].ends_with("beyond the tolerance of non-exact rows"));
+    }
+}

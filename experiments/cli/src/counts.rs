@@ -1,0 +1,75 @@
+//! `dylab bench --count [--check]`: instruction counts under callgrind, against the committed ones.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use dylab_bench::counts::{self, CountData};
+use dylab_bench::{BenchData, Selection};
+use dylab_lab::Paths;
+
+use crate::write;
+
+fn counts_path(out: &Path) -> PathBuf {
+    out.join("data").join("counts.json")
+}
+
+/// The committed counts beside the reports, if any.
+pub fn committed(out: &Path) -> Result<Option<CountData>> {
+    let path = counts_path(out);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).map(Some).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// This binary as the counted child, with the same corpus and selection.
+fn child_command(paths: &Paths, select: &Selection) -> Result<Command> {
+    let mut cmd = Command::new(std::env::current_exe().context("locating the dylab binary")?);
+    cmd.args(["bench", "--count-child", "--corpus"]).arg(&paths.corpus);
+    for e in &select.engines {
+        cmd.args(["--engine", e.name()]);
+    }
+    for v in &select.variants {
+        cmd.args(["--variant", v.name()]);
+    }
+    for k in &select.kernels {
+        cmd.args(["--kernel", k.name()]);
+    }
+    Ok(cmd)
+}
+
+/// Counts; with `check`, compares with the committed counts.json (Ok(false) when a row moved),
+/// otherwise writes counts.json and, when calls.json is there, calls.md with the counts table.
+pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -> Result<bool> {
+    let started = std::time::Instant::now();
+    let data = counts::parent::count(paths, &child_command(paths, select)?)?;
+    let exact = data.rows.iter().filter(|r| r.exact).count();
+    eprintln!("counted {} rows ({exact} exact) in {:.1} s", data.rows.len(), started.elapsed().as_secs_f64());
+    if check {
+        let baseline =
+            committed(out)?.with_context(|| format!("no baseline {} to check against", counts_path(out).display()))?;
+        let moved = counts::check(&baseline, &data);
+        for m in &moved {
+            println!("moved: {m}");
+        }
+        println!(
+            "{} rows compared with the baseline, {} changed (exact rows: any change; others: beyond {:.0}%)",
+            data.rows.len(),
+            moved.len(),
+            counts::NON_EXACT_TOLERANCE * 100.0
+        );
+        return Ok(moved.is_empty());
+    }
+    write(&counts_path(out), &serde_json::to_string_pretty(&data)?)?;
+    eprintln!("wrote {}", counts_path(out).display());
+    let calls = out.join("data").join("calls.json");
+    if calls.is_file() {
+        let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
+        let timed: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?;
+        write(&out.join("calls.md"), &dylab_bench::report::calls_md(&timed, Some(&data)))?;
+        eprintln!("wrote {}", out.join("calls.md").display());
+    }
+    Ok(true)
+}

@@ -1,0 +1,62 @@
+//! `dylab bench --count` on one tiny cell (wasmi's intra-module direct call; a few seconds): the
+//! count is exact, a second process counts the same (`--check` passes), and `--check` fails on a
+//! baseline that differs by one instruction. Skipped, saying so, where valgrind is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus").canonicalize().unwrap()
+}
+
+fn dylab(args: &[&str], out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dylab"))
+        .args(args)
+        .args(["--corpus", corpus().to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
+const CELL: [&str; 8] = ["bench", "--count", "--engine", "wasmi", "--variant", "intra-direct", "--kernel", "k1"];
+
+#[test]
+fn one_cell_counts_exactly_and_identically_in_a_second_process() {
+    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
+    {
+        eprintln!("SKIPPED: valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let first = dylab(&CELL, out.path());
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let path = out.path().join("data/counts.json");
+    let mut data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let rows = data["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let n = rows[0]["instructions_per_call"].as_f64().unwrap();
+    assert_eq!(rows[0]["cell"], "wasmi/intra-direct/k1");
+    assert_eq!(rows[0]["exact"], true, "{rows:?}");
+    assert!(n > 10.0 && n.fract() == 0.0, "{n}");
+
+    let check = [&CELL[..], &["--check"]].concat();
+    let second = dylab(&check, out.path());
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(second.status.success(), "{stdout}{}", String::from_utf8_lossy(&second.stderr));
+    assert!(stdout.contains("1 rows compared with the baseline, 0 changed"), "{stdout}");
+
+    data["rows"][0]["instructions_per_call"] = (n + 1.0).into();
+    std::fs::write(&path, serde_json::to_string(&data).unwrap()).unwrap();
+    let third = dylab(&check, out.path());
+    let stdout = String::from_utf8_lossy(&third.stdout);
+    assert_eq!(third.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("wasmi/intra-direct/k1") && stdout.contains("exact count changed"), "{stdout}");
+}
+
+#[test]
+fn the_counted_child_refuses_to_run_outside_valgrind() {
+    let out = tempfile::tempdir().unwrap();
+    let run = dylab(&["bench", "--count-child", "--engine", "wasmi"], out.path());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("must run under valgrind") && stderr.contains("dylab bench --count"), "{stderr}");
+}
