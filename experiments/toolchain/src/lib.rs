@@ -195,7 +195,8 @@ impl Toolchain {
     /// A side module from one or more C files (linked in the given order), linked against other
     /// side modules: each `(name, built module)` satisfies its undefined symbols at link time and
     /// becomes a `NEEDED` entry of its dylink.0 section, under `name` (the name a loader looks it
-    /// up by). `extra_cflags` must pass [`flags::check_cflags`]. Cached.
+    /// up by). The compiler-rt builtins the objects use are linked in. `extra_cflags` must pass
+    /// [`flags::check_cflags`]. Cached.
     pub fn side_module_from(
         &self,
         sources: &Sources,
@@ -211,6 +212,8 @@ impl Toolchain {
             fp.field("needed", name.as_bytes());
             fp.file("needed-content", path)?;
         }
+        // The builtins archive's content is in `identity`; naming it here keys the recipe change.
+        fp.field("builtins", self.found.clang_rt.as_os_str().as_encoded_bytes());
         self.cached("side", fp, |scratch, out| {
             let objects = self.compile_all(sources, &inputs, &cflags, scratch)?;
             // wasm-ld records a needed library by its file name: give it the loader's name.
@@ -221,7 +224,10 @@ impl Toolchain {
                 libs.push(lib);
             }
             let mut cmd = Command::new(&self.found.wasm_ld);
-            cmd.args(&ldflags).args(&objects).args(&libs).arg("-o").arg(out);
+            // The compiler-rt builtins last, as an archive: only the helpers the objects call
+            // (long double arithmetic, `__multi3`...) are linked in, so that a side module does
+            // not import them from a libc that may not have them (libc-host has none).
+            cmd.args(&ldflags).args(&objects).args(&libs).arg(&self.found.clang_rt).arg("-o").arg(out);
             command::run(cmd, self.build_limit).context("linking side module")?;
             Ok(())
         })
