@@ -15,6 +15,7 @@
 
 pub mod alloc;
 pub mod format;
+pub mod math;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -79,11 +80,11 @@ pub fn function_type(name: &str) -> Option<FuncType> {
         "abort" => t(&[], &[]),
         "qsort" => t(&[I32, I32, I32, I32], &[]),
         "__errno_location" => t(&[], &[I32]),
-        _ => return None,
+        _ => return math::function_type(name),
     })
 }
 
-/// Every function of the subset, in the order the README lists them.
+/// Every function of the subset but the math ones ([`math::FUNCTIONS`]), in the order the README lists them.
 pub const FUNCTIONS: &[&str] = &[
     "puts",
     "putchar",
@@ -210,7 +211,7 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
 
     let mut exports = HashMap::new();
     let mut listed = Vec::new();
-    for &name in FUNCTIONS {
+    for &name in FUNCTIONS.iter().chain(math::FUNCTIONS) {
         let ty = function_type(name).expect("every listed function has a type");
         let f = ctx.new_func(&ty, func(name, None));
         exports.insert(name.to_string(), Extern::Func(f));
@@ -842,7 +843,7 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         }),
         "_Exit" => Arc::new(|_ctx, a, _r| Err(Trap::Exit(arg(a, 0) as i32))),
         "abort" => Arc::new(|_ctx, _a, _r| Err(Trap::Host("abort() called".into()))),
-        _ => unreachable!("not a host libc function: {name}"),
+        _ => math::func(name).unwrap_or_else(|| unreachable!("not a host libc function: {name}")),
     };
     // Host work is charged to the guest's fuel like its own code: a call, plus the bytes a memory
     // function is asked to touch (output is charged where it is written).
@@ -1143,7 +1144,7 @@ mod tests {
 
     #[test]
     fn every_function_has_a_type_and_a_body() {
-        for &f in FUNCTIONS {
+        for &f in FUNCTIONS.iter().chain(math::FUNCTIONS) {
             assert!(function_type(f).is_some(), "{f}");
             let _: HostFn<NoEngine> = func(f, None);
         }
