@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 
 use crate::corpus::{wasm_name, Case};
 use crate::run::Lab;
+use dylab_toolchain::Sources;
 
 /// The side modules of one case: the main program as a PIC module and its libraries.
 #[derive(Clone, Debug)]
@@ -54,22 +55,31 @@ impl Lab {
             let deps = needed(lib, &libs)?;
             let built = self
                 .toolchain
-                .side_module_needing(&[case.dir.join(lib)], &m.cflags, &deps)
+                .side_module_from(&self.sources(case, lib)?, &m.cflags, &deps)
                 .with_context(|| format!("case {}: building {lib}", case.name))?;
             libs.insert(wasm_name(lib), built);
         }
         let deps = needed(&m.main, &libs)?;
         let side_main = self
             .toolchain
-            .side_module_needing(&[case.dir.join(&m.main)], &m.cflags, &deps)
+            .side_module_from(&self.sources(case, &m.main)?, &m.cflags, &deps)
             .with_context(|| format!("case {}: building {}", case.name, m.main))?;
         Ok(Dynamic { side_main, libs })
+    }
+
+    /// One module's source, confined to the case folder, with the case's third-party folder if any.
+    fn sources(&self, case: &Case, file: &str) -> Result<Sources> {
+        let sources = Sources::in_case(&case.dir, &[file]).with_context(|| format!("case {}", case.name))?;
+        match case.manifest.vendor {
+            Some(v) => sources.with_vendor(&v.dir(&self.vendor_root)?),
+            None => Ok(sources),
+        }
     }
 
     pub fn build_static(&self, case: &Case) -> Result<PathBuf> {
         let m = &case.manifest;
         self.toolchain
-            .static_program(&[case.dir.join(&m.main)], &m.cflags)
+            .static_program_from(&self.sources(case, &m.main)?, &m.cflags)
             .with_context(|| format!("case {}: building {} statically", case.name, m.main))
     }
 }

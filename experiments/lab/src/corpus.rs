@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::cell::Cell;
 use crate::expect::{Expectations, Expected};
 use crate::limits::LimitsTable;
+use crate::vendor::Vendor;
 
 /// `case.toml`.
 #[derive(Clone, Debug, Deserialize)]
@@ -39,6 +40,9 @@ pub struct Manifest {
     pub exit_code: i32,
     #[serde(default)]
     pub cflags: Vec<String>,
+    /// Third-party sources fetched at set-up (`vendor = "sqlite"`): their folder is on every
+    /// compile's include path (`#include "sqlite3.c"`) and among the folders it may read.
+    pub vendor: Option<Vendor>,
     /// Fuel for guest code; a cell that runs out is a `timeout`. Same as `[limits] fuel`.
     pub fuel: Option<u64>,
     /// Resources of each cell beyond the defaults (up to the hard caps).

@@ -204,7 +204,7 @@ impl Toolchain {
         needed: &[(String, PathBuf)],
     ) -> Result<PathBuf> {
         flags::check_cflags(extra_cflags)?;
-        let cflags = self.side_cflags(extra_cflags);
+        let cflags = self.side_cflags(extra_cflags, sources);
         let ldflags = side_ldflags();
         let inputs = self.scan(sources, &cflags)?;
         let mut fp = self.compile_fingerprint("side", &cflags, &ldflags, &inputs)?;
@@ -243,7 +243,7 @@ impl Toolchain {
     /// builtins archive to use). `-Wl,` options in `extra_cflags` reach the link. Cached.
     pub fn static_program_from(&self, sources: &Sources, extra_cflags: &[String]) -> Result<PathBuf> {
         flags::check_cflags(extra_cflags)?;
-        let cflags = self.static_cflags(extra_cflags);
+        let cflags = self.static_cflags(extra_cflags, sources);
         let ldflags = self.static_ldflags(extra_cflags);
         let inputs = self.scan(sources, &cflags)?;
         let fp = self.compile_fingerprint("static", &cflags, &ldflags, &inputs)?;
@@ -285,22 +285,26 @@ impl Toolchain {
 
     /// No config files (clang would read them from its own folder and /etc), and no crash
     /// reproducers (which copy the preprocessed source to /tmp).
-    fn common_cflags(&self) -> Vec<OsString> {
+    fn common_cflags(&self, sources: &Sources) -> Vec<OsString> {
         let mut v: Vec<OsString> = self.target_flags().into();
         v.extend(["--no-default-config", "-fno-crash-diagnostics"].map(OsString::from));
-        v.extend(["-I".into(), self.include_dir.clone().into(), "-O2".into()]);
+        v.extend(["-I".into(), self.include_dir.clone().into()]);
+        if let Some(vendor) = sources.vendor() {
+            v.extend(["-I".into(), vendor.into()]);
+        }
+        v.push("-O2".into());
         v
     }
 
-    fn side_cflags(&self, extra: &[String]) -> Vec<OsString> {
-        let mut v = self.common_cflags();
+    fn side_cflags(&self, extra: &[String], sources: &Sources) -> Vec<OsString> {
+        let mut v = self.common_cflags(sources);
         v.extend(["-fPIC", "-fvisibility=default"].map(OsString::from));
         v.extend(extra.iter().map(OsString::from));
         v
     }
 
-    fn static_cflags(&self, extra: &[String]) -> Vec<OsString> {
-        let mut v = self.common_cflags();
+    fn static_cflags(&self, extra: &[String], sources: &Sources) -> Vec<OsString> {
+        let mut v = self.common_cflags(sources);
         v.extend(extra.iter().map(OsString::from));
         v
     }
@@ -370,12 +374,17 @@ impl Toolchain {
 
     /// The folders a compile of `sources` may read.
     fn roots(&self, sources: &Sources) -> Roots {
-        Roots::new([
-            (Root::Case, sources.root().to_path_buf()),
-            (Root::LabHeaders, self.include_dir.clone()),
-            (Root::Sysroot, self.found.sysroot.join("include/wasm32-wasi")),
-            (Root::ClangResource, self.resource_dir.join("include")),
-        ])
+        let vendor = sources.vendor().map(|v| (Root::Vendor, v.to_path_buf()));
+        Roots::new(
+            [
+                (Root::Case, sources.root().to_path_buf()),
+                (Root::LabHeaders, self.include_dir.clone()),
+                (Root::Sysroot, self.found.sysroot.join("include/wasm32-wasi")),
+                (Root::ClangResource, self.resource_dir.join("include")),
+            ]
+            .into_iter()
+            .chain(vendor),
+        )
     }
 
     /// Returns `<cache_dir>/<kind>-<16 hex>.wasm`, building it with `build(scratch, out)` first
