@@ -71,9 +71,9 @@ pub fn function_type(name: &str) -> Option<FuncType> {
             t(&[I32], &[I32])
         }
         "printf" | "vprintf" | "fputs" | "fputc" | "putc" | "calloc" | "realloc" | "aligned_alloc" | "strcmp"
-        | "strcpy" | "strcat" | "strchr" | "strrchr" | "strstr" => t(&[I32, I32], &[I32]),
+        | "strcpy" | "strcat" | "strchr" | "strrchr" | "strstr" | "strspn" | "strcspn" => t(&[I32, I32], &[I32]),
         "fprintf" | "vfprintf" | "sprintf" | "vsprintf" | "memcpy" | "memmove" | "memset" | "memcmp" | "strncmp"
-        | "strncpy" | "posix_memalign" | "strtol" | "strtoul" => t(&[I32, I32, I32], &[I32]),
+        | "strncpy" | "posix_memalign" | "strtol" | "strtoul" | "memchr" => t(&[I32, I32, I32], &[I32]),
         "snprintf" | "vsnprintf" | "fwrite" => t(&[I32, I32, I32, I32], &[I32]),
         "strtoll" | "strtoull" => t(&[I32, I32, I32], &[I64]),
         "free" | "exit" | "_Exit" => t(&[I32], &[]),
@@ -111,6 +111,7 @@ pub const FUNCTIONS: &[&str] = &[
     "memmove",
     "memset",
     "memcmp",
+    "memchr",
     "strlen",
     "strcmp",
     "strncmp",
@@ -120,6 +121,8 @@ pub const FUNCTIONS: &[&str] = &[
     "strchr",
     "strrchr",
     "strstr",
+    "strspn",
+    "strcspn",
     "strdup",
     "strtol",
     "strtoul",
@@ -764,6 +767,29 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
                 ret_ptr(r, at.map_or(0, |i| s + i as u32))
             })
         }
+        // The length of the prefix made of bytes in (strspn) or not in (strcspn) the set.
+        "strspn" | "strcspn" => {
+            let inside = name == "strspn";
+            Arc::new(move |ctx, a, r| {
+                let (s, set) = (cstr(ctx, arg(a, 0))?, cstr(ctx, arg(a, 1))?);
+                let n = s.iter().take_while(|c| set.contains(c) == inside).count();
+                ret(r, n as i32)
+            })
+        }
+        // Reads no further than the first match, as C allows a size past the object's end.
+        "memchr" => Arc::new(|ctx, a, r| {
+            let (s, c, n) = (arg(a, 0), arg(a, 1) as u8, arg(a, 2));
+            let mut done = 0u32;
+            while done < n {
+                let chunk = (n - done).min(256);
+                let bytes = read(ctx, s.wrapping_add(done), chunk)?;
+                if let Some(i) = bytes.iter().position(|&b| b == c) {
+                    return ret_ptr(r, s + done + i as u32);
+                }
+                done += chunk;
+            }
+            ret_ptr(r, 0)
+        }),
         "strstr" => Arc::new(|ctx, a, r| {
             let (h, n) = (arg(a, 0), arg(a, 1));
             let (hay, needle) = (cstr(ctx, h)?, cstr(ctx, n)?);
