@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Fetches the SQLite amalgamation (sqlite3.c, sqlite3.h, sqlite3ext.h) that the `sqlite-*` cases build,
-# from the crates.io package libsqlite3-sys (feature `bundled` ships it), into target/sqlite/: outside
+# from the crates.io package libsqlite3-sys (feature `bundled` ships it), into target/sqlite/ (beside
+# the lab's cache: $(dirname $DYLAB_CACHE)/sqlite when DYLAB_CACHE is set): outside
 # git, never vendored. `cargo fetch` on a one-dependency manifest puts the crate in cargo's registry;
 # the three files are copied from there. Idempotent: does nothing when target/sqlite/ is complete.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
+# The folder the lab looks in: beside its cache ($DYLAB_CACHE, else target/dylab-cache).
+if [[ -n "${DYLAB_CACHE:-}" ]]; then
+    target=$(dirname "$DYLAB_CACHE")
+else
+    target=$root/target
+fi
 dest="$target/sqlite"
 files=(sqlite3.c sqlite3.h sqlite3ext.h)
 # Pinned: the cases' expected output and the case's flags were checked against this release.
