@@ -301,6 +301,15 @@ mod tests {
     }
 
     #[test]
+    fn vendor_names_a_known_tree_only() {
+        let e = error_of("main = \"m.c\"\nvendor = \"/etc\"\n");
+        assert!(e.contains("unknown variant `/etc`, expected `sqlite`"), "{e}");
+        let root = corpus(&[("c", "main = \"m.c\"\nvendor = \"sqlite\"\n")]);
+        let (good, _) = load_corpus(root.path()).unwrap();
+        assert_eq!(good[0].manifest.vendor, Some(Vendor::Sqlite));
+    }
+
+    #[test]
     fn two_libs_building_to_one_module_are_an_error() {
         let root = corpus(&[("c", "main = \"m.c\"\nlibs = [\"a.c\", \"data/a.c\"]\n")]);
         std::fs::write(root.path().join("cases/c/data/a.c"), "").unwrap();

@@ -319,3 +319,4 @@ fn folders_are_resolved_to_absolute_paths() {
 mod builtins;
 mod confinement;
 mod deps;
+mod vendor;
