@@ -96,7 +96,8 @@ impl Lab {
         let toolchain = Toolchain::discover(include_dir, cache_dir)?;
         let libc_wasm = toolchain.libc_module().context("building libc.wasm")?;
         let engines = EngineKind::ALL.iter().map(|k| k.matrix_engine()).collect::<Result<_>>()?;
-        let vendor_root = std::path::absolute(cache_dir)?.parent().map_or_else(|| cache_dir.to_path_buf(), Path::to_path_buf);
+        let vendor_root =
+            std::path::absolute(cache_dir)?.parent().map_or_else(|| cache_dir.to_path_buf(), Path::to_path_buf);
         Ok(Lab { toolchain, libc_wasm, vendor_root, engines })
     }
 

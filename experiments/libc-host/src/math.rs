@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use dylink::engine::{Engine, FuncType, HostFn, Trap, Val, ValType};
 
-/// Every math function of the subset.
+/// Every math function of the subset, grouped by C signature.
+#[rustfmt::skip]
 pub const FUNCTIONS: &[&str] = &[
     // double -> double
     "acos", "asin", "atan", "cbrt", "ceil", "cos", "cosh", "exp", "exp2", "exp10", "expm1", "fabs", "floor", "log",
