@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the lab's C toolchain (Debian's clang-19, lld-19, wasi-libc and the wasm32 compiler-rt
 # builtins), valgrind (instruction counts: `dylab bench --count`) and cargo are present. Installs
-# missing packages when run as root with apt-get; otherwise says what is missing and how to install it. Prints one line when all is present.
+# missing packages when run as root with apt-get; otherwise says what is missing and how to install it.
+# Then fetches the SQLite amalgamation (scripts/fetch-sqlite.sh). Prints one line per step when all is
+# present.
 # Needs no standard input (CI).
 set -euo pipefail
 
@@ -50,3 +52,6 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 echo "dylab setup: toolchain present"
+
+# The SQLite amalgamation for the sqlite-* cases (from crates.io, into target/sqlite/, not into git).
+bash "$(dirname "$0")/fetch-sqlite.sh"

@@ -53,22 +53,33 @@ impl Lab {
         };
         for lib in case.libs_in_link_order()? {
             let deps = needed(lib, &libs)?;
-            let built = Sources::in_case(&case.dir, &[lib])
-                .and_then(|sources| self.toolchain.side_module_from(&sources, &m.cflags, &deps))
+            let built = self
+                .toolchain
+                .side_module_from(&self.sources(case, lib)?, &m.cflags, &deps)
                 .with_context(|| format!("case {}: building {lib}", case.name))?;
             libs.insert(wasm_name(lib), built);
         }
         let deps = needed(&m.main, &libs)?;
-        let side_main = Sources::in_case(&case.dir, &[&m.main])
-            .and_then(|sources| self.toolchain.side_module_from(&sources, &m.cflags, &deps))
+        let side_main = self
+            .toolchain
+            .side_module_from(&self.sources(case, &m.main)?, &m.cflags, &deps)
             .with_context(|| format!("case {}: building {}", case.name, m.main))?;
         Ok(Dynamic { side_main, libs })
     }
 
+    /// One module's source, confined to the case folder, with the case's third-party folder if any.
+    fn sources(&self, case: &Case, file: &str) -> Result<Sources> {
+        let sources = Sources::in_case(&case.dir, &[file]).with_context(|| format!("case {}", case.name))?;
+        match case.manifest.vendor {
+            Some(v) => sources.with_vendor(&v.dir(&self.vendor_root)?),
+            None => Ok(sources),
+        }
+    }
+
     pub fn build_static(&self, case: &Case) -> Result<PathBuf> {
         let m = &case.manifest;
-        Sources::in_case(&case.dir, &[&m.main])
-            .and_then(|sources| self.toolchain.static_program_from(&sources, &m.cflags))
+        self.toolchain
+            .static_program_from(&self.sources(case, &m.main)?, &m.cflags)
             .with_context(|| format!("case {}: building {} statically", case.name, m.main))
     }
 }

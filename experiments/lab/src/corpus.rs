@@ -5,11 +5,13 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use dylink::engine::Limits;
+use dylink::placements::LIBC_WASM;
 use serde::Deserialize;
 
 use crate::cell::Cell;
 use crate::expect::{Expectations, Expected};
 use crate::limits::LimitsTable;
+use crate::vendor::Vendor;
 
 /// `case.toml`.
 #[derive(Clone, Debug, Deserialize)]
@@ -38,6 +40,9 @@ pub struct Manifest {
     pub exit_code: i32,
     #[serde(default)]
     pub cflags: Vec<String>,
+    /// Third-party sources fetched at set-up (`vendor = "sqlite"`): their folder is on every
+    /// compile's include path (`#include "sqlite3.c"`) and among the folders it may read.
+    pub vendor: Option<Vendor>,
     /// Fuel for guest code; a cell that runs out is a `timeout`. Same as `[limits] fuel`.
     pub fuel: Option<u64>,
     /// Resources of each cell beyond the defaults (up to the hard caps).
@@ -118,6 +123,13 @@ fn check_manifest(m: &Manifest) -> Result<()> {
     let mut wasm_names = BTreeSet::from([wasm_name(&m.main)]);
     for lib in &m.libs {
         check_relative("libs entry", lib)?;
+        // dlopen("libc.wasm") names the lab's libc under libc-module: the case's own would never load.
+        if wasm_name(lib) == LIBC_WASM {
+            bail!(
+                "libs entry {lib:?} builds to {LIBC_WASM}, the name of the lab's libc module (under libc-module, \
+                 dlopen({LIBC_WASM:?}) finds that one, as ld.so finds the loaded libc); rename the library"
+            );
+        }
         if !wasm_names.insert(wasm_name(lib)) {
             bail!("libs entry {lib:?} builds to {}, which another module of the case already does", wasm_name(lib));
         }
@@ -276,6 +288,25 @@ mod tests {
         assert!(e.contains("\"shared\" is not an engine"), "{e}");
         let e = error_of("main = \"m.c\"\n[expect.direct]\nstatus = \"trap\"\ntrap = \"oob\"\n");
         assert!(e.contains("case bad: invalid case.toml"), "{e}");
+    }
+
+    #[test]
+    fn a_lib_named_like_the_lab_libc_is_an_error() {
+        let root = corpus(&[("c", "main = \"m.c\"\nlibs = [\"data/libc.c\"]\n")]);
+        std::fs::write(root.path().join("cases/c/data/libc.c"), "").unwrap();
+        let (good, bad) = load_corpus(root.path()).unwrap();
+        assert!(good.is_empty());
+        let e = format!("{:#}", bad[0].1);
+        assert!(e.contains("case c: invalid case.toml") && e.contains("\"data/libc.c\" builds to libc.wasm"), "{e}");
+    }
+
+    #[test]
+    fn vendor_names_a_known_tree_only() {
+        let e = error_of("main = \"m.c\"\nvendor = \"/etc\"\n");
+        assert!(e.contains("unknown variant `/etc`, expected `sqlite`"), "{e}");
+        let root = corpus(&[("c", "main = \"m.c\"\nvendor = \"sqlite\"\n")]);
+        let (good, _) = load_corpus(root.path()).unwrap();
+        assert_eq!(good[0].manifest.vendor, Some(Vendor::Sqlite));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod outcome;
 pub mod paths;
 pub mod reports;
 pub mod run;
+pub mod vendor;
 
 pub use cell::{cells, Cell, EngineKind, Filter};
 pub use corpus::{load_corpus, Case};

@@ -59,6 +59,8 @@ impl CellResult {
 pub struct Lab {
     pub toolchain: Toolchain,
     pub libc_wasm: PathBuf,
+    /// The folder holding the cache, where set-up fetches third-party sources ([`crate::vendor`]).
+    pub vendor_root: PathBuf,
     /// One fuel-metered engine per registry entry, in registry order.
     engines: Vec<Box<dyn AnyEngine>>,
 }
@@ -94,7 +96,9 @@ impl Lab {
         let toolchain = Toolchain::discover(include_dir, cache_dir)?;
         let libc_wasm = toolchain.libc_module().context("building libc.wasm")?;
         let engines = EngineKind::ALL.iter().map(|k| k.matrix_engine()).collect::<Result<_>>()?;
-        Ok(Lab { toolchain, libc_wasm, engines })
+        let vendor_root =
+            std::path::absolute(cache_dir)?.parent().map_or_else(|| cache_dir.to_path_buf(), Path::to_path_buf);
+        Ok(Lab { toolchain, libc_wasm, vendor_root, engines })
     }
 
     /// The lab's engine of this kind (kept for the lab's life: it caches compiled modules).

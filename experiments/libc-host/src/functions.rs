@@ -226,6 +226,29 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
                 ret_ptr(r, at.map_or(0, |i| s + i as u32))
             })
         }
+        // The length of the prefix made of bytes in (strspn) or not in (strcspn) the set.
+        "strspn" | "strcspn" => {
+            let inside = name == "strspn";
+            Arc::new(move |ctx, a, r| {
+                let (s, set) = (cstr(ctx, arg(a, 0))?, cstr(ctx, arg(a, 1))?);
+                let n = s.iter().take_while(|c| set.contains(c) == inside).count();
+                ret(r, n as i32)
+            })
+        }
+        // Reads no further than the first match, as C allows a size past the object's end.
+        "memchr" => Arc::new(|ctx, a, r| {
+            let (s, c, n) = (arg(a, 0), arg(a, 1) as u8, arg(a, 2));
+            let mut done = 0u32;
+            while done < n {
+                let chunk = (n - done).min(256);
+                let bytes = read(ctx, s.wrapping_add(done), chunk)?;
+                if let Some(i) = bytes.iter().position(|&b| b == c) {
+                    return ret_ptr(r, s + done + i as u32);
+                }
+                done += chunk;
+            }
+            ret_ptr(r, 0)
+        }),
         "strstr" => Arc::new(|ctx, a, r| {
             let (h, n) = (arg(a, 0), arg(a, 1));
             let (hay, needle) = (cstr(ctx, h)?, cstr(ctx, n)?);
@@ -305,7 +328,7 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         }),
         "_Exit" => Arc::new(|_ctx, a, _r| Err(Trap::Exit(arg(a, 0) as i32))),
         "abort" => Arc::new(|_ctx, _a, _r| Err(Trap::Host("abort() called".into()))),
-        _ => unreachable!("not a host libc function: {name}"),
+        _ => math::func(name).unwrap_or_else(|| unreachable!("not a host libc function: {name}")),
     };
     // Host work is charged to the guest's fuel like its own code: a call, plus the bytes a memory
     // function is asked to touch (output is charged where it is written).

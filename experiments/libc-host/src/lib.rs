@@ -17,6 +17,7 @@ pub mod alloc;
 mod calls;
 pub mod format;
 mod functions;
+pub mod math;
 mod memory;
 mod sort;
 mod strings;
@@ -85,20 +86,20 @@ pub fn function_type(name: &str) -> Option<FuncType> {
             t(&[I32], &[I32])
         }
         "printf" | "vprintf" | "fputs" | "fputc" | "putc" | "calloc" | "realloc" | "aligned_alloc" | "strcmp"
-        | "strcpy" | "strcat" | "strchr" | "strrchr" | "strstr" => t(&[I32, I32], &[I32]),
+        | "strcpy" | "strcat" | "strchr" | "strrchr" | "strstr" | "strspn" | "strcspn" => t(&[I32, I32], &[I32]),
         "fprintf" | "vfprintf" | "sprintf" | "vsprintf" | "memcpy" | "memmove" | "memset" | "memcmp" | "strncmp"
-        | "strncpy" | "posix_memalign" | "strtol" | "strtoul" => t(&[I32, I32, I32], &[I32]),
+        | "strncpy" | "posix_memalign" | "strtol" | "strtoul" | "memchr" => t(&[I32, I32, I32], &[I32]),
         "snprintf" | "vsnprintf" | "fwrite" => t(&[I32, I32, I32, I32], &[I32]),
         "strtoll" | "strtoull" => t(&[I32, I32, I32], &[I64]),
         "free" | "exit" | "_Exit" => t(&[I32], &[]),
         "abort" => t(&[], &[]),
         "qsort" => t(&[I32, I32, I32, I32], &[]),
         "__errno_location" => t(&[], &[I32]),
-        _ => return None,
+        _ => return math::function_type(name),
     })
 }
 
-/// Every function of the subset, in the order the README lists them.
+/// Every function of the subset but the math ones ([`math::FUNCTIONS`]), in the order the README lists them.
 pub const FUNCTIONS: &[&str] = &[
     "puts",
     "putchar",
@@ -125,6 +126,7 @@ pub const FUNCTIONS: &[&str] = &[
     "memmove",
     "memset",
     "memcmp",
+    "memchr",
     "strlen",
     "strcmp",
     "strncmp",
@@ -134,6 +136,8 @@ pub const FUNCTIONS: &[&str] = &[
     "strchr",
     "strrchr",
     "strstr",
+    "strspn",
+    "strcspn",
     "strdup",
     "strtol",
     "strtoul",
@@ -225,7 +229,7 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
 
     let mut exports = HashMap::new();
     let mut listed = Vec::new();
-    for &name in FUNCTIONS {
+    for &name in FUNCTIONS.iter().chain(math::FUNCTIONS) {
         let ty = function_type(name).expect("every listed function has a type");
         let f = ctx.new_func(&ty, func(name, None));
         exports.insert(name.to_string(), Extern::Func(f));
@@ -346,7 +350,7 @@ mod tests {
 
     #[test]
     fn every_function_has_a_type_and_a_body() {
-        for &f in FUNCTIONS {
+        for &f in FUNCTIONS.iter().chain(math::FUNCTIONS) {
             assert!(function_type(f).is_some(), "{f}");
             let _: HostFn<NoEngine> = func(f, None);
         }

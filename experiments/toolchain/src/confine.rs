@@ -153,6 +153,8 @@ pub enum Root {
     Sysroot,
     /// clang's own headers (stddef.h, stdarg.h, ...).
     ClangResource,
+    /// A third-party source tree fetched at set-up, outside git (the SQLite amalgamation).
+    Vendor,
 }
 
 impl fmt::Display for Root {
@@ -162,6 +164,7 @@ impl fmt::Display for Root {
             Root::LabHeaders => "the lab's headers",
             Root::Sysroot => "the wasi-libc headers",
             Root::ClangResource => "clang's headers",
+            Root::Vendor => "the fetched third-party sources",
         })
     }
 }

@@ -211,7 +211,8 @@ impl Toolchain {
     /// A side module from one or more C files (linked in the given order), linked against other
     /// side modules: each `(name, built module)` satisfies its undefined symbols at link time and
     /// becomes a `NEEDED` entry of its dylink.0 section, under `name` (the name a loader looks it
-    /// up by). `extra_cflags` must pass [`flags::check_cflags`]. Cached.
+    /// up by). The compiler-rt builtins the objects use are linked in. `extra_cflags` must pass
+    /// [`flags::check_cflags`]. Cached.
     pub fn side_module_from(
         &self,
         sources: &Sources,
@@ -219,7 +220,7 @@ impl Toolchain {
         needed: &[(String, PathBuf)],
     ) -> Result<PathBuf> {
         flags::check_cflags(extra_cflags)?;
-        let cflags = self.side_cflags(extra_cflags);
+        let cflags = self.side_cflags(extra_cflags, sources);
         let ldflags = side_ldflags();
         let inputs = self.scan(sources, &cflags)?;
         let mut fp = self.compile_fingerprint("side", &cflags, &ldflags, &inputs)?;
@@ -227,6 +228,8 @@ impl Toolchain {
             fp.field("needed", name.as_bytes());
             fp.file("needed-content", path)?;
         }
+        // The builtins archive's content is in `identity`; naming it here keys the recipe change.
+        fp.field("builtins", self.found.clang_rt.as_os_str().as_encoded_bytes());
         self.cached("side", fp, |scratch, out| {
             let objects = self.compile_all(sources, &inputs, &cflags, scratch)?;
             // wasm-ld records a needed library by its file name: give it the loader's name.
@@ -237,7 +240,10 @@ impl Toolchain {
                 libs.push(lib);
             }
             let mut cmd = Command::new(&self.found.wasm_ld);
-            cmd.args(&ldflags).args(&objects).args(&libs).arg("-o").arg(out);
+            // The compiler-rt builtins last, as an archive: only the helpers the objects call
+            // (long double arithmetic, `__multi3`...) are linked in, so that a side module does
+            // not import them from a libc that may not have them (libc-host has none).
+            cmd.args(&ldflags).args(&objects).args(&libs).arg(&self.found.clang_rt).arg("-o").arg(out);
             command::run(cmd, self.build_limit).context("linking side module")?;
             Ok(())
         })
@@ -253,7 +259,7 @@ impl Toolchain {
     /// builtins archive to use). `-Wl,` options in `extra_cflags` reach the link. Cached.
     pub fn static_program_from(&self, sources: &Sources, extra_cflags: &[String]) -> Result<PathBuf> {
         flags::check_cflags(extra_cflags)?;
-        let cflags = self.static_cflags(extra_cflags);
+        let cflags = self.static_cflags(extra_cflags, sources);
         let ldflags = self.static_ldflags(extra_cflags);
         let inputs = self.scan(sources, &cflags)?;
         let fp = self.compile_fingerprint("static", &cflags, &ldflags, &inputs)?;
@@ -295,22 +301,26 @@ impl Toolchain {
 
     /// No config files (clang would read them from its own folder and /etc), and no crash
     /// reproducers (which copy the preprocessed source to /tmp).
-    fn common_cflags(&self) -> Vec<OsString> {
+    fn common_cflags(&self, sources: &Sources) -> Vec<OsString> {
         let mut v: Vec<OsString> = self.target_flags().into();
         v.extend(["--no-default-config", "-fno-crash-diagnostics"].map(OsString::from));
-        v.extend(["-I".into(), self.include_dir.clone().into(), "-O2".into()]);
+        v.extend(["-I".into(), self.include_dir.clone().into()]);
+        if let Some(vendor) = sources.vendor() {
+            v.extend(["-I".into(), vendor.into()]);
+        }
+        v.push("-O2".into());
         v
     }
 
-    fn side_cflags(&self, extra: &[String]) -> Vec<OsString> {
-        let mut v = self.common_cflags();
+    fn side_cflags(&self, extra: &[String], sources: &Sources) -> Vec<OsString> {
+        let mut v = self.common_cflags(sources);
         v.extend(["-fPIC", "-fvisibility=default"].map(OsString::from));
         v.extend(extra.iter().map(OsString::from));
         v
     }
 
-    fn static_cflags(&self, extra: &[String]) -> Vec<OsString> {
-        let mut v = self.common_cflags();
+    fn static_cflags(&self, extra: &[String], sources: &Sources) -> Vec<OsString> {
+        let mut v = self.common_cflags(sources);
         v.extend(extra.iter().map(OsString::from));
         v
     }
@@ -380,12 +390,17 @@ impl Toolchain {
 
     /// The folders a compile of `sources` may read.
     fn roots(&self, sources: &Sources) -> Roots {
-        Roots::new([
-            (Root::Case, sources.root().to_path_buf()),
-            (Root::LabHeaders, self.include_dir.clone()),
-            (Root::Sysroot, self.found.sysroot.join("include/wasm32-wasi")),
-            (Root::ClangResource, self.resource_dir.join("include")),
-        ])
+        let vendor = sources.vendor().map(|v| (Root::Vendor, v.to_path_buf()));
+        Roots::new(
+            [
+                (Root::Case, sources.root().to_path_buf()),
+                (Root::LabHeaders, self.include_dir.clone()),
+                (Root::Sysroot, self.found.sysroot.join("include/wasm32-wasi")),
+                (Root::ClangResource, self.resource_dir.join("include")),
+            ]
+            .into_iter()
+            .chain(vendor),
+        )
     }
 
     /// Returns `<cache_dir>/<kind>-<16 hex>.wasm`, building it with `build(scratch, out)` first

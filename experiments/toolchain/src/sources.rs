@@ -12,6 +12,9 @@ use crate::confine;
 pub struct Sources {
     root: PathBuf,
     files: Vec<PathBuf>,
+    /// A folder of third-party sources (fetched, not in the case) that the compile may read too,
+    /// and that is on its include path.
+    vendor: Option<PathBuf>,
 }
 
 impl Sources {
@@ -23,7 +26,18 @@ impl Sources {
         }
         let root = case_dir.canonicalize().with_context(|| format!("case folder {}", case_dir.display()))?;
         let files = rel.iter().map(|r| confine::source_in(&root, r)).collect::<Result<_, _>>()?;
-        Ok(Sources { root, files })
+        Ok(Sources { root, files, vendor: None })
+    }
+
+    /// These sources with `dir` on their include path (`#include "sqlite3.c"`) and among the
+    /// folders their compile may read. `dir` must exist; its files' content is in the cache key.
+    pub fn with_vendor(mut self, dir: &Path) -> Result<Sources> {
+        let dir = dir.canonicalize().with_context(|| format!("third-party source folder {}", dir.display()))?;
+        if !dir.is_dir() {
+            bail!("third-party source folder {} is not a folder", dir.display());
+        }
+        self.vendor = Some(dir);
+        Ok(self)
     }
 
     /// Files given by path, for callers that choose them themselves (the lab's benches, tests):
@@ -53,7 +67,12 @@ impl Sources {
             let rel = rel.strip_prefix(&root).expect("root holds every source's folder");
             files.push(confine::source_in(&root, rel)?);
         }
-        Ok(Sources { root, files })
+        Ok(Sources { root, files, vendor: None })
+    }
+
+    /// The third-party folder the compile may read, if any (canonical).
+    pub fn vendor(&self) -> Option<&Path> {
+        self.vendor.as_deref()
     }
 
     /// The folder the sources and their includes must stay in (canonical).

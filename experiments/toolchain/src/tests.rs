@@ -316,5 +316,7 @@ fn folders_are_resolved_to_absolute_paths() {
     assert!(f.tc.cache_dir.is_absolute() && f.tc.include_dir.is_absolute());
 }
 
+mod builtins;
 mod confinement;
 mod deps;
+mod vendor;

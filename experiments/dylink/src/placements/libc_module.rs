@@ -12,6 +12,10 @@ use crate::program::{ending, export_func, open, wasi_imports, Program};
 
 pub struct LibcModule;
 
+/// The name libc.wasm has among the process's modules: `dlopen` of this name finds it (as ld.so finds
+/// an already loaded `libc.so.6`), so no other module can be loaded under it.
+pub const LIBC_WASM: &str = "libc.wasm";
+
 /// libc's export `name`, a function.
 fn libc_func<E: Engine>(ctx: &dyn Ctx<E>, name: &str) -> Option<E::Func> {
     let p = &ctx.host_ref().process;
@@ -73,7 +77,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             host.memory = Some(memory);
             let proc = &mut host.process;
             proc.stack_pointer = Some(sp);
-            proc.add_libc("libc.wasm", info, exports, table);
+            proc.add_libc(LIBC_WASM, info, exports, table);
         }
         if let Some(f) = ctors {
             ctx.call(f, &[], &mut []).map_err(|t| ending(Err(t), 0, "libc.wasm constructors"))?;

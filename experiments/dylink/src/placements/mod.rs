@@ -4,5 +4,5 @@
 mod libc_module;
 pub mod static_program;
 
-pub use libc_module::LibcModule;
+pub use libc_module::{LibcModule, LIBC_WASM};
 pub use static_program::StaticProgram;
