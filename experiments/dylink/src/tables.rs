@@ -44,7 +44,10 @@ fn grow_all<E: Engine>(ctx: &mut dyn Ctx<E>, delta: u32) -> Result<u32, Trap> {
     let mut old = None;
     for t in all_tables(ctx) {
         let o = ctx.table_grow(t, delta)?;
-        debug_assert!(old.is_none_or(|x| x == o), "replicated tables out of step");
+        // An invariant of the policy, checked in every build: a slot must mean one index everywhere.
+        if old.is_some_and(|x| x != o) {
+            return Err(Trap::Host(format!("replicated tables out of step: sizes {} and {o}", old.unwrap_or(0))));
+        }
         old = Some(o);
     }
     Ok(old.unwrap_or(0))
