@@ -124,6 +124,20 @@ impl Toolchain {
             let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(rest.len());
             out.replace_range(start..start + marker.len() + end, "<scratch>");
         }
+        // Artefact names carry a hash of inputs that include absolute paths: `static-<16 hex>.wasm`.
+        let mut at = 0;
+        while let Some(i) = out[at..].find(".wasm").map(|i| at + i) {
+            let hex_start = i.saturating_sub(16);
+            let is_hash = i >= 17
+                && out.as_bytes()[hex_start - 1] == b'-'
+                && out[hex_start..i].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            if is_hash {
+                out.replace_range(hex_start..i, "<hash>");
+                at = hex_start + "<hash>.wasm".len();
+            } else {
+                at = i + ".wasm".len();
+            }
+        }
         out
     }
 

@@ -165,6 +165,23 @@ fn link_error_reports_linker_message() {
 }
 
 #[test]
+fn build_errors_are_portable_across_checkouts() {
+    // Two checkouts of one case build in different folders; the error a report quotes must not say so.
+    let (a, b) = (Fixture::new(), Fixture::new());
+    let messages: Vec<String> = [&a, &b]
+        .iter()
+        .map(|f| {
+            let src = f.write("src/nomain.c", "int missing(void);\nint main(void) { return missing(); }\n");
+            let err = f.tc.static_program(&[src], &[]).unwrap_err();
+            f.tc.portable(&format!("{err:#}")).replace(&*f.dir.path().to_string_lossy(), "<dir>")
+        })
+        .collect();
+    assert!(messages[0].contains("undefined symbol: missing"), "{}", messages[0]);
+    assert!(messages[0].contains("<scratch>") && messages[0].contains("-<hash>.wasm"), "{}", messages[0]);
+    assert_eq!(messages[0], messages[1]);
+}
+
+#[test]
 fn side_module_from_several_sources() {
     let f = Fixture::new();
     let a = f.write("src/a.c", "int b(int);\nint a(int x) { return b(x) * 2; }\n");
