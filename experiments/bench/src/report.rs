@@ -180,18 +180,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     )
     .unwrap();
     for engine in d.engines.keys() {
-        writeln!(s, "## {engine}\n").unwrap();
-        let header: Vec<String> = Kernel::ALL.iter().map(|k| format!("{} `{}`", k.name(), k.describe())).collect();
-        writeln!(s, "| variant | {} |", header.join(" | ")).unwrap();
-        writeln!(s, "|---|{}", "---|".repeat(Kernel::ALL.len())).unwrap();
-        for v in Variant::ALL {
-            let cells: Vec<String> = Kernel::ALL
-                .iter()
-                .map(|&k| find(d, engine, v, k).map(cell_text).unwrap_or_else(|| "n/a".into()))
-                .collect();
-            writeln!(s, "| {} | {} |", v.name(), cells.join(" | ")).unwrap();
-        }
-        writeln!(s).unwrap();
+        variant_table(&mut s, &format!("## {engine}"), false, |v, k| find(d, engine, v, k).map(cell_text));
     }
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
         to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
@@ -308,4 +297,27 @@ pub fn check(baseline: &BenchData, current: &BenchData, tolerance: f64) -> Vec<S
         }
     }
     moved
+}
+
+/// One engine's table under `heading`: a row per variant, a column per kernel; `cell` gives a cell's
+/// text (`None`: n/a). With `skip_empty`, a variant with no cell at all gets no row.
+pub(crate) fn variant_table(
+    s: &mut String,
+    heading: &str,
+    skip_empty: bool,
+    cell: impl Fn(Variant, Kernel) -> Option<String>,
+) {
+    writeln!(s, "{heading}\n").unwrap();
+    let header: Vec<String> = Kernel::ALL.iter().map(|k| format!("{} `{}`", k.name(), k.describe())).collect();
+    writeln!(s, "| variant | {} |", header.join(" | ")).unwrap();
+    writeln!(s, "|---|{}", "---|".repeat(Kernel::ALL.len())).unwrap();
+    for v in Variant::ALL {
+        let cells: Vec<Option<String>> = Kernel::ALL.iter().map(|&k| cell(v, k)).collect();
+        if skip_empty && cells.iter().all(Option::is_none) {
+            continue;
+        }
+        let cells: Vec<String> = cells.into_iter().map(|c| c.unwrap_or_else(|| "n/a".into())).collect();
+        writeln!(s, "| {} | {} |", v.name(), cells.join(" | ")).unwrap();
+    }
+    writeln!(s).unwrap();
 }

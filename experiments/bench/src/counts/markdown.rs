@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::CountData;
 use crate::calls::{Kernel, Variant};
+use crate::report::variant_table;
 
 /// One table per engine: instructions per loop iteration and ×ratio to the intra-module direct call
 /// of the same kernel; `~` marks a row that is not exact.
@@ -35,26 +36,13 @@ pub fn counts_md(c: &CountData) -> String {
     )
     .unwrap();
     for engine in c.engines.keys() {
-        writeln!(s, "### {engine}\n").unwrap();
-        let header: Vec<String> = Kernel::ALL.iter().map(|k| format!("{} `{}`", k.name(), k.describe())).collect();
-        writeln!(s, "| variant | {} |", header.join(" | ")).unwrap();
-        writeln!(s, "|---|{}", "---|".repeat(Kernel::ALL.len())).unwrap();
-        for v in Variant::ALL {
-            let cells: Vec<String> = Kernel::ALL
-                .iter()
-                .map(|&k| {
-                    let Some(r) = c.find(engine, v, k) else { return "n/a".into() };
-                    let floor = c.find(engine, Variant::IntraDirect, k).map(|f| f.instructions_per_call);
-                    let ratio = floor.map(|f| format!(" ×{:.1}", r.instructions_per_call / f)).unwrap_or_default();
-                    let mark = if r.exact { "" } else { "~" };
-                    format!("{mark}{}{ratio}", fmt_count(r.instructions_per_call))
-                })
-                .collect();
-            if cells.iter().any(|c| c != "n/a") {
-                writeln!(s, "| {} | {} |", v.name(), cells.join(" | ")).unwrap();
-            }
-        }
-        writeln!(s).unwrap();
+        variant_table(&mut s, &format!("### {engine}"), true, |v, k| {
+            let r = c.find(engine, v, k)?;
+            let floor = c.find(engine, Variant::IntraDirect, k).map(|f| f.instructions_per_call);
+            let ratio = floor.map(|f| format!(" ×{:.1}", r.instructions_per_call / f)).unwrap_or_default();
+            let mark = if r.exact { "" } else { "~" };
+            Some(format!("{mark}{}{ratio}", fmt_count(r.instructions_per_call)))
+        });
     }
     for line in targets(c) {
         writeln!(s, "- {line}").unwrap();
