@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use dylab_toolchain::Sources;
 
 use crate::corpus::{wasm_name, Case};
+use crate::module_files::ModuleFiles;
 use crate::run::Lab;
 
 /// The side modules of one case: the main program as a PIC module and its libraries.
@@ -52,14 +53,14 @@ impl Lab {
                 .collect()
         };
         for lib in case.libs_in_link_order()? {
-            let deps = needed(lib, &libs)?;
+            let deps = needed(lib.name(), &libs)?;
             let built = self
                 .toolchain
                 .side_module_from(&self.sources(case, lib)?, &m.cflags, &deps)
                 .with_context(|| format!("case {}: building {lib}", case.name))?;
-            libs.insert(wasm_name(lib), built);
+            libs.insert(wasm_name(lib.name()), built);
         }
-        let deps = needed(&m.main, &libs)?;
+        let deps = needed(m.main.name(), &libs)?;
         let side_main = self
             .toolchain
             .side_module_from(&self.sources(case, &m.main)?, &m.cflags, &deps)
@@ -67,9 +68,9 @@ impl Lab {
         Ok(Dynamic { side_main, libs })
     }
 
-    /// One module's source, confined to the case folder, with the case's third-party folder if any.
-    fn sources(&self, case: &Case, file: &str) -> Result<Sources> {
-        let sources = Sources::in_case(&case.dir, &[file]).with_context(|| format!("case {}", case.name))?;
+    /// One module's sources, confined to the case folder, with the case's third-party folder if any.
+    fn sources(&self, case: &Case, module: &ModuleFiles) -> Result<Sources> {
+        let sources = Sources::in_case(&case.dir, module.files()).with_context(|| format!("case {}", case.name))?;
         match case.manifest.vendor {
             Some(v) => sources.with_vendor(&v.dir(&self.vendor_root)?),
             None => Ok(sources),

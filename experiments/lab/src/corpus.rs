@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::cell::Cell;
 use crate::expect::{Expectations, Expected};
 use crate::limits::LimitsTable;
+use crate::module_files::ModuleFiles;
 use crate::vendor::Vendor;
 
 /// `case.toml`.
@@ -19,13 +20,14 @@ use crate::vendor::Vendor;
 pub struct Manifest {
     #[serde(default)]
     pub description: String,
-    /// The main module's C source.
-    pub main: String,
-    /// Side modules, each built to `<stem>.wasm` and found by `dlopen("<stem>.wasm")`.
+    /// The main module's C source, or several (`main = ["a.c", "b.c"]`).
+    pub main: ModuleFiles,
+    /// Side modules, each one C file or a list of them, built to `<stem of the first>.wasm` and
+    /// found by `dlopen("<stem>.wasm")`.
     #[serde(default)]
-    pub libs: Vec<String>,
-    /// Link-time dependencies between side modules (dylink.0 NEEDED): a module source (the main
-    /// program or a lib) -> the libs it is linked against, which the loader loads first.
+    pub libs: Vec<ModuleFiles>,
+    /// Link-time dependencies between side modules (dylink.0 NEEDED): a module (the main program or
+    /// a lib, named by its first file) -> the libs it is linked against, which the loader loads first.
     #[serde(default)]
     pub needed: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -76,7 +78,7 @@ impl Case {
     }
 
     /// The libs in an order where each one's `[needed]` libs come before it.
-    pub fn libs_in_link_order(&self) -> Result<Vec<&String>> {
+    pub fn libs_in_link_order(&self) -> Result<Vec<&ModuleFiles>> {
         link_order(&self.manifest).with_context(|| format!("case {}", self.name))
     }
 }
@@ -97,21 +99,22 @@ fn check_relative(what: &str, p: &str) -> Result<()> {
 }
 
 /// Libs ordered so that every lib comes after the libs it needs; an error names a cycle.
-fn link_order(m: &Manifest) -> Result<Vec<&String>> {
-    let mut done: Vec<&String> = Vec::new();
-    let mut pending: Vec<&String> = m.libs.iter().collect();
+fn link_order(m: &Manifest) -> Result<Vec<&ModuleFiles>> {
+    let mut done: Vec<&ModuleFiles> = Vec::new();
+    let mut pending: Vec<&ModuleFiles> = m.libs.iter().collect();
     while !pending.is_empty() {
         let before = pending.len();
         pending.retain(|lib| {
-            let deps = m.needed.get(*lib).map(Vec::as_slice).unwrap_or(&[]);
-            let ready = deps.iter().all(|d| done.contains(&d));
+            let deps = m.needed.get(lib.name()).map(Vec::as_slice).unwrap_or(&[]);
+            let ready = deps.iter().all(|d| done.iter().any(|l| l.name() == d));
             if ready {
                 done.push(lib);
             }
             !ready
         });
         if pending.len() == before {
-            bail!("[needed] has a cycle among {pending:?}");
+            let names: Vec<&String> = pending.iter().map(|l| l.name()).collect();
+            bail!("[needed] has a cycle among {names:?}");
         }
     }
     Ok(done)
@@ -119,10 +122,15 @@ fn link_order(m: &Manifest) -> Result<Vec<&String>> {
 
 /// Everything in a manifest that does not depend on the files: names, paths, the NEEDED graph.
 fn check_manifest(m: &Manifest) -> Result<()> {
-    check_relative("main", &m.main)?;
-    let mut wasm_names = BTreeSet::from([wasm_name(&m.main)]);
-    for lib in &m.libs {
-        check_relative("libs entry", lib)?;
+    for f in m.main.files() {
+        check_relative("main", f)?;
+    }
+    let mut wasm_names = BTreeSet::from([wasm_name(m.main.name())]);
+    for module in &m.libs {
+        for f in module.files() {
+            check_relative("libs entry", f)?;
+        }
+        let lib = module.name();
         // dlopen("libc.wasm") names the lab's libc under libc-module: the case's own would never load.
         if wasm_name(lib) == LIBC_WASM {
             bail!(
@@ -137,16 +145,19 @@ fn check_manifest(m: &Manifest) -> Result<()> {
     for d in &m.dirs {
         check_relative("dirs entry", d)?;
     }
+    let is_lib = |name: &String| m.libs.iter().any(|l| l.name() == name);
     for (module, deps) in &m.needed {
-        if *module != m.main && !m.libs.contains(module) {
-            bail!("[needed] has an entry for {module:?}, which is neither main nor one of libs");
+        if module != m.main.name() && !is_lib(module) {
+            bail!(
+                "[needed] has an entry for {module:?}, which is neither main nor one of libs                  (a module of several files is named by its first)"
+            );
         }
         for d in deps {
-            if *d == m.main {
+            if d == m.main.name() {
                 bail!("[needed] {module:?} names the main program {d:?}; only libs can be needed");
             }
-            if !m.libs.contains(d) {
-                bail!("[needed] {module:?} names {d:?}, which is not one of libs");
+            if !is_lib(d) {
+                bail!("[needed] {module:?} names {d:?}, which is not one of libs (a module of several files is named by its first)");
             }
         }
     }
@@ -162,7 +173,7 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     let manifest: Manifest = toml::from_str(&text).with_context(|| format!("case {name}: invalid case.toml"))?;
     check_manifest(&manifest).with_context(|| format!("case {name}: invalid case.toml"))?;
     let limits = manifest.limits.resolve(manifest.fuel).with_context(|| format!("case {name}: invalid case.toml"))?;
-    for src in std::iter::once(&manifest.main).chain(&manifest.libs) {
+    for src in std::iter::once(&manifest.main).chain(&manifest.libs).flat_map(ModuleFiles::files) {
         if !dir.join(src).is_file() {
             bail!("case {name}: {src} named in case.toml does not exist");
         }
@@ -315,6 +326,42 @@ mod tests {
         std::fs::write(root.path().join("cases/c/data/a.c"), "").unwrap();
         let (_, bad) = load_corpus(root.path()).unwrap();
         assert!(format!("{:#}", bad[0].1).contains("builds to a.wasm"), "{:#}", bad[0].1);
+    }
+
+    #[test]
+    fn modules_of_several_files() {
+        let root = corpus(&[(
+            "c",
+            "main = [\"m.c\", \"b.c\"]\nlibs = [[\"a.c\", \"data/x.c\"], \"b.c\"]\n[needed]\n\"m.c\" = [\"a.c\"]\n\"a.c\" = [\"b.c\"]\n",
+        )]);
+        std::fs::write(root.path().join("cases/c/data/x.c"), "").unwrap();
+        let (good, bad) = load_corpus(root.path()).unwrap();
+        assert!(bad.is_empty(), "{:#}", bad[0].1);
+        let m = &good[0].manifest;
+        assert_eq!(m.main.files(), ["m.c", "b.c"]);
+        assert_eq!(m.libs[0].files(), ["a.c", "data/x.c"]);
+        let order: Vec<&String> = good[0].libs_in_link_order().unwrap().into_iter().map(ModuleFiles::name).collect();
+        assert_eq!(order, ["b.c", "a.c"], "a module is named by its first file in [needed]");
+    }
+
+    #[test]
+    fn bad_multi_file_entries_are_per_case_errors() {
+        let e = error_of("main = []\n");
+        assert!(e.contains("at least one C file"), "{e}");
+        let e = error_of("main = \"m.c\"\nlibs = [[\"a.c\", \"a.c\"]]\n");
+        assert!(e.contains("\"a.c\" is named twice in one module"), "{e}");
+        let e = error_of("main = [\"m.c\", \"../good/a.c\"]\n");
+        assert!(e.contains("main \"../good/a.c\" must be a path inside the case folder"), "{e}");
+        let e = error_of("main = \"m.c\"\nlibs = [[\"a.c\", \"missing.c\"]]\n");
+        assert!(e.contains("missing.c named in case.toml does not exist"), "{e}");
+        // The second file of a module is not its name.
+        let e = error_of("main = \"m.c\"\nlibs = [[\"a.c\", \"b.c\"]]\n[needed]\n\"m.c\" = [\"b.c\"]\n");
+        assert!(
+            e.contains("names \"b.c\", which is not one of libs (a module of several files is named by its first)"),
+            "{e}"
+        );
+        let e = error_of("main = \"m.c\"\nlibs = [[\"a.c\", \"b.c\"], \"data/a.c\"]\n");
+        assert!(e.contains("builds to a.wasm"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod expect;
 pub mod findings;
 pub mod limits;
 pub mod markdown;
+pub mod module_files;
 pub mod outcome;
 pub mod paths;
 pub mod reports;

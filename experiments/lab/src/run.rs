@@ -112,7 +112,7 @@ impl Lab {
 
     pub fn program(&self, case: &Case, main: PathBuf, libs: HashMap<String, PathBuf>, cell: &Cell) -> Program {
         let m = &case.manifest;
-        let main_name = wasm_name(&m.main);
+        let main_name = wasm_name(m.main.name());
         Program {
             libc: cell.libc,
             strategy: cell.strategy,

@@ -71,3 +71,50 @@ fn a_failed_build_affects_only_the_cells_that_need_it() {
     }
     assert!(results.iter().filter(|r| r.case == "plain").all(|r| r.status == Status::Ok));
 }
+
+#[test]
+fn a_module_of_several_files_is_built_from_all_of_them() {
+    let root = tempfile::tempdir().unwrap();
+    let h = "int lib_value(void);\nint lib_helper(void);\nint twice(int);\n";
+    // Dynamic: a two-file program linked (NEEDED) against a two-file library; static: two files.
+    write_case(
+        root.path(),
+        "multi-dynamic",
+        &[
+            ("case.toml", "main = [\"m.c\", \"n.c\"]\nlibs = [[\"a.c\", \"b.c\"]]\n[needed]\n\"m.c\" = [\"a.c\"]\n"),
+            ("h.h", h),
+            ("m.c", "#include <stdio.h>\n#include \"h.h\"\nint main(void) { printf(\"%d\\n\", twice(lib_value())); return 0; }\n"),
+            ("n.c", "int twice(int x) { return 2 * x; }\n"),
+            ("a.c", "#include \"h.h\"\nint lib_value(void) { return lib_helper() + 1; }\n"),
+            ("b.c", "#include \"h.h\"\n#include \"k.c\"\nint lib_helper(void) { return K; }\n"),
+            ("k.c", "enum { K = 20 };\n"),
+            ("expected.stdout", "42\n"),
+        ],
+    );
+    write_case(
+        root.path(),
+        "multi-static",
+        &[
+            ("case.toml", "main = [\"m.c\", \"n.c\"]\n"),
+            (
+                "m.c",
+                "#include <stdio.h>\nint twice(int);\nint main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n",
+            ),
+            ("n.c", "int twice(int x) { return 2 * x; }\n"),
+            ("expected.stdout", "42\n"),
+        ],
+    );
+    let (cases, broken) = load_corpus(root.path()).unwrap();
+    assert!(broken.is_empty(), "{:#}", broken[0].1);
+    let lab = Lab::new(&default_corpus().join("include")).unwrap();
+    let filter = Filter { engines: vec![EngineKind::Wasmi], ..Filter::default() };
+    let results = lab.run_matrix(&cases, &cells(&cases, &filter), 2, &|_| {});
+    let ran = |case: &str| results.iter().filter(|r| r.case == case).collect::<Vec<_>>();
+    assert!(ran("multi-static").iter().any(|r| r.libc == Libc::Static), "the static cell ran");
+    for case in ["multi-dynamic", "multi-static"] {
+        assert!(!ran(case).is_empty());
+        for r in ran(case) {
+            assert_eq!((r.status, r.stdout.as_str()), (Status::Ok, "42\n"), "{r:?}");
+        }
+    }
+}
