@@ -2,8 +2,8 @@
 # Makes sure the lab's C toolchain (Debian's clang-19, lld-19, wasi-libc and the wasm32 compiler-rt
 # builtins), valgrind (instruction counts: `dylab bench --count`) and cargo are present. Installs
 # missing packages when run as root with apt-get; otherwise says what is missing and how to install it.
-# Then fetches the SQLite amalgamation (scripts/fetch-sqlite.sh). Prints one line per step when all is
-# present.
+# Then fetches the SQLite amalgamation (scripts/fetch-sqlite.sh) and the Lua sources
+# (scripts/fetch-lua.sh). Prints one line per step when all is present.
 # Needs no standard input (CI).
 set -euo pipefail
 
@@ -55,3 +55,6 @@ echo "dylab setup: toolchain present"
 
 # The SQLite amalgamation for the sqlite-* cases (from crates.io, into target/sqlite/, not into git).
 bash "$(dirname "$0")/fetch-sqlite.sh"
+
+# The Lua 5.4 sources for the lua-* cases (from crates.io, into target/lua/, not into git).
+bash "$(dirname "$0")/fetch-lua.sh"

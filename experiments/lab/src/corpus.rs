@@ -42,7 +42,7 @@ pub struct Manifest {
     pub exit_code: i32,
     #[serde(default)]
     pub cflags: Vec<String>,
-    /// Third-party sources fetched at set-up (`vendor = "sqlite"`): their folder is on every
+    /// Third-party sources fetched at set-up (`vendor = "sqlite"`, `"lua"`): their folder is on every
     /// compile's include path (`#include "sqlite3.c"`) and among the folders it may read.
     pub vendor: Option<Vendor>,
     /// Fuel for guest code; a cell that runs out is a `timeout`. Same as `[limits] fuel`.
@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn vendor_names_a_known_tree_only() {
         let e = error_of("main = \"m.c\"\nvendor = \"/etc\"\n");
-        assert!(e.contains("unknown variant `/etc`, expected `sqlite`"), "{e}");
+        assert!(e.contains("unknown variant `/etc`, expected `sqlite` or `lua`"), "{e}");
         let root = corpus(&[("c", "main = \"m.c\"\nvendor = \"sqlite\"\n")]);
         let (good, _) = load_corpus(root.path()).unwrap();
         assert_eq!(good[0].manifest.vendor, Some(Vendor::Sqlite));

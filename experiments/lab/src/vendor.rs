@@ -1,4 +1,4 @@
-//! Third-party sources a case may build from (`vendor = "sqlite"` in case.toml): fetched from a
+//! Third-party sources a case may build from (`vendor = "sqlite"`, `vendor = "lua"` in case.toml): fetched from a
 //! package registry at set-up into one folder of the target folder, never kept in git. A case names
 //! the tree, not a path, so that no manifest can point a build at an arbitrary host folder.
 
@@ -12,18 +12,22 @@ use serde::Deserialize;
 pub enum Vendor {
     /// The SQLite amalgamation (sqlite3.c, sqlite3.h, sqlite3ext.h) from crates.io's libsqlite3-sys.
     Sqlite,
+    /// The Lua 5.4 sources (src/*.c, *.h) from crates.io's lua-src.
+    Lua,
 }
 
 impl Vendor {
     fn folder(self) -> &'static str {
         match self {
             Vendor::Sqlite => "sqlite",
+            Vendor::Lua => "lua",
         }
     }
 
     fn fetch_script(self) -> &'static str {
         match self {
             Vendor::Sqlite => "scripts/fetch-sqlite.sh",
+            Vendor::Lua => "scripts/fetch-lua.sh",
         }
     }
 
@@ -53,5 +57,7 @@ mod tests {
         assert!(e.contains("scripts/fetch-sqlite.sh") && e.contains("sqlite"), "{e}");
         std::fs::create_dir(t.path().join("sqlite")).unwrap();
         assert_eq!(Vendor::Sqlite.dir(t.path()).unwrap(), t.path().join("sqlite"));
+        let e = Vendor::Lua.dir(t.path()).unwrap_err().to_string();
+        assert!(e.contains("scripts/fetch-lua.sh") && e.contains("lua"), "{e}");
     }
 }
