@@ -7,6 +7,7 @@ pub mod counts;
 pub mod growth;
 pub mod libcalls;
 pub mod loader;
+pub mod macro_sqlite;
 pub mod measure;
 pub mod report;
 pub mod typed_host;
@@ -74,11 +75,17 @@ fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&
         calls: Vec::new(),
         libc_calls: Vec::new(),
         loader: Vec::new(),
+        macro_sqlite: Vec::new(),
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
     // Libraries loaded for the growth rows: 10,000 takes seconds per strategy; --quick stops at 100.
     let growth_max = if quick { 100 } else { 10_000 };
     let hello_mods = (hello_static.as_path(), hello_side.as_path());
+    // With the loader tables (not under --check, --no-loader, or a choice of variants or kernels).
+    let macro_modules = match select.loader {
+        true => macro_sqlite::MacroModules::for_selection(&lab.toolchain, paths, select)?,
+        false => None,
+    };
     let env = Env {
         modules: &modules,
         libc_modules: &libc_modules,
@@ -87,6 +94,8 @@ fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&
         samples,
         compile_samples,
         growth_max,
+        macro_modules: macro_modules.as_ref(),
+        quick,
         pick: &pick,
         select,
         progress,
@@ -108,6 +117,8 @@ struct Env<'a> {
     samples: usize,
     compile_samples: usize,
     growth_max: usize,
+    macro_modules: Option<&'a macro_sqlite::MacroModules>,
+    quick: bool,
     pick: &'a dyn Fn(Variant, Kernel) -> bool,
     select: &'a Selection,
     progress: &'a (dyn Fn(&str) + Sync),
@@ -145,6 +156,11 @@ fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<
             env.growth_max,
         )?);
         data.loader.extend(loader::serialized(e, env.modules, env.samples)?);
+    }
+    if let Some(m) = env.macro_modules {
+        (env.progress)(&format!("{}: SQLite macro benchmark", e.name()));
+        let (rows, samples) = if env.quick { (macro_sqlite::QUICK_ROWS, 1) } else { (macro_sqlite::ROWS, 5) };
+        data.macro_sqlite.extend(macro_sqlite::measure(e, m, rows, samples)?);
     }
     Ok(())
 }

@@ -26,6 +26,9 @@ pub struct BenchData {
     #[serde(default)]
     pub libc_calls: Vec<CallRow>,
     pub loader: Vec<LoaderRow>,
+    /// The SQLite macro benchmark (`macro_sqlite`), with the loader tables.
+    #[serde(default)]
+    pub macro_sqlite: Vec<crate::macro_sqlite::MacroRow>,
 }
 
 pub fn machine() -> String {
@@ -223,6 +226,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
             writeln!(s).unwrap();
         }
     }
+    s.push_str(&crate::macro_sqlite::section(&d.macro_sqlite, counts.map_or(&[], |c| &c.macro_sqlite)));
     writeln!(s, "## Loader costs\n").unwrap();
     writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine (no cache); the rest reuse compiled modules.\n").unwrap();
     let engines: Vec<&String> = d.engines.keys().collect();

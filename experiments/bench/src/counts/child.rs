@@ -38,6 +38,8 @@ impl ChildCell {
 pub struct ChildReport {
     pub engines: BTreeMap<String, Vec<(String, String)>>,
     pub cells: Vec<ChildCell>,
+    #[serde(default)]
+    pub macro_cells: Vec<crate::macro_sqlite::MacroCountCell>,
 }
 
 /// The dump label of a counted region: `repetition` (0-based) of the region of `n` iterations.
@@ -54,16 +56,20 @@ pub fn run(paths: &Paths, select: &Selection) -> Result<ChildReport> {
     // thread whose wake-ups (about 130 instructions every 10 ms) would land in counted regions.
     let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
     let modules = Modules::build(&toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
+    let macro_modules = crate::macro_sqlite::MacroModules::for_selection(&toolchain, paths, select)?;
     // Guest code needs dylink's run stack (wasmi needs more than a main thread's 8 MiB).
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("dylab-count".into())
             .stack_size(dylink::program::RUN_STACK)
             .spawn_scoped(s, || {
-                let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new() };
+                let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new() };
                 for kind in EngineKind::ALL {
                     if select.engines.is_empty() || select.engines.contains(&kind) {
                         kind.with_counting_engine(CountEngine { modules: &modules, select, report: &mut report })??;
+                        if let Some(m) = &macro_modules {
+                            report.macro_cells.extend(kind.with_counting_engine(CountMacro(m))?);
+                        }
                     }
                 }
                 Ok(report)
@@ -72,6 +78,15 @@ pub fn run(paths: &Paths, select: &Selection) -> Result<ChildReport> {
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the counting thread panicked")))
     })
+}
+
+struct CountMacro<'a>(&'a crate::macro_sqlite::MacroModules);
+
+impl WithEngine for CountMacro<'_> {
+    type Out = Vec<crate::macro_sqlite::MacroCountCell>;
+    fn run<E: Adapter>(self, e: &E) -> Self::Out {
+        crate::macro_sqlite::count_child(e, self.0)
+    }
 }
 
 struct CountEngine<'a> {

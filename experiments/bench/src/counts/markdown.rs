@@ -119,6 +119,7 @@ mod tests {
                 row(Variant::Trampoline, Kernel::K1, 510.0, true),
                 row(Variant::Dlcall, Kernel::K1, 6100.5, false),
             ],
+            macro_sqlite: vec![],
         };
         let md = counts_md(&c);
         assert!(md.contains("| intra-direct | n/a | 17 ×1.0 | n/a |"), "{md}");

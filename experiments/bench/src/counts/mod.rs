@@ -50,6 +50,9 @@ pub struct CountData {
     pub engines: BTreeMap<String, Vec<(String, String)>>,
     pub toolchain: Vec<(String, String)>,
     pub rows: Vec<CountRow>,
+    /// The SQLite macro benchmark's instructions per row (`macro_sqlite`).
+    #[serde(default)]
+    pub macro_sqlite: Vec<crate::macro_sqlite::MacroCount>,
 }
 
 impl CountData {
@@ -112,6 +115,7 @@ mod tests {
             engines: BTreeMap::new(),
             toolchain: vec![],
             rows,
+            macro_sqlite: vec![],
         }
     }
 

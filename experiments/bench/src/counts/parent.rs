@@ -90,6 +90,7 @@ pub fn count(paths: &Paths, child: &Command) -> Result<CountData> {
         engines: report.engines,
         toolchain: vec![("clang".into(), v.clang), ("wasm-ld".into(), v.wasm_ld), ("wasi-libc".into(), v.wasi_libc)],
         rows,
+        macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
     })
 }
 
