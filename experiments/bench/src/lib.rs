@@ -159,8 +159,8 @@ fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<
     }
     if let Some(m) = env.macro_modules {
         (env.progress)(&format!("{}: SQLite macro benchmark", e.name()));
-        let (rows, samples) = if env.quick { (macro_sqlite::QUICK_ROWS, 1) } else { (macro_sqlite::ROWS, 5) };
-        data.macro_sqlite.extend(macro_sqlite::measure(e, m, rows, samples)?);
+        let rows = if env.quick { macro_sqlite::QUICK_ROWS } else { macro_sqlite::ROWS };
+        data.macro_sqlite.extend(macro_sqlite::measure(e, m, rows)?);
     }
     Ok(())
 }

@@ -27,8 +27,8 @@ use dylab_lab::Paths;
 
 /// Rows of the timed query (calls of `rev`).
 pub const ROWS: u32 = 1_000_000;
-/// `--quick`: a tenth.
-pub const QUICK_ROWS: u32 = 100_000;
+/// `--quick`: a hundredth (wasmi runs about 30 µs per row, so a million rows take half a minute).
+pub const QUICK_ROWS: u32 = 10_000;
 /// Rows of the two counted regions: instructions per row = (I(n2) - I(n1)) / (n2 - n1).
 pub const COUNT_REGIONS: [u32; 2] = [200, 1200];
 /// The case whose files the benchmark builds (and whose cflags it uses).
@@ -199,9 +199,14 @@ impl MacroRow {
     }
 }
 
-/// Times every strategy x build on one engine: one warm-up query per cell, then `samples` queries
-/// of `rows` rows per cell, interleaved across cells (drift hits all alike).
-pub fn measure<E: Adapter>(engine: &E, m: &MacroModules, rows: u32, samples: usize) -> Result<Vec<MacroRow>> {
+/// Queries per cell after the warm-up: a million rows take 3 s (wasmtime) to 35 s (wasmi) on the
+/// lab's machine, long enough to average the query's own variation; samples of the cells are
+/// interleaved, so drift hits all alike. The exact comparison is the instruction count.
+pub const SAMPLES: usize = 2;
+
+/// Times every strategy x build on one engine: one warm-up query of 1000 rows per cell, then
+/// [`SAMPLES`] queries of `rows` rows per cell.
+pub fn measure<E: Adapter>(engine: &E, m: &MacroModules, rows: u32) -> Result<Vec<MacroRow>> {
     let want = expected(rows);
     let mut cells: Vec<(MacroRow, Option<Query<E>>, Vec<f64>)> = Vec::new();
     for strategy in Strategy::LINKING {
@@ -229,7 +234,7 @@ pub fn measure<E: Adapter>(engine: &E, m: &MacroModules, rows: u32, samples: usi
             }
         }
     }
-    for _ in 0..samples {
+    for _ in 0..SAMPLES {
         for (row, query, times) in cells.iter_mut() {
             let Some(q) = query else { continue };
             let t = Instant::now();
