@@ -21,7 +21,7 @@ use dylab_toolchain::{Sources, Toolchain};
 use dylink::{Engine, Extern, Libc, ProcessBuilder, Strategy, Val};
 use serde::{Deserialize, Serialize};
 
-use crate::measure::{median, quantile};
+use crate::measure::median;
 use crate::{callgrind, Selection};
 use dylab_lab::Paths;
 
@@ -186,10 +186,10 @@ pub struct MacroRow {
     pub strategy: Strategy,
     pub build: Build,
     pub rows: u32,
-    /// Milliseconds per query: median and interquartile range; None when the cell did not run.
+    /// Milliseconds per query: median, fastest and slowest of the [`SAMPLES`]; None when the cell did not run.
     pub median_ms: Option<f64>,
-    pub q1_ms: Option<f64>,
-    pub q3_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
     pub failure: Option<Failure>,
 }
 
@@ -217,8 +217,8 @@ pub fn measure<E: Adapter>(engine: &E, m: &MacroModules, rows: u32) -> Result<Ve
                 build,
                 rows,
                 median_ms: None,
-                q1_ms: None,
-                q3_ms: None,
+                min_ms: None,
+                max_ms: None,
                 failure: None,
             };
             let q = Query::open(engine, m, strategy, build).and_then(|mut q| match q.run(1000)? {
@@ -253,8 +253,8 @@ pub fn measure<E: Adapter>(engine: &E, m: &MacroModules, rows: u32) -> Result<Ve
         .map(|(mut row, _, times)| {
             if row.failure.is_none() && !times.is_empty() {
                 row.median_ms = Some(median(&times));
-                row.q1_ms = Some(quantile(&times, 0.25));
-                row.q3_ms = Some(quantile(&times, 0.75));
+                row.min_ms = times.iter().copied().reduce(f64::min);
+                row.max_ms = times.iter().copied().reduce(f64::max);
             }
             row
         })
@@ -378,10 +378,12 @@ pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
         "A real program end to end (corpus/cases/sqlite-extension/bench.c): SQLite runs `WITH RECURSIVE c(x) ... \
          SELECT sum(length(rev(x))) FROM c` over {rows} rows, calling the extension's scalar function `rev` once per row. \
          `loaded`: SQLite loads ext.wasm through sqlite3_load_extension (its VDBE calls `rev` through a pointer into another \
-         module); `linked`: ext.c compiled into the program (the same call within one module). Both under libc-module, so \
-         every strategy also binds SQLite's libc calls. Time: median ms per query (interquartile range), one warm-up \
-         query, samples interleaved across cells; instructions per row from `dylab bench --count` (callgrind, \
+         module, and `rev` calls SQLite back through the sqlite3_api table); `linked`: ext.c compiled into the program's \
+         translation unit (the same calls within one module, where clang may inline SQLite's API into `rev`). Both under \
+         libc-module, so every strategy also binds SQLite's libc calls (`linked` across strategies: what that binding costs). Time: ms per query, median of {} (fastest–slowest) after a warm-up \
+         query, the cells' queries interleaved; instructions per row from `dylab bench --count` (callgrind, \
          {} - {} rows); *loaded/linked*: the cost of reaching the extension under that strategy.\n",
+        SAMPLES,
         COUNT_REGIONS[1],
         COUNT_REGIONS[0]
     )
@@ -397,8 +399,8 @@ pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
             let t = |b: Build| timed.iter().find(|r| r.engine == engine && r.strategy == strategy && r.build == b);
             let c = |b: Build| counted.iter().find(|r| r.engine == engine && r.strategy == strategy && r.build == b);
             let time_text = |b: Build| match t(b) {
-                Some(MacroRow { median_ms: Some(ms), q1_ms: Some(q1), q3_ms: Some(q3), rows, .. }) => {
-                    format!("{ms:.1} ({q1:.1}–{q3:.1}); {:.0} ns/row", ms * 1e6 / *rows as f64)
+                Some(MacroRow { median_ms: Some(ms), min_ms: Some(lo), max_ms: Some(hi), rows, .. }) => {
+                    format!("{ms:.1} ({lo:.1}–{hi:.1}); {:.0} ns/row", ms * 1e6 / *rows as f64)
                 }
                 Some(MacroRow { failure: Some(f), .. }) => {
                     format!("fails: {}", escape(&f.to_string(), 120, Span::Text))
@@ -434,7 +436,12 @@ pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
         }
         writeln!(s).unwrap();
     }
-    writeln!(s, "`~`: the two regions' difference did not divide evenly (SQLite's allocator and the CTE's queue are not perfectly periodic).\n").unwrap();
+    writeln!(
+        s,
+        "`~`: the two regions' difference does not divide evenly, since a row's work depends on its number of digits; \
+         cells that run the same code count the same.\n"
+    )
+    .unwrap();
     s
 }
 
@@ -473,8 +480,8 @@ mod tests {
             build,
             rows: 1000,
             median_ms: ms,
-            q1_ms: ms,
-            q3_ms: ms,
+            min_ms: ms,
+            max_ms: ms,
             failure,
         };
         let timed = vec![
