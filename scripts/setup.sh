@@ -55,3 +55,6 @@ echo "dylab setup: toolchain present"
 
 # The SQLite amalgamation for the sqlite-* cases (from crates.io, into target/sqlite/, not into git).
 bash "$(dirname "$0")/fetch-sqlite.sh"
+
+# The pinned Node for the V8 engine (into target/node-v26.10.0/, not into git).
+bash "$(dirname "$0")/setup-node.sh"
