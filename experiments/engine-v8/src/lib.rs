@@ -27,10 +27,11 @@ pub const V8_VERSION: &str = "14.6.202.34-node.34";
 /// signatures of functions read back from tables). No flag changes code generation.
 pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 
-/// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate (fuel
-/// units are about one wasm instruction on wasmtime; V8's optimised code runs several times faster),
-/// so that a runaway guest ends as `timeout` in a time proportional to its fuel.
-pub const FUEL_PER_SECOND: u64 = 50_000_000;
+/// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that
+/// a runaway guest ends as `timeout` in a time proportional to its fuel. Conservative (a fuel unit is
+/// about one wasm instruction; V8 runs hundreds of millions a second) because the budget also covers
+/// host work, which fuel does not: 5,000 dlopens under replicated-tables take ~6 s of loader work on V8.
+pub const FUEL_PER_SECOND: u64 = 10_000_000;
 
 #[derive(Clone)]
 pub struct V8 {

@@ -48,20 +48,39 @@ pub fn addon_path() -> Result<PathBuf, String> {
     })
 }
 
-fn spawn() -> Result<Worker, String> {
+/// `node <flags> -e host.js <addon> <pinned version> [once]`, its stdin and stdout piped.
+fn node(once: Option<&str>) -> Result<Child, String> {
     let node = node_path();
     let addon = addon_path()?;
-    let mut child = Command::new(&node)
+    Command::new(&node)
         .args(NODE_FLAGS)
         .arg("-e")
         .arg(HOST_JS)
         .arg(&addon)
         .arg(NODE_VERSION)
+        .args(once)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", node.display()))?;
+        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", node.display()))
+}
+
+/// Calls the addon's export `name` once in a new Node process with `input`; its output back.
+pub fn once(name: &str, input: &str) -> Result<String, String> {
+    let mut child = node(Some(name))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    stdin.write_all(input.as_bytes()).map_err(|e| format!("writing to Node: {e}"))?;
+    drop(stdin);
+    let out = child.wait_with_output().map_err(|e| format!("waiting for Node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("Node ended with {} running `{name}`", out.status));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("Node's answer: {e}"))
+}
+
+fn spawn() -> Result<Worker, String> {
+    let mut child = node(None)?;
     let stdin = child.stdin.take().expect("piped");
     let stdout = BufReader::new(child.stdout.take().expect("piped"));
     Ok(Worker { child, stdin, stdout })

@@ -32,6 +32,16 @@ unsafe extern "C" fn run_program(env: sys::napi_env, info: sys::napi_callback_in
     js::str(&answer).unwrap_or_else(|_| js::undefined())
 }
 
+/// `bench(request)`: `dylab bench` measurements on V8 (dylab_bench::remote), JSON out.
+unsafe extern "C" fn bench(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    js::set_env(env);
+    let (argv, argc, _) = js::callback_args::<1>(env, info);
+    let line = if argc == 1 { js::string(argv[0]).unwrap_or_default() } else { String::new() };
+    let answer = std::panic::catch_unwind(|| dylab_bench::remote::serve(&line))
+        .unwrap_or_else(|_| r#"{"Err":"the host panicked while measuring on V8"}"#.to_string());
+    js::str(&answer).unwrap_or_else(|_| js::undefined())
+}
+
 /// Node-API's entry point (what `NAPI_MODULE_INIT` defines in C).
 ///
 /// # Safety
@@ -42,7 +52,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: sys::napi_env, exports: sy
     std::mem::forget(unsafe { sys::setup() });
     js::set_env(env);
     let f = js::function("runProgram", Some(run_program), std::ptr::null_mut());
-    let name = c"runProgram";
-    unsafe { sys::napi_set_named_property(env, exports, name.as_ptr(), f) };
+    unsafe { sys::napi_set_named_property(env, exports, c"runProgram".as_ptr(), f) };
+    let f = js::function("bench", Some(bench), std::ptr::null_mut());
+    unsafe { sys::napi_set_named_property(env, exports, c"bench".as_ptr(), f) };
     exports
 }
