@@ -25,13 +25,15 @@ pub struct StoreState {
     deadlines: Option<(Instant, Instant)>,
     /// Fuel left for host work charged with `consume_fuel` (V8 meters none in guest code).
     fuel_left: u64,
+    /// Signatures already asked of V8 (a function's never changes): one JS call less per host call.
+    types: std::cell::RefCell<std::collections::HashMap<u32, FuncType>>,
     metered: bool,
 }
 
 impl StoreState {
     pub(crate) fn new(sid: u32, host: Host<V8>, budget: Budget, deadlines: Option<(Instant, Instant)>, metered: bool) -> Self {
         let fuel_left = if metered { budget.limits().fuel } else { 0 };
-        StoreState { sid, host, budget, hosts: Vec::new(), pending: None, deadlines, fuel_left, metered }
+        StoreState { sid, host, budget, hosts: Vec::new(), pending: None, deadlines, fuel_left, metered, types: Default::default() }
     }
 }
 
@@ -280,10 +282,15 @@ impl Ctx<V8> for Cx {
     }
 
     fn func_type(&self, f: Func) -> FuncType {
+        if let Some(t) = self.st().types.borrow().get(&f.0) {
+            return t.clone();
+        }
         let s = js::call_ok(F::FuncType, &[self.sid(), js::u32(f.0)]);
         let s = js::string(s).expect("a type string");
         let (p, r) = s.split_once(':').expect("params:results");
-        FuncType::new(p.chars().map(from_letter).collect::<Vec<_>>(), r.chars().map(from_letter).collect::<Vec<_>>())
+        let t = FuncType::new(p.chars().map(from_letter).collect::<Vec<_>>(), r.chars().map(from_letter).collect::<Vec<_>>());
+        self.st().types.borrow_mut().insert(f.0, t.clone());
+        t
     }
 
     fn memory_read(&self, m: Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap> {

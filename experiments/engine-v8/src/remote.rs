@@ -39,8 +39,10 @@ pub fn addon_path() -> Result<PathBuf, String> {
     }
     let exe = std::env::current_exe().map_err(|e| format!("locating this executable: {e}"))?;
     let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    // Built as a dependency it lands in deps/; built on its own, also beside: the newest one wins.
     let candidates = [dir.join("libdylab_v8.so"), dir.join("../libdylab_v8.so"), dir.join("deps/libdylab_v8.so")];
-    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    candidates.iter().filter(|p| p.is_file()).max_by_key(|p| modified(p)).cloned().ok_or_else(|| {
         format!(
             "the V8 addon libdylab_v8.so is not beside {} (build it: cargo build -p dylab-v8-addon, or set DYLAB_V8_ADDON)",
             exe.display()
