@@ -53,6 +53,7 @@ pub enum F {
     GlobalGet,
     GlobalSet,
     GlobalType,
+    Get,
 }
 
 const NAMES: &[&str] = &[
@@ -78,6 +79,7 @@ const NAMES: &[&str] = &[
     "globalGet",
     "globalSet",
     "globalType",
+    "get",
 ];
 
 /// Called by the addon on entry from JavaScript: the env of this thread's Node instance.
@@ -174,6 +176,33 @@ fn call_raw(f: F, args: &[Value]) -> Result<Value, JsError> {
 /// Calls a runtime.js function; a thrown exception comes back described.
 pub fn call(f: F, args: &[Value]) -> Result<Value, JsError> {
     call_raw(f, args).map_err(|e| take_exception().unwrap_or(e))
+}
+
+/// Calls the JavaScript (or wasm) function `f` with `args`; a thrown exception comes back described.
+pub fn call_function(f: Value, args: &[Value]) -> Result<Value, JsError> {
+    let env = env();
+    let mut out = ptr::null_mut();
+    let recv = undefined();
+    let status = unsafe { sys::napi_call_function(env, recv, f, args.len(), args.as_ptr(), &mut out) };
+    if status == sys::Status::napi_ok {
+        return Ok(out);
+    }
+    Err(take_exception().unwrap_or(JsError { name: "pending".into(), message: format!("status {status}"), code: String::new() }))
+}
+
+/// A strong reference keeping `v` alive across handle scopes, and its value again.
+pub fn reference(v: Value) -> sys::napi_ref {
+    let mut r = ptr::null_mut();
+    unsafe { sys::napi_create_reference(env(), v, 1, &mut r) };
+    r
+}
+pub fn unref(r: sys::napi_ref) {
+    unsafe { sys::napi_delete_reference(env(), r) };
+}
+pub fn deref(r: sys::napi_ref) -> Value {
+    let mut v = ptr::null_mut();
+    unsafe { sys::napi_get_reference_value(env(), r, &mut v) };
+    v
 }
 
 /// Calls a runtime.js function that must not throw (programming errors in the adapter).

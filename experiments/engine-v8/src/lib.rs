@@ -85,6 +85,16 @@ impl V8 {
     }
 }
 
+/// (Node version, V8 version, Node flags) of the Node this thread runs in, if any.
+fn running_node() -> Option<(String, String, String)> {
+    if !js::in_node() {
+        return None;
+    }
+    js::init_runtime().ok()?;
+    let v = js::array_items(js::call(js::F::Versions, &[]).ok()?).ok()?;
+    Some((js::string(v[0]).ok()?, js::string(v[1]).ok()?, js::string(v[2]).ok()?))
+}
+
 fn hash(bytes: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -105,10 +115,14 @@ impl Engine for V8 {
     }
 
     fn settings(&self) -> Vec<(String, String)> {
+        // Inside Node: what this Node says it is (run by hand under another Node, reports say so);
+        // outside: the pinned release the worker checks it runs.
+        let (node, v8, flags) = running_node()
+            .unwrap_or_else(|| (NODE_VERSION.into(), V8_VERSION.into(), NODE_FLAGS.join(" ")));
         vec![
-            ("node".into(), NODE_VERSION.into()),
-            ("v8".into(), V8_VERSION.into()),
-            ("flags".into(), NODE_FLAGS.join(" ")),
+            ("node".into(), node),
+            ("v8".into(), v8),
+            ("flags".into(), flags),
             ("tiering".into(), "V8 default (Liftoff, then TurboFan)".into()),
             (
                 "limit".into(),
@@ -144,7 +158,8 @@ impl Engine for V8 {
         ctx::enter(store, f)
     }
 
-    fn into_host(&self, store: Box<StoreState>) -> Host<Self> {
+    fn into_host(&self, mut store: Box<StoreState>) -> Host<Self> {
+        store.release();
         js::call_ok(js::F::DropStore, &[js::u32(store.sid)]);
         store.host
     }

@@ -42,7 +42,12 @@
   const timed = new vm.Script('globalThis.__dylabCall()', { filename: 'dylab-call' });
 
   return {
-    versions: () => [process.version, process.versions.v8, process.execArgv.join(' ')],
+    // The Node, its V8 and the V8/Node flags it runs with (not `-e` and its script).
+    versions: () => [
+      process.version,
+      process.versions.v8,
+      process.execArgv.filter((a, i, all) => a.startsWith('--') && a !== '--eval' && all[i - 1] !== '-e').join(' '),
+    ],
     newStore() {
       const sid = nextStore++;
       stores.set(sid, { objs: [null], ids: new Map() });
@@ -81,6 +86,7 @@
       const closure = (...args) => f(...args);
       return intern(s, new WebAssembly.Function(ty, closure));
     },
+    get: (sid, id) => store(sid).objs[id],
     funcType(sid, id) {
       const f = store(sid).objs[id];
       // Node 26 (V8 14) has the proposal's method; Node 20 (V8 11) the older static function.
