@@ -17,7 +17,9 @@ pub struct StoreState {
     pub(crate) sid: u32,
     pub(crate) host: Host<V8>,
     budget: Budget,
-    /// Host functions' bodies, pointed to by their JavaScript functions' data.
+    /// Host functions' bodies, pointed to by their JavaScript functions' data (boxed: the address
+    /// must not move when the vector grows).
+    #[allow(clippy::vec_box)]
     hosts: Vec<Box<HostEntry>>,
     /// The trap a host function raised, kept while its exception unwinds through wasm frames.
     pending: Option<Trap>,

@@ -1,6 +1,10 @@
 //! Node-API, raw: the thread's env, the JavaScript runtime's functions (runtime.js), and values to and
 //! from Rust. Everything here runs on Node's main thread, the only one V8 lets touch its objects.
 
+// Node-API handles (`napi_value`, `napi_ref`) are opaque: only Node-API reads them, Rust never
+// dereferences one, and every one passed here came from Node-API on this thread.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_void, CString};
 use std::ptr;
