@@ -344,7 +344,11 @@ impl Ctx<V8> for Cx {
     fn memory_new(&mut self, min_pages: u32) -> Result<Memory, Trap> {
         let bytes = u64::from(min_pages) << 16;
         self.st().budget.check_memory(bytes)?;
-        let id = js::call(F::MemNew, &[self.sid(), js::u32(min_pages)]).and_then(js::get_i32);
+        // V8 has no resource limiter: a maximum of what the budget has left makes a guest's own
+        // `memory.grow` past the cell's limit return -1 here (module-defined memories keep theirs).
+        let b = &self.st().budget;
+        let max_pages = (b.limits().memory_bytes.saturating_sub(b.memory_in_use()) >> 16).min(65536) as u32;
+        let id = js::call(F::MemNew, &[self.sid(), js::u32(min_pages), js::u32(max_pages.max(min_pages))]).and_then(js::get_i32);
         let id = id.map_err(|e| self.record("creating a memory", e))?;
         self.st_mut().budget.memory_growing(0, bytes, None);
         Ok(Memory(id as u32))

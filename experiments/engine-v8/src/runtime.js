@@ -121,7 +121,7 @@
       return ['value', String(e), ''];
     },
     memBuffer: (sid, id) => store(sid).objs[id].buffer,
-    memNew: (sid, pages) => intern(store(sid), new WebAssembly.Memory({ initial: pages })),
+    memNew: (sid, pages, maximum) => intern(store(sid), new WebAssembly.Memory({ initial: pages, maximum })),
     memGrow(sid, id, delta) {
       try {
         return store(sid).objs[id].grow(delta);
