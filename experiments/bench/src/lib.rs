@@ -9,6 +9,7 @@ pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
 pub mod measure;
+pub mod remote;
 pub mod report;
 pub mod typed_host;
 
@@ -36,19 +37,38 @@ pub struct Selection {
 
 /// Runs the call-cost and loader-cost measurements; what `dylab bench` writes to reports/.
 /// Guest code runs on a thread with dylink's run stack (wasmi needs more than a main thread's 8 MiB).
+/// Engines whose stores this process cannot make (V8 outside Node) are measured in a Node process
+/// ([`remote`]) and their rows merged.
 pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
-    std::thread::scope(|s| {
+    let wanted: Vec<EngineKind> =
+        EngineKind::ALL.into_iter().filter(|k| select.engines.is_empty() || select.engines.contains(k)).collect();
+    let (here, elsewhere): (Vec<EngineKind>, Vec<EngineKind>) = wanted.into_iter().partition(|k| k.runs_in_process());
+    let local = Selection { engines: here, ..select.clone() };
+    let mut data = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("dylab-bench".into())
             .stack_size(dylink::program::RUN_STACK)
-            .spawn_scoped(s, || run_here(paths, quick, select, progress))
+            .spawn_scoped(s, || run_here(paths, quick, &local, progress))
             .expect("spawning the bench thread")
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the bench thread panicked")))
-    })
+    })?;
+    if !elsewhere.is_empty() {
+        let names: Vec<&str> = elsewhere.iter().map(|k| k.name()).collect();
+        progress(&format!("{}: in a Node process", names.join(", ")));
+        let other = remote::measure(paths, quick, select, elsewhere)?;
+        data.engines.extend(other.engines);
+        data.empty_loop_ns.extend(other.empty_loop_ns);
+        data.calls.extend(other.calls);
+        data.libc_calls.extend(other.libc_calls);
+        data.loader.extend(other.loader);
+        data.macro_sqlite.extend(other.macro_sqlite);
+    }
+    Ok(data)
 }
 
-fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
+/// Measures `select.engines` (every one of them must run in this process) on this thread.
+pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
     let corpus = &paths.corpus;
     let lab = dylab_lab::Lab::at(paths)?;
     let modules = Modules::build(&lab.toolchain, &corpus.join("bench")).context("building corpus/bench")?;
@@ -100,8 +120,11 @@ fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&
         select,
         progress,
     };
-    for kind in EngineKind::ALL {
-        if select.engines.is_empty() || select.engines.contains(&kind) {
+    if let Some(kind) = select.engines.iter().find(|k| !k.runs_in_process()) {
+        anyhow::bail!("{kind} cannot be measured in this process (see `run`)");
+    }
+    for kind in EngineKind::in_process() {
+        if select.engines.contains(&kind) {
             kind.with_timing_engine(MeasureEngine { data: &mut data, env: &env })??;
         }
     }

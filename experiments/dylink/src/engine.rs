@@ -262,6 +262,19 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R;
     /// Gives back the host data when the run is over.
     fn into_host(&self, store: Self::Store) -> Host<Self>;
+
+    /// Runs a whole program: by default on a thread of its own ([`crate::run`]). An engine bound to
+    /// one thread or to another process (V8 lives on Node's main thread) runs it its own way.
+    fn run_program(&self, program: &crate::Program, placement: Arc<dyn crate::LibcPlacement<Self>>) -> crate::RunResult {
+        crate::run(self, program, placement)
+    }
+
+    /// Whether stores of this engine can be made in this process (V8: only inside Node). Code that
+    /// needs the concrete engine (the bench, the property tests) runs on the engines where this holds;
+    /// whole programs run everywhere through [`Engine::run_program`].
+    fn runs_in_process() -> bool {
+        true
+    }
 }
 
 /// Store access, object-safe so that host functions and the linker can share one code path.

@@ -22,7 +22,7 @@ pub use engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Limits, Trap,
 pub use libc::LibcPlacement;
 pub use outcome::{Ending, RunResult, Status, TrapKind};
 pub use process::{LoadError, ModId, Mode, Process};
-pub use program::{run, Program};
+pub use program::{run, run_here, Program};
 pub use strategy::{Libc, Strategy, Trampolines};
 
 /// The data every store carries: the engine (to compile modules loaded at run time), the WASI

@@ -44,7 +44,7 @@ impl<E: Adapter> AnyEngine for E {
         Engine::settings(self)
     }
     fn run(&self, program: &Program) -> RunResult {
-        dylink::run(self, program, crate::placements::placement(program.libc))
+        self.run_program(program, crate::placements::placement(program.libc))
     }
     fn as_any(&self) -> &dyn Any {
         self

