@@ -27,8 +27,6 @@ use dylab_lab::Paths;
 
 /// Rows of the timed query (calls of `rev`).
 pub const ROWS: u32 = 1_000_000;
-/// `--quick`: a hundredth (wasmi runs about 30 µs per row, so a million rows take half a minute).
-pub const QUICK_ROWS: u32 = 10_000;
 /// Rows of the two counted regions: instructions per row = (I(n2) - I(n1)) / (n2 - n1).
 pub const COUNT_REGIONS: [u32; 2] = [200, 1200];
 /// The case whose files the benchmark builds (and whose cflags it uses).
