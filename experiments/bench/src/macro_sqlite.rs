@@ -464,7 +464,7 @@ mod tests {
         let rows = counts_from_dumps(std::slice::from_ref(&cell), &totals).unwrap();
         assert_eq!((rows[0].instructions_per_row, rows[0].exact), (Some(5000.0), true));
         let missing = HashMap::from([(label(&name, 200), 1u64)]);
-        assert!(counts_from_dumps(&[cell.clone()], &missing).unwrap_err().to_string().contains("no dump"));
+        assert!(counts_from_dumps(std::slice::from_ref(&cell), &missing).unwrap_err().to_string().contains("no dump"));
         let failed = MacroCountCell { failure: Some(Failure::Open("trap".into())), ..cell };
         let rows = counts_from_dumps(&[failed], &HashMap::new()).unwrap();
         assert_eq!((rows[0].instructions_per_row, rows[0].exact), (None, false));
