@@ -379,10 +379,10 @@ pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
          `loaded`: SQLite loads ext.wasm through sqlite3_load_extension (its VDBE calls `rev` through a pointer into another \
          module, and `rev` calls SQLite back through the sqlite3_api table); `linked`: ext.c compiled into the program's \
          translation unit (the same calls within one module, where clang may inline SQLite's API into `rev`). Both under \
-         libc-module, so every strategy also binds SQLite's libc calls (`linked` across strategies: what that binding costs). Time: ms per query, median of {} (fastest–slowest when several) after \
-         a warm-up query; instructions per row from `dylab bench --count` (callgrind, \
+         libc-module, so every strategy also binds SQLite's libc calls (`linked` across strategies: what that binding costs). Time: ms per query ({}) after a warm-up \
+         query; instructions per row from `dylab bench --count` (callgrind, \
          {} - {} rows); *loaded/linked*: the cost of reaching the extension under that strategy.\n",
-        SAMPLES,
+        if SAMPLES == 1 { "one query per cell".to_string() } else { format!("median of {SAMPLES}, fastest–slowest") },
         COUNT_REGIONS[1],
         COUNT_REGIONS[0]
     )
