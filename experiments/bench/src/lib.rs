@@ -101,8 +101,9 @@ pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn 
     // Libraries loaded for the growth rows: 10,000 takes seconds per strategy; --quick stops at 100.
     let growth_max = if quick { 100 } else { 10_000 };
     let hello_mods = (hello_static.as_path(), hello_side.as_path());
-    // With the loader tables (not under --check, --no-loader, or a choice of variants or kernels).
-    let macro_modules = match select.loader {
+    // With the loader tables (not under --check, --no-loader, or a choice of variants or kernels), and
+    // not under --quick: opening SQLite ten times per engine and a million rows per query take minutes.
+    let macro_modules = match select.loader && !quick {
         true => macro_sqlite::MacroModules::for_selection(&lab.toolchain, paths, select)?,
         false => None,
     };
@@ -115,7 +116,6 @@ pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn 
         compile_samples,
         growth_max,
         macro_modules: macro_modules.as_ref(),
-        quick,
         pick: &pick,
         select,
         progress,
@@ -141,7 +141,6 @@ struct Env<'a> {
     compile_samples: usize,
     growth_max: usize,
     macro_modules: Option<&'a macro_sqlite::MacroModules>,
-    quick: bool,
     pick: &'a dyn Fn(Variant, Kernel) -> bool,
     select: &'a Selection,
     progress: &'a (dyn Fn(&str) + Sync),
@@ -182,8 +181,7 @@ fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<
     }
     if let Some(m) = env.macro_modules {
         (env.progress)(&format!("{}: SQLite macro benchmark", e.name()));
-        let rows = if env.quick { macro_sqlite::QUICK_ROWS } else { macro_sqlite::ROWS };
-        data.macro_sqlite.extend(macro_sqlite::measure(e, m, rows)?);
+        data.macro_sqlite.extend(macro_sqlite::measure(e, m, macro_sqlite::ROWS)?);
     }
     Ok(())
 }

@@ -27,8 +27,6 @@ use dylab_lab::Paths;
 
 /// Rows of the timed query (calls of `rev`).
 pub const ROWS: u32 = 1_000_000;
-/// `--quick`: a hundredth (wasmi runs about 30 µs per row, so a million rows take half a minute).
-pub const QUICK_ROWS: u32 = 10_000;
 /// Rows of the two counted regions: instructions per row = (I(n2) - I(n1)) / (n2 - n1).
 pub const COUNT_REGIONS: [u32; 2] = [200, 1200];
 /// The case whose files the benchmark builds (and whose cflags it uses).
@@ -199,10 +197,11 @@ impl MacroRow {
     }
 }
 
-/// Queries per cell after the warm-up: a million rows take 3 s (wasmtime) to 35 s (wasmi) on the
-/// lab's machine, long enough to average the query's own variation; samples of the cells are
-/// interleaved, so drift hits all alike. The exact comparison is the instruction count.
-pub const SAMPLES: usize = 2;
+/// Queries per cell after the warm-up: a million rows take 2-3 s (wasmtime) and 25-38 s (wasmi) on
+/// the lab's 2-core machine, so one query per cell already adds about 3.5 minutes to `dylab bench`
+/// (two: 7). The exact comparison is the instruction count; with several samples, the cells' queries
+/// are interleaved so that drift hits all alike.
+pub const SAMPLES: usize = 1;
 
 /// Times every strategy x build on one engine: one warm-up query of 1000 rows per cell, then
 /// [`SAMPLES`] queries of `rows` rows per cell.
@@ -380,10 +379,10 @@ pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
          `loaded`: SQLite loads ext.wasm through sqlite3_load_extension (its VDBE calls `rev` through a pointer into another \
          module, and `rev` calls SQLite back through the sqlite3_api table); `linked`: ext.c compiled into the program's \
          translation unit (the same calls within one module, where clang may inline SQLite's API into `rev`). Both under \
-         libc-module, so every strategy also binds SQLite's libc calls (`linked` across strategies: what that binding costs). Time: ms per query, median of {} (fastest–slowest) after a warm-up \
-         query, the cells' queries interleaved; instructions per row from `dylab bench --count` (callgrind, \
+         libc-module, so every strategy also binds SQLite's libc calls (`linked` across strategies: what that binding costs). Time: ms per query ({}) after a warm-up \
+         query; instructions per row from `dylab bench --count` (callgrind, \
          {} - {} rows); *loaded/linked*: the cost of reaching the extension under that strategy.\n",
-        SAMPLES,
+        if SAMPLES == 1 { "one query per cell".to_string() } else { format!("median of {SAMPLES}, fastest–slowest") },
         COUNT_REGIONS[1],
         COUNT_REGIONS[0]
     )
@@ -400,7 +399,8 @@ pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
             let c = |b: Build| counted.iter().find(|r| r.engine == engine && r.strategy == strategy && r.build == b);
             let time_text = |b: Build| match t(b) {
                 Some(MacroRow { median_ms: Some(ms), min_ms: Some(lo), max_ms: Some(hi), rows, .. }) => {
-                    format!("{ms:.1} ({lo:.1}–{hi:.1}); {:.0} ns/row", ms * 1e6 / *rows as f64)
+                    let range = if lo < hi { format!(" ({lo:.0}–{hi:.0})") } else { String::new() };
+                    format!("{ms:.0}{range}; {:.0} ns/row", ms * 1e6 / *rows as f64)
                 }
                 Some(MacroRow { failure: Some(f), .. }) => {
                     format!("fails: {}", escape(&f.to_string(), 120, Span::Text))
@@ -466,7 +466,7 @@ mod tests {
         let rows = counts_from_dumps(std::slice::from_ref(&cell), &totals).unwrap();
         assert_eq!((rows[0].instructions_per_row, rows[0].exact), (Some(5000.0), true));
         let missing = HashMap::from([(label(&name, 200), 1u64)]);
-        assert!(counts_from_dumps(&[cell.clone()], &missing).unwrap_err().to_string().contains("no dump"));
+        assert!(counts_from_dumps(std::slice::from_ref(&cell), &missing).unwrap_err().to_string().contains("no dump"));
         let failed = MacroCountCell { failure: Some(Failure::Open("trap".into())), ..cell };
         let rows = counts_from_dumps(&[failed], &HashMap::new()).unwrap();
         assert_eq!((rows[0].instructions_per_row, rows[0].exact), (None, false));
@@ -490,13 +490,11 @@ mod tests {
             row(Strategy::Direct, Build::Loaded, None, Some(Failure::Open("wasm trap: bad-signature".into()))),
         ];
         let s = section(&timed, &[]);
-        assert!(
-            s.contains(
-                "| shared-table | 2.0 (2.0–2.0); 2000 ns/row | 3.0 (3.0–3.0); 3000 ns/row | n/a | n/a | ×1.50 | - |"
-            ),
-            "{s}"
-        );
+        assert!(s.contains("| shared-table | 2; 2000 ns/row | 3; 3000 ns/row | n/a | n/a | ×1.50 | - |"), "{s}");
         assert!(s.contains("fails: open: wasm trap: bad-signature"), "{s}");
+        let spread =
+            MacroRow { min_ms: Some(1.0), max_ms: Some(4.0), ..row(Strategy::Direct, Build::Linked, Some(2.0), None) };
+        assert!(section(&[spread], &[]).contains("| direct | 2 (1–4); 2000 ns/row |"));
         assert!(section(&[], &[]).is_empty());
     }
 }
