@@ -30,10 +30,16 @@ pub enum Kernel {
     K8,
     /// `double fmix(long long, double, int)`
     Kmix,
+    /// `int fsum(const unsigned char *)`: reads 16 bytes of the caller's data (the common C case of
+    /// a pointer into the one shared memory).
+    Kptr,
+    /// `int fm{0..7}(int)`: eight callees in a ring, a different one every iteration (megamorphic).
+    Kmega,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 5] = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::K8, Kernel::Kmix];
+    pub const ALL: [Kernel; 7] =
+        [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::K8, Kernel::Kmix, Kernel::Kptr, Kernel::Kmega];
     pub fn name(self) -> &'static str {
         self.into()
     }
@@ -47,12 +53,20 @@ impl Kernel {
             Kernel::K4 => "int f(int x4)",
             Kernel::K8 => "int f(int x8)",
             Kernel::Kmix => "double f(i64, double, int)",
+            Kernel::Kptr => "int f(const char *) reads 16 B",
+            Kernel::Kmega => "int f(int), 8 callees in a ring",
         }
     }
-    fn callee(self) -> &'static str {
+    /// The callee's exported names: one, or the ring of a megamorphic kernel in call order.
+    pub fn callees(self) -> &'static [&'static str] {
         match self {
-            Kernel::Kmix => "fmix",
-            k => ["f0", "f1", "f4", "f8"][k as usize],
+            Kernel::K0 => &["f0"],
+            Kernel::K1 => &["f1"],
+            Kernel::K4 => &["f4"],
+            Kernel::K8 => &["f8"],
+            Kernel::Kmix => &["fmix"],
+            Kernel::Kptr => &["fsum"],
+            Kernel::Kmega => &["fm0", "fm1", "fm2", "fm3", "fm4", "fm5", "fm6", "fm7"],
         }
     }
 }
@@ -133,9 +147,10 @@ impl Variant {
             _ => Trampolines::Generic,
         }
     }
-    /// dlcall_int returns an int: the mixed kernel has no dlcall row.
+    /// dlcall_int returns an int: the mixed kernel has no dlcall row. A bare host function that reads
+    /// guest memory is the libc-host placement's case (the libc-call table), not a row here.
     pub fn applies(self, kernel: Kernel) -> bool {
-        !(self == Variant::Dlcall && kernel == Kernel::Kmix)
+        !matches!((self, kernel), (Variant::Dlcall, Kernel::Kmix) | (Variant::HostBare, Kernel::Kptr))
     }
     /// Variants whose loops are instruction-identical (same caller code, same callee code): they
     /// must consume identical fuel per call.
@@ -213,9 +228,12 @@ impl<E: Adapter> Prepared<E> {
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut store = session.store;
         if variant == Variant::HostBare {
-            let f = typed_host::bare::<E>(&mut store, kernel)
-                .with_context(|| format!("{}: the bench has no typed host function for this engine", engine.name()))?;
-            engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(kernel.callee().to_string(), f));
+            for (i, name) in kernel.callees().iter().enumerate() {
+                let f = typed_host::bare::<E>(&mut store, kernel, i).with_context(|| {
+                    format!("{}: the bench has no typed host function for {}", engine.name(), kernel.name())
+                })?;
+                engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(name.to_string(), f));
+            }
         }
         let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {
             let load = |ctx: &mut dyn dylink::Ctx<E>, name: &str| -> Result<ModId> {
@@ -233,18 +251,29 @@ impl<E: Adapter> Prepared<E> {
                 | Variant::TrampolineDynamic
                 | Variant::HostBare => (func(&exports, &format!("run_import_{k}"))?, vec![]),
                 Variant::IntraIndirect => {
+                    // The local pointers; a ring's getter takes the index.
                     let getter = func(&exports, &format!("local_ptr_{k}"))?;
-                    let mut out = [Val::I32(0)];
-                    ctx.call(getter, &[], &mut out).map_err(|t| anyhow!("{t}"))?;
-                    (func(&exports, &format!("run_ptr_{k}"))?, vec![out[0]])
+                    let ring = kernel.callees().len();
+                    let mut ptrs = Vec::with_capacity(ring);
+                    for i in 0..ring {
+                        let args = if ring > 1 { vec![Val::I32(i as i32)] } else { vec![] };
+                        let mut out = [Val::I32(0)];
+                        ctx.call(getter, &args, &mut out).map_err(|t| anyhow!("{t}"))?;
+                        ptrs.push(out[0]);
+                    }
+                    (func(&exports, &format!("run_ptr_{k}"))?, ptrs)
                 }
                 Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
-                    // What dlsym(handle, "f") returns to the caller under this strategy.
-                    let name = kernel.callee();
-                    let target = func(&ctx.host_ref().process.modules[callee].exports.clone(), name)?;
-                    let ptr =
-                        dylink::tables::address_of(ctx, caller, callee, name, target).map_err(|t| anyhow!("{t}"))?;
-                    (func(&exports, &format!("run_ptr_{k}"))?, vec![Val::I32(ptr as i32)])
+                    // What dlsym(handle, "f") returns to the caller under this strategy, per callee.
+                    let callee_exports = ctx.host_ref().process.modules[callee].exports.clone();
+                    let mut ptrs = Vec::new();
+                    for name in kernel.callees() {
+                        let target = func(&callee_exports, name)?;
+                        let ptr = dylink::tables::address_of(ctx, caller, callee, name, target)
+                            .map_err(|t| anyhow!("{t}"))?;
+                        ptrs.push(Val::I32(ptr as i32));
+                    }
+                    (func(&exports, &format!("run_ptr_{k}"))?, ptrs)
                 }
                 Variant::Dlcall => {
                     let handle = Process::<E>::handle_of(callee);
@@ -333,7 +362,7 @@ mod tests {
                 "host-typed-bare"
             ]
         );
-        assert_eq!(Kernel::ALL.map(Kernel::name), ["k0", "k1", "k4", "k8", "kmix"]);
+        assert_eq!(Kernel::ALL.map(Kernel::name), ["k0", "k1", "k4", "k8", "kmix", "kptr", "kmega"]);
         assert!(Variant::ALL.iter().all(|&v| Variant::parse(v.name()) == Some(v)));
         assert!(Kernel::ALL.iter().all(|&k| Kernel::parse(k.name()) == Some(k)));
         assert_eq!(Variant::parse("cross-direct"), None);

@@ -8,6 +8,7 @@ pub mod growth;
 pub mod libcalls;
 pub mod loader;
 pub mod measure;
+pub mod provenance;
 pub mod report;
 pub mod typed_host;
 
