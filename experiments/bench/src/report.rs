@@ -209,6 +209,14 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         of the signature); `trampoline-dynamic` is the first design's dynamic forwarder (`Func::new`, values converted per call); `shared-table`, \
         `dlsym-import` and `replicated-tables` call_indirect through what `dlsym` returns under those strategies; `dlcall` calls by handle and name through \
         the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n").unwrap();
+    writeln!(s, "Kernels `kptr` and `kmega`: `kptr` passes a pointer into the caller's data (the one linear memory every \
+        module shares) and the callee sums the 16 bytes there; `kmega` calls eight callees in a ring, a different one every \
+        iteration: the pointer variants load it from a ring of eight pointers (a megamorphic call_indirect site), the direct \
+        and trampoline variants switch over eight imports (eight forwarders), `intra-direct` over eight local functions, \
+        `dlcall` looks up eight names. Counts average the ring per call; instruction counts do not see branch \
+        misprediction, which is what a megamorphic site costs on hardware: compare the times. wasmtime runs with \
+        `table_lazy_init=true` (its default; recorded above): a table element is initialised on its first call_indirect, and \
+        warm-up has done that before anything is counted or timed.\n").unwrap();
     writeln!(s, "## Targets\n").unwrap();
     for t in targets(d) {
         writeln!(s, "- **{}** — {}: {}", t.name, if t.met { "met" } else { "missed" }, t.detail).unwrap();
