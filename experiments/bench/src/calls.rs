@@ -152,6 +152,12 @@ impl Variant {
     pub fn applies(self, kernel: Kernel) -> bool {
         !matches!((self, kernel), (Variant::Dlcall, Kernel::Kmix) | (Variant::HostBare, Kernel::Kptr))
     }
+    /// Whether the variant's instruction count can be exact: dlcall's host path looks the name up in
+    /// a hash map seeded per process, so its count varies run to run (by under 0.1%) and two equal
+    /// repetitions within one run are chance (seen: 8,584 in one run, 8,575 in the next).
+    pub fn counts_exactly(self) -> bool {
+        self != Variant::Dlcall
+    }
     /// Variants whose loops are instruction-identical (same caller code, same callee code): they
     /// must consume identical fuel per call.
     pub fn fuel_group(self) -> Option<&'static str> {

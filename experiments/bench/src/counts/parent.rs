@@ -71,7 +71,7 @@ pub fn count(paths: &Paths, child: &Command) -> Result<CountData> {
             };
             reps.push(per_call([a, b], c.kernel.callees().len()));
         }
-        let exact = reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
+        let exact = c.variant.counts_exactly() && reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
         rows.push(CountRow {
             cell,
             engine: c.engine.clone(),
