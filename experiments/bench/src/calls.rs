@@ -58,7 +58,7 @@ impl Kernel {
         }
     }
     /// The callee's exported names: one, or the ring of a megamorphic kernel in call order.
-    pub fn callees(self) -> &'static [&'static str] {
+    pub const fn callees(self) -> &'static [&'static str] {
         match self {
             Kernel::K0 => &["f0"],
             Kernel::K1 => &["f1"],

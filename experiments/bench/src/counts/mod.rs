@@ -15,8 +15,9 @@ use crate::calls::{Kernel, Variant};
 
 /// Loop iterations of the two counted regions of a cell.
 pub const REGIONS: [u32; 2] = [200, 1200];
-// Both regions hold whole rings of every ring kernel (kmega's 8 callees).
-const _: () = assert!(REGIONS[0] % 8 == 0 && REGIONS[1] % 8 == 0);
+// Both regions hold whole rings of the ring kernel.
+const RING: u32 = Kernel::Kmega.callees().len() as u32;
+const _: () = assert!(REGIONS[0].is_multiple_of(RING) && REGIONS[1].is_multiple_of(RING));
 /// Counted repetitions of the (n1, n2) pair: a row is exact when they agree.
 pub const REPETITIONS: usize = 2;
 /// Relative change `--check` accepts for a row that is not exact. Non-exact rows are those whose
