@@ -53,5 +53,8 @@ fn samples_are_flat_rows_and_check_compares_intervals() {
     let third = dylab(&check, out.path());
     let stdout = String::from_utf8_lossy(&third.stdout);
     assert_eq!(third.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("wasmtime/intra-direct/k1: ratio 2.000 [1.900, 2.100] -> 1.000 [1.000, 1.000]"), "{stdout}");
+    assert!(
+        stdout.contains("wasmtime/intra-direct/k1: ratio 2.000 [1.900, 2.100] -> 1.000 [1.000, 1.000]"),
+        "{stdout}"
+    );
 }
