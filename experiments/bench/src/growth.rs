@@ -103,7 +103,9 @@ pub fn markdown(rows: &[GrowthRow]) -> String {
         s,
         "The bench callee loaded again and again under new names (RTLD_GLOBAL), n-1 libraries already loaded: the \
          n-th `dlopen` (median of it and the 8 before it, µs), then the funcref table elements summed over every table \
-         of the process and its linear memory, in all and per library. replicated-tables stops at {REPLICATED_MAX} \
+         of the process and its linear memory, in all and per library (the callee has no data, so linear memory stays \
+         flat; what the engine holds per instance, compiled code and instance state, is not counted here). \
+         replicated-tables stops at {REPLICATED_MAX} \
          (its n-th load writes into n tables); `--quick` stops at 100. Chart: `growth.svg`.\n"
     )
     .unwrap();
