@@ -267,21 +267,13 @@ mod tests {
 
     fn bench() -> BenchData {
         BenchData {
-            commit: None,
-            machine: String::new(),
-            quick: true,
             engines: [("wasmtime".to_string(), vec![]), ("wasmi".to_string(), vec![])].into(),
-            toolchain: vec![],
-            empty_loop_ns: Default::default(),
             calls: vec![
                 call("wasmtime", Variant::IntraDirect, Kernel::K1, 1.5),
                 call("wasmtime", Variant::TrampolineDynamic, Kernel::Kmega, 180.0),
                 call("wasmi", Variant::SharedTable, Kernel::Kptr, 9.0),
             ],
-            libc_calls: vec![],
-            loader: vec![],
-            growth: vec![],
-            samples: vec![],
+            ..Default::default()
         }
     }
 
@@ -290,12 +282,6 @@ mod tests {
     #[test]
     fn the_calls_chart_labels_every_variant_and_kernel_and_puts_counts_beside_times() {
         let counts = CountData {
-            commit: None,
-            machine: String::new(),
-            valgrind: String::new(),
-            regions: crate::counts::REGIONS,
-            engines: Default::default(),
-            toolchain: vec![],
             rows: vec![CountRow {
                 cell: "wasmtime/intra-direct/k1".into(),
                 engine: "wasmtime".into(),
@@ -306,6 +292,7 @@ mod tests {
                 repetitions: vec![17.0, 17.0],
                 checksum: 0,
             }],
+            ..Default::default()
         };
         let svg = calls_svg(&bench(), Some(&counts)).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..100.min(svg.len())]);

@@ -14,7 +14,7 @@ use crate::measure::CallRow;
 use crate::samples::Sample;
 
 /// Everything one `dylab bench` run measured.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BenchData {
     /// The dylab commit measured (`git describe --always --dirty`), when git could tell.
     #[serde(default)]
@@ -354,17 +354,9 @@ mod tests {
             }
         }
         BenchData {
-            commit: None,
-            machine: String::new(),
-            quick: false,
-            engines: BTreeMap::new(),
-            toolchain: vec![],
-            empty_loop_ns: BTreeMap::new(),
             calls: vec![summarise(&raw, "e", "shared-table", "k1", "intra-direct")],
-            libc_calls: vec![],
-            loader: vec![],
-            growth: vec![],
             samples: raw,
+            ..Default::default()
         }
     }
 

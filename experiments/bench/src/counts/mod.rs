@@ -43,7 +43,7 @@ pub struct CountRow {
 }
 
 /// `reports/data/counts.json`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CountData {
     /// The dylab commit counted (`git describe --always --dirty`), when git could tell.
     #[serde(default)]
