@@ -93,6 +93,9 @@ pub enum Variant {
     TrampolineDynamic,
     /// call_indirect through a dlsym pointer into the one shared table (`shared-table`).
     SharedTable,
+    /// `shared-table` on an engine whose table elements are all initialised at instantiation
+    /// (wasmtime with `table_lazy_init` off): what lazy initialisation costs a call_indirect.
+    SharedTableEager,
     /// call_indirect through a dlsym pointer copied into the caller's table (`dlsym-import`).
     DlsymImport,
     /// call_indirect through a dlsym pointer, every table holding every pointer (`replicated-tables`).
@@ -105,7 +108,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 11] = [
+    pub const ALL: [Variant; 12] = [
         Variant::IntraDirect,
         Variant::IntraIndirect,
         Variant::CrossDirect,
@@ -113,6 +116,7 @@ impl Variant {
         Variant::Trampoline,
         Variant::TrampolineDynamic,
         Variant::SharedTable,
+        Variant::SharedTableEager,
         Variant::DlsymImport,
         Variant::ReplicatedTables,
         Variant::Dlcall,
@@ -124,16 +128,21 @@ impl Variant {
     pub fn parse(s: &str) -> Option<Variant> {
         s.parse().ok()
     }
-    /// Whether the variant can run on engine `E` (the bare host call needs the engine's typed API).
+    /// Whether the variant can run on engine `E` (the bare host call needs the engine's typed API,
+    /// eager tables an engine with that setting).
     pub fn runs_on<E: Adapter>(self) -> bool {
-        self != Variant::HostBare || typed_host::has_bare::<E>()
+        match self {
+            Variant::HostBare => typed_host::has_bare::<E>(),
+            Variant::SharedTableEager => typed_host::has_eager_tables::<E>(),
+            _ => true,
+        }
     }
     fn strategy(self) -> Strategy {
         match self {
             Variant::TrampolineTyped | Variant::Trampoline | Variant::TrampolineDynamic | Variant::HostBare => {
                 Strategy::Trampoline
             }
-            Variant::SharedTable => Strategy::SharedTable,
+            Variant::SharedTable | Variant::SharedTableEager => Strategy::SharedTable,
             Variant::DlsymImport => Strategy::DlsymImport,
             Variant::ReplicatedTables => Strategy::ReplicatedTables,
             _ => Strategy::Direct,
@@ -167,9 +176,11 @@ impl Variant {
             | Variant::TrampolineTyped
             | Variant::Trampoline
             | Variant::TrampolineDynamic => Some("call"),
-            Variant::IntraIndirect | Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
-                Some("call_indirect")
-            }
+            Variant::IntraIndirect
+            | Variant::SharedTable
+            | Variant::SharedTableEager
+            | Variant::DlsymImport
+            | Variant::ReplicatedTables => Some("call_indirect"),
             Variant::Dlcall | Variant::HostBare => None,
         }
     }
@@ -216,6 +227,15 @@ fn func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Result<E
 
 impl<E: Adapter> Prepared<E> {
     pub fn new(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> Result<Self> {
+        let eager;
+        let engine = match variant {
+            Variant::SharedTableEager => {
+                eager = typed_host::eager_tables(engine)
+                    .with_context(|| format!("{}: no eager-table setting", engine.name()))??;
+                &eager
+            }
+            _ => engine,
+        };
         let libs = HashMap::from([
             ("callee.wasm".to_string(), modules.callee.clone()),
             ("caller.wasm".to_string(), modules.caller.clone()),
@@ -269,7 +289,7 @@ impl<E: Adapter> Prepared<E> {
                     }
                     (func(&exports, &format!("run_ptr_{k}"))?, ptrs)
                 }
-                Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
+                Variant::SharedTable | Variant::SharedTableEager | Variant::DlsymImport | Variant::ReplicatedTables => {
                     // What dlsym(handle, "f") returns to the caller under this strategy, per callee.
                     let callee_exports = ctx.host_ref().process.modules[callee].exports.clone();
                     let mut ptrs = Vec::new();
@@ -362,6 +382,7 @@ mod tests {
                 "trampoline",
                 "trampoline-dynamic",
                 "shared-table",
+                "shared-table-eager",
                 "dlsym-import",
                 "replicated-tables",
                 "dlcall",

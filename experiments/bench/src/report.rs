@@ -207,7 +207,8 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         `trampoline` is the matrix's `trampoline` strategy, the engine's cheapest generic forwarder (wasmtime: `Func::new_unchecked` \
         calling `Func::call_unchecked`, the type checked once at bind time; wasmi, which has no unchecked API: the typed forwarder \
         of the signature); `trampoline-dynamic` is the first design's dynamic forwarder (`Func::new`, values converted per call); `shared-table`, \
-        `dlsym-import` and `replicated-tables` call_indirect through what `dlsym` returns under those strategies; `dlcall` calls by handle and name through \
+        `dlsym-import` and `replicated-tables` call_indirect through what `dlsym` returns under those strategies; \
+        `shared-table-eager` is `shared-table` on a wasmtime engine with `table_lazy_init=false` (wasmtime only); `dlcall` calls by handle and name through \
         the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n").unwrap();
     writeln!(s, "Kernels `kptr` and `kmega`: `kptr` passes a pointer into the caller's data (the one linear memory every \
         module shares) and the callee sums the 16 bytes there; `kmega` calls eight callees in a ring, a different one every \

@@ -68,6 +68,17 @@ fn same_type<T: 'static, U: 'static>(value: U) -> Option<T> {
     (Box::new(value) as Box<dyn Any>).downcast::<T>().ok().map(|b| *b)
 }
 
+/// Whether engine `E` can run with eager tables (wasmtime's `table_lazy_init` off).
+pub fn has_eager_tables<E: Adapter>() -> bool {
+    TypeId::of::<E>() == TypeId::of::<Wasmtime>()
+}
+
+/// `engine` with eager tables, on an engine that has the setting (wasmtime), else `None`.
+pub fn eager_tables<E: Adapter>(engine: &E) -> Option<anyhow::Result<E>> {
+    let w = as_wasmtime(engine)?;
+    Some(w.eager_tables().map(|e| same_type(e).expect("E is Wasmtime")))
+}
+
 /// wasmtime's engine, when `engine` is one (for its serialized-module cache).
 pub fn as_wasmtime<E: Adapter>(engine: &E) -> Option<&Wasmtime> {
     (engine as &dyn Any).downcast_ref::<Wasmtime>()
