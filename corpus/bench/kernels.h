@@ -13,6 +13,21 @@
     NOINLINE int P##f8(int a, int b, int c, int d, int e, int f, int g, int h) {                \
         return a * 3 + b - c + d - e + f - g + h;                                               \
     }                                                                                           \
-    NOINLINE double P##fmix(long long a, double b, int c) { return b * 0.5 + (double)(a & 7) + c; }
+    NOINLINE double P##fmix(long long a, double b, int c) { return b * 0.5 + (double)(a & 7) + c; }  \
+    /* kptr: the callee reads 16 bytes of the caller's data through a pointer (one shared memory). */ \
+    NOINLINE int P##fsum(const unsigned char *p) {                                              \
+        int s = 0;                                                                              \
+        for (int j = 0; j < 16; j++) s += p[j];                                                 \
+        return s;                                                                               \
+    }                                                                                           \
+    /* kmega: eight callees of one signature, called in a ring (a new callee every call). */    \
+    NOINLINE int P##fm0(int a) { return a * 3 + 0; }                                            \
+    NOINLINE int P##fm1(int a) { return a * 3 + 1; }                                            \
+    NOINLINE int P##fm2(int a) { return a * 3 + 2; }                                            \
+    NOINLINE int P##fm3(int a) { return a * 3 + 3; }                                            \
+    NOINLINE int P##fm4(int a) { return a * 3 + 4; }                                            \
+    NOINLINE int P##fm5(int a) { return a * 3 + 5; }                                            \
+    NOINLINE int P##fm6(int a) { return a * 3 + 6; }                                            \
+    NOINLINE int P##fm7(int a) { return a * 3 + 7; }
 
 #endif

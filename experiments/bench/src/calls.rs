@@ -30,10 +30,16 @@ pub enum Kernel {
     K8,
     /// `double fmix(long long, double, int)`
     Kmix,
+    /// `int fsum(const unsigned char *)`: reads 16 bytes of the caller's data (the common C case of
+    /// a pointer into the one shared memory).
+    Kptr,
+    /// `int fm{0..7}(int)`: eight callees in a ring, a different one every iteration (megamorphic).
+    Kmega,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 5] = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::K8, Kernel::Kmix];
+    pub const ALL: [Kernel; 7] =
+        [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::K8, Kernel::Kmix, Kernel::Kptr, Kernel::Kmega];
     pub fn name(self) -> &'static str {
         self.into()
     }
@@ -47,12 +53,20 @@ impl Kernel {
             Kernel::K4 => "int f(int x4)",
             Kernel::K8 => "int f(int x8)",
             Kernel::Kmix => "double f(i64, double, int)",
+            Kernel::Kptr => "int f(const char *) reads 16 B",
+            Kernel::Kmega => "int f(int), 8 callees in a ring",
         }
     }
-    fn callee(self) -> &'static str {
+    /// The callee's exported names: one, or the ring of a megamorphic kernel in call order.
+    pub const fn callees(self) -> &'static [&'static str] {
         match self {
-            Kernel::Kmix => "fmix",
-            k => ["f0", "f1", "f4", "f8"][k as usize],
+            Kernel::K0 => &["f0"],
+            Kernel::K1 => &["f1"],
+            Kernel::K4 => &["f4"],
+            Kernel::K8 => &["f8"],
+            Kernel::Kmix => &["fmix"],
+            Kernel::Kptr => &["fsum"],
+            Kernel::Kmega => &["fm0", "fm1", "fm2", "fm3", "fm4", "fm5", "fm6", "fm7"],
         }
     }
 }
@@ -79,6 +93,9 @@ pub enum Variant {
     TrampolineDynamic,
     /// call_indirect through a dlsym pointer into the one shared table (`shared-table`).
     SharedTable,
+    /// `shared-table` on an engine whose table elements are all initialised at instantiation
+    /// (wasmtime with `table_lazy_init` off): what lazy initialisation costs a call_indirect.
+    SharedTableEager,
     /// call_indirect through a dlsym pointer copied into the caller's table (`dlsym-import`).
     DlsymImport,
     /// call_indirect through a dlsym pointer, every table holding every pointer (`replicated-tables`).
@@ -91,7 +108,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 11] = [
+    pub const ALL: [Variant; 12] = [
         Variant::IntraDirect,
         Variant::IntraIndirect,
         Variant::CrossDirect,
@@ -99,6 +116,7 @@ impl Variant {
         Variant::Trampoline,
         Variant::TrampolineDynamic,
         Variant::SharedTable,
+        Variant::SharedTableEager,
         Variant::DlsymImport,
         Variant::ReplicatedTables,
         Variant::Dlcall,
@@ -110,16 +128,21 @@ impl Variant {
     pub fn parse(s: &str) -> Option<Variant> {
         s.parse().ok()
     }
-    /// Whether the variant can run on engine `E` (the bare host call needs the engine's typed API).
+    /// Whether the variant can run on engine `E` (the bare host call needs the engine's typed API,
+    /// eager tables an engine with that setting).
     pub fn runs_on<E: Adapter>(self) -> bool {
-        self != Variant::HostBare || typed_host::has_bare::<E>()
+        match self {
+            Variant::HostBare => typed_host::has_bare::<E>(),
+            Variant::SharedTableEager => typed_host::has_eager_tables::<E>(),
+            _ => true,
+        }
     }
     fn strategy(self) -> Strategy {
         match self {
             Variant::TrampolineTyped | Variant::Trampoline | Variant::TrampolineDynamic | Variant::HostBare => {
                 Strategy::Trampoline
             }
-            Variant::SharedTable => Strategy::SharedTable,
+            Variant::SharedTable | Variant::SharedTableEager => Strategy::SharedTable,
             Variant::DlsymImport => Strategy::DlsymImport,
             Variant::ReplicatedTables => Strategy::ReplicatedTables,
             _ => Strategy::Direct,
@@ -133,9 +156,16 @@ impl Variant {
             _ => Trampolines::Generic,
         }
     }
-    /// dlcall_int returns an int: the mixed kernel has no dlcall row.
+    /// dlcall_int returns an int: the mixed kernel has no dlcall row. A bare host function that reads
+    /// guest memory is the libc-host placement's case (the libc-call table), not a row here.
     pub fn applies(self, kernel: Kernel) -> bool {
-        !(self == Variant::Dlcall && kernel == Kernel::Kmix)
+        !matches!((self, kernel), (Variant::Dlcall, Kernel::Kmix) | (Variant::HostBare, Kernel::Kptr))
+    }
+    /// Whether the variant's instruction count can be exact: dlcall's host path looks the name up in
+    /// a hash map seeded per process, so its count varies run to run (by under 0.1%) and two equal
+    /// repetitions within one run are chance (seen: 8,584 in one run, 8,575 in the next).
+    pub fn counts_exactly(self) -> bool {
+        self != Variant::Dlcall
     }
     /// Variants whose loops are instruction-identical (same caller code, same callee code): they
     /// must consume identical fuel per call.
@@ -146,9 +176,11 @@ impl Variant {
             | Variant::TrampolineTyped
             | Variant::Trampoline
             | Variant::TrampolineDynamic => Some("call"),
-            Variant::IntraIndirect | Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
-                Some("call_indirect")
-            }
+            Variant::IntraIndirect
+            | Variant::SharedTable
+            | Variant::SharedTableEager
+            | Variant::DlsymImport
+            | Variant::ReplicatedTables => Some("call_indirect"),
             Variant::Dlcall | Variant::HostBare => None,
         }
     }
@@ -195,6 +227,15 @@ fn func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Result<E
 
 impl<E: Adapter> Prepared<E> {
     pub fn new(engine: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> Result<Self> {
+        let eager;
+        let engine = match variant {
+            Variant::SharedTableEager => {
+                eager = typed_host::eager_tables(engine)
+                    .with_context(|| format!("{}: no eager-table setting", engine.name()))??;
+                &eager
+            }
+            _ => engine,
+        };
         let libs = HashMap::from([
             ("callee.wasm".to_string(), modules.callee.clone()),
             ("caller.wasm".to_string(), modules.caller.clone()),
@@ -213,9 +254,12 @@ impl<E: Adapter> Prepared<E> {
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut store = session.store;
         if variant == Variant::HostBare {
-            let f = typed_host::bare::<E>(&mut store, kernel)
-                .with_context(|| format!("{}: the bench has no typed host function for this engine", engine.name()))?;
-            engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(kernel.callee().to_string(), f));
+            for (i, name) in kernel.callees().iter().enumerate() {
+                let f = typed_host::bare::<E>(&mut store, kernel, i).with_context(|| {
+                    format!("{}: the bench has no typed host function for {}", engine.name(), kernel.name())
+                })?;
+                engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(name.to_string(), f));
+            }
         }
         let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {
             let load = |ctx: &mut dyn dylink::Ctx<E>, name: &str| -> Result<ModId> {
@@ -233,18 +277,29 @@ impl<E: Adapter> Prepared<E> {
                 | Variant::TrampolineDynamic
                 | Variant::HostBare => (func(&exports, &format!("run_import_{k}"))?, vec![]),
                 Variant::IntraIndirect => {
+                    // The local pointers; a ring's getter takes the index.
                     let getter = func(&exports, &format!("local_ptr_{k}"))?;
-                    let mut out = [Val::I32(0)];
-                    ctx.call(getter, &[], &mut out).map_err(|t| anyhow!("{t}"))?;
-                    (func(&exports, &format!("run_ptr_{k}"))?, vec![out[0]])
+                    let ring = kernel.callees().len();
+                    let mut ptrs = Vec::with_capacity(ring);
+                    for i in 0..ring {
+                        let args = if ring > 1 { vec![Val::I32(i as i32)] } else { vec![] };
+                        let mut out = [Val::I32(0)];
+                        ctx.call(getter, &args, &mut out).map_err(|t| anyhow!("{t}"))?;
+                        ptrs.push(out[0]);
+                    }
+                    (func(&exports, &format!("run_ptr_{k}"))?, ptrs)
                 }
-                Variant::SharedTable | Variant::DlsymImport | Variant::ReplicatedTables => {
-                    // What dlsym(handle, "f") returns to the caller under this strategy.
-                    let name = kernel.callee();
-                    let target = func(&ctx.host_ref().process.modules[callee].exports.clone(), name)?;
-                    let ptr =
-                        dylink::tables::address_of(ctx, caller, callee, name, target).map_err(|t| anyhow!("{t}"))?;
-                    (func(&exports, &format!("run_ptr_{k}"))?, vec![Val::I32(ptr as i32)])
+                Variant::SharedTable | Variant::SharedTableEager | Variant::DlsymImport | Variant::ReplicatedTables => {
+                    // What dlsym(handle, "f") returns to the caller under this strategy, per callee.
+                    let callee_exports = ctx.host_ref().process.modules[callee].exports.clone();
+                    let mut ptrs = Vec::new();
+                    for name in kernel.callees() {
+                        let target = func(&callee_exports, name)?;
+                        let ptr = dylink::tables::address_of(ctx, caller, callee, name, target)
+                            .map_err(|t| anyhow!("{t}"))?;
+                        ptrs.push(Val::I32(ptr as i32));
+                    }
+                    (func(&exports, &format!("run_ptr_{k}"))?, ptrs)
                 }
                 Variant::Dlcall => {
                     let handle = Process::<E>::handle_of(callee);
@@ -327,13 +382,14 @@ mod tests {
                 "trampoline",
                 "trampoline-dynamic",
                 "shared-table",
+                "shared-table-eager",
                 "dlsym-import",
                 "replicated-tables",
                 "dlcall",
                 "host-typed-bare"
             ]
         );
-        assert_eq!(Kernel::ALL.map(Kernel::name), ["k0", "k1", "k4", "k8", "kmix"]);
+        assert_eq!(Kernel::ALL.map(Kernel::name), ["k0", "k1", "k4", "k8", "kmix", "kptr", "kmega"]);
         assert!(Variant::ALL.iter().all(|&v| Variant::parse(v.name()) == Some(v)));
         assert!(Kernel::ALL.iter().all(|&k| Kernel::parse(k.name()) == Some(k)));
         assert_eq!(Variant::parse("cross-direct"), None);

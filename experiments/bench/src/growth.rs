@@ -11,8 +11,8 @@ use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
 
 use crate::calls::Modules;
 
-/// The n-th library whose dlopen time is reported.
-pub const CHECKPOINTS: [usize; 4] = [1, 100, 1_000, 10_000];
+/// The n-th library whose dlopen time is reported: about three per decade, for the curve.
+pub const CHECKPOINTS: [usize; 9] = [1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000];
 
 /// Replicated tables write every new module's region into every table: the n-th load costs O(n)
 /// and the whole run O(n²); it stops at this many.
@@ -85,4 +85,78 @@ pub fn measure<E: Engine>(
         }
     }
     Ok(rows)
+}
+
+/// The checkpoints the calls.md table shows (one per decade); the chart shows them all.
+const TABLE_CHECKPOINTS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
+
+/// calls.md's loader-growth section: per engine, per strategy and decade, the n-th dlopen's time
+/// and what the process holds by then (in all, and per library loaded).
+pub fn markdown(rows: &[GrowthRow]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    if rows.is_empty() {
+        return s;
+    }
+    writeln!(s, "## Loader growth\n").unwrap();
+    writeln!(
+        s,
+        "The bench callee loaded again and again under new names (RTLD_GLOBAL), n-1 libraries already loaded: the \
+         n-th `dlopen` (median of it and the 8 before it, µs), then the funcref table elements summed over every table \
+         of the process and its linear memory, in all and per library (the callee has no data, so linear memory stays \
+         flat; what the engine holds per instance, compiled code and instance state, is not counted here). \
+         replicated-tables stops at {REPLICATED_MAX} \
+         (its n-th load writes into n tables); `--quick` stops at 100. Chart: `growth.svg`.\n"
+    )
+    .unwrap();
+    let mut engines: Vec<&str> = rows.iter().map(|r| r.engine.as_str()).collect();
+    engines.dedup();
+    for engine in engines {
+        writeln!(s, "### {engine}\n").unwrap();
+        writeln!(
+            s,
+            "| strategy | libraries | dlopen µs | table elements | per library | memory MiB | KiB per library |"
+        )
+        .unwrap();
+        writeln!(s, "|---|---:|---:|---:|---:|---:|---:|").unwrap();
+        for r in rows.iter().filter(|r| r.engine == engine && TABLE_CHECKPOINTS.contains(&r.libraries)) {
+            let n = r.libraries as f64;
+            writeln!(
+                s,
+                "| {} | {} | {:.0} | {} | {:.1} | {:.1} | {:.1} |",
+                r.strategy,
+                r.libraries,
+                r.dlopen_us,
+                r.table_elements,
+                r.table_elements as f64 / n,
+                r.memory_bytes as f64 / (1 << 20) as f64,
+                r.memory_bytes as f64 / 1024.0 / n
+            )
+            .unwrap();
+        }
+        writeln!(s).unwrap();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_shows_decades_with_amounts_per_library() {
+        let row = |libraries, table_elements, memory_bytes| GrowthRow {
+            engine: "wasmtime".into(),
+            strategy: Strategy::ReplicatedTables,
+            libraries,
+            dlopen_us: 12.4,
+            table_elements,
+            memory_bytes,
+        };
+        let md = markdown(&[row(1, 20, 2 << 20), row(3, 60, 3 << 20), row(10, 500, 4 << 20)]);
+        assert!(md.contains("| replicated-tables | 1 | 12 | 20 | 20.0 | 2.0 | 2048.0 |"), "{md}");
+        assert!(md.contains("| replicated-tables | 10 | 12 | 500 | 50.0 | 4.0 | 409.6 |"), "{md}");
+        assert!(!md.contains("| 3 |"), "the table has one checkpoint per decade: {md}");
+        assert_eq!(markdown(&[]), "");
+    }
 }

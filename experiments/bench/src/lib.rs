@@ -3,6 +3,7 @@
 
 pub mod callgrind;
 pub mod calls;
+pub mod charts;
 pub mod counts;
 pub mod growth;
 pub mod libcalls;
@@ -10,7 +11,10 @@ pub mod loader;
 pub mod macro_sqlite;
 pub mod measure;
 pub mod remote;
+pub mod provenance;
 pub mod report;
+pub mod samples;
+pub mod stats;
 pub mod typed_host;
 
 pub use calls::{Kernel, Modules, Prepared, Variant};
@@ -84,6 +88,7 @@ pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn 
     };
 
     let mut data = BenchData {
+        commit: provenance::dylab_commit(corpus),
         machine: report::machine(),
         quick,
         engines: BTreeMap::new(),
@@ -96,6 +101,8 @@ pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn 
         libc_calls: Vec::new(),
         loader: Vec::new(),
         macro_sqlite: Vec::new(),
+        growth: Vec::new(),
+        samples: Vec::new(),
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
     // Libraries loaded for the growth rows: 10,000 takes seconds per strategy; --quick stops at 100.
@@ -161,23 +168,22 @@ impl WithEngine for MeasureEngine<'_> {
 
 fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<()> {
     data.engines.insert(e.name().into(), e.settings());
-    let (empty, rows) = measure::measure(e, env.modules, env.settings, env.pick, env.progress)?;
+    let (empty, rows, raw) = measure::measure(e, env.modules, env.settings, env.pick, env.progress)?;
     data.empty_loop_ns.insert(e.name().into(), empty);
     data.calls.extend(rows);
+    data.samples.extend(raw);
     if env.select.libc_calls {
         (env.progress)(&format!("{}: libc calls", e.name()));
-        data.libc_calls.extend(libcalls::measure(e, env.libc_modules, env.settings)?);
+        let (rows, raw) = libcalls::measure(e, env.libc_modules, env.settings)?;
+        data.libc_calls.extend(rows);
+        data.samples.extend(raw);
     }
     if env.select.loader {
         (env.progress)(&format!("{}: loader costs", e.name()));
-        data.loader.extend(loader::measure::<E>(
-            env.modules,
-            env.hello,
-            env.samples,
-            env.compile_samples,
-            env.growth_max,
-        )?);
+        data.loader.extend(loader::measure::<E>(env.modules, env.hello, env.samples, env.compile_samples)?);
         data.loader.extend(loader::serialized(e, env.modules, env.samples)?);
+        (env.progress)(&format!("{}: loader growth", e.name()));
+        data.growth.extend(growth::measure(e, env.modules, &dylink::Strategy::LINKING, env.growth_max)?);
     }
     if let Some(m) = env.macro_modules {
         (env.progress)(&format!("{}: SQLite macro benchmark", e.name()));

@@ -9,7 +9,8 @@ use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
 use dylink::{Engine, Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
 
-use crate::measure::{median, quantile, CallRow, Settings};
+use crate::measure::{summarise, CallRow, Settings};
+use crate::samples::{Phase, Sample};
 
 pub const OPS: [&str; 2] = ["strlen", "memcpy"];
 pub const PLACEMENTS: [Libc; 3] = [Libc::Static, Libc::LibcModule, Libc::LibcHost];
@@ -80,9 +81,11 @@ fn sample<E: Engine>(engine: &E, l: &mut Loop<E>, n: u32) -> Result<f64> {
     Ok(t.elapsed().as_nanos() as f64 / n as f64)
 }
 
-/// Rows `{engine}/libc-call/{placement}/{op}`; ratio is to the static placement.
-pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Result<Vec<CallRow>> {
+/// Rows `{engine}/libc-call/{placement}/{op}` and their raw samples; ratio is to the static placement,
+/// paired per sweep.
+pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Result<(Vec<CallRow>, Vec<Sample>)> {
     let mut out = Vec::new();
+    let mut raw = Vec::new();
     for op in OPS {
         let mut loops = Vec::new();
         for libc in PLACEMENTS {
@@ -90,32 +93,28 @@ pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Re
                 prepare(engine, m, libc, op).with_context(|| format!("{} libc-call {libc}/{op}", engine.name()))?;
             let per = sample(engine, &mut l, 200)?.max(0.5);
             let n = ((settings.target.as_nanos() as f64 / per) as u32).clamp(200, 50_000_000);
-            loops.push((libc, l, n, Vec::new()));
+            loops.push((libc, l, n));
         }
-        for _ in 0..2 * settings.samples {
-            for (_, l, n, samples) in loops.iter_mut() {
-                samples.push(sample(engine, l, *n)?);
+        for phase in Phase::ALL {
+            for sweep in 0..settings.samples as u32 {
+                for (libc, l, n) in loops.iter_mut() {
+                    raw.push(Sample {
+                        engine: engine.name().to_string(),
+                        variant: libc.name().to_string(),
+                        kernel: op.to_string(),
+                        phase,
+                        iteration: sweep,
+                        value: sample(engine, l, *n)?,
+                    });
+                }
             }
         }
-        let base = median(&loops[0].3);
-        for (libc, _, n, samples) in &loops {
-            let med = median(samples);
-            let half = samples.len() / 2;
-            out.push(CallRow {
-                cell: format!("{}/libc-call/{libc}/{op}", engine.name()),
-                engine: engine.name().to_string(),
-                variant: libc.name().to_string(),
-                kernel: op.to_string(),
-                iterations: *n,
-                median_ns: med,
-                q1_ns: quantile(samples, 0.25),
-                q3_ns: quantile(samples, 0.75),
-                net_ns: med,
-                ratio: med / base,
-                ratio_rounds: [median(&samples[..half]) / base, median(&samples[half..]) / base],
-                checksum: 0,
-            });
+        for (libc, _, n) in &loops {
+            let mut row = summarise(&raw, engine.name(), libc.name(), op, PLACEMENTS[0].name());
+            row.cell = format!("{}/libc-call/{libc}/{op}", engine.name());
+            row.iterations = *n;
+            out.push(row);
         }
     }
-    Ok(out)
+    Ok((out, raw))
 }

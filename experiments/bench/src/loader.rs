@@ -64,7 +64,6 @@ pub fn measure<E: Adapter>(
     hello: (&Path, &Path),
     samples: usize,
     compile_samples: usize,
-    growth_max: usize,
 ) -> Result<Vec<LoaderRow>> {
     let engine = E::timing()?;
     let name = engine.name();
@@ -156,13 +155,6 @@ pub fn measure<E: Adapter>(
         rows.push(row(name, what, &times));
     }
 
-    // Loader growth: the n-th dlopen with n-1 libraries loaded (median of the last few).
-    for g in crate::growth::measure(&engine, modules, &Strategy::LINKING, growth_max)? {
-        let what = format!("dlopen of library #{} (RTLD_GLOBAL): {}", g.libraries, g.strategy);
-        let mut r = row(name, &what, &[Duration::from_secs_f64(g.dlopen_us / 1e6)]);
-        r.samples = g.libraries.min(9);
-        rows.push(r);
-    }
     Ok(rows)
 }
 

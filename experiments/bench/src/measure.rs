@@ -1,5 +1,6 @@
 //! Timing: calibrated loops, samples interleaved across variants (so drift hits all rows alike),
-//! two rounds to show how stable the ratios are within one run.
+//! two rounds to show how stable the ratios are within one run; every statistic is computed from the
+//! flat raw samples ([`crate::samples`]).
 
 use std::time::Duration;
 
@@ -9,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use dylab_engines::Adapter;
 
 use crate::calls::{Kernel, Modules, Prepared, Variant};
+use crate::samples::{self, Phase, Sample};
+use crate::stats;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -47,24 +50,14 @@ pub struct CallRow {
     pub ratio: f64,
     /// The same ratio from each of the two rounds.
     pub ratio_rounds: [f64; 2],
+    /// The bootstrap interval of `ratio` ([`crate::stats::median_interval`]); what `--check` compares.
+    #[serde(default)]
+    pub ratio_ci: [f64; 2],
     /// What the loop returned for n = 1000: identical for every variant of a kernel.
     pub checksum: i32,
 }
 
-pub fn median(v: &[f64]) -> f64 {
-    quantile(v, 0.5)
-}
-
-pub fn quantile(v: &[f64], q: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    if s.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (s.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    s[lo] + (s[hi] - s[lo]) * (pos - lo as f64)
-}
+pub use crate::stats::{median, quantile};
 
 /// The ns per iteration of one sample.
 fn sample<E: Adapter>(p: &mut Prepared<E>, n: u32) -> Result<f64> {
@@ -79,14 +72,15 @@ fn calibrate<E: Adapter>(p: &mut Prepared<E>, target: Duration) -> Result<u32> {
     Ok(((target.as_nanos() as f64 / per) as u64).clamp(probe as u64, 200_000_000) as u32)
 }
 
-/// Measures every (variant, kernel) accepted by `select` on one engine.
+/// Measures every (variant, kernel) accepted by `select` on one engine: the empty loop's median, the
+/// rows, and the raw samples they were computed from.
 pub fn measure<E: Adapter>(
     engine: &E,
     modules: &Modules,
     settings: Settings,
     select: &dyn Fn(Variant, Kernel) -> bool,
     progress: &dyn Fn(&str),
-) -> Result<(f64, Vec<CallRow>)> {
+) -> Result<(f64, Vec<CallRow>, Vec<Sample>)> {
     let name = engine.name();
     let mut empty = Prepared::empty_loop(engine, modules)?;
     let mut rows: Vec<(Variant, Kernel, Prepared<E>)> = Vec::new();
@@ -104,47 +98,68 @@ pub fn measure<E: Adapter>(
     for (_, _, p) in rows.iter_mut() {
         ns.push(calibrate(p, settings.target)?);
     }
-    let mut samples: Vec<[Vec<f64>; 2]> = vec![Default::default(); rows.len()];
-    let mut empty_samples = Vec::new();
-    for round in 0..2 {
-        progress(&format!("{name}: round {} of 2", round + 1));
-        for _ in 0..settings.samples {
-            empty_samples.push(sample(&mut empty, n_empty)?);
-            for (i, (_, _, p)) in rows.iter_mut().enumerate() {
-                samples[i][round].push(sample(p, ns[i])?);
+    let mut raw = Vec::new();
+    let mut push = |variant: &str, kernel: &str, phase, iteration, value| {
+        raw.push(Sample {
+            engine: name.to_string(),
+            variant: variant.to_string(),
+            kernel: kernel.to_string(),
+            phase,
+            iteration,
+            value,
+        })
+    };
+    for phase in Phase::ALL {
+        progress(&format!("{name}: {phase:?} of 2"));
+        for sweep in 0..settings.samples as u32 {
+            push(samples::EMPTY_LOOP.0, samples::EMPTY_LOOP.1, phase, sweep, sample(&mut empty, n_empty)?);
+            for (i, (v, k, p)) in rows.iter_mut().enumerate() {
+                push(v.name(), k.name(), phase, sweep, sample(p, ns[i])?);
             }
         }
     }
-    let empty_ns = median(&empty_samples);
-    // Ratios pair each sample with the floor's sample of the same sweep, so that a drift of the
-    // machine between sweeps cancels out.
-    let keys: Vec<(Variant, Kernel)> = rows.iter().map(|(v, k, _)| (*v, *k)).collect();
-    let paired = |i: usize, round: usize| -> Vec<f64> {
-        let f = keys.iter().position(|(v, k)| *v == Variant::IntraDirect && *k == keys[i].1).unwrap();
-        samples[i][round].iter().zip(&samples[f][round]).map(|(a, b)| a / b).collect()
-    };
+    let empty_ns = median(&samples::series(&raw, name, samples::EMPTY_LOOP.0, samples::EMPTY_LOOP.1));
     let mut out = Vec::new();
     for (i, (variant, kernel, p)) in rows.iter_mut().enumerate() {
         if !select(*variant, *kernel) {
             continue;
         }
-        let pooled = [samples[i][0].clone(), samples[i][1].clone()].concat();
-        let med = median(&pooled);
         p.run(1000)?;
-        out.push(CallRow {
-            cell: format!("{name}/{}/{}", variant.name(), kernel.name()),
-            engine: name.to_string(),
-            variant: variant.name().to_string(),
-            kernel: kernel.name().to_string(),
-            iterations: ns[i],
-            median_ns: med,
-            q1_ns: quantile(&pooled, 0.25),
-            q3_ns: quantile(&pooled, 0.75),
-            net_ns: med - empty_ns,
-            ratio: median(&[paired(i, 0), paired(i, 1)].concat()),
-            ratio_rounds: [median(&paired(i, 0)), median(&paired(i, 1))],
-            checksum: p.checksum(),
-        });
+        let mut row = summarise(&raw, name, variant.name(), kernel.name(), Variant::IntraDirect.name());
+        row.iterations = ns[i];
+        row.net_ns = row.median_ns - empty_ns;
+        row.checksum = p.checksum();
+        out.push(row);
     }
-    Ok((empty_ns, out))
+    Ok((empty_ns, out, raw))
+}
+
+/// A row's statistics from the raw samples: `floor` names the variant its ratios are paired with
+/// (sample by sample, within a sweep, so that a drift of the machine between sweeps cancels out).
+/// `iterations`, `net_ns` and `checksum` are left for the caller.
+pub fn summarise(raw: &[Sample], engine: &str, variant: &str, kernel: &str, floor: &str) -> CallRow {
+    let of = |v: &str, phase: Phase| -> Vec<f64> {
+        let only: Vec<Sample> = raw.iter().filter(|s| s.phase == phase).cloned().collect();
+        samples::series(&only, engine, v, kernel)
+    };
+    let paired = |phase| -> Vec<f64> { of(variant, phase).iter().zip(of(floor, phase)).map(|(a, b)| a / b).collect() };
+    let pooled = samples::series(raw, engine, variant, kernel);
+    let ratios = [paired(Phase::Round1), paired(Phase::Round2)];
+    let all = ratios.concat();
+    let med = median(&pooled);
+    CallRow {
+        cell: format!("{engine}/{variant}/{kernel}"),
+        engine: engine.to_string(),
+        variant: variant.to_string(),
+        kernel: kernel.to_string(),
+        iterations: 0,
+        median_ns: med,
+        q1_ns: quantile(&pooled, 0.25),
+        q3_ns: quantile(&pooled, 0.75),
+        net_ns: med,
+        ratio: median(&all),
+        ratio_rounds: [median(&ratios[0]), median(&ratios[1])],
+        ratio_ci: stats::median_interval(&all),
+        checksum: 0,
+    }
 }

@@ -26,15 +26,21 @@ fn kmix(a: i64, b: f64, c: i32) -> f64 {
     b * 0.5 + (a & 7) as f64 + c as f64
 }
 
-/// The kernel as a typed host function, on engines whose typed API the bench knows.
+/// The kernel's callee number `i` (of [`Kernel::callees`]) as a typed host function, on engines whose
+/// typed API the bench knows; `None` for a kernel with no bare form (kptr reads guest memory).
 macro_rules! bare {
-    ($m:ident, $store:expr, $kernel:expr) => {
+    ($m:ident, $store:expr, $kernel:expr, $i:expr) => {
         match $kernel {
-            Kernel::K0 => $m::Func::wrap(&mut *$store, || 7i32),
-            Kernel::K1 => $m::Func::wrap(&mut *$store, k1),
-            Kernel::K4 => $m::Func::wrap(&mut *$store, k4),
-            Kernel::K8 => $m::Func::wrap(&mut *$store, k8),
-            Kernel::Kmix => $m::Func::wrap(&mut *$store, kmix),
+            Kernel::K0 => Some($m::Func::wrap(&mut *$store, || 7i32)),
+            Kernel::K1 => Some($m::Func::wrap(&mut *$store, k1)),
+            Kernel::K4 => Some($m::Func::wrap(&mut *$store, k4)),
+            Kernel::K8 => Some($m::Func::wrap(&mut *$store, k8)),
+            Kernel::Kmix => Some($m::Func::wrap(&mut *$store, kmix)),
+            Kernel::Kmega => {
+                let j = $i as i32;
+                Some($m::Func::wrap(&mut *$store, move |a: i32| a.wrapping_mul(3).wrapping_add(j)))
+            }
+            Kernel::Kptr => None,
         }
     };
 }
@@ -44,14 +50,15 @@ pub fn has_bare<E: Adapter>() -> bool {
     [TypeId::of::<Wasmtime>(), TypeId::of::<Wasmi>()].contains(&TypeId::of::<E>())
 }
 
-/// A typed host function computing `kernel` itself, or `None` on an engine without one here.
-pub fn bare<E: Adapter>(store: &mut E::Store, kernel: Kernel) -> Option<E::Func> {
+/// A typed host function computing callee `i` of `kernel` itself, or `None` on an engine or for a
+/// kernel without one here.
+pub fn bare<E: Adapter>(store: &mut E::Store, kernel: Kernel, i: usize) -> Option<E::Func> {
     let store: &mut dyn Any = store;
     if let Some(s) = store.downcast_mut::<wasmtime::Store<dylab_engine_wasmtime::Data>>() {
-        return same_type(bare!(wasmtime, s, kernel));
+        return same_type(bare!(wasmtime, s, kernel, i)?);
     }
     if let Some(s) = store.downcast_mut::<wasmi::Store<dylab_engine_wasmi::Data>>() {
-        return same_type(bare!(wasmi, s, kernel));
+        return same_type(bare!(wasmi, s, kernel, i)?);
     }
     None
 }
@@ -59,6 +66,17 @@ pub fn bare<E: Adapter>(store: &mut E::Store, kernel: Kernel) -> Option<E::Func>
 /// `value` as `T`, which it is whenever the downcast above matched.
 fn same_type<T: 'static, U: 'static>(value: U) -> Option<T> {
     (Box::new(value) as Box<dyn Any>).downcast::<T>().ok().map(|b| *b)
+}
+
+/// Whether engine `E` can run with eager tables (wasmtime's `table_lazy_init` off).
+pub fn has_eager_tables<E: Adapter>() -> bool {
+    TypeId::of::<E>() == TypeId::of::<Wasmtime>()
+}
+
+/// `engine` with eager tables, on an engine that has the setting (wasmtime), else `None`.
+pub fn eager_tables<E: Adapter>(engine: &E) -> Option<anyhow::Result<E>> {
+    let w = as_wasmtime(engine)?;
+    Some(w.eager_tables().map(|e| same_type(e).expect("E is Wasmtime")))
 }
 
 /// wasmtime's engine, when `engine` is one (for its serialized-module cache).

@@ -69,7 +69,8 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
         let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
         let timed: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?;
         write(&out.join("calls.md"), &dylab_bench::report::calls_md(&timed, Some(&data)))?;
-        eprintln!("wrote {}", out.join("calls.md").display());
+        write(&out.join("calls.svg"), &dylab_bench::charts::calls_svg(&timed, Some(&data))?)?;
+        eprintln!("wrote {} and calls.svg", out.join("calls.md").display());
     }
     Ok(true)
 }

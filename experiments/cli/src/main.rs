@@ -41,20 +41,15 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Measure what each linkage costs per call, and what loading costs; write reports/calls.md,
-    /// reports/calls.svg and reports/data/calls.json.
+    /// calls.svg, growth.svg, data/calls.json and data/samples.csv (the raw timing samples).
     Bench {
         /// Fewer, shorter samples (under 10 s).
         #[arg(long)]
         quick: bool,
         /// Compare ratios with the committed reports/data/calls.json instead of writing reports;
-        /// exit 1 if any moved by more than --tolerance.
+        /// exit 1 if a row's 95% bootstrap interval of its ratio shares no value with the baseline's.
         #[arg(long)]
         check: bool,
-        /// Relative change of a ratio that --check calls a regression. Run to run, some rows change
-        /// speed mode by up to ~45% on a 2-core machine (see calls.md), hence 50%: the check catches
-        /// a linkage that got several times slower, not a few percent.
-        #[arg(long, default_value_t = 0.5)]
-        tolerance: f64,
         /// Count instructions per call under valgrind's callgrind instead of timing; write
         /// reports/data/counts.json (with --check: compare with it, exact rows with no tolerance).
         #[arg(long)]
@@ -279,19 +274,7 @@ fn real_main() -> Result<bool> {
             let (_, results, _) = run_selection(&select, &select.corpus.locate()?, printer)?;
             Ok(results.iter().all(|r| r.as_expected))
         }
-        Command::Bench {
-            quick,
-            check,
-            count,
-            count_child,
-            tolerance,
-            engines,
-            variants,
-            kernels,
-            no_loader,
-            corpus,
-            out,
-        } => {
+        Command::Bench { quick, check, count, count_child, engines, variants, kernels, no_loader, corpus, out } => {
             let paths = corpus.locate()?;
             let out = out.unwrap_or_else(|| paths.reports.clone());
             let select = dylab_bench::Selection {
@@ -328,21 +311,23 @@ fn real_main() -> Result<bool> {
                     .with_context(|| format!("reading the baseline {}", path.display()))?;
                 let baseline: BenchData =
                     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-                let moved = dylab_bench::report::check(&baseline, &data, tolerance);
+                let moved = dylab_bench::report::check(&baseline, &data);
                 for m in &moved {
                     println!("moved: {m}");
                 }
                 println!(
-                    "{} rows compared with the baseline, {} moved by more than {:.0}%",
-                    data.calls.len(),
+                    "{} rows compared with the baseline, {} changed (95% intervals of the ratio disjoint)",
+                    data.calls.len() + data.libc_calls.len(),
                     moved.len(),
-                    tolerance * 100.0
                 );
                 return Ok(moved.is_empty());
             }
-            write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data, counts::committed(&out)?.as_ref()))?;
-            write(&out.join("calls.svg"), &dylab_bench::report::calls_svg(&data))?;
+            let committed = counts::committed(&out)?;
+            write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data, committed.as_ref()))?;
+            write(&out.join("calls.svg"), &dylab_bench::charts::calls_svg(&data, committed.as_ref())?)?;
+            write(&out.join("growth.svg"), &dylab_bench::charts::growth_svg(&data.growth)?)?;
             write(&out.join("data").join("calls.json"), &serde_json::to_string_pretty(&data)?)?;
+            write(&out.join("data").join("samples.csv"), &dylab_bench::samples::to_csv(&data.samples)?)?;
             for t in dylab_bench::report::targets(&data) {
                 eprintln!("{}: {} ({})", if t.met { "met" } else { "MISSED" }, t.name, t.detail);
             }

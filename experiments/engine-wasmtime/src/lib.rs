@@ -21,6 +21,9 @@ const SETTINGS: &[(&str, &str)] = &[
     ("consume_fuel", "true"),
     ("max_wasm_stack", "1048576"),
     ("epoch_interruption", "10ms"),
+    // Wasmtime's default, pinned: a table element is initialised on its first call_indirect (a
+    // check on every such call), which is what the megamorphic kernel (kmega) measures.
+    ("table_lazy_init", "true"),
 ];
 
 /// The target when features are pinned (counting): the host's triple, without feature inference.
@@ -40,27 +43,44 @@ pub struct Wasmtime {
     pinned: Option<&'static [&'static str]>,
     /// Compiled modules by content hash: libc.wasm is compiled once per process, not once per cell.
     cache: Arc<Mutex<HashMap<u64, wasmtime::Module>>>,
+    /// Table elements initialised on first use (wasmtime's default) or all at instantiation.
+    lazy_tables: bool,
+    /// This engine with eager tables, made on first request ([`Wasmtime::eager_tables`]).
+    eager: Arc<std::sync::OnceLock<Wasmtime>>,
 }
 
 impl Wasmtime {
     /// The matrix engine: fuel metered, with a wall-clock limit per store (epoch interruption).
     pub fn new() -> anyhow::Result<Self> {
-        Self::with_fuel(true, None)
+        Self::with_fuel(true, None, true)
     }
 
     /// The timing engine: the same settings without fuel metering or epoch checks.
     pub fn for_timing() -> anyhow::Result<Self> {
-        Self::with_fuel(false, None)
+        Self::with_fuel(false, None, true)
     }
 
     /// The counting engine: the timing settings with Cranelift's target features pinned to
     /// [`PINNED_FEATURES`] rather than detected, so that the generated code, hence instruction counts,
     /// is the same on every x86-64-v2 host. Fails on a host without them.
     pub fn for_counting() -> anyhow::Result<Self> {
-        Self::with_fuel(false, Some(PINNED_FEATURES))
+        Self::with_fuel(false, Some(PINNED_FEATURES), true)
     }
 
-    fn with_fuel(fuel: bool, pinned: Option<&'static [&'static str]>) -> anyhow::Result<Self> {
+    /// The same engine with `table_lazy_init` off (every table element initialised when the instance
+    /// is made, no check on call_indirect): the bench's `shared-table-eager` variant. Made once.
+    pub fn eager_tables(&self) -> anyhow::Result<Wasmtime> {
+        if !self.lazy_tables {
+            return Ok(self.clone());
+        }
+        if let Some(e) = self.eager.get() {
+            return Ok(e.clone());
+        }
+        let e = Self::with_fuel(self.fuel, self.pinned, false)?;
+        Ok(self.eager.get_or_init(|| e).clone())
+    }
+
+    fn with_fuel(fuel: bool, pinned: Option<&'static [&'static str]>, lazy_tables: bool) -> anyhow::Result<Self> {
         let mut config = Config::new();
         if let Some(features) = pinned {
             // An explicit target turns host feature inference off; the flags below are then all
@@ -78,12 +98,13 @@ impl Wasmtime {
             .compiler_inlining(wasmtime::Inlining::No)
             .consume_fuel(fuel)
             .epoch_interruption(fuel)
-            .max_wasm_stack(1 << 20);
+            .max_wasm_stack(1 << 20)
+            .table_lazy_init(lazy_tables);
         let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         if fuel {
             epoch::start_ticker(&engine).map_err(|e| anyhow::anyhow!("starting the epoch ticker: {e}"))?;
         }
-        Ok(Wasmtime { engine, fuel, pinned, cache: Default::default() })
+        Ok(Wasmtime { engine, fuel, pinned, cache: Default::default(), lazy_tables, eager: Default::default() })
     }
 
     pub fn inner(&self) -> &wasmtime::Engine {
@@ -197,6 +218,7 @@ impl Engine for Wasmtime {
                 let v = match *k {
                     "consume_fuel" => self.fuel.to_string(),
                     "epoch_interruption" if !self.fuel => "off".to_string(),
+                    "table_lazy_init" => self.lazy_tables.to_string(),
                     _ => v.to_string(),
                 };
                 (k.to_string(), v)

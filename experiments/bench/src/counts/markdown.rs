@@ -17,9 +17,13 @@ pub fn counts_md(c: &CountData) -> String {
          set-up runs uninstrumented; after warm-up loops, regions of {} and {} iterations are counted (counters zeroed, \
          the loop, counters dumped, no clock read) and **instructions per iteration** = (I(n2) - I(n1)) / (n2 - n1): \
          the call plus the loop's own few instructions, host code included. **×ratio** to `intra-direct` of the same \
-         kernel. A row is exact when two repetitions give the same integral count; `~` marks one that is not. \
-         `dylab bench --count --check` fails on any change of an exact row.\n",
-        c.valgrind, c.regions[0], c.regions[1]
+         kernel. A row is exact when two repetitions give the same integral count (kmega: per ring of 8 calls, \
+         shown per call); `~` marks one that is not. `dylab bench --count --check` fails on any change of an exact \
+         row. Counted at dylab {}.\n",
+        c.valgrind,
+        c.regions[0],
+        c.regions[1],
+        c.commit.as_deref().map(|x| format!("`{x}`")).unwrap_or_else(|| "(commit unknown: no git)".into())
     )
     .unwrap();
     for (e, settings) in &c.engines {
@@ -108,6 +112,7 @@ mod tests {
     #[test]
     fn the_table_shows_ratios_to_the_floor_marks_inexact_rows_and_judges_the_trampoline() {
         let c = CountData {
+            commit: None,
             machine: String::new(),
             valgrind: "valgrind-3.19.0".into(),
             regions: REGIONS,

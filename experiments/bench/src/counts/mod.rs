@@ -15,6 +15,9 @@ use crate::calls::{Kernel, Variant};
 
 /// Loop iterations of the two counted regions of a cell.
 pub const REGIONS: [u32; 2] = [200, 1200];
+// Both regions hold whole rings of the ring kernel.
+const RING: u32 = Kernel::Kmega.callees().len() as u32;
+const _: () = assert!(REGIONS[0].is_multiple_of(RING) && REGIONS[1].is_multiple_of(RING));
 /// Counted repetitions of the (n1, n2) pair: a row is exact when they agree.
 pub const REPETITIONS: usize = 2;
 /// Relative change `--check` accepts for a row that is not exact. Non-exact rows are those whose
@@ -40,8 +43,11 @@ pub struct CountRow {
 }
 
 /// `reports/data/counts.json`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CountData {
+    /// The dylab commit counted (`git describe --always --dirty`), when git could tell.
+    #[serde(default)]
+    pub commit: Option<String>,
     pub machine: String,
     pub valgrind: String,
     /// Loop iterations of the two counted regions.
@@ -61,11 +67,13 @@ impl CountData {
     }
 }
 
-/// Per call from the two regions' totals; exact when the difference divides evenly.
-pub fn per_call(totals: [u64; 2]) -> (f64, bool) {
+/// Per call from the two regions' totals; exact when the difference divides evenly into the loop's
+/// periods (`period` calls: a ring kernel's loop repeats once per ring, its calls differ).
+pub fn per_call(totals: [u64; 2], period: usize) -> (f64, bool) {
     let span = (REGIONS[1] - REGIONS[0]) as u64;
+    let periods = span / period as u64;
     let diff = totals[1] as i128 - totals[0] as i128;
-    (diff as f64 / span as f64, diff >= 0 && (diff as u64).is_multiple_of(span))
+    (diff as f64 / span as f64, diff >= 0 && (diff as u64).is_multiple_of(periods))
 }
 
 /// Rows of `current` that differ from `baseline`: any change of a row exact in both, a change
@@ -109,6 +117,7 @@ mod tests {
 
     fn data(rows: Vec<CountRow>) -> CountData {
         CountData {
+            commit: None,
             machine: String::new(),
             valgrind: String::new(),
             regions: REGIONS,
@@ -121,9 +130,12 @@ mod tests {
 
     #[test]
     fn per_call_is_exact_only_when_the_difference_divides() {
-        assert_eq!(per_call([1_000, 1_000 + 17 * 1000]), (17.0, true));
-        let (n, exact) = per_call([1_000, 1_000 + 17 * 1000 + 3]);
+        assert_eq!(per_call([1_000, 1_000 + 17 * 1000], 1), (17.0, true));
+        let (n, exact) = per_call([1_000, 1_000 + 17 * 1000 + 3], 1);
         assert!(!exact && (n - 17.003).abs() < 1e-9);
+        // A ring of 8: 125 rings of 165 instructions.
+        assert_eq!(per_call([1_000, 1_000 + 165 * 125], 8), (20.625, true));
+        assert!(!per_call([1_000, 1_000 + 165 * 125 + 1], 8).1);
     }
 
     #[test]

@@ -69,9 +69,9 @@ pub fn count(paths: &Paths, child: &Command) -> Result<CountData> {
             let [Some(a), Some(b)] = pair else {
                 bail!("callgrind wrote no dump for {cell} (repetition {r}): is the child under callgrind?");
             };
-            reps.push(per_call([a, b]));
+            reps.push(per_call([a, b], c.kernel.callees().len()));
         }
-        let exact = reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
+        let exact = c.variant.counts_exactly() && reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
         rows.push(CountRow {
             cell,
             engine: c.engine.clone(),
@@ -84,6 +84,7 @@ pub fn count(paths: &Paths, child: &Command) -> Result<CountData> {
         });
     }
     Ok(CountData {
+        commit: crate::provenance::dylab_commit(&paths.corpus),
         machine: crate::report::machine(),
         valgrind: valgrind_version,
         regions: REGIONS,

@@ -1,0 +1,40 @@
+//! Which dylab a measurement came from: the commit of the checkout holding the corpus, asked of git
+//! at run time (`git describe --always --dirty`), or `None` without git or outside a repository.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// `git describe --always --dirty --abbrev=12` in `dir`; `None` when git is missing or fails.
+pub fn dylab_commit(dir: &Path) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["describe", "--always", "--dirty", "--abbrev=12"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_outside_any_repository_has_no_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(dylab_commit(dir.path()), None);
+    }
+
+    #[test]
+    fn this_checkout_has_one_when_git_is_there() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let has_git = Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success());
+        if has_git && here.ancestors().any(|d| d.join(".git").exists()) {
+            let c = dylab_commit(here).expect("a commit inside the repository");
+            assert!(c.len() >= 12 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-.".contains(ch)), "{c}");
+        }
+    }
+}
