@@ -67,6 +67,8 @@ pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&s
         data.libc_calls.extend(other.libc_calls);
         data.loader.extend(other.loader);
         data.macro_sqlite.extend(other.macro_sqlite);
+        data.growth.extend(other.growth);
+        data.samples.extend(other.samples);
     }
     Ok(data)
 }

@@ -25,6 +25,13 @@ struct Request {
 }
 
 /// Runs the selection's measurements for `engines` in a Node process (see [`serve`]).
+/// The Node side's measurements and the raw samples they were computed from.
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    data: BenchData,
+    samples: Vec<crate::samples::Sample>,
+}
+
 pub fn measure(paths: &Paths, quick: bool, select: &Selection, engines: Vec<EngineKind>) -> Result<BenchData> {
     let req = Request {
         corpus: paths.corpus.clone(),
@@ -38,13 +45,15 @@ pub fn measure(paths: &Paths, quick: bool, select: &Selection, engines: Vec<Engi
         libc_calls: select.libc_calls,
     };
     let answer = dylab_engine_v8::remote::once("bench", &serde_json::to_string(&req)?).map_err(|e| anyhow::anyhow!(e))?;
-    let answer: Result<BenchData, String> = serde_json::from_str(&answer).context("the Node bench's answer")?;
-    answer.map_err(|e| anyhow::anyhow!("in Node: {e}"))
+    let answer: Result<Answer, String> = serde_json::from_str(&answer).context("the Node bench's answer")?;
+    let answer = answer.map_err(|e| anyhow::anyhow!("in Node: {e}"))?;
+    // `samples` is not part of BenchData's JSON (it goes to data/samples.csv): carried beside it.
+    Ok(BenchData { samples: answer.samples, ..answer.data })
 }
 
 /// Inside Node (the addon's `bench`): one request in, the rows (or the error) out as JSON.
 pub fn serve(line: &str) -> String {
-    let run = || -> Result<BenchData> {
+    let run = || -> Result<Answer> {
         let req: Request = serde_json::from_str(line).context("bad bench request")?;
         let paths = Paths { corpus: req.corpus, reports: req.reports, cache: req.cache };
         let select = Selection {
@@ -54,8 +63,9 @@ pub fn serve(line: &str) -> String {
             loader: req.loader,
             libc_calls: req.libc_calls,
         };
-        crate::run_here(&paths, req.quick, &select, &|m| eprintln!("dylab bench (node): {m}"))
+        let mut data = crate::run_here(&paths, req.quick, &select, &|m| eprintln!("dylab bench (node): {m}"))?;
+        Ok(Answer { samples: std::mem::take(&mut data.samples), data })
     };
-    let answer: Result<BenchData, String> = run().map_err(|e| format!("{e:#}"));
+    let answer: Result<Answer, String> = run().map_err(|e| format!("{e:#}"));
     serde_json::to_string(&answer).expect("serialisable")
 }
