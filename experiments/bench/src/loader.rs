@@ -140,6 +140,7 @@ pub fn measure<E: Adapter>(
             env: vec![],
             dirs: vec![],
             limits: dylink::engine::Limits::UNBOUNDED,
+            interfaces: Default::default(),
         };
         dylink::run(&engine, &program, placement(libc));
         let times: Vec<Duration> = (0..samples)
