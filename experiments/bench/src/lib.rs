@@ -5,6 +5,7 @@ pub mod callgrind;
 pub mod calls;
 pub mod counts;
 pub mod growth;
+pub mod isolation;
 pub mod libcalls;
 pub mod loader;
 pub mod measure;

@@ -28,15 +28,18 @@ pub fn crossing<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, definer: ModId, sy
     let Some(iface) = p.interfaces.get(sym).cloned() else {
         return Err(format!("`{sym}` is in another module's memory and the case declares no [interface.{sym}]"));
     };
-    adapter(ctx, sym, f, to, iface)
+    adapter(ctx, sym, f, from, to, iface)
 }
 
-/// The adapter for `target` (of domain `to`) as the interface declares it; the declaration must have
-/// one entry per wasm parameter, and every pointer kind must be an i32.
+/// The adapter for code of domain `from` calling `target` (of domain `to`) as the interface
+/// declares it; the declaration must have one entry per wasm parameter, and every pointer kind must
+/// be an i32. The caller's domain is fixed when the adapter is bound (an import, a pointer in that
+/// domain's table), not read from the running domain.
 pub fn adapter<E: Engine>(
     ctx: &mut dyn Ctx<E>,
     sym: &str,
     target: E::Func,
+    from: usize,
     to: usize,
     iface: FnInterface,
 ) -> Result<E::Func, String> {
@@ -54,7 +57,7 @@ pub fn adapter<E: Engine>(
     }
     let sym = sym.to_string();
     let iface = Arc::new(iface);
-    Ok(ctx.new_func(&ty, Arc::new(move |ctx, args, results| call(ctx, &sym, target, to, &iface, args, results))))
+    Ok(ctx.new_func(&ty, Arc::new(move |ctx, args, results| call(ctx, &sym, target, from, to, &iface, args, results))))
 }
 
 /// One copied parameter: where it is in the caller, how many bytes, which way it goes.
@@ -93,17 +96,18 @@ fn cstr_len<E: Engine>(ctx: &dyn Ctx<E>, m: E::Memory, addr: u32, max: u64) -> R
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn call<E: Engine>(
     ctx: &mut dyn Ctx<E>,
     sym: &str,
     target: E::Func,
+    from: usize,
     to: usize,
     iface: &FnInterface,
     args: &[Val<E>],
     results: &mut [Val<E>],
 ) -> Result<(), Trap> {
     let p = &ctx.host_ref().process;
-    let from = p.current;
     let (src, dst) = (p.domains[from].memory, p.domains[to].memory);
     let max = p.limits.host_buffer_bytes;
 
