@@ -258,6 +258,22 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_interface_is_an_error_of_its_case_naming_the_function() {
+        let base = "main = \"m.c\"\nlibs = [\"a.c\"]\n";
+        let e = error_of(&format!("{base}[interface.greet]\nparams = [\"str\", \"pointer\"]\n"));
+        assert!(e.contains("[interface.greet]") && e.contains("\"pointer\" is not a parameter kind"), "{e}");
+        let e = error_of(&format!("{base}[interface.fill]\nparams = [\"out(len=0)\"]\n"));
+        assert!(e.contains("[interface.fill]") && e.contains("parameter 0 is out(len=0), not a scalar"), "{e}");
+        let e = error_of(&format!("{base}[interface.f]\nparams = []\nresults = [\"str\"]\n"));
+        assert!(e.contains("unknown field `results`"), "{e}");
+        let root = corpus(&[("ok", &format!("{base}[interface.greet]\nparams = [\"str\", \"out(len=2)\", \"scalar\"]\n"))]);
+        let (good, _) = load_corpus(root.path()).unwrap();
+        let greet = &good[0].interfaces["greet"].params;
+        use dylink::interface::Param;
+        assert_eq!(greet, &[Param::Str, Param::Out { len: 2 }, Param::Scalar]);
+    }
+
+    #[test]
     fn needed_naming_main_is_an_error() {
         let e = error_of("main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"a.c\" = [\"m.c\"]\n");
         assert!(e.contains("names the main program \"m.c\""), "{e}");
