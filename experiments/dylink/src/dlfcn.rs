@@ -187,12 +187,13 @@ fn dlerror<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<u32, Trap> {
     let Some(msg) = ctx.host().process.dlerror.take() else {
         return Ok(0);
     };
-    let buf = match ctx.host_ref().process.dlerror_buf {
-        Some(b) => b,
+    let domain = ctx.host_ref().process.current;
+    let buf = match ctx.host_ref().process.dlerror_buf.get(&domain) {
+        Some(&b) => b,
         None => {
             let placement = ctx.host_ref().process.placement()?;
             let b = placement.alloc(ctx, DLERROR_BUF, 8)?;
-            ctx.host().process.dlerror_buf = Some(b);
+            ctx.host().process.dlerror_buf.insert(domain, b);
             b
         }
     };

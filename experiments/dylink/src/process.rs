@@ -139,7 +139,8 @@ pub struct Process<E: Engine> {
     pub main: Option<ModId>,
     pub main_func: Option<E::Func>,
     pub dlerror: Option<String>,
-    pub(crate) dlerror_buf: Option<u32>,
+    /// The guest buffer `dlerror` returns, one per memory domain.
+    pub(crate) dlerror_buf: HashMap<usize, u32>,
     /// Which forwarder a trampoline import gets.
     pub trampolines: Trampolines,
     /// Functions bound to these import names before any module's definition (like LD_PRELOAD).
@@ -175,7 +176,7 @@ impl<E: Engine> Process<E> {
             main: None,
             main_func: None,
             dlerror: None,
-            dlerror_buf: None,
+            dlerror_buf: HashMap::new(),
             trampolines: Trampolines::default(),
             preload: HashMap::new(),
             placement: None,

@@ -156,10 +156,10 @@ pub const FUNCTIONS: &[&str] = &[
 /// The host libc's state that is not in linear memory.
 pub struct State<E: Engine> {
     pub heap: Allocator,
-    /// Registered `atexit` handlers: the pointer and the table it indexes.
-    atexit: Vec<(E::Table, u32)>,
-    /// `strerror` strings already placed in memory.
-    strerror: HashMap<i32, u32>,
+    /// Registered `atexit` handlers: the pointer, the table it indexes and the memory domain it runs in.
+    atexit: Vec<(E::Table, u32, usize)>,
+    /// `strerror` strings already placed in memory, by (domain, errno).
+    strerror: HashMap<(usize, i32), u32>,
     /// libc.wasm, whose export names say which unresolved imports are libc functions.
     libc_wasm: Option<PathBuf>,
     case_exports: Option<Arc<HashSet<String>>>,
@@ -309,8 +309,8 @@ pub fn write_args<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[String]) -> Result<(i
 /// Runs the `atexit` handlers, last registered first. Each is removed before it runs, so an `exit`
 /// from a handler runs the remaining ones and none twice (as musl does).
 pub fn run_atexit<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
-    while let Some((table, index)) = state(ctx).atexit.pop() {
-        call_pointer(ctx, table, index, &FuncType::new([], []), &[], &mut [])?;
+    while let Some((table, index, domain)) = state(ctx).atexit.pop() {
+        dylink::domain::within(ctx, domain, |ctx| call_pointer(ctx, table, index, &FuncType::new([], []), &[], &mut []))?;
     }
     Ok(())
 }
