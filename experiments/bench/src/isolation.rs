@@ -299,3 +299,66 @@ pub fn run_all(modules: &CopyModules, samples: usize, count_child: bool) -> Resu
     }
     Ok(rows)
 }
+
+/// The section calls.md gets from the committed `data/isolation.json` (written by `isolation-bench
+/// --count --write`), so that `dylab bench` keeps the isolation costs with the other call costs.
+pub fn calls_md_section(reports: &Path) -> Result<String> {
+    let path = reports.join("data/isolation.json");
+    if !path.is_file() {
+        return Ok(String::new());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let data: CopyData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    Ok(format!(
+        "## Isolated memories: cost per call by bytes copied\n\n`consume(buf, len)` from another module: one shared \
+         memory (`shared-table`) against `isolated` (the adapter copies `len` bytes into the callee's memory per call). \
+         From `data/isolation.json` ({}), written by `cargo run -p dylab-bench --bin isolation-bench -- --count \
+         --write`; method in [isolation.md](isolation.md).\n\n{}\n",
+        data.machine,
+        markdown(&data)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(strategy: Strategy, bytes: u32, instructions: f64, ns: f64) -> CopyRow {
+        CopyRow {
+            engine: "e".into(),
+            strategy: strategy.name().into(),
+            bytes,
+            ns_per_call: ns,
+            instructions_per_call: Some(instructions),
+            exact: Some(true),
+            checksum: 0,
+        }
+    }
+
+    #[test]
+    fn the_table_shows_what_isolation_adds_per_call_and_per_byte() {
+        let rows = vec![
+            row(Strategy::SharedTable, 0, 19.0, 3.0),
+            row(Strategy::Isolated, 0, 3347.0, 700.0),
+            row(Strategy::SharedTable, 4096, 26.0, 3.0),
+            row(Strategy::Isolated, 4096, 3347.0 + 4096.0 * 2.5, 3000.0),
+        ];
+        let md = markdown(&CopyData { machine: "m".into(), rows });
+        assert!(md.contains("| e | 0 | 19 | 3347 | 3328 | - | 3.0 | 700.0 | 697.0 |"), "{md}");
+        assert!(md.contains("| e | 4096 | 26 | 13587 | 13561 | 2.50 |"), "{md}");
+        assert!(!md.contains("| e | 16 |"), "sizes without rows are left out");
+    }
+
+    #[test]
+    fn calls_md_gets_a_section_only_when_the_data_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(calls_md_section(dir.path()).unwrap(), "");
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        let data = CopyData { machine: "m".into(), rows: vec![row(Strategy::SharedTable, 0, 19.0, 3.0), row(Strategy::Isolated, 0, 3347.0, 700.0)] };
+        std::fs::write(dir.path().join("data/isolation.json"), serde_json::to_string(&data).unwrap()).unwrap();
+        let s = calls_md_section(dir.path()).unwrap();
+        assert!(s.starts_with("## Isolated memories") && s.contains("| e | 0 | 19 | 3347 |"), "{s}");
+        std::fs::write(dir.path().join("data/isolation.json"), "{").unwrap();
+        assert!(format!("{:#}", calls_md_section(dir.path()).unwrap_err()).contains("parsing"));
+    }
+}

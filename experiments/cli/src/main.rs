@@ -340,7 +340,8 @@ fn real_main() -> Result<bool> {
                 );
                 return Ok(moved.is_empty());
             }
-            write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data, counts::committed(&out)?.as_ref()))?;
+            let calls_md = dylab_bench::report::calls_md(&data, counts::committed(&out)?.as_ref());
+            write(&out.join("calls.md"), &(calls_md + &dylab_bench::isolation::calls_md_section(&out)?))?;
             write(&out.join("calls.svg"), &dylab_bench::report::calls_svg(&data))?;
             write(&out.join("data").join("calls.json"), &serde_json::to_string_pretty(&data)?)?;
             for t in dylab_bench::report::targets(&data) {
