@@ -103,7 +103,9 @@ impl<E: Adapter> CopyCall<E> {
         let args = [Val::I32(n as i32), Val::I32(len as i32)];
         let (run, domain) = (self.run, self.domain);
         // Entered in the caller's domain, as a call from its own code would be.
-        let done = self.engine.enter(&mut self.store, |ctx| dylink::domain::within(ctx, domain, |ctx| ctx.call(run, &args, &mut out)));
+        let done = self
+            .engine
+            .enter(&mut self.store, |ctx| dylink::domain::within(ctx, domain, |ctx| ctx.call(run, &args, &mut out)));
         self.checksum = out[0].i32().unwrap_or(0);
         done.map_err(|t| anyhow!("copy loop trapped: {t}"))
     }
@@ -354,7 +356,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(calls_md_section(dir.path()).unwrap(), "");
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
-        let data = CopyData { machine: "m".into(), rows: vec![row(Strategy::SharedTable, 0, 19.0, 3.0), row(Strategy::Isolated, 0, 3347.0, 700.0)] };
+        let data = CopyData {
+            machine: "m".into(),
+            rows: vec![row(Strategy::SharedTable, 0, 19.0, 3.0), row(Strategy::Isolated, 0, 3347.0, 700.0)],
+        };
         std::fs::write(dir.path().join("data/isolation.json"), serde_json::to_string(&data).unwrap()).unwrap();
         let s = calls_md_section(dir.path()).unwrap();
         assert!(s.starts_with("## Isolated memories") && s.contains("| e | 0 | 19 | 3347 |"), "{s}");

@@ -16,7 +16,13 @@ use crate::strategy::Memories;
 /// What code of domain `from` gets for function `f` of module `definer`: `f` itself within a domain
 /// (or a libc that serves every domain), an adapter between domains; `Err` when the case declares no
 /// interface for it.
-pub fn crossing<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, definer: ModId, sym: &str, f: E::Func) -> Result<E::Func, String> {
+pub fn crossing<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    from: usize,
+    definer: ModId,
+    sym: &str,
+    f: E::Func,
+) -> Result<E::Func, String> {
     let p = &ctx.host_ref().process;
     if p.policy.memories == Memories::Shared || p.domains.is_empty() {
         return Ok(f);
@@ -129,7 +135,10 @@ fn call<E: Engine>(
         total += (len as u64).div_ceil(16) * 16;
     }
     if total > max {
-        return Err(Trap::Limit(LimitKind::HostBuffer, format!("{total} bytes of arguments of `{sym}` to copy, limit {max}")));
+        return Err(Trap::Limit(
+            LimitKind::HostBuffer,
+            format!("{total} bytes of arguments of `{sym}` to copy, limit {max}"),
+        ));
     }
 
     let mut new_args = args.to_vec();

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::adapter;
 use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
 use crate::load::{self, coerce};
 use crate::mem;
 use crate::process::{LoadError, ModId, Mode, Process};
 use crate::strategy::Memories;
 use crate::tables;
-use crate::adapter;
 
 /// `dlopen` mode bits, as in corpus/include/dlfcn.h.
 pub const RTLD_LAZY: i32 = 0x1;

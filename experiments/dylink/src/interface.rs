@@ -95,7 +95,9 @@ impl FnInterface {
             if let Some(len) = p.len_param() {
                 match params.get(len) {
                     Some(Param::Scalar) => {}
-                    Some(other) => return Err(format!("parameter {i} ({p}): parameter {len} is {other}, not a scalar")),
+                    Some(other) => {
+                        return Err(format!("parameter {i} ({p}): parameter {len} is {other}, not a scalar"))
+                    }
                     None => return Err(format!("parameter {i} ({p}): there is no parameter {len}")),
                 }
             }

@@ -14,8 +14,8 @@ use crate::mem;
 use crate::module_info::{self, ImportKind, ModuleInfo};
 use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
 use crate::strategy::{CallBinding, Memories, Trampolines};
-use crate::{adapter, domain};
 use crate::tables;
+use crate::{adapter, domain};
 
 /// Longest chain of NEEDED libraries below the module asked for.
 pub const MAX_NEEDED_DEPTH: usize = 64;
@@ -63,7 +63,8 @@ fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: b
                     Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
                 } else {
                     // Under per-module memories every side module but the program gets its own.
-                    let own = ctx.host_ref().process.policy.memories == Memories::PerModule && !(program && parent.is_none());
+                    let own =
+                        ctx.host_ref().process.policy.memories == Memories::PerModule && !(program && parent.is_none());
                     map(ctx, &lib, mode, own)
                 };
                 let (id, module) = match mapped {

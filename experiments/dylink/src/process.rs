@@ -8,9 +8,9 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{Engine, Extern, Limits, Trap};
+use crate::interface::Interfaces;
 use crate::libc::LibcPlacement;
 use crate::module_info::{ExportKind, ModuleInfo};
-use crate::interface::Interfaces;
 use crate::strategy::{Memories, Policy, Strategy, Trampolines};
 
 pub type ModId = usize;
@@ -263,7 +263,9 @@ impl<E: Engine> Process<E> {
             return true;
         }
         let d = self.modules[id].domain;
-        d == from || self.domains.get(from).is_some_and(|x| x.libc == id) || (want_func && self.interfaces.contains_key(name))
+        d == from
+            || self.domains.get(from).is_some_and(|x| x.libc == id)
+            || (want_func && self.interfaces.contains_key(name))
     }
 
     /// Whether `id` defines `name` with the wanted kind, and its export once instantiated.

@@ -172,8 +172,8 @@ impl Strategy {
     /// The strategies as data: one row each. Adding a strategy is a variant plus its row here.
     pub const fn policy(self) -> Policy {
         use CallBinding::*;
-        use PointerTable::*;
         use Memories::{PerModule, Shared as One};
+        use PointerTable::*;
         let (calls, pointers, memories) = match self {
             Strategy::Trampoline => (HostForwarder, Definer, One),
             Strategy::Direct => (Export, Definer, One),

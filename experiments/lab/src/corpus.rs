@@ -266,7 +266,8 @@ mod tests {
         assert!(e.contains("[interface.fill]") && e.contains("parameter 0 is out(len=0), not a scalar"), "{e}");
         let e = error_of(&format!("{base}[interface.f]\nparams = []\nresults = [\"str\"]\n"));
         assert!(e.contains("unknown field `results`"), "{e}");
-        let root = corpus(&[("ok", &format!("{base}[interface.greet]\nparams = [\"str\", \"out(len=2)\", \"scalar\"]\n"))]);
+        let root =
+            corpus(&[("ok", &format!("{base}[interface.greet]\nparams = [\"str\", \"out(len=2)\", \"scalar\"]\n"))]);
         let (good, _) = load_corpus(root.path()).unwrap();
         let greet = &good[0].interfaces["greet"].params;
         use dylink::interface::Param;

@@ -310,7 +310,9 @@ pub fn write_args<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[String]) -> Result<(i
 /// from a handler runs the remaining ones and none twice (as musl does).
 pub fn run_atexit<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
     while let Some((table, index, domain)) = state(ctx).atexit.pop() {
-        dylink::domain::within(ctx, domain, |ctx| call_pointer(ctx, table, index, &FuncType::new([], []), &[], &mut []))?;
+        dylink::domain::within(ctx, domain, |ctx| {
+            call_pointer(ctx, table, index, &FuncType::new([], []), &[], &mut [])
+        })?;
     }
     Ok(())
 }

@@ -36,7 +36,8 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             return Err(Ending::LinkError("libc-module placement without libc.wasm".into()));
         };
         let (module, info) = open(ctx, libc_path).map_err(Ending::LinkError)?;
-        ctx.host().process.placement_state = Some(Box::new(Compiled::<E> { module: module.clone(), info: info.clone() }));
+        ctx.host().process.placement_state =
+            Some(Box::new(Compiled::<E> { module: module.clone(), info: info.clone() }));
         // libc's `main` import is bound before the program exists, so it is always a host forwarder.
         let imports = wasi_imports(ctx, &info, |ctx, m, n, kind| match (m, n, kind) {
             ("env", "main", ImportKind::Func(ty))
@@ -130,7 +131,9 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
         let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
             (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
         else {
-            return Err(Trap::Host("libc.wasm must export memory, __indirect_function_table and __stack_pointer".into()));
+            return Err(Trap::Host(
+                "libc.wasm must export memory, __indirect_function_table and __stack_pointer".into(),
+            ));
         };
         let (memory, table, stack_pointer) = (*memory, *table, *sp);
         let ctors = export_func(&exports, "__wasm_call_ctors");
