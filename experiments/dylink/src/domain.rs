@@ -31,9 +31,16 @@ pub struct Parts<E: Engine> {
     pub memory: E::Memory,
     pub table: E::Table,
     pub stack_pointer: E::Global,
-    /// A libc instance of the domain's own (libc.wasm): its description, exports and constructors;
-    /// `None` when the placement's libc serves every domain (the host's).
-    pub libc: Option<(ModuleInfo, HashMap<String, Extern<E>>, Option<E::Func>)>,
+    /// A libc instance of the domain's own (libc.wasm); `None` when the placement's libc serves every
+    /// domain (the host's).
+    pub libc: Option<LibcInstance<E>>,
+}
+
+/// A libc.wasm instance made for one domain: its description, exports and constructors.
+pub struct LibcInstance<E: Engine> {
+    pub info: ModuleInfo,
+    pub exports: HashMap<String, Extern<E>>,
+    pub ctors: Option<E::Func>,
 }
 
 /// Records the process's first memory as domain 0 (once, when a second one is made).
@@ -63,7 +70,7 @@ pub fn create<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<usize, Trap> {
     let table = p.tables.len() - 1;
     let mut ctors = None;
     let libc = match parts.libc {
-        Some((info, exports, init)) => {
+        Some(LibcInstance { info, exports, ctors: init }) => {
             ctors = init;
             p.add_module(Loaded {
                 name: format!("libc.wasm (memory {d})"),

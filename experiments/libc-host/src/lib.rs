@@ -261,7 +261,9 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
 
 /// A memory with the host libc's layout (the FILE objects, an empty heap), its stack pointer and a
 /// table. The allocator is the same value for every such memory: its root is at [`HEAP_ROOT`].
-fn new_memory<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(E::Memory, E::Global, E::Table, Allocator), Trap> {
+type Fresh<E> = (<E as Engine>::Memory, <E as Engine>::Global, <E as Engine>::Table, Allocator);
+
+fn new_memory<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<Fresh<E>, Trap> {
     let memory = ctx.memory_new(INITIAL_PAGES)?;
     let sp = ctx.global_new(Val::I32(STACK_SIZE as i32), true);
     let table = ctx.table_new(1)?;

@@ -137,7 +137,12 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
         };
         let (memory, table, stack_pointer) = (*memory, *table, *sp);
         let ctors = export_func(&exports, "__wasm_call_ctors");
-        Ok(crate::domain::Parts { memory, table, stack_pointer, libc: Some((info, exports, ctors)) })
+        Ok(crate::domain::Parts {
+            memory,
+            table,
+            stack_pointer,
+            libc: Some(crate::domain::LibcInstance { info, exports, ctors }),
+        })
     }
 
     /// With libc's own `aligned_alloc`, so that the loader's data sits in libc's heap.
