@@ -6,6 +6,7 @@ pub mod calls;
 pub mod charts;
 pub mod counts;
 pub mod growth;
+pub mod isolation;
 pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
@@ -184,8 +185,9 @@ fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<
         (env.progress)(&format!("{}: loader costs", e.name()));
         data.loader.extend(loader::measure::<E>(env.modules, env.hello, env.samples, env.compile_samples)?);
         data.loader.extend(loader::serialized(e, env.modules, env.samples)?);
+        // Not `isolated`: its every dlopen is a libc instance and a memory of its own, 10,000 of them.
         (env.progress)(&format!("{}: loader growth", e.name()));
-        data.growth.extend(growth::measure(e, env.modules, &dylink::Strategy::LINKING, env.growth_max)?);
+        data.growth.extend(growth::measure(e, env.modules, &loader::one_memory().collect::<Vec<_>>(), env.growth_max)?);
     }
     if let Some(m) = env.macro_modules {
         (env.progress)(&format!("{}: SQLite macro benchmark", e.name()));

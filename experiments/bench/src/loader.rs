@@ -102,7 +102,8 @@ pub fn measure<E: Adapter>(
     if let Some(lib) = &modules.pointers {
         engine.compile(&std::fs::read(lib)?)?;
         // The strategies whose pointers live in a table the loader must fill (all but the definer's own).
-        let policies = Strategy::LINKING.into_iter().filter(|s| s.policy().pointers != PointerTable::Definer);
+        // (`isolated` is measured per call by bytes copied instead: bin/isolation-bench.)
+        let policies = one_memory().filter(|s| s.policy().pointers != PointerTable::Definer);
         for strategy in policies {
             let mut times = Vec::new();
             for _ in 0..samples {
@@ -139,6 +140,7 @@ pub fn measure<E: Adapter>(
             env: vec![],
             dirs: vec![],
             limits: dylink::engine::Limits::UNBOUNDED,
+            interfaces: Default::default(),
         };
         dylink::run(&engine, &program, placement(libc));
         let times: Vec<Duration> = (0..samples)
@@ -177,4 +179,9 @@ pub fn serialized<E: Adapter>(engine: &E, modules: &Modules, samples: usize) -> 
         rows.push(row(dylink::Engine::name(engine), what, &times));
     }
     Ok(rows)
+}
+
+/// The linking strategies whose modules share one memory.
+pub fn one_memory() -> impl Iterator<Item = Strategy> {
+    Strategy::LINKING.into_iter().filter(|s| s.policy().memories == dylink::strategy::Memories::Shared)
 }

@@ -323,7 +323,8 @@ fn real_main() -> Result<bool> {
                 return Ok(moved.is_empty());
             }
             let committed = counts::committed(&out)?;
-            write(&out.join("calls.md"), &dylab_bench::report::calls_md(&data, committed.as_ref()))?;
+            let calls_md = dylab_bench::report::calls_md(&data, committed.as_ref());
+            write(&out.join("calls.md"), &(calls_md + &dylab_bench::isolation::calls_md_section(&out)?))?;
             write(&out.join("calls.svg"), &dylab_bench::charts::calls_svg(&data, committed.as_ref())?)?;
             write(&out.join("growth.svg"), &dylab_bench::charts::growth_svg(&data.growth)?)?;
             write(&out.join("data").join("calls.json"), &serde_json::to_string_pretty(&data)?)?;

@@ -43,6 +43,7 @@ impl<E: Engine> ProcessBuilder<E> {
             env: Vec::new(),
             dirs: Vec::new(),
             limits: Limits::UNBOUNDED,
+            interfaces: Default::default(),
         };
         ProcessBuilder { engine: engine.clone(), program, placement, trampolines: Trampolines::default() }
     }
@@ -77,6 +78,11 @@ impl<E: Engine> ProcessBuilder<E> {
         self.program.limits = limits;
         self
     }
+    /// Functions that may cross between memories under `isolated` (bench kernels).
+    pub fn interfaces(mut self, interfaces: crate::interface::Interfaces) -> Self {
+        self.program.interfaces = interfaces;
+        self
+    }
     /// Which forwarder trampoline imports get (bench variants; the matrix uses the default).
     pub fn trampolines(mut self, kind: Trampolines) -> Self {
         self.trampolines = kind;
@@ -91,6 +97,7 @@ impl<E: Engine> ProcessBuilder<E> {
         process.limits = p.limits.clone();
         process.placement = Some(self.placement.clone());
         process.trampolines = self.trampolines;
+        process.interfaces = Arc::new(p.interfaces.clone());
         let mut wasi = WasiState::new(p.args.clone(), p.env.clone()).with_limits(&p.limits);
         for (guest, host) in &p.dirs {
             wasi = wasi

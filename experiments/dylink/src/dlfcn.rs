@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use crate::adapter;
 use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
 use crate::load::{self, coerce};
 use crate::mem;
 use crate::process::{LoadError, ModId, Mode, Process};
+use crate::strategy::Memories;
 use crate::tables;
 
 /// `dlopen` mode bits, as in corpus/include/dlfcn.h.
@@ -126,14 +128,28 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
         }
     };
     match found {
-        Some((d, Extern::Func(f))) => tables::address_of(ctx, caller, d, &sym, f),
+        Some((d, Extern::Func(f))) => {
+            let from = ctx.host_ref().process.modules[caller].domain;
+            match adapter::crossing(ctx, from, d, &sym, f) {
+                Ok(f) => tables::address_of(ctx, caller, d, &sym, f),
+                Err(m) => {
+                    set_dlerror(ctx, format!("dlsym: {m}"));
+                    Ok(0)
+                }
+            }
+        }
         Some((d, Extern::Global(g))) => {
             let v = ctx.global_get(g).i32().unwrap_or(0) as u32;
             let m = &ctx.host_ref().process.modules[d];
             Ok(if m.pic { m.memory_base.wrapping_add(v) } else { v })
         }
         _ => {
-            set_dlerror(ctx, format!("dlsym: symbol `{sym}` not found in {lib}"));
+            let why = match ctx.host_ref().process.policy.memories {
+                Memories::Shared => "",
+                // What isolation hides: data, and functions without a declared interface.
+                Memories::PerModule => " (visible across memories: declared [interface] functions only)",
+            };
+            set_dlerror(ctx, format!("dlsym: symbol `{sym}` not found in {lib}{why}"));
             Ok(0)
         }
     }
@@ -171,12 +187,13 @@ fn dlerror<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<u32, Trap> {
     let Some(msg) = ctx.host().process.dlerror.take() else {
         return Ok(0);
     };
-    let buf = match ctx.host_ref().process.dlerror_buf {
-        Some(b) => b,
+    let domain = ctx.host_ref().process.current;
+    let buf = match ctx.host_ref().process.dlerror_buf.get(&domain) {
+        Some(&b) => b,
         None => {
             let placement = ctx.host_ref().process.placement()?;
             let b = placement.alloc(ctx, DLERROR_BUF, 8)?;
-            ctx.host().process.dlerror_buf = Some(b);
+            ctx.host().process.dlerror_buf.insert(domain, b);
             b
         }
     };
@@ -200,9 +217,11 @@ fn dlcall<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[Val<E>], results: &mut [Val<E
             .map(|id| p.lookup_in_tree(id, &sym, true))
             .ok_or_else(|| Trap::Host(format!("dlcall {sym}: invalid handle {h:#x}")))?,
     };
-    let Some((_, Extern::Func(f))) = found else {
+    let Some((d, Extern::Func(f))) = found else {
         return Err(Trap::Host(format!("dlcall: symbol `{sym}` not found")));
     };
+    let from = ctx.host_ref().process.current;
+    let f = adapter::crossing(ctx, from, d, &sym, f).map_err(|m| Trap::Host(format!("dlcall: {m}")))?;
     let ty = ctx.func_type(f);
     let mut call_args = Vec::with_capacity(ty.params.len());
     for t in &ty.params {

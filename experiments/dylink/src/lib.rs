@@ -2,9 +2,12 @@
 //! interface. Strategies are rows of policy it consults ([`strategy::Policy`]); where libc lives is
 //! a [`LibcPlacement`] it calls.
 
+pub mod adapter;
 pub mod builder;
 pub mod dlfcn;
+pub mod domain;
 pub mod engine;
+pub mod interface;
 pub mod libc;
 pub mod load;
 pub mod mem;

@@ -20,6 +20,17 @@ pub trait LibcPlacement<E: Engine>: Send + Sync {
     /// Allocates guest memory for the loader (data segments, the dlerror buffer).
     fn alloc(&self, ctx: &mut dyn Ctx<E>, size: u32, align: u32) -> Result<u32, Trap>;
 
+    /// Gives back what [`LibcPlacement::alloc`] placed (the adapters' copies of arguments).
+    fn free(&self, _ctx: &mut dyn Ctx<E>, _addr: u32) -> Result<(), Trap> {
+        Ok(())
+    }
+
+    /// Makes the resources of a new memory domain (a memory, its stack pointer, a table, and a libc
+    /// instance of its own where libc is a module), for a policy that isolates side modules.
+    fn new_domain(&self, _ctx: &mut dyn Ctx<E>) -> Result<crate::domain::Parts<E>, Trap> {
+        Err(Trap::Unsupported("this libc placement cannot give a module a memory of its own".into()))
+    }
+
     /// Binds an import of module `importer` that resolved to one of libc's functions; `None` binds it
     /// as any other cross-module import.
     fn bind_import(&self, _ctx: &mut dyn Ctx<E>, _sym: &str, _ty: &FuncType, _importer: ModId) -> Option<E::Func> {

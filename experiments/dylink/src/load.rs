@@ -13,8 +13,9 @@ use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val,
 use crate::mem;
 use crate::module_info::{self, ImportKind, ModuleInfo};
 use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
-use crate::strategy::{CallBinding, Trampolines};
+use crate::strategy::{CallBinding, Memories, Trampolines};
 use crate::tables;
+use crate::{adapter, domain};
 
 /// Longest chain of NEEDED libraries below the module asked for.
 pub const MAX_NEEDED_DEPTH: usize = 64;
@@ -61,7 +62,10 @@ fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: b
                 let mapped = if depth > MAX_NEEDED_DEPTH {
                     Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
                 } else {
-                    map(ctx, &lib, mode)
+                    // Under per-module memories every side module but the program gets its own.
+                    let own =
+                        ctx.host_ref().process.policy.memories == Memories::PerModule && !(program && parent.is_none());
+                    map(ctx, &lib, mode, own)
                 };
                 let (id, module) = match mapped {
                     Ok(m) => m,
@@ -121,13 +125,16 @@ fn forget<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)]) {
 fn link_all<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)], mode: Mode) -> Result<(), LoadError> {
     let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap("loading".into(), t))?;
     let mut gots = Vec::new();
+    let dom = |ctx: &dyn Ctx<E>, id: ModId| ctx.host_ref().process.modules[id].domain;
     for (id, module) in new.iter().rev() {
         let info = ctx.host_ref().process.modules[*id].info.clone();
         placement.check_subset(ctx, *id, &info)?;
-        gots.push((*id, instantiate(ctx, *id, module, &info, mode)?));
+        let d = dom(ctx, *id);
+        gots.push((*id, domain::within(ctx, d, |ctx| instantiate(ctx, *id, module, &info, mode))?));
     }
     for (id, got) in gots {
-        fill_got(ctx, id, got)?;
+        let d = dom(ctx, id);
+        domain::within(ctx, d, |ctx| fill_got(ctx, id, got))?;
     }
     for &(id, _) in new {
         ctx.host().process.modules[id].state = ModState::Open;
@@ -139,7 +146,9 @@ fn link_all<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)], mode: M
                 Some(Extern::Func(f)) => (*f, m.name.clone()),
                 _ => continue,
             };
-            ctx.call(f, &[], &mut []).map_err(|t| LoadError::Trap(format!("{name}: {init} trapped"), t))?;
+            let d = dom(ctx, *id);
+            domain::within(ctx, d, |ctx| ctx.call(f, &[], &mut []))
+                .map_err(|t| LoadError::Trap(format!("{name}: {init} trapped"), t))?;
         }
     }
     Ok(())
@@ -147,7 +156,13 @@ fn link_all<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)], mode: M
 
 /// Maps one module: reads, parses and compiles it, places its data (with libc's allocator,
 /// zeroed: BSS is not in the segments) and reserves its table region; it is then in scope.
-fn map<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<(ModId, E::Module), LoadError> {
+/// With `own_memory`, the module gets a new memory domain and is placed in it.
+fn map<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    name: &str,
+    mode: Mode,
+    own_memory: bool,
+) -> Result<(ModId, E::Module), LoadError> {
     let p = &ctx.host_ref().process;
     if p.modules.len() as u64 >= p.limits.handles as u64 {
         return Err(LoadError::Trap(
@@ -173,21 +188,18 @@ fn map<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<(ModId
             dylink.mem_size
         )));
     }
-    let align = 1u32 << dylink.mem_align.min(16);
-    let memory_base = if dylink.mem_size > 0 {
-        let base = placement.alloc(ctx, dylink.mem_size, align).map_err(|t| match t {
-            Trap::Host(m) => link(format!("{name}: placing {} bytes of data: {m}", dylink.mem_size)),
-            t => LoadError::Trap(format!("{name}: placing data"), t),
-        })?;
-        zero(ctx, base, dylink.mem_size).map_err(|t| LoadError::Trap(format!("{name}: zeroing data"), t))?;
-        base
+    let d = if own_memory {
+        domain::create(ctx).map_err(|t| match t {
+            Trap::Host(m) => link(format!("{name}: making its memory: {m}")),
+            t => LoadError::Trap(format!("{name}: making its memory"), t),
+        })?
     } else {
-        0
+        ctx.host_ref().process.current
     };
-    let (table, table_base) = tables::reserve(ctx, name, &dylink).map_err(|t| match t {
-        Trap::Limit(LimitKind::Table, m) => link(format!("{name}: table limit: {m}")),
-        t => LoadError::Trap(format!("{name}: reserving table slots"), t),
-    })?;
+    let prev = domain::switch(ctx, d);
+    let placed = place(ctx, name, &dylink, &placement);
+    domain::switch(ctx, prev);
+    let (memory_base, table, table_base) = placed?;
     let p = &mut ctx.host().process;
     let id = p.add_module(Loaded {
         name: name.to_string(),
@@ -201,11 +213,38 @@ fn map<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<(ModId
         refcount: 1,
         deps: Vec::new(),
         state: ModState::Mapped,
+        domain: d,
     });
     if mode.global {
         p.make_global(id);
     }
     Ok((id, module))
+}
+
+/// Places a module's data in the running domain (allocated, zeroed) and reserves its table region;
+/// returns its memory base, table record and table base.
+fn place<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    name: &str,
+    dylink: &crate::module_info::Dylink,
+    placement: &Arc<dyn crate::LibcPlacement<E>>,
+) -> Result<(u32, usize, u32), LoadError> {
+    let align = 1u32 << dylink.mem_align.min(16);
+    let memory_base = if dylink.mem_size > 0 {
+        let base = placement.alloc(ctx, dylink.mem_size, align).map_err(|t| match t {
+            Trap::Host(m) => link(format!("{name}: placing {} bytes of data: {m}", dylink.mem_size)),
+            t => LoadError::Trap(format!("{name}: placing data"), t),
+        })?;
+        zero(ctx, base, dylink.mem_size).map_err(|t| LoadError::Trap(format!("{name}: zeroing data"), t))?;
+        base
+    } else {
+        0
+    };
+    let (table, table_base) = tables::reserve(ctx, name, dylink).map_err(|t| match t {
+        Trap::Limit(LimitKind::Table, m) => link(format!("{name}: table limit: {m}")),
+        t => LoadError::Trap(format!("{name}: reserving table slots"), t),
+    })?;
+    Ok((memory_base, table, table_base))
 }
 
 /// Zeroes guest memory in bounded chunks (no host buffer the size of the module's data).
@@ -289,7 +328,11 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
     for GotEntry { global, sym, func, weak } in got {
         let trap = |t| LoadError::Trap(format!("{name}: GOT.{sym}"), t);
         let value = match ctx.host_ref().process.resolve(Some(id), &sym, func) {
-            Some((d, Extern::Func(f))) => tables::address_of(ctx, id, d, &sym, f).map_err(trap)?,
+            Some((d, Extern::Func(f))) => {
+                let from = ctx.host_ref().process.modules[id].domain;
+                let f = adapter::crossing(ctx, from, d, &sym, f).map_err(|m| link(format!("{name}: GOT.func {m}")))?;
+                tables::address_of(ctx, id, d, &sym, f).map_err(trap)?
+            }
             Some((d, Extern::Global(dg))) => {
                 let v = ctx.global_get(dg).i32().unwrap_or(0) as u32;
                 let m = &ctx.host_ref().process.modules[d];
@@ -336,6 +379,12 @@ fn bind_func<E: Engine>(
                 // Defined by a module of this load that is not instantiated yet.
                 return Ok(ctx.new_func(ty, lazy_stub(name, sym, ty.clone(), id)));
             };
+            let p = &ctx.host_ref().process;
+            let from = p.modules[id].domain;
+            let own_libc = p.domains.get(from).is_some_and(|d| d.libc == found.definer);
+            if p.modules[found.definer].domain != from && !own_libc {
+                return adapter::crossing(ctx, from, found.definer, sym, f).map_err(|m| link(format!("{name}: {m}")));
+            }
             if ctx.host_ref().process.libc == Some(found.definer) {
                 let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
                 if let Some(bound) = placement.bind_import(ctx, sym, ty, id) {
@@ -388,7 +437,11 @@ fn bind_func<E: Engine>(
 fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> HostFn<E> {
     let (module, sym) = (module.to_string(), sym.to_string());
     Arc::new(move |ctx, args, results| match ctx.host_ref().process.resolve(Some(id), &sym, true) {
-        Some((_, Extern::Func(f))) if ctx.func_type(f) == ty => ctx.call(f, args, results),
+        Some((d, Extern::Func(f))) if ctx.func_type(f) == ty => {
+            let from = ctx.host_ref().process.modules[id].domain;
+            let f = adapter::crossing(ctx, from, d, &sym, f).map_err(Trap::Host)?;
+            ctx.call(f, args, results)
+        }
         Some((_, Extern::Func(f))) => {
             Err(Trap::Host(format!("lazy symbol `{sym}` of {module} has type {}, imported as {ty}", ctx.func_type(f))))
         }

@@ -8,9 +8,10 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{Engine, Extern, Limits, Trap};
+use crate::interface::Interfaces;
 use crate::libc::LibcPlacement;
 use crate::module_info::{ExportKind, ModuleInfo};
-use crate::strategy::{Policy, Strategy, Trampolines};
+use crate::strategy::{Memories, Policy, Strategy, Trampolines};
 
 pub type ModId = usize;
 
@@ -42,6 +43,8 @@ pub struct Loaded<E: Engine> {
     pub refcount: u32,
     pub deps: Vec<ModId>,
     pub state: ModState,
+    /// The memory domain it runs in ([`crate::domain`]); 0 unless the policy gives modules their own memory.
+    pub domain: usize,
 }
 
 impl<E: Engine> Loaded<E> {
@@ -136,7 +139,8 @@ pub struct Process<E: Engine> {
     pub main: Option<ModId>,
     pub main_func: Option<E::Func>,
     pub dlerror: Option<String>,
-    pub(crate) dlerror_buf: Option<u32>,
+    /// The guest buffer `dlerror` returns, one per memory domain.
+    pub(crate) dlerror_buf: HashMap<usize, u32>,
     /// Which forwarder a trampoline import gets.
     pub trampolines: Trampolines,
     /// Functions bound to these import names before any module's definition (like LD_PRELOAD).
@@ -145,6 +149,13 @@ pub struct Process<E: Engine> {
     pub placement: Option<Arc<dyn LibcPlacement<E>>>,
     /// The placement's own per-run state (the host libc's allocator and handlers).
     pub placement_state: Option<Box<dyn Any + Send>>,
+    /// Memory domains (empty while the process has one memory): the memory, table, stack and libc
+    /// each module of a domain uses; see [`crate::domain`].
+    pub domains: Vec<crate::domain::Domain<E>>,
+    /// The domain whose code runs now: its memory is `Host::memory`, what host functions use.
+    pub current: usize,
+    /// Functions declared to cross between domains, with what their parameters point to.
+    pub interfaces: Arc<Interfaces>,
 }
 
 impl<E: Engine> Process<E> {
@@ -165,11 +176,14 @@ impl<E: Engine> Process<E> {
             main: None,
             main_func: None,
             dlerror: None,
-            dlerror_buf: None,
+            dlerror_buf: HashMap::new(),
             trampolines: Trampolines::default(),
             preload: HashMap::new(),
             placement: None,
             placement_state: None,
+            domains: Vec::new(),
+            current: 0,
+            interfaces: Arc::default(),
         }
     }
 
@@ -189,6 +203,7 @@ impl<E: Engine> Process<E> {
             refcount: 1,
             deps: Vec::new(),
             state: ModState::Open,
+            domain: 0,
         });
         self.make_global(id);
         self.libc = Some(id);
@@ -236,10 +251,31 @@ impl<E: Engine> Process<E> {
         }
     }
 
+    /// The domain a lookup for `requester` happens in (the running one for the host's own lookups).
+    pub fn domain_of(&self, requester: Option<ModId>) -> usize {
+        requester.map(|r| self.modules[r].domain).unwrap_or(self.current)
+    }
+
+    /// Whether code of domain `from` may bind to `id`'s `name`: within a domain (its libc included)
+    /// always; across domains only a function the case declares an interface for, through an adapter.
+    pub fn visible(&self, from: usize, id: ModId, name: &str, want_func: bool) -> bool {
+        if self.policy.memories == Memories::Shared || self.domains.is_empty() {
+            return true;
+        }
+        let d = self.modules[id].domain;
+        d == from
+            || self.domains.get(from).is_some_and(|x| x.libc == id)
+            || (want_func && self.interfaces.contains_key(name))
+    }
+
     /// Whether `id` defines `name` with the wanted kind, and its export once instantiated.
     fn defines(&self, id: ModId, name: &str, want_func: bool) -> Option<Found<E>> {
+        self.defines_from(self.current, id, name, want_func)
+    }
+
+    fn defines_from(&self, from: usize, id: ModId, name: &str, want_func: bool) -> Option<Found<E>> {
         let m = &self.modules[id];
-        if !m.in_scope() {
+        if !m.in_scope() || !self.visible(from, id, name, want_func) {
             return None;
         }
         if m.open() || !m.exports.is_empty() {
@@ -256,17 +292,23 @@ impl<E: Engine> Process<E> {
     /// Search order for a symbol requested by `requester`, as ld.so: the main program, then the global
     /// scope in load order (libc, the program's NEEDED libraries, `RTLD_GLOBAL` ones), then the
     /// requester's own dependency tree (itself included).
+    /// Under per-module memories only what the requester's domain may see counts (its own domain,
+    /// its libc, declared functions), and its domain's libc comes before its own tree.
     pub fn lookup(&self, requester: Option<ModId>, name: &str, want_func: bool) -> Option<Found<E>> {
-        if let Some(f) = self.main.and_then(|m| self.defines(m, name, want_func)) {
+        let from = self.domain_of(requester);
+        if let Some(f) = self.main.and_then(|m| self.defines_from(from, m, name, want_func)) {
             return Some(f);
         }
         if let Some(ids) = self.global_symbols.get(name) {
-            if let Some(f) = ids.iter().find_map(|&id| self.defines(id, name, want_func)) {
+            if let Some(f) = ids.iter().find_map(|&id| self.defines_from(from, id, name, want_func)) {
                 return Some(f);
             }
         }
+        if let Some(f) = self.domains.get(from).and_then(|d| self.defines_from(from, d.libc, name, want_func)) {
+            return Some(f);
+        }
         let r = requester?;
-        self.tree(r).into_iter().find_map(|id| self.defines(id, name, want_func))
+        self.tree(r).into_iter().find_map(|id| self.defines_from(from, id, name, want_func))
     }
 
     /// The symbol's export, when its definer is instantiated.

@@ -38,6 +38,8 @@ pub struct Program {
     /// Fuel, memory, table and time bounds: what turns a runaway or greedy guest into a
     /// `timeout` or `limit` outcome.
     pub limits: Limits,
+    /// Functions that may cross between memories under `isolated`, as the case declares them.
+    pub interfaces: crate::interface::Interfaces,
 }
 
 /// How a run ended; `phase` says what the host had called when the guest trapped.

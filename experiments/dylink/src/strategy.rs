@@ -85,6 +85,10 @@ pub enum Strategy {
     /// loader writes the funcref at that index into every module's table (libc's included), so a
     /// pointer means the same function in every module without any table being shared.
     ReplicatedTables,
+    /// Every side module gets its own linear memory, stack, table and allocator (under libc-module,
+    /// its own libc.wasm instance); a call between modules goes through a host adapter that copies
+    /// arguments in and results out as the case's `[interface]` declares, and nothing else crosses.
+    Isolated,
     /// No linking at all: the static placement.
     None,
 }
@@ -114,6 +118,16 @@ pub enum Trampolines {
     Dynamic,
 }
 
+/// Whether the modules of a process share one linear memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Memories {
+    /// One memory, one stack, one allocator for every module (what C expects).
+    Shared,
+    /// The main program shares libc's memory; every side module gets a memory of its own (a
+    /// "domain": memory, stack pointer, table, allocator), and only declared interfaces cross.
+    PerModule,
+}
+
 /// Which table a function pointer (a `GOT.func` entry, a `dlsym` result) indexes; this also decides
 /// which tables exist, where a module's own functions go and what `dlclose` clears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,15 +149,17 @@ pub enum PointerTable {
 pub struct Policy {
     pub calls: CallBinding,
     pub pointers: PointerTable,
+    pub memories: Memories,
 }
 
 impl Strategy {
-    pub const LINKING: [Strategy; 5] = [
+    pub const LINKING: [Strategy; 6] = [
         Strategy::Trampoline,
         Strategy::Direct,
         Strategy::SharedTable,
         Strategy::DlsymImport,
         Strategy::ReplicatedTables,
+        Strategy::Isolated,
     ];
 
     pub fn name(self) -> &'static str {
@@ -156,16 +172,19 @@ impl Strategy {
     /// The strategies as data: one row each. Adding a strategy is a variant plus its row here.
     pub const fn policy(self) -> Policy {
         use CallBinding::*;
+        use Memories::{PerModule, Shared as One};
         use PointerTable::*;
-        let (calls, pointers) = match self {
-            Strategy::Trampoline => (HostForwarder, Definer),
-            Strategy::Direct => (Export, Definer),
-            Strategy::SharedTable => (Export, Shared),
-            Strategy::DlsymImport => (Export, Caller),
-            Strategy::ReplicatedTables => (Export, Replicated),
+        let (calls, pointers, memories) = match self {
+            Strategy::Trampoline => (HostForwarder, Definer, One),
+            Strategy::Direct => (Export, Definer, One),
+            Strategy::SharedTable => (Export, Shared, One),
+            Strategy::DlsymImport => (Export, Caller, One),
+            Strategy::ReplicatedTables => (Export, Replicated, One),
+            // Within a domain one table (its libc's), as shared-table; between domains an adapter.
+            Strategy::Isolated => (Export, Shared, PerModule),
             // One module: nothing is linked, the answers are never asked.
-            Strategy::None => (Export, Definer),
+            Strategy::None => (Export, Definer, One),
         };
-        Policy { calls, pointers }
+        Policy { calls, pointers, memories }
     }
 }

@@ -34,6 +34,9 @@ pub struct ProgramWire {
     host_buffer_bytes: u64,
     handles: u32,
     wall_clock_ms: u64,
+    /// The `isolated` strategy's declared interfaces.
+    #[serde(default)]
+    interfaces: dylink::interface::Interfaces,
 }
 
 impl From<&Program> for ProgramWire {
@@ -57,6 +60,7 @@ impl From<&Program> for ProgramWire {
             host_buffer_bytes: l.host_buffer_bytes,
             handles: l.handles,
             wall_clock_ms: l.wall_clock.as_millis() as u64,
+            interfaces: p.interfaces.clone(),
         }
     }
 }
@@ -83,6 +87,7 @@ impl From<ProgramWire> for Program {
                 handles: p.handles,
                 wall_clock: Duration::from_millis(p.wall_clock_ms),
             },
+            interfaces: p.interfaces,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use dylab_engine_v8::{remote, wire, V8};
 use dylink::engine::{LimitKind, Limits};
+use dylink::interface::FnInterface;
 use dylink::{Ending, Engine, Libc, Program, RunResult, Strategy, TrapKind};
 
 fn program() -> Program {
@@ -22,6 +23,9 @@ fn program() -> Program {
         env: vec![("K".into(), "v=1".into())],
         dirs: vec![("/data".into(), "/cases/x/data".into())],
         limits: Limits { fuel: 123, wall_clock: Duration::from_millis(4500), ..Limits::DEFAULT },
+        // The isolated strategy's declarations travel too.
+        interfaces: [("greet".to_string(), FnInterface::parse(&["str".into(), "out(len=2)".into(), "scalar".into()]).unwrap())]
+            .into(),
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use dylink::engine::Limits;
+use dylink::interface::{FnInterface, Interfaces};
 use dylink::placements::LIBC_WASM;
 use serde::Deserialize;
 
@@ -54,6 +55,29 @@ pub struct Manifest {
     /// (`trampoline`), an engine, a libc placement, or several joined by `/` (`wasmi/direct`).
     #[serde(default)]
     pub expect: Expectations,
+    /// Functions that may be called from another module's memory under `isolated`, with what each
+    /// parameter is (`[interface.greet] params = ["str", "out(len=2)", "scalar"]`); see
+    /// [`dylink::interface::Param`].
+    #[serde(default)]
+    pub interface: BTreeMap<String, InterfaceDecl>,
+}
+
+/// `[interface.NAME]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceDecl {
+    pub params: Vec<String>,
+}
+
+/// The declared interfaces as typed data; a bad declaration names its function.
+fn parse_interfaces(m: &Manifest) -> Result<Interfaces> {
+    m.interface
+        .iter()
+        .map(|(name, decl)| match FnInterface::parse(&decl.params) {
+            Ok(f) => Ok((name.clone(), f)),
+            Err(e) => bail!("[interface.{name}]: {e}"),
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +89,8 @@ pub struct Case {
     pub limits: Limits,
     /// The reference output, as bytes (compared exactly; a non-UTF-8 byte is not a U+FFFD).
     pub expected_stdout: Vec<u8>,
+    /// `[interface]`, parsed.
+    pub interfaces: Interfaces,
 }
 
 impl Case {
@@ -173,6 +199,7 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     let manifest: Manifest = toml::from_str(&text).with_context(|| format!("case {name}: invalid case.toml"))?;
     check_manifest(&manifest).with_context(|| format!("case {name}: invalid case.toml"))?;
     let limits = manifest.limits.resolve(manifest.fuel).with_context(|| format!("case {name}: invalid case.toml"))?;
+    let interfaces = parse_interfaces(&manifest).with_context(|| format!("case {name}: invalid case.toml"))?;
     for src in std::iter::once(&manifest.main).chain(&manifest.libs).flat_map(ModuleFiles::files) {
         if !dir.join(src).is_file() {
             bail!("case {name}: {src} named in case.toml does not exist");
@@ -185,7 +212,7 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     }
     let expected_stdout = std::fs::read(dir.join("expected.stdout"))
         .with_context(|| format!("case {name}: missing expected.stdout (the reference output)"))?;
-    Ok(Case { name, dir: dir.to_path_buf(), manifest, limits, expected_stdout })
+    Ok(Case { name, dir: dir.to_path_buf(), manifest, limits, expected_stdout, interfaces })
 }
 
 /// Cases that could not be loaded: (folder name, why).
@@ -239,6 +266,23 @@ mod tests {
         assert_eq!(bad.len(), 1, "{toml_text}");
         assert_eq!(bad[0].0, "bad");
         format!("{:#}", bad[0].1)
+    }
+
+    #[test]
+    fn a_bad_interface_is_an_error_of_its_case_naming_the_function() {
+        let base = "main = \"m.c\"\nlibs = [\"a.c\"]\n";
+        let e = error_of(&format!("{base}[interface.greet]\nparams = [\"str\", \"pointer\"]\n"));
+        assert!(e.contains("[interface.greet]") && e.contains("\"pointer\" is not a parameter kind"), "{e}");
+        let e = error_of(&format!("{base}[interface.fill]\nparams = [\"out(len=0)\"]\n"));
+        assert!(e.contains("[interface.fill]") && e.contains("parameter 0 is out(len=0), not a scalar"), "{e}");
+        let e = error_of(&format!("{base}[interface.f]\nparams = []\nresults = [\"str\"]\n"));
+        assert!(e.contains("unknown field `results`"), "{e}");
+        let root =
+            corpus(&[("ok", &format!("{base}[interface.greet]\nparams = [\"str\", \"out(len=2)\", \"scalar\"]\n"))]);
+        let (good, _) = load_corpus(root.path()).unwrap();
+        let greet = &good[0].interfaces["greet"].params;
+        use dylink::interface::Param;
+        assert_eq!(greet, &[Param::Str, Param::Out { len: 2 }, Param::Scalar]);
     }
 
     #[test]

@@ -125,6 +125,7 @@ impl Lab {
             env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             dirs: m.dirs.iter().map(|d| (format!("/{d}"), case.dir.join(d))).collect(),
             limits: case.limits.clone(),
+            interfaces: case.interfaces.clone(),
         }
     }
 

@@ -52,6 +52,7 @@ fn program(dir: &std::path::Path, name: &str, body: &str) -> Program {
         dirs: Vec::new(),
         // Little fuel: the runaway loop ends in well under a second (V8: fuel as time).
         limits: Limits { fuel: 2_000_000, ..Limits::DEFAULT },
+        interfaces: Default::default(),
     }
 }
 

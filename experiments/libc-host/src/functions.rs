@@ -297,11 +297,12 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             })
         }
         "strerror" => Arc::new(|ctx, a, r| {
-            let e = arg(a, 0) as i32;
+            // One copy per memory: a string placed in one domain's heap is not in another's.
+            let e = (ctx.host_ref().process.current, arg(a, 0) as i32);
             let p = match state(ctx).strerror.get(&e) {
                 Some(&p) => p,
                 None => {
-                    let mut msg = strerror_message(e).as_bytes().to_vec();
+                    let mut msg = strerror_message(e.1).as_bytes().to_vec();
                     msg.push(0);
                     let p = alloc(ctx, msg.len() as u32, 1)?;
                     write(ctx, p, &msg)?;
@@ -319,7 +320,8 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         }),
         "atexit" => Arc::new(move |ctx, a, r| {
             let table = table_of(ctx, caller);
-            state(ctx).atexit.push((table, arg(a, 0)));
+            let domain = ctx.host_ref().process.current;
+            state(ctx).atexit.push((table, arg(a, 0), domain));
             ret(r, 0)
         }),
         "exit" => Arc::new(|ctx, a, _r| {

@@ -156,10 +156,10 @@ pub const FUNCTIONS: &[&str] = &[
 /// The host libc's state that is not in linear memory.
 pub struct State<E: Engine> {
     pub heap: Allocator,
-    /// Registered `atexit` handlers: the pointer and the table it indexes.
-    atexit: Vec<(E::Table, u32)>,
-    /// `strerror` strings already placed in memory.
-    strerror: HashMap<i32, u32>,
+    /// Registered `atexit` handlers: the pointer, the table it indexes and the memory domain it runs in.
+    atexit: Vec<(E::Table, u32, usize)>,
+    /// `strerror` strings already placed in memory, by (domain, errno).
+    strerror: HashMap<(usize, i32), u32>,
     /// libc.wasm, whose export names say which unresolved imports are libc functions.
     libc_wasm: Option<PathBuf>,
     case_exports: Option<Arc<HashSet<String>>>,
@@ -200,6 +200,20 @@ impl<E: Engine> LibcPlacement<E> for LibcHost {
         bind_for(ctx, sym, ty, importer)
     }
 
+    fn free(&self, ctx: &mut dyn Ctx<E>, addr: u32) -> Result<(), Trap> {
+        let heap = state(ctx).heap;
+        let memory = memory(ctx)?;
+        heap.free(&mut CtxMem { ctx: &mut *ctx, memory }, addr)
+    }
+
+    /// A memory laid out as the first one (stack, the libc's data, heap), so that the host libc's
+    /// functions, its data symbols (`errno`, `stdout`) and its allocator (whose state is all in
+    /// memory, at the same addresses) serve any domain: whichever memory runs.
+    fn new_domain(&self, ctx: &mut dyn Ctx<E>) -> Result<dylink::domain::Parts<E>, Trap> {
+        let (memory, stack_pointer, table, _same_allocator) = new_memory(ctx)?;
+        Ok(dylink::domain::Parts { memory, table, stack_pointer, libc: None })
+    }
+
     fn check_subset(&self, ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInfo) -> Result<(), LoadError> {
         check_subset(ctx, id, info)
     }
@@ -216,16 +230,8 @@ pub(crate) fn state<E: Engine>(ctx: &mut dyn Ctx<E>) -> &mut State<E> {
 
 /// Sets the process up: memory, stack pointer, table 0 and the host libc as module 0.
 pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Result<(), Trap> {
-    let memory = ctx.memory_new(INITIAL_PAGES)?;
+    let (memory, sp, table, heap) = new_memory(ctx)?;
     ctx.host().memory = Some(memory);
-    let sp = ctx.global_new(Val::I32(STACK_SIZE as i32), true);
-    let table = ctx.table_new(1)?;
-    for (cell, file, fd) in [(STDIN, FILE_IN, 0u32), (STDOUT, FILE_OUT, 1), (STDERR, FILE_ERR, 2)] {
-        dylink::mem::write_u32(ctx, cell, file)?;
-        dylink::mem::write_u32(ctx, file, fd)?;
-        dylink::mem::write_u32(ctx, file + 4, FILE_TAG)?;
-    }
-    let heap = Allocator::init(&mut CtxMem { ctx: &mut *ctx, memory }, HEAP_ROOT, HEAP_START)?;
 
     let mut exports = HashMap::new();
     let mut listed = Vec::new();
@@ -251,6 +257,23 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
         case_exports: None,
     }));
     Ok(())
+}
+
+/// A memory with the host libc's layout (the FILE objects, an empty heap), its stack pointer and a
+/// table. The allocator is the same value for every such memory: its root is at [`HEAP_ROOT`].
+type Fresh<E> = (<E as Engine>::Memory, <E as Engine>::Global, <E as Engine>::Table, Allocator);
+
+fn new_memory<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<Fresh<E>, Trap> {
+    let memory = ctx.memory_new(INITIAL_PAGES)?;
+    let sp = ctx.global_new(Val::I32(STACK_SIZE as i32), true);
+    let table = ctx.table_new(1)?;
+    for (cell, file, fd) in [(STDIN, FILE_IN, 0u32), (STDOUT, FILE_OUT, 1), (STDERR, FILE_ERR, 2)] {
+        for (addr, v) in [(cell, file), (file, fd), (file + 4, FILE_TAG)] {
+            ctx.memory_write(memory, addr as u64, &v.to_le_bytes())?;
+        }
+    }
+    let heap = Allocator::init(&mut CtxMem { ctx: &mut *ctx, memory }, HEAP_ROOT, HEAP_START)?;
+    Ok((memory, sp, table, heap))
 }
 
 /// The host function for `sym` bound for module `caller` (function pointers it passes index its table).
@@ -288,8 +311,10 @@ pub fn write_args<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[String]) -> Result<(i
 /// Runs the `atexit` handlers, last registered first. Each is removed before it runs, so an `exit`
 /// from a handler runs the remaining ones and none twice (as musl does).
 pub fn run_atexit<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
-    while let Some((table, index)) = state(ctx).atexit.pop() {
-        call_pointer(ctx, table, index, &FuncType::new([], []), &[], &mut [])?;
+    while let Some((table, index, domain)) = state(ctx).atexit.pop() {
+        dylink::domain::within(ctx, domain, |ctx| {
+            call_pointer(ctx, table, index, &FuncType::new([], []), &[], &mut [])
+        })?;
     }
     Ok(())
 }

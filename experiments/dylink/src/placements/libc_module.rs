@@ -12,6 +12,12 @@ use crate::program::{ending, export_func, open, wasi_imports, Program};
 
 pub struct LibcModule;
 
+/// libc.wasm compiled once per process, for the instances that isolated domains get.
+struct Compiled<E: Engine> {
+    module: E::Module,
+    info: crate::module_info::ModuleInfo,
+}
+
 /// The name libc.wasm has among the process's modules: `dlopen` of this name finds it (as ld.so finds
 /// an already loaded `libc.so.6`), so no other module can be loaded under it.
 pub const LIBC_WASM: &str = "libc.wasm";
@@ -30,6 +36,8 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             return Err(Ending::LinkError("libc-module placement without libc.wasm".into()));
         };
         let (module, info) = open(ctx, libc_path).map_err(Ending::LinkError)?;
+        ctx.host().process.placement_state =
+            Some(Box::new(Compiled::<E> { module: module.clone(), info: info.clone() }));
         // libc's `main` import is bound before the program exists, so it is always a host forwarder.
         let imports = wasi_imports(ctx, &info, |ctx, m, n, kind| match (m, n, kind) {
             ("env", "main", ImportKind::Func(ty))
@@ -96,6 +104,45 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
         }
         let code = r[0].i32().unwrap_or(0);
         ending(ctx.call(exit, &[Val::I32(code)], &mut []), code, "exit() after main returned")
+    }
+
+    fn free(&self, ctx: &mut dyn Ctx<E>, addr: u32) -> Result<(), Trap> {
+        let f = libc_func(ctx, "free").ok_or_else(|| Trap::Host("libc exports no free".into()))?;
+        ctx.call(f, &[Val::I32(addr as i32)], &mut [])
+    }
+
+    /// Another instance of libc.wasm: its own memory, stack, table, heap, stdio buffers and errno.
+    /// Its `main` import is never called (only domain 0 runs main).
+    fn new_domain(&self, ctx: &mut dyn Ctx<E>) -> Result<crate::domain::Parts<E>, Trap> {
+        let (module, info) = {
+            let c = ctx.host_ref().process.placement_state.as_ref().and_then(|s| s.downcast_ref::<Compiled<E>>());
+            let c = c.ok_or_else(|| Trap::Host("libc.wasm was not compiled at boot".into()))?;
+            (c.module.clone(), c.info.clone())
+        };
+        let imports = wasi_imports(ctx, &info, |ctx, m, n, kind| match (m, n, kind) {
+            ("env", "main", ImportKind::Func(ty)) => Some(Extern::Func(ctx.new_func(
+                ty,
+                Arc::new(|_, _, _| Err(Trap::Host("main called from an isolated module's libc".into()))),
+            ))),
+            _ => None,
+        })
+        .map_err(|e| Trap::Host(format!("libc.wasm: {e}")))?;
+        let exports: HashMap<String, Extern<E>> = ctx.instantiate(&module, &imports)?.into_iter().collect();
+        let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
+            (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
+        else {
+            return Err(Trap::Host(
+                "libc.wasm must export memory, __indirect_function_table and __stack_pointer".into(),
+            ));
+        };
+        let (memory, table, stack_pointer) = (*memory, *table, *sp);
+        let ctors = export_func(&exports, "__wasm_call_ctors");
+        Ok(crate::domain::Parts {
+            memory,
+            table,
+            stack_pointer,
+            libc: Some(crate::domain::LibcInstance { info, exports, ctors }),
+        })
     }
 
     /// With libc's own `aligned_alloc`, so that the loader's data sits in libc's heap.

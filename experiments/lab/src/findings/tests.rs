@@ -15,6 +15,7 @@ fn case(name: &str) -> Case {
         manifest,
         limits: dylink::engine::Limits::DEFAULT,
         expected_stdout: b"hi\n".to_vec(),
+        interfaces: Default::default(),
     }
 }
 

@@ -1,0 +1,1 @@
+const char *same(const char *s) { return s; }

@@ -1,0 +1,369 @@
+//! What isolation costs per call and per byte (#14): `consume(buf, len)` called n times from another
+//! module, with one shared memory (`shared-table`: the pointer is passed as it is) and with a memory
+//! per module (`isolated`: the adapter copies `len` bytes into the callee's memory per call, `in(len=1)`),
+//! for 0, 16, 256, 4 KiB and 64 KiB; timed, and counted in instructions under callgrind (the same
+//! regions as [`crate::counts`]: per call = (I(1200) - I(200)) / 1000).
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use dylab_engines::{Adapter, EngineKind, WithEngine};
+use dylab_lab::placements::placement;
+use dylab_toolchain::Toolchain;
+use dylink::interface::{FnInterface, Interfaces};
+use dylink::{Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
+use serde::{Deserialize, Serialize};
+
+use crate::callgrind;
+use crate::counts::{per_call, REGIONS, REPETITIONS};
+use crate::measure::median;
+
+/// Bytes copied per call.
+pub const SIZES: [u32; 5] = [0, 16, 256, 4096, 65536];
+/// The two memory layouts compared.
+pub const STRATEGIES: [Strategy; 2] = [Strategy::SharedTable, Strategy::Isolated];
+
+/// corpus/bench/copy_{caller,callee}.c, built as side modules, and libc.wasm.
+#[derive(Clone, Debug)]
+pub struct CopyModules {
+    pub libc: PathBuf,
+    pub caller: PathBuf,
+    pub callee: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl CopyModules {
+    pub fn build(toolchain: &Toolchain, bench_dir: &Path) -> Result<CopyModules> {
+        Ok(CopyModules {
+            libc: toolchain.libc_module()?,
+            caller: toolchain.side_module(&[bench_dir.join("copy_caller.c")], &[])?,
+            callee: toolchain.side_module(&[bench_dir.join("copy_callee.c")], &[])?,
+            dir: bench_dir.to_path_buf(),
+        })
+    }
+}
+
+/// The interface `consume` is declared with: a buffer the callee reads, its length.
+pub fn interfaces() -> Interfaces {
+    let params = ["in(len=1)", "scalar"].map(String::from);
+    BTreeMap::from([("consume".to_string(), FnInterface::parse(&params).expect("a valid declaration"))])
+}
+
+/// A store with libc, the callee and the caller loaded under `strategy`, and the caller's loop.
+pub struct CopyCall<E: Adapter> {
+    engine: E,
+    store: E::Store,
+    run: E::Func,
+    /// The caller's memory domain.
+    domain: usize,
+    pub checksum: i32,
+}
+
+impl<E: Adapter> CopyCall<E> {
+    pub fn new(engine: &E, modules: &CopyModules, strategy: Strategy) -> Result<Self> {
+        let libs = HashMap::from([
+            ("copy_callee.wasm".to_string(), modules.callee.clone()),
+            ("copy_caller.wasm".to_string(), modules.caller.clone()),
+        ]);
+        let mut session = ProcessBuilder::new(
+            engine,
+            Libc::LibcModule,
+            strategy,
+            placement(Libc::LibcModule),
+            Some(modules.libc.clone()),
+        )
+        .libs(libs, modules.dir.clone())
+        .interfaces(interfaces())
+        .build()
+        .map_err(|e| anyhow!("{e:?}"))?;
+        session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
+        let mut store = session.store;
+        let (run, domain) = engine.enter(&mut store, |ctx| -> Result<(E::Func, usize)> {
+            let mode = Mode { now: true, global: true };
+            for name in ["copy_callee.wasm", "copy_caller.wasm"] {
+                dylink::load::load(ctx, name, mode).map_err(|e| anyhow!("{}", e.message()))?;
+            }
+            let p = &ctx.host_ref().process;
+            let caller = p.by_name("copy_caller.wasm").context("copy_caller.wasm is loaded")?;
+            match p.modules[caller].exports.get("run_copy") {
+                Some(Extern::Func(f)) => Ok((*f, p.modules[caller].domain)),
+                _ => bail!("copy_caller.wasm exports no run_copy"),
+            }
+        })?;
+        Ok(CopyCall { engine: engine.clone(), store, run, domain, checksum: 0 })
+    }
+
+    /// One loop of `n` calls with `len` bytes each.
+    #[inline(always)]
+    pub fn call(&mut self, n: u32, len: u32) -> Result<()> {
+        let mut out = [Val::I32(0)];
+        let args = [Val::I32(n as i32), Val::I32(len as i32)];
+        let (run, domain) = (self.run, self.domain);
+        // Entered in the caller's domain, as a call from its own code would be.
+        let done = self
+            .engine
+            .enter(&mut self.store, |ctx| dylink::domain::within(ctx, domain, |ctx| ctx.call(run, &args, &mut out)));
+        self.checksum = out[0].i32().unwrap_or(0);
+        done.map_err(|t| anyhow!("copy loop trapped: {t}"))
+    }
+}
+
+/// One row: an engine, a strategy, bytes per call.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CopyRow {
+    pub engine: String,
+    pub strategy: String,
+    pub bytes: u32,
+    /// Median wall time per call (loop included), nanoseconds.
+    pub ns_per_call: f64,
+    /// Instructions per call under callgrind (loop included), when counted.
+    pub instructions_per_call: Option<f64>,
+    pub exact: Option<bool>,
+    /// What the loop of 1,000 calls returned: the same with and without isolation.
+    pub checksum: i32,
+}
+
+/// `reports/data/isolation.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CopyData {
+    pub machine: String,
+    pub rows: Vec<CopyRow>,
+}
+
+/// Times every (strategy, size) on `engine`: calibrated loops, `samples` samples, median per call.
+pub fn time<E: Adapter>(engine: &E, modules: &CopyModules, samples: usize) -> Result<Vec<CopyRow>> {
+    let mut rows = Vec::new();
+    for strategy in STRATEGIES {
+        let mut c = CopyCall::new(engine, modules, strategy)?;
+        for bytes in SIZES {
+            c.call(1000, bytes).with_context(|| format!("{}/{}/{bytes}", engine.name(), strategy.name()))?;
+            let checksum = c.checksum;
+            let t = Instant::now();
+            c.call(100, bytes)?;
+            // About 5 ms per sample.
+            let n = ((5e6 / (t.elapsed().as_nanos() as f64 / 100.0).max(1.0)) as u32).clamp(100, 1_000_000);
+            let mut per = Vec::with_capacity(samples);
+            for _ in 0..samples {
+                let t = Instant::now();
+                c.call(n, bytes)?;
+                per.push(t.elapsed().as_nanos() as f64 / n as f64);
+            }
+            rows.push(CopyRow {
+                engine: engine.name().into(),
+                strategy: strategy.name().into(),
+                bytes,
+                ns_per_call: median(&per),
+                instructions_per_call: None,
+                exact: None,
+                checksum,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The dump label of one counted region.
+pub fn label(engine: &str, strategy: Strategy, bytes: u32, repetition: usize, n: u32) -> String {
+    format!("dylab-isolation {engine}/{}/{bytes} rep{repetition} n{n}", strategy.name())
+}
+
+/// Under callgrind (instrumentation off at start): counts every (strategy, size) on `engine`.
+pub fn count_child<E: Adapter>(engine: &E, modules: &CopyModules) -> Result<()> {
+    for strategy in STRATEGIES {
+        let mut c = CopyCall::new(engine, modules, strategy)?;
+        for bytes in SIZES {
+            let labels: Vec<[CString; 2]> = (0..REPETITIONS)
+                .map(|r| REGIONS.map(|n| CString::new(label(engine.name(), strategy, bytes, r, n)).expect("no NUL")))
+                .collect();
+            callgrind::start_instrumentation();
+            let counted = (|| -> Result<()> {
+                for n in REGIONS {
+                    c.call(n, bytes)?; // warm-up
+                }
+                for pair in &labels {
+                    for (n, l) in REGIONS.iter().zip(pair) {
+                        region(&mut c, *n, bytes, l)?;
+                    }
+                }
+                Ok(())
+            })();
+            callgrind::stop_instrumentation();
+            counted?;
+        }
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn region<E: Adapter>(c: &mut CopyCall<E>, n: u32, bytes: u32, label: &CString) -> Result<()> {
+    callgrind::zero_stats();
+    let done = c.call(n, bytes);
+    callgrind::dump_stats_at(label);
+    done
+}
+
+/// Fills in the counts of `rows` from callgrind's dumps in `dir`.
+pub fn read_counts(dir: &Path, rows: &mut [CopyRow]) -> Result<()> {
+    let mut totals = HashMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        if let Some((label, total)) = crate::counts::parent::parse_dump(&text) {
+            totals.insert(label, total);
+        }
+    }
+    for r in rows {
+        let strategy = Strategy::parse(&r.strategy).context("a strategy name")?;
+        let mut reps = Vec::new();
+        for rep in 0..REPETITIONS {
+            let pair = REGIONS.map(|n| totals.get(&label(&r.engine, strategy, r.bytes, rep, n)).copied());
+            let [Some(a), Some(b)] = pair else {
+                bail!("callgrind wrote no dump for {}/{}/{}", r.engine, r.strategy, r.bytes);
+            };
+            reps.push(per_call([a, b], 1));
+        }
+        r.instructions_per_call = Some(reps[0].0);
+        r.exact = Some(reps.iter().all(|&(n, exact)| exact && n == reps[0].0));
+    }
+    Ok(())
+}
+
+/// The markdown table: per engine and size, shared vs isolated, and what isolation adds per call
+/// and per byte.
+pub fn markdown(data: &CopyData) -> String {
+    let mut out = String::from(
+        "| engine | bytes per call | shared memory: instructions | isolated: instructions | added | added per byte | \
+         shared memory: ns | isolated: ns | added ns |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let engines: Vec<&str> = {
+        let mut e: Vec<&str> = data.rows.iter().map(|r| r.engine.as_str()).collect();
+        e.dedup();
+        e
+    };
+    let find = |e: &str, s: Strategy, b: u32| {
+        data.rows.iter().find(|r| r.engine == e && r.strategy == s.name() && r.bytes == b)
+    };
+    let num = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
+    for e in engines {
+        for b in SIZES {
+            let (Some(s), Some(i)) = (find(e, Strategy::SharedTable, b), find(e, Strategy::Isolated, b)) else {
+                continue;
+            };
+            let added = s.instructions_per_call.zip(i.instructions_per_call).map(|(s, i)| i - s);
+            let zero = find(e, Strategy::Isolated, 0).and_then(|z| z.instructions_per_call);
+            let per_byte = match (i.instructions_per_call, zero) {
+                (Some(i), Some(z)) if b > 0 => format!("{:.2}", (i - z) / b as f64),
+                _ => "-".into(),
+            };
+            out.push_str(&format!(
+                "| {e} | {b} | {} | {} | {} | {per_byte} | {:.1} | {:.1} | {:.1} |\n",
+                num(s.instructions_per_call),
+                num(i.instructions_per_call),
+                num(added),
+                s.ns_per_call,
+                i.ns_per_call,
+                i.ns_per_call - s.ns_per_call
+            ));
+        }
+    }
+    out
+}
+
+/// Times (and in the child, counts) on every engine.
+pub struct OnEngine<'a> {
+    pub modules: &'a CopyModules,
+    pub samples: usize,
+    pub count_child: bool,
+}
+
+impl WithEngine for OnEngine<'_> {
+    type Out = Result<Vec<CopyRow>>;
+    fn run<E: Adapter>(self, e: &E) -> Result<Vec<CopyRow>> {
+        if self.count_child {
+            count_child(e, self.modules)?;
+            Ok(Vec::new())
+        } else {
+            time(e, self.modules, self.samples)
+        }
+    }
+}
+
+/// Every engine, timing engines (no fuel) or counting engines.
+pub fn run_all(modules: &CopyModules, samples: usize, count_child: bool) -> Result<Vec<CopyRow>> {
+    let mut rows = Vec::new();
+    for kind in EngineKind::ALL {
+        let visitor = OnEngine { modules, samples, count_child };
+        let r = if count_child { kind.with_counting_engine(visitor)?? } else { kind.with_timing_engine(visitor)?? };
+        rows.extend(r);
+    }
+    Ok(rows)
+}
+
+/// The section calls.md gets from the committed `data/isolation.json` (written by `isolation-bench
+/// --count --write`), so that `dylab bench` keeps the isolation costs with the other call costs.
+pub fn calls_md_section(reports: &Path) -> Result<String> {
+    let path = reports.join("data/isolation.json");
+    if !path.is_file() {
+        return Ok(String::new());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let data: CopyData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    Ok(format!(
+        "## Isolated memories: cost per call by bytes copied\n\n`consume(buf, len)` from another module: one shared \
+         memory (`shared-table`) against `isolated` (the adapter copies `len` bytes into the callee's memory per call). \
+         From `data/isolation.json` ({}), written by `cargo run -p dylab-bench --bin isolation-bench -- --count \
+         --write`; method in [isolation.md](isolation.md).\n\n{}\n",
+        data.machine,
+        markdown(&data)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(strategy: Strategy, bytes: u32, instructions: f64, ns: f64) -> CopyRow {
+        CopyRow {
+            engine: "e".into(),
+            strategy: strategy.name().into(),
+            bytes,
+            ns_per_call: ns,
+            instructions_per_call: Some(instructions),
+            exact: Some(true),
+            checksum: 0,
+        }
+    }
+
+    #[test]
+    fn the_table_shows_what_isolation_adds_per_call_and_per_byte() {
+        let rows = vec![
+            row(Strategy::SharedTable, 0, 19.0, 3.0),
+            row(Strategy::Isolated, 0, 3347.0, 700.0),
+            row(Strategy::SharedTable, 4096, 26.0, 3.0),
+            row(Strategy::Isolated, 4096, 3347.0 + 4096.0 * 2.5, 3000.0),
+        ];
+        let md = markdown(&CopyData { machine: "m".into(), rows });
+        assert!(md.contains("| e | 0 | 19 | 3347 | 3328 | - | 3.0 | 700.0 | 697.0 |"), "{md}");
+        assert!(md.contains("| e | 4096 | 26 | 13587 | 13561 | 2.50 |"), "{md}");
+        assert!(!md.contains("| e | 16 |"), "sizes without rows are left out");
+    }
+
+    #[test]
+    fn calls_md_gets_a_section_only_when_the_data_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(calls_md_section(dir.path()).unwrap(), "");
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        let data = CopyData {
+            machine: "m".into(),
+            rows: vec![row(Strategy::SharedTable, 0, 19.0, 3.0), row(Strategy::Isolated, 0, 3347.0, 700.0)],
+        };
+        std::fs::write(dir.path().join("data/isolation.json"), serde_json::to_string(&data).unwrap()).unwrap();
+        let s = calls_md_section(dir.path()).unwrap();
+        assert!(s.starts_with("## Isolated memories") && s.contains("| e | 0 | 19 | 3347 |"), "{s}");
+        std::fs::write(dir.path().join("data/isolation.json"), "{").unwrap();
+        assert!(format!("{:#}", calls_md_section(dir.path()).unwrap_err()).contains("parsing"));
+    }
+}

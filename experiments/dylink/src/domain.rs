@@ -1,0 +1,128 @@
+//! Memory domains, for a policy that gives side modules their own memory ([`Memories::PerModule`]):
+//! a domain is a linear memory with its stack pointer, its funcref table and its libc (its own
+//! libc.wasm instance under libc-module; the host's libc, working on whichever memory runs, under
+//! libc-host). Domain 0 is libc's and the main program's.
+//!
+//! Host functions (WASI, the host libc, the loader's allocator) work on `Host::memory`; the one
+//! rule that keeps them right is that it is always the memory of the domain whose code runs, so
+//! everything that passes control to another domain goes through [`switch`] (the adapters, the
+//! loader when it places, instantiates and initialises a module).
+//!
+//! [`Memories::PerModule`]: crate::strategy::Memories::PerModule
+
+use std::collections::HashMap;
+
+use crate::engine::{Ctx, Engine, Extern, Trap};
+use crate::module_info::ModuleInfo;
+use crate::process::{Loaded, ModId, ModState, TableRec};
+
+/// One domain's resources.
+pub struct Domain<E: Engine> {
+    pub memory: E::Memory,
+    /// Index into [`crate::Process::tables`]: the table every module of the domain shares.
+    pub table: usize,
+    pub stack_pointer: E::Global,
+    /// The module that is the domain's libc.
+    pub libc: ModId,
+}
+
+/// What a placement makes for a new domain.
+pub struct Parts<E: Engine> {
+    pub memory: E::Memory,
+    pub table: E::Table,
+    pub stack_pointer: E::Global,
+    /// A libc instance of the domain's own (libc.wasm); `None` when the placement's libc serves every
+    /// domain (the host's).
+    pub libc: Option<LibcInstance<E>>,
+}
+
+/// A libc.wasm instance made for one domain: its description, exports and constructors.
+pub struct LibcInstance<E: Engine> {
+    pub info: ModuleInfo,
+    pub exports: HashMap<String, Extern<E>>,
+    pub ctors: Option<E::Func>,
+}
+
+/// Records the process's first memory as domain 0 (once, when a second one is made).
+fn ensure_first<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
+    if !ctx.host_ref().process.domains.is_empty() {
+        return Ok(());
+    }
+    let memory = ctx.host_ref().memory.ok_or_else(|| Trap::Host("no memory for domain 0".into()))?;
+    let p = &mut ctx.host().process;
+    let (Some(stack_pointer), Some(libc)) = (p.stack_pointer, p.libc) else {
+        return Err(Trap::Host("no stack pointer or libc for domain 0".into()));
+    };
+    let table = p.shared_table.unwrap_or(p.modules[libc].table);
+    p.domains.push(Domain { memory, table, stack_pointer, libc });
+    Ok(())
+}
+
+/// Makes a new domain with the placement's help (a libc instance of its own runs its constructors
+/// in it); returns its number.
+pub fn create<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<usize, Trap> {
+    ensure_first(ctx)?;
+    let placement = ctx.host_ref().process.placement()?;
+    let parts = placement.new_domain(ctx)?;
+    let p = &mut ctx.host().process;
+    let d = p.domains.len();
+    p.tables.push(TableRec { table: parts.table, slots: HashMap::new() });
+    let table = p.tables.len() - 1;
+    let mut ctors = None;
+    let libc = match parts.libc {
+        Some(LibcInstance { info, exports, ctors: init }) => {
+            ctors = init;
+            p.add_module(Loaded {
+                name: format!("libc.wasm (memory {d})"),
+                info: std::sync::Arc::new(info),
+                exports,
+                table,
+                memory_base: 0,
+                table_base: 0,
+                pic: false,
+                global: false,
+                refcount: 1,
+                deps: Vec::new(),
+                state: ModState::Open,
+                domain: d,
+            })
+        }
+        None => p.domains[0].libc,
+    };
+    p.domains.push(Domain { memory: parts.memory, table, stack_pointer: parts.stack_pointer, libc });
+    if let Some(f) = ctors {
+        let prev = switch(ctx, d);
+        let r = ctx.call(f, &[], &mut []);
+        switch(ctx, prev);
+        r?;
+    }
+    Ok(d)
+}
+
+/// Makes domain `d` the running one (its memory the host's, its stack, table and libc the
+/// loader's); returns the one that ran before. Nothing to do in a process with one memory.
+pub fn switch<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
+    let p = &ctx.host_ref().process;
+    let prev = p.current;
+    if prev == d || p.domains.is_empty() {
+        return prev;
+    }
+    let dom = &p.domains[d];
+    let (memory, sp, table, libc) = (dom.memory, dom.stack_pointer, dom.table, dom.libc);
+    let host = ctx.host();
+    host.memory = Some(memory);
+    let p = &mut host.process;
+    p.stack_pointer = Some(sp);
+    p.shared_table = Some(table);
+    p.libc = Some(libc);
+    p.current = d;
+    prev
+}
+
+/// Runs `f` in domain `d`, then returns to the domain that ran before.
+pub fn within<E: Engine, R>(ctx: &mut dyn Ctx<E>, d: usize, f: impl FnOnce(&mut dyn Ctx<E>) -> R) -> R {
+    let prev = switch(ctx, d);
+    let r = f(ctx);
+    switch(ctx, prev);
+    r
+}
