@@ -142,11 +142,11 @@ pub fn measure<E: Adapter>(
             limits: dylink::engine::Limits::UNBOUNDED,
             interfaces: Default::default(),
         };
-        dylink::run(&engine, &program, placement(libc));
+        engine.run_program(&program, placement(libc));
         let times: Vec<Duration> = (0..samples)
             .map(|_| {
                 let t = Instant::now();
-                let r = dylink::run(&engine, &program, placement(libc));
+                let r = engine.run_program(&program, placement(libc));
                 let d = t.elapsed();
                 match r.ending {
                     dylink::Ending::Exited(0) => Ok(d),
