@@ -60,3 +60,46 @@ fn the_counted_child_refuses_to_run_outside_valgrind() {
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("must run under valgrind") && stderr.contains("dylab bench --count"), "{stderr}");
 }
+
+/// The Node the V8 engine runs in: `$DYLAB_NODE`, else the pinned one scripts/setup-node.sh installs.
+fn node_installed() -> bool {
+    let node = std::env::var_os("DYLAB_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/node-v26.10.0/bin/node"));
+    node.is_file()
+}
+
+const V8_CELLS: [&str; 10] =
+    ["bench", "--count", "--engine", "v8", "--variant", "intra-direct", "--variant", "trampoline", "--kernel", "k1"];
+
+#[test]
+fn v8_counts_in_node_under_callgrind_with_its_code_pinned() {
+    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
+        || !node_installed()
+    {
+        eprintln!("SKIPPED: valgrind or Node 26 missing (scripts/setup.sh, scripts/setup-node.sh); no V8 count tested");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run = dylab(&V8_CELLS, out.path());
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("data/counts.json")).unwrap()).unwrap();
+    let settings: Vec<(String, String)> = serde_json::from_value(data["engines"]["v8"].clone()).unwrap();
+    let flags = &settings.iter().find(|(k, _)| k == "flags").expect("V8's flags recorded").1;
+    for f in ["--single-threaded", "--no-liftoff", "--no-wasm-lazy-compilation"] {
+        assert!(flags.split(' ').any(|x| x == f), "{f} not in {flags}");
+    }
+    assert!(settings.iter().any(|(k, v)| k == "valgrind" && v.contains("--smc-check=all")), "{settings:?}");
+    let rows = data["rows"].as_array().unwrap();
+    let cells: Vec<&str> = rows.iter().map(|r| r["cell"].as_str().unwrap()).collect();
+    assert_eq!(cells, ["v8/intra-direct/k1", "v8/trampoline/k1"]);
+    let per_call = |i: usize| rows[i]["instructions_per_call"].as_f64().unwrap();
+    // A direct call compiled by TurboFan is a few instructions; the trampoline leaves wasm for the host.
+    assert!(per_call(0) > 3.0 && per_call(0) < 100.0, "{rows:?}");
+    assert!(per_call(1) > 10.0 * per_call(0), "{rows:?}");
+    assert_eq!(rows[0]["checksum"], rows[1]["checksum"], "{rows:?}");
+    for r in rows {
+        assert_eq!(r["exact"], true, "{r}");
+    }
+}

@@ -26,6 +26,11 @@ pub const V8_VERSION: &str = "14.6.202.34-node.34";
 /// Node flags: type reflection for `WebAssembly.Function` (host functions that can sit in tables,
 /// signatures of functions read back from tables). No flag changes code generation.
 pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
+/// Added for instruction counts (`dylab bench --count`), so that the same code runs in every
+/// repetition: TurboFan only, compiled before the first call (no Liftoff, no tier-up swapping code
+/// mid-loop), and no background threads (compilation, GC helpers), whose instructions callgrind
+/// would add to a counted region.
+pub const COUNT_FLAGS: &[&str] = &["--single-threaded", "--no-liftoff", "--no-wasm-lazy-compilation"];
 
 /// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that
 /// a runaway guest ends as `timeout` in a time proportional to its fuel. Conservative (a fuel unit is
@@ -64,7 +69,7 @@ impl V8 {
     pub fn for_timing() -> anyhow::Result<Self> {
         Ok(V8 { metered: false, cache: Default::default() })
     }
-    /// Counting: V8's code is not pinned to CPU features; counts under valgrind are not offered.
+    /// Counting: the timing engine; what pins its code is how Node was started ([`COUNT_FLAGS`]).
     pub fn for_counting() -> anyhow::Result<Self> {
         Self::for_timing()
     }
@@ -95,6 +100,15 @@ fn running_node() -> Option<(String, String, String)> {
     Some((js::string(v[0]).ok()?, js::string(v[1]).ok()?, js::string(v[2]).ok()?))
 }
 
+/// What the flags make of V8's wasm tiers.
+fn tiering(flags: &str) -> &'static str {
+    if flags.split_whitespace().any(|f| f == "--no-liftoff") {
+        "TurboFan only (--no-liftoff)"
+    } else {
+        "V8 default (Liftoff, then TurboFan)"
+    }
+}
+
 fn hash(bytes: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -122,8 +136,8 @@ impl Engine for V8 {
         vec![
             ("node".into(), node),
             ("v8".into(), v8),
-            ("flags".into(), flags),
-            ("tiering".into(), "V8 default (Liftoff, then TurboFan)".into()),
+            ("flags".into(), flags.clone()),
+            ("tiering".into(), tiering(&flags).into()),
             (
                 "limit".into(),
                 if self.metered {
