@@ -186,9 +186,8 @@ impl Engine for V8 {
     }
 
     fn into_host(&self, mut store: Box<StoreState>) -> Host<Self> {
-        store.release();
-        js::call_ok(js::F::DropStore, &[js::u32(store.sid)]);
-        store.host
+        // The arena goes when `store` drops (StoreState's Drop).
+        store.host.take().expect("a store's host is taken once")
     }
 
     /// Inside Node: on this (the main) thread, the only one V8 allows. Elsewhere: in the Node worker.
