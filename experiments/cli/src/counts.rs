@@ -44,7 +44,7 @@ fn child_command(paths: &Paths, select: &Selection) -> Result<Command> {
 /// otherwise writes counts.json and, when calls.json is there, calls.md with the counts table.
 pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -> Result<bool> {
     let started = std::time::Instant::now();
-    let data = counts::parent::count(paths, &child_command(paths, select)?)?;
+    let data = counts::parent::count(paths, select, &|s| child_command(paths, s))?;
     let exact = data.rows.iter().filter(|r| r.exact).count();
     eprintln!("counted {} rows ({exact} exact) in {:.1} s", data.rows.len(), started.elapsed().as_secs_f64());
     if check {

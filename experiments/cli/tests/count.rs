@@ -60,3 +60,53 @@ fn the_counted_child_refuses_to_run_outside_valgrind() {
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("must run under valgrind") && stderr.contains("dylab bench --count"), "{stderr}");
 }
+
+/// What `--count` must pin on V8 (dylab_engine_v8::COUNT_FLAGS, spelled out: not a dependency).
+fn dylab_bench_count_flags() -> [&'static str; 6] {
+    ["--single-threaded", "--predictable", "--no-liftoff", "--no-wasm-lazy-compilation", "--no-wasm-inlining", "--expose-gc"]
+}
+
+/// The Node the V8 engine runs in: `$DYLAB_NODE`, else the pinned one scripts/setup-node.sh installs.
+fn node_installed() -> bool {
+    let node = std::env::var_os("DYLAB_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/node-v26.10.0/bin/node"));
+    node.is_file()
+}
+
+const V8_CELLS: [&str; 10] =
+    ["bench", "--count", "--engine", "v8", "--variant", "intra-direct", "--variant", "trampoline", "--kernel", "k1"];
+
+#[test]
+fn v8_counts_in_node_under_callgrind_with_its_code_pinned() {
+    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
+        || !node_installed()
+    {
+        eprintln!("SKIPPED: valgrind or Node 26 missing (scripts/setup.sh, scripts/setup-node.sh); no V8 count tested");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run = dylab(&V8_CELLS, out.path());
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("data/counts.json")).unwrap()).unwrap();
+    let settings: Vec<(String, String)> = serde_json::from_value(data["engines"]["v8"].clone()).unwrap();
+    let flags = &settings.iter().find(|(k, _)| k == "flags").expect("V8's flags recorded").1;
+    for f in dylab_bench_count_flags() {
+        assert!(flags.split(' ').any(|x| x == f), "{f} not in {flags}");
+    }
+    assert!(settings.iter().any(|(k, v)| k == "valgrind" && v.contains("--smc-check=all")), "{settings:?}");
+    let rows = data["rows"].as_array().unwrap();
+    let cells: Vec<&str> = rows.iter().map(|r| r["cell"].as_str().unwrap()).collect();
+    assert_eq!(cells, ["v8/intra-direct/k1", "v8/trampoline/k1"]);
+    let per_call = |i: usize| rows[i]["instructions_per_call"].as_f64().unwrap();
+    // A direct call compiled by TurboFan is a few instructions; the trampoline leaves wasm for the host.
+    assert!(per_call(0) > 3.0 && per_call(0) < 100.0, "{rows:?}");
+    assert!(per_call(1) > 10.0 * per_call(0), "{rows:?}");
+    assert_eq!(rows[0]["checksum"], rows[1]["checksum"], "{rows:?}");
+    // The direct call repeats exactly; the trampoline's host path was seen, now and then, to hold
+    // about a thousand instructions more in one region (0.3%): within the tolerance of inexact rows.
+    assert_eq!(rows[0]["exact"], true, "{rows:?}");
+    let reps: Vec<f64> = serde_json::from_value(rows[1]["repetitions"].clone()).unwrap();
+    assert!((reps[0] - reps[1]).abs() / reps[0] < 0.01, "{rows:?}");
+}

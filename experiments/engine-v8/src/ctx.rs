@@ -15,7 +15,8 @@ use crate::{traps, Func, Global, Memory, Module, Table, V8};
 /// What a store holds on the Rust side; its objects are in runtime.js's arena `sid`.
 pub struct StoreState {
     pub(crate) sid: u32,
-    pub(crate) host: Host<V8>,
+    /// Taken by `into_host`; the rest of the store goes with [`Drop`].
+    pub(crate) host: Option<Host<V8>>,
     budget: Budget,
     /// Host functions' bodies, pointed to by their JavaScript functions' data (boxed: the address
     /// must not move when the vector grows).
@@ -37,15 +38,26 @@ pub struct StoreState {
 impl StoreState {
     pub(crate) fn new(sid: u32, host: Host<V8>, budget: Budget, deadlines: Option<(Instant, Instant)>, metered: bool) -> Self {
         let fuel_left = if metered { budget.limits().fuel } else { 0 };
-        StoreState { sid, host, budget, hosts: Vec::new(), pending: None, deadlines, fuel_left, metered, types: Default::default(), funcs: Default::default() }
+        StoreState { sid, host: Some(host), budget, hosts: Vec::new(), pending: None, deadlines, fuel_left, metered, types: Default::default(), funcs: Default::default() }
     }
 }
 
 impl StoreState {
     /// Lets V8 collect the function objects Rust held (the arena goes with `dropStore`).
-    pub(crate) fn release(&mut self) {
+    fn release(&mut self) {
         for (_, r) in self.funcs.drain() {
             js::unref(r);
+        }
+    }
+}
+
+/// A store dropped without `into_host` (the bench's prepared cells) must free its arena too: its
+/// instances and memories stay reachable from runtime.js until `dropStore`.
+impl Drop for StoreState {
+    fn drop(&mut self) {
+        if js::in_node() {
+            self.release();
+            js::call_ok(F::DropStore, &[js::u32(self.sid)]);
         }
     }
 }
@@ -203,10 +215,10 @@ impl Cx {
 
 impl Ctx<V8> for Cx {
     fn host(&mut self) -> &mut Host<V8> {
-        &mut self.st_mut().host
+        self.st_mut().host.as_mut().expect("a store in use has its host")
     }
     fn host_ref(&self) -> &Host<V8> {
-        &self.st().host
+        self.st().host.as_ref().expect("a store in use has its host")
     }
 
     fn instantiate(&mut self, module: &Module, imports: &[Extern<V8>]) -> Result<Vec<(String, Extern<V8>)>, Trap> {
@@ -270,7 +282,7 @@ impl Ctx<V8> for Cx {
         if args.len() != ty.params.len() || results.len() != ty.results.len() {
             return Err(Trap::Host(format!("call of a {ty} function with {} arguments, {} results", args.len(), results.len())));
         }
-        let top = self.st().host.nesting == 0;
+        let top = self.host().nesting == 0;
         let timeout = match (top, self.st().deadlines) {
             (true, Some((fuel, wall))) => {
                 let left = fuel.min(wall).saturating_duration_since(Instant::now());

@@ -26,6 +26,24 @@ pub const V8_VERSION: &str = "14.6.202.34-node.34";
 /// Node flags: type reflection for `WebAssembly.Function` (host functions that can sit in tables,
 /// signatures of functions read back from tables). No flag changes code generation.
 pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
+/// Added for instruction counts (`dylab bench --count`), so that every repetition runs the same
+/// code and the same host work. Measured (k1, two repetitions per cell, two processes): without
+/// `--predictable` (which also fixes V8's seeds and GC heuristics) a region now and then held a
+/// compile or a collection (+1.9M instructions). `--single-threaded` (implied by `--predictable`,
+/// spelled out): no background compile or GC threads, whose instructions callgrind would add to
+/// the counted region. `--no-liftoff` and eager compilation: TurboFan
+/// code from the first call, no tier-up swapping code mid-loop. `--no-wasm-inlining`: a call is a
+/// call (wasmtime's Cranelift does not inline either); with it, intra-direct k1 was 4.5 per call.
+/// `--expose-gc`: runtime.js collects when a store is dropped (outside counted regions), else
+/// the dropped stores' memories use up valgrind's address space within a few cells.
+pub const COUNT_FLAGS: &[&str] = &[
+    "--single-threaded",
+    "--predictable",
+    "--no-liftoff",
+    "--no-wasm-lazy-compilation",
+    "--no-wasm-inlining",
+    "--expose-gc",
+];
 
 /// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that
 /// a runaway guest ends as `timeout` in a time proportional to its fuel. Conservative (a fuel unit is
@@ -64,7 +82,7 @@ impl V8 {
     pub fn for_timing() -> anyhow::Result<Self> {
         Ok(V8 { metered: false, cache: Default::default() })
     }
-    /// Counting: V8's code is not pinned to CPU features; counts under valgrind are not offered.
+    /// Counting: the timing engine; what pins its code is how Node was started ([`COUNT_FLAGS`]).
     pub fn for_counting() -> anyhow::Result<Self> {
         Self::for_timing()
     }
@@ -95,6 +113,15 @@ fn running_node() -> Option<(String, String, String)> {
     Some((js::string(v[0]).ok()?, js::string(v[1]).ok()?, js::string(v[2]).ok()?))
 }
 
+/// What the flags make of V8's wasm tiers.
+fn tiering(flags: &str) -> &'static str {
+    if flags.split_whitespace().any(|f| f == "--no-liftoff") {
+        "TurboFan only (--no-liftoff)"
+    } else {
+        "V8 default (Liftoff, then TurboFan)"
+    }
+}
+
 fn hash(bytes: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -122,8 +149,8 @@ impl Engine for V8 {
         vec![
             ("node".into(), node),
             ("v8".into(), v8),
-            ("flags".into(), flags),
-            ("tiering".into(), "V8 default (Liftoff, then TurboFan)".into()),
+            ("flags".into(), flags.clone()),
+            ("tiering".into(), tiering(&flags).into()),
             (
                 "limit".into(),
                 if self.metered {
@@ -159,9 +186,8 @@ impl Engine for V8 {
     }
 
     fn into_host(&self, mut store: Box<StoreState>) -> Host<Self> {
-        store.release();
-        js::call_ok(js::F::DropStore, &[js::u32(store.sid)]);
-        store.host
+        // The arena goes when `store` drops (StoreState's Drop).
+        store.host.take().expect("a store's host is taken once")
     }
 
     /// Inside Node: on this (the main) thread, the only one V8 allows. Elsewhere: in the Node worker.

@@ -50,22 +50,22 @@ pub fn addon_path() -> Result<PathBuf, String> {
     })
 }
 
-/// `node <flags> -e host.js <addon> <pinned version> [once]`, its stdin and stdout piped.
+/// `node <flags> <extra> -e host.js <addon> <pinned version> [once]`, not started: the counting
+/// parent runs it under valgrind with [`crate::COUNT_FLAGS`] as `extra`.
+pub fn command(extra: &[&str], once: Option<&str>) -> Result<Command, String> {
+    let mut cmd = Command::new(node_path());
+    cmd.args(NODE_FLAGS).args(extra).arg("-e").arg(HOST_JS).arg(addon_path()?).arg(NODE_VERSION).args(once);
+    Ok(cmd)
+}
+
+/// [`command`] without extra flags, started with its stdin and stdout piped.
 fn node(once: Option<&str>) -> Result<Child, String> {
-    let node = node_path();
-    let addon = addon_path()?;
-    Command::new(&node)
-        .args(NODE_FLAGS)
-        .arg("-e")
-        .arg(HOST_JS)
-        .arg(&addon)
-        .arg(NODE_VERSION)
-        .args(once)
+    command(&[], once)?
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", node.display()))
+        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", node_path().display()))
 }
 
 /// Calls the addon's export `name` once in a new Node process with `input`; its output back.

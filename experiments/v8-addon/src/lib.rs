@@ -42,6 +42,17 @@ unsafe extern "C" fn bench(env: sys::napi_env, info: sys::napi_callback_info) ->
     js::str(&answer).unwrap_or_else(|_| js::undefined())
 }
 
+/// `count(request)`: `dylab bench --count` on V8, run by Node under callgrind
+/// (dylab_bench::counts::node), JSON out.
+unsafe extern "C" fn count(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    js::set_env(env);
+    let (argv, argc, _) = js::callback_args::<1>(env, info);
+    let line = if argc == 1 { js::string(argv[0]).unwrap_or_default() } else { String::new() };
+    let answer = std::panic::catch_unwind(|| dylab_bench::counts::node::serve(&line))
+        .unwrap_or_else(|_| r#"{"Err":"the host panicked while counting on V8"}"#.to_string());
+    js::str(&answer).unwrap_or_else(|_| js::undefined())
+}
+
 /// Node-API's entry point (what `NAPI_MODULE_INIT` defines in C).
 ///
 /// # Safety
@@ -55,5 +66,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: sys::napi_env, exports: sy
     unsafe { sys::napi_set_named_property(env, exports, c"runProgram".as_ptr(), f) };
     let f = js::function("bench", Some(bench), std::ptr::null_mut());
     unsafe { sys::napi_set_named_property(env, exports, c"bench".as_ptr(), f) };
+    let f = js::function("count", Some(count), std::ptr::null_mut());
+    unsafe { sys::napi_set_named_property(env, exports, c"count".as_ptr(), f) };
     exports
 }

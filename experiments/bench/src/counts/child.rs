@@ -47,8 +47,23 @@ pub fn label(cell: &str, repetition: usize, n: u32) -> String {
     format!("dylab-count {cell} rep{repetition} n{n}")
 }
 
-/// Counts every selected cell on every selected engine. Must run under callgrind.
+/// Counts every selected cell on every selected engine this process can make stores of, on a
+/// thread of its own. Must run under callgrind.
 pub fn run(paths: &Paths, select: &Selection) -> Result<ChildReport> {
+    // Guest code needs dylink's run stack (wasmi needs more than a main thread's 8 MiB).
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("dylab-count".into())
+            .stack_size(dylink::program::RUN_STACK)
+            .spawn_scoped(s, || run_here(paths, select))
+            .expect("spawning the counting thread")
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the counting thread panicked")))
+    })
+}
+
+/// [`run`] on this thread: inside Node (V8's stores live on its main thread), [`super::node`].
+pub fn run_here(paths: &Paths, select: &Selection) -> Result<ChildReport> {
     if !callgrind::running_on_valgrind() {
         bail!("--count-child must run under valgrind's callgrind: use `dylab bench --count`");
     }
@@ -57,27 +72,16 @@ pub fn run(paths: &Paths, select: &Selection) -> Result<ChildReport> {
     let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
     let modules = Modules::build(&toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
     let macro_modules = crate::macro_sqlite::MacroModules::for_selection(&toolchain, paths, select)?;
-    // Guest code needs dylink's run stack (wasmi needs more than a main thread's 8 MiB).
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("dylab-count".into())
-            .stack_size(dylink::program::RUN_STACK)
-            .spawn_scoped(s, || {
-                let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new() };
-                for kind in EngineKind::in_process() {
-                    if select.engines.is_empty() || select.engines.contains(&kind) {
-                        kind.with_counting_engine(CountEngine { modules: &modules, select, report: &mut report })??;
-                        if let Some(m) = &macro_modules {
-                            report.macro_cells.extend(kind.with_counting_engine(CountMacro(m))?);
-                        }
-                    }
-                }
-                Ok(report)
-            })
-            .expect("spawning the counting thread")
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the counting thread panicked")))
-    })
+    let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new() };
+    for kind in EngineKind::in_process() {
+        if select.engines.is_empty() || select.engines.contains(&kind) {
+            kind.with_counting_engine(CountEngine { modules: &modules, select, report: &mut report })??;
+            if let Some(m) = &macro_modules {
+                report.macro_cells.extend(kind.with_counting_engine(CountMacro(m))?);
+            }
+        }
+    }
+    Ok(report)
 }
 
 struct CountMacro<'a>(&'a crate::macro_sqlite::MacroModules);

@@ -5,6 +5,7 @@
 
 pub mod child;
 pub mod markdown;
+pub mod node;
 pub mod parent;
 
 use std::collections::BTreeMap;

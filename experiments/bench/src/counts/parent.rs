@@ -2,15 +2,19 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
+use dylab_engines::EngineKind;
 use dylab_lab::Paths;
 
 use super::child::{label, ChildReport};
 use super::{per_call, CountData, CountRow, REGIONS, REPETITIONS};
 use crate::calls::Modules;
+use crate::Selection;
 
 /// The valgrind to run: `$DYLAB_VALGRIND`, else `valgrind` on the PATH.
 pub fn valgrind() -> OsString {
@@ -32,34 +36,44 @@ pub fn valgrind_version() -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Runs `child` (the dylab binary with `bench --count-child` and the selection) under callgrind and
-/// returns the counts. Builds the bench modules first so that the child finds them in the cache.
-pub fn count(paths: &Paths, child: &Command) -> Result<CountData> {
+/// Counts the selection: the engines this process can make stores of in `child(selection)` (the
+/// dylab binary with `bench --count-child`), the others (V8) in Node ([`super::node`]), each under
+/// callgrind. Builds the bench modules first so that the children find them in the cache.
+pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Result<Command>) -> Result<CountData> {
     let valgrind_version = valgrind_version()?;
     let lab = dylab_lab::Lab::at(paths)?;
     Modules::build(&lab.toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
     let v = lab.toolchain.versions()?;
-    let dir = tempfile::tempdir().context("creating a folder for callgrind's dumps")?;
-    let mut cmd = Command::new(valgrind());
-    cmd.args(["--tool=callgrind", "--instr-atstart=no", "--dump-instr=no", "--dump-line=no", "-q"])
-        .arg(format!("--callgrind-out-file={}", dir.path().join("callgrind.out").display()))
-        .arg(child.get_program())
-        .args(child.get_args())
-        .stdin(Stdio::null());
-    for (k, v) in child.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
+    let wanted = EngineKind::ALL.into_iter().filter(|k| select.engines.is_empty() || select.engines.contains(k));
+    let (here, in_node): (Vec<EngineKind>, Vec<EngineKind>) = wanted.partition(|k| k.runs_in_process());
+    let mut report = ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new() };
+    let mut totals = HashMap::new();
+    let mut merge = |(r, t): (ChildReport, HashMap<String, u64>)| {
+        report.engines.extend(r.engines);
+        report.cells.extend(r.cells);
+        report.macro_cells.extend(r.macro_cells);
+        totals.extend(t);
+    };
+    if !here.is_empty() {
+        let started = Instant::now();
+        let cmd = child(&Selection { engines: here.clone(), ..select.clone() })?;
+        merge(under_callgrind(&cmd, None, &[], |out| {
+            serde_json::from_slice(out).context("reading the counting process's report")
+        })?);
+        eprintln!("counted {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
     }
-    let out = cmd.output().with_context(|| format!("running {:?}", valgrind()))?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
-        bail!("the counting process failed ({}):\n{}", out.status, tail.join("\n"));
+    if !in_node.is_empty() {
+        let started = Instant::now();
+        let (cmd, request) = super::node::command(paths, select, in_node.clone())?;
+        let (r, t) = under_callgrind(&cmd, Some(&request), super::node::VALGRIND_OPTIONS, super::node::answer)?;
+        let valgrind = super::node::VALGRIND_OPTIONS.join(" ");
+        let mut r = r;
+        for settings in r.engines.values_mut() {
+            settings.push(("valgrind".into(), valgrind.clone()));
+        }
+        merge((r, t));
+        eprintln!("counted {} (in Node) in {:.1} s", names(&in_node), started.elapsed().as_secs_f64());
     }
-    let report: ChildReport = serde_json::from_slice(&out.stdout).context("reading the counting process's report")?;
-    let totals = read_dumps(dir.path())?;
     let mut rows = Vec::new();
     for c in &report.cells {
         let cell = c.cell();
@@ -93,6 +107,47 @@ pub fn count(paths: &Paths, child: &Command) -> Result<CountData> {
         rows,
         macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
     })
+}
+
+fn names(kinds: &[EngineKind]) -> String {
+    kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// Runs `child` under callgrind (instrumentation off until it asks), `stdin` written to it, with
+/// `options` for valgrind; its report (read from its stdout by `read`) and the totals of its dumps.
+fn under_callgrind(
+    child: &Command,
+    stdin: Option<&str>,
+    options: &[&str],
+    read: impl Fn(&[u8]) -> Result<ChildReport>,
+) -> Result<(ChildReport, HashMap<String, u64>)> {
+    let dir = tempfile::tempdir().context("creating a folder for callgrind's dumps")?;
+    let mut cmd = Command::new(valgrind());
+    cmd.args(["--tool=callgrind", "--instr-atstart=no", "--dump-instr=no", "--dump-line=no", "-q"])
+        .args(options)
+        .arg(format!("--callgrind-out-file={}", dir.path().join("callgrind.out").display()))
+        .arg(child.get_program())
+        .args(child.get_args())
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in child.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut running = cmd.spawn().with_context(|| format!("running {:?}", valgrind()))?;
+    if let Some(input) = stdin {
+        running.stdin.take().expect("piped").write_all(input.as_bytes()).context("writing the count request")?;
+    }
+    let out = running.wait_with_output().with_context(|| format!("waiting for {:?}", valgrind()))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        bail!("the counting process failed ({}):\n{}", out.status, tail.join("\n"));
+    }
+    Ok((read(&out.stdout)?, read_dumps(dir.path())?))
 }
 
 /// Label -> total instructions, from every dump in `dir` that a client request triggered.
