@@ -62,8 +62,8 @@ fn the_counted_child_refuses_to_run_outside_valgrind() {
 }
 
 /// What `--count` must pin on V8 (dylab_engine_v8::COUNT_FLAGS, spelled out: not a dependency).
-fn dylab_bench_count_flags() -> [&'static str; 6] {
-    ["--single-threaded", "--predictable", "--no-liftoff", "--no-wasm-lazy-compilation", "--no-wasm-inlining", "--expose-gc"]
+fn dylab_bench_count_flags() -> [&'static str; 5] {
+    ["--single-threaded", "--predictable", "--no-liftoff", "--no-wasm-lazy-compilation", "--no-wasm-inlining"]
 }
 
 /// The Node the V8 engine runs in: `$DYLAB_NODE`, else the pinned one scripts/setup-node.sh installs.
