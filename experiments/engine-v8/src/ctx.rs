@@ -75,7 +75,10 @@ thread_local! {
 pub(crate) fn enter<R>(store: &mut Box<StoreState>, f: impl FnOnce(&mut dyn Ctx<V8>) -> R) -> R {
     let s: *mut StoreState = &mut **store;
     let saved = CURRENT.with(|c| c.replace(s));
+    // Rust keeps indices, never napi values, across `enter`s: what this one made may be collected.
+    let scope = js::HandleScope::open();
     let r = f(&mut Cx { s });
+    drop(scope);
     CURRENT.with(|c| c.set(saved));
     r
 }

@@ -200,6 +200,25 @@ pub fn reference(v: Value) -> sys::napi_ref {
     unsafe { sys::napi_create_reference(env(), v, 1, &mut r) };
     r
 }
+/// A Node-API handle scope, closed on drop: values made inside it can be collected afterwards.
+/// Without one, every value made during a long native call (a whole `dylab bench --count` on V8
+/// runs inside one) lives until the call returns, instances and memories included.
+pub struct HandleScope(sys::napi_handle_scope);
+
+impl HandleScope {
+    pub fn open() -> Self {
+        let mut scope = ptr::null_mut();
+        unsafe { sys::napi_open_handle_scope(env(), &mut scope) };
+        HandleScope(scope)
+    }
+}
+
+impl Drop for HandleScope {
+    fn drop(&mut self) {
+        unsafe { sys::napi_close_handle_scope(env(), self.0) };
+    }
+}
+
 pub fn unref(r: sys::napi_ref) {
     unsafe { sys::napi_delete_reference(env(), r) };
 }

@@ -34,15 +34,12 @@ pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 /// the counted region. `--no-liftoff` and eager compilation: TurboFan
 /// code from the first call, no tier-up swapping code mid-loop. `--no-wasm-inlining`: a call is a
 /// call (wasmtime's Cranelift does not inline either); with it, intra-direct k1 was 4.5 per call.
-/// `--expose-gc`: runtime.js collects when a store is dropped (outside counted regions), else
-/// the dropped stores' memories use up valgrind's address space within a few cells.
 pub const COUNT_FLAGS: &[&str] = &[
     "--single-threaded",
     "--predictable",
     "--no-liftoff",
     "--no-wasm-lazy-compilation",
     "--no-wasm-inlining",
-    "--expose-gc",
 ];
 
 /// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that

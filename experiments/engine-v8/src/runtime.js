@@ -55,9 +55,6 @@
     },
     dropStore(sid) {
       stores.delete(sid);
-      // Counting (`--expose-gc`, dylab_engine_v8::COUNT_FLAGS): free the store's memories now.
-      // Each reserves gigabytes of address space, and valgrind's runs out after a few.
-      if (typeof globalThis.gc === 'function') globalThis.gc();
     },
     compile(bytes) {
       modules.push(new WebAssembly.Module(bytes));
