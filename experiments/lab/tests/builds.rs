@@ -81,7 +81,12 @@ fn a_module_of_several_files_is_built_from_all_of_them() {
         root.path(),
         "multi-dynamic",
         &[
-            ("case.toml", "main = [\"m.c\", \"n.c\"]\nlibs = [[\"a.c\", \"b.c\"]]\n[needed]\n\"m.c\" = [\"a.c\"]\n"),
+            // The one function crossing modules is declared, so the isolated cells run too.
+            (
+                "case.toml",
+                "main = [\"m.c\", \"n.c\"]\nlibs = [[\"a.c\", \"b.c\"]]\n[needed]\n\"m.c\" = [\"a.c\"]\n\
+                 [interface.lib_value]\nparams = []\n",
+            ),
             ("h.h", h),
             ("m.c", "#include <stdio.h>\n#include \"h.h\"\nint main(void) { printf(\"%d\\n\", twice(lib_value())); return 0; }\n"),
             ("n.c", "int twice(int x) { return 2 * x; }\n"),
