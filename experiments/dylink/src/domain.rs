@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use crate::engine::{Ctx, Engine, Extern, Trap};
 use crate::module_info::ModuleInfo;
-use crate::process::{Loaded, ModId, ModState, TableRec};
+use crate::process::{Loaded, ModId, TableRec};
 
 /// One domain's resources.
 pub struct Domain<E: Engine> {
@@ -72,20 +72,7 @@ pub fn create<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<usize, Trap> {
     let libc = match parts.libc {
         Some(LibcInstance { info, exports, ctors: init }) => {
             ctors = init;
-            p.add_module(Loaded {
-                name: format!("libc.wasm (memory {d})"),
-                info: std::sync::Arc::new(info),
-                exports,
-                table,
-                memory_base: 0,
-                table_base: 0,
-                pic: false,
-                global: false,
-                refcount: 1,
-                deps: Vec::new(),
-                state: ModState::Open,
-                domain: d,
-            })
+            p.add_module(Loaded::libc(format!("libc.wasm (memory {d})"), info, exports, table, d))
         }
         None => p.domains[0].libc,
     };

@@ -48,6 +48,24 @@ pub struct Loaded<E: Engine> {
 }
 
 impl<E: Engine> Loaded<E> {
+    /// A libc instance's record (libc.wasm, or the host's): non-PIC, placed at 0, in memory `domain`.
+    pub fn libc(name: String, info: ModuleInfo, exports: HashMap<String, Extern<E>>, table: usize, domain: usize) -> Self {
+        Loaded {
+            name,
+            info: Arc::new(info),
+            exports,
+            table,
+            memory_base: 0,
+            table_base: 0,
+            pic: false,
+            global: false,
+            refcount: 1,
+            deps: Vec::new(),
+            state: ModState::Open,
+            domain,
+        }
+    }
+
     pub fn open(&self) -> bool {
         self.state == ModState::Open
     }
@@ -191,20 +209,7 @@ impl<E: Engine> Process<E> {
     /// whose table is the process's first one (and the shared one under a shared-table policy).
     pub fn add_libc(&mut self, name: &str, info: ModuleInfo, exports: HashMap<String, Extern<E>>, table: E::Table) {
         let rec = crate::tables::add_first(self, table);
-        let id = self.add_module(Loaded {
-            name: name.to_string(),
-            info: Arc::new(info),
-            exports,
-            table: rec,
-            memory_base: 0,
-            table_base: 0,
-            pic: false,
-            global: false,
-            refcount: 1,
-            deps: Vec::new(),
-            state: ModState::Open,
-            domain: 0,
-        });
+        let id = self.add_module(Loaded::libc(name.to_string(), info, exports, rec, 0));
         self.make_global(id);
         self.libc = Some(id);
     }
