@@ -31,7 +31,7 @@ pub use measure::Settings;
 pub use report::BenchData;
 
 /// Which measurements to run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Selection {
     pub engines: Vec<EngineKind>,
     pub variants: Vec<Variant>,

@@ -1,30 +1,62 @@
 //! Measurements on an engine whose stores this process cannot make (V8 lives inside Node): the same
-//! `run_here` runs in a Node process that loaded the addon `dylab_v8`, on the engines it can reach,
-//! and its rows come back as JSON to be merged.
+//! code runs in a Node process that loaded the addon `dylab_v8`, on the engines it can reach. One
+//! [`Request`] goes in as a JSON line and the answer (or the error it ended with) comes back as JSON:
+//! timings ([`measure`], the addon's `bench`) and instruction counts ([`crate::counts::node`], the
+//! addon's `count`) alike.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use dylab_engines::EngineKind;
 use dylab_lab::Paths;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{BenchData, Kernel, Selection, Variant};
+use crate::{BenchData, Selection};
 
+/// What a Node process is asked to measure: the lab's folders (absolute: Node's working folder is
+/// not ours to rely on), the selection and whether to sample briefly.
 #[derive(Serialize, Deserialize)]
-struct Request {
+pub struct Request {
     corpus: PathBuf,
     reports: PathBuf,
     cache: PathBuf,
-    quick: bool,
-    engines: Vec<EngineKind>,
-    variants: Vec<Variant>,
-    kernels: Vec<Kernel>,
-    loader: bool,
-    libc_calls: bool,
+    pub quick: bool,
+    pub select: Selection,
 }
 
-/// Runs the selection's measurements for `engines` in a Node process (see [`serve`]).
+impl Request {
+    /// The request for `select`, narrowed to `engines`.
+    pub fn new(paths: &Paths, quick: bool, select: &Selection, engines: Vec<EngineKind>) -> Result<Request> {
+        Ok(Request {
+            corpus: std::path::absolute(&paths.corpus)?,
+            reports: std::path::absolute(&paths.reports)?,
+            cache: std::path::absolute(&paths.cache)?,
+            quick,
+            select: Selection { engines, ..select.clone() },
+        })
+    }
+
+    pub fn paths(&self) -> Paths {
+        Paths { corpus: self.corpus.clone(), reports: self.reports.clone(), cache: self.cache.clone() }
+    }
+}
+
+/// Inside Node: one request in (`line`), `run`'s answer or its error out as JSON.
+pub fn serve<T: Serialize>(line: &str, run: impl FnOnce(Request) -> Result<T>) -> String {
+    let answer: Result<T, String> = serde_json::from_str(line)
+        .context("bad request")
+        .and_then(run)
+        .map_err(|e| format!("{e:#}"));
+    serde_json::to_string(&answer).expect("serialisable")
+}
+
+/// Reads what [`serve`] wrote: the answer, or the error the Node side ended with.
+pub fn answer<T: DeserializeOwned>(json: &[u8], what: &str) -> Result<T> {
+    let answer: Result<T, String> = serde_json::from_slice(json).with_context(|| format!("the Node {what}'s answer"))?;
+    answer.map_err(|e| anyhow!("in Node: {e}"))
+}
+
 /// The Node side's measurements and the raw samples they were computed from.
 #[derive(Serialize, Deserialize)]
 struct Answer {
@@ -32,40 +64,19 @@ struct Answer {
     samples: Vec<crate::samples::Sample>,
 }
 
+/// Runs the selection's measurements for `engines` in a Node process (see [`serve_bench`]).
 pub fn measure(paths: &Paths, quick: bool, select: &Selection, engines: Vec<EngineKind>) -> Result<BenchData> {
-    let req = Request {
-        corpus: paths.corpus.clone(),
-        reports: paths.reports.clone(),
-        cache: paths.cache.clone(),
-        quick,
-        engines,
-        variants: select.variants.clone(),
-        kernels: select.kernels.clone(),
-        loader: select.loader,
-        libc_calls: select.libc_calls,
-    };
-    let answer = dylab_engine_v8::remote::once("bench", &serde_json::to_string(&req)?).map_err(|e| anyhow::anyhow!(e))?;
-    let answer: Result<Answer, String> = serde_json::from_str(&answer).context("the Node bench's answer")?;
-    let answer = answer.map_err(|e| anyhow::anyhow!("in Node: {e}"))?;
+    let req = Request::new(paths, quick, select, engines)?;
+    let json = dylab_engine_v8::remote::once("bench", &serde_json::to_string(&req)?).map_err(|e| anyhow!(e))?;
+    let answer: Answer = answer(json.as_bytes(), "bench")?;
     // `samples` is not part of BenchData's JSON (it goes to data/samples.csv): carried beside it.
     Ok(BenchData { samples: answer.samples, ..answer.data })
 }
 
-/// Inside Node (the addon's `bench`): one request in, the rows (or the error) out as JSON.
-pub fn serve(line: &str) -> String {
-    let run = || -> Result<Answer> {
-        let req: Request = serde_json::from_str(line).context("bad bench request")?;
-        let paths = Paths { corpus: req.corpus, reports: req.reports, cache: req.cache };
-        let select = Selection {
-            engines: req.engines,
-            variants: req.variants,
-            kernels: req.kernels,
-            loader: req.loader,
-            libc_calls: req.libc_calls,
-        };
-        let mut data = crate::run_here(&paths, req.quick, &select, &|m| eprintln!("dylab bench (node): {m}"))?;
+/// Inside Node (the addon's `bench`): the timings of one request.
+pub fn serve_bench(line: &str) -> String {
+    serve(line, |req| {
+        let mut data = crate::run_here(&req.paths(), req.quick, &req.select, &|m| eprintln!("dylab bench (node): {m}"))?;
         Ok(Answer { samples: std::mem::take(&mut data.samples), data })
-    };
-    let answer: Result<Answer, String> = run().map_err(|e| format!("{e:#}"));
-    serde_json::to_string(&answer).expect("serialisable")
+    })
 }

@@ -37,7 +37,7 @@ unsafe extern "C" fn bench(env: sys::napi_env, info: sys::napi_callback_info) ->
     js::set_env(env);
     let (argv, argc, _) = js::callback_args::<1>(env, info);
     let line = if argc == 1 { js::string(argv[0]).unwrap_or_default() } else { String::new() };
-    let answer = std::panic::catch_unwind(|| dylab_bench::remote::serve(&line))
+    let answer = std::panic::catch_unwind(|| dylab_bench::remote::serve_bench(&line))
         .unwrap_or_else(|_| r#"{"Err":"the host panicked while measuring on V8"}"#.to_string());
     js::str(&answer).unwrap_or_else(|_| js::undefined())
 }
