@@ -192,13 +192,15 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
          **median ns per iteration**, **×ratio** to the intra-module direct call of the same engine and kernel (median of \
          per-sweep ratios) and that ratio's {:.0}% bootstrap interval (moving blocks of {} sweeps, {} resamples); the \
          interquartile range of the times is in calls.json and on the chart. `dylab bench --check` calls a row changed when \
-         its interval and the baseline's share no value. An iteration is the call plus the loop's own work; the empty \
+         its interval and the baseline's, each widened by {:.0}% for the difference between two runs (measured here), \
+         share no value. An iteration is the call plus the loop's own work; the empty \
          loop costs {} ns per iteration (subtract it for the call alone: `net_ns` in calls.json). Fuel metering is off for timing; \
          `experiments/bench/tests/fuel.rs` proves with fuel on that every variant in a group runs exactly the same wasm per call.\n",
         if d.quick { "1 ms" } else { "4 ms" },
         crate::stats::LEVEL * 100.0,
         crate::stats::BLOCK,
         crate::stats::RESAMPLES,
+        crate::stats::BETWEEN_RUNS * 100.0,
         d.empty_loop_ns.iter().map(|(e, ns)| format!("{e} {ns:.2}")).collect::<Vec<_>>().join(", ")
     )
     .unwrap();
@@ -286,10 +288,13 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
 }
 
 /// Rows whose ratio changed against the baseline: the two runs' bootstrap intervals of the ratio
-/// ([`crate::stats::median_interval`], 95%) share no value. A baseline row without an interval
-/// (written before intervals existed) counts as the point of its ratio.
+/// ([`crate::stats::median_interval`], 95%), each widened by the difference measured between runs
+/// ([`crate::stats::between_runs`]), share no value. A baseline row without an interval (written
+/// before intervals existed) counts as the point of its ratio.
 pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
-    let interval = |r: &CallRow| if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci };
+    let interval = |r: &CallRow| {
+        crate::stats::between_runs(if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci })
+    };
     let mut moved = Vec::new();
     for r in current.calls.iter().chain(&current.libc_calls) {
         let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(|b| b.cell == r.cell) else { continue };
@@ -371,10 +376,12 @@ mod tests {
         let r = &base.calls[0];
         assert!((r.ratio - 1.3).abs() < 0.05 && r.ratio_ci[0] <= r.ratio && r.ratio <= r.ratio_ci[1], "{r:?}");
         assert!(check(&base, &run(1.31, 0.05)).is_empty(), "a 1% move inside 5% noise is no change");
-        let moved = check(&base, &run(1.5, 0.05));
+        assert!(check(&base, &run(1.5, 0.05)).is_empty(), "15%: within what two runs differ by");
+        let moved = check(&base, &run(2.0, 0.05));
         assert_eq!(moved.len(), 1, "{moved:?}");
         assert!(moved[0].starts_with("e/shared-table/k1: ratio 1.30"), "{moved:?}");
-        // With less noise the same check sees a smaller change: no fixed tolerance.
-        assert_eq!(check(&run(1.3, 0.005), &run(1.34, 0.005)).len(), 1);
+        // The same change seen against a quiet row and missed against a noisy one: no fixed tolerance.
+        assert_eq!(check(&run(1.3, 0.005), &run(1.85, 0.005)).len(), 1);
+        assert!(check(&run(1.3, 0.4), &run(1.85, 0.4)).is_empty());
     }
 }

@@ -47,7 +47,8 @@ enum Command {
         #[arg(long)]
         quick: bool,
         /// Compare ratios with the committed reports/data/calls.json instead of writing reports;
-        /// exit 1 if a row's 95% bootstrap interval of its ratio shares no value with the baseline's.
+        /// exit 1 if a row's 95% bootstrap interval of its ratio shares no value with the baseline's
+        /// (both widened by the difference measured between two runs).
         #[arg(long)]
         check: bool,
         /// Count instructions per call under valgrind's callgrind instead of timing; write
