@@ -148,6 +148,14 @@ impl Variant {
             _ => Strategy::Direct,
         }
     }
+    /// Whether the measured call leaves wasm for host code (a forwarder, dlcall's lookup, a host
+    /// function) rather than staying in compiled wasm.
+    pub fn leaves_wasm(self) -> bool {
+        matches!(
+            self,
+            Variant::TrampolineTyped | Variant::Trampoline | Variant::TrampolineDynamic | Variant::Dlcall | Variant::HostBare
+        )
+    }
     /// Which forwarder the trampoline variants bind (the others bind none).
     fn trampolines(self) -> Trampolines {
         match self {

@@ -291,6 +291,8 @@ mod tests {
                 exact: true,
                 repetitions: vec![17.0, 17.0],
                 checksum: 0,
+                regions: crate::counts::REGIONS,
+                tolerance: 0.0,
             }],
             ..Default::default()
         };

@@ -223,7 +223,7 @@ pub fn read_counts(dir: &Path, rows: &mut [CopyRow]) -> Result<()> {
             let [Some(a), Some(b)] = pair else {
                 bail!("callgrind wrote no dump for {}/{}/{}", r.engine, r.strategy, r.bytes);
             };
-            reps.push(per_call([a, b], 1));
+            reps.push(per_call(REGIONS, [a, b], 1));
         }
         r.instructions_per_call = Some(reps[0].0);
         r.exact = Some(reps.iter().all(|&(n, exact)| exact && n == reps[0].0));
@@ -296,7 +296,7 @@ pub fn run_all(modules: &CopyModules, samples: usize, count_child: bool) -> Resu
     let mut rows = Vec::new();
     for kind in EngineKind::ALL {
         let visitor = OnEngine { modules, samples, count_child };
-        let r = if count_child { kind.with_counting_engine(visitor)?? } else { kind.with_timing_engine(visitor)?? };
+        let r = if count_child { kind.with_counting_engine(None, visitor)?? } else { kind.with_timing_engine(visitor)?? };
         rows.extend(r);
     }
     Ok(rows)

@@ -55,10 +55,12 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
             println!("moved: {m}");
         }
         println!(
-            "{} rows compared with the baseline, {} changed (exact rows: any change; others: beyond {:.0}%)",
+            "{} rows compared with the baseline, {} changed (exact rows: any change; others: beyond their tolerance, \
+             {:.0}% or {:.0}%)",
             data.rows.len(),
             moved.len(),
-            counts::NON_EXACT_TOLERANCE * 100.0
+            counts::NON_EXACT_TOLERANCE * 100.0,
+            counts::PROCESS_TOLERANCE * 100.0
         );
         return Ok(moved.is_empty());
     }

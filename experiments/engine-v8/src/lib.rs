@@ -34,12 +34,27 @@ pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 /// the counted region. `--no-liftoff` and eager compilation: TurboFan
 /// code from the first call, no tier-up swapping code mid-loop. `--no-wasm-inlining`: a call is a
 /// call (wasmtime's Cranelift does not inline either); with it, intra-direct k1 was 4.5 per call.
+/// The `--no-enable-*` flags pin the code generator to x86-64-v2 (SSE3 to SSE4.2, POPCNT, SAHF; no
+/// AVX, FMA, F16C, BMI or LZCNT), as wasmtime's counting engine is: V8 otherwise picks instructions
+/// by the CPU it runs on, and counts would differ between machines.
 pub const COUNT_FLAGS: &[&str] = &[
     "--single-threaded",
     "--predictable",
     "--no-liftoff",
     "--no-wasm-lazy-compilation",
     "--no-wasm-inlining",
+    "--random-seed=1",
+    "--hash-seed=1",
+    "--predictable-gc-schedule",
+    "--no-enable-avx",
+    "--no-enable-avx2",
+    "--no-enable-avx-vnni",
+    "--no-enable-avx-vnni-int8",
+    "--no-enable-fma3",
+    "--no-enable-f16c",
+    "--no-enable-bmi1",
+    "--no-enable-bmi2",
+    "--no-enable-lzcnt",
 ];
 
 /// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that
@@ -80,7 +95,8 @@ impl V8 {
         Ok(V8 { metered: false, cache: Default::default() })
     }
     /// Counting: the timing engine; what pins its code is how Node was started ([`COUNT_FLAGS`]).
-    pub fn for_counting() -> anyhow::Result<Self> {
+    /// V8 compiles in the counted process (`precompiled` is not used).
+    pub fn for_counting(_precompiled: Option<&std::path::Path>) -> anyhow::Result<Self> {
         Self::for_timing()
     }
 

@@ -40,8 +40,9 @@ impl Wasmi {
     }
 
     /// The counting engine: the timing engine (an interpreter compiled ahead of time: its code does
-    /// not depend on the host CPU).
-    pub fn for_counting() -> anyhow::Result<Self> {
+    /// not depend on the host CPU). Its translation keeps nothing between processes: `precompiled`
+    /// is not used.
+    pub fn for_counting(_precompiled: Option<&std::path::Path>) -> anyhow::Result<Self> {
         Self::for_timing()
     }
 

@@ -4,6 +4,7 @@ mod epoch;
 mod limiter;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use dylink::engine::{Budget, Ctx, Engine, Extern, FuncType, HostFn, Limits, Trap, Val, ValType};
@@ -47,6 +48,8 @@ pub struct Wasmtime {
     lazy_tables: bool,
     /// This engine with eager tables, made on first request ([`Wasmtime::eager_tables`]).
     eager: Arc<std::sync::OnceLock<Wasmtime>>,
+    /// A folder of modules compiled by an earlier process with this configuration, if any.
+    precompiled: Option<PathBuf>,
 }
 
 impl Wasmtime {
@@ -62,9 +65,12 @@ impl Wasmtime {
 
     /// The counting engine: the timing settings with Cranelift's target features pinned to
     /// [`PINNED_FEATURES`] rather than detected, so that the generated code, hence instruction counts,
-    /// is the same on every x86-64-v2 host. Fails on a host without them.
-    pub fn for_counting() -> anyhow::Result<Self> {
-        Self::with_fuel(false, Some(PINNED_FEATURES), true)
+    /// is the same on every x86-64-v2 host. Fails on a host without them. With `precompiled`, compiled
+    /// modules are kept in that folder and read back by the next process ([`Wasmtime::compile`]).
+    pub fn for_counting(precompiled: Option<&Path>) -> anyhow::Result<Self> {
+        let mut e = Self::with_fuel(false, Some(PINNED_FEATURES), true)?;
+        e.precompiled = precompiled.map(Path::to_path_buf);
+        Ok(e)
     }
 
     /// The same engine with `table_lazy_init` off (every table element initialised when the instance
@@ -76,7 +82,8 @@ impl Wasmtime {
         if let Some(e) = self.eager.get() {
             return Ok(e.clone());
         }
-        let e = Self::with_fuel(self.fuel, self.pinned, false)?;
+        let mut e = Self::with_fuel(self.fuel, self.pinned, false)?;
+        e.precompiled = self.precompiled.clone();
         Ok(self.eager.get_or_init(|| e).clone())
     }
 
@@ -104,7 +111,40 @@ impl Wasmtime {
         if fuel {
             epoch::start_ticker(&engine).map_err(|e| anyhow::anyhow!("starting the epoch ticker: {e}"))?;
         }
-        Ok(Wasmtime { engine, fuel, pinned, cache: Default::default(), lazy_tables, eager: Default::default() })
+        Ok(Wasmtime {
+            engine,
+            fuel,
+            pinned,
+            cache: Default::default(),
+            lazy_tables,
+            eager: Default::default(),
+            precompiled: None,
+        })
+    }
+
+    /// Compiles `bytes` (content hash `key`) through the folder `dir`: read back when an earlier
+    /// process compiled them with this configuration, else compiled and written there. Cranelift
+    /// under valgrind took about 50 s for the SQLite benchmark's modules; reading them back, none.
+    fn compile_in(&self, dir: &Path, key: u64, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
+        let tables = if self.lazy_tables { "lazy" } else { "eager" };
+        let file = dir.join(format!("{key:016x}-{}-{tables}-fuel{}.cwasm", bytes.len(), self.fuel));
+        if file.is_file() {
+            // Safety: the folder is the lab's own cache and its files are written only below, by
+            // `Module::serialize`; wasmtime refuses a file from another version or configuration
+            // (then it is compiled afresh and rewritten).
+            if let Ok(m) = unsafe { wasmtime::Module::deserialize_file(&self.engine, &file) } {
+                return Ok(m);
+            }
+        }
+        let m = wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        // Best effort: a folder that cannot be written costs the next process a compile, nothing else.
+        if let Ok(serialized) = m.serialize() {
+            let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+            if std::fs::create_dir_all(dir).is_ok() && std::fs::write(&tmp, serialized).is_ok() {
+                let _ = std::fs::rename(&tmp, &file);
+            }
+        }
+        Ok(m)
     }
 
     pub fn inner(&self) -> &wasmtime::Engine {
@@ -236,7 +276,10 @@ impl Engine for Wasmtime {
         if let Some(m) = self.cache.lock().unwrap().get(&key) {
             return Ok(m.clone());
         }
-        let m = wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let m = match &self.precompiled {
+            Some(dir) => self.compile_in(dir, key, bytes)?,
+            None => wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?,
+        };
         self.cache.lock().unwrap().insert(key, m.clone());
         Ok(m)
     }

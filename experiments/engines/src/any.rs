@@ -15,8 +15,10 @@ pub trait Adapter: Engine<Store: 'static> {
     /// The same settings without fuel metering (the measurements).
     fn timing() -> anyhow::Result<Self>;
     /// The timing settings with code generation independent of the host CPU where the engine allows
-    /// (instruction counts).
-    fn counting() -> anyhow::Result<Self>;
+    /// (instruction counts). `precompiled`: a folder where an engine that compiles ahead of time may
+    /// keep compiled modules between processes (so that the counted process, under valgrind, need
+    /// not run the compiler); others ignore it.
+    fn counting(precompiled: Option<&std::path::Path>) -> anyhow::Result<Self>;
 }
 
 /// Code that needs the concrete engine type (stores, functions, the linker's generic API).

@@ -46,9 +46,9 @@ macro_rules! engines {
             }
 
             /// The engine for instruction counts (see [`Adapter::counting`]).
-            pub fn counting_engine(self) -> anyhow::Result<Box<dyn AnyEngine>> {
+            pub fn counting_engine(self, precompiled: Option<&std::path::Path>) -> anyhow::Result<Box<dyn AnyEngine>> {
                 Ok(match self {
-                    $(EngineKind::$kind => Box::new(<$ty as Adapter>::counting()?),)+
+                    $(EngineKind::$kind => Box::new(<$ty as Adapter>::counting(precompiled)?),)+
                 })
             }
 
@@ -70,8 +70,8 @@ macro_rules! engines {
             fn timing() -> anyhow::Result<Self> {
                 <$ty>::for_timing()
             }
-            fn counting() -> anyhow::Result<Self> {
-                <$ty>::for_counting()
+            fn counting(precompiled: Option<&std::path::Path>) -> anyhow::Result<Self> {
+                <$ty>::for_counting(precompiled)
             }
         })+
     };
@@ -102,9 +102,13 @@ impl EngineKind {
         Ok(self.matrix_engine()?.visit(visitor))
     }
 
-    /// Runs `visitor` on a new counting engine of this kind.
-    pub fn with_counting_engine<V: WithEngine>(self, visitor: V) -> anyhow::Result<V::Out> {
-        Ok(self.counting_engine()?.visit(visitor))
+    /// Runs `visitor` on a new counting engine of this kind (`precompiled`: see [`Adapter::counting`]).
+    pub fn with_counting_engine<V: WithEngine>(
+        self,
+        precompiled: Option<&std::path::Path>,
+        visitor: V,
+    ) -> anyhow::Result<V::Out> {
+        Ok(self.counting_engine(precompiled)?.visit(visitor))
     }
 
     /// Runs `visitor` on a new engine of this kind without fuel metering.

@@ -14,15 +14,19 @@ pub fn counts_md(c: &CountData) -> String {
     writeln!(
         s,
         "Counted by `dylab bench --count` under valgrind's callgrind ({}; raw rows: `data/counts.json`): per cell, \
-         set-up runs uninstrumented; after warm-up loops, regions of {} and {} iterations are counted (counters zeroed, \
+         set-up runs uninstrumented; after warm-up regions, regions of {} and {} iterations ({} and {} for dlcall, whose \
+         calls cost thousands) are counted (counters zeroed, \
          the loop, counters dumped, no clock read) and **instructions per iteration** = (I(n2) - I(n1)) / (n2 - n1): \
          the call plus the loop's own few instructions, host code included. **×ratio** to `intra-direct` of the same \
          kernel. A row is exact when two repetitions give the same integral count (kmega: per ring of 8 calls, \
-         shown per call); `~` marks one that is not. `dylab bench --count --check` fails on any change of an exact \
-         row. Counted at dylab {}.\n",
+         shown per call); `~` marks one that is not: dlcall (seeded hashing; `--check` allows 1%) and, on V8, every \
+         call that leaves wasm (the same within a process, but up to 43% apart between processes; `--check` allows \
+         50%). `dylab bench --count --check` fails on any change of an exact row. Counted at dylab {}.\n",
         c.valgrind,
         c.regions[0],
         c.regions[1],
+        crate::counts::SHORT_REGIONS[0],
+        crate::counts::SHORT_REGIONS[1],
         c.commit.as_deref().map(|x| format!("`{x}`")).unwrap_or_else(|| "(commit unknown: no git)".into())
     )
     .unwrap();
@@ -36,7 +40,9 @@ pub fn counts_md(c: &CountData) -> String {
          interpreter and the host code are compiled ahead of time for generic x86-64; but glibc picks its string and \
          memory routines (memcpy, strlen, ...) by CPU at load time, so host paths that call them (the dynamic \
          trampoline's argument vectors, dlcall's name lookup) may count differently on another CPU, and the counts \
-         depend on the Rust compiler and crate versions that built dylab.\n"
+         depend on the Rust compiler and crate versions that built dylab. V8's code generator is pinned to the same \
+         x86-64-v2 features by flags (above), but Node itself (its JavaScript-to-wasm paths, GC) is one binary built \
+         for generic x86-64 with its own CPU dispatch; V8 rows depend on the pinned Node version.\n"
     )
     .unwrap();
     for engine in c.engines.keys() {
@@ -106,6 +112,8 @@ mod tests {
             exact,
             repetitions: vec![n, n],
             checksum: 0,
+            regions: REGIONS,
+            tolerance: if exact { 0.0 } else { crate::counts::NON_EXACT_TOLERANCE },
         }
     }
 

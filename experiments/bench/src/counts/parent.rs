@@ -12,7 +12,7 @@ use dylab_engines::EngineKind;
 use dylab_lab::Paths;
 
 use super::child::{label, ChildReport};
-use super::{per_call, CountData, CountRow, REGIONS, REPETITIONS};
+use super::{per_call, regions, CountData, CountRow, REGIONS, REPETITIONS};
 use crate::calls::Modules;
 use crate::Selection;
 
@@ -54,38 +54,62 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         report.macro_cells.extend(r.macro_cells);
         totals.extend(t);
     };
-    if !here.is_empty() {
+    // The two children side by side (one core each on the 2-core machine this was written on): the
+    // Node child's start-up and V8's compilation under valgrind take about as long as the other
+    // engines' whole count.
+    let here_cmd = if here.is_empty() {
+        None
+    } else {
         let started = Instant::now();
-        let cmd = child(&Selection { engines: here.clone(), ..select.clone() })?;
-        merge(under_callgrind(&cmd, None, &[], |out| {
-            serde_json::from_slice(out).context("reading the counting process's report")
-        })?);
-        eprintln!("counted {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
-    }
-    if !in_node.is_empty() {
-        let started = Instant::now();
-        let (cmd, request) = super::node::command(paths, select, in_node.clone())?;
-        let (r, t) = under_callgrind(&cmd, Some(&request), super::node::VALGRIND_OPTIONS, super::node::answer)?;
-        let valgrind = super::node::VALGRIND_OPTIONS.join(" ");
-        let mut r = r;
-        for settings in r.engines.values_mut() {
-            settings.push(("valgrind".into(), valgrind.clone()));
-        }
-        merge((r, t));
-        eprintln!("counted {} (in Node) in {:.1} s", names(&in_node), started.elapsed().as_secs_f64());
+        let select = Selection { engines: here.clone(), ..select.clone() };
+        super::child::prime(paths, &select).context("compiling the counted modules before counting")?;
+        eprintln!("compiled the modules for {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
+        Some(child(&select)?)
+    };
+    let (here_counted, node_counted) = std::thread::scope(|s| {
+        let here_job = here_cmd.map(|cmd| {
+            s.spawn(move || -> Result<_> {
+                let started = Instant::now();
+                let counted = under_callgrind(&cmd, None, &[], |out| {
+                    serde_json::from_slice(out).context("reading the counting process's report")
+                })?;
+                eprintln!("counted {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
+                Ok(counted)
+            })
+        });
+        let node_job = (!in_node.is_empty()).then(|| {
+            s.spawn(|| -> Result<_> {
+                let started = Instant::now();
+                let (cmd, request) = super::node::command(paths, select, in_node.clone())?;
+                let options = super::node::VALGRIND_OPTIONS;
+                let (mut r, t) = under_callgrind(&cmd, Some(&request), options, super::node::answer)?;
+                for settings in r.engines.values_mut() {
+                    settings.push(("valgrind".into(), options.join(" ")));
+                }
+                eprintln!("counted {} (in Node) in {:.1} s", names(&in_node), started.elapsed().as_secs_f64());
+                Ok((r, t))
+            })
+        });
+        let join = |job: Option<std::thread::ScopedJoinHandle<'_, Result<_>>>| {
+            job.map(|j| j.join().unwrap_or_else(|_| Err(anyhow!("a counting thread panicked")))).transpose()
+        };
+        (join(here_job), join(node_job))
+    });
+    for counted in [here_counted?, node_counted?].into_iter().flatten() {
+        merge(counted);
     }
     let mut rows = Vec::new();
     for c in &report.cells {
         let cell = c.cell();
         let mut reps = Vec::new();
         for r in 0..REPETITIONS {
-            let pair = REGIONS.map(|n| totals.get(&label(&cell, r, n)).copied());
+            let pair = regions(c.variant).map(|n| totals.get(&label(&cell, r, n)).copied());
             let [Some(a), Some(b)] = pair else {
                 bail!("callgrind wrote no dump for {cell} (repetition {r}): is the child under callgrind?");
             };
-            reps.push(per_call([a, b], c.kernel.callees().len()));
+            reps.push(per_call(regions(c.variant), [a, b], c.kernel.callees().len()));
         }
-        let exact = c.variant.counts_exactly() && reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
+        let exact = c.tolerance == 0.0 && reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
         rows.push(CountRow {
             cell,
             engine: c.engine.clone(),
@@ -95,6 +119,8 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
             exact,
             repetitions: reps.iter().map(|r| r.0).collect(),
             checksum: c.checksum,
+            regions: regions(c.variant),
+            tolerance: if exact { 0.0 } else { c.tolerance.max(super::NON_EXACT_TOLERANCE) },
         });
     }
     Ok(CountData {
