@@ -292,14 +292,12 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
 /// ([`crate::stats::between_runs`]), share no value. A baseline row without an interval (written
 /// before intervals existed) counts as the point of its ratio.
 pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
-    let interval = |r: &CallRow| {
-        crate::stats::between_runs(if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci })
-    };
+    let interval = |r: &CallRow| if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci };
     let mut moved = Vec::new();
     for r in current.calls.iter().chain(&current.libc_calls) {
         let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(|b| b.cell == r.cell) else { continue };
         let (bi, ri) = (interval(b), interval(r));
-        if crate::stats::disjoint(bi, ri) {
+        if crate::stats::disjoint(crate::stats::between_runs(bi), crate::stats::between_runs(ri)) {
             moved.push(format!(
                 "{}: ratio {:.3} [{:.3}, {:.3}] -> {:.3} [{:.3}, {:.3}] ({:+.1}%)",
                 r.cell,

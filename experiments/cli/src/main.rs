@@ -317,9 +317,11 @@ fn real_main() -> Result<bool> {
                     println!("moved: {m}");
                 }
                 println!(
-                    "{} rows compared with the baseline, {} changed (95% intervals of the ratio disjoint)",
+                    "{} rows compared with the baseline, {} changed (95% intervals of the ratio disjoint, each widened \
+                     by {:.0}% for what two runs differ by)",
                     data.calls.len() + data.libc_calls.len(),
                     moved.len(),
+                    dylab_bench::stats::BETWEEN_RUNS * 100.0,
                 );
                 return Ok(moved.is_empty());
             }

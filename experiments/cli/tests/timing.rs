@@ -3,20 +3,9 @@
 //! interval, `--check` passes against its own baseline and fails on a baseline whose interval is
 //! elsewhere. The floor row's ratio is 1 in every sweep, so the passing check cannot be flaky.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus").canonicalize().unwrap()
-}
-
-fn dylab(args: &[&str], out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dylab"))
-        .args(args)
-        .args(["--corpus", corpus().to_str().unwrap(), "--out", out.to_str().unwrap()])
-        .output()
-        .unwrap()
-}
+use common::dylab;
 
 const CELL: [&str; 9] =
     ["bench", "--quick", "--no-loader", "--engine", "wasmtime", "--variant", "intra-direct", "--kernel", "k1"];

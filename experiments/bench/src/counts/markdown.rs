@@ -19,7 +19,7 @@ pub fn counts_md(c: &CountData) -> String {
          the loop, counters dumped, no clock read) and **instructions per iteration** = (I(n2) - I(n1)) / (n2 - n1): \
          the call plus the loop's own few instructions, host code included. **×ratio** to `intra-direct` of the same \
          kernel. A row is exact when two repetitions give the same integral count (kmega: per ring of 8 calls, \
-         shown per call); `~` marks one that is not: dlcall (seeded hashing; `--check` allows 1%) and, on V8, every \
+         shown per call); `~` marks one that is not: dlcall (seeded hashing; `--check` allows 3%) and, on V8, every \
          call that leaves wasm (the same within a process, but up to 43% apart between processes; `--check` allows \
          50%). `dylab bench --count --check` fails on any change of an exact row. Counted at dylab {}.\n",
         c.valgrind,

@@ -37,9 +37,10 @@ fn default_regions() -> [u32; 2] {
 /// Counted repetitions of the (n1, n2) pair: a row is exact when they agree.
 pub const REPETITIONS: usize = 2;
 /// Relative change `--check` accepts for a row that is not exact. Non-exact rows are those whose
-/// host code hashes names with a per-process seed (`dlcall`'s symbol lookup): run to run they were
-/// seen to move by under 0.1%; 1% leaves a margin of ten and still catches any change of code.
-pub const NON_EXACT_TOLERANCE: f64 = 0.01;
+/// host code hashes names with a per-process seed (`dlcall`'s symbol lookup): between processes of
+/// one build they moved by up to 1.03% (wasmtime dlcall k1: 6,551.0, 6,552.1 and 6,618.7 in three
+/// full counts), most rows by under 0.1%; 3% leaves a margin of about three.
+pub const NON_EXACT_TOLERANCE: f64 = 0.03;
 /// Relative change `--check` accepts for a call that leaves wasm on an engine whose host path
 /// counts differently from process to process ([`host_calls_repeat`]). Measured on V8 over five
 /// full counts: both repetitions within a process agree, but between processes such rows moved by
@@ -189,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn check_allows_no_change_of_an_exact_row_and_one_percent_of_another() {
+    fn check_allows_no_change_of_an_exact_row_and_a_few_percent_of_another() {
         let base = data(vec![row("a", 17.0, true), row("b", 6100.0, false), row("c", 5037.0, true)]);
         let same = data(vec![
             row("a", 17.0, true),
@@ -198,12 +199,12 @@ mod tests {
             row("gone-from-base", 1.0, true),
         ]);
         assert!(check(&base, &same).is_empty());
-        let worse = data(vec![row("a", 18.0, true), row("b", 6200.0, false), row("c", 5200.0, false)]);
+        let worse = data(vec![row("a", 18.0, true), row("b", 6400.0, false), row("c", 5300.0, false)]);
         let moved = check(&base, &worse);
         assert_eq!(moved.len(), 3, "{moved:?}");
         assert!(moved[0].starts_with("a: 17 -> 18") && moved[0].ends_with("exact count changed"));
         assert!(moved[1].starts_with("b:") && moved[2].starts_with("c:"));
-        assert!(moved[2].ends_with("beyond the row's tolerance of 1%"));
+        assert!(moved[2].ends_with("beyond the row's tolerance of 3%"));
     }
 
     #[test]
