@@ -309,6 +309,7 @@ pub fn count_child<E: Adapter>(engine: &E, m: &MacroModules) -> Vec<MacroCountCe
                     counted
                 })
                 .err();
+            crate::counts::progress(&cell.cell());
             out.push(cell);
         }
     }

@@ -170,6 +170,7 @@ impl WithEngine for CountEngine<'_> {
                 if wanted && variant.applies(kernel) && variant.runs_on::<E>() {
                     let cell = count_cell(e, self.modules, variant, kernel)
                         .with_context(|| format!("counting {}/{}/{}", e.name(), variant.name(), kernel.name()))?;
+                    super::progress(&cell.cell());
                     self.report.cells.push(cell);
                 }
             }

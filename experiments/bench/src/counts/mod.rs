@@ -34,6 +34,15 @@ pub fn regions(variant: Variant) -> [u32; 2] {
 fn default_regions() -> [u32; 2] {
     REGIONS
 }
+/// What a counting child writes on stderr after each cell: the parent shows these lines as progress
+/// (a full count takes minutes) and keeps the others for an error message.
+pub const PROGRESS: &str = "dylab-count: counted ";
+
+/// In a counting child: reports `cell` done.
+pub fn progress(cell: &str) {
+    eprintln!("{PROGRESS}{cell}");
+}
+
 /// Counted repetitions of the (n1, n2) pair: a row is exact when they agree.
 pub const REPETITIONS: usize = 2;
 /// Relative change `--check` accepts for a row that is not exact. Non-exact rows are those whose

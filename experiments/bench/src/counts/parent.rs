@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -167,10 +167,22 @@ fn under_callgrind(
     if let Some(input) = stdin {
         running.stdin.take().expect("piped").write_all(input.as_bytes()).context("writing the count request")?;
     }
+    // Progress lines are shown as they come; the rest is kept for the error message.
+    let stderr = running.stderr.take().expect("piped");
+    let others = std::thread::spawn(move || {
+        let mut others = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            match line.strip_prefix(super::PROGRESS) {
+                Some(cell) => eprintln!("counted {cell}"),
+                None => others.push(line),
+            }
+        }
+        others
+    });
     let out = running.wait_with_output().with_context(|| format!("waiting for {:?}", valgrind()))?;
+    let others = others.join().unwrap_or_default();
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail = &others[others.len().saturating_sub(20)..];
         bail!("the counting process failed ({}):\n{}", out.status, tail.join("\n"));
     }
     Ok((read(&out.stdout)?, read_dumps(dir.path())?))
