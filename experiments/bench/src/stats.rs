@@ -1,6 +1,8 @@
 //! Medians, quantiles and bootstrap percentile intervals: every statistic of the timing rows is
 //! computed from the flat samples (reports/data/samples.csv) by these functions.
 
+use dylab_engines::EngineKind;
+
 /// Confidence level of every interval in the reports.
 pub const LEVEL: f64 = 0.95;
 /// Bootstrap resamples per interval.
@@ -56,14 +58,25 @@ pub fn median_interval(values: &[f64]) -> [f64; 2] {
 
 /// What `dylab bench --check` adds to each side of a row's interval for the difference between two
 /// runs (processes), which no interval from within one run covers: code layout and the machine's
-/// state differ per process, and a ratio moved by up to 62% between two full runs on the 2-core VM
-/// this was measured on (median 6%, 90th percentile 25%). Of 209 rows, 41 had disjoint 95% intervals;
-/// widened by 8% per side 1, by 10% none. 15% leaves a margin over that one pair of runs.
-pub const BETWEEN_RUNS: f64 = 0.15;
+/// state differ per process, and a whole kernel's ratios move together when its floor (the
+/// intra-module call) runs at another speed in the next process. Measured on the 2-core VM over
+/// five full runs (ten pairs of runs, every row but the floors): with the bare 95% intervals 218 of
+/// 750 wasmtime row pairs, 238 of 680 wasmi and 184 of 620 V8 had disjoint intervals; widened by
+/// 15% per side 12, 8 and 58; by 25% 0, 0 and 17; by 40% none at all. V8 (tiering, GC, inline
+/// caches in the JavaScript paths) moves most between processes. So a change must exceed about
+/// 1.6x (wasmtime, wasmi) or 2x (V8) plus the intervals before the times can see it on such a
+/// machine; the instruction counts are the fine-grained snapshot.
+pub fn between_runs(engine: EngineKind) -> f64 {
+    match engine {
+        EngineKind::V8 => 0.40,
+        EngineKind::Wasmtime | EngineKind::Wasmi => 0.25,
+    }
+}
 
-/// `interval` widened by [`BETWEEN_RUNS`] on each side (relatively: ratios span 1x to 300x).
-pub fn between_runs(interval: [f64; 2]) -> [f64; 2] {
-    [interval[0] / (1.0 + BETWEEN_RUNS), interval[1] * (1.0 + BETWEEN_RUNS)]
+/// `interval` widened by `allowance` ([`between_runs`]) on each side (relatively: ratios span 1x
+/// to 300x).
+pub fn widened(interval: [f64; 2], allowance: f64) -> [f64; 2] {
+    [interval[0] / (1.0 + allowance), interval[1] * (1.0 + allowance)]
 }
 
 /// Whether two intervals share no value: what `dylab bench --check` calls a change.

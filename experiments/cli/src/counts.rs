@@ -24,6 +24,14 @@ pub fn committed(out: &Path) -> Result<Option<CountData>> {
     serde_json::from_str(&text).map(Some).with_context(|| format!("parsing {}", path.display()))
 }
 
+/// calls.md (times, counts when there are some, and the committed isolation section) and calls.svg:
+/// written alike by `dylab bench` and `dylab bench --count`.
+pub fn write_calls_md(out: &Path, timed: &BenchData, counts: Option<&CountData>) -> Result<()> {
+    let md = dylab_bench::report::calls_md(timed, counts) + &dylab_bench::isolation::calls_md_section(out)?;
+    write(&out.join("calls.md"), &md)?;
+    write(&out.join("calls.svg"), &dylab_bench::charts::calls_svg(timed, counts)?)
+}
+
 /// This binary as the counted child, with the same corpus and selection.
 fn child_command(paths: &Paths, select: &Selection) -> Result<Command> {
     let mut cmd = Command::new(std::env::current_exe().context("locating the dylab binary")?);
@@ -70,8 +78,7 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
     if calls.is_file() {
         let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
         let timed: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?;
-        write(&out.join("calls.md"), &dylab_bench::report::calls_md(&timed, Some(&data)))?;
-        write(&out.join("calls.svg"), &dylab_bench::charts::calls_svg(&timed, Some(&data))?)?;
+        write_calls_md(out, &timed, Some(&data))?;
         eprintln!("wrote {} and calls.svg", out.join("calls.md").display());
     }
     Ok(true)

@@ -318,17 +318,17 @@ fn real_main() -> Result<bool> {
                 }
                 println!(
                     "{} rows compared with the baseline, {} changed (95% intervals of the ratio disjoint, each widened \
-                     by {:.0}% for what two runs differ by)",
+                     for what two runs of its engine differ by: {})",
                     data.calls.len() + data.libc_calls.len(),
                     moved.len(),
-                    dylab_bench::stats::BETWEEN_RUNS * 100.0,
+                    EngineKind::ALL
+                        .map(|k| format!("{} {:.0}%", k.name(), dylab_bench::stats::between_runs(k) * 100.0))
+                        .join(", "),
                 );
                 return Ok(moved.is_empty());
             }
             let committed = counts::committed(&out)?;
-            let calls_md = dylab_bench::report::calls_md(&data, committed.as_ref());
-            write(&out.join("calls.md"), &(calls_md + &dylab_bench::isolation::calls_md_section(&out)?))?;
-            write(&out.join("calls.svg"), &dylab_bench::charts::calls_svg(&data, committed.as_ref())?)?;
+            counts::write_calls_md(&out, &data, committed.as_ref())?;
             write(&out.join("growth.svg"), &dylab_bench::charts::growth_svg(&data.growth)?)?;
             write(&out.join("data").join("calls.json"), &serde_json::to_string_pretty(&data)?)?;
             write(&out.join("data").join("samples.csv"), &dylab_bench::samples::to_csv(&data.samples)?)?;

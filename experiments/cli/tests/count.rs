@@ -44,6 +44,30 @@ fn one_cell_counts_exactly_and_identically_in_a_second_process() {
     assert!(stdout.contains("wasmi/intra-direct/k1") && stdout.contains("exact count changed"), "{stdout}");
 }
 
+/// `--count` re-renders calls.md from the committed timings: with every section `dylab bench`
+/// writes (it once dropped the isolated-memories section).
+#[test]
+fn counting_rewrites_calls_md_with_every_section() {
+    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
+    {
+        eprintln!("SKIPPED: valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let data = out.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let committed = common::corpus().join("../reports/data");
+    for f in ["calls.json", "isolation.json"] {
+        std::fs::copy(committed.join(f), data.join(f)).unwrap();
+    }
+    let run = dylab(&CELL, out.path());
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = std::fs::read_to_string(out.path().join("calls.md")).unwrap();
+    for heading in ["## Instructions per call", "## Time per call", "## Loader growth", "## Isolated memories"] {
+        assert!(md.lines().any(|l| l.starts_with(heading)), "no {heading:?} in calls.md");
+    }
+}
+
 #[test]
 fn the_counted_child_refuses_to_run_outside_valgrind() {
     let out = tempfile::tempdir().unwrap();
