@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::{Ctx, Engine, Extern, Trap};
+use crate::engine::{Ctx, Engine, Extern, Trap, Val};
 use crate::module_info::ModuleInfo;
 use crate::process::{Loaded, ModId, TableRec};
 
@@ -104,6 +104,32 @@ pub fn switch<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
     p.libc = Some(libc);
     p.current = d;
     prev
+}
+
+/// Makes every other domain's own libc instance exit, the last made first, so that the handlers its
+/// modules registered with atexit run and its stdio buffers reach the output: only domain 0's exit
+/// ends the program, and the others' would otherwise never run. Their `proc_exit` is caught here (it
+/// is not the program's ending); any other trap is returned. C runs all handlers of a process in one
+/// last-registered-first order; across libc instances the order is per instance, the library's
+/// first (their registrations interleave only through the program's calls into them).
+pub fn exit_others<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
+    let p = &ctx.host_ref().process;
+    let Some(first) = p.domains.first() else { return Ok(()) };
+    let exits: Vec<(usize, E::Func)> = (1..p.domains.len())
+        .rev()
+        .filter(|&d| p.domains[d].libc != first.libc)
+        .filter_map(|d| match p.modules[p.domains[d].libc].exports.get("exit") {
+            Some(Extern::Func(f)) => Some((d, *f)),
+            _ => None,
+        })
+        .collect();
+    for (d, exit) in exits {
+        match within(ctx, d, |ctx| ctx.call(exit, &[Val::I32(0)], &mut [])) {
+            Ok(()) | Err(Trap::Exit(_)) => {}
+            Err(t) => return Err(t),
+        }
+    }
+    Ok(())
 }
 
 /// Runs `f` in domain `d`, then returns to the domain that ran before.

@@ -99,10 +99,19 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             return Ending::LinkError("libc.wasm must export __main_void and exit".into());
         };
         let mut r = [Val::I32(0)];
-        if let Err(t) = ctx.call(main_void, &[], &mut r) {
-            return ending(Err(t), 0, "main()");
+        // Isolated modules' libc instances exit before the program's (after it, when main itself
+        // called exit()): see `domain::exit_others`.
+        let others = |ctx: &mut dyn Ctx<E>, code| {
+            crate::domain::exit_others(ctx).map_err(|t| ending(Err(t), code, "exit() of an isolated module's libc"))
+        };
+        let code = match ctx.call(main_void, &[], &mut r) {
+            Ok(()) => r[0].i32().unwrap_or(0),
+            Err(Trap::Exit(code)) => return others(ctx, code).err().unwrap_or(Ending::Exited(code)),
+            Err(t) => return ending(Err(t), 0, "main()"),
+        };
+        if let Err(e) = others(ctx, code) {
+            return e;
         }
-        let code = r[0].i32().unwrap_or(0);
         ending(ctx.call(exit, &[Val::I32(code)], &mut []), code, "exit() after main returned")
     }
 
