@@ -172,7 +172,10 @@ fn call<E: Engine>(
 }
 
 /// The pointer, in domain `to`'s table, to a proxy that calls function pointer `index` of domain
-/// `from` in its own domain (made once per pointer). Its arguments cross as scalars.
+/// `from` in its own domain (made once per pointer). Its arguments cross as scalars. The proxy reads
+/// `from`'s table when it is called, as a `call_indirect` there would: a slot that `dlclose` released
+/// and the loader gave to another function calls that function (or traps on a null slot or another
+/// signature), never the one the slot held when the proxy was made.
 fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) -> Result<u32, Trap> {
     let p = &ctx.host_ref().process;
     let (from_rec, to_rec) = (p.domains[from].table, p.domains[to].table);
@@ -188,7 +191,16 @@ fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) ->
         None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
     };
     let ty: FuncType = ctx.func_type(f);
+    let want = ty.clone();
     let body = Arc::new(move |ctx: &mut dyn Ctx<E>, args: &[Val<E>], results: &mut [Val<E>]| {
+        let f = match ctx.table_get(from_table, index) {
+            Some(Some(f)) => f,
+            Some(None) => return Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
+            None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
+        };
+        if ctx.func_type(f) != want {
+            return Err(Trap::Wasm(TrapKind::BadSignature));
+        }
         domain::within(ctx, from, |ctx| ctx.call(f, args, results))
     });
     let proxy = ctx.new_func(&ty, body);
