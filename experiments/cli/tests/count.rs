@@ -11,11 +11,23 @@ use common::dylab;
 
 const CELL: [&str; 8] = ["bench", "--count", "--engine", "wasmi", "--variant", "intra-direct", "--kernel", "k1"];
 
+/// `$DYLAB_VALGRIND`, else `valgrind`, answers `--version`.
+fn valgrind_installed() -> bool {
+    Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_ok()
+}
+
+/// True (having said so) when valgrind is missing: the test is skipped.
+fn valgrind_missing() -> bool {
+    let missing = !valgrind_installed();
+    if missing {
+        eprintln!("SKIPPED: valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
+    }
+    missing
+}
+
 #[test]
 fn one_cell_counts_exactly_and_identically_in_a_second_process() {
-    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
-    {
-        eprintln!("SKIPPED: valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
+    if valgrind_missing() {
         return;
     }
     let out = tempfile::tempdir().unwrap();
@@ -48,9 +60,7 @@ fn one_cell_counts_exactly_and_identically_in_a_second_process() {
 /// writes (it once dropped the isolated-memories section).
 #[test]
 fn counting_rewrites_calls_md_with_every_section() {
-    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
-    {
-        eprintln!("SKIPPED: valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
+    if valgrind_missing() {
         return;
     }
     let out = tempfile::tempdir().unwrap();
@@ -103,9 +113,7 @@ const V8_CELLS: [&str; 10] =
 
 #[test]
 fn v8_counts_in_node_under_callgrind_with_its_code_pinned() {
-    if Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_err()
-        || !node_installed()
-    {
+    if !valgrind_installed() || !node_installed() {
         eprintln!("SKIPPED: valgrind or Node 26 missing (scripts/setup.sh, scripts/setup-node.sh); no V8 count tested");
         return;
     }
