@@ -40,14 +40,25 @@ pub struct Selection {
     pub libc_calls: bool,
 }
 
+impl Selection {
+    /// Whether `kind` is selected (no engine named: all are).
+    pub fn wants(&self, kind: EngineKind) -> bool {
+        self.engines.is_empty() || self.engines.contains(&kind)
+    }
+
+    /// The selected engines this process can make stores of, and the others (V8 outside Node),
+    /// which are measured in a Node process.
+    pub fn engines_by_place(&self) -> (Vec<EngineKind>, Vec<EngineKind>) {
+        EngineKind::ALL.into_iter().filter(|&k| self.wants(k)).partition(|k| k.runs_in_process())
+    }
+}
+
 /// Runs the call-cost and loader-cost measurements; what `dylab bench` writes to reports/.
 /// Guest code runs on a thread with dylink's run stack (wasmi needs more than a main thread's 8 MiB).
 /// Engines whose stores this process cannot make (V8 outside Node) are measured in a Node process
 /// ([`remote`]) and their rows merged.
 pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
-    let wanted: Vec<EngineKind> =
-        EngineKind::ALL.into_iter().filter(|k| select.engines.is_empty() || select.engines.contains(k)).collect();
-    let (here, elsewhere): (Vec<EngineKind>, Vec<EngineKind>) = wanted.into_iter().partition(|k| k.runs_in_process());
+    let (here, elsewhere) = select.engines_by_place();
     let local = Selection { engines: here, ..select.clone() };
     let mut data = std::thread::scope(|s| {
         std::thread::Builder::new()

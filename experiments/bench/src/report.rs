@@ -201,9 +201,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         crate::stats::LEVEL * 100.0,
         crate::stats::BLOCK,
         crate::stats::RESAMPLES,
-        dylab_engines::EngineKind::ALL
-            .map(|k| format!("{} {:.0}%", k.name(), crate::stats::between_runs(k) * 100.0))
-            .join(", "),
+        crate::stats::between_runs_list(),
         d.empty_loop_ns.iter().map(|(e, ns)| format!("{e} {ns:.2}")).collect::<Vec<_>>().join(", ")
     )
     .unwrap();
@@ -296,13 +294,13 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
 /// no value. A baseline row without an interval (written before intervals existed) counts as the
 /// point of its ratio.
 pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
-    const MAX_BETWEEN_RUNS: f64 = 0.40;
+    let largest = dylab_engines::EngineKind::ALL.map(crate::stats::between_runs).into_iter().fold(0.0, f64::max);
     let interval = |r: &CallRow| if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci };
     let mut moved = Vec::new();
     for r in current.calls.iter().chain(&current.libc_calls) {
         let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(|b| b.cell == r.cell) else { continue };
         let (bi, ri) = (interval(b), interval(r));
-        let allowance = r.engine.parse().map_or(MAX_BETWEEN_RUNS, crate::stats::between_runs);
+        let allowance = r.engine.parse().map_or(largest, crate::stats::between_runs);
         let widened = |i| crate::stats::widened(i, allowance);
         if crate::stats::disjoint(widened(bi), widened(ri)) {
             moved.push(format!(

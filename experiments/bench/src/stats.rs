@@ -73,6 +73,11 @@ pub fn between_runs(engine: EngineKind) -> f64 {
     }
 }
 
+/// Every engine's [`between_runs`] allowance, for the reports: "wasmtime 25%, wasmi 25%, v8 40%".
+pub fn between_runs_list() -> String {
+    EngineKind::ALL.map(|k| format!("{} {:.0}%", k.name(), between_runs(k) * 100.0)).join(", ")
+}
+
 /// `interval` widened by `allowance` ([`between_runs`]) on each side (relatively: ratios span 1x
 /// to 300x).
 pub fn widened(interval: [f64; 2], allowance: f64) -> [f64; 2] {

@@ -321,9 +321,7 @@ fn real_main() -> Result<bool> {
                      for what two runs of its engine differ by: {})",
                     data.calls.len() + data.libc_calls.len(),
                     moved.len(),
-                    EngineKind::ALL
-                        .map(|k| format!("{} {:.0}%", k.name(), dylab_bench::stats::between_runs(k) * 100.0))
-                        .join(", "),
+                    dylab_bench::stats::between_runs_list(),
                 );
                 return Ok(moved.is_empty());
             }

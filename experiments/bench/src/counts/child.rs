@@ -81,19 +81,28 @@ pub fn run_here(paths: &Paths, select: &Selection) -> Result<ChildReport> {
     // The toolchain alone, not a `Lab`: a lab holds the matrix engines, and wasmtime's has a ticker
     // thread whose wake-ups (about 130 instructions every 10 ms) would land in counted regions.
     let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
-    let modules = Modules::build(&toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
-    let macro_modules = crate::macro_sqlite::MacroModules::for_selection(&toolchain, paths, select)?;
+    let (modules, macro_modules) = inputs(&toolchain, paths, select)?;
+    let precompiled = precompiled_dir(paths);
     let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new() };
-    for kind in EngineKind::in_process() {
-        if select.engines.is_empty() || select.engines.contains(&kind) {
-            let precompiled = Some(precompiled_dir(paths));
-            kind.with_counting_engine(precompiled.as_deref(), CountEngine { modules: &modules, select, report: &mut report })??;
-            if let Some(m) = &macro_modules {
-                report.macro_cells.extend(kind.with_counting_engine(precompiled.as_deref(), CountMacro(m))?);
-            }
+    for kind in EngineKind::in_process().filter(|&k| select.wants(k)) {
+        kind.with_counting_engine(Some(&precompiled), CountEngine { modules: &modules, select, report: &mut report })??;
+        if let Some(m) = &macro_modules {
+            report.macro_cells.extend(kind.with_counting_engine(Some(&precompiled), CountMacro(m))?);
         }
     }
     Ok(report)
+}
+
+/// What the counted cells run: the bench modules and, for a selection of every cell, the SQLite
+/// benchmark's.
+fn inputs(
+    toolchain: &dylab_toolchain::Toolchain,
+    paths: &Paths,
+    select: &Selection,
+) -> Result<(Modules, Option<crate::macro_sqlite::MacroModules>)> {
+    let modules = Modules::build(toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
+    let macro_modules = crate::macro_sqlite::MacroModules::for_selection(toolchain, paths, select)?;
+    Ok((modules, macro_modules))
 }
 
 /// Where the counting engines keep compiled modules between processes ([`prime`] writes them, the
@@ -106,15 +115,11 @@ pub fn precompiled_dir(paths: &Paths) -> PathBuf {
 /// is compiled here by the same counting engines and kept in [`precompiled_dir`], so that the child
 /// under valgrind reads compiled code instead of running a compiler (engines that keep nothing
 /// between processes just compile and drop). Also surfaces a broken module before valgrind starts.
-pub fn prime(paths: &Paths, select: &Selection) -> Result<()> {
-    let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
-    let modules = Modules::build(&toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
-    let macro_modules = crate::macro_sqlite::MacroModules::for_selection(&toolchain, paths, select)?;
+pub fn prime(paths: &Paths, toolchain: &dylab_toolchain::Toolchain, select: &Selection) -> Result<()> {
+    let (modules, macro_modules) = inputs(toolchain, paths, select)?;
     let dir = precompiled_dir(paths);
-    for kind in EngineKind::in_process() {
-        if select.engines.is_empty() || select.engines.contains(&kind) {
-            kind.with_counting_engine(Some(&dir), Prime { modules: &modules, macro_modules: macro_modules.as_ref() })??;
-        }
+    for kind in EngineKind::in_process().filter(|&k| select.wants(k)) {
+        kind.with_counting_engine(Some(&dir), Prime { modules: &modules, macro_modules: macro_modules.as_ref() })??;
     }
     Ok(())
 }

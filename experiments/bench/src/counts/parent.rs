@@ -42,10 +42,8 @@ pub fn valgrind_version() -> Result<String> {
 pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Result<Command>) -> Result<CountData> {
     let valgrind_version = valgrind_version()?;
     let lab = dylab_lab::Lab::at(paths)?;
-    Modules::build(&lab.toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
     let v = lab.toolchain.versions()?;
-    let wanted = EngineKind::ALL.into_iter().filter(|k| select.engines.is_empty() || select.engines.contains(k));
-    let (here, in_node): (Vec<EngineKind>, Vec<EngineKind>) = wanted.partition(|k| k.runs_in_process());
+    let (here, in_node) = select.engines_by_place();
     let mut report = ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new() };
     let mut totals = HashMap::new();
     let mut merge = |(r, t): (ChildReport, HashMap<String, u64>)| {
@@ -57,12 +55,14 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
     // The two children side by side (one core each on the 2-core machine this was written on): the
     // Node child's start-up and V8's compilation under valgrind take about as long as the other
     // engines' whole count.
+    // The modules are built here, outside valgrind, before the children look for them in the cache.
     let here_cmd = if here.is_empty() {
+        Modules::build(&lab.toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
         None
     } else {
         let started = Instant::now();
         let select = Selection { engines: here.clone(), ..select.clone() };
-        super::child::prime(paths, &select).context("compiling the counted modules before counting")?;
+        super::child::prime(paths, &lab.toolchain, &select).context("compiling the counted modules before counting")?;
         eprintln!("compiled the modules for {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
         Some(child(&select)?)
     };
