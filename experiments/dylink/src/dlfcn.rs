@@ -15,6 +15,11 @@ use crate::tables;
 pub const RTLD_LAZY: i32 = 0x1;
 pub const RTLD_NOW: i32 = 0x2;
 pub const RTLD_GLOBAL: i32 = 0x100;
+pub const RTLD_NOLOAD: i32 = 0x4;
+pub const RTLD_NODELETE: i32 = 0x1000;
+/// `dlsym`'s special handles: the caller's scope, and the next definition after the caller.
+pub const RTLD_DEFAULT: u32 = 0;
+pub const RTLD_NEXT: u32 = u32::MAX;
 
 /// Longest string the host reads from guest memory (names, paths).
 const MAX_NAME: u32 = 4096;
@@ -60,7 +65,7 @@ pub(crate) fn host_symbol<E: Engine>(name: &str, caller: ModId) -> HostFn<E> {
             Ok(())
         }),
         "dlclose" => Arc::new(move |ctx, args, results| {
-            results[0] = Val::I32(dlclose(ctx, arg(args, 0)));
+            results[0] = Val::I32(dlclose(ctx, arg(args, 0))?);
             Ok(())
         }),
         "dlerror" => Arc::new(move |ctx, _args, results| {
@@ -88,8 +93,17 @@ fn dlopen<E: Engine>(ctx: &mut dyn Ctx<E>, path: u32, flags: i32) -> Result<u32,
         return Ok(0);
     }
     let mode = Mode { now: flags & RTLD_NOW != 0, global: flags & RTLD_GLOBAL != 0 };
+    // RTLD_NOLOAD: only an object already loaded (a NULL without an error otherwise, as glibc).
+    if flags & RTLD_NOLOAD != 0 && ctx.host_ref().process.by_name(load::normalise(&name).as_str()).is_none() {
+        return Ok(0);
+    }
     match load::load(ctx, &name, mode) {
-        Ok(id) => Ok(Process::<E>::handle_of(id)),
+        Ok(id) => {
+            if flags & RTLD_NODELETE != 0 {
+                ctx.host().process.modules[id].nodelete = true;
+            }
+            Ok(Process::<E>::handle_of(id))
+        }
         // A library calling exit() in its constructor ends the program, as it would natively.
         Err(LoadError::Trap(_, Trap::Exit(c))) => Err(Trap::Exit(c)),
         // A library outside the placement's subset ends the run as unsupported; running out of
@@ -111,16 +125,23 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
         }
     };
     let p = &ctx.host_ref().process;
-    // RTLD_DEFAULT and the program's own handle (dlopen(NULL)) both search the global scope.
-    let (found, lib) = if handle == 0 || p.main.map(Process::<E>::handle_of) == Some(handle) {
-        let found = p.resolve(None, &sym, true).or_else(|| p.resolve(None, &sym, false));
-        (found, if handle == 0 { "the global scope".to_string() } else { "the main program".to_string() })
+    let main_handle = p.main.map(Process::<E>::handle_of);
+    let either = |f: &dyn Fn(bool) -> Option<(ModId, Extern<E>)>| f(true).or_else(|| f(false));
+    // RTLD_DEFAULT searches the caller's scope (and the binding counts as its dependency);
+    // RTLD_NEXT the definitions after the caller; the program's own handle the global scope.
+    let (found, lib) = if handle == RTLD_DEFAULT {
+        let found = either(&|func| p.resolve(Some(caller), &sym, func));
+        if let Some((d, _)) = found {
+            crate::lifecycle::add_dependency(&mut ctx.host().process, caller, d);
+        }
+        (found, "the global scope".to_string())
+    } else if handle == RTLD_NEXT {
+        (either(&|func| p.next_after(caller, &sym, func)), format!("the objects after {}", p.modules[caller].name))
+    } else if main_handle == Some(handle) {
+        (either(&|func| p.resolve(None, &sym, func)), "the main program".to_string())
     } else {
         match p.module_by_handle(handle) {
-            Some(id) => {
-                let found = p.lookup_in_tree(id, &sym, true).or_else(|| p.lookup_in_tree(id, &sym, false));
-                (found, p.modules[id].name.clone())
-            }
+            Some(id) => (either(&|func| p.lookup_in_tree(id, &sym, func)), p.modules[id].name.clone()),
             None => {
                 set_dlerror(ctx, format!("dlsym {sym}: invalid handle {handle:#x}"));
                 return Ok(0);
@@ -165,22 +186,18 @@ fn guest_name<E: Engine>(ctx: &dyn Ctx<E>, addr: u32) -> Result<Result<String, S
     }
 }
 
-fn dlclose<E: Engine>(ctx: &mut dyn Ctx<E>, handle: u32) -> i32 {
+fn dlclose<E: Engine>(ctx: &mut dyn Ctx<E>, handle: u32) -> Result<i32, Trap> {
     let Some(id) = ctx.host_ref().process.module_by_handle(handle) else {
         set_dlerror(ctx, format!("dlclose: invalid handle {handle:#x}"));
-        return -1;
+        return Ok(-1);
     };
-    let p = &mut ctx.host().process;
-    if Some(id) == p.main || Some(id) == p.libc {
-        return 0;
+    match crate::lifecycle::close(ctx, id)? {
+        Ok(()) => Ok(0),
+        Err(m) => {
+            set_dlerror(ctx, m);
+            Ok(-1)
+        }
     }
-    p.modules[id].refcount -= 1;
-    if p.modules[id].refcount > 0 {
-        return 0;
-    }
-    p.remove(id);
-    tables::release(ctx, id);
-    0
 }
 
 fn dlerror<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<u32, Trap> {

@@ -37,6 +37,13 @@ pub trait LibcPlacement<E: Engine>: Send + Sync {
         None
     }
 
+    /// The table libc indexes with a function pointer module `registrant` handed it (an `atexit`
+    /// handler): libc's own table, where libc is a module.
+    fn handler_table(&self, ctx: &dyn Ctx<E>, _registrant: ModId) -> E::Table {
+        let p = &ctx.host_ref().process;
+        p.tables[p.libc.map_or(0, |l| p.modules[l].table)].table
+    }
+
     /// Checks a module about to be instantiated against what the placement provides (a module
     /// needing a libc function the placement lacks makes the cell `unsupported`).
     fn check_subset(&self, _ctx: &mut dyn Ctx<E>, _id: ModId, _info: &ModuleInfo) -> Result<(), LoadError> {

@@ -32,7 +32,7 @@ pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<M
 }
 
 /// `./lib.wasm` and `lib.wasm` are one library.
-fn normalise(name: &str) -> String {
+pub(crate) fn normalise(name: &str) -> String {
     let normal: PathBuf = Path::new(name).components().filter(|c| !matches!(c, Component::CurDir)).collect();
     normal.to_str().filter(|n| !n.is_empty()).unwrap_or(name).to_string()
 }
@@ -40,7 +40,7 @@ fn normalise(name: &str) -> String {
 fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: bool) -> Result<ModId, LoadError> {
     let name = normalise(name);
     if let Some(id) = ctx.host_ref().process.by_name(&name) {
-        ctx.host().process.modules[id].refcount += 1;
+        ctx.host().process.modules[id].handles += 1;
         if mode.global {
             ctx.host().process.make_global(id);
         }
@@ -54,10 +54,7 @@ fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: b
         let lib = normalise(&lib);
         let existing = ctx.host_ref().process.by_name(&lib);
         let id = match existing {
-            Some(id) => {
-                ctx.host().process.modules[id].refcount += 1;
-                id
-            }
+            Some(id) => id,
             None => {
                 let mapped = if depth > MAX_NEEDED_DEPTH {
                     Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
@@ -89,15 +86,43 @@ fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: b
             }
         };
         if let Some(p) = parent {
-            ctx.host().process.modules[p].deps.push(id);
+            let deps = &mut ctx.host().process.modules[p].deps;
+            if !deps.contains(&id) {
+                deps.push(id);
+            }
         }
     }
+    let root = new[0].0;
+    enter_scopes(ctx, root, program);
 
-    let result = link_all(ctx, &new, mode);
+    let result = link_all(ctx, root, &new, mode);
     if result.is_err() {
         forget(ctx, &new);
     }
-    result.map(|()| new[0].0)
+    result.map(|()| root)
+}
+
+/// Makes the load's objects searchable as ld.so does: the program's objects are the global scope
+/// (libc after the program's own NEEDED libraries) and are never unloaded; a `dlopen`ed object and
+/// every object of its tree search its local scope after the global one, and it holds one handle.
+fn enter_scopes<E: Engine>(ctx: &mut dyn Ctx<E>, root: ModId, program: bool) {
+    let p = &mut ctx.host().process;
+    let tree = p.tree(root);
+    for &m in &tree {
+        if !p.modules[m].scopes.contains(&root) {
+            p.modules[m].scopes.push(root);
+        }
+    }
+    if program {
+        for &m in &tree {
+            p.modules[m].nodelete = true;
+        }
+        if let (Some(libc), Some(&last)) = (p.libc, p.modules[root].deps.last().or(Some(&root))) {
+            p.move_global_after(libc, last);
+        }
+    } else {
+        p.modules[root].handles += 1;
+    }
 }
 
 /// An error of a NEEDED library, said from its dependant's point of view; a limit or an
@@ -122,7 +147,12 @@ fn forget<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)]) {
 
 /// Instantiates the mapped modules (dependencies first), fills their GOTs once every instance
 /// exists, applies data relocations, then runs constructors (dependencies first).
-fn link_all<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)], mode: Mode) -> Result<(), LoadError> {
+fn link_all<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    root: ModId,
+    new: &[(ModId, E::Module)],
+    mode: Mode,
+) -> Result<(), LoadError> {
     let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap("loading".into(), t))?;
     let mut gots = Vec::new();
     let dom = |ctx: &dyn Ctx<E>, id: ModId| ctx.host_ref().process.modules[id].domain;
@@ -139,19 +169,26 @@ fn link_all<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)], mode: M
     for &(id, _) in new {
         ctx.host().process.modules[id].state = ModState::Open;
     }
-    for init in ["__wasm_apply_data_relocs", "__wasm_call_ctors"] {
-        for (id, _) in new.iter().rev() {
-            let m = &ctx.host_ref().process.modules[*id];
-            let (f, name) = match m.exports.get(init) {
-                Some(Extern::Func(f)) => (*f, m.name.clone()),
-                _ => continue,
-            };
-            let d = dom(ctx, *id);
-            domain::within(ctx, d, |ctx| ctx.call(f, &[], &mut []))
-                .map_err(|t| LoadError::Trap(format!("{name}: {init} trapped"), t))?;
-        }
+    for (id, _) in new.iter().rev() {
+        run_export(ctx, *id, "__wasm_apply_data_relocs")?;
+    }
+    let order = crate::lifecycle::init_order(&mut ctx.host().process, root);
+    for id in order {
+        ctx.host().process.modules[id].initialised = true;
+        run_export(ctx, id, "__wasm_call_ctors")?;
     }
     Ok(())
+}
+
+/// Runs a module's relocation or constructor export, if it has one, in the module's memory.
+fn run_export<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, init: &str) -> Result<(), LoadError> {
+    let m = &ctx.host_ref().process.modules[id];
+    let (f, name, d) = match m.exports.get(init) {
+        Some(Extern::Func(f)) => (*f, m.name.clone(), m.domain),
+        _ => return Ok(()),
+    };
+    domain::within(ctx, d, |ctx| ctx.call(f, &[], &mut []))
+        .map_err(|t| LoadError::Trap(format!("{name}: {init} trapped"), t))
 }
 
 /// Maps one module: reads, parses and compiles it, places its data (with libc's allocator,
@@ -201,20 +238,7 @@ fn map<E: Engine>(
     domain::switch(ctx, prev);
     let (memory_base, table, table_base) = placed?;
     let p = &mut ctx.host().process;
-    let id = p.add_module(Loaded {
-        name: name.to_string(),
-        info: Arc::new(info),
-        exports: Default::default(),
-        table,
-        memory_base,
-        table_base,
-        pic: true,
-        global: false,
-        refcount: 1,
-        deps: Vec::new(),
-        state: ModState::Mapped,
-        domain: d,
-    });
+    let id = p.add_module(Loaded::mapped(name, info, table, memory_base, table_base, d));
     if mode.global {
         p.make_global(id);
     }
@@ -327,7 +351,11 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
     let name = ctx.host_ref().process.modules[id].name.clone();
     for GotEntry { global, sym, func, weak } in got {
         let trap = |t| LoadError::Trap(format!("{name}: GOT.{sym}"), t);
-        let value = match ctx.host_ref().process.resolve(Some(id), &sym, func) {
+        let found = ctx.host_ref().process.resolve(Some(id), &sym, func);
+        if let Some((d, _)) = found {
+            crate::lifecycle::add_dependency(&mut ctx.host().process, id, d);
+        }
+        let value = match found {
             Some((d, Extern::Func(f))) => {
                 let from = ctx.host_ref().process.modules[id].domain;
                 let f = adapter::crossing(ctx, from, d, &sym, f).map_err(|m| link(format!("{name}: GOT.func {m}")))?;
@@ -359,7 +387,8 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
     Ok(())
 }
 
-/// Binds one function import of module `id` under the process's policy.
+/// Binds one function import of module `id` under the process's policy; `atexit` and
+/// `__cxa_atexit` are the loader's own, and `exit` runs the loader's handlers first ([`crate::exit`]).
 fn bind_func<E: Engine>(
     ctx: &mut dyn Ctx<E>,
     id: ModId,
@@ -372,9 +401,26 @@ fn bind_func<E: Engine>(
     if let Some(&f) = ctx.host_ref().process.preload.get(sym) {
         return Ok(f);
     }
+    if let Some(f) = crate::exit::bind(ctx, id, sym, ty) {
+        return Ok(f);
+    }
+    let f = bind_resolved(ctx, id, name, sym, ty, mode, weak)?;
+    Ok(crate::exit::wrap_exit(ctx, sym, ty, f))
+}
+
+fn bind_resolved<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    id: ModId,
+    name: &str,
+    sym: &str,
+    ty: &FuncType,
+    mode: Mode,
+    weak: bool,
+) -> Result<E::Func, LoadError> {
     let found = ctx.host_ref().process.lookup(Some(id), sym, true);
     match found {
         Some(found) => {
+            crate::lifecycle::add_dependency(&mut ctx.host().process, id, found.definer);
             let Some(Extern::Func(f)) = found.export else {
                 // Defined by a module of this load that is not instantiated yet.
                 return Ok(ctx.new_func(ty, lazy_stub(name, sym, ty.clone(), id)));
@@ -432,20 +478,30 @@ fn bind_func<E: Engine>(
     }
 }
 
-/// An import not bound at instantiation: looked up again on every call (nothing can re-bind an
-/// import once instantiated), forwarding when found and trapping with the symbol's name otherwise.
+/// An import not bound at instantiation: resolved at its first call against the scope as it is
+/// then (as ld.so's lazy binding), which records the binding's dependency; later calls go straight
+/// to what it found. A call before any definition exists traps with the symbol's name.
 fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> HostFn<E> {
     let (module, sym) = (module.to_string(), sym.to_string());
-    Arc::new(move |ctx, args, results| match ctx.host_ref().process.resolve(Some(id), &sym, true) {
-        Some((d, Extern::Func(f))) if ctx.func_type(f) == ty => {
-            let from = ctx.host_ref().process.modules[id].domain;
-            let f = adapter::crossing(ctx, from, d, &sym, f).map_err(Trap::Host)?;
-            ctx.call(f, args, results)
+    let bound: std::sync::OnceLock<E::Func> = std::sync::OnceLock::new();
+    Arc::new(move |ctx, args, results| {
+        if let Some(&f) = bound.get() {
+            return ctx.call(f, args, results);
         }
-        Some((_, Extern::Func(f))) => {
-            Err(Trap::Host(format!("lazy symbol `{sym}` of {module} has type {}, imported as {ty}", ctx.func_type(f))))
+        match ctx.host_ref().process.resolve(Some(id), &sym, true) {
+            Some((d, Extern::Func(f))) if ctx.func_type(f) == ty => {
+                let from = ctx.host_ref().process.modules[id].domain;
+                let f = adapter::crossing(ctx, from, d, &sym, f).map_err(Trap::Host)?;
+                crate::lifecycle::add_dependency(&mut ctx.host().process, id, d);
+                let _ = bound.set(f);
+                ctx.call(f, args, results)
+            }
+            Some((_, Extern::Func(f))) => Err(Trap::Host(format!(
+                "lazy symbol `{sym}` of {module} has type {}, imported as {ty}",
+                ctx.func_type(f)
+            ))),
+            _ => Err(Trap::Host(format!("unresolved symbol `{sym}` called from {module}"))),
         }
-        _ => Err(Trap::Host(format!("unresolved symbol `{sym}` called from {module}"))),
     })
 }
 

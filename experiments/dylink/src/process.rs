@@ -40,8 +40,24 @@ pub struct Loaded<E: Engine> {
     pub pic: bool,
     /// Part of the global scope (main program, libc, `RTLD_GLOBAL` libraries).
     pub global: bool,
-    pub refcount: u32,
+    /// `dlopen` handles open on it (ld.so's direct open count); see [`crate::lifecycle`].
+    pub handles: u32,
+    /// Its NEEDED libraries, in the order the module lists them.
     pub deps: Vec<ModId>,
+    /// Objects outside its dependency tree that one of its bindings resolved to (glibc's
+    /// `l_reldeps`): they stay loaded while it does.
+    pub reldeps: Vec<ModId>,
+    /// The roots of the local scopes it searches after the global scope, in the order they were
+    /// added: each `dlopen` adds its object to every object of its tree (ld.so's `l_scope`).
+    pub scopes: Vec<ModId>,
+    /// Never unloaded: loaded with the program, opened `RTLD_NODELETE`, or bound to by an object
+    /// that is never unloaded.
+    pub nodelete: bool,
+    /// Its constructors have run (or are running).
+    pub initialised: bool,
+    /// When it was the root of a load: that load's objects in the sorted order (ld.so's
+    /// `l_initfini`), which later sorts follow instead of its NEEDED list.
+    pub initfini: Option<Vec<ModId>>,
     pub state: ModState,
     /// The memory domain it runs in ([`crate::domain`]); 0 unless the policy gives modules their own memory.
     pub domain: usize,
@@ -59,9 +75,37 @@ impl<E: Engine> Loaded<E> {
             table_base: 0,
             pic: false,
             global: false,
-            refcount: 1,
+            handles: 1,
             deps: Vec::new(),
+            reldeps: Vec::new(),
+            scopes: Vec::new(),
+            nodelete: true,
+            initialised: true,
+            initfini: None,
             state: ModState::Open,
+            domain,
+        }
+    }
+
+    /// A side module just mapped by a load (not instantiated, no handle yet).
+    pub fn mapped(name: &str, info: ModuleInfo, table: usize, memory_base: u32, table_base: u32, domain: usize) -> Self {
+        Loaded {
+            name: name.to_string(),
+            info: Arc::new(info),
+            exports: Default::default(),
+            table,
+            memory_base,
+            table_base,
+            pic: true,
+            global: false,
+            handles: 0,
+            deps: Vec::new(),
+            reldeps: Vec::new(),
+            scopes: Vec::new(),
+            nodelete: false,
+            initialised: false,
+            initfini: None,
+            state: ModState::Mapped,
             domain,
         }
     }
@@ -69,7 +113,7 @@ impl<E: Engine> Loaded<E> {
     pub fn open(&self) -> bool {
         self.state == ModState::Open
     }
-    fn in_scope(&self) -> bool {
+    pub(crate) fn in_scope(&self) -> bool {
         self.state != ModState::Gone
     }
 }
@@ -127,6 +171,13 @@ fn read_bounded(name: &str, file: std::fs::File, limit: u64) -> Result<Vec<u8>, 
     Ok(bytes)
 }
 
+/// The names a symbol may have in a module: clang exports C's `main` as `__main_argc_argv` (or
+/// `__main_void`), yet `dlsym(..., "main")` finds it natively.
+fn aliases(name: &str, want_func: bool) -> impl Iterator<Item = &str> {
+    let main = want_func && name == "main";
+    std::iter::once(name).chain(["__main_argc_argv", "__main_void"].into_iter().filter(move |_| main))
+}
+
 /// A symbol found in scope: the defining module, and its export once the module is instantiated.
 #[derive(Clone, Copy)]
 pub struct Found<E: Engine> {
@@ -147,9 +198,14 @@ pub struct Process<E: Engine> {
     pub modules: Vec<Loaded<E>>,
     /// Modules in scope by name, so that finding a loaded library does not depend on how many exist.
     by_name: HashMap<String, ModId>,
-    /// The global scope in load order, indexed by symbol: for each name, the global modules that
-    /// export it (dlclosed ones removed), so a lookup costs the same with 1 or 10,000 libraries.
+    /// The global scope in search order (the program, its NEEDED libraries with libc after the
+    /// program's own, then `RTLD_GLOBAL` loads).
+    global_order: Vec<ModId>,
+    /// The same, indexed by symbol: for each name, the global modules that export it (dlclosed
+    /// ones removed), so a lookup costs the same with 1 or 10,000 libraries.
     global_symbols: HashMap<String, Vec<ModId>>,
+    /// `atexit` handlers and destructors registered by the modules ([`crate::exit`]).
+    pub(crate) exits: crate::exit::Handlers<E>,
     pub tables: Vec<TableRec<E>>,
     pub shared_table: Option<usize>,
     pub stack_pointer: Option<E::Global>,
@@ -186,7 +242,9 @@ impl<E: Engine> Process<E> {
             case_dir,
             modules: Vec::new(),
             by_name: HashMap::new(),
+            global_order: Vec::new(),
             global_symbols: HashMap::new(),
+            exits: Default::default(),
             tables: Vec::new(),
             shared_table: None,
             stack_pointer: None,
@@ -233,10 +291,33 @@ impl<E: Engine> Process<E> {
             return;
         }
         self.modules[id].global = true;
+        self.global_order.push(id);
+        self.index_global(id);
+    }
+
+    fn index_global(&mut self, id: ModId) {
         for e in &self.modules[id].info.exports {
             if matches!(e.kind, ExportKind::Func | ExportKind::Global) {
                 self.global_symbols.entry(e.name.clone()).or_default().push(id);
             }
+        }
+    }
+
+    /// The global scope in search order.
+    pub fn global_order(&self) -> &[ModId] {
+        &self.global_order
+    }
+
+    /// Moves `id` in the global search order to just after `anchor` (libc after the program's own
+    /// NEEDED libraries, where a native link puts `libc.so`).
+    pub(crate) fn move_global_after(&mut self, id: ModId, anchor: ModId) {
+        let Some(from) = self.global_order.iter().position(|&x| x == id) else { return };
+        self.global_order.remove(from);
+        let to = self.global_order.iter().position(|&x| x == anchor).map_or(self.global_order.len(), |i| i + 1);
+        self.global_order.insert(to, id);
+        self.global_symbols.clear();
+        for id in self.global_order.clone() {
+            self.index_global(id);
         }
     }
 
@@ -253,6 +334,10 @@ impl<E: Engine> Process<E> {
                     v.retain(|&x| x != id);
                 }
             }
+            self.global_order.retain(|&x| x != id);
+        }
+        for m in &mut self.modules {
+            m.scopes.retain(|&r| r != id);
         }
     }
 
@@ -300,6 +385,10 @@ impl<E: Engine> Process<E> {
     /// Under per-module memories only what the requester's domain may see counts (its own domain,
     /// its libc, declared functions), and its domain's libc comes before its own tree.
     pub fn lookup(&self, requester: Option<ModId>, name: &str, want_func: bool) -> Option<Found<E>> {
+        aliases(name, want_func).find_map(|n| self.lookup_exact(requester, n, want_func))
+    }
+
+    fn lookup_exact(&self, requester: Option<ModId>, name: &str, want_func: bool) -> Option<Found<E>> {
         let from = self.domain_of(requester);
         if let Some(f) = self.main.and_then(|m| self.defines_from(from, m, name, want_func)) {
             return Some(f);
@@ -313,7 +402,26 @@ impl<E: Engine> Process<E> {
             return Some(f);
         }
         let r = requester?;
-        self.tree(r).into_iter().find_map(|id| self.defines_from(from, id, name, want_func))
+        let roots = if self.modules[r].scopes.is_empty() { vec![r] } else { self.modules[r].scopes.clone() };
+        roots.into_iter().find_map(|root| self.tree(root).into_iter().find_map(|id| self.defines_from(from, id, name, want_func)))
+    }
+
+    /// The search list `RTLD_NEXT` walks for `caller` (the global scope, or the local scope of the
+    /// object whose `dlopen` brought it in), from the object after the caller on.
+    pub fn next_after(&self, caller: ModId, name: &str, want_func: bool) -> Option<(ModId, Extern<E>)> {
+        let list = match self.modules[caller].scopes.first() {
+            Some(&root) if !self.modules[caller].global => self.tree(root),
+            _ => {
+                let mut l = self.main.into_iter().collect::<Vec<_>>();
+                l.extend(self.global_order.iter().copied().filter(|&x| Some(x) != self.main));
+                l
+            }
+        };
+        let start = list.iter().position(|&x| x == caller).map_or(0, |i| i + 1);
+        let from = self.modules[caller].domain;
+        aliases(name, want_func).find_map(|n| {
+            list[start..].iter().find_map(|&id| self.defines_from(from, id, n, want_func)).and_then(|f| f.export.map(|e| (f.definer, e)))
+        })
     }
 
     /// The symbol's export, when its definer is instantiated.
@@ -323,10 +431,10 @@ impl<E: Engine> Process<E> {
 
     /// Looks a symbol up in the tree of one handle (`dlsym(handle, ...)`), functions first.
     pub fn lookup_in_tree(&self, root: ModId, name: &str, want_func: bool) -> Option<(ModId, Extern<E>)> {
-        self.tree(root)
-            .into_iter()
-            .find_map(|id| self.defines(id, name, want_func))
-            .and_then(|f| f.export.map(|e| (f.definer, e)))
+        let tree = self.tree(root);
+        aliases(name, want_func).find_map(|n| {
+            tree.iter().find_map(|&id| self.defines(id, n, want_func)).and_then(|f| f.export.map(|e| (f.definer, e)))
+        })
     }
 
     /// A module and its dependencies, breadth first.

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::engine::{Ctx, Engine, LimitKind, Trap};
+use crate::engine::{Ctx, Engine, FuncType, LimitKind, Trap, Val};
+use crate::outcome::TrapKind;
 use crate::module_info::Dylink;
 use crate::process::{ModId, Process, TableRec};
 use crate::strategy::PointerTable;
@@ -181,4 +182,25 @@ pub(crate) fn release<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) {
             let _ = ctx.table_set(t, slot, None);
         }
     }
+}
+
+/// Calls the function at `index` of `table` with signature `ty`, trapping as `call_indirect` would
+/// (the host calling a pointer the guest handed over: an `atexit` handler, a comparator).
+pub fn call_pointer<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    table: E::Table,
+    index: u32,
+    ty: &FuncType,
+    args: &[Val<E>],
+    results: &mut [Val<E>],
+) -> Result<(), Trap> {
+    let f = match ctx.table_get(table, index) {
+        None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
+        Some(None) => return Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
+        Some(Some(f)) => f,
+    };
+    if ctx.func_type(f) != *ty {
+        return Err(Trap::Wasm(TrapKind::BadSignature));
+    }
+    ctx.call(f, args, results)
 }

@@ -38,25 +38,7 @@ pub(crate) fn vformat<E: Engine>(ctx: &mut dyn Ctx<E>, fmt: u32, va: u32) -> Res
     Ok(r)
 }
 
-/// Calls the function at `index` of `table` with signature `ty`, trapping as `call_indirect` would.
-pub(crate) fn call_pointer<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    table: E::Table,
-    index: u32,
-    ty: &FuncType,
-    args: &[Val<E>],
-    results: &mut [Val<E>],
-) -> Result<(), Trap> {
-    let f = match ctx.table_get(table, index) {
-        None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
-        Some(None) => return Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
-        Some(Some(f)) => f,
-    };
-    if ctx.func_type(f) != *ty {
-        return Err(Trap::Wasm(TrapKind::BadSignature));
-    }
-    ctx.call(f, args, results)
-}
+pub(crate) use dylink::tables::call_pointer;
 
 /// The table a function pointer from `caller` indexes (the host libc's own when called through a pointer).
 pub(crate) fn table_of<E: Engine>(ctx: &dyn Ctx<E>, caller: Option<ModId>) -> E::Table {

@@ -189,7 +189,8 @@ impl<E: Engine> LibcPlacement<E> for LibcHost {
             return ending(Err(t), 0, "main()");
         }
         let code = r.first().and_then(|v| v.i32()).unwrap_or(0);
-        ending(run_atexit(ctx), code, "atexit handlers after main returned")
+        let handlers = dylink::exit::run(ctx).and_then(|()| run_atexit(ctx));
+        ending(handlers, code, "atexit handlers after main returned")
     }
 
     fn alloc(&self, ctx: &mut dyn Ctx<E>, size: u32, align: u32) -> Result<u32, Trap> {
@@ -212,6 +213,11 @@ impl<E: Engine> LibcPlacement<E> for LibcHost {
     fn new_domain(&self, ctx: &mut dyn Ctx<E>) -> Result<dylink::domain::Parts<E>, Trap> {
         let (memory, stack_pointer, table, _same_allocator) = new_memory(ctx)?;
         Ok(dylink::domain::Parts { memory, table, stack_pointer, libc: None })
+    }
+
+    /// A pointer a module hands the host libc indexes that module's table.
+    fn handler_table(&self, ctx: &dyn Ctx<E>, registrant: ModId) -> E::Table {
+        calls::table_of(ctx, Some(registrant))
     }
 
     fn check_subset(&self, ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInfo) -> Result<(), LoadError> {

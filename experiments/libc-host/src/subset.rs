@@ -19,7 +19,7 @@ pub fn check_subset<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInf
         let p = &ctx.host_ref().process;
         if imp.weak
             || info.export(sym).is_some()
-            || (want_func && (dylink::dlfcn::is_host_symbol(sym) || p.preload.contains_key(sym.as_str())))
+            || (want_func && (dylink::dlfcn::is_host_symbol(sym) || dylink::exit::provides(p, sym) || p.preload.contains_key(sym.as_str())))
             || p.lookup(Some(id), sym, want_func).is_some()
             || !is_libc_name(ctx, sym)
             || defined_by_case(ctx, sym)

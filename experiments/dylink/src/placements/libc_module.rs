@@ -109,6 +109,9 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             Err(Trap::Exit(code)) => return others(ctx, code).err().unwrap_or(Ending::Exited(code)),
             Err(t) => return ending(Err(t), 0, "main()"),
         };
+        if let Err(t) = crate::exit::run(ctx) {
+            return ending(Err(t), code, "exit handlers after main returned");
+        }
         if let Err(e) = others(ctx, code) {
             return e;
         }
