@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 mod counts;
+mod expect;
 
 use dylab_bench::{BenchData, Kernel, Variant};
 use dylab_engines::EngineKind;
+use dylab_lab::native::NativeResult;
 use dylab_lab::reports::{self, ReportInput};
 use dylab_lab::{cells, load_corpus, Cell, CellResult, Filter, Lab, Paths, Style};
 use dylink::{Libc, Strategy};
@@ -81,6 +83,9 @@ enum Command {
         #[command(flatten)]
         select: Select,
     },
+    /// Write a case's expected.stdout and exit_code from its native run (gcc -m32 under glibc's
+    /// ld.so), so that a new case gets its reference from ld.so instead of by hand.
+    Expect(expect::Expect),
 }
 
 #[derive(Args, Clone)]
@@ -99,6 +104,9 @@ struct Select {
     cases: Vec<String>,
     #[command(flatten)]
     corpus: CorpusArg,
+    /// Skip the native reference runs (each selected case built by gcc -m32, run under glibc's ld.so).
+    #[arg(long)]
+    no_native: bool,
     /// Worker threads.
     #[arg(long, short = 'j', default_value_t = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))]
     jobs: usize,
@@ -153,6 +161,8 @@ trait Printer: Sync {
     fn start(&self, selected: &[Cell]);
     fn cell(&self, r: &CellResult);
     fn end(&self, results: &[CellResult]);
+    /// A case's native reference run.
+    fn native(&self, r: &NativeResult);
 }
 
 /// No output (for `dylab report`).
@@ -162,6 +172,7 @@ impl Printer for Quiet {
     fn start(&self, _: &[Cell]) {}
     fn cell(&self, _: &CellResult) {}
     fn end(&self, _: &[CellResult]) {}
+    fn native(&self, _: &NativeResult) {}
 }
 
 /// JSON lines: one compact object per cell.
@@ -176,6 +187,13 @@ impl Printer for JsonLines {
         }
     }
     fn end(&self, _: &[CellResult]) {}
+    /// An object with `case` and `declared` and no `cell`.
+    fn native(&self, r: &NativeResult) {
+        match serde_json::to_string(r) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("dylab: native/{}: {e}", r.case),
+        }
+    }
 }
 
 /// A table: a header, a line per cell, then the count.
@@ -200,14 +218,35 @@ impl Printer for Table {
         let bad = results.iter().filter(|r| !r.as_expected).count();
         println!("\n{} cells: {} as expected, {bad} not", results.len(), results.len() - bad);
     }
+    fn native(&self, r: &NativeResult) {
+        let width = self.width.load(std::sync::atomic::Ordering::SeqCst);
+        let mark = if r.as_expected { " " } else { "!" };
+        let declared = match r.declared.why() {
+            Some(why) => why.to_string(),
+            None => r.detail.lines().next().unwrap_or("").to_string(),
+        };
+        let name = format!("native/{}", r.case);
+        println!("{name:width$}  {:28}  {:27}{mark}  {declared}", r.short(), "");
+    }
 }
 
-/// Runs the selected cells with a progress bar on a terminal; `printer` hears of each cell as it ends.
-fn run_selection(
-    select: &Select,
-    paths: &Paths,
-    printer: &dyn Printer,
-) -> Result<(Vec<dylab_lab::Case>, Vec<CellResult>, Lab)> {
+/// What a selection ran: its cases, its cells and the native runs of the cases with a selected cell.
+struct Ran {
+    cases: Vec<dylab_lab::Case>,
+    results: Vec<CellResult>,
+    native: Vec<NativeResult>,
+    lab: Lab,
+}
+
+impl Ran {
+    fn all_as_expected(&self) -> bool {
+        self.results.iter().all(|r| r.as_expected) && self.native.iter().all(|r| r.as_expected)
+    }
+}
+
+/// Runs the selected cells with a progress bar on a terminal, then (unless `--no-native`) the native
+/// runs of their cases; `printer` hears of each result as it ends.
+fn run_selection(select: &Select, paths: &Paths, printer: &dyn Printer) -> Result<Ran> {
     let cases = load_cases(select, paths)?;
     let selected = cells(&cases, &select.filter());
     if selected.is_empty() {
@@ -222,8 +261,17 @@ fn run_selection(
         bar.inc(1);
     });
     bar.finish_and_clear();
+    let native = if select.no_native {
+        Vec::new()
+    } else {
+        let with_cells: Vec<&dylab_lab::Case> =
+            cases.iter().filter(|c| selected.iter().any(|cell| cell.case == c.name)).collect();
+        let native = lab.native.run_all(&with_cells, select.jobs);
+        native.iter().for_each(|r| printer.native(r));
+        native
+    };
     printer.end(&results);
-    Ok((cases, results, lab))
+    Ok(Ran { cases, results, native, lab })
 }
 
 /// The selection's cases; broken ones are reported and left out, and make the command fail at the end.
@@ -272,8 +320,8 @@ fn real_main() -> Result<bool> {
         Command::Run { select, json } => {
             let table = Table { width: Default::default() };
             let printer: &dyn Printer = if json { &JsonLines } else { &table };
-            let (_, results, _) = run_selection(&select, &select.corpus.locate()?, printer)?;
-            Ok(results.iter().all(|r| r.as_expected))
+            let ran = run_selection(&select, &select.corpus.locate()?, printer)?;
+            Ok(ran.all_as_expected())
         }
         Command::Bench { quick, check, count, count_child, engines, variants, kernels, no_loader, corpus, out } => {
             let paths = corpus.locate()?;
@@ -339,8 +387,8 @@ fn real_main() -> Result<bool> {
         Command::Report { select, out } => {
             let paths = select.corpus.locate()?;
             let out = out.unwrap_or_else(|| paths.reports.clone());
-            let (cases, results, lab) = run_selection(&select, &paths, &Quiet)?;
-            let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
+            let ran = run_selection(&select, &paths, &Quiet)?;
+            let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, ran.lab.engine_settings(e))).collect();
             // Findings are data beside the corpus; a corpus without findings.toml gets no findings.md.
             let findings_path = paths.corpus.join("findings.toml");
             let findings_toml = match findings_path.is_file() {
@@ -350,8 +398,9 @@ fn real_main() -> Result<bool> {
                 false => None,
             };
             let input = ReportInput {
-                cases: &cases,
-                results: &results,
+                cases: &ran.cases,
+                results: &ran.results,
+                native: &ran.native,
                 engines: &engines,
                 findings_toml: findings_toml.as_deref(),
             };
@@ -362,7 +411,8 @@ fn real_main() -> Result<bool> {
                     eprintln!("wrote {}", path.display());
                 }
             }
-            Ok(results.iter().all(|r| r.as_expected))
+            Ok(ran.all_as_expected())
         }
+        Command::Expect(args) => args.execute(),
     }
 }

@@ -60,6 +60,10 @@ pub struct Manifest {
     /// [`dylink::interface::Param`].
     #[serde(default)]
     pub interface: BTreeMap<String, InterfaceDecl>,
+    /// How the case's native run (gcc -m32 under glibc's ld.so) relates to its reference: compared
+    /// (the default), `[native] skip = "why"` or `[native] differs = "why"`.
+    #[serde(default)]
+    pub native: crate::native::NativeDecl,
 }
 
 /// `[interface.NAME]`.

@@ -8,6 +8,7 @@ pub mod findings;
 pub mod limits;
 pub mod markdown;
 pub mod module_files;
+pub mod native;
 pub mod outcome;
 pub mod paths;
 pub mod reports;

@@ -8,10 +8,12 @@ use anyhow::{bail, Context, Result};
 
 /// The headers the lab provides (`corpus/include/`), built into the binary for a corpus without its
 /// own `include/` folder.
-const LAB_HEADERS: [(&str, &str); 3] = [
+const LAB_HEADERS: [(&str, &str); 4] = [
     ("dlfcn.h", include_str!("../../../corpus/include/dlfcn.h")),
     ("dlcall.h", include_str!("../../../corpus/include/dlcall.h")),
     ("dylab.h", include_str!("../../../corpus/include/dylab.h")),
+    // The native build's: dlcall through dlsym (the system's <dlfcn.h> comes first there).
+    ("native/dlcall.h", include_str!("../../../corpus/include/native/dlcall.h")),
 ];
 
 /// The folders of one lab session.
@@ -61,7 +63,7 @@ impl Paths {
             return Ok(own);
         }
         let dir = self.cache.join("include");
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir.join("native")).with_context(|| format!("creating {}", dir.display()))?;
         for (name, text) in LAB_HEADERS {
             let path = dir.join(name);
             // Rewritten only when different, so that concurrent runs do not race on an unchanged file.

@@ -63,6 +63,8 @@ pub struct Lab {
     pub vendor_root: PathBuf,
     /// One fuel-metered engine per registry entry, in registry order.
     engines: Vec<Box<dyn AnyEngine>>,
+    /// The native reference column (gcc -m32 under glibc's ld.so).
+    pub native: crate::native::NativeLab,
 }
 
 /// Where the tests cache artefacts: `$DYLAB_CACHE`, else `target/dylab-cache` of the workspace.
@@ -98,7 +100,8 @@ impl Lab {
         let engines = EngineKind::ALL.iter().map(|k| k.matrix_engine()).collect::<Result<_>>()?;
         let vendor_root =
             std::path::absolute(cache_dir)?.parent().map_or_else(|| cache_dir.to_path_buf(), Path::to_path_buf);
-        Ok(Lab { toolchain, libc_wasm, vendor_root, engines })
+        let native = crate::native::NativeLab::new(include_dir, cache_dir, &vendor_root);
+        Ok(Lab { toolchain, libc_wasm, vendor_root, engines, native })
     }
 
     /// The lab's engine of this kind (kept for the lab's life: it caches compiled modules).

@@ -4,6 +4,8 @@
 //! - `engines-agree::<libc>/<strategy>/<case>`: every engine gives the same outcome, exit code and
 //!   stdout (unless the case declares an engine-specific expectation);
 //! - `snapshot::<case>`: the insta snapshot of the case's table;
+//! - `native::<case>`: the case built by gcc -m32 and run under glibc's ld.so prints the reference
+//!   stdout and exit code, unless the case's `[native]` declares why not (`skip`, `differs`);
 //! - `reports::<path>`: each report of `reports::ALL` is what `dylab report` would write now.
 //!
 //! Builds are memoised per case and results per cell, so trials that share cells share the work, and
@@ -15,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use dylab_lab::build::Builds;
+use dylab_lab::native::{NativeDecl, NativeResult};
 use dylab_lab::reports::{self, ReportInput};
 use dylab_lab::run::{default_corpus, workspace_root};
 use dylab_lab::{cells, load_corpus, Case, Cell, CellResult, EngineKind, Filter, Lab, Style};
@@ -27,6 +30,8 @@ struct Matrix {
     lab: OnceLock<Result<Lab, String>>,
     builds: HashMap<String, Builds>,
     results: HashMap<Cell, OnceLock<CellResult>>,
+    /// The native reference run of each case.
+    native: HashMap<String, OnceLock<NativeResult>>,
 }
 
 impl Matrix {
@@ -50,6 +55,37 @@ impl Matrix {
     fn results(&self, cells: &[Cell]) -> Result<Vec<&CellResult>, Failed> {
         cells.iter().map(|c| self.result(c)).collect()
     }
+
+    fn native(&self, case: &Case) -> Result<&NativeResult, Failed> {
+        let lab = self.lab()?;
+        Ok(self.native[&case.name].get_or_init(|| lab.native.run(case)))
+    }
+}
+
+/// The case's native run (gcc -m32 under glibc's ld.so) must be as its `[native]` declares: print the
+/// reference and exit with its code, or differ when it declares `differs`.
+fn native_trial(m: &Matrix, case: &Case) -> Result<(), Failed> {
+    let n = m.native(case)?;
+    if n.as_expected {
+        return Ok(());
+    }
+    let hint = match &n.declared {
+        NativeDecl::Differs(why) => {
+            format!("the case declares `[native] differs = {why:?}`, but the native run matches: remove it")
+        }
+        _ => "the case's expected.stdout / exit_code is not what ld.so gives: fix the reference, or declare \
+              `[native] differs = \"why\"` (or `skip`) in case.toml"
+            .to_string(),
+    };
+    Err(Failed::from(format!(
+        "native/{}: {}\n  {hint}\n  detail: {}\n  exit: {:?}\n  stdout: {:?}\n  stderr: {:?}",
+        case.name,
+        n.outcome().render(Style::Full),
+        n.detail,
+        n.exit_code,
+        n.stdout,
+        n.stderr
+    )))
 }
 
 fn describe(r: &CellResult) -> String {
@@ -104,10 +140,16 @@ fn snapshot(m: &Matrix, case: &Case) -> Result<(), Failed> {
 fn report_is_current(m: &Matrix, report: &dyn reports::Report) -> Result<(), Failed> {
     let lab = m.lab()?;
     let results: Vec<CellResult> = m.results(&m.cells)?.into_iter().cloned().collect();
+    let native: Vec<NativeResult> = m.cases.iter().map(|c| m.native(c).cloned()).collect::<Result<_, _>>()?;
     let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
     let findings_toml = std::fs::read_to_string(default_corpus().join("findings.toml")).ok();
-    let input =
-        ReportInput { cases: &m.cases, results: &results, engines: &engines, findings_toml: findings_toml.as_deref() };
+    let input = ReportInput {
+        cases: &m.cases,
+        results: &results,
+        native: &native,
+        engines: &engines,
+        findings_toml: findings_toml.as_deref(),
+    };
     let Some(expected) = report.render(&input).map_err(|e| Failed::from(format!("{e:#}")))? else {
         return Ok(());
     };
@@ -129,6 +171,7 @@ fn main() {
     let m: &'static Matrix = Box::leak(Box::new(Matrix {
         builds: cases.iter().map(|c| (c.name.clone(), Builds::default())).collect(),
         results: all.iter().map(|c| (c.clone(), OnceLock::new())).collect(),
+        native: cases.iter().map(|c| (c.name.clone(), OnceLock::new())).collect(),
         cells: all,
         cases,
         lab: OnceLock::new(),
@@ -159,6 +202,7 @@ fn main() {
     }
     for case in &m.cases {
         trials.push(Trial::test(format!("snapshot::{}", case.name), move || snapshot(m, case)));
+        trials.push(Trial::test(format!("native::{}", case.name), move || native_trial(m, case)));
     }
     for &report in reports::ALL {
         trials

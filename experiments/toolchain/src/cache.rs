@@ -41,6 +41,43 @@ impl Fingerprint {
         Ok(())
     }
 
+    /// Every entry beneath `dir`, in name order: a file's path (relative) and content, a link's
+    /// target, a folder's entries; anything else (a FIFO, a device) by its path only, unread.
+    pub fn tree(&mut self, tag: &str, dir: &Path) -> Result<()> {
+        self.field(tag, b"");
+        self.tree_below(dir, Path::new(""))
+    }
+
+    fn tree_below(&mut self, root: &Path, rel: &Path) -> Result<()> {
+        let dir = root.join(rel);
+        let mut entries: Vec<_> = fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .collect::<io::Result<_>>()
+            .with_context(|| format!("reading {}", dir.display()))?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let path = rel.join(e.file_name());
+            let kind = e.file_type().with_context(|| format!("reading {}", e.path().display()))?;
+            if kind.is_symlink() {
+                let target = fs::read_link(e.path()).with_context(|| format!("reading {}", e.path().display()))?;
+                self.field("link", path.as_os_str().as_encoded_bytes());
+                self.field("target", target.as_os_str().as_encoded_bytes());
+            } else if kind.is_dir() {
+                self.field("dir", path.as_os_str().as_encoded_bytes());
+                self.tree_below(root, &path)?;
+            } else if kind.is_file() {
+                let mut content = Sha256::new();
+                io::copy(&mut File::open(e.path())?, &mut content)
+                    .with_context(|| format!("reading {}", e.path().display()))?;
+                self.field("file", path.as_os_str().as_encoded_bytes());
+                self.field("content-sha256", &content.finalize());
+            } else {
+                self.field("other", path.as_os_str().as_encoded_bytes());
+            }
+        }
+        Ok(())
+    }
+
     pub fn hex(self) -> String {
         hex::encode(self.0.finalize())
     }
@@ -80,14 +117,12 @@ impl Scratch {
         &self.dir
     }
 
-    /// Moves `<scratch>/<name>` to `<cache_dir>/<name>`. The file is built under its final name
-    /// (the linker writes that name into the module's name section), then renamed into place:
+    /// Moves `from` (a file in the scratch folder) to `<cache_dir>/<name>`, renamed into place:
     /// readers see either no file or a whole one, and concurrent builders of the same artefact
     /// just replace one identical file with another.
-    pub fn publish(&self, name: &str, cache_dir: &Path) -> Result<PathBuf> {
-        let from = self.dir.join(name);
+    pub fn publish(&self, from: &Path, name: &str, cache_dir: &Path) -> Result<PathBuf> {
         let to = cache_dir.join(name);
-        fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
+        fs::rename(from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
         Ok(to)
     }
 }

@@ -34,6 +34,7 @@ pub mod confine;
 mod depfile;
 mod discover;
 pub mod flags;
+pub mod native;
 mod sources;
 
 use std::ffi::OsString;
@@ -49,7 +50,7 @@ use discover::Found;
 pub use sources::Sources;
 
 /// Bump when a recipe changes in a way the argument lists do not show.
-const RECIPE_VERSION: &str = "dylab-toolchain recipes v2 (keyed on clang's dependency lists)";
+const RECIPE_VERSION: &str = "dylab-toolchain recipes v3 (machine paths mapped, stable module names)";
 
 /// How long the preprocessor may take on one source before it is killed: far more than any real
 /// source needs (sqlite3.c takes about a second), but a bound on an `#include` of a FIFO.
@@ -198,7 +199,7 @@ impl Toolchain {
         for a in &args {
             fp.field("arg", a.as_encoded_bytes());
         }
-        self.cached("libc", fp, |_scratch, out| {
+        self.cached("libc", "libc.wasm", fp, |_scratch, out| {
             let mut cmd = Command::new(&self.found.wasm_ld);
             cmd.args(&args).arg("-o").arg(out);
             command::run(cmd, self.build_limit).context("linking libc.wasm")?;
@@ -244,7 +245,7 @@ impl Toolchain {
         }
         // The builtins archive's content is in `identity`; naming it here keys the recipe change.
         fp.field("builtins", self.found.clang_rt.as_os_str().as_encoded_bytes());
-        self.cached("side", fp, |scratch, out| {
+        self.cached("side", &sources.module_name(), fp, |scratch, out| {
             let objects = self.compile_all(sources, &inputs, &cflags, scratch)?;
             // wasm-ld records a needed library by its file name: give it the loader's name.
             let mut libs = Vec::new();
@@ -277,7 +278,7 @@ impl Toolchain {
         let ldflags = self.static_ldflags(extra_cflags);
         let inputs = self.scan(sources, &cflags)?;
         let fp = self.compile_fingerprint("static", &cflags, &ldflags, &inputs)?;
-        self.cached("static", fp, |scratch, out| {
+        self.cached("static", &sources.module_name(), fp, |scratch, out| {
             let objects = self.compile_all(sources, &inputs, &cflags, scratch)?;
             let mut cmd = self.clang();
             // Anything the driver makes on the way goes to the scratch folder too.
@@ -323,6 +324,7 @@ impl Toolchain {
             v.extend(["-I".into(), vendor.into()]);
         }
         v.push("-O2".into());
+        v.extend(prefix_maps(sources, &self.include_dir));
         v
     }
 
@@ -418,17 +420,28 @@ impl Toolchain {
     }
 
     /// Returns `<cache_dir>/<kind>-<16 hex>.wasm`, building it with `build(scratch, out)` first
-    /// when it does not exist; `out` is a path inside `scratch` with the final file name.
-    fn cached(&self, kind: &str, fp: Fingerprint, build: impl FnOnce(&Path, &Path) -> Result<()>) -> Result<PathBuf> {
+    /// when it does not exist. `out` is `<scratch>/out/<module_name>`: the linker writes the output's
+    /// file name into the module's name section, so the module is built under a name that is the
+    /// same on every machine (the hash covers absolute paths) and renamed into the cache after.
+    fn cached(
+        &self,
+        kind: &str,
+        module_name: &str,
+        fp: Fingerprint,
+        build: impl FnOnce(&Path, &Path) -> Result<()>,
+    ) -> Result<PathBuf> {
         let name = format!("{kind}-{}.wasm", &fp.hex()[..16]);
         let dest = self.cache_dir.join(&name);
         if dest.is_file() {
             return Ok(dest);
         }
         let scratch = Scratch::new(&self.cache_dir, kind)?;
-        let out = scratch.path().join(&name);
+        // A folder of its own, so that the name cannot meet a needed library's copy in the scratch.
+        let out_dir = scratch.path().join("out");
+        std::fs::create_dir(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+        let out = out_dir.join(module_name);
         build(scratch.path(), &out)?;
-        scratch.publish(&name, &self.cache_dir)
+        scratch.publish(&out, &name, &self.cache_dir)
     }
 
     fn wasi_libc_version(&self) -> String {
@@ -447,6 +460,25 @@ impl Toolchain {
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// `-ffile-prefix-map`s that turn the machine's folders into names that are the same everywhere, so
+/// that `__FILE__` (and `assert`'s message) and the artefact's bytes do not depend on where the
+/// checkout is: the case folder becomes nothing (`__FILE__` is `main.c`), the lab's headers
+/// `include/`, a third-party folder its own name (`sqlite/`). The native builds use the same maps.
+pub fn prefix_maps(sources: &Sources, include_dir: &Path) -> Vec<OsString> {
+    let map = |from: &Path, to: &str| {
+        let mut flag = OsString::from("-ffile-prefix-map=");
+        flag.push(from);
+        flag.push(format!("/={to}"));
+        flag
+    };
+    let mut v = vec![map(sources.root(), ""), map(include_dir, "include/")];
+    if let Some(vendor) = sources.vendor() {
+        let name = vendor.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        v.push(map(vendor, &format!("{name}/")));
+    }
+    v
 }
 
 fn side_ldflags() -> Vec<OsString> {

@@ -70,6 +70,13 @@ impl Sources {
         Ok(Sources { root, files, vendor: None })
     }
 
+    /// The module's file name, from its first source: `dlworld.c` -> `dlworld.wasm` (what a program
+    /// passes to dlopen, and what the linker writes into the module's name section).
+    pub fn module_name(&self) -> String {
+        let stem = self.files[0].file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        format!("{stem}.wasm")
+    }
+
     /// The third-party folder the compile may read, if any (canonical).
     pub fn vendor(&self) -> Option<&Path> {
         self.vendor.as_deref()

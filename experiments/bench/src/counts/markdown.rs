@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::native::{Linkage, NativeCounts, KERNELS};
 use super::CountData;
 use crate::calls::{Kernel, Variant};
 use crate::report::variant_table;
@@ -54,11 +55,62 @@ pub fn counts_md(c: &CountData) -> String {
             Some(format!("{mark}{}{ratio}", fmt_count(r.instructions_per_call)))
         });
     }
+    if let Some(n) = &c.native {
+        native_md(&mut s, n, c);
+    }
     for line in targets(c) {
         writeln!(s, "- {line}").unwrap();
     }
     writeln!(s).unwrap();
     s
+}
+
+/// The native baselines: the same loops under glibc's ld.so, the limit the strategies approach.
+fn native_md(s: &mut String, n: &NativeCounts, c: &CountData) {
+    writeln!(s, "### native (gcc -m32, glibc's ld.so)\n").unwrap();
+    writeln!(
+        s,
+        "The same caller.c loops, built by {} as a 32-bit program with callee.c as a shared object and counted \
+         the same way (`corpus/bench/native/count.c`); beside each, wasmtime's row of the same linkage \
+         (`intra-direct`, `direct`, `shared-table`) where it was counted.\n",
+        n.compiler
+    )
+    .unwrap();
+    let kernels: Vec<&str> = KERNELS.iter().map(|k| k.name()).collect();
+    writeln!(s, "| native linkage | {} |", kernels.join(" | ")).unwrap();
+    writeln!(s, "|---|{}", "---|".repeat(kernels.len())).unwrap();
+    for linkage in <Linkage as strum::IntoEnumIterator>::iter() {
+        let wasm = match linkage {
+            Linkage::IntraDirect => Variant::IntraDirect,
+            Linkage::Plt => Variant::CrossDirect,
+            Linkage::Pointer => Variant::SharedTable,
+        };
+        let cells: Vec<String> = KERNELS
+            .iter()
+            .map(|k| {
+                let Some(r) = n.calls.iter().find(|r| r.linkage == linkage && r.kernel == k.name()) else {
+                    return "·".into();
+                };
+                let mark = if r.exact { "" } else { "~" };
+                let beside = c
+                    .find("wasmtime", wasm, *k)
+                    .map(|w| format!(" (wasmtime {}: {})", wasm.name(), fmt_count(w.instructions_per_call)))
+                    .unwrap_or_default();
+                format!("{mark}{}{beside}", fmt_count(r.instructions_per_call))
+            })
+            .collect();
+        writeln!(s, "| `{}`: {} | {} |", linkage.name(), linkage.describe(), cells.join(" | ")).unwrap();
+    }
+    let fresh: Vec<String> = n.dlopen_fresh.iter().map(|&i| fmt_count(i as f64)).collect();
+    let nth: Vec<String> = n.dlopen_nth.iter().map(|(k, i)| format!("{k}: {}", fmt_count(*i as f64))).collect();
+    writeln!(
+        s,
+        "\ndlopen of a small library (instructions of the call, RTLD_NOW): after the same library was closed \
+         {}; the n-th library loaded while the earlier ones stay loaded, n = {}.\n",
+        fresh.join(", "),
+        nth.join(", ")
+    )
+    .unwrap();
 }
 
 /// The matrix's trampoline (the engine's cheapest generic forwarder) against the typed trampoline,
@@ -133,6 +185,7 @@ mod tests {
                 row(Variant::Dlcall, Kernel::K1, 6100.5, false),
             ],
             macro_sqlite: vec![],
+            native: None,
         };
         let md = counts_md(&c);
         assert!(md.contains("| intra-direct | n/a | 17 ×1.0 | n/a |"), "{md}");
@@ -140,5 +193,39 @@ mod tests {
         assert!(md.contains("| dlcall | n/a | ~6100.5 ×358.9 |"), "{md}");
         assert!(!md.contains("| shared-table |"), "rows with no count are left out");
         assert!(md.contains("— missed: worst k1 at 1.70x (510 vs 300)"), "{md}");
+    }
+
+    #[test]
+    fn the_native_baselines_sit_beside_wasmtimes_rows_of_the_same_linkage() {
+        use crate::counts::native::NativeCall;
+        let mut direct = row(Variant::CrossDirect, Kernel::K1, 17.0, true);
+        direct.engine = "wasmtime".into();
+        let call = |linkage, kernel: Kernel, n| NativeCall {
+            linkage,
+            kernel: kernel.name().into(),
+            instructions_per_call: n,
+            exact: true,
+        };
+        let c = CountData {
+            rows: vec![direct],
+            native: Some(NativeCounts {
+                compiler: "gcc 12".into(),
+                calls: vec![call(Linkage::Plt, Kernel::K1, 11.0), call(Linkage::Pointer, Kernel::K0, 7.0)],
+                dlopen_fresh: vec![10_629, 10_629],
+                dlopen_nth: vec![(1, 10_461), (1000, 204_682)],
+            }),
+            ..Default::default()
+        };
+        let md = counts_md(&c);
+        assert!(md.contains("### native (gcc -m32, glibc's ld.so)") && md.contains("built by gcc 12"), "{md}");
+        assert!(
+            md.contains("| `plt`: a call into another shared object, through the PLT | · | 11 (wasmtime direct: 17) |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `pointer`: a call through a dlsym pointer into another shared object | 7 | · |"),
+            "{md}"
+        );
+        assert!(md.contains("n = 1: 10461, 1000: 204682"), "{md}");
     }
 }

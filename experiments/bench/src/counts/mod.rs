@@ -5,6 +5,7 @@
 
 pub mod child;
 pub mod markdown;
+pub mod native;
 pub mod node;
 pub mod parent;
 
@@ -115,6 +116,9 @@ pub struct CountData {
     /// The SQLite macro benchmark's instructions per row (`macro_sqlite`).
     #[serde(default)]
     pub macro_sqlite: Vec<crate::macro_sqlite::MacroCount>,
+    /// The native baselines (gcc -m32 under glibc's ld.so), when the host compiler could build them.
+    #[serde(default)]
+    pub native: Option<native::NativeCounts>,
 }
 
 impl CountData {
@@ -153,6 +157,19 @@ pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
             moved.push(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell, change * 100.0));
         }
     }
+    // The native baselines' calls are exact too (dlopen's costs are shown, not checked).
+    if let (Some(b), Some(c)) = (&baseline.native, &current.native) {
+        for r in &c.calls {
+            let old = b.calls.iter().find(|o| o.linkage == r.linkage && o.kernel == r.kernel);
+            if let Some(o) = old.filter(|o| o.exact && r.exact && o.instructions_per_call != r.instructions_per_call) {
+                let cell = format!("native/{}/{}", r.linkage.name(), r.kernel);
+                moved.push(format!(
+                    "{cell}: {} -> {} instructions per call: exact count changed",
+                    o.instructions_per_call, r.instructions_per_call
+                ));
+            }
+        }
+    }
     moved
 }
 
@@ -185,6 +202,7 @@ mod tests {
             toolchain: vec![],
             rows,
             macro_sqlite: vec![],
+            native: None,
         }
     }
 
@@ -214,6 +232,30 @@ mod tests {
         assert!(moved[0].starts_with("a: 17 -> 18") && moved[0].ends_with("exact count changed"));
         assert!(moved[1].starts_with("b:") && moved[2].starts_with("c:"));
         assert!(moved[2].ends_with("beyond the row's tolerance of 3%"));
+    }
+
+    #[test]
+    fn check_flags_a_changed_native_call() {
+        use native::{Linkage, NativeCall, NativeCounts};
+        let with = |n: f64| CountData {
+            native: Some(NativeCounts {
+                compiler: String::new(),
+                calls: vec![NativeCall {
+                    linkage: Linkage::Plt,
+                    kernel: "k1".into(),
+                    instructions_per_call: n,
+                    exact: true,
+                }],
+                dlopen_fresh: vec![],
+                dlopen_nth: vec![],
+            }),
+            ..data(vec![])
+        };
+        assert!(check(&with(11.0), &with(11.0)).is_empty());
+        assert_eq!(
+            check(&with(11.0), &with(12.0)),
+            ["native/plt/k1: 11 -> 12 instructions per call: exact count changed"]
+        );
     }
 
     #[test]

@@ -132,6 +132,7 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         toolchain: vec![("clang".into(), v.clang), ("wasm-ld".into(), v.wasm_ld), ("wasi-libc".into(), v.wasi_libc)],
         rows,
         macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
+        native: count_native(&lab, paths),
     })
 }
 
@@ -213,6 +214,22 @@ pub fn parse_dump(text: &str) -> Option<(String, u64)> {
         }
     }
     Some((label?, total?))
+}
+
+/// The native baselines; a machine without gcc -m32 gets the rest of the counts and a warning.
+fn count_native(lab: &dylab_lab::Lab, paths: &Paths) -> Option<super::native::NativeCounts> {
+    let counted = lab
+        .native
+        .toolchain()
+        .map_err(anyhow::Error::msg)
+        .and_then(|tc| super::native::count(tc, &paths.corpus.join("bench"), &valgrind()));
+    match counted {
+        Ok(n) => Some(n),
+        Err(e) => {
+            eprintln!("dylab: the native baselines were not counted: {e:#}");
+            None
+        }
+    }
 }
 
 #[cfg(test)]

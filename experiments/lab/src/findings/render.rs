@@ -11,11 +11,18 @@ use super::schema::{parse, pattern_matches, Finding, Query};
 use crate::cell::EngineKind;
 use crate::corpus::Case;
 use crate::markdown::{escape, Span};
+use crate::native::NativeResult;
 use crate::outcome::Style;
 use crate::run::CellResult;
 
 /// `reports/findings.md`, from the corpus, the results of a run and `corpus/findings.toml`.
-pub fn findings(cases: &[Case], results: &[CellResult], findings_toml: &str) -> Result<String> {
+/// `native` (may be empty) is the native reference column of the support table.
+pub fn findings(
+    cases: &[Case],
+    results: &[CellResult],
+    native: &[NativeResult],
+    findings_toml: &str,
+) -> Result<String> {
     let file = parse(findings_toml, cases)?;
     let ctx = Ctx::new(&file, results);
 
@@ -43,7 +50,7 @@ pub fn findings(cases: &[Case], results: &[CellResult], findings_toml: &str) -> 
 
     let all_pairs = ctx.pairs();
     let disagreements = ctx.disagreements();
-    support_tables(&mut s, cases, &ctx, &disagreements);
+    support_tables(&mut s, cases, &ctx, &disagreements, native);
 
     writeln!(s, "## Findings\n").unwrap();
     if ctx.engines.len() > 1 {
@@ -230,7 +237,13 @@ fn describe_query(q: &Query) -> String {
     }
 }
 
-fn support_tables(s: &mut String, cases: &[Case], ctx: &Ctx, disagreements: &BTreeSet<PairKey>) {
+fn support_tables(
+    s: &mut String,
+    cases: &[Case],
+    ctx: &Ctx,
+    disagreements: &BTreeSet<PairKey>,
+    native: &[NativeResult],
+) {
     writeln!(s, "## Support\n").unwrap();
     let columns: Vec<(Libc, Strategy)> = {
         let set: BTreeSet<_> =
@@ -250,6 +263,14 @@ fn support_tables(s: &mut String, cases: &[Case], ctx: &Ctx, disagreements: &BTr
     };
     writeln!(s, "Rows are corpus cases, grouped by the behaviour they check; columns are what the run contains:")
         .unwrap();
+    if !native.is_empty() {
+        writeln!(
+            s,
+            "- `native`: the case built by gcc -m32 as ELF objects and run under glibc's ld.so, the reference a \
+             loader is compared with (`not run` or `differs (...)`: the case's `[native]` says why; see matrix.md)"
+        )
+        .unwrap();
+    }
     for (l, st) in &columns {
         if *st == Strategy::None {
             writeln!(s, "- `{l}`: no linking (program and libc in one module); the reference output").unwrap();
@@ -327,17 +348,23 @@ fn support_tables(s: &mut String, cases: &[Case], ctx: &Ctx, disagreements: &BTr
         if let Some(e) = engine {
             writeln!(s, "### {e}\n").unwrap();
         }
+        let native_of = |case: &str| native.iter().find(|n| n.case == case);
+        // The native column, when there is one: a header, one more cell per row.
+        let (native_head, native_pad) = if native.is_empty() { ("", "") } else { ("native | ", " |") };
         let heads: Vec<String> = columns.iter().map(header).collect();
-        writeln!(s, "| case | {} |", heads.join(" | ")).unwrap();
-        writeln!(s, "|---|{}", "---|".repeat(columns.len())).unwrap();
+        writeln!(s, "| case | {native_head}{} |", heads.join(" | ")).unwrap();
+        writeln!(s, "|---|{}", "---|".repeat(columns.len() + usize::from(!native.is_empty()))).unwrap();
         let mut correct = vec![(0usize, 0usize); columns.len()];
         for (title, members, missing) in &groups {
             if members.is_empty() && missing.is_empty() {
                 continue;
             }
-            writeln!(s, "| **{title}** |{}", " |".repeat(columns.len())).unwrap();
+            writeln!(s, "| **{title}** |{native_pad}{}", " |".repeat(columns.len())).unwrap();
             for c in members {
                 let mut row = Vec::new();
+                if !native.is_empty() {
+                    row.push(native_of(&c.name).map_or("·".to_string(), NativeResult::short));
+                }
                 for (i, (l, st)) in columns.iter().enumerate() {
                     let key = (*l, *st, c.name.clone());
                     let Some(cells) = all_pairs.get(&key) else {
@@ -377,10 +404,17 @@ fn support_tables(s: &mut String, cases: &[Case], ctx: &Ctx, disagreements: &BTr
             }
             if !missing.is_empty() {
                 let list: Vec<String> = missing.iter().map(|n| n.to_string()).collect();
-                writeln!(s, "| no case yet: {} |{}", list.join(", "), " |".repeat(columns.len())).unwrap();
+                writeln!(s, "| no case yet: {} |{native_pad}{}", list.join(", "), " |".repeat(columns.len())).unwrap();
             }
         }
-        let totals: Vec<String> = correct.iter().map(|(ok, n)| format!("{ok}/{n}")).collect();
+        let mut totals: Vec<String> = correct.iter().map(|(ok, n)| format!("{ok}/{n}")).collect();
+        if !native.is_empty() {
+            let shown: Vec<&NativeResult> =
+                groups.iter().flat_map(|g| &g.1).filter_map(|c| native_of(&c.name)).collect();
+            let ran = shown.iter().filter(|n| n.ran()).count();
+            let ok = shown.iter().filter(|n| n.status == Status::Ok).count();
+            totals.insert(0, format!("{ok}/{ran} ok"));
+        }
         writeln!(s, "| **correct** | {} |", totals.join(" | ")).unwrap();
         writeln!(s).unwrap();
     }

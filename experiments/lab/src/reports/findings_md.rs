@@ -14,6 +14,8 @@ impl Report for FindingsMd {
     fn render(&self, input: &ReportInput) -> anyhow::Result<Option<String>> {
         // Findings are data beside the corpus; a corpus without findings.toml gets no findings.md.
         let Some(toml_text) = input.findings_toml else { return Ok(None) };
-        crate::findings::findings(input.cases, input.results, toml_text).context("corpus/findings.toml").map(Some)
+        crate::findings::findings(input.cases, input.results, input.native, toml_text)
+            .context("corpus/findings.toml")
+            .map(Some)
     }
 }

@@ -5,6 +5,8 @@ use std::fmt::Write;
 use dylink::{Libc, Strategy};
 
 use super::{by_case, case_table, Report, ReportInput};
+use crate::markdown::{escape, Span};
+use crate::native::{NativeDecl, NativeResult};
 use crate::outcome::Style;
 use crate::run::CellResult;
 
@@ -90,6 +92,9 @@ fn matrix(input: &ReportInput) -> String {
         writeln!(s).unwrap();
     }
     writeln!(s, "`·`: the cell does not exist (a case that calls dlopen has no static cell).\n").unwrap();
+    if !input.native.is_empty() {
+        native_table(&mut s, cases, input.native);
+    }
     writeln!(s, "## Cases\n").unwrap();
     let grouped = by_case(results);
     for case in cases {
@@ -98,4 +103,37 @@ fn matrix(input: &ReportInput) -> String {
         }
     }
     s
+}
+
+/// The native reference column: one row per case, with what the case declares about it.
+fn native_table(s: &mut String, cases: &[crate::Case], native: &[NativeResult]) {
+    writeln!(s, "## native\n").unwrap();
+    let ran = native.iter().filter(|n| n.ran()).count();
+    let ok = native.iter().filter(|n| n.status == dylink::Status::Ok).count();
+    let off = native.iter().filter(|n| !n.as_expected).count();
+    writeln!(
+        s,
+        "Each case built by gcc -m32 as ELF objects (libraries under the names the program dlopens, main \
+         `-rdynamic`) and run under glibc's ld.so with the case's arguments and environment: {ran} of {} cases \
+         run, {ok} print their reference output and exit code, {off} not as their `[native]` declares.\n",
+        native.len()
+    )
+    .unwrap();
+    writeln!(s, "| case | native | declared | exit | detail |").unwrap();
+    writeln!(s, "|---|---|---|---|---|").unwrap();
+    for case in cases {
+        let Some(n) = native.iter().find(|n| n.case == case.name) else { continue };
+        let declared = match &n.declared {
+            NativeDecl::Compare => "matches".to_string(),
+            NativeDecl::Skip(why) => format!("skip: {}", escape(why, 200, Span::Text)),
+            NativeDecl::Differs(why) => format!("differs: {}", escape(why, 200, Span::Text)),
+        };
+        // A declared difference in output is explained by its reason; a signal or a surprise shows its detail.
+        let explained = n.as_expected && n.status == dylink::Status::WrongOutput;
+        let detail = if explained { "" } else { &n.detail };
+        let detail = if n.ran() { escape(detail, 200, Span::Text) } else { String::new() };
+        let exit = n.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+        writeln!(s, "| {} | {} | {declared} | {exit} | {detail} |", case.name, n.short()).unwrap();
+    }
+    writeln!(s).unwrap();
 }

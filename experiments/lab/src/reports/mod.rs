@@ -13,12 +13,15 @@ pub use matrix_md::MatrixMd;
 
 use crate::cell::EngineKind;
 use crate::corpus::Case;
+use crate::native::NativeResult;
 use crate::run::CellResult;
 
 /// What a report is made from: one run of the matrix over a corpus.
 pub struct ReportInput<'a> {
     pub cases: &'a [Case],
     pub results: &'a [CellResult],
+    /// The native reference column: one result per case (empty when not run).
+    pub native: &'a [NativeResult],
     /// Each engine of the run with its pinned settings.
     pub engines: &'a [(EngineKind, Vec<(String, String)>)],
     /// The text of the corpus's `findings.toml`, if it has one.
