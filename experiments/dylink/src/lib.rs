@@ -11,6 +11,7 @@ pub mod interface;
 pub mod libc;
 pub mod load;
 pub mod mem;
+pub mod meter;
 pub mod module_info;
 pub mod outcome;
 pub mod placements;
