@@ -4,10 +4,11 @@
 #include <string.h>
 
 static unsigned char buf[1 << 20];
-void *(*volatile fill)(void *, int, size_t) = memset;
+/* Through a volatile pointer to the buffer, so that the calls cannot be dropped. */
+unsigned char *volatile target = buf;
 
 int main(void) {
   puts("memset forever");
   fflush(stdout);
-  for (volatile unsigned i = 0;; i++) fill(buf, (int)i, sizeof buf);
+  for (volatile unsigned i = 0;; i++) memset(target, (int)i, sizeof buf);
 }

@@ -11,8 +11,7 @@
 
 int main(void) {
   void *first = dlopen("first.wasm", RTLD_NOW);
-  int (*value)(void) = first ? (int (*)(void))dlsym(first, "first_value") : 0;
-  printf("first.wasm: value %d\n", value ? value() : -1);
+  printf("first.wasm: %s\n", first ? "opened" : "NULL");
   fflush(stdout);
   void *h = dlopen("spin.wasm", RTLD_NOW);
   printf("spin.wasm: dlopen returned %s (its start function never returns)\n", h ? "a handle" : "NULL");
