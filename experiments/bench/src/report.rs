@@ -195,7 +195,8 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
          its interval and the baseline's, each widened for the difference between two runs ({}; measured over five \
          full runs on a 2-core VM: a change must exceed about 1.6x to 2x before times see it; the counts see any), \
          share no value. An iteration is the call plus the loop's own work; the empty \
-         loop costs {} ns per iteration (subtract it for the call alone: `net_ns` in calls.json). Fuel metering is off for timing; \
+         loop costs {} ns per iteration (subtract it for the call alone: `net_ns` in calls.json). Fuel metering is off for timing: \
+         the modules timed and counted are compiled as built, without the fuel counter the matrix injects (`dylink::meter`); \
          `experiments/bench/tests/fuel.rs` proves with fuel on that every variant in a group runs exactly the same wasm per call.\n",
         if d.quick { "1 ms" } else { "4 ms" },
         crate::stats::LEVEL * 100.0,

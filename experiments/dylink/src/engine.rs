@@ -309,8 +309,9 @@ pub trait Ctx<E: Engine> {
     fn global_get(&mut self, g: E::Global) -> Val<E>;
     fn global_set(&mut self, g: E::Global, v: Val<E>) -> Result<(), Trap>;
 
-    /// Fuel left to guest code (0 when the engine does not meter fuel).
-    fn fuel(&self) -> u64;
+    /// Fuel left to guest code (0 when the engine does not meter fuel): the counter
+    /// [`crate::meter`] injects, read from the store.
+    fn fuel(&mut self) -> u64;
     /// Charges host work done for the guest (a host libc's memcpy, printf) to its fuel, so that a
     /// guest cannot escape its budget through the host. Out of fuel is a trap, as in guest code.
     fn consume_fuel(&mut self, units: u64) -> Result<(), Trap>;

@@ -13,6 +13,7 @@ pub mod libc;
 pub mod lifecycle;
 pub mod load;
 pub mod mem;
+pub mod meter;
 pub mod module_info;
 pub mod outcome;
 pub mod placements;

@@ -24,21 +24,19 @@ pub struct StoreState {
     hosts: Vec<Box<HostEntry>>,
     /// The trap a host function raised, kept while its exception unwinds through wasm frames.
     pending: Option<Trap>,
-    /// (fuel-as-time deadline, wall-clock deadline), when metered.
-    deadlines: Option<(Instant, Instant)>,
-    /// Fuel left for host work charged with `consume_fuel` (V8 meters none in guest code).
-    fuel_left: u64,
+    /// The wall-clock deadline, when metered.
+    deadline: Option<Instant>,
+    /// The fuel counter every metered module imports ([`dylink::meter`]): its arena id.
+    counter: Option<u32>,
     /// Signatures already asked of V8 (a function's never changes): one JS call less per host call.
     types: std::cell::RefCell<std::collections::HashMap<u32, FuncType>>,
     /// Function objects called from Rust, held by reference: nested calls skip runtime.js.
     funcs: std::collections::HashMap<u32, sys::napi_ref>,
-    metered: bool,
 }
 
 impl StoreState {
-    pub(crate) fn new(sid: u32, host: Host<V8>, budget: Budget, deadlines: Option<(Instant, Instant)>, metered: bool) -> Self {
-        let fuel_left = if metered { budget.limits().fuel } else { 0 };
-        StoreState { sid, host: Some(host), budget, hosts: Vec::new(), pending: None, deadlines, fuel_left, metered, types: Default::default(), funcs: Default::default() }
+    pub(crate) fn new(sid: u32, host: Host<V8>, budget: Budget, deadline: Option<Instant>, counter: Option<u32>) -> Self {
+        StoreState { sid, host: Some(host), budget, hosts: Vec::new(), pending: None, deadline, counter, types: Default::default(), funcs: Default::default() }
     }
 }
 
@@ -57,7 +55,7 @@ impl Drop for StoreState {
     fn drop(&mut self) {
         if js::in_node() {
             self.release();
-            js::call_ok(F::DropStore, &[js::u32(self.sid)]);
+            let _ = js::call(F::DropStore, &[js::u32(self.sid)]);
         }
     }
 }
@@ -197,18 +195,50 @@ unsafe extern "C" fn host_entry(env: sys::napi_env, info: sys::napi_callback_inf
 }
 
 impl Cx {
-    /// Turns the exception that ended a call into a trap: a host function's own trap first, then the
-    /// time limits, then V8's trap messages.
+    /// Turns the exception that ended a call into a trap: at top level past the deadline the wall
+    /// clock (whatever the termination left behind), then a host function's own trap, then V8's trap
+    /// messages; a failed fuel charge is out-of-fuel.
     fn trap(&mut self, e: js::JsError, top: bool) -> Trap {
-        if e.code == "ERR_SCRIPT_EXECUTION_TIMEOUT" && top {
+        let late = self.st().deadline.is_some_and(|d| Instant::now() >= d);
+        if top && (late || e.code == "ERR_SCRIPT_EXECUTION_TIMEOUT") {
             self.st_mut().pending = None;
-            let (fuel, wall) = self.st().deadlines.expect("only metered calls have timeouts");
-            return if fuel < wall { Trap::Wasm(TrapKind::OutOfFuel) } else { self.st().budget.wall_clock_trap() };
+            return self.st().budget.wall_clock_trap();
         }
-        if let Some(t) = self.st_mut().pending.take() {
-            return t;
+        let t = match self.st_mut().pending.take() {
+            Some(t) => t,
+            None => traps::classify(&e),
+        };
+        self.metered(t)
+    }
+
+    /// A failed fuel charge is out-of-fuel ([`dylink::meter::classify`]).
+    fn metered(&mut self, t: Trap) -> Trap {
+        match self.counter() {
+            Some(c) => dylink::meter::classify(t, c),
+            None => t,
         }
-        traps::classify(&e)
+    }
+
+    /// The fuel counter's value, when metered.
+    fn counter(&mut self) -> Option<i64> {
+        let g = self.st().counter?;
+        let v = js::call(F::GlobalGet, &[self.sid(), js::u32(g), js::str("I").ok()?]).ok()?;
+        js::get_bigint(v).ok()
+    }
+
+    /// The timeout of a call or instantiation in milliseconds (-1: none, nested or not metered),
+    /// or the wall-clock trap when the deadline has passed.
+    fn timeout(&mut self) -> Result<f64, Trap> {
+        match (self.host().nesting == 0, self.st().deadline) {
+            (true, Some(d)) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(self.st().budget.wall_clock_trap());
+                }
+                Ok(left.as_secs_f64() * 1000.0)
+            }
+            _ => Ok(-1.0),
+        }
     }
 
     fn record(&mut self, what: &str, e: js::JsError) -> Trap {
@@ -228,29 +258,26 @@ impl Ctx<V8> for Cx {
         self.st_mut().budget.count_instance()?;
         let ids: Vec<Value> = imports
             .iter()
-            .map(|e| {
-                js::u32(match *e {
-                    Extern::Func(f) => f.0,
-                    Extern::Table(t) => t.0,
-                    Extern::Memory(m) => m.0,
-                    Extern::Global(g) => g.0,
-                })
+            .map(|e| match *e {
+                Extern::Func(f) => f.0,
+                Extern::Table(t) => t.0,
+                Extern::Memory(m) => m.0,
+                Extern::Global(g) => g.0,
             })
+            .chain(self.st().counter)
+            .map(js::u32)
             .collect();
         let sid = self.sid();
-        // Start functions run here: a top-level entry like a call.
-        let r = js::call(F::Instantiate, &[sid, js::u32(module.0), js::array(&ids)]);
+        // Start functions run here: at top level, timed like a call.
+        let top = self.host().nesting == 0;
+        let timeout = self.timeout()?;
+        let r = js::call(F::Instantiate, &[sid, js::u32(module.0), js::array(&ids), js::f64(timeout)]);
         let flat = match r {
             Ok(v) => js::array_items(v).map_err(|e| Trap::Host(e.to_string()))?,
-            Err(e) => {
-                if let Some(t) = self.st_mut().pending.take() {
-                    return Err(t);
-                }
-                return Err(match e.name.as_str() {
-                    "LinkError" | "TypeError" => Trap::Host(format!("instantiation: {}", e.message)),
-                    _ => traps::classify(&e),
-                });
+            Err(e) if matches!(e.name.as_str(), "LinkError" | "TypeError") && self.st().pending.is_none() => {
+                return Err(Trap::Host(format!("instantiation: {}", e.message)));
             }
+            Err(e) => return Err(self.trap(e, top)),
         };
         let mut out = Vec::with_capacity(flat.len() / 3);
         for c in flat.chunks(3) {
@@ -276,8 +303,9 @@ impl Ctx<V8> for Cx {
         self.st_mut().hosts.push(entry);
         let jsfn = js::function("dylab_host", Some(host_entry), data);
         let (p, r) = (js::str(&letters(&ty.params)).unwrap(), js::str(&letters(&ty.results)).unwrap());
-        let id = js::call_ok(F::HostFunc, &[self.sid(), p, r, jsfn]);
-        Func(js::get_i32(id).expect("an id") as u32)
+        // Fails only if V8 cannot make a function at all; the null function then traps when called.
+        let id = js::call(F::HostFunc, &[self.sid(), p, r, jsfn]).and_then(js::get_i32);
+        Func(id.unwrap_or(0) as u32)
     }
 
     fn call(&mut self, f: Func, args: &[Val<V8>], results: &mut [Val<V8>]) -> Result<(), Trap> {
@@ -286,16 +314,7 @@ impl Ctx<V8> for Cx {
             return Err(Trap::Host(format!("call of a {ty} function with {} arguments, {} results", args.len(), results.len())));
         }
         let top = self.host().nesting == 0;
-        let timeout = match (top, self.st().deadlines) {
-            (true, Some((fuel, wall))) => {
-                let left = fuel.min(wall).saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(if fuel < wall { Trap::Wasm(TrapKind::OutOfFuel) } else { self.st().budget.wall_clock_trap() });
-                }
-                left.as_secs_f64() * 1000.0
-            }
-            _ => -1.0,
-        };
+        let timeout = self.timeout()?;
         let argv: Vec<Value> = args.iter().map(to_js).collect();
         // Untimed calls of number signatures (host calls back into wasm: qsort comparators,
         // forwarders, dlcall) call the function object directly: about half the Node-API calls.
@@ -327,9 +346,9 @@ impl Ctx<V8> for Cx {
         if let Some(t) = self.st().types.borrow().get(&f.0) {
             return t.clone();
         }
-        let s = js::call_ok(F::FuncType, &[self.sid(), js::u32(f.0)]);
-        let s = js::string(s).expect("a type string");
-        let (p, r) = s.split_once(':').expect("params:results");
+        // A function V8 cannot describe (a null reference) has no type any import matches.
+        let s = js::call(F::FuncType, &[self.sid(), js::u32(f.0)]).and_then(js::string).unwrap_or_default();
+        let (p, r) = s.split_once(':').unwrap_or(("x", ""));
         let t = FuncType::new(p.chars().map(from_letter).collect::<Vec<_>>(), r.chars().map(from_letter).collect::<Vec<_>>());
         self.st().types.borrow_mut().insert(f.0, t.clone());
         t
@@ -389,7 +408,7 @@ impl Ctx<V8> for Cx {
         Ok(Table(id.map_err(|e| self.record("creating a table", e))? as u32))
     }
     fn table_size(&self, t: Table) -> u32 {
-        js::get_f64(js::call_ok(F::TableSize, &[self.sid(), js::u32(t.0)])).unwrap_or(0.0) as u32
+        js::call(F::TableSize, &[self.sid(), js::u32(t.0)]).and_then(js::get_f64).unwrap_or(0.0) as u32
     }
     fn table_grow(&mut self, t: Table, delta: u32) -> Result<u32, Trap> {
         let size = self.table_size(t);
@@ -401,7 +420,7 @@ impl Ctx<V8> for Cx {
         }
     }
     fn table_get(&mut self, t: Table, index: u32) -> Option<Option<Func>> {
-        let id = js::get_i32(js::call_ok(F::TableGet, &[self.sid(), js::u32(t.0), js::u32(index)])).ok()?;
+        let id = js::call(F::TableGet, &[self.sid(), js::u32(t.0), js::u32(index)]).and_then(js::get_i32).ok()?;
         match id {
             -1 => None,
             0 => Some(None),
@@ -420,32 +439,33 @@ impl Ctx<V8> for Cx {
 
     fn global_new(&mut self, v: Val<V8>, mutable: bool) -> Global {
         let ty = js::str(&letter(v.ty()).to_string()).unwrap();
-        let id = js::call_ok(F::GlobalNew, &[self.sid(), ty, js::boolean(mutable), to_js(&v)]);
-        Global(js::get_i32(id).expect("an id") as u32)
+        // Values come typed from Rust; a failure leaves the null global, which no import accepts.
+        let id = js::call(F::GlobalNew, &[self.sid(), ty, js::boolean(mutable), to_js(&v)]).and_then(js::get_i32);
+        Global(id.unwrap_or(0) as u32)
     }
     fn global_get(&mut self, g: Global) -> Val<V8> {
         let ty = self.global_type(g);
-        let v = js::call_ok(F::GlobalGet, &[self.sid(), js::u32(g.0), js::str(&letter(ty).to_string()).unwrap()]);
-        from_js(ty, v).expect("a global's value has its type")
+        // A global of a type JavaScript cannot read (v128) reads as zero.
+        let v = js::call(F::GlobalGet, &[self.sid(), js::u32(g.0), js::str(&letter(ty).to_string()).unwrap()]);
+        v.and_then(|v| from_js(ty, v)).unwrap_or(Val::default_for(ty))
     }
     fn global_set(&mut self, g: Global, v: Val<V8>) -> Result<(), Trap> {
         let ty = js::str(&letter(v.ty()).to_string()).unwrap();
         js::call(F::GlobalSet, &[self.sid(), js::u32(g.0), ty, to_js(&v)]).map(|_| ()).map_err(|e| Trap::Host(format!("global set: {e}")))
     }
 
-    fn fuel(&self) -> u64 {
-        self.st().fuel_left
+    fn fuel(&mut self) -> u64 {
+        self.counter().map_or(0, dylink::meter::fuel_left)
     }
     fn consume_fuel(&mut self, units: u64) -> Result<(), Trap> {
-        let s = self.st_mut();
-        if !s.metered {
-            return Ok(());
-        }
-        if s.fuel_left < units {
-            s.fuel_left = 0;
+        let (Some(g), Some(left)) = (self.st().counter, self.counter()) else { return Ok(()) };
+        let left = dylink::meter::fuel_left(left);
+        let (now, out) = if left < units { (0, true) } else { (left - units, false) };
+        let ty = js::str("I").map_err(|e| Trap::Host(format!("fuel: {e}")))?;
+        js::call(F::GlobalSet, &[self.sid(), js::u32(g), ty, js::bigint(now as i64)]).map_err(|e| Trap::Host(format!("fuel: {e}")))?;
+        if out {
             return Err(Trap::Wasm(TrapKind::OutOfFuel));
         }
-        s.fuel_left -= units;
         Ok(())
     }
 
@@ -470,14 +490,14 @@ impl Cx {
         if let Some(&r) = self.st().funcs.get(&f.0) {
             return js::deref(r);
         }
-        let v = js::call_ok(F::Get, &[self.sid(), js::u32(f.0)]);
+        let v = js::call(F::Get, &[self.sid(), js::u32(f.0)]).unwrap_or_else(|_| js::undefined());
         let r = js::reference(v);
         self.st_mut().funcs.insert(f.0, r);
         v
     }
 
     fn global_type(&self, g: Global) -> ValType {
-        let c = js::string(js::call_ok(F::GlobalType, &[self.sid(), js::u32(g.0)])).expect("a type letter");
+        let c = js::call(F::GlobalType, &[self.sid(), js::u32(g.0)]).and_then(js::string).unwrap_or_default();
         from_letter(c.chars().next().unwrap_or('x'))
     }
 

@@ -13,7 +13,7 @@ pub mod wire;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dylink::engine::{Budget, Ctx, Engine, Limits};
 use dylink::{Host, LibcPlacement, Program, RunResult};
@@ -57,18 +57,16 @@ pub const COUNT_FLAGS: &[&str] = &[
     "--no-enable-lzcnt",
 ];
 
-/// V8 meters no fuel: the matrix engine turns a cell's fuel into a time budget at this rate, so that
-/// a runaway guest ends as `timeout` in a time proportional to its fuel. Conservative (a fuel unit is
-/// about one wasm instruction; V8 runs hundreds of millions a second) because the budget also covers
-/// host work, which fuel does not: 5,000 dlopens under replicated-tables take ~6 s of loader work on V8.
-pub const FUEL_PER_SECOND: u64 = 10_000_000;
-
 #[derive(Clone)]
 pub struct V8 {
-    /// Time-limited (the matrix: fuel as time, and the wall clock) or not (timing).
+    /// Metered (the matrix: fuel counter, wall clock, rewritten maxima) or not (timing).
     metered: bool,
-    /// Compiled modules (runtime.js ids) by content hash: libc.wasm is compiled once per process.
-    cache: Arc<Mutex<HashMap<u64, u32>>>,
+    /// What [`Engine::compile`] rewrites: the fuel counter and, since V8 has no resource limiter,
+    /// the maxima of the memories and tables a module defines (the running program's limits).
+    rewrite: dylink::meter::Rewrite,
+    /// Compiled modules (runtime.js ids) by content hash and rewrite: libc.wasm is compiled once
+    /// per process (per limits).
+    cache: Arc<Mutex<HashMap<(u64, dylink::meter::Rewrite), u32>>>,
 }
 
 /// A compiled module: its index in runtime.js.
@@ -88,11 +86,11 @@ pub struct Global(pub(crate) u32);
 impl V8 {
     /// The matrix engine: time-limited.
     pub fn new() -> anyhow::Result<Self> {
-        Ok(V8 { metered: true, cache: Default::default() })
+        Ok(V8 { metered: true, rewrite: Self::rewrite_for(&Limits::DEFAULT), cache: Default::default() })
     }
     /// The timing engine: no limits.
     pub fn for_timing() -> anyhow::Result<Self> {
-        Ok(V8 { metered: false, cache: Default::default() })
+        Ok(V8 { metered: false, rewrite: Default::default(), cache: Default::default() })
     }
     /// Counting: the timing engine; what pins its code is how Node was started ([`COUNT_FLAGS`]).
     /// V8 compiles in the counted process (`precompiled` is not used).
@@ -105,14 +103,24 @@ impl V8 {
         js::in_node()
     }
 
-    /// When a store's time runs out: the fuel budget as time, or the wall clock if sooner.
-    fn deadlines(&self, limits: &Limits) -> Option<(Instant, Instant)> {
-        if !self.metered {
-            return None;
+    /// The metered rewrite for a program with `limits`: fuel, and the limits as maxima.
+    fn rewrite_for(limits: &Limits) -> dylink::meter::Rewrite {
+        dylink::meter::Rewrite {
+            fuel: true,
+            memory_max_bytes: Some(limits.memory_bytes),
+            table_max: Some(u64::from(limits.table_elements)),
         }
-        let now = Instant::now();
-        let fuel = Duration::from_secs_f64(limits.fuel as f64 / FUEL_PER_SECOND as f64);
-        Some((now + fuel.min(limits.wall_clock), now + limits.wall_clock))
+    }
+
+    /// This engine for one program: a metered engine rewrites maxima to that program's limits.
+    fn for_program(&self, limits: &Limits) -> V8 {
+        let rewrite = if self.metered { Self::rewrite_for(limits) } else { self.rewrite };
+        V8 { rewrite, ..self.clone() }
+    }
+
+    /// When a store's wall clock runs out, when metered.
+    fn deadline(&self, limits: &Limits) -> Option<Instant> {
+        self.metered.then(|| Instant::now() + limits.wall_clock)
     }
 }
 
@@ -167,7 +175,7 @@ impl Engine for V8 {
             (
                 "limit".into(),
                 if self.metered {
-                    format!("no fuel: fuel as time at {FUEL_PER_SECOND}/s, and the wall clock (terminate execution)")
+                    "fuel: dylink::meter (a counter injected into each module); memory and table maxima rewritten to the cell's limits; wall clock: terminate execution, and the worker ended at the deadline".into()
                 } else {
                     "off".into()
                 },
@@ -177,12 +185,13 @@ impl Engine for V8 {
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
         anyhow::ensure!(js::in_node(), "the V8 engine compiles only inside Node (the dylab_v8 addon)");
-        let key = hash(bytes);
+        let key = (hash(bytes), self.rewrite);
         if let Some(&m) = self.cache.lock().unwrap().get(&key) {
             return Ok(Module(m));
         }
         js::init_runtime().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let buf = js::buffer(bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let bytes = dylink::meter::rewrite(bytes, &self.rewrite)?;
+        let buf = js::buffer(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
         let id = js::call(js::F::Compile, &[buf]).and_then(js::get_i32).map_err(|e| anyhow::anyhow!("{}", e.message))?;
         self.cache.lock().unwrap().insert(key, id as u32);
         Ok(Module(id as u32))
@@ -191,7 +200,12 @@ impl Engine for V8 {
     fn new_store(&self, host: Host<Self>, limits: &Limits) -> Box<StoreState> {
         js::init_runtime().expect("runtime.js loads");
         let sid = js::get_i32(js::call_ok(js::F::NewStore, &[])).expect("a store id") as u32;
-        Box::new(StoreState::new(sid, host, Budget::new(limits), self.deadlines(limits), self.metered))
+        let counter = self.metered.then(|| {
+            let v = js::bigint(limits.fuel.min(i64::MAX as u64) as i64);
+            let id = js::call_ok(js::F::GlobalNew, &[js::u32(sid), js::str("I").expect("a string"), js::boolean(true), v]);
+            js::get_i32(id).expect("a global id") as u32
+        });
+        Box::new(StoreState::new(sid, host, Budget::new(limits), self.deadline(limits), counter))
     }
 
     fn enter<R>(&self, store: &mut Box<StoreState>, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
@@ -206,7 +220,8 @@ impl Engine for V8 {
     /// Inside Node: on this (the main) thread, the only one V8 allows. Elsewhere: in the Node worker.
     fn run_program(&self, program: &Program, placement: Arc<dyn LibcPlacement<Self>>) -> RunResult {
         if js::in_node() {
-            dylink::run_here(self, program, placement)
+            let engine = self.for_program(&program.limits);
+            dylink::run_here(&engine, program, placement)
         } else {
             remote::run(program, self.metered)
         }

@@ -1,12 +1,20 @@
 //! Whole programs on V8 from a process outside Node: one Node worker per process, started on first
 //! use (`node <flags> -e <host.js> <addon>`), answering one JSON line per program. The guest's host
 //! calls stay inside the worker, in process with V8.
+//!
+//! The worker enforces a metered program's wall clock itself (a watchdog around every top-level
+//! call and instantiation); what it cannot interrupt (a compilation, a host call that never
+//! returns) this side ends: a worker that has not answered [`GRACE`] after the program's wall clock
+//! is killed, the program ends as `limit (wall-clock)`, and the next program gets a fresh worker.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Mutex;
+use std::time::Duration;
 
+use dylink::engine::LimitKind;
 use dylink::{Ending, Program, RunResult, TrapKind};
 
 use crate::wire::{ProgramWire, Request, ResultWire};
@@ -15,10 +23,14 @@ use crate::{NODE_FLAGS, NODE_VERSION};
 /// The worker's JavaScript: load the addon, check the pinned Node, answer lines.
 pub const HOST_JS: &str = include_str!("host.js");
 
+/// How long after its wall clock a program's worker is killed if it has not answered.
+pub const GRACE: Duration = Duration::from_millis(900);
+
 struct Worker {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    /// The worker's answer lines, read by a thread of their own so that waiting can time out.
+    lines: Receiver<std::io::Result<String>>,
 }
 
 static WORKER: Mutex<Option<Worker>> = Mutex::new(None);
@@ -85,7 +97,18 @@ fn spawn() -> Result<Worker, String> {
     let mut child = node(None)?;
     let stdin = child.stdin.take().expect("piped");
     let stdout = BufReader::new(child.stdout.take().expect("piped"));
-    Ok(Worker { child, stdin, stdout })
+    let (tx, lines) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("dylab-v8-answers".into())
+        .spawn(move || {
+            for line in stdout.lines() {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        })
+        .map_err(|e| format!("starting the V8 worker's reader: {e}"))?;
+    Ok(Worker { child, stdin, lines })
 }
 
 fn failed(message: String) -> RunResult {
@@ -93,7 +116,8 @@ fn failed(message: String) -> RunResult {
 }
 
 /// Runs `program` in the worker (started if needed); a worker that dies is started again for the
-/// next program, and this one ends as a host failure naming it.
+/// next program, and this one ends as a host failure naming it; a metered program the worker has
+/// not finished [`GRACE`] after its wall clock ends as `limit (wall-clock)`, its worker killed.
 pub fn run(program: &Program, metered: bool) -> RunResult {
     let line = serde_json::to_string(&Request { program: ProgramWire::from(program), metered }).expect("serialisable");
     let mut guard = WORKER.lock().unwrap_or_else(|p| p.into_inner());
@@ -104,21 +128,34 @@ pub fn run(program: &Program, metered: bool) -> RunResult {
         }
     }
     let w = guard.as_mut().expect("started");
-    let mut answer = String::new();
-    let io = writeln!(w.stdin, "{line}").and_then(|_| w.stdin.flush()).and_then(|_| w.stdout.read_line(&mut answer));
-    match io {
-        Ok(n) if n > 0 => match serde_json::from_str::<Result<ResultWire, String>>(&answer) {
+    let wall = program.limits.wall_clock;
+    let answer = match writeln!(w.stdin, "{line}").and_then(|_| w.stdin.flush()) {
+        Err(_) => Err(RecvTimeoutError::Disconnected),
+        Ok(()) if metered => w.lines.recv_timeout(wall + GRACE),
+        Ok(()) => w.lines.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    };
+    match answer {
+        Ok(Ok(answer)) => match serde_json::from_str::<Result<ResultWire, String>>(&answer) {
             Ok(Ok(r)) => r.into(),
             Ok(Err(e)) => failed(format!("V8 worker: {e}")),
             Err(e) => failed(format!("V8 worker answered {answer:?}: {e}")),
         },
-        _ => {
-            let mut w = guard.take().expect("started");
-            let _ = w.child.kill();
-            let status = w.child.wait().map(|s| s.to_string()).unwrap_or_default();
+        Err(RecvTimeoutError::Timeout) => {
+            stop(guard.take().expect("started"));
+            let message = format!("ran longer than {wall:?} (the V8 worker was ended {GRACE:?} after the deadline)");
+            RunResult { ending: Ending::Limited(LimitKind::WallClock, message), stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 }
+        }
+        Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
+            let status = stop(guard.take().expect("started"));
             failed(format!("the V8 worker process ended ({status}) while running this program"))
         }
     }
+}
+
+/// Kills a worker (ours, by its handle) and reaps it; its exit status.
+fn stop(mut w: Worker) -> String {
+    let _ = w.child.kill();
+    w.child.wait().map(|s| s.to_string()).unwrap_or_default()
 }
 
 /// The worker's side: one request line in, one answer line out (`Err` for a request it cannot read).

@@ -40,6 +40,17 @@
   // Top-level calls run under vm's watchdog, which terminates execution (wasm loops included) when
   // the time is up; the error then carries ERR_SCRIPT_EXECUTION_TIMEOUT.
   const timed = new vm.Script('globalThis.__dylabCall()', { filename: 'dylab-call' });
+  // Runs `f` under the watchdog when `timeoutMs` >= 0 (a top-level entry), else directly.
+  function within(timeoutMs, f) {
+    if (timeoutMs < 0) return f();
+    const saved = globalThis.__dylabCall;
+    globalThis.__dylabCall = f;
+    try {
+      return timed.runInThisContext({ timeout: Math.max(1, Math.ceil(timeoutMs)), breakOnSigint: false });
+    } finally {
+      globalThis.__dylabCall = saved;
+    }
+  }
 
   return {
     // The Node, its V8 and the V8/Node flags it runs with (not `-e` and its script).
@@ -61,14 +72,15 @@
       return modules.length - 1;
     },
     // Imports come in the module's import order; exports go back flattened: name, kind, id.
-    instantiate(sid, mid, importIds) {
+    // Start functions run here: under the watchdog like a call, when `timeoutMs` >= 0.
+    instantiate(sid, mid, importIds, timeoutMs) {
       const s = store(sid);
       const m = modules[mid];
       const imports = {};
       WebAssembly.Module.imports(m).forEach((imp, i) => {
         (imports[imp.module] ??= {})[imp.name] = s.objs[importIds[i]];
       });
-      const inst = new WebAssembly.Instance(m, imports);
+      const inst = within(timeoutMs, () => new WebAssembly.Instance(m, imports));
       const res = [];
       for (const e of WebAssembly.Module.exports(m)) {
         if (e.kind in KIND) res.push(e.name, KIND[e.kind], intern(s, inst.exports[e.name]));
@@ -104,18 +116,7 @@
       const f = s.objs[id];
       const [pt, rt] = types.split(':');
       const a = args.map((v, i) => arg(s, pt[i], v));
-      let r;
-      if (timeoutMs >= 0) {
-        const saved = globalThis.__dylabCall;
-        globalThis.__dylabCall = () => f(...a);
-        try {
-          r = timed.runInThisContext({ timeout: Math.max(1, Math.ceil(timeoutMs)), breakOnSigint: false });
-        } finally {
-          globalThis.__dylabCall = saved;
-        }
-      } else {
-        r = f(...a);
-      }
+      const r = within(timeoutMs, () => f(...a));
       if (rt.length === 0) return [];
       if (rt.length === 1) return [out(s, rt[0], r)];
       return [...r].map((v, i) => out(s, rt[i], v));

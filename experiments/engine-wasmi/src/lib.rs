@@ -16,6 +16,7 @@ pub use limiter::Data;
 const SETTINGS: &[(&str, &str)] = &[
     ("version", "2.0.0"),
     ("compilation_mode", "eager"),
+    // wasmi's own fuel, on in the matrix engine only to pace the wall clock (see `slices`).
     ("consume_fuel", "true"),
     ("wall_clock_check", "every 1000000 fuel and host call"),
 ];
@@ -191,6 +192,7 @@ impl Engine for Wasmi {
                 };
                 (k.to_string(), v)
             })
+            .chain(self.fuel.then(|| ("fuel".to_string(), dylink::meter::SETTING.to_string())))
             .collect()
     }
 
@@ -199,7 +201,14 @@ impl Engine for Wasmi {
         if let Some(m) = self.cache.lock().unwrap().get(&key) {
             return Ok(m.clone());
         }
-        let m = wasmi::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        // The matrix engine meters with an injected counter; the timing engine compiles the module as it is.
+        let m = if self.fuel {
+            let metered = dylink::meter::rewrite(bytes, &dylink::meter::Rewrite { fuel: true, ..Default::default() })?;
+            wasmi::Module::new(&self.engine, &metered[..])
+        } else {
+            wasmi::Module::new(&self.engine, bytes)
+        };
+        let m = m.map_err(|e| anyhow::anyhow!("{e}"))?;
         self.cache.lock().unwrap().insert(key, m.clone());
         Ok(m)
     }
@@ -207,7 +216,13 @@ impl Engine for Wasmi {
     fn new_store(&self, host: Host<Self>, limits: &Limits) -> Self::Store {
         let mut store = Store::new(&self.engine, Data::new(host, limits, self.fuel));
         store.limiter(|data| data);
-        slices::set_total(&mut store, limits.fuel);
+        if self.fuel {
+            // wasmi's own fuel only paces the wall clock (see `slices`); the lab's fuel is the counter.
+            slices::set_total(&mut store, slices::CLOCK_FUEL);
+            let v = wasmi::Val::I64(limits.fuel.min(i64::MAX as u64) as i64);
+            let counter = wasmi::Global::new(&mut store, v, wasmi::Mutability::Var);
+            store.data_mut().meter = Some(counter);
+        }
         store
     }
 
@@ -253,6 +268,20 @@ impl<C: StoreLike> Cx<C> {
     /// Why a host request the engine refused failed: the limit the limiter recorded, if any.
     fn refused(&mut self, what: &str, err: impl std::fmt::Display) -> Trap {
         self.budget().take_denied().unwrap_or_else(|| Trap::Host(format!("{what}: {err}")))
+    }
+
+    /// The fuel counter's value, when metered.
+    fn counter(&self) -> Option<i64> {
+        let g = self.0.data().meter?;
+        g.get(&self.0).i64()
+    }
+
+    /// A failed fuel charge is out-of-fuel ([`dylink::meter::classify`]).
+    fn metered_trap(&self, t: Trap) -> Trap {
+        match self.counter() {
+            Some(c) => dylink::meter::classify(t, c),
+            None => t,
+        }
     }
 
     fn metered(&self) -> bool {
@@ -301,6 +330,7 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
                 Extern::Global(g) => by_kind[3].push(g.into()),
             }
         }
+        by_kind[3].extend(self.0.data().meter.map(wasmi::Extern::from));
         let mut next = [0usize; 4];
         let mut ordered = Vec::with_capacity(imports.len());
         for imp in module.imports() {
@@ -323,7 +353,13 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
         slices::set_all_in_store(&mut self.0);
         let instance = wasmi::Instance::new(&mut self.0, module, &imports);
         slices::rebalance(&mut self.0);
-        let instance = instance.map_err(|e| instantiation_trap(&e, self.budget()))?;
+        let instance = match instance {
+            Ok(i) => i,
+            Err(e) => {
+                let t = instantiation_trap(&e, self.budget());
+                return Err(self.metered_trap(t));
+            }
+        };
         let mut out = Vec::new();
         let names: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
         for name in names {
@@ -365,7 +401,7 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
             f.call(&mut self.0, &args, &mut outs).map_err(|e| trap_of(&e))
         };
         dylink::leave_guest(self.host());
-        r?;
+        r.map_err(|t| self.metered_trap(t))?;
         for (slot, v) in results.iter_mut().zip(&outs) {
             *slot = from_wi(v);
         }
@@ -440,12 +476,19 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
         g.set(&mut self.0, to_wi(&v)).map_err(|e| Trap::Host(format!("global set: {e}")))
     }
 
-    fn fuel(&self) -> u64 {
-        let data = self.0.data();
-        self.0.as_context().get_fuel().map_or(0, |f| f.saturating_add(data.reserve))
+    fn fuel(&mut self) -> u64 {
+        self.counter().map_or(0, dylink::meter::fuel_left)
     }
     fn consume_fuel(&mut self, units: u64) -> Result<(), Trap> {
-        slices::consume(&mut self.0, units)
+        let (Some(g), Some(left)) = (self.0.data().meter, self.counter()) else { return Ok(()) };
+        slices::check_clock(self.0.data())?;
+        let left = dylink::meter::fuel_left(left);
+        let (now, out) = if left < units { (0, true) } else { (left - units, false) };
+        g.set(&mut self.0, wasmi::Val::I64(now as i64)).map_err(|e| Trap::Host(format!("fuel: {e}")))?;
+        if out {
+            return Err(Trap::Wasm(TrapKind::OutOfFuel));
+        }
+        Ok(())
     }
     fn typed_forwarder(&mut self, ty: &FuncType, target: wasmi::Func) -> Option<wasmi::Func> {
         use ValType::{F64, I32, I64};

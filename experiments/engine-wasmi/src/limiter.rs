@@ -18,12 +18,14 @@ pub struct Data {
     pub(crate) reserve: u64,
     /// When the cell's wall-clock limit passes; `None` on an engine without fuel (timing).
     pub(crate) deadline: Option<Instant>,
+    /// The fuel counter every metered module imports ([`dylink::meter`]); `None` for timing.
+    pub(crate) meter: Option<wasmi::Global>,
 }
 
 impl Data {
     pub(crate) fn new(host: Host<Wasmi>, limits: &Limits, metered: bool) -> Self {
         let deadline = if metered { Instant::now().checked_add(limits.wall_clock) } else { None };
-        Data { host, budget: Budget::new(limits), reserve: 0, deadline }
+        Data { host, budget: Budget::new(limits), reserve: 0, deadline, meter: None }
     }
 }
 

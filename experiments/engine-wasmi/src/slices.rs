@@ -1,11 +1,13 @@
-//! The wall-clock limit on wasmi, which has no epochs. With fuel metering on, the store holds at
-//! most [`SLICE`] fuel at a time and the rest waits in [`Data::reserve`]; calls are resumable, so a
-//! guest that uses up its slice comes back here, where the clock is read before the next slice is
-//! handed over. The clock is also read on every host call and fuel charge.
+//! The wall-clock limit on wasmi, which has no epochs. wasmi's own fuel metering is on in the matrix
+//! engine only to pace the clock (the lab's fuel is the counter [`dylink::meter`] injects, the same
+//! on every engine): the store holds at most [`SLICE`] of wasmi's fuel at a time and the rest
+//! ([`CLOCK_FUEL`] in all) waits in [`Data::reserve`]; calls are resumable, so a guest that uses up
+//! its slice comes back here, where the clock is read before the next slice is handed over. The
+//! clock is also read on every host call and fuel charge.
 //!
 //! What remains unbounded by the clock: one slice of guest execution (about a millisecond), one host
-//! call, and a module's start function during instantiation, which runs with all the fuel at once
-//! (wasmi runs it through a call that cannot be resumed) and is bounded by fuel alone.
+//! call, and a module's start function during instantiation, which runs through a call that cannot
+//! be resumed and is bounded by the lab's fuel alone.
 
 use std::time::Instant;
 
@@ -18,6 +20,9 @@ use crate::Data;
 /// Fuel handed to the store at once: small enough that the clock is read about every millisecond,
 /// large enough that resuming costs nothing measurable.
 pub(crate) const SLICE: u64 = 1_000_000;
+
+/// wasmi's own fuel for a whole store: more than any cell can use (the lab's fuel ends it first).
+pub(crate) const CLOCK_FUEL: u64 = u64::MAX / 4;
 
 /// Fuel left in the store and in reserve (0 without metering).
 pub(crate) fn total(mut ctx: impl AsContextMut<Data = Data>) -> u64 {
@@ -74,20 +79,4 @@ pub(crate) fn set_all_in_store(mut ctx: impl AsContextMut<Data = Data>) {
 pub(crate) fn rebalance(mut ctx: impl AsContextMut<Data = Data>) {
     let fuel = total(&mut ctx);
     set_total(ctx, fuel);
-}
-
-/// Charges host work to the guest's fuel; out of fuel (or past the deadline) is a trap.
-pub(crate) fn consume(mut ctx: impl AsContextMut<Data = Data>, units: u64) -> Result<(), Trap> {
-    let mut ctx = ctx.as_context_mut();
-    if ctx.get_fuel().is_err() {
-        return Ok(()); // not metered
-    }
-    check_clock(ctx.data())?;
-    let left = total(&mut ctx);
-    if left < units {
-        set_total(&mut ctx, 0);
-        return Err(Trap::Wasm(TrapKind::OutOfFuel));
-    }
-    set_total(ctx, left - units);
-    Ok(())
 }

@@ -19,7 +19,8 @@ const SETTINGS: &[(&str, &str)] = &[
     ("strategy", "cranelift"),
     ("opt_level", "speed"),
     ("inlining", "no"),
-    ("consume_fuel", "true"),
+    // wasmtime's own fuel is off: the matrix engine's fuel is dylink::meter's counter (`fuel` below).
+    ("consume_fuel", "false"),
     ("max_wasm_stack", "1048576"),
     ("epoch_interruption", "10ms"),
     // Wasmtime's default, pinned: a table element is initialised on its first call_indirect (a
@@ -103,7 +104,6 @@ impl Wasmtime {
             .strategy(wasmtime::Strategy::Cranelift)
             .cranelift_opt_level(wasmtime::OptLevel::Speed)
             .compiler_inlining(wasmtime::Inlining::No)
-            .consume_fuel(fuel)
             .epoch_interruption(fuel)
             .max_wasm_stack(1 << 20)
             .table_lazy_init(lazy_tables);
@@ -256,7 +256,6 @@ impl Engine for Wasmtime {
             .iter()
             .map(|(k, v)| {
                 let v = match *k {
-                    "consume_fuel" => self.fuel.to_string(),
                     "epoch_interruption" if !self.fuel => "off".to_string(),
                     "table_lazy_init" => self.lazy_tables.to_string(),
                     _ => v.to_string(),
@@ -264,6 +263,9 @@ impl Engine for Wasmtime {
                 (k.to_string(), v)
             })
             .collect();
+        if self.fuel {
+            out.push(("fuel".into(), dylink::meter::SETTING.into()));
+        }
         out.push(match self.pinned {
             Some(features) => ("target".into(), format!("{TARGET} pinned: {}", features.join(" "))),
             None => ("target".into(), "host (features detected)".into()),
@@ -276,6 +278,14 @@ impl Engine for Wasmtime {
         if let Some(m) = self.cache.lock().unwrap().get(&key) {
             return Ok(m.clone());
         }
+        // The matrix engine meters with an injected counter; timing engines compile the module as it is.
+        let metered;
+        let bytes = if self.fuel {
+            metered = dylink::meter::rewrite(bytes, &dylink::meter::Rewrite { fuel: true, ..Default::default() })?;
+            &metered[..]
+        } else {
+            bytes
+        };
         let m = match &self.precompiled {
             Some(dir) => self.compile_in(dir, key, bytes)?,
             None => wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?,
@@ -288,7 +298,10 @@ impl Engine for Wasmtime {
         let mut store = Store::new(&self.engine, Data::new(host, limits));
         store.limiter(|data| data);
         if self.fuel {
-            store.set_fuel(limits.fuel).expect("fuel metering is on");
+            let ty = wasmtime::GlobalType::new(wasmtime::ValType::I64, wasmtime::Mutability::Var);
+            let counter = wasmtime::Global::new(&mut store, ty, wasmtime::Val::I64(limits.fuel.min(i64::MAX as u64) as i64))
+                .expect("an i64 global");
+            store.data_mut().meter = Some(counter);
             store.set_epoch_deadline(epoch::deadline_ticks(limits.wall_clock));
             store.epoch_deadline_trap();
         }
@@ -308,8 +321,19 @@ impl Engine for Wasmtime {
 struct Cx<'a>(wasmtime::StoreContextMut<'a, Data>);
 
 impl Cx<'_> {
-    fn trap(&self, err: wasmtime::Error) -> Trap {
-        trap_of(err, &self.0.data().budget)
+    /// The trap behind `err`; a failed fuel charge is out-of-fuel ([`dylink::meter::classify`]).
+    fn trap(&mut self, err: wasmtime::Error) -> Trap {
+        let t = trap_of(err, &self.0.data().budget);
+        match self.counter() {
+            Some(c) => dylink::meter::classify(t, c),
+            None => t,
+        }
+    }
+
+    /// The fuel counter's value, when metered.
+    fn counter(&mut self) -> Option<i64> {
+        let g = self.0.data().meter?;
+        g.get(&mut self.0).i64()
     }
 
     fn budget(&mut self) -> &mut Budget {
@@ -343,6 +367,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
                 Extern::Memory(m) => m.into(),
                 Extern::Global(g) => g.into(),
             })
+            .chain(self.0.data().meter.map(wasmtime::Extern::from))
             .collect();
         self.budget().count_instance()?;
         self.budget().clear_denied();
@@ -474,16 +499,18 @@ impl Ctx<Wasmtime> for Cx<'_> {
         g.set(&mut self.0, to_wt(&v)).map_err(|e| self.trap(e))
     }
 
-    fn fuel(&self) -> u64 {
-        self.0.get_fuel().unwrap_or(0)
+    fn fuel(&mut self) -> u64 {
+        self.counter().map_or(0, dylink::meter::fuel_left)
     }
     fn consume_fuel(&mut self, units: u64) -> Result<(), Trap> {
-        let Ok(left) = self.0.get_fuel() else { return Ok(()) };
-        if left < units {
-            let _ = self.0.set_fuel(0);
+        let (Some(g), Some(left)) = (self.0.data().meter, self.counter()) else { return Ok(()) };
+        let left = dylink::meter::fuel_left(left);
+        let (now, out) = if left < units { (0, true) } else { (left - units, false) };
+        g.set(&mut self.0, wasmtime::Val::I64(now as i64)).map_err(|e| Trap::Host(format!("fuel: {e:#}")))?;
+        if out {
             return Err(Trap::Wasm(TrapKind::OutOfFuel));
         }
-        self.0.set_fuel(left - units).map_err(|e| self.trap(e))
+        Ok(())
     }
     fn typed_forwarder(&mut self, ty: &FuncType, target: wasmtime::Func) -> Option<wasmtime::Func> {
         use ValType::{F64, I32, I64};

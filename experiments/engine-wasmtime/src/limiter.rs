@@ -10,11 +10,13 @@ use crate::Wasmtime;
 pub struct Data {
     pub(crate) host: Host<Wasmtime>,
     pub(crate) budget: Budget,
+    /// The fuel counter every metered module imports ([`dylink::meter`]); `None` for timing.
+    pub(crate) meter: Option<wasmtime::Global>,
 }
 
 impl Data {
     pub(crate) fn new(host: Host<Wasmtime>, limits: &Limits) -> Self {
-        Data { host, budget: Budget::new(limits) }
+        Data { host, budget: Budget::new(limits), meter: None }
     }
 }
 

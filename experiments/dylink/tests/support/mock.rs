@@ -114,7 +114,7 @@ impl Ctx<Mock> for Store {
     fn global_set(&mut self, _: (), _: Val<Mock>) -> Result<(), Trap> {
         Ok(())
     }
-    fn fuel(&self) -> u64 {
+    fn fuel(&mut self) -> u64 {
         0
     }
     fn consume_fuel(&mut self, _: u64) -> Result<(), Trap> {

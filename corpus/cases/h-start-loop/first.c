@@ -1,0 +1,1 @@
+int first_value(void) { return 7; }
