@@ -96,19 +96,6 @@ fn the_counted_child_refuses_to_run_outside_valgrind() {
     assert!(stderr.contains("must run under valgrind") && stderr.contains("dylab bench --count"), "{stderr}");
 }
 
-/// What `--count` must pin on V8 (dylab_engine_v8::COUNT_FLAGS, spelled out: not a dependency).
-fn dylab_bench_count_flags() -> [&'static str; 7] {
-    [
-        "--single-threaded",
-        "--predictable",
-        "--no-liftoff",
-        "--no-wasm-lazy-compilation",
-        "--no-wasm-inlining",
-        "--no-enable-avx",
-        "--no-enable-bmi2",
-    ]
-}
-
 /// The Node the V8 engine runs in: `$DYLAB_NODE`, else the pinned one scripts/setup-node.sh installs.
 fn node_installed() -> bool {
     let node = std::env::var_os("DYLAB_NODE")
@@ -133,7 +120,7 @@ fn v8_counts_in_node_under_callgrind_with_its_code_pinned() {
         serde_json::from_str(&std::fs::read_to_string(out.path().join("data/counts.json")).unwrap()).unwrap();
     let settings: Vec<(String, String)> = serde_json::from_value(data["engines"]["v8"].clone()).unwrap();
     let flags = &settings.iter().find(|(k, _)| k == "flags").expect("V8's flags recorded").1;
-    for f in dylab_bench_count_flags() {
+    for f in dylab_engine_v8::COUNT_FLAGS {
         assert!(flags.split(' ').any(|x| x == f), "{f} not in {flags}");
     }
     assert!(settings.iter().any(|(k, v)| k == "valgrind" && v.contains("--smc-check=all-non-file")), "{settings:?}");

@@ -4,9 +4,11 @@
 //! never allocates what a module merely declares (the test process's peak resident memory stays far
 //! below the sizes declared), and a failed load leaves the process usable (a good module loads and
 //! runs after it). Every generated graph is loaded under every linking strategy and both placements
-//! that load libraries (libc-module, libc-host), on wasmtime and wasmi: the loader is engine-neutral
-//! code that this test drives in process, where V8's objects cannot live (they live on Node's main
-//! thread; the hostile corpus cases run on V8 through the matrix).
+//! that load libraries (libc-module, libc-host) on wasmtime and wasmi, driven in this process; and on
+//! V8, whose objects live on Node's main thread, as a whole program in its worker (the driver in
+//! `tests/hostile-driver/` loads the graph and then the good module, and prints what happened), one
+//! placement/strategy per graph in turn, so the hunt's first 12 graphs cover every pair (peak memory
+//! is that of this process: V8's worker is not measured).
 //! The hunt's seed is fixed and printed (`HOSTILE_SEED=<u64>` to change it) and failures persist in
 //! `tests/hostile.proptest-regressions`; `HOSTILE_CASES=<n>` runs a longer hunt (CI runs the default,
 //! small budget).
@@ -17,13 +19,19 @@ use std::sync::OnceLock;
 
 use dylab_engines::{Adapter, WithEngine};
 use dylab_lab::placements::placement;
+use dylab_lab::build::Builds;
+use dylab_lab::corpus::load_case;
 use dylab_lab::run::default_corpus;
-use dylab_lab::{EngineKind, Lab};
-use dylink::{Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
+use dylab_lab::{Case, Cell, EngineKind, Lab};
+use dylink::{Ending, Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
+#[path = "support/dylink0.rs"]
+mod dylink0;
+
+use dylink0::MemInfo;
 use wasm_encoder::{
-    CodeSection, ConstExpr, CustomSection, Encode, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+    CodeSection, ConstExpr, CustomSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
     GlobalType, ImportSection, Instruction, MemoryType, Module, RefType, TableType, TypeSection, ValType,
 };
 
@@ -108,29 +116,16 @@ fn lib_name(i: usize) -> String {
 }
 
 fn encode(i: usize, s: &Spec) -> Vec<u8> {
-    let mut dylink = Vec::new();
-    let mut mem_info = Vec::new();
-    for v in [s.mem_size, s.mem_align, s.table_size, s.table_align] {
-        v.encode(&mut mem_info);
-    }
-    dylink.push(1); // WASM_DYLINK_MEM_INFO
-    mem_info.len().encode(&mut dylink);
-    dylink.extend(mem_info);
-    if !s.needed.is_empty() {
-        let mut body = Vec::new();
-        s.needed.len().encode(&mut body);
-        for n in &s.needed {
-            let name = match n {
-                Ok(j) => lib_name(*j),
-                Err(name) => name.clone(),
-            };
-            name.len().encode(&mut body);
-            body.extend(name.as_bytes());
-        }
-        dylink.push(2); // WASM_DYLINK_NEEDED
-        body.len().encode(&mut dylink);
-        dylink.extend(body);
-    }
+    let mem = MemInfo { mem_size: s.mem_size, mem_align: s.mem_align, table_size: s.table_size, table_align: s.table_align };
+    let needed: Vec<String> = s
+        .needed
+        .iter()
+        .map(|n| match n {
+            Ok(j) => lib_name(*j),
+            Err(name) => name.clone(),
+        })
+        .collect();
+    let mut dylink = dylink0::payload(mem, &needed);
     if let Some(t) = s.truncate {
         dylink.truncate(t);
     }
@@ -239,6 +234,67 @@ fn on_every_engine(
         .collect()
 }
 
+/// The V8 driver, built once (a side module including the lab's dlfcn.h and dlcall.h).
+fn driver() -> &'static (Case, std::path::PathBuf) {
+    static DRIVER: OnceLock<(Case, std::path::PathBuf)> = OnceLock::new();
+    DRIVER.get_or_init(|| {
+        let case = load_case(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile-driver")).unwrap();
+        let main = Builds::default().dynamic(lab(), &case).clone().expect("the driver builds").side_main;
+        (case, main)
+    })
+}
+
+/// The V8 counterpart of [`try_load`]: the driver loads the graph in V8's worker. Same answer: the
+/// two attempts' results, or what broke a promise (no message, the good module not loading, a crash).
+fn try_load_on_v8(specs: &[Spec], libc: Libc, strategy: Linking) -> Result<Vec<Result<(), String>>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut libs = HashMap::new();
+    for (i, s) in specs.iter().enumerate() {
+        std::fs::write(dir.path().join(lib_name(i)), encode(i, s)).unwrap();
+        libs.insert(lib_name(i), dir.path().join(lib_name(i)));
+    }
+    std::fs::write(dir.path().join(GOOD), good_module()).unwrap();
+    libs.insert(GOOD.into(), dir.path().join(GOOD));
+    let (case, main) = driver();
+    let cell = Cell { engine: EngineKind::V8, libc, strategy, case: case.name.clone() };
+    let mut program = lab().program(case, main.clone(), libs, &cell);
+    program.case_dir = dir.path().to_path_buf();
+    let r = lab().run_program(EngineKind::V8, &program);
+    let stdout = r.stdout_text();
+    let at = format!("v8/{libc}/{strategy}");
+    if !matches!(r.ending, Ending::Exited(0)) {
+        return Err(format!("{at}: the driver ended {:?}; stdout {stdout:?}", r.ending));
+    }
+    let mut lines = stdout.lines();
+    let mut attempts = Vec::new();
+    while let Some(line) = lines.next() {
+        match line.strip_prefix("m0: ") {
+            Some("loaded") => attempts.push(Ok(())),
+            Some(failed) => {
+                let message = failed.strip_prefix("failed: ").unwrap_or("(no message)");
+                if message == "(no message)" {
+                    return Err(format!("{at}: a load failed without a message"));
+                }
+                let good = lines.next();
+                if good != Some(&format!("good: {GOOD_VALUE}")) {
+                    return Err(format!("{at}: after {message:?}, {GOOD} gave {good:?}"));
+                }
+                attempts.push(Err(message.to_string()));
+            }
+            None => return Err(format!("{at}: unexpected driver output {line:?}")),
+        }
+    }
+    if attempts.len() != 2 {
+        return Err(format!("{at}: {} attempts in {stdout:?}", attempts.len()));
+    }
+    Ok(attempts)
+}
+
+/// Every placement and strategy, in a fixed order: the V8 part of the hunt takes one per graph.
+fn pairs() -> Vec<(Libc, Linking)> {
+    PLACEMENTS.into_iter().flat_map(|l| Linking::LINKING.map(|s| (l, s))).collect()
+}
+
 /// A well-formed side module, loaded after every failed load: the process must still load and run it.
 const GOOD: &str = "good.wasm";
 const GOOD_VALUE: i32 = 4242;
@@ -336,15 +392,17 @@ fn hunt(cases: u32) {
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
     let graph = (1usize..4).prop_flat_map(|n| prop::collection::vec(spec(n), n));
     let peak_before = peak_resident_bytes();
+    let next_v8_pair = std::sync::atomic::AtomicUsize::new(0);
     runner
         .run(&graph, |specs| {
-            for libc in PLACEMENTS {
-                for strategy in Linking::LINKING {
-                    for r in on_every_engine(&specs, libc, strategy) {
-                        r.map_err(TestCaseError::fail)?;
-                    }
+            for (libc, strategy) in pairs() {
+                for r in on_every_engine(&specs, libc, strategy) {
+                    r.map_err(TestCaseError::fail)?;
                 }
             }
+            let pairs = pairs();
+            let (libc, strategy) = pairs[next_v8_pair.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % pairs.len()];
+            try_load_on_v8(&specs, libc, strategy).map_err(TestCaseError::fail)?;
             let grown = peak_resident_bytes().saturating_sub(peak_before);
             prop_assert!(grown < PEAK_GROWTH_ALLOWED, "peak resident memory grew by {grown} bytes");
             Ok(())
@@ -379,8 +437,9 @@ fn needed_cycles_and_declared_sizes() {
         [(self_needed, None), (pair, None), (huge_table, Some("table limit")), (huge_memory, Some("memory limit"))];
     let peak_before = peak_resident_bytes();
     for (specs, failure) in cases {
-        for (libc, strategy) in PLACEMENTS.into_iter().flat_map(|l| Linking::LINKING.map(|s| (l, s))) {
-            for attempts in on_every_engine(&specs, libc, strategy) {
+        for (libc, strategy) in pairs() {
+            let v8 = try_load_on_v8(&specs, libc, strategy);
+            for attempts in on_every_engine(&specs, libc, strategy).into_iter().chain([v8]) {
                 for a in attempts.unwrap() {
                     match (failure, a) {
                         (None, r) => r.unwrap_or_else(|e| panic!("{libc}/{strategy}: {specs:?} should load: {e}")),
