@@ -32,9 +32,13 @@ mod tests {
     fn this_checkout_has_one_when_git_is_there() {
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
         let has_git = Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success());
-        if has_git && here.ancestors().any(|d| d.join(".git").exists()) {
-            let c = dylab_commit(here).expect("a commit inside the repository");
-            assert!(c.len() >= 12 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-.".contains(ch)), "{c}");
+        if !(has_git && here.ancestors().any(|d| d.join(".git").exists())) {
+            // A source tree without git (an unpacked crate): nothing to check, said aloud; CI has git.
+            assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "under CI the checkout has git");
+            eprintln!("SKIPPED: no git or no repository around {}", here.display());
+            return;
         }
+        let c = dylab_commit(here).expect("a commit inside the repository");
+        assert!(c.len() >= 12 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-.".contains(ch)), "{c}");
     }
 }

@@ -1,5 +1,5 @@
 //! Identical work, different linkage: within a fuel group (same caller loop, same callee code) every
-//! variant consumes exactly the same fuel per call, on every engine of the registry; and every variant
+//! variant consumes exactly the same fuel per call, on wasmtime and wasmi (V8 meters no fuel); and every variant
 //! of a kernel computes the same checksum. This is what makes the timing rows comparable.
 
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 //! `dylab bench --count` on one tiny cell (wasmi's intra-module direct call; a few seconds): the
 //! count is exact, a second process counts the same (`--check` passes), and `--check` fails on a
-//! baseline that differs by one instruction. Skipped, saying so, where valgrind is missing.
+//! baseline that differs by one instruction. Where valgrind (or the pinned Node) is missing the test says
+//! SKIPPED, and fails under CI (`CI=true`), where every tool must be there.
 
 mod common;
 
@@ -16,13 +17,21 @@ fn valgrind_installed() -> bool {
     Command::new(std::env::var_os("DYLAB_VALGRIND").unwrap_or("valgrind".into())).arg("--version").output().is_ok()
 }
 
-/// True (having said so) when valgrind is missing: the test is skipped.
+/// True (having said so) when valgrind is missing: the test is skipped, or fails under CI.
 fn valgrind_missing() -> bool {
     let missing = !valgrind_installed();
     if missing {
-        eprintln!("SKIPPED: valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
+        skip("valgrind is not installed (scripts/setup.sh installs it); no instruction count tested");
     }
     missing
+}
+
+/// A missing tool: a failure under CI (`CI=true`), else a test that says SKIPPED and passes.
+fn skip(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why}; under CI (CI=true) a missing tool is a failure");
+    }
+    eprintln!("SKIPPED: {why}");
 }
 
 #[test]
@@ -87,19 +96,6 @@ fn the_counted_child_refuses_to_run_outside_valgrind() {
     assert!(stderr.contains("must run under valgrind") && stderr.contains("dylab bench --count"), "{stderr}");
 }
 
-/// What `--count` must pin on V8 (dylab_engine_v8::COUNT_FLAGS, spelled out: not a dependency).
-fn dylab_bench_count_flags() -> [&'static str; 7] {
-    [
-        "--single-threaded",
-        "--predictable",
-        "--no-liftoff",
-        "--no-wasm-lazy-compilation",
-        "--no-wasm-inlining",
-        "--no-enable-avx",
-        "--no-enable-bmi2",
-    ]
-}
-
 /// The Node the V8 engine runs in: `$DYLAB_NODE`, else the pinned one scripts/setup-node.sh installs.
 fn node_installed() -> bool {
     let node = std::env::var_os("DYLAB_NODE")
@@ -114,7 +110,7 @@ const V8_CELLS: [&str; 10] =
 #[test]
 fn v8_counts_in_node_under_callgrind_with_its_code_pinned() {
     if !valgrind_installed() || !node_installed() {
-        eprintln!("SKIPPED: valgrind or Node 26 missing (scripts/setup.sh, scripts/setup-node.sh); no V8 count tested");
+        skip("valgrind or Node 26 missing (scripts/setup.sh, scripts/setup-node.sh); no V8 count tested");
         return;
     }
     let out = tempfile::tempdir().unwrap();
@@ -124,7 +120,7 @@ fn v8_counts_in_node_under_callgrind_with_its_code_pinned() {
         serde_json::from_str(&std::fs::read_to_string(out.path().join("data/counts.json")).unwrap()).unwrap();
     let settings: Vec<(String, String)> = serde_json::from_value(data["engines"]["v8"].clone()).unwrap();
     let flags = &settings.iter().find(|(k, _)| k == "flags").expect("V8's flags recorded").1;
-    for f in dylab_bench_count_flags() {
+    for f in dylab_engine_v8::COUNT_FLAGS {
         assert!(flags.split(' ').any(|x| x == f), "{f} not in {flags}");
     }
     assert!(settings.iter().any(|(k, v)| k == "valgrind" && v.contains("--smc-check=all-non-file")), "{settings:?}");

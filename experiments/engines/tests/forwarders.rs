@@ -1,5 +1,7 @@
 //! The forwarders a trampoline import can get: each calls its target, and each keeps the nesting
 //! cap, so that endless recursion through the host ends in a stack-overflow trap, not a host crash.
+//! On wasmtime and wasmi, whose stores live in this process; V8's trampoline forwarder is a JavaScript
+//! closure inside its Node worker (the matrix's trampoline cells and the runaway cases run it there).
 
 use dylab_engines::{placements::placement, Adapter, EngineKind, WithEngine};
 use dylink::{Ctx, Engine, Extern, FuncType, Libc, ProcessBuilder, Strategy, Trap, TrapKind, Val, ValType};

@@ -1,4 +1,6 @@
-//! Resource and time limits of a store, on every engine of the registry: a guest's `memory.grow`
+//! Resource and time limits of a store, on wasmtime and wasmi (the engines whose stores live in this
+//! process; V8's live on Node's main thread, has no resource-limiter hook and no fuel, see README
+//! "Limits V8 does not enforce": the matrix's limit cases run on it through its worker): a guest's `memory.grow`
 //! past the limit gets -1, host requests and instantiations past a limit are `Trap::Limit` before
 //! anything is allocated, a runaway guest ends at its wall-clock limit, and host work charged with
 //! `consume_fuel` costs exactly that fuel. What is particular to one engine's mechanism (wasmi's fuel
@@ -14,7 +16,7 @@ use dylink::engine::{Ctx, Extern, FuncType, LimitKind, Limits, Trap, Val, ValTyp
 use dylink::TrapKind;
 use support::{call_i32, func, instantiate, runaway, small, with_store};
 
-/// One `#[test]` per property, each run on every engine of the registry.
+/// One `#[test]` per property, each run on every engine that runs in this process.
 macro_rules! on_every_engine {
     ($($name:ident),+ $(,)?) => {$(
         #[test]

@@ -95,11 +95,16 @@ pub struct Case {
     pub expected_stdout: Vec<u8>,
     /// `[interface]`, parsed.
     pub interfaces: Interfaces,
+    /// Whether the program includes the lab's loader headers (`dlfcn.h`, `dlcall.h`): it calls the
+    /// dynamic linker even when it has no libraries of its own to build (it loads hand-made modules).
+    pub includes_loader: bool,
 }
 
 impl Case {
+    /// Whether the program needs the dynamic linker: it has libraries or calls `dlopen` (wasi-libc has
+    /// no `dlfcn.h`: only the lab's header declares it). Such a case has no static cell.
     pub fn uses_dlopen(&self) -> bool {
-        !self.manifest.libs.is_empty()
+        !self.manifest.libs.is_empty() || self.includes_loader
     }
 
     /// The expectation for a cell: the most specific matching `[expect.*]` entry, else `ok`.
@@ -216,7 +221,27 @@ pub fn load_case(dir: &Path) -> Result<Case> {
     }
     let expected_stdout = std::fs::read(dir.join("expected.stdout"))
         .with_context(|| format!("case {name}: missing expected.stdout (the reference output)"))?;
-    Ok(Case { name, dir: dir.to_path_buf(), manifest, limits, expected_stdout, interfaces })
+    let includes_loader = includes_loader(dir, &manifest.main)?;
+    Ok(Case { name, dir: dir.to_path_buf(), manifest, limits, expected_stdout, interfaces, includes_loader })
+}
+
+/// Whether a main source `#include`s `dlfcn.h` or `dlcall.h` (the headers only the lab provides).
+fn includes_loader(dir: &Path, main: &ModuleFiles) -> Result<bool> {
+    for f in main.files() {
+        let text = std::fs::read(dir.join(f)).with_context(|| format!("reading {f}"))?;
+        let text = String::from_utf8_lossy(&text);
+        let found = text.lines().any(|l| {
+            let l = l.trim_start();
+            l.strip_prefix('#').is_some_and(|d| {
+                let d = d.trim_start();
+                d.starts_with("include") && (d.contains("dlfcn.h") || d.contains("dlcall.h"))
+            })
+        });
+        if found {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Cases that could not be loaded: (folder name, why).
@@ -410,6 +435,23 @@ mod tests {
         );
         let e = error_of("main = \"m.c\"\nlibs = [[\"a.c\", \"b.c\"], \"data/a.c\"]\n");
         assert!(e.contains("builds to a.wasm"), "{e}");
+    }
+
+    #[test]
+    fn a_program_including_the_loader_headers_has_no_static_cell() {
+        let root = corpus(&[("plain", "main = \"m.c\"\n"), ("loader", "main = \"m.c\"\n")]);
+        let loader = root.path().join("cases/loader/m.c");
+        std::fs::write(&loader, "/* hand-made modules */\n  # include <dlfcn.h>\nint main(void) { return 0; }\n").unwrap();
+        let (cases, bad) = load_corpus(root.path()).unwrap();
+        assert!(bad.is_empty());
+        let static_cells = |name: &str| {
+            crate::cells(&cases, &crate::Filter::default())
+                .into_iter()
+                .filter(|c| c.case == name && c.libc == dylink::Libc::Static)
+                .count()
+        };
+        assert_eq!(static_cells("loader"), 0, "dlopen needs the dynamic linker");
+        assert_eq!(static_cells("plain"), crate::EngineKind::ALL.len());
     }
 
     #[test]

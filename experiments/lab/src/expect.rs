@@ -18,16 +18,56 @@ pub struct Expected {
     pub status: Status,
     /// For `status = "trap"`: the trap kind (`table-out-of-bounds`, ...).
     pub trap: Option<TrapKind>,
+    /// Text the cell's stdout must contain: the wrong output a `wrong-output` cell prints (required there).
+    pub stdout: Option<String>,
+    /// Text the cell's detail must contain: the message of a `host` trap, a `link-error`, a `limit` or
+    /// an `unsupported` cell (required for those), or any other declared failure's detail.
+    pub detail: Option<String>,
     /// Why: shown in reports.
     #[serde(default)]
     pub why: String,
 }
 
 impl Expected {
-    pub const OK: Expected = Expected { status: Status::Ok, trap: None, why: String::new() };
+    pub const OK: Expected = Expected { status: Status::Ok, trap: None, stdout: None, detail: None, why: String::new() };
 
     pub fn outcome(&self) -> Outcome {
         Outcome::new(self.status, self.trap)
+    }
+
+    /// Whether a cell that ended so is what this declares: the status, the trap kind if one is named,
+    /// and the declared texts found in its stdout and detail.
+    pub fn accepts(&self, status: Status, trap: Option<TrapKind>, stdout: &str, detail: &str) -> bool {
+        status == self.status
+            && self.trap.is_none_or(|t| trap == Some(t))
+            && self.stdout.as_deref().is_none_or(|s| stdout.contains(s))
+            && self.detail.as_deref().is_none_or(|d| detail.contains(d))
+    }
+
+    /// What a declaration must name so that only the failure it means passes: an error message when
+    /// nothing else would tell one failure of that status from another.
+    fn check(&self) -> std::result::Result<(), String> {
+        let needs_detail = matches!(self.status, Status::LinkError | Status::Limit | Status::Unsupported)
+            || self.trap == Some(TrapKind::Host);
+        if self.trap.is_some() && !matches!(self.status, Status::Trap | Status::Timeout) {
+            return Err(format!("a trap kind needs status \"trap\" (or \"timeout\"), not {:?}", self.status.name()));
+        }
+        if self.status == Status::Trap && self.trap.is_none() {
+            return Err("status \"trap\" needs its trap kind (trap = \"...\")".into());
+        }
+        if self.status == Status::WrongOutput && self.stdout.is_none() {
+            return Err("status \"wrong-output\" needs stdout = \"...\", text of the wrong output".into());
+        }
+        if needs_detail && self.detail.is_none() {
+            return Err(format!("{} needs detail = \"...\", text of its message", self.outcome()));
+        }
+        if self.status == Status::Ok && (self.stdout.is_some() || self.detail.is_some()) {
+            return Err("status \"ok\" means the reference output: no stdout or detail".into());
+        }
+        if [&self.stdout, &self.detail].into_iter().flatten().any(|t| t.is_empty()) {
+            return Err("an empty stdout or detail text would match anything".into());
+        }
+        Ok(())
     }
 }
 
@@ -103,11 +143,6 @@ impl Expectations {
         }
         best.map(|(_, e)| e.clone()).unwrap_or(Expected::OK)
     }
-
-    /// Whether some entry names an engine: then the engines may legitimately disagree.
-    pub fn engine_specific(&self) -> bool {
-        self.0.iter().any(|(p, _)| p.engine.is_some())
-    }
 }
 
 impl<'de> Deserialize<'de> for Expectations {
@@ -116,11 +151,8 @@ impl<'de> Deserialize<'de> for Expectations {
         let mut out = Vec::new();
         for (key, e) in map {
             let pattern = key.parse::<CellPattern>().map_err(|err| serde::de::Error::custom(format!("{err:#}")))?;
-            if e.trap.is_some() && !matches!(e.status, Status::Trap | Status::Timeout) {
-                return Err(serde::de::Error::custom(format!(
-                    "[expect.{key:?}]: a trap kind needs status \"trap\" (or \"timeout\"), not {:?}",
-                    e.status.name()
-                )));
+            if let Err(why) = e.check() {
+                return Err(serde::de::Error::custom(format!("[expect.{key:?}]: {why}")));
             }
             out.push((pattern, e));
         }
@@ -147,7 +179,7 @@ mod tests {
     #[test]
     fn most_specific_wins() {
         let e = table(
-            "[expect.direct]\nstatus = \"wrong-call\"\n[expect.\"libc-host/direct\"]\nstatus = \"trap\"\ntrap = \"host\"\n",
+            "[expect.direct]\nstatus = \"wrong-call\"\n[expect.\"libc-host/direct\"]\nstatus = \"trap\"\ntrap = \"host\"\ndetail = \"abort\"\n",
         )
         .unwrap();
         let host = e.for_cell(&cell(EngineKind::Wasmi, Libc::LibcHost, Strategy::Direct));
@@ -156,8 +188,6 @@ mod tests {
         assert_eq!(module.status, Status::WrongCall);
         let other = e.for_cell(&cell(EngineKind::Wasmi, Libc::LibcModule, Strategy::SharedTable));
         assert_eq!(other, Expected::OK);
-        assert!(!e.engine_specific());
-        assert!(table("[expect.\"wasmi/direct\"]\nstatus = \"ok\"\n").unwrap().engine_specific());
     }
 
     #[test]
@@ -169,5 +199,29 @@ mod tests {
         assert!(table("[expect.direct]\nstatus = \"fine\"\n").is_err());
         assert!(table("[expect.direct]\nstatus = \"trap\"\ntrap = \"oob\"\n").is_err());
         assert!(table("[expect.direct]\nstatus = \"ok\"\ntrap = \"host\"\n").is_err());
+    }
+
+    #[test]
+    fn failures_that_say_nothing_of_themselves_are_errors() {
+        let err = |t: &str| table(t).unwrap_err().to_string();
+        assert!(err("[expect.direct]\nstatus = \"wrong-output\"\n").contains("needs stdout"));
+        assert!(err("[expect.direct]\nstatus = \"trap\"\ntrap = \"host\"\n").contains("needs detail"));
+        assert!(err("[expect.direct]\nstatus = \"link-error\"\n").contains("needs detail"));
+        assert!(err("[expect.direct]\nstatus = \"trap\"\n").contains("needs its trap kind"));
+        assert!(err("[expect.direct]\nstatus = \"wrong-output\"\nstdout = \"\"\n").contains("match anything"));
+        assert!(err("[expect.direct]\nstatus = \"ok\"\nstdout = \"x\"\n").contains("reference output"));
+    }
+
+    #[test]
+    fn declared_texts_must_appear() {
+        let e = table("[expect.direct]\nstatus = \"wrong-output\"\nstdout = \"answer = -1\"\n").unwrap();
+        let e = e.for_cell(&cell(EngineKind::Wasmi, Libc::LibcModule, Strategy::Direct));
+        assert!(e.accepts(Status::WrongOutput, None, "x\nanswer = -1\n", "line 2"));
+        assert!(!e.accepts(Status::WrongOutput, None, "x\nanswer = -2\n", "line 2"));
+        let e = table("[expect.direct]\nstatus = \"trap\"\ntrap = \"host\"\ndetail = \"not found\"\n").unwrap();
+        let e = e.for_cell(&cell(EngineKind::V8, Libc::LibcHost, Strategy::Direct));
+        assert!(e.accepts(Status::Trap, Some(TrapKind::Host), "", "symbol `f` not found"));
+        assert!(!e.accepts(Status::Trap, Some(TrapKind::Host), "", "abort"));
+        assert!(!e.accepts(Status::Trap, Some(TrapKind::Unreachable), "", "not found"));
     }
 }

@@ -208,7 +208,8 @@ fn build_failure(cell: &Cell, case: &Case, error: &str) -> CellResult {
 
 fn judge(cell: &Cell, case: &Case, result: &RunResult, expected: &Expected) -> CellResult {
     let (status, trap, detail) = result.classify(&case.expected_stdout, case.manifest.exit_code);
-    let as_expected = status == expected.status && (expected.trap.is_none() || expected.trap == trap);
+    let stdout = result.stdout_text();
+    let as_expected = expected.accepts(status, trap, &stdout, &detail);
     CellResult {
         cell: cell.to_string(),
         engine: cell.engine,
@@ -218,7 +219,7 @@ fn judge(cell: &Cell, case: &Case, result: &RunResult, expected: &Expected) -> C
         status,
         trap,
         exit_code: result.exit_code(),
-        stdout: result.stdout_text(),
+        stdout,
         stderr: result.stderr_text(),
         detail,
         fuel: result.fuel_consumed,

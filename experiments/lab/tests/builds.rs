@@ -15,15 +15,16 @@ fn write_case(root: &std::path::Path, name: &str, files: &[(&str, &str)]) {
 #[test]
 fn a_failed_build_affects_only_the_cells_that_need_it() {
     let root = tempfile::tempdir().unwrap();
-    // Calls dlopen but names no libs: it has a static cell, whose build cannot resolve dlopen.
+    // Names a function nothing defines, never called: its static link fails (wasm-ld wants every
+    // symbol), its side-module build leaves the import to the loader.
     write_case(
         root.path(),
-        "dl-no-libs",
+        "undefined-fn",
         &[
             ("case.toml", "main = \"m.c\"\n"),
             (
                 "m.c",
-                "#include <dlfcn.h>\n#include <stdio.h>\nint main(void) { printf(\"%s\\n\", dlopen(\"x.wasm\", RTLD_NOW) ? \"open\" : \"null\"); return 0; }\n",
+                "#include <stdio.h>\nint nowhere(void);\nint main(int argc, char **argv) { (void)argv; if (argc > 5) return nowhere(); puts(\"null\"); return 0; }\n",
             ),
             ("expected.stdout", "null\n"),
         ],
@@ -60,16 +61,24 @@ fn a_failed_build_affects_only_the_cells_that_need_it() {
     let results = lab.run_matrix(&cases, &selected, 2, &|r| streamed.lock().unwrap().push(r.cell.clone()));
     assert_eq!(streamed.into_inner().unwrap().len(), results.len(), "every cell is reported as it ends");
 
-    for r in results.iter().filter(|r| r.case == "dl-no-libs") {
+    let of = |case: &str| -> Vec<_> { results.iter().filter(|r| r.case == case).collect() };
+    let undefined = of("undefined-fn");
+    assert_eq!(undefined.len(), selected.iter().filter(|c| c.case == "undefined-fn").count());
+    assert!(undefined.iter().any(|r| r.libc == Libc::Static) && undefined.iter().any(|r| r.libc != Libc::Static));
+    for r in undefined {
         if r.libc == Libc::Static {
             assert_eq!(r.status, Status::LinkError, "{r:?}");
             assert!(r.detail.starts_with("build failed:") && r.detail.contains("building m.c statically"), "{r:?}");
+            // The linker's reason comes before its command line.
+            let reason = r.detail.find("undefined symbol: nowhere").expect("the reason is named");
+            assert!(r.detail.find("clang").is_none_or(|at| at > reason), "{r:?}");
         } else {
             assert!(!r.detail.contains("build failed"), "a dynamic cell suffers the static build: {r:?}");
             assert_eq!(r.stdout, "null\n", "{r:?}");
         }
     }
-    assert!(results.iter().filter(|r| r.case == "plain").all(|r| r.status == Status::Ok));
+    let plain = of("plain");
+    assert!(!plain.is_empty() && plain.iter().all(|r| r.status == Status::Ok), "{plain:?}");
 }
 
 #[test]

@@ -1,8 +1,17 @@
 //! Property: whatever a side module's dylink.0 section and imports say (sizes near 2^32, alignments
 //! past 2^16, NEEDED graphs with cycles, self-references, missing or escaping names, truncated or
 //! repeated subsections), `dlopen` either loads it or fails with a message; the host never panics,
-//! never allocates what a module merely declares, and a failed load leaves the process usable.
-//! `HOSTILE_CASES=<n>` runs a longer hunt (CI runs the default, small budget).
+//! never allocates what a module merely declares (the test process's peak resident memory stays far
+//! below the sizes declared), and a failed load leaves the process usable (a good module loads and
+//! runs after it). Every generated graph is loaded under every linking strategy and both placements
+//! that load libraries (libc-module, libc-host) on wasmtime and wasmi, driven in this process; and on
+//! V8, whose objects live on Node's main thread, as a whole program in its worker (the driver in
+//! `tests/hostile-driver/` loads the graph and then the good module, and prints what happened), one
+//! placement/strategy per graph in turn, so the hunt's first 12 graphs cover every pair (peak memory
+//! is that of this process: V8's worker is not measured).
+//! The hunt's seed is fixed and printed (`HOSTILE_SEED=<u64>` to change it) and failures persist in
+//! `tests/hostile.proptest-regressions`; `HOSTILE_CASES=<n>` runs a longer hunt (CI runs the default,
+//! small budget).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,13 +19,19 @@ use std::sync::OnceLock;
 
 use dylab_engines::{Adapter, WithEngine};
 use dylab_lab::placements::placement;
+use dylab_lab::build::Builds;
+use dylab_lab::corpus::load_case;
 use dylab_lab::run::default_corpus;
-use dylab_lab::{EngineKind, Lab};
-use dylink::{Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
+use dylab_lab::{Case, Cell, EngineKind, Lab};
+use dylink::{Ending, Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
+#[path = "support/dylink0.rs"]
+mod dylink0;
+
+use dylink0::MemInfo;
 use wasm_encoder::{
-    CodeSection, ConstExpr, CustomSection, Encode, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+    CodeSection, ConstExpr, CustomSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
     GlobalType, ImportSection, Instruction, MemoryType, Module, RefType, TableType, TypeSection, ValType,
 };
 
@@ -101,29 +116,16 @@ fn lib_name(i: usize) -> String {
 }
 
 fn encode(i: usize, s: &Spec) -> Vec<u8> {
-    let mut dylink = Vec::new();
-    let mut mem_info = Vec::new();
-    for v in [s.mem_size, s.mem_align, s.table_size, s.table_align] {
-        v.encode(&mut mem_info);
-    }
-    dylink.push(1); // WASM_DYLINK_MEM_INFO
-    mem_info.len().encode(&mut dylink);
-    dylink.extend(mem_info);
-    if !s.needed.is_empty() {
-        let mut body = Vec::new();
-        s.needed.len().encode(&mut body);
-        for n in &s.needed {
-            let name = match n {
-                Ok(j) => lib_name(*j),
-                Err(name) => name.clone(),
-            };
-            name.len().encode(&mut body);
-            body.extend(name.as_bytes());
-        }
-        dylink.push(2); // WASM_DYLINK_NEEDED
-        body.len().encode(&mut dylink);
-        dylink.extend(body);
-    }
+    let mem = MemInfo { mem_size: s.mem_size, mem_align: s.mem_align, table_size: s.table_size, table_align: s.table_align };
+    let needed: Vec<String> = s
+        .needed
+        .iter()
+        .map(|n| match n {
+            Ok(j) => lib_name(*j),
+            Err(name) => name.clone(),
+        })
+        .collect();
+    let mut dylink = dylink0::payload(mem, &needed);
     if let Some(t) = s.truncate {
         dylink.truncate(t);
     }
@@ -202,31 +204,135 @@ fn lab() -> &'static Lab {
     LAB.get_or_init(|| Lab::new(&default_corpus().join("include")).expect("toolchain available"))
 }
 
-/// [`try_load`] on every engine of the registry.
-fn on_every_engine(specs: &[Spec], strategy: Linking) -> Vec<Result<Vec<Result<(), String>>, String>> {
+/// The placements that load libraries (a static program has no dynamic linker).
+const PLACEMENTS: [Libc; 2] = [Libc::LibcModule, Libc::LibcHost];
+
+/// [`try_load`] on every engine that runs in this process (wasmtime, wasmi; see the module comment).
+fn on_every_engine(
+    specs: &[Spec],
+    libc: Libc,
+    strategy: Linking,
+) -> Vec<Result<Vec<Result<(), String>>, String>> {
     struct TryLoad<'a> {
-        libc: &'a PathBuf,
+        libc_wasm: &'a PathBuf,
         specs: &'a [Spec],
+        libc: Libc,
         strategy: Linking,
     }
     impl WithEngine for TryLoad<'_> {
         type Out = Result<Vec<Result<(), String>>, String>;
         fn run<E: Adapter>(self, engine: &E) -> Self::Out {
-            try_load(engine, self.libc, self.specs, self.strategy)
+            try_load(engine, self.libc_wasm, self.specs, self.libc, self.strategy)
         }
     }
     let lab = lab();
     EngineKind::in_process()
-        .map(|kind| lab.engine(kind).visit(TryLoad { libc: &lab.libc_wasm, specs, strategy }))
+        .map(|kind| {
+            let load = TryLoad { libc_wasm: &lab.libc_wasm, specs, libc, strategy };
+            lab.engine(kind).visit(load).map_err(|e| format!("{kind}/{libc}/{strategy}: {e}"))
+        })
         .collect()
 }
 
-/// Loads m0 (and so its NEEDED graph) twice under `strategy`: each attempt loads or says why not.
-/// Returns the two attempts' results (`Err` holds the message).
+/// The V8 driver, built once (a side module including the lab's dlfcn.h and dlcall.h).
+fn driver() -> &'static (Case, std::path::PathBuf) {
+    static DRIVER: OnceLock<(Case, std::path::PathBuf)> = OnceLock::new();
+    DRIVER.get_or_init(|| {
+        let case = load_case(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile-driver")).unwrap();
+        let main = Builds::default().dynamic(lab(), &case).clone().expect("the driver builds").side_main;
+        (case, main)
+    })
+}
+
+/// The V8 counterpart of [`try_load`]: the driver loads the graph in V8's worker. Same answer: the
+/// two attempts' results, or what broke a promise (no message, the good module not loading, a crash).
+fn try_load_on_v8(specs: &[Spec], libc: Libc, strategy: Linking) -> Result<Vec<Result<(), String>>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut libs = HashMap::new();
+    for (i, s) in specs.iter().enumerate() {
+        std::fs::write(dir.path().join(lib_name(i)), encode(i, s)).unwrap();
+        libs.insert(lib_name(i), dir.path().join(lib_name(i)));
+    }
+    std::fs::write(dir.path().join(GOOD), good_module()).unwrap();
+    libs.insert(GOOD.into(), dir.path().join(GOOD));
+    let (case, main) = driver();
+    let cell = Cell { engine: EngineKind::V8, libc, strategy, case: case.name.clone() };
+    let mut program = lab().program(case, main.clone(), libs, &cell);
+    program.case_dir = dir.path().to_path_buf();
+    let r = lab().run_program(EngineKind::V8, &program);
+    let stdout = r.stdout_text();
+    let at = format!("v8/{libc}/{strategy}");
+    if !matches!(r.ending, Ending::Exited(0)) {
+        return Err(format!("{at}: the driver ended {:?}; stdout {stdout:?}", r.ending));
+    }
+    let mut lines = stdout.lines();
+    let mut attempts = Vec::new();
+    while let Some(line) = lines.next() {
+        match line.strip_prefix("m0: ") {
+            Some("loaded") => attempts.push(Ok(())),
+            Some(failed) => {
+                let message = failed.strip_prefix("failed: ").unwrap_or("(no message)");
+                if message == "(no message)" {
+                    return Err(format!("{at}: a load failed without a message"));
+                }
+                let good = lines.next();
+                if good != Some(&format!("good: {GOOD_VALUE}")) {
+                    return Err(format!("{at}: after {message:?}, {GOOD} gave {good:?}"));
+                }
+                attempts.push(Err(message.to_string()));
+            }
+            None => return Err(format!("{at}: unexpected driver output {line:?}")),
+        }
+    }
+    if attempts.len() != 2 {
+        return Err(format!("{at}: {} attempts in {stdout:?}", attempts.len()));
+    }
+    Ok(attempts)
+}
+
+/// Every placement and strategy, in a fixed order: the V8 part of the hunt takes one per graph.
+fn pairs() -> Vec<(Libc, Linking)> {
+    PLACEMENTS.into_iter().flat_map(|l| Linking::LINKING.map(|s| (l, s))).collect()
+}
+
+/// A well-formed side module, loaded after every failed load: the process must still load and run it.
+const GOOD: &str = "good.wasm";
+const GOOD_VALUE: i32 = 4242;
+
+fn good_module() -> Vec<u8> {
+    let spec = Spec {
+        mem_size: 16,
+        mem_align: 2,
+        table_size: 0,
+        table_align: 0,
+        needed: vec![],
+        imports: vec![Import::Memory, Import::MemoryBase],
+        truncate: None,
+        repeat: false,
+    };
+    encode(GOOD_VALUE as usize, &spec)
+}
+
+/// The process's peak resident memory so far (`VmHWM`), in bytes.
+fn peak_resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM in /proc/self/status");
+    let kib: u64 = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("VmHWM in kB");
+    kib * 1024
+}
+
+/// How far the peak may rise over a test: far below the 4 GiB a hostile module declares (engines and
+/// libc.wasm instances account for some tens of MiB).
+const PEAK_GROWTH_ALLOWED: u64 = 768 << 20;
+
+/// Loads m0 (and so its NEEDED graph) twice under `libc`/`strategy`: each attempt loads or says why
+/// not; after a failed attempt a good module must load and its function return its value. Returns
+/// the two attempts' results (`Err` holds the message); an `Err` of the whole is a broken promise.
 fn try_load<E: Engine>(
     engine: &E,
-    libc: &PathBuf,
+    libc_wasm: &PathBuf,
     specs: &[Spec],
+    libc: Libc,
     strategy: Linking,
 ) -> Result<Vec<Result<(), String>>, String> {
     let dir = tempfile::tempdir().unwrap();
@@ -236,34 +342,69 @@ fn try_load<E: Engine>(
         std::fs::write(&path, encode(i, s)).unwrap();
         libs.insert(lib_name(i), path);
     }
-    let mut session =
-        ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(libc.clone()))
-            .libs(libs, dir.path().to_path_buf())
-            .limits(Limits::DEFAULT)
-            .build()
-            .unwrap();
+    let good = dir.path().join(GOOD);
+    std::fs::write(&good, good_module()).unwrap();
+    libs.insert(GOOD.into(), good);
+    let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(libc_wasm.clone()))
+        .libs(libs, dir.path().to_path_buf())
+        .limits(Limits::DEFAULT)
+        .build()
+        .unwrap();
     session.boot().map_err(|e| format!("booting libc: {e:?}"))?;
     let mut attempts = Vec::new();
     for attempt in 0..2 {
         attempts.push(match session.load(&lib_name(0), Mode { now: attempt == 0, global: true }) {
             Ok(_) => Ok(()),
             Err(e) if e.message().trim().is_empty() => return Err("a load failed without a message".into()),
-            Err(e) => Err(e.message()),
+            Err(e) => {
+                still_usable(&mut session).map_err(|why| format!("after {:?}: {why}", e.message()))?;
+                Err(e.message())
+            }
         });
     }
     Ok(attempts)
 }
 
+/// The good module loads (once; later calls find it loaded) and its function returns its value.
+fn still_usable<E: Engine>(session: &mut dylink::builder::Session<E>) -> Result<(), String> {
+    let id = session.load(GOOD, Mode { now: true, global: false }).map_err(|e| format!("{GOOD}: {}", e.message()))?;
+    let f = session.func(id, "value").ok_or_else(|| format!("{GOOD} exports no `value`"))?;
+    let mut out = [dylink::Val::I32(0)];
+    session.enter(|ctx| ctx.call(f, &[], &mut out)).map_err(|t| format!("calling {GOOD}'s value: {t:?}"))?;
+    match out[0].i32() {
+        Some(GOOD_VALUE) => Ok(()),
+        other => Err(format!("{GOOD}'s value returned {other:?}, not {GOOD_VALUE}")),
+    }
+}
+
+/// The hunt's seed: `HOSTILE_SEED`, else a fixed one; printed, so a failure can be run again.
+fn seed() -> u64 {
+    let seed = std::env::var("HOSTILE_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x2016_0d1e);
+    eprintln!("hostile hunt seed: {seed} (HOSTILE_SEED={seed} to run it again)");
+    seed
+}
+
 fn hunt(cases: u32) {
-    let strategies = Linking::LINKING;
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
-    let graph =
-        (1usize..4).prop_flat_map(|n| (prop::collection::vec(spec(n), n), prop::sample::select(strategies.to_vec())));
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed().to_le_bytes());
+    let persistence = FileFailurePersistence::Direct(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile.proptest-regressions"));
+    let config = Config { cases, failure_persistence: Some(Box::new(persistence)), ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let graph = (1usize..4).prop_flat_map(|n| prop::collection::vec(spec(n), n));
+    let peak_before = peak_resident_bytes();
+    let next_v8_pair = std::sync::atomic::AtomicUsize::new(0);
     runner
-        .run(&graph, |(specs, strategy)| {
-            for r in on_every_engine(&specs, strategy) {
-                r.map_err(TestCaseError::fail)?;
+        .run(&graph, |specs| {
+            for (libc, strategy) in pairs() {
+                for r in on_every_engine(&specs, libc, strategy) {
+                    r.map_err(TestCaseError::fail)?;
+                }
             }
+            let pairs = pairs();
+            let (libc, strategy) = pairs[next_v8_pair.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % pairs.len()];
+            try_load_on_v8(&specs, libc, strategy).map_err(TestCaseError::fail)?;
+            let grown = peak_resident_bytes().saturating_sub(peak_before);
+            prop_assert!(grown < PEAK_GROWTH_ALLOWED, "peak resident memory grew by {grown} bytes");
             Ok(())
         })
         .unwrap();
@@ -271,7 +412,7 @@ fn hunt(cases: u32) {
 
 #[test]
 fn hostile_side_modules_load_or_fail_with_a_message() {
-    let cases = std::env::var("HOSTILE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48);
+    let cases = std::env::var("HOSTILE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
     hunt(cases);
 }
 
@@ -294,17 +435,21 @@ fn needed_cycles_and_declared_sizes() {
     let huge_memory = vec![Spec { mem_size: u32::MAX, mem_align: 31, ..base.clone() }];
     let cases: [(Vec<Spec>, Option<&str>); 4] =
         [(self_needed, None), (pair, None), (huge_table, Some("table limit")), (huge_memory, Some("memory limit"))];
+    let peak_before = peak_resident_bytes();
     for (specs, failure) in cases {
-        for strategy in Linking::LINKING {
-            for attempts in on_every_engine(&specs, strategy) {
+        for (libc, strategy) in pairs() {
+            let v8 = try_load_on_v8(&specs, libc, strategy);
+            for attempts in on_every_engine(&specs, libc, strategy).into_iter().chain([v8]) {
                 for a in attempts.unwrap() {
                     match (failure, a) {
-                        (None, r) => r.unwrap_or_else(|e| panic!("{strategy}: {specs:?} should load: {e}")),
-                        (Some(want), Err(m)) => assert!(m.contains(want), "{strategy}: {m:?} should say {want:?}"),
-                        (Some(want), Ok(())) => panic!("{strategy}: {specs:?} loaded, expected a {want} error"),
+                        (None, r) => r.unwrap_or_else(|e| panic!("{libc}/{strategy}: {specs:?} should load: {e}")),
+                        (Some(want), Err(m)) => assert!(m.contains(want), "{libc}/{strategy}: {m:?} should say {want:?}"),
+                        (Some(want), Ok(())) => panic!("{libc}/{strategy}: {specs:?} loaded, expected a {want} error"),
                     }
                 }
             }
         }
     }
+    let grown = peak_resident_bytes().saturating_sub(peak_before);
+    assert!(grown < PEAK_GROWTH_ALLOWED, "peak resident memory grew by {grown} bytes over 4 GiB declarations");
 }

@@ -2,7 +2,7 @@
 //! - `cell::<cell>`: the cell's outcome must be the declared one (so an expected failure that starts
 //!   passing fails);
 //! - `engines-agree::<libc>/<strategy>/<case>`: every engine gives the same outcome, exit code and
-//!   stdout (unless the case declares an engine-specific expectation);
+//!   stdout as every other engine the case declares the same way for that cell;
 //! - `snapshot::<case>`: the insta snapshot of the case's table;
 //! - `native::<case>`: the case built by gcc -m32 and run under glibc's ld.so prints the reference
 //!   stdout and exit code, unless the case's `[native]` declares why not (`skip`, `differs`);
@@ -88,12 +88,16 @@ fn native_trial(m: &Matrix, case: &Case) -> Result<(), Failed> {
     )))
 }
 
-fn describe(r: &CellResult) -> String {
+fn describe(m: &Matrix, cell: &Cell, r: &CellResult) -> String {
+    let declared = m.case(&cell.case).expected(cell);
+    let text = |t: &Option<String>| t.as_ref().map(|t| format!("{t:?}")).unwrap_or_else(|| "-".into());
     format!(
-        "{}: outcome {}, expected {}\n  detail: {}\n  exit: {:?}\n  stdout: {:?}\n  stderr: {:?}",
+        "{}: outcome {}, expected {} (stdout containing {}, detail containing {})\n  detail: {}\n  exit: {:?}\n  stdout: {:?}\n  stderr: {:?}",
         r.cell,
         r.outcome().render(Style::Full),
         r.expected_outcome().render(Style::Full),
+        text(&declared.stdout),
+        text(&declared.detail),
         r.detail,
         r.exit_code,
         r.stdout,
@@ -101,28 +105,27 @@ fn describe(r: &CellResult) -> String {
     )
 }
 
-/// Every engine present must agree with every other on every combination it ran.
+/// Every engine must agree with every other engine whose cell the case declares the same way (an
+/// engine-specific declaration sets that engine apart, and only on the cells it covers).
 fn engines_agree(m: &Matrix, case: &Case, group: &[Cell]) -> Result<(), Failed> {
     let missing: Vec<String> =
         EngineKind::ALL.iter().filter(|e| !group.iter().any(|c| c.engine == **e)).map(|e| e.to_string()).collect();
     if !missing.is_empty() {
         return Err(Failed::from(format!("no cell on {}", missing.join(", "))));
     }
-    if case.manifest.expect.engine_specific() {
-        return Ok(());
-    }
     let rows = m.results(group)?;
-    let differing: Vec<String> = rows
+    let declared: Vec<_> = group.iter().map(|c| case.expected(c)).collect();
+    let pairs = (0..rows.len()).flat_map(|i| (i + 1..rows.len()).map(move |j| (i, j)));
+    let compared: Vec<(usize, usize)> = pairs.filter(|&(i, j)| declared[i] == declared[j]).collect();
+    let differing: Vec<String> = compared
         .iter()
-        .enumerate()
-        .flat_map(|(i, a)| rows[i + 1..].iter().map(move |b| (a, b)))
-        .filter(|(a, b)| !a.agrees_with(b))
-        .map(|(a, b)| format!("{} vs {}", a.engine, b.engine))
+        .filter(|&&(i, j)| !rows[i].agrees_with(rows[j]))
+        .map(|&(i, j)| format!("{} vs {}", rows[i].engine, rows[j].engine))
         .collect();
     if differing.is_empty() {
         return Ok(());
     }
-    let all: Vec<String> = rows.iter().map(|r| describe(r)).collect();
+    let all: Vec<String> = group.iter().zip(&rows).map(|(c, r)| describe(m, c, r)).collect();
     Err(Failed::from(format!("engines disagree ({}):\n{}", differing.join(", "), all.join("\n"))))
 }
 
@@ -142,16 +145,18 @@ fn report_is_current(m: &Matrix, report: &dyn reports::Report) -> Result<(), Fai
     let results: Vec<CellResult> = m.results(&m.cells)?.into_iter().cloned().collect();
     let native: Vec<NativeResult> = m.cases.iter().map(|c| m.native(c).cloned()).collect::<Result<_, _>>()?;
     let engines: Vec<_> = EngineKind::ALL.iter().map(|&e| (e, lab.engine_settings(e))).collect();
-    let findings_toml = std::fs::read_to_string(default_corpus().join("findings.toml")).ok();
+    // The lab's own corpus has findings.toml: every report renders something.
+    let findings_toml = std::fs::read_to_string(default_corpus().join("findings.toml"))
+        .map_err(|e| Failed::from(format!("corpus/findings.toml: {e}")))?;
     let input = ReportInput {
         cases: &m.cases,
         results: &results,
         native: &native,
         engines: &engines,
-        findings_toml: findings_toml.as_deref(),
+        findings_toml: Some(&findings_toml),
     };
     let Some(expected) = report.render(&input).map_err(|e| Failed::from(format!("{e:#}")))? else {
-        return Ok(());
+        return Err(Failed::from(format!("reports/{} rendered nothing from the lab's corpus", report.path())));
     };
     let path = workspace_root().join("reports").join(report.path());
     if std::fs::read_to_string(&path).unwrap_or_default() == expected {
@@ -188,7 +193,7 @@ fn main() {
             if r.as_expected {
                 Ok(())
             } else {
-                Err(Failed::from(describe(r)))
+                Err(Failed::from(describe(m, cell, r)))
             }
         }));
     }

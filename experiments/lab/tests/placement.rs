@@ -1,6 +1,14 @@
 //! Property: however many side modules are loaded, with whatever data sizes and alignments their
-//! dylink.0 sections ask for, their data segments are aligned, inside memory, and never overlap.
-//! Checked on every engine of the registry against the real libc.wasm allocator.
+//! dylink.0 sections ask for (sizes up to most of the memory limit, alignments up to 2^16), their data
+//! segments are aligned, inside memory, and never overlap. Checked under both placements that load
+//! libraries (libc-module: the real libc.wasm allocator; libc-host: the host's) and every strategy
+//! that shares one memory (`isolated` gives each module a memory of its own: nothing to overlap), on
+//! wasmtime and wasmi: the loader runs in this process, where V8's objects cannot (they live on
+//! Node's main thread; V8 places the corpus's modules in the matrix). `PLACEMENT_CASES=<n>` runs a
+//! longer hunt.
+
+#[path = "support/dylink0.rs"]
+mod dylink0;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,33 +18,17 @@ use dylab_engines::{Adapter, WithEngine};
 use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
 use dylab_lab::{EngineKind, Lab};
+use dylink0::MemInfo;
 use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
 use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
 
 /// A side module that only asks for `size` bytes of data aligned to 2^`align_log` (and touches none).
 fn side_module(size: u32, align_log: u32) -> Vec<u8> {
-    fn leb(mut v: u32, out: &mut Vec<u8>) {
-        loop {
-            let b = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(b);
-                return;
-            }
-            out.push(b | 0x80);
-        }
-    }
-    let mut mem_info = Vec::new();
-    for v in [size, align_log, 0, 0] {
-        leb(v, &mut mem_info);
-    }
-    let mut payload = vec![1u8]; // WASM_DYLINK_MEM_INFO
-    leb(mem_info.len() as u32, &mut payload);
-    payload.extend(mem_info);
-    let escaped: String = payload.iter().map(|b| format!("\\{b:02x}")).collect();
+    let dylink = dylink0::wat(&dylink0::payload(MemInfo { mem_size: size, mem_align: align_log, ..MemInfo::default() }, &[]));
     let wat = format!(
         r#"(module
-             (@custom "dylink.0" (before first) "{escaped}")
+             {dylink}
              (import "env" "memory" (memory 0))
              (import "env" "__memory_base" (global i32))
              (func (export "__wasm_call_ctors")))"#
@@ -45,7 +37,13 @@ fn side_module(size: u32, align_log: u32) -> Vec<u8> {
 }
 
 /// Loads the modules into one process on `engine`; returns (base, size, align) of each.
-fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u32, u32, u32)> {
+fn place<E: Engine>(
+    engine: &E,
+    libc_wasm: &PathBuf,
+    libc: Libc,
+    strategy: Strategy,
+    specs: &[(u32, u32)],
+) -> Vec<(u32, u32, u32)> {
     let dir = tempfile::tempdir().unwrap();
     let mut libs = HashMap::new();
     for (i, (size, align_log)) in specs.iter().enumerate() {
@@ -53,13 +51,7 @@ fn place<E: Engine>(engine: &E, libc: &PathBuf, specs: &[(u32, u32)]) -> Vec<(u3
         std::fs::write(&path, side_module(*size, *align_log)).unwrap();
         libs.insert(format!("m{i}.wasm"), path);
     }
-    let mut session = ProcessBuilder::new(
-        engine,
-        Libc::LibcModule,
-        Strategy::SharedTable,
-        placement(Libc::LibcModule),
-        Some(libc.clone()),
-    )
+    let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(libc_wasm.clone()))
     .libs(libs, dir.path().to_path_buf())
     .build()
     .unwrap();
@@ -90,14 +82,16 @@ fn lab() -> &'static Lab {
 }
 
 struct Place<'a> {
-    libc: &'a PathBuf,
+    libc_wasm: &'a PathBuf,
+    libc: Libc,
+    strategy: Strategy,
     specs: &'a [(u32, u32)],
 }
 
 impl WithEngine for Place<'_> {
     type Out = Vec<(u32, u32, u32)>;
     fn run<E: Adapter>(self, engine: &E) -> Self::Out {
-        place(engine, self.libc, self.specs)
+        place(engine, self.libc_wasm, self.libc, self.strategy, self.specs)
     }
 }
 
@@ -119,14 +113,40 @@ fn check(placed: &[(u32, u32, u32)]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+const MIB: u32 = 1 << 20;
+
+/// Up to 16 modules: small sizes, sizes of some MiB, and now and then one module taking most of the
+/// cell's memory limit (256 MiB; all of them together stay below it, libc's own memory included);
+/// alignments 2^0 to 2^16.
+fn specs() -> impl proptest::strategy::Strategy<Value = Vec<(u32, u32)>> {
+    let size = prop_oneof![4 => 0u32..20_000, 2 => 0u32..(2 * MIB), 1 => Just(0u32)];
+    let small = prop::collection::vec((size, 0u32..=16), 1..16);
+    let huge = prop::option::weighted(0.2, ((160 * MIB)..(200 * MIB), 0u32..=16));
+    (small, huge, any::<prop::sample::Index>()).prop_map(|(mut specs, huge, at)| {
+        if let Some(h) = huge {
+            let at = at.index(specs.len() + 1);
+            specs.insert(at, h);
+        }
+        specs
+    })
+}
+
+fn cases() -> u32 {
+    std::env::var("PLACEMENT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn segments_are_aligned_and_disjoint(specs in prop::collection::vec((0u32..20_000, 0u32..11), 1..16)) {
+    fn segments_are_aligned_and_disjoint(
+        specs in specs(),
+        libc in prop::sample::select(&[Libc::LibcModule, Libc::LibcHost][..]),
+        strategy in prop::sample::select(Strategy::LINKING.into_iter().filter(|&s| s != Strategy::Isolated).collect::<Vec<_>>()),
+    ) {
         let lab = lab();
         for kind in EngineKind::in_process() {
-            check(&lab.engine(kind).visit(Place { libc: &lab.libc_wasm, specs: &specs }))?;
+            check(&lab.engine(kind).visit(Place { libc_wasm: &lab.libc_wasm, libc, strategy, specs: &specs }))?;
         }
     }
 }

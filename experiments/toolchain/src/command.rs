@@ -78,21 +78,21 @@ pub(crate) fn run(cmd: Command, limit: Duration) -> Result<Output> {
     Ok(out)
 }
 
-/// The message for a failed run; `show_output` false withholds what the tool printed.
+/// The message for a failed run, the tool's own words first (its reason) and the command line last;
+/// `show_output` false withholds what the tool printed.
 pub(crate) fn failure(line: &str, out: &Output, show_output: bool) -> String {
-    let mut msg = format!("`{line}` failed ({})", out.status);
-    if !show_output {
-        return msg;
-    }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    if !stderr.trim().is_empty() {
-        msg.push_str(":\n");
-        msg.push_str(stderr.trim_end());
+    let mut msg = String::new();
+    if show_output && !stderr.trim().is_empty() {
+        msg.push_str(stderr.trim());
+        msg.push('\n');
     }
-    if !stdout.trim().is_empty() {
-        msg.push_str("\nstdout:\n");
-        msg.push_str(stdout.trim_end());
+    if show_output && !stdout.trim().is_empty() {
+        msg.push_str("stdout:\n");
+        msg.push_str(stdout.trim());
+        msg.push('\n');
     }
+    msg.push_str(&format!("(`{line}` failed ({}))", out.status));
     msg
 }

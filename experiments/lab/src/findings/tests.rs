@@ -16,6 +16,7 @@ fn case(name: &str) -> Case {
         limits: dylink::engine::Limits::DEFAULT,
         expected_stdout: b"hi\n".to_vec(),
         interfaces: Default::default(),
+        includes_loader: false,
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::corpus::Case;
-use crate::markdown::{escape, Span};
+use crate::markdown::{escape_traced, Span};
 use crate::outcome::Style;
 use crate::run::CellResult;
 
@@ -24,7 +24,7 @@ pub fn case_table(case: &Case, results: &[&CellResult]) -> String {
         } else if r.stdout.is_empty() {
             "(empty)".to_string()
         } else {
-            format!("`{}`", escape(&r.stdout, 160, Span::Code))
+            format!("`{}`", escape_traced(&r.stdout, 160, Span::Code))
         };
         writeln!(
             s,
@@ -34,7 +34,7 @@ pub fn case_table(case: &Case, results: &[&CellResult]) -> String {
             mark,
             r.expected_outcome().render(Style::Full),
             r.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
-            escape(&r.detail, 200, Span::Text),
+            escape_traced(&r.detail, 200, Span::Text),
             stdout
         )
         .unwrap();

@@ -1,5 +1,6 @@
 //! The program as WAT side modules.
 
+use super::dylink0::{self, MemInfo};
 use super::*;
 
 pub(crate) fn sig(params: &[T], results: &[T]) -> String {
@@ -48,7 +49,8 @@ pub(crate) fn module_wat(prog: &Program, m: usize) -> String {
     let own_slots = if calls().any(|c| c.how == How::Own) { funcs.len() } else { 0 };
     let mut w = String::from("(module\n");
     // mem_info: 8 bytes of data (the checksum) aligned to 2^3, then table size and alignment.
-    writeln!(w, "  (@custom \"dylink.0\" (before first) \"\\01\\04\\08\\03\\{own_slots:02x}\\00\")").unwrap();
+    let mem = MemInfo { mem_size: 8, mem_align: 3, table_size: own_slots as u32, table_align: 0 };
+    writeln!(w, "  {}", dylink0::wat(&dylink0::payload(mem, &[]))).unwrap();
     w += "  (import \"env\" \"memory\" (memory 0))\n";
     if !got.is_empty() || own_slots > 0 {
         w += "  (import \"env\" \"__indirect_function_table\" (table 0 funcref))\n";
