@@ -121,7 +121,7 @@ fn v8_counts_in_node_under_callgrind_with_its_code_pinned() {
     let settings: Vec<(String, String)> = serde_json::from_value(data["engines"]["v8"].clone()).unwrap();
     let flags = &settings.iter().find(|(k, _)| k == "flags").expect("V8's flags recorded").1;
     for f in dylab_engine_v8::COUNT_FLAGS {
-        assert!(flags.split(' ').any(|x| x == f), "{f} not in {flags}");
+        assert!(flags.split(' ').any(|x| x == *f), "{f} not in {flags}");
     }
     assert!(settings.iter().any(|(k, v)| k == "valgrind" && v.contains("--smc-check=all-non-file")), "{settings:?}");
     let rows = data["rows"].as_array().unwrap();

@@ -148,6 +148,14 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
             }
         }
     };
+    // `main` found under clang's name is the same pointer as `&main` taken by the program.
+    let sym = match found {
+        Some((d, _)) if sym == "main" => {
+            let exports = &ctx.host_ref().process.modules[d].exports;
+            ["main", "__main_argc_argv", "__main_void"].into_iter().find(|n| exports.contains_key(*n)).unwrap_or("main").to_string()
+        }
+        _ => sym,
+    };
     match found {
         Some((d, Extern::Func(f))) => {
             let from = ctx.host_ref().process.modules[caller].domain;

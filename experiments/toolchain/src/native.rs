@@ -28,7 +28,7 @@ use anyhow::{bail, Context, Result};
 use crate::cache::{Fingerprint, Scratch};
 use crate::{command, flags, prefix_maps, Sources};
 
-const NATIVE_RECIPE: &str = "dylab native recipe v1 (gcc -m32, rpath $ORIGIN, -rdynamic main)";
+const NATIVE_RECIPE: &str = "dylab native recipe v2 (gcc -m32, rpath $ORIGIN, -rdynamic main)";
 const DEFAULT_CC: &str = "gcc";
 const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 pub const INSTALL_HINT: &str = "apt-get install -y gcc-multilib (gcc -m32 and 32-bit glibc)";
@@ -113,7 +113,20 @@ impl NativeToolchain {
         let scratch = Scratch::new(&self.cache_dir, "native")?;
         let out = scratch.path().join("out");
         std::fs::create_dir(&out).with_context(|| format!("creating {}", out.display()))?;
+        // A library whose NEEDED ones are not built yet (a cycle, or listed later) is linked once
+        // without them, so that the others can name it, and again with them at the end.
+        let mut built = std::collections::HashSet::new();
+        let mut again = Vec::new();
         for lib in libs {
+            if lib.needed.iter().all(|n| built.contains(n)) {
+                self.link(lib, &out, cflags, Kind::Library)?;
+            } else {
+                self.link(&NativeModule { needed: Vec::new(), ..lib.clone() }, &out, cflags, Kind::Library)?;
+                again.push(lib);
+            }
+            built.insert(lib.name.clone());
+        }
+        for lib in again {
             self.link(lib, &out, cflags, Kind::Library)?;
         }
         self.link(main, &out, cflags, Kind::Program)?;
@@ -146,6 +159,8 @@ impl NativeToolchain {
             }
         }
         cmd.args(m.sources.files());
+        // Every [needed] library is a DT_NEEDED entry, used or not (Debian's gcc links --as-needed).
+        cmd.arg("-Wl,--no-as-needed");
         cmd.args(m.needed.iter().map(|n| out.join(n)));
         // `$ORIGIN` is ld.so's, not a shell's; RPATH (not RUNPATH) also serves dlopen from a library.
         cmd.args(["-Wl,--disable-new-dtags,-rpath,$ORIGIN", "-lm", "-ldl"]);

@@ -57,7 +57,18 @@ pub fn execute(case: &Case, built: &Path, program: &str, scratch_parent: &Path) 
             Ok(())
         });
     }
-    let mut child = cmd.spawn().with_context(|| format!("starting {program}"))?;
+    // ETXTBSY: another thread of this process forked while a compiler's write handle on some
+    // program was open, and the child holds it until it execs; that goes away in a moment.
+    let mut tries = 0;
+    let mut child = loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => break r.with_context(|| format!("starting {program}"))?,
+        }
+    };
     let cap = usize::try_from(limits.host_buffer_bytes).unwrap_or(usize::MAX);
     let overflow = Arc::new(AtomicBool::new(false));
     let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _), cap, overflow.clone());

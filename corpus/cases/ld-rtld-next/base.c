@@ -1,0 +1,2 @@
+/* The definition the wrapper wraps. */
+int value(void) { return 7; }
