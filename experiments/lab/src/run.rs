@@ -32,6 +32,9 @@ pub struct CellResult {
     pub stdout: String,
     pub stderr: String,
     pub detail: String,
+    // Not in the reports: a cell ended by a limit under load (a V8 runaway killed at its wall clock)
+    // consumes a run-dependent amount, and reports must be reproducible.
+    #[serde(skip_serializing)]
     pub fuel: u64,
     pub expected_status: Status,
     pub expected_trap: Option<TrapKind>,
