@@ -11,7 +11,7 @@ use crate::engine::{Ctx, Engine, FuncType, LimitKind, Trap, Val, ValType};
 use crate::interface::{FnInterface, Param};
 use crate::outcome::TrapKind;
 use crate::process::ModId;
-use crate::strategy::Memories;
+use crate::strategy::{Adapters, Memories};
 
 /// What code of domain `from` gets for function `f` of module `definer`: `f` itself within a domain
 /// (or a libc that serves every domain), an adapter between domains; `Err` when the case declares no
@@ -60,6 +60,9 @@ pub fn adapter<E: Engine>(
         iface.params.iter().enumerate().find(|(i, p)| **p != Param::Scalar && ty.params[*i] != ValType::I32)
     {
         return Err(format!("[interface.{sym}] parameter {i} is {p}, but the function takes a {}", ty.params[i]));
+    }
+    if ctx.host_ref().process.policy.adapters == Adapters::Fused {
+        return crate::fused::adapter(ctx, target, from, to, &iface);
     }
     let sym = sym.to_string();
     let iface = Arc::new(iface);

@@ -8,6 +8,7 @@ pub mod dlfcn;
 pub mod domain;
 pub mod engine;
 pub mod exit;
+pub mod fused;
 pub mod interface;
 pub mod libc;
 pub mod lifecycle;

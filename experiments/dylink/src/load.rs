@@ -423,7 +423,8 @@ fn bind_resolved<E: Engine>(
             crate::lifecycle::add_dependency(&mut ctx.host().process, id, found.definer);
             let Some(Extern::Func(f)) = found.export else {
                 // Defined by a module of this load that is not instantiated yet.
-                return Ok(ctx.new_func(ty, lazy_stub(name, sym, ty.clone(), id)));
+                let f = crate::fused::pin_fn(ctx, id, lazy_stub(name, sym, ty.clone(), id));
+                return Ok(ctx.new_func(ty, f));
             };
             let p = &ctx.host_ref().process;
             let from = p.modules[id].domain;
@@ -434,7 +435,7 @@ fn bind_resolved<E: Engine>(
             if ctx.host_ref().process.libc == Some(found.definer) {
                 let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
                 if let Some(bound) = placement.bind_import(ctx, sym, ty, id) {
-                    return Ok(bound);
+                    return Ok(crate::fused::pin(ctx, id, bound));
                 }
             }
             let fty = ctx.func_type(f);
@@ -464,7 +465,8 @@ fn bind_resolved<E: Engine>(
                 if host_ty != *ty {
                     return Err(link(format!("{name}: `{sym}` imported as {ty}, the host provides {host_ty}")));
                 }
-                return Ok(ctx.new_func(ty, dlfcn::host_symbol(sym, id)));
+                let f = crate::fused::pin_fn(ctx, id, dlfcn::host_symbol(sym, id));
+                return Ok(ctx.new_func(ty, f));
             }
             // wasm-ld imports a weak definition even into the module that defines it; when no
             // earlier module provides the symbol, the module's own export is bound once it exists.
@@ -473,7 +475,8 @@ fn bind_resolved<E: Engine>(
             if mode.now && !weak && !own {
                 return Err(link(format!("{name}: unresolved symbol `{sym}`")));
             }
-            Ok(ctx.new_func(ty, lazy_stub(name, sym, ty.clone(), id)))
+            let f = crate::fused::pin_fn(ctx, id, lazy_stub(name, sym, ty.clone(), id));
+            Ok(ctx.new_func(ty, f))
         }
     }
 }

@@ -89,6 +89,10 @@ pub enum Strategy {
     /// its own libc.wasm instance); a call between modules goes through a host adapter that copies
     /// arguments in and results out as the case's `[interface]` declares, and nothing else crosses.
     Isolated,
+    /// As `isolated`, but every crossing is a core-wasm adapter the lab generates per declared
+    /// interface (the component model's fused adapters): it imports both memories (multi-memory) and
+    /// the callee's allocator, and copies with `memory.copy` without leaving wasm.
+    IsolatedFused,
     /// No linking at all: the static placement.
     None,
 }
@@ -128,6 +132,16 @@ pub enum Memories {
     PerModule,
 }
 
+/// How a call crosses from one memory domain to another ([`Memories::PerModule`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Adapters {
+    /// A host function copies in and out (`crate::adapter`); the running domain switches on the way.
+    Host,
+    /// A generated wasm module copies between the two memories (`crate::fused`); host functions a
+    /// module imports run in that module's domain, since no switch happens on the way in.
+    Fused,
+}
+
 /// Which table a function pointer (a `GOT.func` entry, a `dlsym` result) indexes; this also decides
 /// which tables exist, where a module's own functions go and what `dlclose` clears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,16 +164,19 @@ pub struct Policy {
     pub calls: CallBinding,
     pub pointers: PointerTable,
     pub memories: Memories,
+    /// Only asked between domains.
+    pub adapters: Adapters,
 }
 
 impl Strategy {
-    pub const LINKING: [Strategy; 6] = [
+    pub const LINKING: [Strategy; 7] = [
         Strategy::Trampoline,
         Strategy::Direct,
         Strategy::SharedTable,
         Strategy::DlsymImport,
         Strategy::ReplicatedTables,
         Strategy::Isolated,
+        Strategy::IsolatedFused,
     ];
 
     pub fn name(self) -> &'static str {
@@ -172,19 +189,21 @@ impl Strategy {
     /// The strategies as data: one row each. Adding a strategy is a variant plus its row here.
     pub const fn policy(self) -> Policy {
         use CallBinding::*;
+        use Adapters::{Fused, Host};
         use Memories::{PerModule, Shared as One};
         use PointerTable::*;
-        let (calls, pointers, memories) = match self {
-            Strategy::Trampoline => (HostForwarder, Definer, One),
-            Strategy::Direct => (Export, Definer, One),
-            Strategy::SharedTable => (Export, Shared, One),
-            Strategy::DlsymImport => (Export, Caller, One),
-            Strategy::ReplicatedTables => (Export, Replicated, One),
+        let (calls, pointers, memories, adapters) = match self {
+            Strategy::Trampoline => (HostForwarder, Definer, One, Host),
+            Strategy::Direct => (Export, Definer, One, Host),
+            Strategy::SharedTable => (Export, Shared, One, Host),
+            Strategy::DlsymImport => (Export, Caller, One, Host),
+            Strategy::ReplicatedTables => (Export, Replicated, One, Host),
             // Within a domain one table (its libc's), as shared-table; between domains an adapter.
-            Strategy::Isolated => (Export, Shared, PerModule),
+            Strategy::Isolated => (Export, Shared, PerModule, Host),
+            Strategy::IsolatedFused => (Export, Shared, PerModule, Fused),
             // One module: nothing is linked, the answers are never asked.
-            Strategy::None => (Export, Definer, One),
+            Strategy::None => (Export, Definer, One, Host),
         };
-        Policy { calls, pointers, memories }
+        Policy { calls, pointers, memories, adapters }
     }
 }

@@ -63,6 +63,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             _ => None,
         })
         .map_err(|e| Ending::LinkError(format!("libc.wasm: {e}")))?;
+        let imports = crate::fused::pin_imports(ctx, 0, imports);
         let exports: HashMap<String, Extern<E>> = ctx
             .instantiate(&module, &imports)
             .map_err(|t| Ending::LinkError(format!("libc.wasm: instantiation failed: {t}")))?
@@ -139,6 +140,8 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             _ => None,
         })
         .map_err(|e| Trap::Host(format!("libc.wasm: {e}")))?;
+        let d = ctx.host_ref().process.domains.len();
+        let imports = crate::fused::pin_imports(ctx, d, imports);
         let exports: HashMap<String, Extern<E>> = ctx.instantiate(&module, &imports)?.into_iter().collect();
         let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
             (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
