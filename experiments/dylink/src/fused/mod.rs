@@ -64,7 +64,13 @@ pub fn adapter<E: Engine>(
             Import::CalleeMemory => Extern::Memory(ctx.host_ref().process.domains[to].memory),
         });
     }
-    instantiate(ctx, &bytes, &imports).map_err(|t| t.to_string())
+    match instantiate(ctx, &bytes, &imports) {
+        Ok(f) => Ok(f),
+        // A limit (the store's instances) is not a link error: a call through the adapter that could
+        // not be made ends the cell at that limit, as the host adapter's next instantiation would.
+        Err(t @ Trap::Limit(..)) => Ok(ctx.new_func(&ty, Arc::new(move |_, _, _| Err(t.clone())))),
+        Err(t) => Err(t.to_string()),
+    }
 }
 
 /// `aligned_alloc` or `free` of domain `d`: its own libc.wasm's export, else (a libc that serves
