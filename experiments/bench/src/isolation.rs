@@ -1,6 +1,7 @@
 //! What isolation costs per call and per byte (#14): `consume(buf, len)` called n times from another
 //! module, with one shared memory (`shared-table`: the pointer is passed as it is) and with a memory
-//! per module (`isolated`: the adapter copies `len` bytes into the callee's memory per call, `in(len=1)`),
+//! per module (`isolated`: the host adapter copies `len` bytes into the callee's memory per call,
+//! `in(len=1)`; `isolated-fused`: a generated wasm adapter does, with `memory.copy` between memories),
 //! for 0, 16, 256, 4 KiB and 64 KiB; timed, and counted in instructions under callgrind (the same
 //! regions as [`crate::counts`]: per call = (I(1200) - I(200)) / 1000).
 
@@ -14,6 +15,7 @@ use dylab_engines::{Adapter, EngineKind, WithEngine};
 use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
 use dylink::interface::{FnInterface, Interfaces};
+use dylink::strategy::Memories;
 use dylink::{Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
 use serde::{Deserialize, Serialize};
 
@@ -23,8 +25,12 @@ use crate::measure::median;
 
 /// Bytes copied per call.
 pub const SIZES: [u32; 5] = [0, 16, 256, 4096, 65536];
-/// The two memory layouts compared.
-pub const STRATEGIES: [Strategy; 2] = [Strategy::SharedTable, Strategy::Isolated];
+/// The layouts compared: one shared memory (`shared-table`), then every strategy with a memory per
+/// module (`isolated`, `isolated-fused`: derived from the policy, so a new one gets its rows).
+pub fn strategies() -> Vec<Strategy> {
+    let isolated = Strategy::LINKING.into_iter().filter(|s| s.policy().memories == Memories::PerModule);
+    std::iter::once(Strategy::SharedTable).chain(isolated).collect()
+}
 
 /// corpus/bench/copy_{caller,callee}.c, built as side modules, and libc.wasm.
 #[derive(Clone, Debug)]
@@ -136,7 +142,7 @@ pub struct CopyData {
 /// Times every (strategy, size) on `engine`: calibrated loops, `samples` samples, median per call.
 pub fn time<E: Adapter>(engine: &E, modules: &CopyModules, samples: usize) -> Result<Vec<CopyRow>> {
     let mut rows = Vec::new();
-    for strategy in STRATEGIES {
+    for strategy in strategies() {
         let mut c = CopyCall::new(engine, modules, strategy)?;
         for bytes in SIZES {
             c.call(1000, bytes).with_context(|| format!("{}/{}/{bytes}", engine.name(), strategy.name()))?;
@@ -172,7 +178,7 @@ pub fn label(engine: &str, strategy: Strategy, bytes: u32, repetition: usize, n:
 
 /// Under callgrind (instrumentation off at start): counts every (strategy, size) on `engine`.
 pub fn count_child<E: Adapter>(engine: &E, modules: &CopyModules) -> Result<()> {
-    for strategy in STRATEGIES {
+    for strategy in strategies() {
         let mut c = CopyCall::new(engine, modules, strategy)?;
         for bytes in SIZES {
             let labels: Vec<[CString; 2]> = (0..REPETITIONS)
@@ -231,13 +237,24 @@ pub fn read_counts(dir: &Path, rows: &mut [CopyRow]) -> Result<()> {
     Ok(())
 }
 
-/// The markdown table: per engine and size, shared vs isolated, and what isolation adds per call
-/// and per byte.
+/// The markdown table: per engine and size, shared memory against each isolating strategy, and
+/// what each adds per byte.
 pub fn markdown(data: &CopyData) -> String {
-    let mut out = String::from(
-        "| engine | bytes per call | shared memory: instructions | isolated: instructions | added | added per byte | \
-         shared memory: ns | isolated: ns | added ns |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-    );
+    let isolating: Vec<Strategy> = strategies().into_iter().skip(1).collect();
+    let shared = Strategy::SharedTable;
+    let mut head = String::from("| engine | bytes per call | shared memory: instructions |");
+    let mut rule = String::from("|---|---:|---:|");
+    for s in &isolating {
+        head.push_str(&format!(" {s}: instructions | {s}: added per byte |"));
+        rule.push_str("---:|---:|");
+    }
+    head.push_str(" shared memory: ns |");
+    rule.push_str("---:|");
+    for s in &isolating {
+        head.push_str(&format!(" {s}: ns |"));
+        rule.push_str("---:|");
+    }
+    let mut out = format!("{head}\n{rule}\n");
     let engines: Vec<&str> = {
         let mut e: Vec<&str> = data.rows.iter().map(|r| r.engine.as_str()).collect();
         e.dedup();
@@ -249,24 +266,27 @@ pub fn markdown(data: &CopyData) -> String {
     let num = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
     for e in engines {
         for b in SIZES {
-            let (Some(s), Some(i)) = (find(e, Strategy::SharedTable, b), find(e, Strategy::Isolated, b)) else {
+            let Some(sh) = find(e, shared, b) else { continue };
+            let rows: Vec<Option<&CopyRow>> = isolating.iter().map(|&s| find(e, s, b)).collect();
+            if rows.iter().all(|r| r.is_none()) {
                 continue;
-            };
-            let added = s.instructions_per_call.zip(i.instructions_per_call).map(|(s, i)| i - s);
-            let zero = find(e, Strategy::Isolated, 0).and_then(|z| z.instructions_per_call);
-            let per_byte = match (i.instructions_per_call, zero) {
-                (Some(i), Some(z)) if b > 0 => format!("{:.2}", (i - z) / b as f64),
-                _ => "-".into(),
-            };
-            out.push_str(&format!(
-                "| {e} | {b} | {} | {} | {} | {per_byte} | {:.1} | {:.1} | {:.1} |\n",
-                num(s.instructions_per_call),
-                num(i.instructions_per_call),
-                num(added),
-                s.ns_per_call,
-                i.ns_per_call,
-                i.ns_per_call - s.ns_per_call
-            ));
+            }
+            let mut line = format!("| {e} | {b} | {} |", num(sh.instructions_per_call));
+            for (s, r) in isolating.iter().zip(&rows) {
+                let i = r.and_then(|r| r.instructions_per_call);
+                let zero = find(e, *s, 0).and_then(|z| z.instructions_per_call);
+                let per_byte = match (i, zero) {
+                    (Some(i), Some(z)) if b > 0 => format!("{:.2}", (i - z) / b as f64),
+                    _ => "-".into(),
+                };
+                line.push_str(&format!(" {} | {per_byte} |", num(i)));
+            }
+            line.push_str(&format!(" {:.1} |", sh.ns_per_call));
+            for r in &rows {
+                line.push_str(&r.map(|r| format!(" {:.1} |", r.ns_per_call)).unwrap_or_else(|| " - |".into()));
+            }
+            out.push_str(&line);
+            out.push('\n');
         }
     }
     out
@@ -313,7 +333,8 @@ pub fn calls_md_section(reports: &Path) -> Result<String> {
     let data: CopyData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     Ok(format!(
         "## Isolated memories: cost per call by bytes copied\n\n`consume(buf, len)` from another module: one shared \
-         memory (`shared-table`) against `isolated` (the adapter copies `len` bytes into the callee's memory per call). \
+         memory (`shared-table`) against `isolated` (a host adapter copies `len` bytes into the callee's memory per call) \
+         and `isolated-fused` (a generated core-wasm adapter does, with `memory.copy` between the two memories). \
          From `data/isolation.json` ({}), written by `cargo run -p dylab-bench --bin isolation-bench -- --count \
          --write`; method in [isolation.md](isolation.md).\n\n{}\n",
         data.machine,
@@ -344,10 +365,13 @@ mod tests {
             row(Strategy::Isolated, 0, 3347.0, 700.0),
             row(Strategy::SharedTable, 4096, 26.0, 3.0),
             row(Strategy::Isolated, 4096, 3347.0 + 4096.0 * 2.5, 3000.0),
+            row(Strategy::IsolatedFused, 4096, 200.0 + 4096.0 * 0.25, 400.0),
+            row(Strategy::IsolatedFused, 0, 200.0, 50.0),
         ];
         let md = markdown(&CopyData { machine: "m".into(), rows });
-        assert!(md.contains("| e | 0 | 19 | 3347 | 3328 | - | 3.0 | 700.0 | 697.0 |"), "{md}");
-        assert!(md.contains("| e | 4096 | 26 | 13587 | 13561 | 2.50 |"), "{md}");
+        assert!(md.contains("| isolated-fused: instructions |"), "every isolating strategy has columns: {md}");
+        assert!(md.contains("| e | 0 | 19 | 3347 | - | 200 | - | 3.0 | 700.0 | 50.0 |"), "{md}");
+        assert!(md.contains("| e | 4096 | 26 | 13587 | 2.50 | 1224 | 0.25 | 3.0 | 3000.0 | 400.0 |"), "{md}");
         assert!(!md.contains("| e | 16 |"), "sizes without rows are left out");
     }
 
@@ -362,7 +386,7 @@ mod tests {
         };
         std::fs::write(dir.path().join("data/isolation.json"), serde_json::to_string(&data).unwrap()).unwrap();
         let s = calls_md_section(dir.path()).unwrap();
-        assert!(s.starts_with("## Isolated memories") && s.contains("| e | 0 | 19 | 3347 |"), "{s}");
+        assert!(s.starts_with("## Isolated memories") && s.contains("| e | 0 | 19 | 3347 | - |"), "{s}");
         std::fs::write(dir.path().join("data/isolation.json"), "{").unwrap();
         assert!(format!("{:#}", calls_md_section(dir.path()).unwrap_err()).contains("parsing"));
     }

@@ -61,9 +61,10 @@ fn main() -> Result<()> {
              --count --write` on {}. `consume(buf, len)` called from another module, libc-module placement: \
              `shared-table` passes the pointer (one memory); `isolated` copies `len` bytes into the callee's memory \
              per call (declared `in(len=1)`: one allocation in the callee's libc, the copy, the call in the callee's \
-             memory, `free`). Instructions per call (loop included) from callgrind, (I(1200) - I(200)) / 1000; time \
+             memory, `free`), through a host adapter; `isolated-fused` does the same in a generated core-wasm \
+             adapter (multi-memory `memory.copy`, the callee's `aligned_alloc` and `free` called from wasm). Instructions per call (loop included) from callgrind, (I(1200) - I(200)) / 1000; time \
              is the median of {samples} samples of about 5 ms (per call, loop included). \"added per byte\" is \
-             (isolated(n) - isolated(0)) / n.\n\n{md}",
+             (s(n) - s(0)) / n for each isolating strategy s.\n\n{md}",
             data.machine
         );
         std::fs::write(paths.reports.join("isolation.md"), doc)?;
