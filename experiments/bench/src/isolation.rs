@@ -311,10 +311,11 @@ impl WithEngine for OnEngine<'_> {
     }
 }
 
-/// Every engine, timing engines (no fuel) or counting engines.
+/// Every engine that runs in this process (V8 runs only inside Node: not measured here), timing
+/// engines (no fuel) or counting engines.
 pub fn run_all(modules: &CopyModules, samples: usize, count_child: bool) -> Result<Vec<CopyRow>> {
     let mut rows = Vec::new();
-    for kind in EngineKind::ALL {
+    for kind in EngineKind::in_process() {
         let visitor = OnEngine { modules, samples, count_child };
         let r = if count_child { kind.with_counting_engine(None, visitor)?? } else { kind.with_timing_engine(visitor)?? };
         rows.extend(r);
