@@ -28,8 +28,20 @@ pub enum Import {
     Alloc,
     Free,
     Callback,
+    /// `fflush` of the caller's / the callee's libc instance (when each memory has its own).
+    CallerFflush,
+    CalleeFflush,
     CallerMemory,
     CalleeMemory,
+}
+
+/// Where each side's libc keeps its `stdout` pointer (the address of the `FILE *` variable), when the
+/// two memories have libc instances of their own: each buffers stdout, and the adapter flushes the
+/// side control leaves, as `crate::stdio` does on a host switch, so output stays in program order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stdout {
+    pub caller: Option<u32>,
+    pub callee: Option<u32>,
 }
 
 impl Import {
@@ -39,6 +51,8 @@ impl Import {
             Import::Alloc => "aligned_alloc",
             Import::Free => "free",
             Import::Callback => "callback",
+            Import::CallerFflush => "caller-fflush",
+            Import::CalleeFflush => "callee-fflush",
             Import::CallerMemory => "caller-memory",
             Import::CalleeMemory => "callee-memory",
         }
@@ -62,7 +76,7 @@ fn any_memory() -> EntityType {
 }
 
 /// The imports a given interface needs, in index order (functions first, then memories).
-pub fn imports(iface: &FnInterface) -> Vec<Import> {
+pub fn imports(iface: &FnInterface, stdout: Stdout) -> Vec<Import> {
     let copies = iface.params.iter().any(|p| !matches!(p, Param::Scalar | Param::Callback));
     let callbacks = iface.params.contains(&Param::Callback);
     let mut v = vec![Import::Target];
@@ -72,10 +86,32 @@ pub fn imports(iface: &FnInterface) -> Vec<Import> {
     if callbacks {
         v.push(Import::Callback);
     }
-    if copies {
+    if stdout.caller.is_some() {
+        v.push(Import::CallerFflush);
+    }
+    if stdout.callee.is_some() {
+        v.push(Import::CalleeFflush);
+    }
+    if copies || stdout != Stdout::default() {
         v.extend([Import::CallerMemory, Import::CalleeMemory]);
     }
     v
+}
+
+/// Flushes the stdout of the libc whose `stdout` variable is at `addr` in memory `mem` if its buffer
+/// holds bytes (musl's `FILE`: `wpos` at 20, `wbase` at 28), by calling function `fflush`.
+fn flush(f: &mut Function, mem: u32, addr: u32, fflush: u32, file: u32) {
+    let at = |offset| MemArg { offset, align: 2, target: MemArgTarget::Memory(mem), ordering: None };
+    f.instruction(&I::I32Const(addr as i32)).instruction(&I::I32Load(at(0))).instruction(&I::LocalTee(file));
+    f.instruction(&I::I32Load(at(20)))
+        .instruction(&I::LocalGet(file))
+        .instruction(&I::I32Load(at(28)))
+        .instruction(&I::I32Ne)
+        .instruction(&I::If(wasm_encoder::BlockType::Empty))
+        .instruction(&I::LocalGet(file))
+        .instruction(&I::Call(fflush))
+        .instruction(&I::Drop)
+        .instruction(&I::End);
 }
 
 // Type indices.
@@ -89,8 +125,8 @@ const CALLEE: u32 = 1;
 
 /// The adapter module for a function of type `ty` declared as `iface` (checked by the caller:
 /// one declaration per parameter, pointers are i32).
-pub fn adapter(ty: &FuncType, iface: &FnInterface) -> Vec<u8> {
-    let list = imports(iface);
+pub fn adapter(ty: &FuncType, iface: &FnInterface, stdout: Stdout) -> Vec<u8> {
+    let list = imports(iface, stdout);
     let func = |i: Import| list.iter().position(|&x| x == i).unwrap_or(0) as u32;
     let mut types = TypeSection::new();
     types.ty().function(ty.params.iter().map(|&t| wasm(t)), ty.results.iter().map(|&t| wasm(t)));
@@ -103,7 +139,7 @@ pub fn adapter(ty: &FuncType, iface: &FnInterface) -> Vec<u8> {
             Import::Target => EntityType::Function(T_TARGET),
             Import::Alloc => EntityType::Function(T_ALLOC),
             Import::Free => EntityType::Function(T_FREE),
-            Import::Callback => EntityType::Function(T_CALLBACK),
+            Import::Callback | Import::CallerFflush | Import::CalleeFflush => EntityType::Function(T_CALLBACK),
             Import::CallerMemory | Import::CalleeMemory => any_memory(),
         };
         imports.import(MODULE, i.name(), entity);
@@ -114,7 +150,7 @@ pub fn adapter(ty: &FuncType, iface: &FnInterface) -> Vec<u8> {
     let mut exports = ExportSection::new();
     exports.export(EXPORT, ExportKind::Func, nfuncs);
     let mut code = CodeSection::new();
-    code.function(&body(ty, iface, &func));
+    code.function(&body(ty, iface, stdout, &func));
     let mut m = Module::new();
     m.section(&types).section(&imports).section(&funcs).section(&exports).section(&code);
     m.finish()
@@ -152,7 +188,7 @@ fn byte(memory_index: u32) -> MemArg {
     MemArg { offset: 0, align: 0, target: MemArgTarget::Memory(memory_index), ordering: None }
 }
 
-fn body(ty: &FuncType, iface: &FnInterface, func: &dyn Fn(Import) -> u32) -> Function {
+fn body(ty: &FuncType, iface: &FnInterface, stdout: Stdout, func: &dyn Fn(Import) -> u32) -> Function {
     let copied: Vec<(usize, Param)> =
         iface.params.iter().copied().enumerate().filter(|(_, p)| !matches!(p, Param::Scalar | Param::Callback)).collect();
     let l = Locals { params: ty.params.len() as u32, copied };
@@ -160,6 +196,9 @@ fn body(ty: &FuncType, iface: &FnInterface, func: &dyn Fn(Import) -> u32) -> Fun
     locals.extend(ty.results.iter().map(|&t| (1, wasm(t))));
     let mut f = Function::new(locals);
     let has_copies = !l.copied.is_empty();
+    if let Some(addr) = stdout.caller {
+        flush(&mut f, CALLER, addr, func(Import::CallerFflush), l.scratch());
+    }
 
     // Sizes, measured in the caller's memory before anything is allocated; NULL measures 0.
     for (k, &(i, p)) in l.copied.iter().enumerate() {
@@ -249,6 +288,9 @@ fn body(ty: &FuncType, iface: &FnInterface, func: &dyn Fn(Import) -> u32) -> Fun
             .instruction(&I::Call(func(Import::Free)))
             .instruction(&I::End);
     }
+    if let Some(addr) = stdout.callee {
+        flush(&mut f, CALLEE, addr, func(Import::CalleeFflush), l.scratch());
+    }
     for r in 0..ty.results.len() {
         f.instruction(&I::LocalGet(l.result(r)));
     }
@@ -326,28 +368,68 @@ fn call_target(f: &mut Function, ty: &FuncType, iface: &FnInterface, l: &Locals,
 /// A callback proxy: calls entry `index` of the caller's table (imported as table 0) with the
 /// proxy's own arguments, reading the table at each call (a slot reused after `dlclose` calls what
 /// it holds now, a null or mistyped one traps as `call_indirect` does).
-pub fn proxy(ty: &FuncType, index: u32) -> Vec<u8> {
+/// With `stdout`, it also flushes the side control leaves (the callee's on the way to the caller's
+/// function, the caller's on the way back): it then imports `caller-fflush`, `callee-fflush` (as
+/// [`Stdout`] has them) and both memories.
+pub fn proxy(ty: &FuncType, index: u32, stdout: Stdout) -> Vec<u8> {
     let mut types = TypeSection::new();
     types.ty().function(ty.params.iter().map(|&t| wasm(t)), ty.results.iter().map(|&t| wasm(t)));
+    types.ty().function([W::I32], [W::I32]);
     let mut imports = ImportSection::new();
     let table = TableType { element_type: RefType::FUNCREF, table64: false, minimum: 0, maximum: None, shared: false };
     imports.import(MODULE, "caller-table", EntityType::Table(table));
+    let list: Vec<Import> = imports_of_proxy(stdout);
+    for &i in &list {
+        let entity = if matches!(i, Import::CallerMemory | Import::CalleeMemory) { any_memory() } else { EntityType::Function(1) };
+        imports.import(MODULE, i.name(), entity);
+    }
+    let func = |i: Import| list.iter().position(|&x| x == i).unwrap_or(0) as u32;
+    let nfuncs = list.iter().filter(|i| !matches!(i, Import::CallerMemory | Import::CalleeMemory)).count() as u32;
     let mut funcs = FunctionSection::new();
     funcs.function(0);
     let mut exports = ExportSection::new();
-    exports.export(EXPORT, ExportKind::Func, 0);
-    let mut f = Function::new([]);
-    for i in 0..ty.params.len() as u32 {
+    exports.export(EXPORT, ExportKind::Func, nfuncs);
+    let n = ty.params.len() as u32;
+    let mut locals = vec![(1, W::I32)];
+    locals.extend(ty.results.iter().map(|&t| (1, wasm(t))));
+    let mut f = Function::new(locals);
+    if let Some(addr) = stdout.callee {
+        flush(&mut f, CALLEE, addr, func(Import::CalleeFflush), n);
+    }
+    for i in 0..n {
         f.instruction(&I::LocalGet(i));
     }
-    f.instruction(&I::I32Const(index as i32))
-        .instruction(&I::CallIndirect { type_index: 0, table_index: 0 })
-        .instruction(&I::End);
+    f.instruction(&I::I32Const(index as i32)).instruction(&I::CallIndirect { type_index: 0, table_index: 0 });
+    for r in (0..ty.results.len() as u32).rev() {
+        f.instruction(&I::LocalSet(n + 1 + r));
+    }
+    if let Some(addr) = stdout.caller {
+        flush(&mut f, CALLER, addr, func(Import::CallerFflush), n);
+    }
+    for r in 0..ty.results.len() as u32 {
+        f.instruction(&I::LocalGet(n + 1 + r));
+    }
+    f.instruction(&I::End);
     let mut code = CodeSection::new();
     code.function(&f);
     let mut m = Module::new();
     m.section(&types).section(&imports).section(&funcs).section(&exports).section(&code);
     m.finish()
+}
+
+/// What a proxy imports after the caller's table, in order.
+pub fn imports_of_proxy(stdout: Stdout) -> Vec<Import> {
+    let mut v = Vec::new();
+    if stdout.caller.is_some() {
+        v.push(Import::CallerFflush);
+    }
+    if stdout.callee.is_some() {
+        v.push(Import::CalleeFflush);
+    }
+    if stdout != Stdout::default() {
+        v.extend([Import::CallerMemory, Import::CalleeMemory]);
+    }
+    v
 }
 
 #[cfg(test)]
@@ -366,18 +448,22 @@ mod tests {
     #[test]
     fn every_kind_makes_a_valid_module() {
         let ty = FuncType::new([I32; 7], [I32]);
-        validate(&adapter(
-            &ty,
-            &iface(&["str", "in(len=6)", "out(len=6)", "inout(len=6)", "struct(size=16)", "callback", "scalar"]),
-        ));
-        validate(&adapter(&FuncType::new([], []), &iface(&[])));
-        validate(&proxy(&FuncType::new([I32, I32], [I32]), 3));
+        let all = iface(&["str", "in(len=6)", "out(len=6)", "inout(len=6)", "struct(size=16)", "callback", "scalar"]);
+        let both = Stdout { caller: Some(64), callee: Some(128) };
+        for stdout in [Stdout::default(), both, Stdout { caller: None, callee: Some(8) }] {
+            validate(&adapter(&ty, &all, stdout));
+            validate(&adapter(&FuncType::new([], []), &iface(&[]), stdout));
+            validate(&proxy(&FuncType::new([I32, I32], [I32]), 3, stdout));
+        }
     }
 
     #[test]
     fn scalars_only_import_no_memory() {
-        assert_eq!(imports(&iface(&["scalar", "scalar"])), [Import::Target]);
-        assert_eq!(imports(&iface(&["callback"])), [Import::Target, Import::Callback]);
-        assert!(imports(&iface(&["str"])).contains(&Import::CalleeMemory));
+        let none = Stdout::default();
+        assert_eq!(imports(&iface(&["scalar", "scalar"]), none), [Import::Target]);
+        assert_eq!(imports(&iface(&["callback"]), none), [Import::Target, Import::Callback]);
+        assert!(imports(&iface(&["str"]), none).contains(&Import::CalleeMemory));
+        let both = Stdout { caller: Some(64), callee: Some(128) };
+        assert!(imports(&iface(&["scalar"]), both).ends_with(&[Import::CallerMemory, Import::CalleeMemory]));
     }
 }

@@ -15,7 +15,6 @@ pub mod encode;
 
 use std::sync::Arc;
 
-use crate::domain;
 use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
 use crate::interface::FnInterface;
 use crate::outcome::TrapKind;
@@ -53,15 +52,15 @@ pub fn adapter<E: Engine>(
     iface: &FnInterface,
 ) -> Result<E::Func, String> {
     let ty = ctx.func_type(target);
-    let bytes = encode::adapter(&ty, iface);
+    let (stdout, fflush) = stdouts(ctx, from, to);
+    let bytes = encode::adapter(&ty, iface, stdout);
     let mut imports = Vec::new();
-    for i in encode::imports(iface) {
+    for i in encode::imports(iface, stdout) {
         imports.push(match i {
             Import::Target => Extern::Func(target),
             Import::Alloc | Import::Free => Extern::Func(allocator(ctx, to, i)?),
             Import::Callback => Extern::Func(callback_translation(ctx, from, to)),
-            Import::CallerMemory => Extern::Memory(ctx.host_ref().process.domains[from].memory),
-            Import::CalleeMemory => Extern::Memory(ctx.host_ref().process.domains[to].memory),
+            other => side(ctx, other, from, to, fflush),
         });
     }
     match instantiate(ctx, &bytes, &imports) {
@@ -71,6 +70,38 @@ pub fn adapter<E: Engine>(
         Err(t @ Trap::Limit(..)) => Ok(ctx.new_func(&ty, Arc::new(move |_, _, _| Err(t.clone())))),
         Err(t) => Err(t.to_string()),
     }
+}
+
+/// The memories and `fflush`es both adapters and proxies import: `from` is the caller's side.
+fn side<E: Engine>(ctx: &dyn Ctx<E>, i: Import, from: usize, to: usize, fflush: [Option<E::Func>; 2]) -> Extern<E> {
+    let p = &ctx.host_ref().process;
+    match i {
+        Import::CallerMemory => Extern::Memory(p.domains[from].memory),
+        Import::CalleeMemory => Extern::Memory(p.domains[to].memory),
+        Import::CallerFflush => Extern::Func(fflush[0].expect("imported only when the caller's libc has it")),
+        Import::CalleeFflush => Extern::Func(fflush[1].expect("imported only when the callee's libc has it")),
+        _ => unreachable!("not a side's import: {i:?}"),
+    }
+}
+
+/// Each side's libc `stdout` variable and `fflush`, when the two memories have libc instances of their
+/// own (under libc-module; the host libc under libc-host serves both and buffers nothing per memory).
+fn stdouts<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize) -> (encode::Stdout, [Option<E::Func>; 2]) {
+    let p = &ctx.host_ref().process;
+    let (a, b) = (p.domains[from].libc, p.domains[to].libc);
+    if a == b {
+        return (encode::Stdout::default(), [None, None]);
+    }
+    let of = |ctx: &mut dyn Ctx<E>, libc: ModId| {
+        let exports = &ctx.host_ref().process.modules[libc].exports;
+        let (Some(Extern::Global(g)), Some(Extern::Func(f))) = (exports.get("stdout"), exports.get("fflush")) else {
+            return (None, None);
+        };
+        let (g, f) = (*g, *f);
+        (ctx.global_get(g).i32().map(|v| v as u32), Some(f))
+    };
+    let ((caller, f0), (callee, f1)) = (of(ctx, a), of(ctx, b));
+    (encode::Stdout { caller, callee }, [f0.filter(|_| caller.is_some()), f1.filter(|_| callee.is_some())])
 }
 
 /// `aligned_alloc` or `free` of domain `d`: its own libc.wasm's export, else (a libc that serves
@@ -134,16 +165,46 @@ fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) ->
         None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
     };
     let ty = ctx.func_type(f);
-    let proxy = instantiate(ctx, &encode::proxy(&ty, index), &[Extern::Table(from_table)])?;
+    let (stdout, fflush) = stdouts(ctx, from, to);
+    let mut imports = vec![Extern::Table(from_table)];
+    imports.extend(encode::imports_of_proxy(stdout).into_iter().map(|i| side(ctx, i, from, to, fflush)));
+    let proxy = instantiate(ctx, &encode::proxy(&ty, index, stdout), &imports)?;
     let slot = ctx.table_grow(to_table, 1)?;
     ctx.table_set(to_table, slot, Some(proxy))?;
     ctx.host().process.tables[to_rec].slots.insert(key, slot);
     Ok(slot)
 }
 
-/// `f`, made to run in domain `d` (and the running domain restored after).
+/// `f`, made to run in domain `d` (and the running domain restored after). Unlike a crossing's
+/// switch ([`crate::domain::switch`]) this flushes no stdout: the code calling `f` is still in its domain,
+/// perhaps inside its libc's own write, and the adapters flush where control crosses.
 pub fn pinned_to<E: Engine>(d: usize, f: HostFn<E>) -> HostFn<E> {
-    Arc::new(move |ctx, args, results| domain::within(ctx, d, |ctx| f(ctx, args, results)))
+    Arc::new(move |ctx, args, results| {
+        let prev = running(ctx, d);
+        let r = f(ctx, args, results);
+        running(ctx, prev);
+        r
+    })
+}
+
+/// Makes domain `d` the one host functions serve (its memory, stack pointer, table, libc), as
+/// [`crate::domain::switch`] does without flushing; returns the one before.
+fn running<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
+    let p = &ctx.host_ref().process;
+    let prev = p.current;
+    if prev == d || p.domains.is_empty() {
+        return prev;
+    }
+    let dom = &p.domains[d];
+    let (memory, sp, table, libc) = (dom.memory, dom.stack_pointer, dom.table, dom.libc);
+    let host = ctx.host();
+    host.memory = Some(memory);
+    let p = &mut host.process;
+    p.stack_pointer = Some(sp);
+    p.shared_table = Some(table);
+    p.libc = Some(libc);
+    p.current = d;
+    prev
 }
 
 /// A host function module `importer` imports, as its binding: under fused adapters, made to run in
