@@ -572,3 +572,50 @@ fn seed_wasmi_select_eqz() {
         assert_eq!(ok, !label.starts_with("wasmi/"), "{label}: {}", show(&got));
     }
 }
+
+/// The NaN each engine makes where the spec lets it choose (a NaN result's sign and payload), as
+/// f32 bits per (operation, [wasmtime, wasmi, v8]). Inputs are loaded from memory, so no compiler
+/// folds them. Declared as measured, so that a change of any engine shows here; the reason the
+/// properties compare a NaN as "a NaN" and canonicalise NaNs before reading their bits.
+const NAN_BITS: &[(&str, &str, [u32; 3])] = &[
+    // A NaN made from numbers: the x86 default NaN (negative, quiet, no payload) everywhere.
+    ("0/0", "(f32.div (f32.load (i32.const 64)) (f32.load (i32.const 64)))", [0xffc0_0000; 3]),
+    ("sqrt(-1)", "(f32.sqrt (f32.load (i32.const 68)))", [0xffc0_0000; 3]),
+    // Arithmetic keeps a NaN operand's sign and payload, quieted.
+    ("signalling nan:0x200001 + 1", "(f32.add (f32.load (i32.const 72)) (f32.load (i32.const 80)))", [0x7fe0_0001; 3]),
+    ("-nan:0x401234 + 1", "(f32.add (f32.load (i32.const 76)) (f32.load (i32.const 80)))", [0xffc0_1234; 3]),
+    ("1 + -nan:0x401234", "(f32.add (f32.load (i32.const 80)) (f32.load (i32.const 76)))", [0xffc0_1234; 3]),
+    // The engines differ: wasmtime and wasmi keep the payload, V8 returns the default NaN.
+    ("min(-nan:0x401234, 1)", "(f32.min (f32.load (i32.const 76)) (f32.load (i32.const 80)))", [0xffc0_1234, 0xffc0_1234, 0xffc0_0000]),
+    ("max(1, -nan:0x401234)", "(f32.max (f32.load (i32.const 80)) (f32.load (i32.const 76)))", [0xffc0_1234, 0xffc0_1234, 0xffc0_0000]),
+    // Demotion keeps the payload's top bits (here none).
+    ("demote(f64 -nan:0x8000000001234)", "(f32.demote_f64 (f64.load (i32.const 88)))", [0xffc0_0000; 3]),
+    // neg is a bit operation: deterministic, even on a signalling NaN.
+    ("neg(signalling nan:0x200001)", "(f32.neg (f32.load (i32.const 72)))", [0xffa0_0001; 3]),
+];
+
+#[path = "../support/hosted.rs"]
+mod hosted;
+
+#[test]
+fn nan_bits_each_engine() {
+    let body: String = NAN_BITS.iter().map(|(_, e, _)| format!("\n    (call $emit (i32.reinterpret_f32 {e}))")).collect();
+    let wat = format!(
+        r#"(module {} (memory (export "memory") 1)
+          (data (i32.const 64) "\00\00\00\00" "\00\00\80\bf" "\01\00\a0\7f" "\34\12\c0\ff" "\00\00\80\3f" "\00\00\00\00"
+                               "\34\12\00\00\00\00\f8\ff")
+          (func (export "_start") {body}))"#,
+        hosted::EMIT
+    );
+    let mut wrong = Vec::new();
+    for (kind, r) in hosted::on_every_engine("nan-bits", &wat, dylink::Limits::DEFAULT) {
+        assert_eq!(r.ending, dylink::Ending::Exited(0), "{kind}");
+        let column = EngineKind::ALL.iter().position(|&k| k == kind).unwrap();
+        for ((what, _, want), got) in NAN_BITS.iter().zip(hosted::emitted(&r)) {
+            if want[column] != got as u32 {
+                wrong.push(format!("{kind}: {what} = {:#010x}, declared {:#010x}", got as u32, want[column]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
