@@ -56,6 +56,7 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 
 #[path = "../support/dylink0.rs"]
 mod dylink0;
+mod driver;
 mod oracle;
 mod program;
 mod values;
@@ -356,6 +357,56 @@ const POINTER_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/callgrap
 /// `isolated` only declared interfaces cross, and these generated programs declare none).
 fn one_memory() -> Vec<Linking> {
     Linking::LINKING.into_iter().filter(|s| s.policy().memories == Memories::Shared).collect()
+}
+
+/// The property on an engine through the hosted path (the generated driver makes the host calls):
+/// every strategy gives the oracle's outcomes, up to the first trap (which ends the program there).
+fn check_hosted(p: Params, engine: EngineKind, strategies: &[Linking]) -> Result<(), TestCaseError> {
+    let prog = generate(p);
+    for &strategy in strategies {
+        let want = expected(&prog, strategy);
+        let got = driver::run(engine, &prog, strategy);
+        // V8 reports a null table entry as a signature mismatch (engine_traps.rs).
+        let v8 = |o: &Option<Outcome>| match o {
+            Some(Outcome::Trap(TrapKind::IndirectCallToNull)) if engine == EngineKind::V8 => {
+                Some(Outcome::Trap(TrapKind::BadSignature))
+            }
+            o => o.clone(),
+        };
+        let want: Vec<Option<Outcome>> = want.iter().map(v8).collect();
+        let ok = got.as_ref().is_ok_and(|g| {
+            let ends_in_trap = matches!(g.last(), Some(Outcome::Trap(_)));
+            (g.len() == want.len() || ends_in_trap) && g.len() <= want.len() && agrees(&want[..g.len()], g)
+        });
+        if !ok {
+            return Err(TestCaseError::fail(format!(
+                "{engine}/{strategy} differs from the oracle for {p:?}\n  oracle: {}\n  {engine}/{strategy}: {}\n{}\n;; main.wasm\n{}",
+                show_expected(&want),
+                show(&got),
+                describe(&prog),
+                driver::main_wat(&prog)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Both properties on V8 (in its Node worker, through the generated driver), on fewer programs:
+/// each strategy is a whole program run in the worker. `CALLGRAPH_V8_CASES=<n>` runs more. The
+/// driver itself is checked on wasmtime on the same programs (so a driver bug cannot pass as V8's).
+#[test]
+fn v8_runs_the_same_programs() {
+    let cases = std::env::var("CALLGRAPH_V8_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
+    for pointers in [false, true] {
+        let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+        let result = runner.run(&params(pointers), |p| {
+            check_hosted(p, EngineKind::Wasmtime, &one_memory())?;
+            check_hosted(p, EngineKind::V8, &one_memory())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
 }
 
 /// The strategies whose policy makes a pointer taken in one module mean the same function in the
