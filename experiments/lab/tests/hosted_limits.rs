@@ -48,20 +48,13 @@ fn memory_grow_past_the_limit_returns_minus_one() {
     each(&results, |r| r.ending == Ending::Exited(0) && emitted(r) == [1, -1, -1, 16]);
 }
 
-/// Declared difference: V8 has no resource limiter; its limit is the memory maximum the fuel pass
-/// rewrites (`dylink::meter`, `capped`), which never goes below the module's own minimum, so a
-/// module whose memory starts above the limit instantiates on V8 and runs. A limit gap, not a
-/// different message: when this starts failing because V8 refuses the module, make it `at_instantiation`.
-const V8_RUNS_A_MEMORY_ABOVE_THE_LIMIT: bool = true;
+/// V8 has no resource limiter: its adapter accounts for a module's own memories at instantiation.
 
 #[test]
 fn a_memory_larger_than_the_limit_is_the_memory_limit() {
     let results = on_every_engine("big-memory", r#"(module (memory (export "memory") 17) (func (export "_start")))"#, small());
     for (kind, r) in &results {
-        let ok = match kind {
-            EngineKind::V8 if V8_RUNS_A_MEMORY_ABOVE_THE_LIMIT => r.ending == Ending::Exited(0),
-            _ => at_instantiation(r, "memory limit: 1114112 bytes of linear memory (one memory from 0 to 1114112 bytes), limit 1048576"),
-        };
+        let ok = at_instantiation(r, "memory limit: 1114112 bytes of linear memory (one memory from 0 to 1114112 bytes), limit 1048576");
         assert!(ok, "{kind}: {:?}", r.ending);
     }
 }
