@@ -91,6 +91,12 @@ impl EngineKind {
         self.into()
     }
 
+    /// The engine the reports hold other code against (the native baselines, the cross-module
+    /// target): the registry's first, an optimising compiler.
+    pub fn reference() -> EngineKind {
+        EngineKind::ALL[0]
+    }
+
     /// The engines whose stores this process can make: what code needing the concrete engine (the
     /// bench, the property tests) iterates. Outside Node that is every engine but V8.
     pub fn in_process() -> impl Iterator<Item = EngineKind> {
