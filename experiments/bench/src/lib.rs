@@ -1,6 +1,7 @@
 //! The call-overhead lab: the same kernels called under every linkage, timed inside wasm so that the
 //! host's entry cost is amortised; and the loader's costs (compile, instantiate, dlopen, start-up).
 
+pub mod baseline;
 pub mod callgrind;
 pub mod calls;
 pub mod charts;
@@ -11,6 +12,7 @@ pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
 pub mod measure;
+pub mod outputs;
 pub mod remote;
 pub mod provenance;
 pub mod report;

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use dylab_bench::outputs::{Inputs, Output};
 use dylab_bench::{BenchData, CountData};
 
 fn reports() -> PathBuf {
@@ -29,17 +30,13 @@ fn assert_current(name: &str, rendered: &str) {
     assert!(rendered == read(name), "{name} differs from what its data renders to (DYLAB_BLESS=1 regenerates it)");
 }
 
+/// Every output a count writes beside the committed times (calls.md, calls.svg), and growth.svg.
 #[test]
-fn calls_md_regenerates_from_the_committed_data() {
+fn the_reports_regenerate_from_the_committed_data() {
     let (timed, counts) = committed();
-    let md = dylab_bench::report::calls_md(&timed, Some(&counts))
-        + &dylab_bench::isolation::calls_md_section(&reports()).unwrap();
-    assert_current("calls.md", &md);
-}
-
-#[test]
-fn the_charts_regenerate_from_the_committed_data() {
-    let (timed, counts) = committed();
-    assert_current("calls.svg", &dylab_bench::charts::calls_svg(&timed, Some(&counts)).unwrap());
-    assert_current("growth.svg", &dylab_bench::charts::growth_svg(&timed.growth).unwrap());
+    let input = Inputs { timed: Some(&timed), counts: Some(&counts), reports: &reports() };
+    let shown = Output::written(true).filter(|&o| o != Output::CountsJson).chain([Output::GrowthSvg]);
+    for output in shown {
+        assert_current(output.path(), &output.render(&input).unwrap().expect("rendered from times and counts"));
+    }
 }

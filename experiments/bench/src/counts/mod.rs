@@ -61,8 +61,9 @@ pub const PROCESS_TOLERANCE: f64 = 0.5;
 /// Whether an engine's calls that leave wasm count the same in every process. V8's do not: they
 /// run V8's JavaScript and runtime paths, whose inline caches and heap state were seen to differ
 /// between processes started with the same flags and input (see [`PROCESS_TOLERANCE`]).
+/// Stated on each engine's registry line ([`EngineKind::variation`]).
 pub fn host_calls_repeat(engine: EngineKind) -> bool {
-    !matches!(engine, EngineKind::V8)
+    engine.variation().host_calls_repeat
 }
 
 /// The relative change `--check` accepts for `variant` on `engine`: 0 where the count is exact.
