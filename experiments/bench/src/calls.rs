@@ -12,12 +12,26 @@ use dylink::{Engine, Extern, Libc, ModId, Mode, Process, ProcessBuilder, Strateg
 
 use crate::typed_host;
 use serde::{Deserialize, Serialize};
-use strum::{EnumString, IntoStaticStr};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// A callee signature. `acc = f(acc, ...)` in a loop of n iterations. Names: `k0` ... `kmix`.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+    Display,
 )]
+#[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum Kernel {
     /// `int f0(void)`
@@ -71,10 +85,25 @@ impl Kernel {
     }
 }
 
-/// How the caller reaches the callee: one row of calls.md. Names are kebab-case unless given.
+/// How the caller reaches the callee: one row of calls.md. Names are kebab-case unless given (the
+/// same for strum and serde).
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, EnumString, IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+    Display,
 )]
+#[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Variant {
     /// A direct call within the caller module: the floor.
@@ -83,6 +112,7 @@ pub enum Variant {
     IntraIndirect,
     /// An import bound to the callee instance's export (`direct` strategy).
     #[strum(serialize = "direct")]
+    #[serde(rename = "direct")]
     CrossDirect,
     /// An import bound to a typed host function that calls the callee (`trampoline`, typed API).
     TrampolineTyped,
@@ -104,6 +134,7 @@ pub enum Variant {
     Dlcall,
     /// An import bound to a typed host function that computes the kernel itself: a host call alone.
     #[strum(serialize = "host-typed-bare")]
+    #[serde(rename = "host-typed-bare")]
     HostBare,
 }
 
@@ -137,7 +168,9 @@ impl Variant {
             _ => true,
         }
     }
-    fn strategy(self) -> Strategy {
+    /// The strategy the variant's process links with. Every variant is listed (no default arm): a
+    /// new variant must say which strategy it measures.
+    pub fn strategy(self) -> Strategy {
         match self {
             Variant::TrampolineTyped | Variant::Trampoline | Variant::TrampolineDynamic | Variant::HostBare => {
                 Strategy::Trampoline
@@ -145,7 +178,8 @@ impl Variant {
             Variant::SharedTable | Variant::SharedTableEager => Strategy::SharedTable,
             Variant::DlsymImport => Strategy::DlsymImport,
             Variant::ReplicatedTables => Strategy::ReplicatedTables,
-            _ => Strategy::Direct,
+            // The floors and dlcall run in one process whose cross-module imports are bound directly.
+            Variant::IntraDirect | Variant::IntraIndirect | Variant::CrossDirect | Variant::Dlcall => Strategy::Direct,
         }
     }
     /// Whether the measured call leaves wasm for host code (a forwarder, dlcall's lookup, a host
@@ -161,6 +195,7 @@ impl Variant {
         match self {
             Variant::TrampolineTyped => Trampolines::Typed,
             Variant::TrampolineDynamic => Trampolines::Dynamic,
+            // The matrix's forwarder; variants without forwarders never consult it.
             _ => Trampolines::Generic,
         }
     }
@@ -401,5 +436,28 @@ mod tests {
         assert!(Variant::ALL.iter().all(|&v| Variant::parse(v.name()) == Some(v)));
         assert!(Kernel::ALL.iter().all(|&k| Kernel::parse(k.name()) == Some(k)));
         assert_eq!(Variant::parse("cross-direct"), None);
+    }
+
+    /// The lists are the enums: a variant or kernel missing from `ALL` fails here.
+    #[test]
+    fn the_lists_hold_every_variant_and_kernel_and_serde_uses_the_published_names() {
+        use strum::IntoEnumIterator;
+        assert_eq!(Variant::ALL.to_vec(), Variant::iter().collect::<Vec<_>>());
+        assert_eq!(Kernel::ALL.to_vec(), Kernel::iter().collect::<Vec<_>>());
+        for v in Variant::ALL {
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{}\"", v.name()));
+        }
+        for k in Kernel::ALL {
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
+        }
+    }
+
+    /// Every strategy whose pointers or calls the bench can measure has a variant (the matrix's
+    /// trampoline, direct, and each table policy); isolated is measured by bytes copied (isolation).
+    #[test]
+    fn every_linking_strategy_sharing_one_memory_has_a_variant() {
+        for s in crate::loader::one_memory() {
+            assert!(Variant::ALL.iter().any(|v| v.strategy() == s), "no bench variant measures {s}");
+        }
     }
 }

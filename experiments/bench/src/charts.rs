@@ -6,6 +6,8 @@ use anyhow::{anyhow, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use dylab_engines::EngineKind;
+
 use crate::calls::{Kernel, Variant};
 use crate::counts::CountData;
 use crate::growth::GrowthRow;
@@ -117,7 +119,7 @@ fn variant_panel(area: &Area, title: &str, x_desc: &str, points: &[Point]) -> Re
 
 /// `calls.svg`: a row per engine, the instruction counts (when there are some) left, times right.
 pub fn calls_svg(d: &BenchData, counts: Option<&CountData>) -> Result<String> {
-    let engines: Vec<&String> = d.engines.keys().collect();
+    let engines: Vec<EngineKind> = d.engines.keys().copied().collect();
     let mut svg = String::new();
     {
         let size = (PANEL.0 * 2, LEGEND + PANEL.1 * engines.len().max(1) as u32);
@@ -131,14 +133,12 @@ pub fn calls_svg(d: &BenchData, counts: Option<&CountData>) -> Result<String> {
                 .map(|c| {
                     c.rows
                         .iter()
-                        .filter(|r| &&r.engine == engine)
-                        .filter_map(|r| {
-                            Some(Point {
-                                variant: Variant::parse(&r.variant)?,
-                                kernel: Kernel::parse(&r.kernel)?,
-                                value: r.instructions_per_call,
-                                spread: None,
-                            })
+                        .filter(|r| r.engine == *engine)
+                        .map(|r| Point {
+                            variant: r.variant,
+                            kernel: r.kernel,
+                            value: r.instructions_per_call,
+                            spread: None,
                         })
                         .collect()
                 })
@@ -146,14 +146,10 @@ pub fn calls_svg(d: &BenchData, counts: Option<&CountData>) -> Result<String> {
             let timed: Vec<Point> = d
                 .calls
                 .iter()
-                .filter(|r| &&r.engine == engine)
+                .filter(|r| r.engine == *engine)
                 .filter_map(|r| {
-                    Some(Point {
-                        variant: Variant::parse(&r.variant)?,
-                        kernel: Kernel::parse(&r.kernel)?,
-                        value: r.median_ns,
-                        spread: Some((r.q1_ns, r.q3_ns)),
-                    })
+                    let (variant, kernel) = r.subject.call()?;
+                    Some(Point { variant, kernel, value: r.median_ns, spread: Some((r.q1_ns, r.q3_ns)) })
                 })
                 .collect();
             let left = format!("{engine}: instructions per call (callgrind, exact)");
@@ -169,7 +165,7 @@ pub fn calls_svg(d: &BenchData, counts: Option<&CountData>) -> Result<String> {
 /// `growth.svg`: a row per engine, the n-th dlopen's time left and the table elements held right,
 /// against libraries loaded, a line per strategy (log-log).
 pub fn growth_svg(rows: &[GrowthRow]) -> Result<String> {
-    let mut engines: Vec<&str> = rows.iter().map(|r| r.engine.as_str()).collect();
+    let mut engines: Vec<EngineKind> = rows.iter().map(|r| r.engine).collect();
     engines.dedup();
     let mut svg = String::new();
     if engines.is_empty() {
@@ -247,12 +243,11 @@ mod tests {
         svg.contains(&format!("\n{text}\n</text>"))
     }
 
-    fn call(engine: &str, v: Variant, k: Kernel, ns: f64) -> CallRow {
+    fn call(engine: EngineKind, v: Variant, k: Kernel, ns: f64) -> CallRow {
         CallRow {
             cell: format!("{engine}/{}/{}", v.name(), k.name()),
-            engine: engine.into(),
-            variant: v.name().into(),
-            kernel: k.name().into(),
+            engine,
+            subject: crate::subject::Subject::Call(v, k),
             iterations: 1000,
             median_ns: ns,
             q1_ns: ns * 0.9,
@@ -267,11 +262,11 @@ mod tests {
 
     fn bench() -> BenchData {
         BenchData {
-            engines: [("wasmtime".to_string(), vec![]), ("wasmi".to_string(), vec![])].into(),
+            engines: [(EngineKind::Wasmtime, vec![]), (EngineKind::Wasmi, vec![])].into(),
             calls: vec![
-                call("wasmtime", Variant::IntraDirect, Kernel::K1, 1.5),
-                call("wasmtime", Variant::TrampolineDynamic, Kernel::Kmega, 180.0),
-                call("wasmi", Variant::SharedTable, Kernel::Kptr, 9.0),
+                call(EngineKind::Wasmtime, Variant::IntraDirect, Kernel::K1, 1.5),
+                call(EngineKind::Wasmtime, Variant::TrampolineDynamic, Kernel::Kmega, 180.0),
+                call(EngineKind::Wasmi, Variant::SharedTable, Kernel::Kptr, 9.0),
             ],
             ..Default::default()
         }
@@ -284,9 +279,9 @@ mod tests {
         let counts = CountData {
             rows: vec![CountRow {
                 cell: "wasmtime/intra-direct/k1".into(),
-                engine: "wasmtime".into(),
-                variant: "intra-direct".into(),
-                kernel: "k1".into(),
+                engine: EngineKind::Wasmtime,
+                variant: Variant::IntraDirect,
+                kernel: Kernel::K1,
                 instructions_per_call: 17.0,
                 exact: true,
                 repetitions: vec![17.0, 17.0],
@@ -309,7 +304,7 @@ mod tests {
     #[test]
     fn the_growth_chart_has_a_line_per_strategy() {
         let row = |strategy, libraries, us| GrowthRow {
-            engine: "wasmi".into(),
+            engine: EngineKind::Wasmi,
             strategy,
             libraries,
             dlopen_us: us,

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{anyhow, Result};
+use dylab_engines::{Adapter, EngineKind};
 use dylab_lab::placements::placement;
-use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
+use dylink::{Libc, Mode, ProcessBuilder, Strategy};
 
 use crate::calls::Modules;
 
@@ -20,7 +21,7 @@ const REPLICATED_MAX: usize = 1_000;
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct GrowthRow {
-    pub engine: String,
+    pub engine: EngineKind,
     pub strategy: Strategy,
     /// Libraries loaded, this one included.
     pub libraries: usize,
@@ -32,7 +33,7 @@ pub struct GrowthRow {
 }
 
 /// Loads the bench callee again and again under distinct names, timing every dlopen.
-pub fn measure<E: Engine>(
+pub fn measure<E: Adapter>(
     engine: &E,
     modules: &Modules,
     strategies: &[Strategy],
@@ -74,7 +75,7 @@ pub fn measure<E: Engine>(
                     (tables.into_iter().map(|t| ctx.table_size(t) as u64).sum(), memory)
                 });
                 rows.push(GrowthRow {
-                    engine: engine.name().to_string(),
+                    engine: E::KIND,
                     strategy,
                     libraries: i,
                     dlopen_us: window[window.len() / 2],
@@ -109,7 +110,7 @@ pub fn markdown(rows: &[GrowthRow]) -> String {
          (its n-th load writes into n tables); `--quick` stops at 100. Chart: `growth.svg`.\n"
     )
     .unwrap();
-    let mut engines: Vec<&str> = rows.iter().map(|r| r.engine.as_str()).collect();
+    let mut engines: Vec<EngineKind> = rows.iter().map(|r| r.engine).collect();
     engines.dedup();
     for engine in engines {
         writeln!(s, "### {engine}\n").unwrap();
@@ -146,7 +147,7 @@ mod tests {
     #[test]
     fn the_table_shows_decades_with_amounts_per_library() {
         let row = |libraries, table_elements, memory_bytes| GrowthRow {
-            engine: "wasmtime".into(),
+            engine: EngineKind::Wasmtime,
             strategy: Strategy::ReplicatedTables,
             libraries,
             dlopen_us: 12.4,

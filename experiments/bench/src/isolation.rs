@@ -120,8 +120,8 @@ impl<E: Adapter> CopyCall<E> {
 /// One row: an engine, a strategy, bytes per call.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CopyRow {
-    pub engine: String,
-    pub strategy: String,
+    pub engine: EngineKind,
+    pub strategy: Strategy,
     pub bytes: u32,
     /// Median wall time per call (loop included), nanoseconds.
     pub ns_per_call: f64,
@@ -158,8 +158,8 @@ pub fn time<E: Adapter>(engine: &E, modules: &CopyModules, samples: usize) -> Re
                 per.push(t.elapsed().as_nanos() as f64 / n as f64);
             }
             rows.push(CopyRow {
-                engine: engine.name().into(),
-                strategy: strategy.name().into(),
+                engine: E::KIND,
+                strategy,
                 bytes,
                 ns_per_call: median(&per),
                 instructions_per_call: None,
@@ -172,7 +172,7 @@ pub fn time<E: Adapter>(engine: &E, modules: &CopyModules, samples: usize) -> Re
 }
 
 /// The dump label of one counted region.
-pub fn label(engine: &str, strategy: Strategy, bytes: u32, repetition: usize, n: u32) -> String {
+pub fn label(engine: EngineKind, strategy: Strategy, bytes: u32, repetition: usize, n: u32) -> String {
     format!("dylab-isolation {engine}/{}/{bytes} rep{repetition} n{n}", strategy.name())
 }
 
@@ -182,7 +182,7 @@ pub fn count_child<E: Adapter>(engine: &E, modules: &CopyModules) -> Result<()> 
         let mut c = CopyCall::new(engine, modules, strategy)?;
         for bytes in SIZES {
             let labels: Vec<[CString; 2]> = (0..REPETITIONS)
-                .map(|r| REGIONS.map(|n| CString::new(label(engine.name(), strategy, bytes, r, n)).expect("no NUL")))
+                .map(|r| REGIONS.map(|n| CString::new(label(E::KIND, strategy, bytes, r, n)).expect("no NUL")))
                 .collect();
             callgrind::start_instrumentation();
             let counted = (|| -> Result<()> {
@@ -222,10 +222,10 @@ pub fn read_counts(dir: &Path, rows: &mut [CopyRow]) -> Result<()> {
         }
     }
     for r in rows {
-        let strategy = Strategy::parse(&r.strategy).context("a strategy name")?;
+        let strategy = r.strategy;
         let mut reps = Vec::new();
         for rep in 0..REPETITIONS {
-            let pair = REGIONS.map(|n| totals.get(&label(&r.engine, strategy, r.bytes, rep, n)).copied());
+            let pair = REGIONS.map(|n| totals.get(&label(r.engine, strategy, r.bytes, rep, n)).copied());
             let [Some(a), Some(b)] = pair else {
                 bail!("callgrind wrote no dump for {}/{}/{}", r.engine, r.strategy, r.bytes);
             };
@@ -255,14 +255,12 @@ pub fn markdown(data: &CopyData) -> String {
         rule.push_str("---:|");
     }
     let mut out = format!("{head}\n{rule}\n");
-    let engines: Vec<&str> = {
-        let mut e: Vec<&str> = data.rows.iter().map(|r| r.engine.as_str()).collect();
+    let engines: Vec<EngineKind> = {
+        let mut e: Vec<EngineKind> = data.rows.iter().map(|r| r.engine).collect();
         e.dedup();
         e
     };
-    let find = |e: &str, s: Strategy, b: u32| {
-        data.rows.iter().find(|r| r.engine == e && r.strategy == s.name() && r.bytes == b)
-    };
+    let find = |e: EngineKind, s: Strategy, b: u32| data.rows.iter().find(|r| r.engine == e && r.strategy == s && r.bytes == b);
     let num = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
     for e in engines {
         for b in SIZES {
@@ -349,8 +347,8 @@ mod tests {
 
     fn row(strategy: Strategy, bytes: u32, instructions: f64, ns: f64) -> CopyRow {
         CopyRow {
-            engine: "e".into(),
-            strategy: strategy.name().into(),
+            engine: EngineKind::Wasmi,
+            strategy,
             bytes,
             ns_per_call: ns,
             instructions_per_call: Some(instructions),
@@ -371,9 +369,9 @@ mod tests {
         ];
         let md = markdown(&CopyData { machine: "m".into(), rows });
         assert!(md.contains("| isolated-fused: instructions |"), "every isolating strategy has columns: {md}");
-        assert!(md.contains("| e | 0 | 19 | 3347 | - | 200 | - | 3.0 | 700.0 | 50.0 |"), "{md}");
-        assert!(md.contains("| e | 4096 | 26 | 13587 | 2.50 | 1224 | 0.25 | 3.0 | 3000.0 | 400.0 |"), "{md}");
-        assert!(!md.contains("| e | 16 |"), "sizes without rows are left out");
+        assert!(md.contains("| wasmi | 0 | 19 | 3347 | - | 200 | - | 3.0 | 700.0 | 50.0 |"), "{md}");
+        assert!(md.contains("| wasmi | 4096 | 26 | 13587 | 2.50 | 1224 | 0.25 | 3.0 | 3000.0 | 400.0 |"), "{md}");
+        assert!(!md.contains("| wasmi | 16 |"), "sizes without rows are left out");
     }
 
     #[test]
@@ -387,7 +385,7 @@ mod tests {
         };
         std::fs::write(dir.path().join("data/isolation.json"), serde_json::to_string(&data).unwrap()).unwrap();
         let s = calls_md_section(dir.path()).unwrap();
-        assert!(s.starts_with("## Isolated memories") && s.contains("| e | 0 | 19 | 3347 | - |"), "{s}");
+        assert!(s.starts_with("## Isolated memories") && s.contains("| wasmi | 0 | 19 | 3347 | - |"), "{s}");
         std::fs::write(dir.path().join("data/isolation.json"), "{").unwrap();
         assert!(format!("{:#}", calls_md_section(dir.path()).unwrap_err()).contains("parsing"));
     }

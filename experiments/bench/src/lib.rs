@@ -1,6 +1,7 @@
 //! The call-overhead lab: the same kernels called under every linkage, timed inside wasm so that the
 //! host's entry cost is amortised; and the loader's costs (compile, instantiate, dlopen, start-up).
 
+pub mod baseline;
 pub mod callgrind;
 pub mod calls;
 pub mod charts;
@@ -11,11 +12,13 @@ pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
 pub mod measure;
+pub mod outputs;
 pub mod remote;
 pub mod provenance;
 pub mod report;
 pub mod samples;
 pub mod stats;
+pub mod subject;
 pub mod typed_host;
 
 pub use calls::{Kernel, Modules, Prepared, Variant};
@@ -181,9 +184,9 @@ impl WithEngine for MeasureEngine<'_> {
 }
 
 fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<()> {
-    data.engines.insert(e.name().into(), e.settings());
+    data.engines.insert(E::KIND, e.settings());
     let (empty, rows, raw) = measure::measure(e, env.modules, env.settings, env.pick, env.progress)?;
-    data.empty_loop_ns.insert(e.name().into(), empty);
+    data.empty_loop_ns.insert(E::KIND, empty);
     data.calls.extend(rows);
     data.samples.extend(raw);
     if env.select.libc_calls {

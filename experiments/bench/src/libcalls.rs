@@ -9,11 +9,23 @@ use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
 use dylink::{Engine, Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
 
+use dylab_engines::Adapter;
+
 use crate::measure::{summarise, CallRow, Settings};
 use crate::samples::{Phase, Sample};
+use crate::subject::Subject;
 
-pub const OPS: [&str; 2] = ["strlen", "memcpy"];
-pub const PLACEMENTS: [Libc; 3] = [Libc::Static, Libc::LibcModule, Libc::LibcHost];
+pub use crate::subject::LibcOp;
+
+/// Every placement, in the order of [`Libc`]; ratios are to the first, `static`.
+pub fn placements() -> impl Iterator<Item = Libc> {
+    <Libc as strum::IntoEnumIterator>::iter()
+}
+
+/// Every operation, in the order of [`LibcOp`].
+pub fn ops() -> impl Iterator<Item = LibcOp> {
+    <LibcOp as strum::IntoEnumIterator>::iter()
+}
 
 #[derive(Clone, Debug)]
 pub struct LibcModules {
@@ -26,7 +38,7 @@ pub struct LibcModules {
 impl LibcModules {
     pub fn build(toolchain: &Toolchain, bench_dir: &Path) -> Result<LibcModules> {
         let src = [bench_dir.join("libcalls.c")];
-        let exports: Vec<String> = OPS.iter().map(|op| format!("-Wl,--export=run_{op}")).collect();
+        let exports: Vec<String> = ops().map(|op| format!("-Wl,--export=run_{}", op.name())).collect();
         Ok(LibcModules {
             libc: toolchain.libc_module()?,
             side: toolchain.side_module(&src, &[])?,
@@ -41,7 +53,7 @@ struct Loop<E: Engine> {
     run: E::Func,
 }
 
-fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Result<Loop<E>> {
+fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: LibcOp) -> Result<Loop<E>> {
     let libs = HashMap::from([("libcalls.wasm".to_string(), m.side.clone())]);
     let strategy = if libc == Libc::Static { Strategy::None } else { Strategy::Direct };
     let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(m.libc.clone()))
@@ -51,7 +63,7 @@ fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: &str) -> Resu
     if libc != Libc::Static {
         session.boot().map_err(|e| anyhow!("{e:?}"))?;
     }
-    let name = format!("run_{op}");
+    let name = format!("run_{}", op.name());
     let run = session.enter(|ctx| -> Result<E::Func> {
         let exports: HashMap<String, Extern<E>> = match libc {
             // The static module is libc and program at once; its exports are the loop.
@@ -83,14 +95,14 @@ fn sample<E: Engine>(engine: &E, l: &mut Loop<E>, n: u32) -> Result<f64> {
 
 /// Rows `{engine}/libc-call/{placement}/{op}` and their raw samples; ratio is to the static placement,
 /// paired per sweep.
-pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Result<(Vec<CallRow>, Vec<Sample>)> {
+pub fn measure<E: Adapter>(engine: &E, m: &LibcModules, settings: Settings) -> Result<(Vec<CallRow>, Vec<Sample>)> {
     let mut out = Vec::new();
     let mut raw = Vec::new();
-    for op in OPS {
+    for op in ops() {
         let mut loops = Vec::new();
-        for libc in PLACEMENTS {
-            let mut l =
-                prepare(engine, m, libc, op).with_context(|| format!("{} libc-call {libc}/{op}", engine.name()))?;
+        for libc in placements() {
+            let mut l = prepare(engine, m, libc, op)
+                .with_context(|| format!("{} libc-call {libc}/{}", engine.name(), op.name()))?;
             let per = sample(engine, &mut l, 200)?.max(0.5);
             let n = ((settings.target.as_nanos() as f64 / per) as u32).clamp(200, 50_000_000);
             loops.push((libc, l, n));
@@ -99,9 +111,8 @@ pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Re
             for sweep in 0..settings.samples as u32 {
                 for (libc, l, n) in loops.iter_mut() {
                     raw.push(Sample {
-                        engine: engine.name().to_string(),
-                        variant: libc.name().to_string(),
-                        kernel: op.to_string(),
+                        engine: E::KIND,
+                        subject: Subject::LibcCall(*libc, op),
                         phase,
                         iteration: sweep,
                         value: sample(engine, l, *n)?,
@@ -110,8 +121,9 @@ pub fn measure<E: Engine>(engine: &E, m: &LibcModules, settings: Settings) -> Re
             }
         }
         for (libc, _, n) in &loops {
-            let mut row = summarise(&raw, engine.name(), libc.name(), op, PLACEMENTS[0].name());
-            row.cell = format!("{}/libc-call/{libc}/{op}", engine.name());
+            let floor = Subject::LibcCall(Libc::Static, op);
+            let mut row = summarise(&raw, E::KIND, Subject::LibcCall(*libc, op), floor);
+            row.cell = format!("{}/libc-call/{libc}/{}", engine.name(), op.name());
             row.iterations = *n;
             out.push(row);
         }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
-use dylab_engines::Adapter;
+use dylab_engines::{Adapter, EngineKind};
 use dylab_lab::placements::placement;
 use dylink::builder::Session;
 use dylink::strategy::PointerTable;
@@ -29,22 +29,79 @@ fn process<E: Engine>(
         .map_err(|e| anyhow!("{e:?}"))
 }
 
+/// A step of loading whose time is a row of calls.md's loader table; in calls.json its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum LoaderStep {
+    CompileLibc,
+    CompileSide,
+    InstantiateLibc,
+    DlopenSide,
+    /// dlopen of corpus b11 (500 function pointers) under a strategy whose pointers fill a table.
+    DlopenPointers(Strategy),
+    /// A whole program (hello) from start to exit under a placement.
+    StartUp(Libc),
+    /// Loading a compiled module from an engine's serialized form.
+    DeserializeLibc,
+    DeserializeSide,
+}
+
+impl LoaderStep {
+    /// Every step, for reading the text back.
+    fn all() -> impl Iterator<Item = LoaderStep> {
+        use strum::IntoEnumIterator;
+        use LoaderStep::*;
+        [CompileLibc, CompileSide, InstantiateLibc, DlopenSide, DeserializeLibc, DeserializeSide]
+            .into_iter()
+            .chain(Strategy::iter().map(DlopenPointers))
+            .chain(Libc::iter().map(StartUp))
+    }
+}
+
+impl std::fmt::Display for LoaderStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoaderStep::CompileLibc => write!(f, "compile libc.wasm"),
+            LoaderStep::CompileSide => write!(f, "compile side module"),
+            LoaderStep::InstantiateLibc => write!(f, "instantiate libc.wasm + ctors"),
+            LoaderStep::DlopenSide => write!(f, "dlopen side module (compiled)"),
+            LoaderStep::DlopenPointers(s) => write!(f, "dlopen a library with 500 function pointers: {s}"),
+            LoaderStep::StartUp(libc) => write!(f, "start-up hello: {libc}"),
+            LoaderStep::DeserializeLibc => write!(f, "deserialize libc.wasm (cached)"),
+            LoaderStep::DeserializeSide => write!(f, "deserialize side module (cached)"),
+        }
+    }
+}
+
+impl From<LoaderStep> for String {
+    fn from(s: LoaderStep) -> String {
+        s.to_string()
+    }
+}
+
+impl TryFrom<String> for LoaderStep {
+    type Error = String;
+    fn try_from(text: String) -> Result<LoaderStep, String> {
+        LoaderStep::all().find(|s| s.to_string() == text).ok_or_else(|| format!("no loader step {text:?}"))
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoaderRow {
     pub cell: String,
-    pub engine: String,
-    pub what: String,
+    pub engine: EngineKind,
+    pub what: LoaderStep,
     pub median_us: f64,
     pub min_us: f64,
     pub samples: usize,
 }
 
-fn row(engine: &str, what: &str, times: &[Duration]) -> LoaderRow {
+fn row(engine: EngineKind, what: LoaderStep, times: &[Duration]) -> LoaderRow {
     let us: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1e6).collect();
     LoaderRow {
         cell: format!("{engine}/loader/{what}"),
-        engine: engine.to_string(),
-        what: what.to_string(),
+        engine,
+        what,
         median_us: median(&us),
         min_us: us.iter().copied().fold(f64::INFINITY, f64::min),
         samples: us.len(),
@@ -66,7 +123,7 @@ pub fn measure<E: Adapter>(
     compile_samples: usize,
 ) -> Result<Vec<LoaderRow>> {
     let engine = E::timing()?;
-    let name = engine.name();
+    let name = E::KIND;
     let libc_bytes = std::fs::read(&modules.libc)?;
     let side_bytes = std::fs::read(&modules.callee)?;
     let mut rows = Vec::new();
@@ -79,8 +136,8 @@ pub fn measure<E: Adapter>(
             })
             .collect()
     };
-    rows.push(row(name, "compile libc.wasm", &cold(&libc_bytes, compile_samples)?));
-    rows.push(row(name, "compile side module", &cold(&side_bytes, samples)?));
+    rows.push(row(name, LoaderStep::CompileLibc, &cold(&libc_bytes, compile_samples)?));
+    rows.push(row(name, LoaderStep::CompileSide, &cold(&side_bytes, samples)?));
 
     // Instantiation with compiled modules cached in `engine`.
     engine.compile(&libc_bytes)?;
@@ -94,8 +151,8 @@ pub fn measure<E: Adapter>(
             session.load("callee.wasm", Mode { now: true, global: false }).map_err(|e| anyhow!("{}", e.message()))
         })?);
     }
-    rows.push(row(name, "instantiate libc.wasm + ctors", &boot));
-    rows.push(row(name, "dlopen side module (compiled)", &dlopen));
+    rows.push(row(name, LoaderStep::InstantiateLibc, &boot));
+    rows.push(row(name, LoaderStep::DlopenSide, &dlopen));
 
     // What each pointer policy costs at load time: a library with 500 function pointers in its data
     // (corpus b11: 250 through GOT.func), dlopen'ed into a process of libc plus the bench callee.
@@ -119,15 +176,13 @@ pub fn measure<E: Adapter>(
                         .map_err(|e| anyhow!("{}", e.message()))
                 })?);
             }
-            rows.push(row(name, &format!("dlopen a library with 500 function pointers: {strategy}"), &times));
+            rows.push(row(name, LoaderStep::DlopenPointers(strategy), &times));
         }
     }
 
     // Whole-program start-up to exit, modules already compiled.
-    for (what, libc, main) in [
-        ("start-up hello: static", dylink::Libc::Static, hello.0),
-        ("start-up hello: libc-module", dylink::Libc::LibcModule, hello.1),
-    ] {
+    for (libc, main) in [(Libc::Static, hello.0), (Libc::LibcModule, hello.1)] {
+        let what = LoaderStep::StartUp(libc);
         let program = Program {
             libc,
             strategy: if libc == dylink::Libc::Static { Strategy::None } else { Strategy::SharedTable },
@@ -165,9 +220,7 @@ pub fn measure<E: Adapter>(
 pub fn serialized<E: Adapter>(engine: &E, modules: &Modules, samples: usize) -> Result<Vec<LoaderRow>> {
     let mut rows = Vec::new();
     let Some(engine) = crate::typed_host::as_wasmtime(engine) else { return Ok(rows) };
-    for (what, path) in
-        [("deserialize libc.wasm (cached)", &modules.libc), ("deserialize side module (cached)", &modules.callee)]
-    {
+    for (what, path) in [(LoaderStep::DeserializeLibc, &modules.libc), (LoaderStep::DeserializeSide, &modules.callee)] {
         let module = wasmtime::Module::from_file(engine.inner(), path).map_err(|e| anyhow!("{e:#}"))?;
         let bytes = module.serialize().map_err(|e| anyhow!("{e:#}"))?;
         let times: Vec<Duration> = (0..samples)
@@ -176,7 +229,7 @@ pub fn serialized<E: Adapter>(engine: &E, modules: &Modules, samples: usize) -> 
                 time(|| unsafe { wasmtime::Module::deserialize(engine.inner(), &bytes) }.map_err(|e| anyhow!("{e:#}")))
             })
             .collect::<Result<_>>()?;
-        rows.push(row(dylink::Engine::name(engine), what, &times));
+        rows.push(row(E::KIND, what, &times));
     }
     Ok(rows)
 }
@@ -184,4 +237,19 @@ pub fn serialized<E: Adapter>(engine: &E, modules: &Modules, samples: usize) -> 
 /// The linking strategies whose modules share one memory.
 pub fn one_memory() -> impl Iterator<Item = Strategy> {
     Strategy::LINKING.into_iter().filter(|s| s.policy().memories == dylink::strategy::Memories::Shared)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_reads_back_from_its_text() {
+        for step in LoaderStep::all() {
+            let json = serde_json::to_string(&step).unwrap();
+            assert_eq!(serde_json::from_str::<LoaderStep>(&json).unwrap(), step, "{json}");
+        }
+        assert_eq!(LoaderStep::StartUp(Libc::LibcModule).to_string(), "start-up hello: libc-module");
+        assert!(serde_json::from_str::<LoaderStep>("\"compile everything\"").is_err());
+    }
 }

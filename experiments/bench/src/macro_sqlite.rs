@@ -180,7 +180,7 @@ pub fn expected(rows: u32) -> i32 {
 /// One timed cell: `{engine}/{strategy}/{build}`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MacroRow {
-    pub engine: String,
+    pub engine: EngineKind,
     pub strategy: Strategy,
     pub build: Build,
     pub rows: u32,
@@ -211,7 +211,7 @@ pub fn measure<E: Adapter>(engine: &E, m: &MacroModules, rows: u32) -> Result<Ve
     for strategy in Strategy::LINKING {
         for build in Build::ALL {
             let mut row = MacroRow {
-                engine: engine.name().into(),
+                engine: E::KIND,
                 strategy,
                 build,
                 rows,
@@ -263,7 +263,7 @@ pub fn measure<E: Adapter>(engine: &E, m: &MacroModules, rows: u32) -> Result<Ve
 /// One counted cell; the counts are in callgrind's dumps under [`label`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MacroCountCell {
-    pub engine: String,
+    pub engine: EngineKind,
     pub strategy: Strategy,
     pub build: Build,
     pub failure: Option<Failure>,
@@ -273,6 +273,15 @@ impl MacroCountCell {
     pub fn cell(&self) -> String {
         format!("{}/{}/sqlite-{}", self.engine, self.strategy, self.build.name())
     }
+}
+
+/// Whether the `loaded` build runs under `strategy`: SQLite calls the extension through a pointer
+/// from dlsym and the extension calls SQLite through the pointers of the sqlite3_api table, so a
+/// pointer must mean the same function in every module (one table, or tables in lockstep).
+pub fn loaded_runs(strategy: Strategy) -> bool {
+    use dylink::strategy::{Memories, PointerTable};
+    let policy = strategy.policy();
+    policy.memories == Memories::Shared && matches!(policy.pointers, PointerTable::Shared | PointerTable::Replicated)
 }
 
 /// The dump label of a counted region of `n` rows.
@@ -289,11 +298,10 @@ pub fn count_child<E: Adapter>(engine: &E, m: &MacroModules) -> Vec<MacroCountCe
     // table shows the failing cells' failures.
     for strategy in Strategy::LINKING {
         for build in Build::ALL {
-            let runs = build == Build::Linked || matches!(strategy, Strategy::SharedTable | Strategy::ReplicatedTables);
-            if !runs {
+            if !(build == Build::Linked || loaded_runs(strategy)) {
                 continue;
             }
-            let mut cell = MacroCountCell { engine: engine.name().into(), strategy, build, failure: None };
+            let mut cell = MacroCountCell { engine: E::KIND, strategy, build, failure: None };
             let labels = COUNT_REGIONS.map(|n| CString::new(label(&cell.cell(), n)).expect("labels have no NUL"));
             cell.failure = Query::open(engine, m, strategy, build)
                 .and_then(|mut q| {
@@ -331,7 +339,7 @@ fn region<E: Engine>(q: &mut Query<E>, n: u32, label: &CString) -> Result<(), Fa
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct MacroCount {
     pub cell: String,
-    pub engine: String,
+    pub engine: EngineKind,
     pub strategy: Strategy,
     pub build: Build,
     /// Instructions per row of the query (one call of rev and SQLite's work around it).
@@ -360,7 +368,7 @@ pub fn counts_from_dumps(cells: &[MacroCountCell], totals: &HashMap<String, u64>
         };
         out.push(MacroCount {
             cell,
-            engine: c.engine.clone(),
+            engine: c.engine,
             strategy: c.strategy,
             build: c.build,
             instructions_per_row: per_row,
@@ -395,9 +403,8 @@ pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
         COUNT_REGIONS[0]
     )
     .unwrap();
-    let mut engines: Vec<&str> =
-        timed.iter().map(|r| r.engine.as_str()).chain(counted.iter().map(|c| c.engine.as_str())).collect();
-    engines.sort_by_key(|e| EngineKind::ALL.iter().position(|k| k.name() == *e));
+    let mut engines: Vec<EngineKind> = timed.iter().map(|r| r.engine).chain(counted.iter().map(|c| c.engine)).collect();
+    engines.sort();
     engines.dedup();
     for engine in engines {
         writeln!(s, "| {engine} | linked ms | loaded ms | linked instr/row | loaded instr/row | loaded/linked (time) | loaded/linked (instr) |").unwrap();
@@ -467,9 +474,9 @@ mod tests {
     #[test]
     fn counts_need_both_regions_and_divide_by_the_span() {
         let cell =
-            MacroCountCell { engine: "e".into(), strategy: Strategy::SharedTable, build: Build::Loaded, failure: None };
+            MacroCountCell { engine: EngineKind::Wasmi, strategy: Strategy::SharedTable, build: Build::Loaded, failure: None };
         let name = cell.cell();
-        assert_eq!(name, "e/shared-table/sqlite-loaded");
+        assert_eq!(name, "wasmi/shared-table/sqlite-loaded");
         let totals = HashMap::from([(label(&name, 200), 1_000_000u64), (label(&name, 1200), 1_000_000 + 5_000 * 1000)]);
         let rows = counts_from_dumps(std::slice::from_ref(&cell), &totals).unwrap();
         assert_eq!((rows[0].instructions_per_row, rows[0].exact), (Some(5000.0), true));
@@ -483,7 +490,7 @@ mod tests {
     #[test]
     fn the_section_shows_failures_and_ratios() {
         let row = |strategy, build, ms: Option<f64>, failure: Option<Failure>| MacroRow {
-            engine: "wasmi".into(),
+            engine: EngineKind::Wasmi,
             strategy,
             build,
             rows: 1000,

@@ -7,10 +7,11 @@ use std::time::Duration;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use dylab_engines::Adapter;
+use dylab_engines::{Adapter, EngineKind};
 
 use crate::calls::{Kernel, Modules, Prepared, Variant};
 use crate::samples::{self, Phase, Sample};
+use crate::subject::Subject;
 use crate::stats;
 
 #[derive(Clone, Copy, Debug)]
@@ -30,13 +31,15 @@ impl Settings {
     }
 }
 
-/// One row of calls.md / calls.json: `{engine}/{variant}/{kernel}`.
+/// One row of calls.md / calls.json: `{engine}/{variant}/{kernel}` (a libc call:
+/// `{engine}/libc-call/{placement}/{op}`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallRow {
     pub cell: String,
-    pub engine: String,
-    pub variant: String,
-    pub kernel: String,
+    pub engine: EngineKind,
+    /// In calls.json the columns `variant` and `kernel`.
+    #[serde(flatten)]
+    pub subject: Subject,
     /// Calls per sample.
     pub iterations: u32,
     /// Median wall time per loop iteration (call plus loop overhead), both rounds pooled.
@@ -81,7 +84,7 @@ pub fn measure<E: Adapter>(
     select: &dyn Fn(Variant, Kernel) -> bool,
     progress: &dyn Fn(&str),
 ) -> Result<(f64, Vec<CallRow>, Vec<Sample>)> {
-    let name = engine.name();
+    let (name, kind) = (engine.name(), E::KIND);
     let mut empty = Prepared::empty_loop(engine, modules)?;
     let mut rows: Vec<(Variant, Kernel, Prepared<E>)> = Vec::new();
     for kernel in Kernel::ALL {
@@ -99,33 +102,25 @@ pub fn measure<E: Adapter>(
         ns.push(calibrate(p, settings.target)?);
     }
     let mut raw = Vec::new();
-    let mut push = |variant: &str, kernel: &str, phase, iteration, value| {
-        raw.push(Sample {
-            engine: name.to_string(),
-            variant: variant.to_string(),
-            kernel: kernel.to_string(),
-            phase,
-            iteration,
-            value,
-        })
-    };
+    let mut push = |subject, phase, iteration, value| raw.push(Sample { engine: kind, subject, phase, iteration, value });
     for phase in Phase::ALL {
         progress(&format!("{name}: {phase:?} of 2"));
         for sweep in 0..settings.samples as u32 {
-            push(samples::EMPTY_LOOP.0, samples::EMPTY_LOOP.1, phase, sweep, sample(&mut empty, n_empty)?);
+            push(Subject::EmptyLoop, phase, sweep, sample(&mut empty, n_empty)?);
             for (i, (v, k, p)) in rows.iter_mut().enumerate() {
-                push(v.name(), k.name(), phase, sweep, sample(p, ns[i])?);
+                push(Subject::Call(*v, *k), phase, sweep, sample(p, ns[i])?);
             }
         }
     }
-    let empty_ns = median(&samples::series(&raw, name, samples::EMPTY_LOOP.0, samples::EMPTY_LOOP.1));
+    let empty_ns = median(&samples::series(&raw, kind, Subject::EmptyLoop));
     let mut out = Vec::new();
     for (i, (variant, kernel, p)) in rows.iter_mut().enumerate() {
         if !select(*variant, *kernel) {
             continue;
         }
         p.run(1000)?;
-        let mut row = summarise(&raw, name, variant.name(), kernel.name(), Variant::IntraDirect.name());
+        let floor = Subject::Call(Variant::IntraDirect, *kernel);
+        let mut row = summarise(&raw, kind, Subject::Call(*variant, *kernel), floor);
         row.iterations = ns[i];
         row.net_ns = row.median_ns - empty_ns;
         row.checksum = p.checksum();
@@ -137,21 +132,20 @@ pub fn measure<E: Adapter>(
 /// A row's statistics from the raw samples: `floor` names the variant its ratios are paired with
 /// (sample by sample, within a sweep, so that a drift of the machine between sweeps cancels out).
 /// `iterations`, `net_ns` and `checksum` are left for the caller.
-pub fn summarise(raw: &[Sample], engine: &str, variant: &str, kernel: &str, floor: &str) -> CallRow {
-    let of = |v: &str, phase: Phase| -> Vec<f64> {
-        let only: Vec<Sample> = raw.iter().filter(|s| s.phase == phase).cloned().collect();
-        samples::series(&only, engine, v, kernel)
+pub fn summarise(raw: &[Sample], engine: EngineKind, subject: Subject, floor: Subject) -> CallRow {
+    let of = |s: Subject, phase: Phase| -> Vec<f64> {
+        let only: Vec<Sample> = raw.iter().filter(|s| s.phase == phase).copied().collect();
+        samples::series(&only, engine, s)
     };
-    let paired = |phase| -> Vec<f64> { of(variant, phase).iter().zip(of(floor, phase)).map(|(a, b)| a / b).collect() };
-    let pooled = samples::series(raw, engine, variant, kernel);
+    let paired = |phase| -> Vec<f64> { of(subject, phase).iter().zip(of(floor, phase)).map(|(a, b)| a / b).collect() };
+    let pooled = samples::series(raw, engine, subject);
     let ratios = [paired(Phase::Round1), paired(Phase::Round2)];
     let all = ratios.concat();
     let med = median(&pooled);
     CallRow {
-        cell: format!("{engine}/{variant}/{kernel}"),
-        engine: engine.to_string(),
-        variant: variant.to_string(),
-        kernel: kernel.to_string(),
+        cell: format!("{engine}/{subject}"),
+        engine,
+        subject,
         iterations: 0,
         median_ns: med,
         q1_ns: quantile(&pooled, 0.25),

@@ -4,14 +4,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use dylab_engines::EngineKind;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{Kernel, Variant};
+use crate::libcalls::{ops, placements};
 use crate::counts::CountData;
 use crate::growth::GrowthRow;
-use crate::loader::LoaderRow;
+use crate::loader::{LoaderRow, LoaderStep};
 use crate::measure::CallRow;
 use crate::samples::Sample;
+use crate::subject::Subject;
 
 /// Everything one `dylab bench` run measured.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,11 +24,11 @@ pub struct BenchData {
     pub commit: Option<String>,
     pub machine: String,
     pub quick: bool,
-    /// Engine -> pinned settings of the timing engines (fuel metering off).
-    pub engines: BTreeMap<String, Vec<(String, String)>>,
+    /// Engine -> pinned settings of the timing engines (fuel metering off); in registry order.
+    pub engines: BTreeMap<EngineKind, Vec<(String, String)>>,
     pub toolchain: Vec<(String, String)>,
     /// Engine -> ns per iteration of the empty loop.
-    pub empty_loop_ns: BTreeMap<String, f64>,
+    pub empty_loop_ns: BTreeMap<EngineKind, f64>,
     pub calls: Vec<CallRow>,
     /// `{engine}/libc-call/{placement}/{op}`: variant = placement, kernel = op, ratio to static.
     #[serde(default)]
@@ -55,8 +58,8 @@ pub fn machine() -> String {
     format!("{cpu}, {cores} cores, {} {}", std::env::consts::OS, std::env::consts::ARCH)
 }
 
-fn find<'a>(d: &'a BenchData, engine: &str, v: Variant, k: Kernel) -> Option<&'a CallRow> {
-    d.calls.iter().find(|r| r.engine == engine && r.variant == v.name() && r.kernel == k.name())
+fn find(d: &BenchData, engine: EngineKind, v: Variant, k: Kernel) -> Option<&CallRow> {
+    d.calls.iter().find(|r| r.engine == engine && r.subject == Subject::Call(v, k))
 }
 
 /// One target of issue 4 and whether this run met it.
@@ -106,7 +109,7 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
     }
     // 2. The matrix's trampoline (the engine's cheapest generic forwarder) against the typed one.
     // (A trampoline against a bare host call was ill-posed: a trampoline must re-enter wasm.)
-    for engine in d.engines.keys() {
+    for &engine in d.engines.keys() {
         let mut worst: Option<(f64, String)> = None;
         for k in Kernel::ALL {
             if let (Some(g), Some(t)) =
@@ -128,17 +131,24 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
             });
         }
     }
-    // 3. Non-trampoline cross-module calls on wasmtime against the intra-module floor.
+    out.extend(cross_module_target(d));
+    out
+}
+
+/// 3. Non-trampoline cross-module calls on the reference engine against the intra-module floor.
+fn cross_module_target(d: &BenchData) -> Option<Target> {
+    let reference = EngineKind::reference();
     let cross = [Variant::CrossDirect, Variant::SharedTable, Variant::DlsymImport, Variant::ReplicatedTables];
-    let rows: Vec<&CallRow> =
-        d.calls.iter().filter(|r| r.engine == "wasmtime" && cross.iter().any(|v| v.name() == r.variant)).collect();
-    if let Some(w) = rows.iter().max_by(|a, b| a.ratio.total_cmp(&b.ratio)) {
-        let kernel = Kernel::ALL.into_iter().find(|k| k.name() == w.kernel).unwrap_or(Kernel::K1);
-        let same_module =
-            if w.variant == Variant::CrossDirect.name() { Variant::IntraDirect } else { Variant::IntraIndirect };
-        let local = find(d, "wasmtime", same_module, kernel).map(|r| r.ratio).unwrap_or(f64::NAN);
-        out.push(Target {
-            name: "wasmtime: every non-trampoline cross-module variant within 1.3x of the intra-module direct call".into(),
+    let in_cross = |r: &&CallRow| r.subject.call().is_some_and(|(v, _)| cross.contains(&v));
+    let rows: Vec<&CallRow> = d.calls.iter().filter(|r| r.engine == reference).filter(in_cross).collect();
+    let w = rows.iter().max_by(|a, b| a.ratio.total_cmp(&b.ratio))?;
+    let (variant, kernel) = w.subject.call()?;
+    let same_module = if variant == Variant::CrossDirect { Variant::IntraDirect } else { Variant::IntraIndirect };
+    let local = find(d, reference, same_module, kernel).map(|r| r.ratio).unwrap_or(f64::NAN);
+    Some(Target {
+            name: format!(
+                "{reference}: every non-trampoline cross-module variant within 1.3x of the intra-module direct call"
+            ),
             met: w.ratio <= 1.3,
             detail: format!(
                 "worst `{}` at {:.2}x ({:.2} ns vs {:.2} ns per iteration); the same call within one module ({}) is {:.2}x, \
@@ -151,9 +161,7 @@ pub fn targets(d: &BenchData) -> Vec<Target> {
                 same_module.name(),
                 local
             ),
-        });
-    }
-    out
+    })
 }
 
 fn cell_text(r: &CallRow) -> String {
@@ -206,7 +214,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         d.empty_loop_ns.iter().map(|(e, ns)| format!("{e} {ns:.2}")).collect::<Vec<_>>().join(", ")
     )
     .unwrap();
-    for engine in d.engines.keys() {
+    for &engine in d.engines.keys() {
         variant_table(&mut s, &format!("## {engine}"), false, |v, k| find(d, engine, v, k).map(cell_text));
     }
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
@@ -240,16 +248,15 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
              (interquartile range) and ×ratio to static.\n"
         )
         .unwrap();
-        for engine in d.engines.keys() {
-            writeln!(s, "| {engine} | {} |", crate::libcalls::OPS.join(" | ")).unwrap();
-            writeln!(s, "|---|{}", "---|".repeat(crate::libcalls::OPS.len())).unwrap();
-            for placement in crate::libcalls::PLACEMENTS {
-                let cells: Vec<String> = crate::libcalls::OPS
-                    .iter()
+        for &engine in d.engines.keys() {
+            writeln!(s, "| {engine} | {} |", ops().map(|op| op.name()).collect::<Vec<_>>().join(" | ")).unwrap();
+            writeln!(s, "|---|{}", "---|".repeat(ops().count())).unwrap();
+            for placement in placements() {
+                let cells: Vec<String> = ops()
                     .map(|op| {
                         d.libc_calls
                             .iter()
-                            .find(|r| &r.engine == engine && r.variant == placement.name() && r.kernel == *op)
+                            .find(|r| r.engine == engine && r.subject == Subject::LibcCall(placement, op))
                             .map(cell_text)
                             .unwrap_or_else(|| "n/a".into())
                     })
@@ -262,14 +269,14 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     s.push_str(&crate::macro_sqlite::section(&d.macro_sqlite, counts.map_or(&[], |c| &c.macro_sqlite)));
     writeln!(s, "## Loader costs\n").unwrap();
     writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine (no cache); the rest reuse compiled modules.\n").unwrap();
-    let engines: Vec<&String> = d.engines.keys().collect();
-    let mut whats: Vec<&str> = Vec::new();
+    let engines: Vec<EngineKind> = d.engines.keys().copied().collect();
+    let mut whats: Vec<LoaderStep> = Vec::new();
     for r in &d.loader {
-        if !whats.contains(&r.what.as_str()) {
-            whats.push(&r.what);
+        if !whats.contains(&r.what) {
+            whats.push(r.what);
         }
     }
-    writeln!(s, "| step | {} |", engines.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" | ")).unwrap();
+    writeln!(s, "| step | {} |", engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(" | ")).unwrap();
     writeln!(s, "|---|{}", "---|".repeat(engines.len())).unwrap();
     for w in whats {
         let cells: Vec<String> = engines
@@ -277,7 +284,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
             .map(|e| {
                 d.loader
                     .iter()
-                    .find(|r| &r.engine == *e && r.what == w)
+                    .find(|r| r.engine == *e && r.what == w)
                     .map(|r| format!("{:.0} ({:.0})", r.median_us, r.min_us))
                     .unwrap_or_else(|| "n/a".into())
             })
@@ -291,17 +298,16 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
 
 /// Rows whose ratio changed against the baseline: the two runs' bootstrap intervals of the ratio
 /// ([`crate::stats::median_interval`], 95%), each widened by the difference measured between runs
-/// of its engine ([`crate::stats::between_runs`]; the largest for a row of an unknown engine), share
-/// no value. A baseline row without an interval (written before intervals existed) counts as the
+/// of its engine ([`crate::stats::between_runs`]), share no value. A baseline row without an interval (written before intervals existed) counts as the
 /// point of its ratio.
 pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
-    let largest = dylab_engines::EngineKind::ALL.map(crate::stats::between_runs).into_iter().fold(0.0, f64::max);
     let interval = |r: &CallRow| if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci };
     let mut moved = Vec::new();
     for r in current.calls.iter().chain(&current.libc_calls) {
-        let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(|b| b.cell == r.cell) else { continue };
+        let same = |b: &&CallRow| b.engine == r.engine && b.subject == r.subject;
+        let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(same) else { continue };
         let (bi, ri) = (interval(b), interval(r));
-        let allowance = r.engine.parse().map_or(largest, crate::stats::between_runs);
+        let allowance = crate::stats::between_runs(r.engine);
         let widened = |i| crate::stats::widened(i, allowance);
         if crate::stats::disjoint(widened(bi), widened(ri)) {
             moved.push(format!(
@@ -348,31 +354,26 @@ mod tests {
     use super::*;
     use crate::measure::summarise;
     use crate::samples::{Phase, Sample};
+    use crate::stats::between_runs;
 
     /// Samples of a floor at 2 ns and a row at `ratio` times it, with a small deterministic wobble.
     fn run(ratio: f64, wobble: f64) -> BenchData {
-        run_on("wasmtime", ratio, wobble)
+        run_on(EngineKind::Wasmtime, ratio, wobble)
     }
 
-    fn run_on(engine: &str, ratio: f64, wobble: f64) -> BenchData {
+    fn run_on(engine: EngineKind, ratio: f64, wobble: f64) -> BenchData {
+        let (floor, row) = (Subject::Call(Variant::IntraDirect, Kernel::K1), Subject::Call(Variant::SharedTable, Kernel::K1));
         let mut raw = Vec::new();
         for phase in Phase::ALL {
             for i in 0..15u32 {
                 let w = 1.0 + wobble * (((i * 7 + phase as u32 * 3) % 11) as f64 - 5.0) / 5.0;
-                for (variant, ns) in [("intra-direct", 2.0), ("shared-table", 2.0 * ratio * w)] {
-                    raw.push(Sample {
-                        engine: engine.into(),
-                        variant: variant.into(),
-                        kernel: "k1".into(),
-                        phase,
-                        iteration: i,
-                        value: ns,
-                    });
+                for (subject, ns) in [(floor, 2.0), (row, 2.0 * ratio * w)] {
+                    raw.push(Sample { engine, subject, phase, iteration: i, value: ns });
                 }
             }
         }
         BenchData {
-            calls: vec![summarise(&raw, engine, "shared-table", "k1", "intra-direct")],
+            calls: vec![summarise(&raw, engine, row, floor)],
             samples: raw,
             ..Default::default()
         }
@@ -392,6 +393,9 @@ mod tests {
         assert_eq!(check(&run(1.3, 0.005), &run(2.2, 0.005)).len(), 1);
         assert!(check(&run(1.3, 0.4), &run(2.2, 0.4)).is_empty());
         // V8 moves more between runs: the same change is within its allowance.
-        assert!(check(&run_on("v8", 1.3, 0.05), &run_on("v8", 2.2, 0.05)).is_empty());
+        let loosest = EngineKind::ALL.into_iter().max_by(|a, b| between_runs(*a).total_cmp(&between_runs(*b))).unwrap();
+        assert!(check(&run_on(loosest, 1.3, 0.05), &run_on(loosest, 2.2, 0.05)).is_empty());
+        // Rows are matched by engine and subject: another engine's row is not this one's baseline.
+        assert!(check(&run_on(EngineKind::Wasmi, 1.3, 0.05), &run(2.2, 0.05)).is_empty());
     }
 }

@@ -66,11 +66,9 @@ pub fn median_interval(values: &[f64]) -> [f64; 2] {
 /// caches in the JavaScript paths) moves most between processes. So a change must exceed about
 /// 1.6x (wasmtime, wasmi) or 2x (V8) plus the intervals before the times can see it on such a
 /// machine; the instruction counts are the fine-grained snapshot.
+/// The allowance is stated on each engine's registry line ([`EngineKind::variation`]).
 pub fn between_runs(engine: EngineKind) -> f64 {
-    match engine {
-        EngineKind::V8 => 0.40,
-        EngineKind::Wasmtime | EngineKind::Wasmi => 0.25,
-    }
+    engine.variation().between_runs
 }
 
 /// Every engine's [`between_runs`] allowance, for the reports: "wasmtime 25%, wasmi 25%, v8 40%".

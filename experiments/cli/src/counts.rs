@@ -5,6 +5,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 use dylab_bench::counts::{self, CountData};
+use dylab_bench::outputs::{Inputs, Output};
 use dylab_bench::{BenchData, Selection};
 use dylab_lab::Paths;
 
@@ -24,12 +25,17 @@ pub fn committed(out: &Path) -> Result<Option<CountData>> {
     serde_json::from_str(&text).map(Some).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// calls.md (times, counts when there are some, and the committed isolation section) and calls.svg:
-/// written alike by `dylab bench` and `dylab bench --count`.
-pub fn write_calls_md(out: &Path, timed: &BenchData, counts: Option<&CountData>) -> Result<()> {
-    let md = dylab_bench::report::calls_md(timed, counts) + &dylab_bench::isolation::calls_md_section(out)?;
-    write(&out.join("calls.md"), &md)?;
-    write(&out.join("calls.svg"), &dylab_bench::charts::calls_svg(timed, counts)?)
+/// The files a timing run (`counted` false) or a count writes ([`Output::written`]), each rendered
+/// from the times and counts it has; a count with no committed times writes counts.json alone.
+pub fn write_outputs(out: &Path, timed: Option<&BenchData>, counts: Option<&CountData>, counted: bool) -> Result<()> {
+    let input = Inputs { timed, counts, reports: out };
+    for output in Output::written(counted) {
+        if let Some(text) = output.render(&input)? {
+            write(&out.join(output.path()), &text)?;
+            eprintln!("wrote {}", out.join(output.path()).display());
+        }
+    }
+    Ok(())
 }
 
 /// This binary as the counted child, with the same corpus and selection.
@@ -72,14 +78,14 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
         );
         return Ok(moved.is_empty());
     }
-    write(&counts_path(out), &serde_json::to_string_pretty(&data)?)?;
-    eprintln!("wrote {}", counts_path(out).display());
     let calls = out.join("data").join("calls.json");
-    if calls.is_file() {
-        let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
-        let timed: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?;
-        write_calls_md(out, &timed, Some(&data))?;
-        eprintln!("wrote {} and calls.svg", out.join("calls.md").display());
-    }
+    let timed: Option<BenchData> = match calls.is_file() {
+        true => {
+            let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
+            Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?)
+        }
+        false => None,
+    };
+    write_outputs(out, timed.as_ref(), Some(&data), true)?;
     Ok(true)
 }

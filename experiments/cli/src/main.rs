@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 mod counts;
 mod expect;
 
-use dylab_bench::{BenchData, Kernel, Variant};
+use dylab_bench::{Kernel, Variant};
 use dylab_engines::EngineKind;
 use dylab_lab::native::NativeResult;
 use dylab_lab::reports::{self, ReportInput};
@@ -341,6 +341,8 @@ fn real_main() -> Result<bool> {
             if count {
                 return counts::bench_count(&paths, &select, &out, check);
             }
+            // Before measuring: a baseline this run cannot be compared with is refused at once.
+            let baseline = if check { Some(dylab_bench::baseline::load(&out, quick)?) } else { None };
             let bar = ProgressBar::new_spinner();
             if !std::io::stderr().is_terminal() {
                 bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -354,12 +356,7 @@ fn real_main() -> Result<bool> {
                 data.loader.len(),
                 started.elapsed().as_secs_f64()
             );
-            if check {
-                let path = out.join("data").join("calls.json");
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading the baseline {}", path.display()))?;
-                let baseline: BenchData =
-                    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+            if let Some(baseline) = baseline {
                 let moved = dylab_bench::report::check(&baseline, &data);
                 for m in &moved {
                     println!("moved: {m}");
@@ -374,14 +371,10 @@ fn real_main() -> Result<bool> {
                 return Ok(moved.is_empty());
             }
             let committed = counts::committed(&out)?;
-            counts::write_calls_md(&out, &data, committed.as_ref())?;
-            write(&out.join("growth.svg"), &dylab_bench::charts::growth_svg(&data.growth)?)?;
-            write(&out.join("data").join("calls.json"), &serde_json::to_string_pretty(&data)?)?;
-            write(&out.join("data").join("samples.csv"), &dylab_bench::samples::to_csv(&data.samples)?)?;
+            counts::write_outputs(&out, Some(&data), committed.as_ref(), false)?;
             for t in dylab_bench::report::targets(&data) {
                 eprintln!("{}: {} ({})", if t.met { "met" } else { "MISSED" }, t.name, t.detail);
             }
-            eprintln!("wrote {}", out.join("calls.md").display());
             Ok(true)
         }
         Command::Report { select, out } => {

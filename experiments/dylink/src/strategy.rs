@@ -207,3 +207,21 @@ impl Strategy {
         Policy { calls, pointers, memories, adapters }
     }
 }
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    /// The hand-written lists hold every variant: a strategy or a placement added to the enum but
+    /// not to its list fails here instead of silently missing from the matrix and the bench.
+    #[test]
+    fn the_lists_hold_every_strategy_and_placement() {
+        let linking: Vec<Strategy> = Strategy::iter().filter(|&s| s != Strategy::None).collect();
+        assert_eq!(Strategy::LINKING.to_vec(), linking);
+        assert_eq!(Libc::ALL.to_vec(), Libc::iter().collect::<Vec<_>>());
+        for libc in Libc::iter() {
+            assert!(!libc.strategies().is_empty(), "{libc} runs under no strategy");
+        }
+    }
+}

@@ -4,8 +4,20 @@
 
 use crate::any::{Adapter, AnyEngine, WithEngine};
 
+/// How an engine's measurements vary from process to process: measured facts that the bench's
+/// checks allow for, stated on the engine's registry line so that a new engine must state its own.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Variation {
+    /// What `dylab bench --check` widens each side of a ratio's interval by for the difference
+    /// between two runs (see dylab-bench's `stats::between_runs`).
+    pub between_runs: f64,
+    /// Whether a call that leaves wasm counts the same instructions in every process (see
+    /// dylab-bench's `counts::PROCESS_TOLERANCE`).
+    pub host_calls_repeat: bool,
+}
+
 macro_rules! engines {
-    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty),+ $(,)?) => {
+    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty, $variation:expr;)+) => {
         /// A WebAssembly engine of the lab. Ordered as listed: reports show engines in this order.
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
@@ -52,6 +64,13 @@ macro_rules! engines {
                 })
             }
 
+            /// How this engine's measurements vary between processes.
+            pub fn variation(self) -> Variation {
+                match self {
+                    $(EngineKind::$kind => $variation,)+
+                }
+            }
+
             /// `engine`, which is of this kind, as its concrete type.
             pub(crate) fn visit<V: WithEngine>(self, engine: &(dyn AnyEngine + '_), visitor: V) -> V::Out {
                 match self {
@@ -77,18 +96,26 @@ macro_rules! engines {
     };
 }
 
+// Variation: measured on the 2-core VM over five full runs (times) and five full counts (V8's host
+// paths: the same within a process, up to 43% apart between processes).
 engines! {
     /// Cranelift compiler (wasmtime 48), no inlining
-    Wasmtime => dylab_engine_wasmtime::Wasmtime,
+    Wasmtime => dylab_engine_wasmtime::Wasmtime, Variation { between_runs: 0.25, host_calls_repeat: true };
     /// Interpreter (wasmi 2.0), eager compilation
-    Wasmi => dylab_engine_wasmi::Wasmi,
+    Wasmi => dylab_engine_wasmi::Wasmi, Variation { between_runs: 0.25, host_calls_repeat: true };
     /// V8 (Node 26.10.0, V8 14.6) through Node-API; runs in a Node worker outside Node
-    V8 => dylab_engine_v8::V8,
+    V8 => dylab_engine_v8::V8, Variation { between_runs: 0.40, host_calls_repeat: false };
 }
 
 impl EngineKind {
     pub fn name(self) -> &'static str {
         self.into()
+    }
+
+    /// The engine the reports hold other code against (the native baselines, the cross-module
+    /// target): the registry's first, an optimising compiler.
+    pub fn reference() -> EngineKind {
+        EngineKind::ALL[0]
     }
 
     /// The engines whose stores this process can make: what code needing the concrete engine (the

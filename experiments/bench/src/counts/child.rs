@@ -25,7 +25,7 @@ const WARM_UPS: usize = 2;
 /// One cell the child counted; the counts are in the dumps, under [`label`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChildCell {
-    pub engine: String,
+    pub engine: EngineKind,
     pub variant: Variant,
     pub kernel: Kernel,
     pub checksum: i32,
@@ -42,7 +42,7 @@ impl ChildCell {
 /// What the child prints on stdout (one JSON object) when done.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChildReport {
-    pub engines: BTreeMap<String, Vec<(String, String)>>,
+    pub engines: BTreeMap<EngineKind, Vec<(String, String)>>,
     pub cells: Vec<ChildCell>,
     #[serde(default)]
     pub macro_cells: Vec<crate::macro_sqlite::MacroCountCell>,
@@ -167,7 +167,7 @@ struct CountEngine<'a> {
 impl WithEngine for CountEngine<'_> {
     type Out = Result<()>;
     fn run<E: Adapter>(self, e: &E) -> Result<()> {
-        self.report.engines.insert(e.name().into(), e.settings());
+        self.report.engines.insert(E::KIND, e.settings());
         for kernel in Kernel::ALL {
             for variant in Variant::ALL {
                 let wanted = (self.select.variants.is_empty() || self.select.variants.contains(&variant))
@@ -189,7 +189,7 @@ impl WithEngine for CountEngine<'_> {
 fn count_cell<E: Adapter>(e: &E, modules: &Modules, variant: Variant, kernel: Kernel) -> Result<ChildCell> {
     let mut p = Prepared::new(e, modules, variant, kernel)?;
     let tolerance = super::tolerance(E::KIND, variant);
-    let mut cell = ChildCell { engine: e.name().into(), variant, kernel, checksum: 0, tolerance };
+    let mut cell = ChildCell { engine: E::KIND, variant, kernel, checksum: 0, tolerance };
     let labels: Vec<[CString; 2]> = (0..REPETITIONS)
         .map(|r| regions(variant).map(|n| CString::new(label(&cell.cell(), r, n)).expect("labels have no NUL")))
         .collect();

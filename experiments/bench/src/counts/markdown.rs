@@ -3,6 +3,8 @@
 use std::fmt::Write;
 
 use super::native::{Linkage, NativeCounts, KERNELS};
+use dylab_engines::EngineKind;
+
 use super::CountData;
 use crate::calls::{Kernel, Variant};
 use crate::report::variant_table;
@@ -46,7 +48,7 @@ pub fn counts_md(c: &CountData) -> String {
          for generic x86-64 with its own CPU dispatch; V8 rows depend on the pinned Node version.\n"
     )
     .unwrap();
-    for engine in c.engines.keys() {
+    for &engine in c.engines.keys() {
         variant_table(&mut s, &format!("### {engine}"), true, |v, k| {
             let r = c.find(engine, v, k)?;
             let floor = c.find(engine, Variant::IntraDirect, k).map(|f| f.instructions_per_call);
@@ -71,9 +73,10 @@ fn native_md(s: &mut String, n: &NativeCounts, c: &CountData) {
     writeln!(
         s,
         "The same caller.c loops, built by {} as a 32-bit program with callee.c as a shared object and counted \
-         the same way (`corpus/bench/native/count.c`); beside each, wasmtime's row of the same linkage \
+         the same way (`corpus/bench/native/count.c`); beside each, {}'s row of the same linkage \
          (`intra-direct`, `direct`, `shared-table`) where it was counted.\n",
-        n.compiler
+        n.compiler,
+        EngineKind::reference()
     )
     .unwrap();
     let kernels: Vec<&str> = KERNELS.iter().map(|k| k.name()).collect();
@@ -88,13 +91,14 @@ fn native_md(s: &mut String, n: &NativeCounts, c: &CountData) {
         let cells: Vec<String> = KERNELS
             .iter()
             .map(|k| {
-                let Some(r) = n.calls.iter().find(|r| r.linkage == linkage && r.kernel == k.name()) else {
+                let Some(r) = n.calls.iter().find(|r| r.linkage == linkage && r.kernel == *k) else {
                     return "·".into();
                 };
                 let mark = if r.exact { "" } else { "~" };
+                let reference = EngineKind::reference();
                 let beside = c
-                    .find("wasmtime", wasm, *k)
-                    .map(|w| format!(" (wasmtime {}: {})", wasm.name(), fmt_count(w.instructions_per_call)))
+                    .find(reference, wasm, *k)
+                    .map(|w| format!(" ({reference} {}: {})", wasm.name(), fmt_count(w.instructions_per_call)))
                     .unwrap_or_default();
                 format!("{mark}{}{beside}", fmt_count(r.instructions_per_call))
             })
@@ -117,7 +121,7 @@ fn native_md(s: &mut String, n: &NativeCounts, c: &CountData) {
 /// per engine: the worst kernel's ratio, target 1.5x.
 pub fn targets(c: &CountData) -> Vec<String> {
     let mut out = Vec::new();
-    for engine in c.engines.keys() {
+    for &engine in c.engines.keys() {
         let worst = Kernel::ALL
             .iter()
             .filter_map(|&k| {
@@ -156,10 +160,10 @@ mod tests {
 
     fn row(v: Variant, k: Kernel, n: f64, exact: bool) -> CountRow {
         CountRow {
-            cell: format!("e/{}/{}", v.name(), k.name()),
-            engine: "e".into(),
-            variant: v.name().into(),
-            kernel: k.name().into(),
+            cell: format!("wasmi/{}/{}", v.name(), k.name()),
+            engine: EngineKind::Wasmi,
+            variant: v,
+            kernel: k,
             instructions_per_call: n,
             exact,
             repetitions: vec![n, n],
@@ -176,7 +180,7 @@ mod tests {
             machine: String::new(),
             valgrind: "valgrind-3.19.0".into(),
             regions: REGIONS,
-            engines: [("e".to_string(), vec![("version".to_string(), "1".to_string())])].into(),
+            engines: [(EngineKind::Wasmi, vec![("version".to_string(), "1".to_string())])].into(),
             toolchain: vec![],
             rows: vec![
                 row(Variant::IntraDirect, Kernel::K1, 17.0, true),
@@ -199,10 +203,10 @@ mod tests {
     fn the_native_baselines_sit_beside_wasmtimes_rows_of_the_same_linkage() {
         use crate::counts::native::NativeCall;
         let mut direct = row(Variant::CrossDirect, Kernel::K1, 17.0, true);
-        direct.engine = "wasmtime".into();
+        direct.engine = EngineKind::reference();
         let call = |linkage, kernel: Kernel, n| NativeCall {
             linkage,
-            kernel: kernel.name().into(),
+            kernel,
             instructions_per_call: n,
             exact: true,
         };
@@ -219,7 +223,10 @@ mod tests {
         let md = counts_md(&c);
         assert!(md.contains("### native (gcc -m32, glibc's ld.so)") && md.contains("built by gcc 12"), "{md}");
         assert!(
-            md.contains("| `plt`: a call into another shared object, through the PLT | · | 11 (wasmtime direct: 17) |"),
+            md.contains(&format!(
+                "| `plt`: a call into another shared object, through the PLT | · | 11 ({} direct: 17) |",
+                EngineKind::reference()
+            )),
             "{md}"
         );
         assert!(

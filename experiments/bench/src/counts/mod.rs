@@ -61,8 +61,9 @@ pub const PROCESS_TOLERANCE: f64 = 0.5;
 /// Whether an engine's calls that leave wasm count the same in every process. V8's do not: they
 /// run V8's JavaScript and runtime paths, whose inline caches and heap state were seen to differ
 /// between processes started with the same flags and input (see [`PROCESS_TOLERANCE`]).
+/// Stated on each engine's registry line ([`EngineKind::variation`]).
 pub fn host_calls_repeat(engine: EngineKind) -> bool {
-    !matches!(engine, EngineKind::V8)
+    engine.variation().host_calls_repeat
 }
 
 /// The relative change `--check` accepts for `variant` on `engine`: 0 where the count is exact.
@@ -80,9 +81,9 @@ pub fn tolerance(engine: EngineKind, variant: Variant) -> f64 {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CountRow {
     pub cell: String,
-    pub engine: String,
-    pub variant: String,
-    pub kernel: String,
+    pub engine: EngineKind,
+    pub variant: Variant,
+    pub kernel: Kernel,
     /// Instructions per loop iteration (the call and the loop's own few instructions), first repetition.
     pub instructions_per_call: f64,
     /// Both repetitions gave the same integral count per call.
@@ -109,8 +110,8 @@ pub struct CountData {
     pub valgrind: String,
     /// Loop iterations of the two counted regions.
     pub regions: [u32; 2],
-    /// Engine -> pinned settings of the counting engine (wasmtime: the pinned Cranelift target).
-    pub engines: BTreeMap<String, Vec<(String, String)>>,
+    /// Engine -> pinned settings of the counting engine (a compiler: its pinned target); registry order.
+    pub engines: BTreeMap<EngineKind, Vec<(String, String)>>,
     pub toolchain: Vec<(String, String)>,
     pub rows: Vec<CountRow>,
     /// The SQLite macro benchmark's instructions per row (`macro_sqlite`).
@@ -122,8 +123,8 @@ pub struct CountData {
 }
 
 impl CountData {
-    pub fn find(&self, engine: &str, v: Variant, k: Kernel) -> Option<&CountRow> {
-        self.rows.iter().find(|r| r.engine == engine && r.variant == v.name() && r.kernel == k.name())
+    pub fn find(&self, engine: EngineKind, v: Variant, k: Kernel) -> Option<&CountRow> {
+        self.rows.iter().find(|r| r.engine == engine && r.variant == v && r.kernel == k)
     }
 }
 
@@ -144,7 +145,7 @@ pub fn per_call(regions: [u32; 2], totals: [u64; 2], period: usize) -> (f64, boo
 pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
     let mut moved = Vec::new();
     for r in &current.rows {
-        let Some(b) = baseline.rows.iter().find(|b| b.cell == r.cell) else { continue };
+        let Some(b) = baseline.find(r.engine, r.variant, r.kernel) else { continue };
         let (old, new) = (b.instructions_per_call, r.instructions_per_call);
         let change = (new - old) / old;
         let allowed = b.tolerance.max(r.tolerance).max(NON_EXACT_TOLERANCE);
@@ -178,11 +179,18 @@ mod tests {
     use super::*;
 
     fn row(cell: &str, n: f64, exact: bool) -> CountRow {
+        // Rows are matched by (engine, variant, kernel): the test's cells are distinct kernels.
+        let kernel = match cell.chars().next() {
+            Some('a') => Kernel::K0,
+            Some('b') => Kernel::K1,
+            Some('c') => Kernel::K4,
+            _ => Kernel::Kmega,
+        };
         CountRow {
             cell: cell.into(),
-            engine: "e".into(),
-            variant: "v".into(),
-            kernel: "k".into(),
+            engine: EngineKind::Wasmtime,
+            variant: Variant::CrossDirect,
+            kernel,
             instructions_per_call: n,
             exact,
             repetitions: vec![n, n],
@@ -242,7 +250,7 @@ mod tests {
                 compiler: String::new(),
                 calls: vec![NativeCall {
                     linkage: Linkage::Plt,
-                    kernel: "k1".into(),
+                    kernel: Kernel::K1,
                     instructions_per_call: n,
                     exact: true,
                 }],
@@ -261,6 +269,7 @@ mod tests {
     #[test]
     fn a_row_that_varies_between_processes_is_checked_with_its_own_tolerance() {
         let mut v8_row = row("v8/trampoline/kmega", 479.0, false);
+        v8_row.engine = EngineKind::V8;
         v8_row.tolerance = tolerance(EngineKind::V8, Variant::Trampoline);
         let mut moved_some = v8_row.clone();
         moved_some.instructions_per_call = 685.0;

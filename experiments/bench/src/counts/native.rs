@@ -52,7 +52,7 @@ pub const LOADS: [u32; 4] = [1, 10, 100, 1000];
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct NativeCall {
     pub linkage: Linkage,
-    pub kernel: String,
+    pub kernel: Kernel,
     pub instructions_per_call: f64,
     pub exact: bool,
 }
@@ -118,7 +118,7 @@ pub fn count(tc: &NativeToolchain, bench: &Path, valgrind: &std::ffi::OsStr) -> 
                 .map(|r| Ok(per_call(REGIONS, [get(&what, r, REGIONS[0])?, get(&what, r, REGIONS[1])?], 1)))
                 .collect::<Result<Vec<_>>>()?;
             let exact = reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
-            calls.push(NativeCall { linkage, kernel: kernel.name().into(), instructions_per_call: reps[0].0, exact });
+            calls.push(NativeCall { linkage, kernel, instructions_per_call: reps[0].0, exact });
         }
     }
     Ok(NativeCounts {

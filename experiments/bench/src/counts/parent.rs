@@ -112,9 +112,9 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         let exact = c.tolerance == 0.0 && reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
         rows.push(CountRow {
             cell,
-            engine: c.engine.clone(),
-            variant: c.variant.name().into(),
-            kernel: c.kernel.name().into(),
+            engine: c.engine,
+            variant: c.variant,
+            kernel: c.kernel,
             instructions_per_call: reps[0].0,
             exact,
             repetitions: reps.iter().map(|r| r.0).collect(),
