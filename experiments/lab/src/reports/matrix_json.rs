@@ -1,17 +1,17 @@
-//! `reports/data/matrix.json`: every cell result, as `dylab run --json` prints them, and the native
-//! reference column (one result per case).
+//! `reports/data/matrix.json`: every cell result, as `dylab run --json` prints them but without their
+//! durations (they vary with load; data/timings.js has them), and the native reference column (one
+//! result per case).
 
 use serde::Serialize;
 
 use super::{Report, ReportInput};
 use crate::native::NativeResult;
-use crate::run::CellResult;
 
 pub struct MatrixJson;
 
 #[derive(Serialize)]
 struct Matrix<'a> {
-    cells: &'a [CellResult],
+    cells: Vec<serde_json::Value>,
     native: &'a [NativeResult],
 }
 
@@ -21,6 +21,12 @@ impl Report for MatrixJson {
     }
 
     fn render(&self, input: &ReportInput) -> anyhow::Result<Option<String>> {
-        Ok(Some(serde_json::to_string_pretty(&Matrix { cells: input.results, native: input.native })?))
+        let mut cells = Vec::with_capacity(input.results.len());
+        for r in input.results {
+            let mut value = serde_json::to_value(r)?;
+            value.as_object_mut().expect("a cell result is an object").remove("duration_ms");
+            cells.push(value);
+        }
+        Ok(Some(serde_json::to_string_pretty(&Matrix { cells, native: input.native })?))
     }
 }
