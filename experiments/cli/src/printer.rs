@@ -49,7 +49,7 @@ impl Printer for JsonLines {
         engines.iter().for_each(|e| print_line(&Line::Engine(e.clone())));
     }
     fn cell(&self, r: &CellResult) {
-        print_line(&Line::Cell(r.clone()));
+        print_line(&Line::Cell(r.into()));
     }
     fn native(&self, r: &NativeResult) {
         print_line(&Line::Native(r.clone()));

@@ -23,7 +23,7 @@ pub use cell::{cells, Cell, EngineKind, Filter};
 pub use corpus::{load_corpus, Case};
 pub use outcome::{Outcome, Style};
 pub use paths::Paths;
-pub use record::{EngineSettings, Line, Record};
+pub use record::{EngineSettings, Line, Record, TimedCell};
 pub use run::{CellResult, Lab};
 pub use shard::Shard;
 

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,38 @@ pub struct EngineSettings {
     pub settings: Vec<(String, String)>,
 }
 
+/// A cell result with how long it ran, as a line carries it (the result's own serialized form,
+/// in data/matrix.json, has no time).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TimedCell {
+    #[serde(flatten)]
+    pub result: CellResult,
+    #[serde(rename = "duration_ms", with = "millis")]
+    pub duration: Duration,
+}
+
+impl From<&CellResult> for TimedCell {
+    fn from(r: &CellResult) -> TimedCell {
+        TimedCell { result: r.clone(), duration: r.duration }
+    }
+}
+
+/// A duration as a number of milliseconds (microsecond precision), as JSON shows it.
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_micros() as f64 / 1000.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let ms = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(ms / 1000.0).map_err(serde::de::Error::custom)
+    }
+}
+
 /// The commit of the sources a run came from ([`crate::provenance`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Source {
@@ -32,7 +65,7 @@ pub struct Source {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum Line {
-    Cell(CellResult),
+    Cell(TimedCell),
     Native(NativeResult),
     Engine(EngineSettings),
     Source(Source),
@@ -75,7 +108,8 @@ impl Record {
         let mut sources: Vec<String> = Vec::new();
         for line in lines {
             match line {
-                Line::Cell(r) => {
+                Line::Cell(TimedCell { result, duration }) => {
+                    let r = CellResult { duration, ..result };
                     let Some(&i) = order.get(&r.cell) else { bail!("cell {} is not in this corpus", r.cell) };
                     if results.insert(i, r).is_some() {
                         bail!("cell {} is in more than one line: overlapping shards?", results[&i].cell);

@@ -42,25 +42,10 @@ pub struct CellResult {
     pub expected_trap: Option<TrapKind>,
     pub as_expected: bool,
     /// How long the program ran (engine compilation, instantiation, execution; not the C build,
-    /// which the case's first cell pays). Varies with load: only in reports that are not reproducible.
-    #[serde(rename = "duration_ms", with = "millis", default)]
+    /// which the case's first cell pays). Varies with load, so not in the reproducible reports: the
+    /// JSON lines carry it ([`crate::record::TimedCell`]).
+    #[serde(skip)]
     pub duration: Duration,
-}
-
-/// A duration as a number of milliseconds (microsecond precision), as JSON shows it.
-mod millis {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_micros() as f64 / 1000.0)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let ms = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(ms / 1000.0).map_err(serde::de::Error::custom)
-    }
 }
 
 impl CellResult {

@@ -6,12 +6,13 @@ use serde::Serialize;
 
 use super::{Report, ReportInput};
 use crate::native::NativeResult;
+use crate::run::CellResult;
 
 pub struct MatrixJson;
 
 #[derive(Serialize)]
 struct Matrix<'a> {
-    cells: Vec<serde_json::Value>,
+    cells: &'a [CellResult],
     native: &'a [NativeResult],
 }
 
@@ -21,12 +22,6 @@ impl Report for MatrixJson {
     }
 
     fn render(&self, input: &ReportInput) -> anyhow::Result<Option<String>> {
-        let mut cells = Vec::with_capacity(input.results.len());
-        for r in input.results {
-            let mut value = serde_json::to_value(r)?;
-            value.as_object_mut().expect("a cell result is an object").remove("duration_ms");
-            cells.push(value);
-        }
-        Ok(Some(serde_json::to_string_pretty(&Matrix { cells, native: input.native })?))
+        Ok(Some(serde_json::to_string_pretty(&Matrix { cells: input.results, native: input.native })?))
     }
 }

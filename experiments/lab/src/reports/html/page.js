@@ -23,7 +23,8 @@ function params() {
 function fillSelects(p) {
   for (const key of keys) {
     const select = document.getElementById("f-" + key);
-    const seen = [...new Set(data.cells.map(c => value(c, key)))].filter(v => v !== "");
+    const seen = key === "declared" ? ["as declared", "not as declared"]
+      : [...new Set(data.cells.map(c => value(c, key)))].filter(v => v !== "");
     if (key !== "case" && key !== "group") seen.sort();
     select.replaceChildren(el("option", { value: "" }, "all"), ...seen.map(v => el("option", { value: v }, v)));
     select.value = p.get(key) || "";
@@ -91,9 +92,10 @@ function show(c) {
     el("dt", {}, "diff (expected → stdout)"), el("dd", {}, c.diff ? diff : "none: stdout is the reference"),
     ...block("stderr", c.stderr));
   const close = el("button", { type: "button" }, "close");
-  close.addEventListener("click", () => { d.close(); const p = params(); p.delete("cell"); location.hash = p.toString() || "matrix"; });
+  close.addEventListener("click", () => d.close());
+  d.onclose = () => { const p = params(); if (p.get("cell")) { p.delete("cell"); location.hash = p.toString() || "matrix"; } };
   d.replaceChildren(el("h2", { id: "d-name" }, c.cell), el("p", {}, kase.description), dl, close);
-  if (!d.open) d.show();
+  if (!d.open) d.showModal();
 }
 
 function sortable(table) {
