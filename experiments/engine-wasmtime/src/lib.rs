@@ -59,6 +59,15 @@ impl Wasmtime {
         Self::with_fuel(true, None, true)
     }
 
+    /// The matrix engine keeping compiled modules in `modules` between processes (serialized, keyed by
+    /// the SHA-256 of the bytes compiled, as the C build cache is): a warm matrix does not run
+    /// Cranelift again (an interpreter of about 2 MB of C took 1.7-3 s per cell to compile).
+    pub fn new_caching(modules: &Path) -> anyhow::Result<Self> {
+        let mut e = Self::with_fuel(true, None, true)?;
+        e.precompiled = Some(modules.to_path_buf());
+        Ok(e)
+    }
+
     /// The timing engine: the same settings without fuel metering or epoch checks.
     pub fn for_timing() -> anyhow::Result<Self> {
         Self::with_fuel(false, None, true)
@@ -122,12 +131,14 @@ impl Wasmtime {
         })
     }
 
-    /// Compiles `bytes` (content hash `key`) through the folder `dir`: read back when an earlier
-    /// process compiled them with this configuration, else compiled and written there. Cranelift
-    /// under valgrind took about 50 s for the SQLite benchmark's modules; reading them back, none.
-    fn compile_in(&self, dir: &Path, key: u64, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
+    /// Compiles `bytes` through the folder `dir`: read back when an earlier process compiled the same
+    /// bytes with this configuration, else compiled and written there. Cranelift under valgrind took
+    /// about 50 s for the SQLite benchmark's modules; reading them back, none.
+    fn compile_in(&self, dir: &Path, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
+        use sha2::Digest;
+        let key = sha2::Sha256::digest(bytes);
         let tables = if self.lazy_tables { "lazy" } else { "eager" };
-        let file = dir.join(format!("{key:016x}-{}-{tables}-fuel{}.cwasm", bytes.len(), self.fuel));
+        let file = dir.join(format!("{}-{tables}-fuel{}.cwasm", hex16(&key), self.fuel));
         if file.is_file() {
             // Safety: the folder is the lab's own cache and its files are written only below, by
             // `Module::serialize`; wasmtime refuses a file from another version or configuration
@@ -139,7 +150,10 @@ impl Wasmtime {
         let m = wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         // Best effort: a folder that cannot be written costs the next process a compile, nothing else.
         if let Ok(serialized) = m.serialize() {
-            let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+            // Unique per process and call: two threads may compile the same module at once.
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = file.with_extension(format!("tmp{}-{n}", std::process::id()));
             if std::fs::create_dir_all(dir).is_ok() && std::fs::write(&tmp, serialized).is_ok() {
                 let _ = std::fs::rename(&tmp, &file);
             }
@@ -150,6 +164,11 @@ impl Wasmtime {
     pub fn inner(&self) -> &wasmtime::Engine {
         &self.engine
     }
+}
+
+/// The first 16 bytes of a digest in hex: the name of a cached module.
+fn hex16(digest: &[u8]) -> String {
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 fn hash(bytes: &[u8]) -> u64 {
@@ -287,7 +306,7 @@ impl Engine for Wasmtime {
             bytes
         };
         let m = match &self.precompiled {
-            Some(dir) => self.compile_in(dir, key, bytes)?,
+            Some(dir) => self.compile_in(dir, bytes)?,
             None => wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?,
         };
         self.cache.lock().unwrap().insert(key, m.clone());
