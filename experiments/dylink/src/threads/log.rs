@@ -2,8 +2,9 @@
 //! pointer slot only while it owns the log, after applying everything logged before.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use super::{group, replay, Group};
+use super::{group, replay, Group, Repeat};
 use crate::engine::{Ctx, Engine, Trap};
 use crate::process::{ModId, Mode};
 
@@ -49,9 +50,11 @@ pub fn exclusive<E: Engine, R>(
         return Ok(f(ctx));
     }
     let tid = super::tid(ctx);
+    let started = Instant::now();
     acquire(&g, tid)?;
     let r = sync(ctx).map(|()| f(ctx));
     release(&g);
+    g.stats.lock().unwrap_or_else(|e| e.into_inner()).exclusive.push(started.elapsed());
     r
 }
 
@@ -93,16 +96,31 @@ fn release<E: Engine>(g: &Group<E>) {
 /// flushes its output. Without threads, nothing.
 pub fn sync<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
     let Some(g) = group(ctx) else { return Ok(()) };
+    let started = Instant::now();
     super::flush_output(ctx);
+    let mut idle = true;
     loop {
         let applied = ctx.host_ref().thread.as_ref().map_or(0, |m| m.applied);
         let next = g.log.lock().unwrap_or_else(|e| e.into_inner()).get(applied).cloned();
-        let Some(event) = next else { return Ok(()) };
+        let Some((event, logged)) = next else { break };
+        let t = Instant::now();
         replay::apply(ctx, &event)?;
         if let Some(m) = ctx.host().thread.as_mut() {
             m.applied += 1;
         }
+        // A dlopen's copy (the program's own load, repeated at each thread's start, is not one).
+        if matches!(&*event, Event::Load(r) if !r.program) {
+            let repeat = Repeat { tid: super::tid(ctx), took: t.elapsed(), lag: logged.elapsed() };
+            g.stats.lock().unwrap_or_else(|e| e.into_inner()).repeats.push(repeat);
+        }
+        idle = false;
     }
+    if idle {
+        let mut s = g.stats.lock().unwrap_or_else(|e| e.into_inner());
+        s.idle_syncs += 1;
+        s.idle_sync_time += started.elapsed();
+    }
+    Ok(())
 }
 
 /// Appends an event this thread has already applied (it made it).
@@ -111,7 +129,7 @@ fn push<E: Engine>(ctx: &mut dyn Ctx<E>, event: Event) {
     if ctx.host_ref().thread.as_ref().is_some_and(|m| m.replaying.is_some()) {
         return;
     }
-    g.log.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::new(event));
+    g.log.lock().unwrap_or_else(|e| e.into_inner()).push((Arc::new(event), Instant::now()));
     if let Some(m) = ctx.host().thread.as_mut() {
         m.applied += 1;
     }

@@ -12,10 +12,12 @@ mod locks;
 mod log;
 pub(crate) mod replay;
 mod spawn;
+mod stats;
 
 pub use locks::{LockResult, Locks};
 pub use log::{exclusive, record_load, record_slot, sync, Event, LoadRecord, ModRecord};
 pub use spawn::{finish, join, spawn, Joined};
+pub use stats::{Repeat, Stats};
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU32;
@@ -39,7 +41,9 @@ pub struct Group<E: Engine> {
     pub program: Program,
     pub placement: Arc<dyn LibcPlacement<E>>,
     /// The table-changing events, in the order every thread applies them.
-    pub(crate) log: Mutex<Vec<Arc<Event>>>,
+    pub(crate) log: Mutex<Vec<(Arc<Event>, Instant)>>,
+    /// What synchronisation cost in this process.
+    pub stats: Mutex<Stats>,
     /// The thread (id) that is loading or handing out pointer slots, with its nesting depth.
     pub(crate) owner: Mutex<Option<(u32, u32)>>,
     pub(crate) owner_free: Condvar,
@@ -75,6 +79,7 @@ impl<E: Engine> Group<E> {
             program: program.clone(),
             placement,
             log: Mutex::default(),
+            stats: Mutex::default(),
             owner: Mutex::default(),
             owner_free: Condvar::new(),
             heap: Mutex::default(),
