@@ -1,5 +1,7 @@
 //! Identical work, different linkage: within a fuel group (same caller loop, same callee code) every
-//! variant consumes exactly the same fuel per call, on wasmtime and wasmi (V8 meters no fuel); and every variant
+//! variant consumes exactly the same fuel per call, on wasmtime and wasmi (whose stores the bench drives
+//! in this process; V8 meters the same fuel, compared on whole programs in lab/tests/hosted_limits.rs
+//! and the matrix, but the bench's prepared kernels run on it only inside Node); and every variant
 //! of a kernel computes the same checksum. This is what makes the timing rows comparable.
 
 use std::collections::BTreeMap;

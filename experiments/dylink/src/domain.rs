@@ -87,15 +87,20 @@ pub fn create<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<usize, Trap> {
 }
 
 /// Makes domain `d` the running one (its memory the host's, its stack, table and libc the
-/// loader's); returns the one that ran before. Nothing to do in a process with one memory.
+/// loader's); returns the one that ran before, after flushing its libc's pending stdout
+/// ([`crate::stdio`]). Nothing to do in a process with one memory.
 pub fn switch<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
     let p = &ctx.host_ref().process;
     let prev = p.current;
     if prev == d || p.domains.is_empty() {
         return prev;
     }
+    let leaving = p.domains[prev].libc;
     let dom = &p.domains[d];
     let (memory, sp, table, libc) = (dom.memory, dom.stack_pointer, dom.table, dom.libc);
+    if leaving != libc {
+        crate::stdio::flush_pending(ctx, leaving);
+    }
     let host = ctx.host();
     host.memory = Some(memory);
     let p = &mut host.process;

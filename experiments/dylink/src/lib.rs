@@ -18,6 +18,7 @@ pub mod module_info;
 pub mod outcome;
 pub mod placements;
 pub mod process;
+pub mod stdio;
 pub mod program;
 pub mod strategy;
 pub mod tables;

@@ -59,6 +59,19 @@ pub fn rewrite(bytes: &[u8], what: &Rewrite) -> anyhow::Result<Vec<u8>> {
     Ok(out.finish())
 }
 
+/// Bytes of linear memory the module's own memories (not its imports) start with: what an engine
+/// without a resource limiter must account for before it instantiates the module.
+pub fn defined_memory_bytes(bytes: &[u8]) -> u64 {
+    let mut total = 0u64;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let Ok(Payload::MemorySection(section)) = payload else { continue };
+        for ty in section.into_iter().flatten() {
+            total = total.saturating_add(ty.initial.saturating_mul(1 << ty.page_size_log2.unwrap_or(16)));
+        }
+    }
+    total
+}
+
 /// The fuel left, from the counter's value (negative once a charge failed).
 pub fn fuel_left(counter: i64) -> u64 {
     counter.max(0) as u64

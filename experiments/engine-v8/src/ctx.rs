@@ -256,6 +256,11 @@ impl Ctx<V8> for Cx {
 
     fn instantiate(&mut self, module: &Module, imports: &[Extern<V8>]) -> Result<Vec<(String, Extern<V8>)>, Trap> {
         self.st_mut().budget.count_instance()?;
+        // The module's own memories count against the limit as a limiter would count them (its
+        // maxima were rewritten, but never below its minimum).
+        if module.memory_bytes > 0 && !self.st_mut().budget.memory_growing(0, module.memory_bytes, None) {
+            return Err(self.st_mut().budget.take_denied().expect("a refused growth says why"));
+        }
         let ids: Vec<Value> = imports
             .iter()
             .map(|e| match *e {
@@ -271,10 +276,13 @@ impl Ctx<V8> for Cx {
         // Start functions run here: at top level, timed like a call.
         let top = self.host().nesting == 0;
         let timeout = self.timeout()?;
-        let r = js::call(F::Instantiate, &[sid, js::u32(module.0), js::array(&ids), js::f64(timeout)]);
+        let r = js::call(F::Instantiate, &[sid, js::u32(module.id), js::array(&ids), js::f64(timeout)]);
         let flat = match r {
             Ok(v) => js::array_items(v).map_err(|e| Trap::Host(e.to_string()))?,
             Err(e) if matches!(e.name.as_str(), "LinkError" | "TypeError") && self.st().pending.is_none() => {
+                if module.memory_bytes > 0 {
+                    self.st_mut().budget.memory_grow_failed(); // imports are checked before memories are made
+                }
                 return Err(Trap::Host(format!("instantiation: {}", e.message)));
             }
             Err(e) => return Err(self.trap(e, top)),

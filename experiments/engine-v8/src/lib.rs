@@ -66,12 +66,16 @@ pub struct V8 {
     rewrite: dylink::meter::Rewrite,
     /// Compiled modules (runtime.js ids) by content hash and rewrite: libc.wasm is compiled once
     /// per process (per limits).
-    cache: Arc<Mutex<HashMap<(u64, dylink::meter::Rewrite), u32>>>,
+    cache: Arc<Mutex<HashMap<(u64, dylink::meter::Rewrite), Module>>>,
 }
 
-/// A compiled module: its index in runtime.js.
+/// A compiled module: its index in runtime.js, and the bytes its own memories start with (V8 has
+/// no resource limiter: instantiation accounts for them against the cell's memory limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Module(u32);
+pub struct Module {
+    id: u32,
+    memory_bytes: u64,
+}
 
 /// Objects of a store: indices into its arena in runtime.js (0 is the null reference).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -187,14 +191,15 @@ impl Engine for V8 {
         anyhow::ensure!(js::in_node(), "the V8 engine compiles only inside Node (the dylab_v8 addon)");
         let key = (hash(bytes), self.rewrite);
         if let Some(&m) = self.cache.lock().unwrap().get(&key) {
-            return Ok(Module(m));
+            return Ok(m);
         }
         js::init_runtime().map_err(|e| anyhow::anyhow!("{e}"))?;
         let bytes = dylink::meter::rewrite(bytes, &self.rewrite)?;
         let buf = js::buffer(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
         let id = js::call(js::F::Compile, &[buf]).and_then(js::get_i32).map_err(|e| anyhow::anyhow!("{}", e.message))?;
-        self.cache.lock().unwrap().insert(key, id as u32);
-        Ok(Module(id as u32))
+        let module = Module { id: id as u32, memory_bytes: dylink::meter::defined_memory_bytes(&bytes) };
+        self.cache.lock().unwrap().insert(key, module);
+        Ok(module)
     }
 
     fn new_store(&self, host: Host<Self>, limits: &Limits) -> Box<StoreState> {

@@ -1,7 +1,8 @@
 //! The forwarders a trampoline import can get: each calls its target, and each keeps the nesting
 //! cap, so that endless recursion through the host ends in a stack-overflow trap, not a host crash.
 //! On wasmtime and wasmi, whose stores live in this process; V8's trampoline forwarder is a JavaScript
-//! closure inside its Node worker (the matrix's trampoline cells and the runaway cases run it there).
+//! closure inside its Node worker: experiments/lab/tests/hosted_forwarders.rs recurses through it (and
+//! through the in-process engines' forwarders) in whole programs on all three engines.
 
 use dylab_engines::{placements::placement, Adapter, EngineKind, WithEngine};
 use dylink::{Ctx, Engine, Extern, FuncType, Libc, ProcessBuilder, Strategy, Trap, TrapKind, Val, ValType};

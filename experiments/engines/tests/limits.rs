@@ -1,6 +1,6 @@
 //! Resource and time limits of a store, on wasmtime and wasmi (the engines whose stores live in this
-//! process; V8's live on Node's main thread, has no resource-limiter hook and no fuel, see README
-//! "Limits V8 does not enforce": the matrix's limit cases run on it through its worker): a guest's `memory.grow`
+//! process; V8's live in its Node worker: the same properties as whole programs on all three engines,
+//! V8's declared differences included, are experiments/lab/tests/hosted_limits.rs): a guest's `memory.grow`
 //! past the limit gets -1, host requests and instantiations past a limit are `Trap::Limit` before
 //! anything is allocated, a runaway guest ends at its wall-clock limit, and host work charged with
 //! `consume_fuel` costs exactly that fuel. What is particular to one engine's mechanism (wasmi's fuel

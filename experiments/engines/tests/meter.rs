@@ -1,7 +1,8 @@
 //! One fuel on every engine (`dylink::meter`): the same code costs the same fuel on each in-process
 //! engine, exactly as the cost model says; bulk memory operations cost their length; running out
 //! is out-of-fuel wherever it happens (a call, a start function), and a real `unreachable` is not.
-//! V8 runs the same rewritten modules; the matrix compares whole programs' fuel there.
+//! V8 runs the same rewritten modules in its Node worker: experiments/lab/tests/hosted_limits.rs
+//! checks these properties there as whole programs whose fuel must be the same on all three engines.
 
 mod support;
 

@@ -36,9 +36,9 @@ fn module(body: &str) -> Vec<u8> {
     .expect("valid WAT")
 }
 
-/// Little fuel for the runaway loop only, which must end on it (V8: fuel as time, 200 ms: reaching it is
-/// the expected ending, so a slow machine only makes it later). The traps get the default budget (V8:
-/// 40 s), which they never come near: a stalled machine cannot turn a trap into a timeout.
+/// Little fuel for the runaway loop only, which must end on it (the same counted fuel on every engine,
+/// V8 included since `dylink::meter`: no clock involved). The traps get the default budget, which
+/// they never come near; the wall clock is only a safety net.
 fn limits(name: &str) -> Limits {
     match name {
         "runaway" => Limits { fuel: 2_000_000, ..Limits::DEFAULT },

@@ -3,9 +3,9 @@
 //! segments are aligned, inside memory, and never overlap. Checked under both placements that load
 //! libraries (libc-module: the real libc.wasm allocator; libc-host: the host's) and every strategy
 //! that shares one memory (`isolated` gives each module a memory of its own: nothing to overlap), on
-//! wasmtime and wasmi: the loader runs in this process, where V8's objects cannot (they live on
-//! Node's main thread; V8 places the corpus's modules in the matrix). `PLACEMENT_CASES=<n>` runs a
-//! longer hunt.
+//! every engine: wasmtime and wasmi in this process (the loader's own record of each module's base);
+//! V8, whose loader runs in its Node worker, through a driver module that prints each module's data
+//! address (a data symbol) and the memory's size. `PLACEMENT_CASES=<n>` runs a longer hunt.
 
 #[path = "support/dylink0.rs"]
 mod dylink0;
@@ -23,14 +23,16 @@ use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 
-/// A side module that only asks for `size` bytes of data aligned to 2^`align_log` (and touches none).
-fn side_module(size: u32, align_log: u32) -> Vec<u8> {
+/// Side module `i`: it only asks for `size` bytes of data aligned to 2^`align_log` (and touches
+/// none); its data's address is the data symbol `m{i}_at` (for the V8 driver).
+fn side_module(i: usize, size: u32, align_log: u32) -> Vec<u8> {
     let dylink = dylink0::wat(&dylink0::payload(MemInfo { mem_size: size, mem_align: align_log, ..MemInfo::default() }, &[]));
     let wat = format!(
         r#"(module
              {dylink}
              (import "env" "memory" (memory 0))
              (import "env" "__memory_base" (global i32))
+             (global (export "m{i}_at") i32 (i32.const 0))
              (func (export "__wasm_call_ctors")))"#
     );
     wat::parse_str(wat).expect("generated WAT parses")
@@ -48,7 +50,7 @@ fn place<E: Engine>(
     let mut libs = HashMap::new();
     for (i, (size, align_log)) in specs.iter().enumerate() {
         let path = dir.path().join(format!("m{i}.wasm"));
-        std::fs::write(&path, side_module(*size, *align_log)).unwrap();
+        std::fs::write(&path, side_module(i, *size, *align_log)).unwrap();
         libs.insert(format!("m{i}.wasm"), path);
     }
     let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(libc_wasm.clone()))
@@ -131,6 +133,83 @@ fn specs() -> impl proptest::strategy::Strategy<Value = Vec<(u32, u32)>> {
     })
 }
 
+/// The V8 driver: a main module that needs every module (so they are placed before it, in order),
+/// imports each one's data address (`GOT.mem.m{i}_at`) and prints it and then the memory's size in
+/// bytes, as hex lines through libc's `puts` (both placements have it).
+fn driver(n: usize) -> String {
+    let needed: Vec<String> = (0..n).map(|i| format!("m{i}.wasm")).collect();
+    let dylink = dylink0::wat(&dylink0::payload(MemInfo { mem_size: 16, ..MemInfo::default() }, &needed));
+    let imports: String = (0..n).map(|i| format!("(import \"GOT.mem\" \"m{i}_at\" (global $at{i} (mut i32)))\n")).collect();
+    let prints: String = (0..n).map(|i| format!("(call $hex (global.get $at{i}))\n")).collect();
+    format!(
+        r#"(module
+             {dylink}
+             (import "env" "memory" (memory 0))
+             (import "env" "__memory_base" (global $base i32))
+             (import "env" "puts" (func $puts (param i32) (result i32)))
+             {imports}
+             (func $hex (param $v i32) (local $i i32) (local $d i32)
+               (loop $l
+                 (local.set $d (i32.and (i32.shr_u (local.get $v) (i32.sub (i32.const 28) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 15)))
+                 (i32.store8 (i32.add (global.get $base) (local.get $i))
+                   (i32.add (local.get $d) (select (i32.const 48) (i32.const 87) (i32.lt_u (local.get $d) (i32.const 10)))))
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get $i) (i32.const 8))))
+               (i32.store8 (i32.add (global.get $base) (i32.const 8)) (i32.const 0))
+               (drop (call $puts (global.get $base))))
+             (func (export "main") (result i32)
+               {prints}
+               (call $hex (i32.shl (memory.size) (i32.const 16)))
+               (i32.const 0))
+             (func (export "__wasm_call_ctors")))"#
+    )
+}
+
+/// [`place`] on V8 (whose loader runs in its Node worker) through the driver; (base, size, align)
+/// of each module, after checking every segment lies inside the memory.
+fn place_on_v8(libc: Libc, strategy: Strategy, specs: &[(u32, u32)]) -> Result<Vec<(u32, u32, u32)>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut libs = HashMap::new();
+    for (i, (size, align_log)) in specs.iter().enumerate() {
+        let path = dir.path().join(format!("m{i}.wasm"));
+        std::fs::write(&path, side_module(i, *size, *align_log)).unwrap();
+        libs.insert(format!("m{i}.wasm"), path);
+    }
+    let main = dir.path().join("main.wasm");
+    std::fs::write(&main, wat::parse_str(driver(specs.len())).unwrap()).unwrap();
+    let program = dylink::Program {
+        libc,
+        strategy,
+        main,
+        main_name: "main.wasm".into(),
+        libc_module: Some(lab().libc_wasm.clone()),
+        libs,
+        case_dir: dir.path().to_path_buf(),
+        args: vec!["main.wasm".into()],
+        env: Vec::new(),
+        dirs: Vec::new(),
+        limits: dylink::Limits::DEFAULT,
+        interfaces: Default::default(),
+    };
+    let r = lab().run_program(EngineKind::V8, &program);
+    let stdout = r.stdout_text();
+    if r.ending != dylink::Ending::Exited(0) {
+        return Err(format!("v8/{libc}/{strategy}: {:?}, stdout {stdout:?}", r.ending));
+    }
+    let words: Vec<u32> = stdout.lines().map(|l| u32::from_str_radix(l, 16).map_err(|e| format!("{l:?}: {e}"))).collect::<Result<_, _>>()?;
+    let Some((&memory_size, bases)) = words.split_last().filter(|(_, b)| b.len() == specs.len()) else {
+        return Err(format!("v8/{libc}/{strategy}: {} lines for {} modules", words.len(), specs.len()));
+    };
+    let placed: Vec<(u32, u32, u32)> = bases.iter().zip(specs).map(|(&b, &(size, align))| (b, size, 1u32 << align)).collect();
+    for &(base, size, _) in &placed {
+        if base as u64 + size as u64 > memory_size as u64 {
+            return Err(format!("v8: segment {base:#x}+{size} outside memory of {memory_size}"));
+        }
+    }
+    Ok(placed)
+}
+
+/// CI runs 48 programs (each on the three engines); `PLACEMENT_CASES=<n>` runs more.
 fn cases() -> u32 {
     std::env::var("PLACEMENT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
 }
@@ -148,5 +227,6 @@ proptest! {
         for kind in EngineKind::in_process() {
             check(&lab.engine(kind).visit(Place { libc_wasm: &lab.libc_wasm, libc, strategy, specs: &specs }))?;
         }
+        check(&place_on_v8(libc, strategy, &specs).map_err(TestCaseError::fail)?)?;
     }
 }

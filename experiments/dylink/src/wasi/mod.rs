@@ -272,11 +272,14 @@ fn call<E: Engine>(name: &str, ctx: &mut dyn Ctx<E>, a: &[Val<E>]) -> Result<i32
             if !(0..=2).contains(&fd) {
                 return Ok(EBADF);
             }
-            // A character device without seek/tell rights: what wasi-libc's isatty() calls a terminal,
-            // so stdout is line-buffered and what a case printed before a trap is not lost in libc's buffer.
+            // What a native run with captured output sees: a pipe, not a terminal (WASI has no pipe
+            // type; wasmtime's WASI also says "unknown" then). wasi-libc's isatty() is false, so stdout
+            // is fully buffered as natively, and output still in libc's buffer at a trap is lost as a
+            // native crash loses it. Without seek/tell rights, as a pipe.
             const SEEK_TELL: u64 = (1 << 2) | (1 << 5);
+            const UNKNOWN: u8 = 0;
             let mut stat = [0u8; 24];
-            stat[0] = 2;
+            stat[0] = UNKNOWN;
             stat[8..16].copy_from_slice(&(!SEEK_TELL).to_le_bytes());
             stat[16..24].copy_from_slice(&(!SEEK_TELL).to_le_bytes());
             mem::write(ctx, arg_u32(a, 1)?, &stat)?;

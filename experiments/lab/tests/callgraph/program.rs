@@ -71,10 +71,13 @@ pub(crate) struct Params {
     /// Keep `select` conditions away from the pattern wasmi 2.0.0 miscompiles (see
     /// [`wasmi_select_fused_with_eqz_of_a_local`]). On in the properties.
     pub(crate) wasmi_workaround: bool,
+    /// Infinities and NaNs among float constants and host arguments.
+    pub(crate) specials: bool,
 }
 
 thread_local! {
     static WASMI_WORKAROUND: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    static SPECIALS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
 /// `select`. wasmi 2.0.0 fuses a condition computed by `i32.eqz x`, `i32.eq x 0` or `i32.ne x 0`
@@ -87,7 +90,8 @@ pub(crate) fn select(a: Expr, b: Expr, c: Expr) -> Expr {
     op("select", vec![a, b, c])
 }
 
-/// Every float value stays within this magnitude (far from f32::MAX, so no infinity and no NaN).
+/// Every float value computed from finite ones stays within this magnitude (far from f32::MAX, so
+/// finite operands make no infinity and no NaN); infinities and NaNs come from special constants.
 pub(crate) const LIMIT: f64 = 1e30;
 /// Host-supplied float arguments stay within this magnitude.
 pub(crate) const ARG_LIMIT: f64 = 1e6;
@@ -237,8 +241,45 @@ pub(crate) fn int_const(rng: &mut Random, t: T) -> V {
     }
 }
 
-/// A float within [`ARG_LIMIT`]: zeros, subnormals, small and large values.
+/// NaNs the generator writes (as f32 bits; f64 ones are the same patterns widened): the canonical
+/// one, its negative, a quiet one with a payload and a signalling one.
+pub(crate) const NANS: [u32; 4] = [0x7fc0_0000, 0xffc0_0000, 0x7fc0_1234, 0x7fa0_0001];
+
+/// One of [`NANS`] as a value of type `t`.
+pub(crate) fn nan(t: T, i: usize) -> V {
+    let b = NANS[i % NANS.len()];
+    match t {
+        T::F32 => V::F32(f32::from_bits(b)),
+        _ => {
+            // sign, quiet bit and the payload's low bits carried over to f64's layout
+            let bits = ((b as u64 & 0x8000_0000) << 32) | 0x7ff0_0000_0000_0000 | ((b as u64 & 0x007f_ffff) << 29);
+            V::F64(f64::from_bits(bits))
+        }
+    }
+}
+
+/// The canonical NaN's bits as a value: what a NaN becomes before its bits are read.
+pub(crate) fn canonical_nan(t: T) -> V {
+    nan(t, 0)
+}
+
+/// `e` (float type `t`) with any NaN replaced by the canonical one: NaN signs and payloads are the
+/// engine's choice (see `NAN_BITS`), so no NaN's bits may reach an integer or a sign.
+pub(crate) fn canon(t: T, e: Expr) -> Expr {
+    op("select", vec![e.clone(), Expr::Const(canonical_nan(t)), op(tname(t, "eq"), vec![e.clone(), e])])
+}
+
+/// A float within [`ARG_LIMIT`]: zeros, subnormals, small and large values; now and then an
+/// infinity or a NaN (when `specials`).
 pub(crate) fn float_const(rng: &mut Random, t: T) -> V {
+    if SPECIALS.with(|s| s.get()) && rng.chance(1, 10) {
+        let inf = if rng.chance(1, 2) { f64::INFINITY } else { f64::NEG_INFINITY };
+        return match rng.below(3) {
+            0 => nan(t, rng.below(NANS.len())),
+            _ if t == T::F32 => V::F32(inf as f32),
+            _ => V::F64(inf),
+        };
+    }
     let v: f64 = match rng.below(9) {
         0 => 0.0,
         1 => -0.0,
@@ -266,10 +307,12 @@ pub(crate) fn float_const(rng: &mut Random, t: T) -> V {
 pub(crate) fn constant(rng: &mut Random, t: T) -> (Expr, f64) {
     if t.is_float() {
         let v = float_const(rng, t);
+        // Bounds are about finite values (they keep finite operands finite); an infinity or a NaN
+        // is special from the start.
         let b = match v {
-            V::F32(x) => x.abs() as f64,
-            V::F64(x) => x.abs(),
-            _ => unreachable!(),
+            V::F32(x) if x.is_finite() => x.abs() as f64,
+            V::F64(x) if x.is_finite() => x.abs(),
+            _ => 0.0,
         };
         (Expr::Const(v), b)
     } else {
@@ -288,10 +331,16 @@ pub(crate) fn convert(rng: &mut Random, e: Expr, from: T, b: f64, to: T) -> (Exp
         (I64, F32) => rng.pick(&["f32.convert_i64_s", "f32.convert_i64_u"]),
         (I32, F64) => rng.pick(&["f64.convert_i32_s", "f64.convert_i32_u"]),
         (I64, F64) => rng.pick(&["f64.convert_i64_s", "f64.convert_i64_u"]),
-        (F32, I32) => rng.pick(&["i32.trunc_sat_f32_s", "i32.trunc_sat_f32_u", "i32.reinterpret_f32"]),
+        (F32, I32) => match rng.pick(&["i32.trunc_sat_f32_s", "i32.trunc_sat_f32_u", "i32.reinterpret_f32"]) {
+            "i32.reinterpret_f32" => return (op("i32.reinterpret_f32", vec![canon(from, e)]), int_bound(to)),
+            name => name,
+        },
         (F64, I32) => rng.pick(&["i32.trunc_sat_f64_s", "i32.trunc_sat_f64_u"]),
         (F32, I64) => rng.pick(&["i64.trunc_sat_f32_s", "i64.trunc_sat_f32_u"]),
-        (F64, I64) => rng.pick(&["i64.trunc_sat_f64_s", "i64.trunc_sat_f64_u", "i64.reinterpret_f64"]),
+        (F64, I64) => match rng.pick(&["i64.trunc_sat_f64_s", "i64.trunc_sat_f64_u", "i64.reinterpret_f64"]) {
+            "i64.reinterpret_f64" => return (op("i64.reinterpret_f64", vec![canon(from, e)]), int_bound(to)),
+            name => name,
+        },
         (F32, F64) => "f64.promote_f32",
         (F64, F32) => "f32.demote_f64",
         _ => unreachable!(),
@@ -428,6 +477,8 @@ pub(crate) fn float_expr(rng: &mut Random, scope: &[(T, f64)], t: T, d: u32) -> 
         4 => {
             let ((a, ba), (b, bb)) = (sub(rng, t), sub(rng, t));
             let o = rng.pick(&["min", "max", "copysign"]);
+            // A NaN's sign is the engine's: copysign takes the sign of a canonical NaN instead.
+            let b = if o == "copysign" { canon(t, b) } else { b };
             (op(tname(t, o), vec![a, b]), if o == "copysign" { ba } else { ba.max(bb) })
         }
         5 => {
@@ -461,8 +512,8 @@ pub(crate) fn digest(rng: &mut Random, scope: &[(T, f64)]) -> Expr {
         let bits = match t {
             T::I32 => op("i64.extend_i32_u", vec![l]),
             T::I64 => l,
-            T::F32 => op("i64.extend_i32_u", vec![op("i32.reinterpret_f32", vec![l])]),
-            T::F64 => op("i64.reinterpret_f64", vec![l]),
+            T::F32 => op("i64.extend_i32_u", vec![op("i32.reinterpret_f32", vec![canon(*t, l)])]),
+            T::F64 => op("i64.reinterpret_f64", vec![canon(*t, l)]),
         };
         let rotated = op("i64.rotl", vec![d, Expr::Const(V::I64(rng.range(1, 63) as i64))]);
         d = op("i64.mul", vec![op("i64.xor", vec![rotated, bits]), Expr::Const(V::I64((rng.next() | 1) as i64))]);
@@ -480,9 +531,9 @@ pub(crate) fn mix_in_digest(rng: &mut Random, scope: &[(T, f64)], t: T, e: Expr,
         // Hash form: the float's bits join the digest, and the result is the digest's top 24 (f32)
         // or 53 (f64) bits as an exact float, so any wrong bit anywhere shows.
         let bits = if t == T::F32 {
-            op("i64.extend_i32_u", vec![op("i32.reinterpret_f32", vec![e])])
+            op("i64.extend_i32_u", vec![op("i32.reinterpret_f32", vec![canon(t, e)])])
         } else {
-            op("i64.reinterpret_f64", vec![e])
+            op("i64.reinterpret_f64", vec![canon(t, e)])
         };
         let d = op("i64.mul", vec![op("i64.xor", vec![d, bits]), Expr::Const(V::I64((rng.next() | 1) as i64))]);
         return if t == T::F32 {
@@ -520,6 +571,7 @@ pub(crate) fn mix_in_digest(rng: &mut Random, scope: &[(T, f64)], t: T, e: Expr,
 
 pub(crate) fn generate(p: Params) -> Program {
     WASMI_WORKAROUND.with(|w| w.set(p.wasmi_workaround));
+    SPECIALS.with(|s| s.set(p.specials));
     let mut rng = Random(p.seed);
     let mut modules: Vec<Vec<Func>> = Vec::new();
     for m in 0..p.modules {

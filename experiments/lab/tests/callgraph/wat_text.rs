@@ -30,12 +30,11 @@ pub(crate) fn expr_wat(e: &Expr, out: &mut String) {
     }
 }
 
-pub(crate) fn module_wat(prog: &Program, m: usize) -> String {
-    let funcs = &prog.modules[m];
-    let calls = || funcs.iter().flat_map(|f| f.calls.iter());
+/// Module `m`'s imported functions and `GOT.func` entries, (module, function) each, in import order.
+pub(crate) fn imports_of(prog: &Program, m: usize) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
     let mut imported: Vec<(usize, usize)> = Vec::new();
     let mut got: Vec<(usize, usize)> = Vec::new();
-    for c in calls() {
+    for c in prog.modules[m].iter().flat_map(|f| f.calls.iter()) {
         let list = match c.how {
             How::Import => &mut imported,
             How::Got => &mut got,
@@ -45,8 +44,23 @@ pub(crate) fn module_wat(prog: &Program, m: usize) -> String {
             list.push((c.module, c.func));
         }
     }
-    // A module calling its own functions through its table asks for one slot per function.
-    let own_slots = if calls().any(|c| c.how == How::Own) { funcs.len() } else { 0 };
+    (imported, got)
+}
+
+/// The table slots module `m` asks for: one per function when it calls its own through its table.
+pub(crate) fn own_slots(prog: &Program, m: usize) -> usize {
+    let funcs = &prog.modules[m];
+    if funcs.iter().flat_map(|f| f.calls.iter()).any(|c| c.how == How::Own) {
+        funcs.len()
+    } else {
+        0
+    }
+}
+
+pub(crate) fn module_wat(prog: &Program, m: usize) -> String {
+    let funcs = &prog.modules[m];
+    let (imported, got) = imports_of(prog, m);
+    let own_slots = own_slots(prog, m);
     let mut w = String::from("(module\n");
     // mem_info: 8 bytes of data (the checksum) aligned to 2^3, then table size and alignment.
     let mem = MemInfo { mem_size: 8, mem_align: 3, table_size: own_slots as u32, table_align: 0 };
@@ -108,6 +122,8 @@ pub(crate) fn module_wat(prog: &Program, m: usize) -> String {
         let names: Vec<String> = (0..funcs.len()).map(|k| format!("$m{m}_f{k}")).collect();
         writeln!(w, "  (elem (global.get $__table_base) func {})", names.join(" ")).unwrap();
     }
+    // The checksum's address, for the V8 driver (a data symbol: an offset from __memory_base).
+    writeln!(w, "  (global (export \"m{m}_sum\") i32 (i32.const 0))").unwrap();
     w += "  (func (export \"__wasm_call_ctors\")))\n";
     w
 }

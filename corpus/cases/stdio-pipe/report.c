@@ -1,0 +1,3 @@
+#include <stdio.h>
+
+void report(const char *what, int n) { printf("report %d: %s\n", n, what); }
