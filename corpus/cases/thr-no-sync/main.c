@@ -10,10 +10,12 @@
 typedef int (*work_fn)(int);
 
 static _Atomic(work_fn) published;
+static atomic_int started;
 
 static void *spinner(void *arg) {
     (void)arg;
     work_fn w;
+    atomic_store(&started, 1);
     while (!(w = atomic_load(&published)))
         ;
     return (void *)(long)w(20);
@@ -23,6 +25,8 @@ int main(void) {
     pthread_t t;
     if (pthread_create(&t, 0, spinner, 0) != 0)
         return 1;
+    while (!atomic_load(&started)) /* the thread is running: its start is behind it */
+        ;
     void *h = dlopen("plugin.wasm", RTLD_NOW);
     if (!h) {
         printf("dlopen: %s\n", dlerror());
