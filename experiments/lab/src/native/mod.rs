@@ -136,7 +136,7 @@ impl NativeLab {
             })
         };
         let libs = case.libs_in_link_order()?.into_iter().map(module).collect::<anyhow::Result<Vec<_>>>()?;
-        tc.build(&libs, &module(&m.main)?, &m.cflags)
+        tc.build(&libs, &module(&m.main)?, &m.native_cflags())
     }
 
     /// A build error without this machine's folders.
