@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Makes sure the lab's C toolchain (Debian's clang-19, lld-19, wasi-libc and the wasm32 compiler-rt
 # builtins), valgrind (instruction counts: `dylab bench --count`), gcc-multilib (the native
-# reference: gcc -m32 under glibc's ld.so) and cargo are present. Installs
+# reference: gcc -m32 under glibc's ld.so), chromium (the browser test of reports/index.html, run
+# headless) and cargo are present. Installs
 # missing packages when run as root with apt-get; otherwise says what is missing and how to install it.
 # Then fetches the SQLite amalgamation (scripts/fetch-sqlite.sh) and the Lua sources
 # (scripts/fetch-lua.sh). Prints one line per step when all is present.
 # Needs no standard input (CI).
 set -euo pipefail
 
-packages=(clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 valgrind gcc-multilib)
+packages=(clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 valgrind gcc-multilib chromium)
 
 missing_packages() {
     local pkg status

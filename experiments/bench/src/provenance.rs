@@ -1,25 +1,20 @@
 //! Which dylab a measurement came from: the commit of the checkout holding the corpus, asked of git
-//! at run time (`git describe --always --dirty`), or `None` without git or outside a repository.
+//! at run time (`git describe --always`, `-dirty` for changed sources outside reports/), or `None`
+//! without git or outside a repository.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-/// `git describe --always --dirty --abbrev=12` in `dir`; `None` when git is missing or fails.
+/// The commit of the sources in `dir` (the corpus), `-dirty` when a tracked file other than the
+/// reports beside the corpus changed (the lab rewrites those itself); `None` without git or outside
+/// a repository. See [`dylab_lab::provenance`].
 pub fn dylab_commit(dir: &Path) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["describe", "--always", "--dirty", "--abbrev=12"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (out.status.success() && !text.is_empty()).then_some(text)
+    dylab_lab::provenance::source_commit(dir, &dir.parent().unwrap_or(dir).join("reports"))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::process::Command;
+
     use super::*;
 
     #[test]

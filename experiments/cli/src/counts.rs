@@ -41,7 +41,7 @@ pub fn write_outputs(out: &Path, timed: Option<&BenchData>, counts: Option<&Coun
 /// This binary as the counted child, with the same corpus and selection.
 fn child_command(paths: &Paths, select: &Selection) -> Result<Command> {
     let mut cmd = Command::new(std::env::current_exe().context("locating the dylab binary")?);
-    cmd.args(["bench", "--count-child", "--corpus"]).arg(&paths.corpus);
+    cmd.args(["count-child", "--corpus"]).arg(&paths.corpus);
     for e in &select.engines {
         cmd.args(["--engine", e.name()]);
     }

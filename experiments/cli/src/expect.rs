@@ -13,6 +13,8 @@ use dylink::Ending;
 
 use crate::CorpusArg;
 
+/// Write a case's expected.stdout and exit_code from its native run (gcc -m32 under glibc's ld.so),
+/// so that a new case gets its reference from ld.so instead of by hand.
 #[derive(Args)]
 pub struct Expect {
     /// The case (a folder of the corpus' cases/); a new case may have no expected.stdout yet.

@@ -89,8 +89,10 @@ fn counting_rewrites_calls_md_with_every_section() {
 
 #[test]
 fn the_counted_child_refuses_to_run_outside_valgrind() {
-    let out = tempfile::tempdir().unwrap();
-    let run = dylab(&["bench", "--count-child", "--engine", "wasmi"], out.path());
+    let run = Command::new(env!("CARGO_BIN_EXE_dylab"))
+        .args(["count-child", "--engine", "wasmi", "--corpus", common::corpus().to_str().unwrap()])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("must run under valgrind") && stderr.contains("dylab bench --count"), "{stderr}");

@@ -57,11 +57,13 @@ pub(crate) fn host_symbol<E: Engine>(name: &str, caller: ModId) -> HostFn<E> {
     match name {
         "dlopen" => Arc::new(move |ctx, args, results| {
             let (path, flags) = (arg(args, 0), arg(args, 1) as i32);
-            results[0] = Val::I32(dlopen(ctx, path, flags)? as i32);
+            // Loads are ordered across threads (a synchronisation point, see crate::threads).
+            results[0] = Val::I32(crate::threads::exclusive(ctx, |ctx| dlopen(ctx, path, flags))?? as i32);
             Ok(())
         }),
         "dlsym" => Arc::new(move |ctx, args, results| {
-            results[0] = Val::I32(dlsym(ctx, caller, arg(args, 0), arg(args, 1))? as i32);
+            let (handle, sym) = (arg(args, 0), arg(args, 1));
+            results[0] = Val::I32(crate::threads::exclusive(ctx, |ctx| dlsym(ctx, caller, handle, sym))?? as i32);
             Ok(())
         }),
         "dlclose" => Arc::new(move |ctx, args, results| {
@@ -160,7 +162,15 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
         Some((d, Extern::Func(f))) => {
             let from = ctx.host_ref().process.modules[caller].domain;
             match adapter::crossing(ctx, from, d, &sym, f) {
-                Ok(f) => tables::address_of(ctx, caller, d, &sym, f),
+                Ok(f) => {
+                    let before = ctx.host_ref().process.shared_table.map(|t| ctx.host_ref().process.tables[t].slots.len());
+                    let slot = tables::address_of(ctx, caller, d, &sym, f)?;
+                    let after = ctx.host_ref().process.shared_table.map(|t| ctx.host_ref().process.tables[t].slots.len());
+                    if before != after {
+                        crate::threads::record_slot(ctx, d, &sym, slot);
+                    }
+                    Ok(slot)
+                }
                 Err(m) => {
                     set_dlerror(ctx, format!("dlsym: {m}"));
                     Ok(0)

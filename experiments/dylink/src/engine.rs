@@ -236,6 +236,11 @@ impl Limits {
     };
 }
 
+/// A shared memory as an engine-neutral handle that may cross threads; only the adapter that made it
+/// knows what is inside.
+#[derive(Clone)]
+pub struct SharedMemory(pub Arc<dyn std::any::Any + Send + Sync>);
+
 /// A host function body. It receives the store context, so it may call back into wasm,
 /// compile and instantiate modules (dlopen) or touch tables and memory.
 pub type HostFn<E> = Arc<dyn Fn(&mut dyn Ctx<E>, &[Val<E>], &mut [Val<E>]) -> Result<(), Trap> + Send + Sync>;
@@ -296,6 +301,17 @@ pub trait Ctx<E: Engine> {
     fn memory_new(&mut self, min_pages: u32) -> Result<E::Memory, Trap>;
     /// Grows by `delta_pages`; returns the previous size in pages, or `None` when the memory cannot grow.
     fn memory_grow(&mut self, m: E::Memory, delta_pages: u32) -> Option<u32>;
+
+    /// A new shared 32-bit memory (threads proposal) of `min_pages`, maximum `max_pages`, usable in
+    /// this store and, through the handle, in other stores on other threads ([`crate::threads`]).
+    /// An engine without shared memories says so: the cell is `unsupported`, with the reason.
+    fn memory_new_shared(&mut self, _min_pages: u32, _max_pages: u32) -> Result<(E::Memory, SharedMemory), Trap> {
+        Err(Trap::Unsupported(format!("{}: no shared memories (threads proposal) in this build", self.host_ref().engine.name())))
+    }
+    /// The shared memory `shared` (made by another store of the same engine) in this store.
+    fn memory_import_shared(&mut self, _shared: &SharedMemory) -> Result<E::Memory, Trap> {
+        Err(Trap::Unsupported(format!("{}: no shared memories (threads proposal) in this build", self.host_ref().engine.name())))
+    }
 
     /// A new funcref table of `min` null entries, without maximum.
     fn table_new(&mut self, min: u32) -> Result<E::Table, Trap>;

@@ -23,6 +23,8 @@ pub mod stdio;
 pub mod program;
 pub mod strategy;
 pub mod tables;
+pub mod threads;
+mod tls;
 pub mod wasi;
 
 pub use builder::ProcessBuilder;
@@ -45,11 +47,13 @@ pub struct Host<E: Engine> {
     /// Where the last wasm trap happened: function names from the name section, innermost first.
     /// Filled by adapters whose engine gives a backtrace (wasmtime); empty otherwise (wasmi).
     pub trap_frames: Vec<String>,
+    /// This store's thread, when the process has threads ([`threads`]).
+    pub thread: Option<threads::Member<E>>,
 }
 
 impl<E: Engine> Host<E> {
     pub fn new(engine: E, wasi: wasi::WasiState, process: Process<E>) -> Self {
-        Host { engine, wasi, memory: None, process, nesting: 0, trap_frames: Vec::new() }
+        Host { engine, wasi, memory: None, process, nesting: 0, trap_frames: Vec::new(), thread: None }
     }
 }
 

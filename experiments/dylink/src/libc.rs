@@ -31,6 +31,12 @@ pub trait LibcPlacement<E: Engine>: Send + Sync {
         Err(Trap::Unsupported("this libc placement cannot give a module a memory of its own".into()))
     }
 
+    /// Sets up a new thread's store over the process's shared memory ([`crate::threads`]): module 0
+    /// (libc) bound to `memory`, the thread's stack pointer at `stack_top`, its table.
+    fn boot_thread(&self, _ctx: &mut dyn Ctx<E>, _memory: &crate::engine::SharedMemory, _stack_top: u32) -> Result<(), Trap> {
+        Err(Trap::Unsupported("this libc placement has no threads".into()))
+    }
+
     /// Binds an import of module `importer` that resolved to one of libc's functions; `None` binds it
     /// as any other cross-module import.
     fn bind_import(&self, _ctx: &mut dyn Ctx<E>, _sym: &str, _ty: &FuncType, _importer: ModId) -> Option<E::Func> {

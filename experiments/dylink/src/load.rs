@@ -15,6 +15,7 @@ use crate::module_info::{self, ImportKind, ModuleInfo};
 use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
 use crate::strategy::{CallBinding, Memories, Trampolines};
 use crate::tables;
+use crate::threads::{self, replay};
 use crate::{adapter, domain};
 
 /// Longest chain of NEEDED libraries below the module asked for.
@@ -29,6 +30,11 @@ pub fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str) -> Result<ModId
 /// Loads a side module and its NEEDED libraries (`dlopen`); returns its id.
 pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<ModId, LoadError> {
     load_with(ctx, name, mode, false)
+}
+
+/// Repeats a load another thread logged, in this thread's store ([`crate::threads`]).
+pub(crate) fn replay<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: bool) -> Result<ModId, LoadError> {
+    load_with(ctx, name, mode, program)
 }
 
 /// `./lib.wasm` and `lib.wasm` are one library.
@@ -46,7 +52,14 @@ fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: b
         }
         return Ok(id);
     }
+    let first = ctx.host_ref().process.modules.len();
+    let result = map_and_link(ctx, &name, mode, program);
+    threads::record_load(ctx, &name, mode, program, first, result.is_ok());
+    result
+}
 
+fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: bool) -> Result<ModId, LoadError> {
+    let name = name.to_string();
     // Map: the module asked for, then its NEEDED libraries breadth first (the load order).
     let mut new: Vec<(ModId, E::Module)> = Vec::new();
     let mut queue: VecDeque<(String, usize, Option<ModId>)> = VecDeque::from([(name.clone(), 0, None)]);
@@ -169,8 +182,16 @@ fn link_all<E: Engine>(
     for &(id, _) in new {
         ctx.host().process.modules[id].state = ModState::Open;
     }
+    // A repeated load (another thread's copy) shares the memory: relocations and constructors ran.
+    let repeat = replay::replaying(ctx).is_some();
     for (id, _) in new.iter().rev() {
-        run_export(ctx, *id, "__wasm_apply_data_relocs")?;
+        if !repeat {
+            run_export(ctx, *id, "__wasm_apply_data_relocs")?;
+        }
+        crate::tls::init(ctx, *id)?;
+    }
+    if repeat {
+        return Ok(());
     }
     let order = crate::lifecycle::init_order(&mut ctx.host().process, root);
     for id in order {
@@ -214,6 +235,7 @@ fn map<E: Engine>(
     let Some(dylink) = info.dylink.clone() else {
         return Err(link(format!("{name}: not a side module (no dylink.0 section)")));
     };
+    check_shared_memory(ctx, name, &info)?;
     let engine = ctx.host_ref().engine.clone();
     let module = engine.compile(&bytes).map_err(|e| link(format!("{name}: invalid module: {e:#}")))?;
     let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
@@ -245,6 +267,26 @@ fn map<E: Engine>(
     Ok((id, module))
 }
 
+/// A module built for threads imports a shared memory: it runs only in a process with threads
+/// ([`crate::threads`]) and one memory; anything else is `unsupported`, with the reason.
+fn check_shared_memory<E: Engine>(ctx: &dyn Ctx<E>, name: &str, info: &ModuleInfo) -> Result<(), LoadError> {
+    let shared = info.imports.iter().any(|i| matches!(i.kind, ImportKind::Memory { shared: true, .. }));
+    let p = &ctx.host_ref().process;
+    let why = if !shared {
+        return Ok(());
+    } else if ctx.host_ref().thread.is_none() {
+        "this process's memory is not shared: its libc placement has no threads".to_string()
+    } else if p.policy.memories == Memories::PerModule {
+        format!("{} gives each module a memory of its own, which is not shared", p.strategy)
+    } else {
+        return Ok(());
+    };
+    Err(LoadError::Trap(
+        format!("{name}: importing a shared memory"),
+        Trap::Unsupported(format!("{name} is built for threads (shared memory) and {why}")),
+    ))
+}
+
 /// Places a module's data in the running domain (allocated, zeroed) and reserves its table region;
 /// returns its memory base, table record and table base.
 fn place<E: Engine>(
@@ -253,6 +295,9 @@ fn place<E: Engine>(
     dylink: &crate::module_info::Dylink,
     placement: &Arc<dyn crate::LibcPlacement<E>>,
 ) -> Result<(u32, usize, u32), LoadError> {
+    if let Some(placed) = replay::placed(ctx, name, dylink.table_size) {
+        return placed.map_err(|t| LoadError::Trap(format!("{name}: repeating its placement"), t));
+    }
     let align = 1u32 << dylink.mem_align.min(16);
     let memory_base = if dylink.mem_size > 0 {
         let base = placement.alloc(ctx, dylink.mem_size, align).map_err(|t| match t {
@@ -349,7 +394,7 @@ fn instantiate<E: Engine>(
 /// Fills a module's GOT entries: data addresses, and function pointers as the policy says.
 fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -> Result<(), LoadError> {
     let name = ctx.host_ref().process.modules[id].name.clone();
-    for GotEntry { global, sym, func, weak } in got {
+    for (k, GotEntry { global, sym, func, weak }) in got.into_iter().enumerate() {
         let trap = |t| LoadError::Trap(format!("{name}: GOT.{sym}"), t);
         let found = ctx.host_ref().process.resolve(Some(id), &sym, func);
         if let Some((d, _)) = found {
@@ -359,7 +404,7 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
             Some((d, Extern::Func(f))) => {
                 let from = ctx.host_ref().process.modules[id].domain;
                 let f = adapter::crossing(ctx, from, d, &sym, f).map_err(|m| link(format!("{name}: GOT.func {m}")))?;
-                tables::address_of(ctx, id, d, &sym, f).map_err(trap)?
+                pointer(ctx, id, k, d, &sym, f).map_err(trap)?
             }
             Some((d, Extern::Global(dg))) => {
                 let v = ctx.global_get(dg).i32().unwrap_or(0) as u32;
@@ -374,7 +419,7 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
             _ if func && dlfcn::is_host_symbol(&sym) => {
                 let ty = dlfcn::host_symbol_type(&sym).expect("a host symbol has a type");
                 let f = ctx.new_func(&ty, dlfcn::host_symbol(&sym, id));
-                tables::address_of(ctx, id, id, &sym, f).map_err(trap)?
+                pointer(ctx, id, k, id, &sym, f).map_err(trap)?
             }
             _ if weak => 0,
             _ => {
@@ -383,8 +428,18 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
             }
         };
         ctx.global_set(global, Val::I32(value as i32)).map_err(trap)?;
+        ctx.host().process.modules[id].got.push(value);
     }
     Ok(())
+}
+
+/// The pointer GOT entry `k` of module `id` holds: the slot the log says when repeating another
+/// thread's load, else the policy's.
+fn pointer<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, k: usize, definer: ModId, sym: &str, f: E::Func) -> Result<u32, Trap> {
+    match replay::got_value(ctx, id, k) {
+        Some(slot) => replay::set_slot(ctx, definer, sym, slot, f).map(|()| slot),
+        None => tables::address_of(ctx, id, definer, sym, f),
+    }
 }
 
 /// Binds one function import of module `id` under the process's policy; `atexit` and

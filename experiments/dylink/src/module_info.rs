@@ -11,7 +11,7 @@ use crate::engine::{FuncType, ValType};
 pub enum ImportKind {
     Func(FuncType),
     Table { min: u64 },
-    Memory { min: u64 },
+    Memory { min: u64, shared: bool },
     Global { ty: ValType, mutable: bool },
     Other,
 }
@@ -111,7 +111,7 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<ModuleInfo> {
                             ImportKind::Func(types.get(i as usize).cloned().unwrap_or_default())
                         }
                         TypeRef::Table(t) => ImportKind::Table { min: t.initial },
-                        TypeRef::Memory(m) => ImportKind::Memory { min: m.initial },
+                        TypeRef::Memory(m) => ImportKind::Memory { min: m.initial, shared: m.shared },
                         TypeRef::Global(g) => ImportKind::Global { ty: val_type(g.content_type), mutable: g.mutable },
                         TypeRef::Tag(_) => ImportKind::Other,
                     };

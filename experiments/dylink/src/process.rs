@@ -61,6 +61,8 @@ pub struct Loaded<E: Engine> {
     pub state: ModState,
     /// The memory domain it runs in ([`crate::domain`]); 0 unless the policy gives modules their own memory.
     pub domain: usize,
+    /// Its GOT entries' values once filled, in import order (what another thread's copy gets).
+    pub got: Vec<u32>,
 }
 
 impl<E: Engine> Loaded<E> {
@@ -84,6 +86,7 @@ impl<E: Engine> Loaded<E> {
             initfini: None,
             state: ModState::Open,
             domain,
+            got: Vec::new(),
         }
     }
 
@@ -107,6 +110,7 @@ impl<E: Engine> Loaded<E> {
             initfini: None,
             state: ModState::Mapped,
             domain,
+            got: Vec::new(),
         }
     }
 

@@ -92,7 +92,8 @@ pub fn run_here<E: Engine>(engine: &E, program: &Program, placement: Arc<dyn Lib
     };
     let ending = session.run();
     let fuel_left = session.enter(|ctx| ctx.fuel());
-    let host = session.into_host();
+    let mut host = session.into_host();
+    crate::threads::finish(&mut host);
     let mut ending = ending;
     if let Ending::Trapped { kind, message } = &mut ending {
         // A wasm trap (not a host-raised one): say in which functions, where the engine can tell.

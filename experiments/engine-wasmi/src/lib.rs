@@ -30,6 +30,12 @@ pub struct Wasmi {
 }
 
 impl Wasmi {
+    /// The matrix engine; wasmi has no serialized form of a compiled module, so nothing is kept in
+    /// `_modules` (its eager compilation is fast).
+    pub fn new_caching(_modules: &std::path::Path) -> anyhow::Result<Self> {
+        Self::new()
+    }
+
     /// The matrix engine: fuel metered, with a wall-clock limit per store (see [`slices`]).
     pub fn new() -> anyhow::Result<Self> {
         Ok(Self::with_fuel(true))

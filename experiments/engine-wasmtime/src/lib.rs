@@ -2,16 +2,18 @@
 
 mod epoch;
 mod limiter;
+mod shared;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use dylink::engine::{Budget, Ctx, Engine, Extern, FuncType, HostFn, Limits, Trap, Val, ValType};
+use dylink::engine::{Budget, Ctx, Engine, Extern, FuncType, HostFn, Limits, SharedMemory, Trap, Val, ValType};
 use dylink::{Host, TrapKind};
 use wasmtime::{AsContextMut, Caller, Config, Store};
 
 pub use limiter::Data;
+pub use shared::Mem;
 
 /// The pinned configuration; recorded in every report.
 const SETTINGS: &[(&str, &str)] = &[
@@ -57,6 +59,15 @@ impl Wasmtime {
     /// The matrix engine: fuel metered, with a wall-clock limit per store (epoch interruption).
     pub fn new() -> anyhow::Result<Self> {
         Self::with_fuel(true, None, true)
+    }
+
+    /// The matrix engine keeping compiled modules in `modules` between processes (serialized, keyed by
+    /// the SHA-256 of the bytes compiled, as the C build cache is): a warm matrix does not run
+    /// Cranelift again (an interpreter of about 2 MB of C took 1.7-3 s per cell to compile).
+    pub fn new_caching(modules: &Path) -> anyhow::Result<Self> {
+        let mut e = Self::with_fuel(true, None, true)?;
+        e.precompiled = Some(modules.to_path_buf());
+        Ok(e)
     }
 
     /// The timing engine: the same settings without fuel metering or epoch checks.
@@ -106,7 +117,11 @@ impl Wasmtime {
             .compiler_inlining(wasmtime::Inlining::No)
             .epoch_interruption(fuel)
             .max_wasm_stack(1 << 20)
-            .table_lazy_init(lazy_tables);
+            .table_lazy_init(lazy_tables)
+            // Threads proposal (on with the `threads` feature); creating shared memories is a
+            // separate, off-by-default switch (tier 2 in wasmtime 48).
+            .wasm_threads(true)
+            .shared_memory(true);
         let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         if fuel {
             epoch::start_ticker(&engine).map_err(|e| anyhow::anyhow!("starting the epoch ticker: {e}"))?;
@@ -122,12 +137,14 @@ impl Wasmtime {
         })
     }
 
-    /// Compiles `bytes` (content hash `key`) through the folder `dir`: read back when an earlier
-    /// process compiled them with this configuration, else compiled and written there. Cranelift
-    /// under valgrind took about 50 s for the SQLite benchmark's modules; reading them back, none.
-    fn compile_in(&self, dir: &Path, key: u64, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
+    /// Compiles `bytes` through the folder `dir`: read back when an earlier process compiled the same
+    /// bytes with this configuration, else compiled and written there. Cranelift under valgrind took
+    /// about 50 s for the SQLite benchmark's modules; reading them back, none.
+    fn compile_in(&self, dir: &Path, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
+        use sha2::Digest;
+        let key = sha2::Sha256::digest(bytes);
         let tables = if self.lazy_tables { "lazy" } else { "eager" };
-        let file = dir.join(format!("{key:016x}-{}-{tables}-fuel{}.cwasm", bytes.len(), self.fuel));
+        let file = dir.join(format!("{}-{tables}-fuel{}.cwasm", hex16(&key), self.fuel));
         if file.is_file() {
             // Safety: the folder is the lab's own cache and its files are written only below, by
             // `Module::serialize`; wasmtime refuses a file from another version or configuration
@@ -139,7 +156,10 @@ impl Wasmtime {
         let m = wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         // Best effort: a folder that cannot be written costs the next process a compile, nothing else.
         if let Ok(serialized) = m.serialize() {
-            let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+            // Unique per process and call: two threads may compile the same module at once.
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = file.with_extension(format!("tmp{}-{n}", std::process::id()));
             if std::fs::create_dir_all(dir).is_ok() && std::fs::write(&tmp, serialized).is_ok() {
                 let _ = std::fs::rename(&tmp, &file);
             }
@@ -150,6 +170,11 @@ impl Wasmtime {
     pub fn inner(&self) -> &wasmtime::Engine {
         &self.engine
     }
+}
+
+/// The first 16 bytes of a digest in hex: the name of a cached module.
+fn hex16(digest: &[u8]) -> String {
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 fn hash(bytes: &[u8]) -> u64 {
@@ -243,7 +268,7 @@ impl Engine for Wasmtime {
     type Module = wasmtime::Module;
     type Func = wasmtime::Func;
     type Table = wasmtime::Table;
-    type Memory = wasmtime::Memory;
+    type Memory = Mem;
     type Global = wasmtime::Global;
     type Store = Store<Data>;
 
@@ -287,7 +312,7 @@ impl Engine for Wasmtime {
             bytes
         };
         let m = match &self.precompiled {
-            Some(dir) => self.compile_in(dir, key, bytes)?,
+            Some(dir) => self.compile_in(dir, bytes)?,
             None => wasmtime::Module::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?,
         };
         self.cache.lock().unwrap().insert(key, m.clone());
@@ -336,6 +361,16 @@ impl Cx<'_> {
         g.get(&mut self.0).i64()
     }
 
+    /// Keeps a shared memory in the store data (once) and returns its handle.
+    fn keep_shared(&mut self, m: wasmtime::SharedMemory) -> Mem {
+        let list = &mut self.0.data_mut().shared;
+        let i = list.iter().position(|x| x.data().as_ptr() == m.data().as_ptr()).unwrap_or_else(|| {
+            list.push(m);
+            list.len() - 1
+        });
+        Mem::Shared(i)
+    }
+
     fn budget(&mut self) -> &mut Budget {
         &mut self.0.data_mut().budget
     }
@@ -364,7 +399,8 @@ impl Ctx<Wasmtime> for Cx<'_> {
             .map(|e| match *e {
                 Extern::Func(f) => f.into(),
                 Extern::Table(t) => t.into(),
-                Extern::Memory(m) => m.into(),
+                Extern::Memory(Mem::Own(m)) => m.into(),
+                Extern::Memory(Mem::Shared(i)) => self.0.data().shared[i].clone().into(),
                 Extern::Global(g) => g.into(),
             })
             .chain(self.0.data().meter.map(wasmtime::Extern::from))
@@ -378,13 +414,15 @@ impl Ctx<Wasmtime> for Cx<'_> {
                 return Err(self.budget().take_denied().unwrap_or(t));
             }
         };
+        let exports: Vec<(String, wasmtime::Extern)> =
+            instance.exports(&mut self.0).map(|e| (e.name().to_string(), e.into_extern())).collect();
         let mut out = Vec::new();
-        for export in instance.exports(&mut self.0) {
-            let name = export.name().to_string();
-            let ext = match export.into_extern() {
+        for (name, export) in exports {
+            let ext = match export {
                 wasmtime::Extern::Func(f) => Extern::Func(f),
                 wasmtime::Extern::Table(t) => Extern::Table(t),
-                wasmtime::Extern::Memory(m) => Extern::Memory(m),
+                wasmtime::Extern::Memory(m) => Extern::Memory(Mem::Own(m)),
+                wasmtime::Extern::SharedMemory(m) => Extern::Memory(self.keep_shared(m)),
                 wasmtime::Extern::Global(g) => Extern::Global(g),
                 _ => continue,
             };
@@ -442,24 +480,52 @@ impl Ctx<Wasmtime> for Cx<'_> {
         )
     }
 
-    fn memory_read(&self, m: wasmtime::Memory, addr: u64, buf: &mut [u8]) -> Result<(), Trap> {
-        m.read(&self.0, addr as usize, buf).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds))
+    fn memory_read(&self, m: Mem, addr: u64, buf: &mut [u8]) -> Result<(), Trap> {
+        match m {
+            Mem::Own(m) => m.read(&self.0, addr as usize, buf).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds)),
+            Mem::Shared(i) => shared::read(&self.0.data().shared[i], addr, buf),
+        }
     }
-    fn memory_write(&mut self, m: wasmtime::Memory, addr: u64, data: &[u8]) -> Result<(), Trap> {
-        m.write(&mut self.0, addr as usize, data).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds))
+    fn memory_write(&mut self, m: Mem, addr: u64, data: &[u8]) -> Result<(), Trap> {
+        match m {
+            Mem::Own(m) => m.write(&mut self.0, addr as usize, data).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds)),
+            Mem::Shared(i) => shared::write(&self.0.data().shared[i], addr, data),
+        }
     }
-    fn memory_size(&self, m: wasmtime::Memory) -> u64 {
-        m.data_size(&self.0) as u64
+    fn memory_size(&self, m: Mem) -> u64 {
+        match m {
+            Mem::Own(m) => m.data_size(&self.0) as u64,
+            Mem::Shared(i) => self.0.data().shared[i].data_size() as u64,
+        }
     }
 
-    fn memory_new(&mut self, min_pages: u32) -> Result<wasmtime::Memory, Trap> {
+    fn memory_new(&mut self, min_pages: u32) -> Result<Mem, Trap> {
         self.budget().check_memory(u64::from(min_pages) << 16)?;
         self.budget().clear_denied();
         wasmtime::Memory::new(&mut self.0, wasmtime::MemoryType::new(min_pages, None))
+            .map(Mem::Own)
             .map_err(|e| self.refused("creating a memory", e))
     }
-    fn memory_grow(&mut self, m: wasmtime::Memory, delta_pages: u32) -> Option<u32> {
-        m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32)
+    fn memory_grow(&mut self, m: Mem, delta_pages: u32) -> Option<u32> {
+        match m {
+            Mem::Own(m) => m.grow(&mut self.0, delta_pages as u64).ok().map(|old| old as u32),
+            Mem::Shared(i) => self.0.data().shared[i].grow(delta_pages as u64).ok().map(|old| old as u32),
+        }
+    }
+
+    /// The maximum bounds the memory (a shared memory must have one); the store's limiter does not
+    /// see a shared memory's growth, so the caller passes the cell's memory limit as the maximum.
+    fn memory_new_shared(&mut self, min_pages: u32, max_pages: u32) -> Result<(Mem, SharedMemory), Trap> {
+        self.budget().check_memory(u64::from(min_pages) << 16)?;
+        let ty = wasmtime::MemoryType::shared(min_pages, max_pages);
+        let m = wasmtime::SharedMemory::new(self.0.engine(), ty)
+            .map_err(|e| Trap::Host(format!("creating a shared memory: {e:#}")))?;
+        let handle = shared::handle(&m);
+        Ok((self.keep_shared(m), handle))
+    }
+    fn memory_import_shared(&mut self, h: &SharedMemory) -> Result<Mem, Trap> {
+        let m = shared::from_handle(h)?;
+        Ok(self.keep_shared(m))
     }
 
     fn table_new(&mut self, min: u32) -> Result<wasmtime::Table, Trap> {

@@ -12,11 +12,13 @@ pub struct Data {
     pub(crate) budget: Budget,
     /// The fuel counter every metered module imports ([`dylink::meter`]); `None` for timing.
     pub(crate) meter: Option<wasmtime::Global>,
+    /// Shared memories in use by this store ([`crate::shared::Mem::Shared`] indexes it).
+    pub(crate) shared: Vec<wasmtime::SharedMemory>,
 }
 
 impl Data {
     pub(crate) fn new(host: Host<Wasmtime>, limits: &Limits) -> Self {
-        Data { host, budget: Budget::new(limits), meter: None }
+        Data { host, budget: Budget::new(limits), meter: None, shared: Vec::new() }
     }
 }
 

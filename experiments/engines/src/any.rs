@@ -12,6 +12,9 @@ pub trait Adapter: Engine<Store: 'static> {
     const KIND: EngineKind;
     /// Fuel metered: runaway guests end (the matrix and the tests).
     fn matrix() -> anyhow::Result<Self>;
+    /// The matrix engine, keeping compiled modules in the folder `modules` between processes where
+    /// the engine can (wasmtime's serialized modules); others are [`Adapter::matrix`].
+    fn matrix_caching(modules: &std::path::Path) -> anyhow::Result<Self>;
     /// The same settings without fuel metering (the measurements).
     fn timing() -> anyhow::Result<Self>;
     /// The timing settings with code generation independent of the host CPU where the engine allows

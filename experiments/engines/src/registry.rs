@@ -50,6 +50,14 @@ macro_rules! engines {
                 })
             }
 
+            /// The fuel-metered engine keeping compiled modules in `modules` between processes where
+            /// it can ([`Adapter::matrix_caching`]): the lab's matrix.
+            pub fn matrix_engine_caching(self, modules: &std::path::Path) -> anyhow::Result<Box<dyn AnyEngine>> {
+                Ok(match self {
+                    $(EngineKind::$kind => Box::new(<$ty as Adapter>::matrix_caching(modules)?),)+
+                })
+            }
+
             /// The engine without fuel metering (measurements).
             pub fn timing_engine(self) -> anyhow::Result<Box<dyn AnyEngine>> {
                 Ok(match self {
@@ -85,6 +93,9 @@ macro_rules! engines {
             const KIND: EngineKind = EngineKind::$kind;
             fn matrix() -> anyhow::Result<Self> {
                 <$ty>::new()
+            }
+            fn matrix_caching(modules: &std::path::Path) -> anyhow::Result<Self> {
+                <$ty>::new_caching(modules)
             }
             fn timing() -> anyhow::Result<Self> {
                 <$ty>::for_timing()

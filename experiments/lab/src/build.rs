@@ -56,14 +56,14 @@ impl Lab {
             let deps = needed(lib.name(), &libs)?;
             let built = self
                 .toolchain
-                .side_module_from(&self.sources(case, lib)?, &m.cflags, &deps)
+                .side_module_from(&self.sources(case, lib)?, &m.wasm_cflags(), &deps)
                 .with_context(|| format!("case {}: building {lib}", case.name))?;
             libs.insert(wasm_name(lib.name()), built);
         }
         let deps = needed(m.main.name(), &libs)?;
         let side_main = self
             .toolchain
-            .side_module_from(&self.sources(case, &m.main)?, &m.cflags, &deps)
+            .side_module_from(&self.sources(case, &m.main)?, &m.wasm_cflags(), &deps)
             .with_context(|| format!("case {}: building {}", case.name, m.main))?;
         Ok(Dynamic { side_main, libs })
     }
@@ -80,7 +80,7 @@ impl Lab {
     pub fn build_static(&self, case: &Case) -> Result<PathBuf> {
         let m = &case.manifest;
         self.toolchain
-            .static_program_from(&self.sources(case, &m.main)?, &m.cflags)
+            .static_program_from(&self.sources(case, &m.main)?, &m.wasm_cflags())
             .with_context(|| format!("case {}: building {} statically", case.name, m.main))
     }
 }

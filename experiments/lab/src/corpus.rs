@@ -43,6 +43,10 @@ pub struct Manifest {
     pub exit_code: i32,
     #[serde(default)]
     pub cflags: Vec<String>,
+    /// The program uses threads (`<pthread.h>`): its WebAssembly modules are built with atomics and a
+    /// shared memory (see [`THREAD_CFLAGS`]), its native build with `-pthread`.
+    #[serde(default)]
+    pub threads: bool,
     /// Third-party sources fetched at set-up (`vendor = "sqlite"`, `"lua"`): their folder is on every
     /// compile's include path (`#include "sqlite3.c"`) and among the folders it may read.
     pub vendor: Option<Vendor>,
@@ -64,6 +68,24 @@ pub struct Manifest {
     /// (the default), `[native] skip = "why"` or `[native] differs = "why"`.
     #[serde(default)]
     pub native: crate::native::NativeDecl,
+}
+
+/// What `threads = true` adds to a WebAssembly compile; the toolchain then links with a shared
+/// memory and the TLS exports ([`dylab_toolchain::THREAD_LDFLAGS`]).
+pub const THREAD_CFLAGS: [&str; 2] = ["-matomics", "-mbulk-memory"];
+
+impl Manifest {
+    /// The case's cflags for its WebAssembly builds.
+    pub fn wasm_cflags(&self) -> Vec<String> {
+        let threads = THREAD_CFLAGS.iter().filter(|_| self.threads).map(|f| f.to_string());
+        self.cflags.iter().cloned().chain(threads).collect()
+    }
+
+    /// The case's cflags for its native build.
+    pub fn native_cflags(&self) -> Vec<String> {
+        let threads = self.threads.then(|| "-pthread".to_string());
+        self.cflags.iter().cloned().chain(threads).collect()
+    }
 }
 
 /// `[interface.NAME]`.

@@ -4,12 +4,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use dylab_engines::AnyEngine;
 use dylab_toolchain::Toolchain;
 use dylink::{Libc, Program, RunResult, Status, Strategy, TrapKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::build::Builds;
 use crate::cell::{Cell, EngineKind};
@@ -18,8 +19,9 @@ use crate::corpus::Case;
 use crate::expect::Expected;
 use crate::outcome::Outcome;
 
-/// One cell's outcome: the rows of `dylab run --json` and of the reports.
-#[derive(Clone, Debug, Serialize)]
+/// One cell's outcome: the rows of `dylab run --json` and of the reports (read back by
+/// `dylab report --from`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CellResult {
     pub cell: String,
     pub engine: EngineKind,
@@ -34,11 +36,16 @@ pub struct CellResult {
     pub detail: String,
     // Not in the reports: a cell ended by a limit under load (a V8 runaway killed at its wall clock)
     // consumes a run-dependent amount, and reports must be reproducible.
-    #[serde(skip_serializing)]
+    #[serde(skip)]
     pub fuel: u64,
     pub expected_status: Status,
     pub expected_trap: Option<TrapKind>,
     pub as_expected: bool,
+    /// How long the program ran (engine compilation, instantiation, execution; not the C build,
+    /// which the case's first cell pays). Varies with load, so not in the reproducible reports: the
+    /// JSON lines carry it ([`crate::record::TimedCell`]).
+    #[serde(skip)]
+    pub duration: Duration,
 }
 
 impl CellResult {
@@ -100,7 +107,9 @@ impl Lab {
     pub fn with_cache(include_dir: &Path, cache_dir: &Path) -> Result<Lab> {
         let toolchain = Toolchain::discover(include_dir, cache_dir)?;
         let libc_wasm = toolchain.libc_module().context("building libc.wasm")?;
-        let engines = EngineKind::ALL.iter().map(|k| k.matrix_engine()).collect::<Result<_>>()?;
+        // Compiled modules are kept beside the C builds, so that a warm matrix compiles no module again.
+        let modules = cache_dir.join("modules");
+        let engines = EngineKind::ALL.iter().map(|k| k.matrix_engine_caching(&modules)).collect::<Result<_>>()?;
         let vendor_root =
             std::path::absolute(cache_dir)?.parent().map_or_else(|| cache_dir.to_path_buf(), Path::to_path_buf);
         let native = crate::native::NativeLab::new(include_dir, cache_dir, &vendor_root);
@@ -159,8 +168,10 @@ impl Lab {
         match built {
             Ok((main, libs)) => {
                 let program = self.program(case, main, libs, cell);
+                let started = Instant::now();
                 let result = self.run_program(cell.engine, &program);
-                judge(cell, case, &result, &case.expected(cell))
+                let duration = started.elapsed();
+                CellResult { duration, ..judge(cell, case, &result, &case.expected(cell)) }
             }
             Err(e) => build_failure(cell, case, &self.portable(case, &e)),
         }
@@ -229,5 +240,6 @@ fn judge(cell: &Cell, case: &Case, result: &RunResult, expected: &Expected) -> C
         expected_status: expected.status,
         expected_trap: expected.trap,
         as_expected,
+        duration: Duration::ZERO,
     }
 }

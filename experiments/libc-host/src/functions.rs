@@ -24,6 +24,9 @@ pub(crate) fn heap_call<E: Engine, R>(
 ) -> Result<R, Trap> {
     let heap = state(ctx).heap;
     let memory = memory(ctx)?;
+    // Threads share the heap: its state is in the shared memory.
+    let group = dylink::threads::group(ctx);
+    let _held = group.as_ref().map(|g| g.heap.lock().unwrap_or_else(|e| e.into_inner()));
     f(&heap, &mut CtxMem { ctx: &mut *ctx, memory })
 }
 
@@ -330,7 +333,9 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         }),
         "_Exit" => Arc::new(|_ctx, a, _r| Err(Trap::Exit(arg(a, 0) as i32))),
         "abort" => Arc::new(|_ctx, _a, _r| Err(Trap::Host("abort() called".into()))),
-        _ => math::func(name).unwrap_or_else(|| unreachable!("not a host libc function: {name}")),
+        _ => math::func(name)
+            .or_else(|| pthread::func(name, caller))
+            .unwrap_or_else(|| unreachable!("not a host libc function: {name}")),
     };
     // Host work is charged to the guest's fuel like its own code: a call, plus the bytes a memory
     // function is asked to touch (output is charged where it is written).

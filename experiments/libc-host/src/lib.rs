@@ -19,6 +19,7 @@ pub mod format;
 mod functions;
 pub mod math;
 mod memory;
+pub mod pthread;
 mod sort;
 mod strings;
 mod subset;
@@ -36,7 +37,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use alloc::{Allocator, HeapMemory};
-use dylink::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
+use dylink::engine::{Ctx, Engine, Extern, FuncType, HostFn, SharedMemory, Trap, Val, ValType};
 use dylink::module_info::{self, Export, ExportKind, ImportKind, ModuleInfo};
 use dylink::outcome::{Ending, TrapKind};
 use dylink::process::{LoadError, ModId};
@@ -95,7 +96,7 @@ pub fn function_type(name: &str) -> Option<FuncType> {
         "abort" => t(&[], &[]),
         "qsort" => t(&[I32, I32, I32, I32], &[]),
         "__errno_location" => t(&[], &[I32]),
-        _ => return math::function_type(name),
+        _ => return math::function_type(name).or_else(|| pthread::function_type(name)),
     })
 }
 
@@ -163,6 +164,10 @@ pub struct State<E: Engine> {
     /// libc.wasm, whose export names say which unresolved imports are libc functions.
     libc_wasm: Option<PathBuf>,
     case_exports: Option<Arc<HashSet<String>>>,
+    /// Mutexes and condition variables: the threads' shared registry, or this process's own.
+    locks: Arc<dylink::threads::Locks>,
+    /// This thread's `pthread_setspecific` values, by key.
+    keys: HashMap<u32, u32>,
 }
 
 /// The placement: the host libc, module 0 of the process.
@@ -170,7 +175,20 @@ pub struct LibcHost;
 
 impl<E: Engine> LibcPlacement<E> for LibcHost {
     fn boot(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Ending> {
-        boot(ctx, program.libc_module.clone()).map_err(|t| ending(Err(t), 0, "setting up the host libc"))
+        let setup = match threaded(program) {
+            true => boot_threaded(ctx, program),
+            false => boot(ctx, program.libc_module.clone()),
+        };
+        setup.map_err(|t| ending(Err(t), 0, "setting up the host libc"))
+    }
+
+    fn boot_thread(&self, ctx: &mut dyn Ctx<E>, memory: &SharedMemory, stack_top: u32) -> Result<(), Trap> {
+        let memory = ctx.memory_import_shared(memory)?;
+        let sp = ctx.global_new(Val::I32(stack_top as i32), true);
+        let table = ctx.table_new(1)?;
+        let program = dylink::threads::group(ctx).map(|g| g.program.libc_module.clone()).unwrap_or_default();
+        install(ctx, memory, sp, table, Allocator { root: HEAP_ROOT }, program);
+        Ok(())
     }
 
     /// Passes argc/argv, calls main, then the atexit handlers (`exit()` inside main runs them itself).
@@ -204,6 +222,8 @@ impl<E: Engine> LibcPlacement<E> for LibcHost {
     fn free(&self, ctx: &mut dyn Ctx<E>, addr: u32) -> Result<(), Trap> {
         let heap = state(ctx).heap;
         let memory = memory(ctx)?;
+        let group = dylink::threads::group(ctx);
+        let _held = group.as_ref().map(|g| g.heap.lock().unwrap_or_else(|e| e.into_inner()));
         heap.free(&mut CtxMem { ctx: &mut *ctx, memory }, addr)
     }
 
@@ -211,7 +231,7 @@ impl<E: Engine> LibcPlacement<E> for LibcHost {
     /// functions, its data symbols (`errno`, `stdout`) and its allocator (whose state is all in
     /// memory, at the same addresses) serve any domain: whichever memory runs.
     fn new_domain(&self, ctx: &mut dyn Ctx<E>) -> Result<dylink::domain::Parts<E>, Trap> {
-        let (memory, stack_pointer, table, _same_allocator) = new_memory(ctx)?;
+        let (memory, stack_pointer, table, _same_allocator) = new_memory(ctx, None)?;
         Ok(dylink::domain::Parts { memory, table, stack_pointer, libc: None })
     }
 
@@ -236,12 +256,48 @@ pub(crate) fn state<E: Engine>(ctx: &mut dyn Ctx<E>) -> &mut State<E> {
 
 /// Sets the process up: memory, stack pointer, table 0 and the host libc as module 0.
 pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Result<(), Trap> {
-    let (memory, sp, table, heap) = new_memory(ctx)?;
+    let (memory, sp, table, heap) = new_memory(ctx, None)?;
+    install(ctx, memory, sp, table, heap, libc_wasm);
+    Ok(())
+}
+
+/// Whether the program was built for threads: its main module imports a shared memory.
+fn threaded(program: &Program) -> bool {
+    let Ok(bytes) = std::fs::read(&program.main) else { return false };
+    module_info::parse(&bytes).is_ok_and(|info| {
+        info.imports.iter().any(|i| matches!(i.kind, ImportKind::Memory { shared: true, .. }))
+    })
+}
+
+/// [`boot`] over a new shared memory (bounded by the cell's memory limit, since the store's limiter
+/// does not see a shared memory grow), whose store becomes the main thread of a thread group.
+fn boot_threaded<E: Engine>(ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Trap> {
+    let max_pages = (program.limits.memory_bytes / u64::from(PAGE)).clamp(u64::from(INITIAL_PAGES), 65536) as u32;
+    let (memory, shared) = ctx.memory_new_shared(INITIAL_PAGES, max_pages)?;
+    let (memory, sp, table, heap) = new_memory(ctx, Some(memory))?;
+    install(ctx, memory, sp, table, heap, program.libc_module.clone());
+    dylink::threads::Group::start(ctx, shared, program)?;
+    let locks = dylink::threads::group(ctx).map(|g| g.locks.clone());
+    if let Some(locks) = locks {
+        state(ctx).locks = locks;
+    }
+    Ok(())
+}
+
+/// Makes the host libc module 0 of the process, over `memory`.
+fn install<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    memory: E::Memory,
+    sp: E::Global,
+    table: E::Table,
+    heap: Allocator,
+    libc_wasm: Option<PathBuf>,
+) {
     ctx.host().memory = Some(memory);
 
     let mut exports = HashMap::new();
     let mut listed = Vec::new();
-    for &name in FUNCTIONS.iter().chain(math::FUNCTIONS) {
+    for &name in FUNCTIONS.iter().chain(math::FUNCTIONS).chain(pthread::FUNCTIONS) {
         let ty = function_type(name).expect("every listed function has a type");
         let f = ctx.new_func(&ty, func(name, None));
         exports.insert(name.to_string(), Extern::Func(f));
@@ -261,16 +317,20 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
         strerror: HashMap::new(),
         libc_wasm,
         case_exports: None,
+        locks: Arc::new(dylink::threads::Locks::new(std::time::Instant::now() + dylink::Limits::DEFAULT.wall_clock)),
+        keys: HashMap::new(),
     }));
-    Ok(())
 }
 
 /// A memory with the host libc's layout (the FILE objects, an empty heap), its stack pointer and a
 /// table. The allocator is the same value for every such memory: its root is at [`HEAP_ROOT`].
 type Fresh<E> = (<E as Engine>::Memory, <E as Engine>::Global, <E as Engine>::Table, Allocator);
 
-fn new_memory<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<Fresh<E>, Trap> {
-    let memory = ctx.memory_new(INITIAL_PAGES)?;
+fn new_memory<E: Engine>(ctx: &mut dyn Ctx<E>, memory: Option<E::Memory>) -> Result<Fresh<E>, Trap> {
+    let memory = match memory {
+        Some(m) => m,
+        None => ctx.memory_new(INITIAL_PAGES)?,
+    };
     let sp = ctx.global_new(Val::I32(STACK_SIZE as i32), true);
     let table = ctx.table_new(1)?;
     for (cell, file, fd) in [(STDIN, FILE_IN, 0u32), (STDOUT, FILE_OUT, 1), (STDERR, FILE_ERR, 2)] {
@@ -291,6 +351,8 @@ pub fn bind_for<E: Engine>(ctx: &mut dyn Ctx<E>, sym: &str, ty: &FuncType, calle
 pub fn alloc<E: Engine>(ctx: &mut dyn Ctx<E>, size: u32, align: u32) -> Result<u32, Trap> {
     let heap = state(ctx).heap;
     let memory = memory(ctx)?;
+    let group = dylink::threads::group(ctx);
+    let _held = group.as_ref().map(|g| g.heap.lock().unwrap_or_else(|e| e.into_inner()));
     match heap.alloc(&mut CtxMem { ctx: &mut *ctx, memory }, size.max(1), align)? {
         0 => Err(Trap::Host(format!("out of memory placing {size} bytes"))),
         p => Ok(p),
@@ -381,7 +443,7 @@ mod tests {
 
     #[test]
     fn every_function_has_a_type_and_a_body() {
-        for &f in FUNCTIONS.iter().chain(math::FUNCTIONS) {
+        for &f in FUNCTIONS.iter().chain(math::FUNCTIONS).chain(pthread::FUNCTIONS) {
             assert!(function_type(f).is_some(), "{f}");
             let _: HostFn<NoEngine> = func(f, None);
         }

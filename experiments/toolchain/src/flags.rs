@@ -91,7 +91,8 @@ fn check_one(flag: &str) -> Result<(), &'static str> {
     if let Some(std) = flag.strip_prefix("-std=") {
         return if word(std) { Ok(()) } else { Err("-std= takes a language standard name") };
     }
-    if matches!(flag, "-g" | "-g0" | "-g1" | "-g2" | "-g3" | "-w" | "-pedantic" | "-pedantic-errors" | "-ansi") {
+    // `-pthread`: POSIX threads (a macro, and libpthread at a native link); reads no file.
+    if matches!(flag, "-g" | "-g0" | "-g1" | "-g2" | "-g3" | "-w" | "-pedantic" | "-pedantic-errors" | "-ansi" | "-pthread") {
         return Ok(());
     }
     if let Some(args) = flag.strip_prefix("-Wl,") {

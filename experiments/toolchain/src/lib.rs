@@ -236,7 +236,7 @@ impl Toolchain {
     ) -> Result<PathBuf> {
         flags::check_cflags(extra_cflags)?;
         let cflags = self.side_cflags(extra_cflags, sources);
-        let ldflags = side_ldflags();
+        let ldflags = side_ldflags(extra_cflags);
         let inputs = self.scan(sources, &cflags)?;
         let mut fp = self.compile_fingerprint("side", &cflags, &ldflags, &inputs)?;
         for (name, path) in needed {
@@ -481,9 +481,21 @@ pub fn prefix_maps(sources: &Sources, include_dir: &Path) -> Vec<OsString> {
     v
 }
 
-fn side_ldflags() -> Vec<OsString> {
-    ["--experimental-pic", "-shared", "--unresolved-symbols=import-dynamic"].map(OsString::from).into()
+/// A side module built for threads (`-matomics`) imports a shared memory and exports what a loader
+/// needs to give each thread its TLS block (without the exports nothing lets it place them).
+fn side_ldflags(cflags: &[String]) -> Vec<OsString> {
+    let mut v: Vec<OsString> =
+        ["--experimental-pic", "-shared", "--unresolved-symbols=import-dynamic"].map(OsString::from).into();
+    if cflags.iter().any(|f| f == "-matomics") {
+        v.extend(THREAD_LDFLAGS.map(OsString::from));
+    }
+    v
 }
+
+/// wasm-ld's flags for a side module built with `-matomics` (checked with wasm-ld 19: it imports
+/// `env.memory` as shared, maximum 65,536 pages, and defines its own `__tls_base`).
+pub const THREAD_LDFLAGS: [&str; 5] =
+    ["--shared-memory", "--export=__wasm_init_tls", "--export=__tls_size", "--export=__tls_align", "--export=__tls_base"];
 
 /// Full `--version` output of a tool; failing to run it is reported like a missing tool.
 fn tool_version(path: &Path, what: &str, package: &str) -> Result<String> {

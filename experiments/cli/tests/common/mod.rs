@@ -1,4 +1,5 @@
 //! What the CLI's end-to-end tests share: the workspace's corpus and the built `dylab` binary.
+#![allow(dead_code)] // each test binary uses some of these
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

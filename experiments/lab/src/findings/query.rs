@@ -23,15 +23,7 @@ fn allowed<T: PartialEq>(list: &[T], value: &T) -> bool {
     list.is_empty() || list.contains(value)
 }
 
-/// Column order within a placement: `none` first, then the linking strategies in `Strategy::LINKING` order.
-pub fn strategy_rank(strategy: Strategy) -> usize {
-    Strategy::LINKING.iter().position(|&x| x == strategy).map(|p| p + 1).unwrap_or(0)
-}
-
-/// A support-table column: placements in `Libc` order, then strategies by [`strategy_rank`].
-pub fn column_rank(libc: Libc, strategy: Strategy) -> (Libc, usize) {
-    (libc, strategy_rank(strategy))
-}
+pub use crate::columns::strategy_rank;
 
 /// A libc/strategy/case combination, which has one cell per engine.
 pub type PairKey = (Libc, Strategy, String);

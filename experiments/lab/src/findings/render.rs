@@ -6,8 +6,8 @@ use std::fmt::Write;
 use anyhow::Result;
 use dylink::{Libc, Status, Strategy};
 
-use super::query::{behaviour, column_rank, strategy_rank, Ctx, PairKey};
-use super::schema::{parse, pattern_matches, Finding, Query};
+use super::query::{strategy_rank, Ctx, PairKey};
+use super::schema::{parse, Finding, Query};
 use crate::cell::EngineKind;
 use crate::corpus::Case;
 use crate::markdown::{escape, Span};
@@ -245,22 +245,10 @@ fn support_tables(
     native: &[NativeResult],
 ) {
     writeln!(s, "## Support\n").unwrap();
-    let columns: Vec<(Libc, Strategy)> = {
-        let set: BTreeSet<_> =
-            ctx.results.iter().map(|r| (column_rank(r.libc, r.strategy), (r.libc, r.strategy))).collect();
-        set.into_iter().map(|(_, c)| c).collect()
-    };
-    let linking_libcs: BTreeSet<Libc> =
-        columns.iter().filter(|(_, st)| *st != Strategy::None).map(|(l, _)| *l).collect();
-    let header = |(l, st): &(Libc, Strategy)| {
-        if *st == Strategy::None {
-            l.to_string()
-        } else if linking_libcs.len() == 1 {
-            st.to_string()
-        } else {
-            format!("{l}/{st}")
-        }
-    };
+    let cols = crate::columns::Columns::of(ctx.results);
+    let columns = &cols.list;
+    let linking_libcs = &cols.linking;
+    let header = |c: &(Libc, Strategy)| cols.header(*c);
     writeln!(s, "Rows are corpus cases, grouped by the behaviour they check; columns are what the run contains:")
         .unwrap();
     if !native.is_empty() {
@@ -271,7 +259,7 @@ fn support_tables(
         )
         .unwrap();
     }
-    for (l, st) in &columns {
+    for (l, st) in columns {
         if *st == Strategy::None {
             writeln!(s, "- `{l}`: no linking (program and libc in one module); the reference output").unwrap();
         }
@@ -295,36 +283,7 @@ fn support_tables(
 
     // Rows: cases in group order.
     let present: BTreeSet<&str> = ctx.results.iter().map(|r| r.case.as_str()).collect();
-    let mut sorted: Vec<&Case> = cases.iter().filter(|c| present.contains(c.name.as_str())).collect();
-    sorted.sort_by_key(|c| (behaviour(&c.name).unwrap_or(u32::MAX), c.name.clone()));
-    let mut groups: Vec<(String, Vec<&Case>, Vec<u32>)> = Vec::new();
-    let mut placed = BTreeSet::new();
-    for g in &ctx.file.groups {
-        let members: Vec<&Case> = sorted
-            .iter()
-            .copied()
-            .filter(|c| !placed.contains(c.name.as_str()))
-            .filter(|c| {
-                g.behaviours.is_some_and(|[a, b]| behaviour(&c.name).is_some_and(|n| n >= a && n <= b))
-                    || g.cases.iter().any(|p| pattern_matches(p, &c.name))
-            })
-            .collect();
-        placed.extend(members.iter().map(|c| c.name.as_str()));
-        let missing: Vec<u32> = match g.behaviours {
-            Some([a, b]) => (a..=b).filter(|n| !cases.iter().any(|c| behaviour(&c.name) == Some(*n))).collect(),
-            None => Vec::new(),
-        };
-        let title = match g.behaviours {
-            Some([a, b]) if a == b => format!("{} ({a})", g.title),
-            Some([a, b]) => format!("{} ({a}-{b})", g.title),
-            None => g.title.clone(),
-        };
-        groups.push((title, members, missing));
-    }
-    let rest: Vec<&Case> = sorted.iter().copied().filter(|c| !placed.contains(c.name.as_str())).collect();
-    if !rest.is_empty() {
-        groups.push(("Other cases".into(), rest, Vec::new()));
-    }
+    let groups = super::groups::groups(ctx.file, cases, &present);
 
     let all_pairs = ctx.pairs();
     let merged = disagreements.is_empty();

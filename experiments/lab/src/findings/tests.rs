@@ -45,6 +45,7 @@ fn cell(
         expected_status: status,
         expected_trap: trap,
         as_expected: true,
+        duration: std::time::Duration::ZERO,
     }
 }
 

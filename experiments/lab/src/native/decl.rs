@@ -60,6 +60,23 @@ impl<'de> Deserialize<'de> for NativeDecl {
     }
 }
 
+/// A declaration as results carry it (its serialized form, not case.toml's), for results read back
+/// from JSON lines (`dylab report --from`).
+pub(super) fn from_json<'de, D: Deserializer<'de>>(d: D) -> Result<NativeDecl, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "kebab-case", tag = "native", content = "why")]
+    enum Wire {
+        Compare,
+        Skip(String),
+        Differs(String),
+    }
+    Ok(match Wire::deserialize(d)? {
+        Wire::Compare => NativeDecl::Compare,
+        Wire::Skip(why) => NativeDecl::Skip(why),
+        Wire::Differs(why) => NativeDecl::Differs(why),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +99,13 @@ mod tests {
         assert!(both.contains("both skip and differs"), "{both}");
         assert!(parse("[native]\nskip = \" \"\n").unwrap_err().to_string().contains("needs a reason"));
         assert!(parse("[native]\nrun = false\n").unwrap_err().to_string().contains("unknown field `run`"));
+    }
+
+    #[test]
+    fn the_serialized_form_reads_back() {
+        for decl in [NativeDecl::Compare, NativeDecl::Skip("wasi".into()), NativeDecl::Differs("glibc".into())] {
+            let json = serde_json::to_value(&decl).unwrap();
+            assert_eq!(from_json(json).unwrap(), decl);
+        }
     }
 }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use dylab_toolchain::native::{NativeModule, NativeToolchain};
 use dylab_toolchain::Sources;
 use dylink::{Ending, RunResult, Status, TrapKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use decl::NativeDecl;
 
@@ -21,10 +21,11 @@ use crate::module_files::ModuleFiles;
 use crate::outcome::{Outcome, Style};
 
 /// A case's native run, judged: the rows of the `native` column.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NativeResult {
     pub case: String,
     /// What the case declares about its native run.
+    #[serde(deserialize_with = "decl::from_json")]
     pub declared: NativeDecl,
     /// `unsupported` when the case declares `skip` (not run).
     pub status: Status,
@@ -135,7 +136,7 @@ impl NativeLab {
             })
         };
         let libs = case.libs_in_link_order()?.into_iter().map(module).collect::<anyhow::Result<Vec<_>>>()?;
-        tc.build(&libs, &module(&m.main)?, &m.cflags)
+        tc.build(&libs, &module(&m.main)?, &m.native_cflags())
     }
 
     /// A build error without this machine's folders.

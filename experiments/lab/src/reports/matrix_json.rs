@@ -1,5 +1,6 @@
-//! `reports/data/matrix.json`: every cell result, as `dylab run --json` prints them, and the native
-//! reference column (one result per case).
+//! `reports/data/matrix.json`: every cell result, as `dylab run --json` prints them but without their
+//! durations (they vary with load; data/timings.js has them), and the native reference column (one
+//! result per case).
 
 use serde::Serialize;
 

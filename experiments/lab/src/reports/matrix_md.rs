@@ -2,9 +2,8 @@
 
 use std::fmt::Write;
 
-use dylink::{Libc, Strategy};
-
 use super::{by_case, case_table, Report, ReportInput};
+use crate::columns::Columns;
 use crate::markdown::{escape, Span};
 use crate::native::{NativeDecl, NativeResult};
 use crate::outcome::Style;
@@ -67,12 +66,11 @@ fn matrix(input: &ReportInput) -> String {
     let unexpected = results.iter().filter(|r| !r.as_expected).count();
     writeln!(s, "{total} cells, {} as expected, {unexpected} not.\n", total - unexpected).unwrap();
 
-    let columns: Vec<(Libc, Strategy)> =
-        Libc::ALL.iter().flat_map(|&l| l.strategies().iter().map(move |&st| (l, st))).collect();
+    let cols = Columns::of(results);
+    let columns = &cols.list;
     for &(engine, _) in engines {
         writeln!(s, "## {engine}\n").unwrap();
-        let header: Vec<String> =
-            columns.iter().map(|(l, st)| if *st == Strategy::None { l.to_string() } else { st.to_string() }).collect();
+        let header: Vec<String> = columns.iter().map(|&c| cols.header(c)).collect();
         writeln!(s, "| case | {} |", header.join(" | ")).unwrap();
         writeln!(s, "|---|{}", "---|".repeat(columns.len())).unwrap();
         let grouped = by_case(results);

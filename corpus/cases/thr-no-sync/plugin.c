@@ -1,0 +1,1 @@
+int plugin_answer(int x) { return x + 22; }

@@ -1,0 +1,130 @@
+//! `dylab bench`: what each linkage costs per call and what loading costs (timed, or counted with
+//! `--count`), written to reports/calls.md, calls.svg, growth.svg, data/calls.json and data/samples.csv.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use dylab_bench::{BenchData, Kernel, Variant};
+use dylab_engines::EngineKind;
+use indicatif::{ProgressBar, ProgressDrawTarget};
+
+use crate::counts;
+use crate::select::CorpusArg;
+
+/// Measure what each linkage costs per call, and what loading costs; write reports/calls.md,
+/// calls.svg, growth.svg, data/calls.json and data/samples.csv (the raw timing samples).
+#[derive(Args)]
+pub struct Bench {
+    /// Fewer, shorter samples (under 10 s).
+    #[arg(long)]
+    quick: bool,
+    /// Compare ratios with the committed reports/data/calls.json instead of writing reports;
+    /// exit 1 if a row's 95% bootstrap interval of its ratio shares no value with the baseline's
+    /// (both widened by the difference measured between two runs).
+    #[arg(long)]
+    check: bool,
+    /// Count instructions per call under valgrind's callgrind instead of timing; write
+    /// reports/data/counts.json (with --check: compare with it, exact rows with no tolerance).
+    /// The counted process is `dylab count-child`.
+    #[arg(long)]
+    count: bool,
+    #[command(flatten)]
+    select: BenchSelect,
+    /// Skip the loader-cost and libc-call tables.
+    #[arg(long)]
+    no_loader: bool,
+    #[command(flatten)]
+    corpus: CorpusArg,
+    /// Where to write the reports (with --check: where the baseline is) [default: reports/ beside the corpus].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Which measurements to take (shared with `dylab count-child`, which gets the parent's).
+#[derive(Args, Clone)]
+pub struct BenchSelect {
+    /// Only these engines; repeatable.
+    #[arg(long = "engine")]
+    pub engines: Vec<EngineKind>,
+    /// Only these variants; repeatable.
+    #[arg(long = "variant", value_parser = names(Variant::ALL.map(Variant::name), Variant::parse))]
+    pub variants: Vec<Variant>,
+    /// Only these kernels; repeatable.
+    #[arg(long = "kernel", value_parser = names(Kernel::ALL.map(Kernel::name), Kernel::parse))]
+    pub kernels: Vec<Kernel>,
+}
+
+impl BenchSelect {
+    pub fn selection(&self, loader: bool) -> dylab_bench::Selection {
+        dylab_bench::Selection {
+            engines: self.engines.clone(),
+            variants: self.variants.clone(),
+            kernels: self.kernels.clone(),
+            loader,
+            libc_calls: loader,
+        }
+    }
+}
+
+/// A parser accepting exactly an enum's names, which `--help` lists.
+fn names<T: Clone + Send + Sync + 'static, const N: usize>(
+    names: [&'static str; N],
+    parse: fn(&str) -> Option<T>,
+) -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names).map(move |s| parse(&s).expect("a listed name parses"))
+}
+
+impl Bench {
+    pub fn execute(&self) -> Result<bool> {
+        let paths = self.corpus.locate()?;
+        let out = self.out.clone().unwrap_or_else(|| paths.reports.clone());
+        let select = self.select.selection(!self.no_loader && !self.check);
+        if self.count {
+            return counts::bench_count(&paths, &select, &out, self.check);
+        }
+        // Before measuring: a baseline this run cannot be compared with is refused at once.
+        let baseline = if self.check { Some(dylab_bench::baseline::load(&out, self.quick)?) } else { None };
+        let bar = ProgressBar::new_spinner();
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        let started = std::time::Instant::now();
+        let data = dylab_bench::run(&paths, self.quick, &select, &|m| bar.set_message(m.to_string()))?;
+        bar.finish_and_clear();
+        eprintln!(
+            "measured {} call rows and {} loader rows in {:.1} s",
+            data.calls.len(),
+            data.loader.len(),
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(baseline) = baseline {
+            return Ok(check(&baseline, &data));
+        }
+        let committed = counts::committed(&out)?;
+        counts::write_outputs(&out, Some(&data), committed.as_ref(), false)?;
+        for t in dylab_bench::report::targets(&data) {
+            eprintln!("{}: {} ({})", if t.met { "met" } else { "MISSED" }, t.name, t.detail);
+        }
+        eprintln!("wrote {} (index.html shows it after the next `dylab report`)", out.join("calls.md").display());
+        Ok(true)
+    }
+}
+
+/// Compares with the baseline (refused earlier when from another machine): false when a row moved.
+fn check(baseline: &BenchData, data: &BenchData) -> bool {
+    let moved = dylab_bench::report::check(baseline, data);
+    for m in &moved {
+        println!("moved: {m}");
+    }
+    println!(
+        "{} rows compared with the baseline, {} changed (95% intervals of the ratio disjoint, each widened \
+         for what two runs of its engine differ by: {})",
+        data.calls.len() + data.libc_calls.len(),
+        moved.len(),
+        dylab_bench::stats::between_runs_list(),
+    );
+    moved.is_empty()
+}

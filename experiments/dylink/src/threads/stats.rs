@@ -1,0 +1,26 @@
+//! What synchronisation costs, recorded by the threads of one process for the measurements of the
+//! sync-point design (`examples/thread_sync.rs` in dylab-lab): how long a load takes in the thread
+//! that makes it, how long each other thread takes to repeat it and how late, and what a sync point
+//! with nothing to apply costs.
+
+use std::time::Duration;
+
+/// One load repeated by one thread.
+#[derive(Clone, Copy, Debug)]
+pub struct Repeat {
+    pub tid: u32,
+    /// Time to repeat the load (instantiations, GOT, TLS) in this thread's store.
+    pub took: Duration,
+    /// From the moment the load was logged to the moment this thread had repeated it.
+    pub lag: Duration,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Each `dlopen`/`dlsym` made owning the log, as the calling thread saw it (its own sync included).
+    pub exclusive: Vec<Duration>,
+    pub repeats: Vec<Repeat>,
+    /// Sync points reached with nothing to apply, and their time in total.
+    pub idle_syncs: u64,
+    pub idle_sync_time: Duration,
+}
