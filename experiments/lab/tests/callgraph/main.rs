@@ -399,9 +399,15 @@ fn v8_runs_the_same_programs() {
     let cases = std::env::var("CALLGRAPH_V8_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
     for pointers in [false, true] {
         let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+        // With pointer calls, only the strategies whose pointers mean one function everywhere: under
+        // private tables the slot a GOT.func entry gets depends on the order the loader fills them,
+        // which through the driver's NEEDED list is not the order the oracle's table model assumes
+        // (seen: wasmtime/trampoline bad-signature where the model said table-out-of-bounds). The
+        // in-process property checks trampoline and direct with pointers.
+        let strategies = if pointers { claim_pointers() } else { one_memory() };
         let result = runner.run(&params(pointers), |p| {
-            check_hosted(p, EngineKind::Wasmtime, &one_memory())?;
-            check_hosted(p, EngineKind::V8, &one_memory())
+            check_hosted(p, EngineKind::Wasmtime, &strategies)?;
+            check_hosted(p, EngineKind::V8, &strategies)
         });
         if let Err(e) = result {
             panic!("{e}");
