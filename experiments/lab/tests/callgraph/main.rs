@@ -52,7 +52,7 @@ use dylink::strategy::{Memories, PointerTable};
 use dylink::Strategy as Linking;
 use dylink::{Engine, Extern, Libc, Mode, ProcessBuilder, TrapKind, Val};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
 
 #[path = "../support/dylink0.rs"]
 mod dylink0;
@@ -342,12 +342,23 @@ fn params(pointers: bool) -> impl proptest::strategy::Strategy<Value = Params> {
 /// `CALLGRAPH_CASES` overrides the number of cases (for a longer hunt).
 fn runner(cases: u32, file: &'static str) -> TestRunner {
     let cases = std::env::var("CALLGRAPH_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
-    TestRunner::new(Config {
+    let config = Config {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(file))),
         source_file: Some(file!()),
         ..Config::default()
-    })
+    };
+    TestRunner::new_with_rng(config, seeded_rng())
+}
+
+/// The programs' seed: `CALLGRAPH_SEED`, else a fixed one; printed, so that a run (in CI too) is
+/// the same every time and a failure can be run again.
+fn seeded_rng() -> TestRng {
+    let seed = std::env::var("CALLGRAPH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x2016_ca11u64);
+    eprintln!("callgraph seed: {seed} (CALLGRAPH_SEED={seed} to run it again)");
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
 const DIRECT_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/callgraph-regressions/direct_calls_agree.txt");
@@ -398,7 +409,7 @@ fn check_hosted(p: Params, engine: EngineKind, strategies: &[Linking]) -> Result
 fn v8_runs_the_same_programs() {
     let cases = std::env::var("CALLGRAPH_V8_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
     for pointers in [false, true] {
-        let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+        let mut runner = TestRunner::new_with_rng(Config { cases, failure_persistence: None, ..Config::default() }, seeded_rng());
         // With pointer calls, only the strategies whose pointers mean one function everywhere: under
         // private tables the slot a GOT.func entry gets depends on the order the loader fills them,
         // which through the driver's NEEDED list is not the order the oracle's table model assumes
