@@ -117,9 +117,9 @@ impl Bench {
 fn check(baseline: &BenchData, data: &BenchData) -> bool {
     let moved = dylab_bench::report::check(baseline, data);
     for m in &moved {
-        println!("moved: {m}");
+        outln!("moved: {m}");
     }
-    println!(
+    outln!(
         "{} rows compared with the baseline, {} changed (95% intervals of the ratio disjoint, each widened \
          for what two runs of its engine differ by: {})",
         data.calls.len() + data.libc_calls.len(),

@@ -22,7 +22,7 @@ impl CountChild {
     pub fn execute(&self) -> Result<bool> {
         let paths = self.corpus.locate()?;
         let report = dylab_bench::counts::child::run(&paths, &self.select.selection(true))?;
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
         Ok(true)
     }
 }

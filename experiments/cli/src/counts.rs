@@ -66,9 +66,9 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
             committed(out)?.with_context(|| format!("no baseline {} to check against", counts_path(out).display()))?;
         let moved = counts::check(&baseline, &data);
         for m in &moved {
-            println!("moved: {m}");
+            outln!("moved: {m}");
         }
-        println!(
+        outln!(
             "{} rows compared with the baseline, {} changed (exact rows: any change; others: beyond their tolerance, \
              {:.0}% or {:.0}%)",
             data.rows.len(),

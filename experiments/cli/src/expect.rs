@@ -44,7 +44,7 @@ impl Expect {
         let (stdout, code) = outcome?;
         std::fs::write(&expected, &stdout).with_context(|| format!("writing {}", expected.display()))?;
         set_exit_code(&dir.join("case.toml"), code)?;
-        println!(
+        outln!(
             "{}: expected.stdout ({} bytes, {} lines) and exit_code = {code} from its native run",
             self.case,
             stdout.len(),

@@ -17,7 +17,7 @@ impl List {
     pub fn execute(&self) -> Result<bool> {
         let cases = load_cases(&self.select.cases, &self.select.corpus.locate()?)?;
         for c in cells(&cases, &self.select.filter()) {
-            println!("{c}");
+            outln!("{c}");
         }
         Ok(true)
     }

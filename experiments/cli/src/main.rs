@@ -7,6 +7,26 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+/// `println!` that ends the program quietly when the reader has gone (`dylab run | head`) instead of
+/// panicking. SIGPIPE stays ignored, as Rust sets it: a V8 worker's pipe that closes must be an
+/// error, not the end of the run.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::out(format_args!($($arg)*))
+    };
+}
+
+pub(crate) fn out(args: std::fmt::Arguments) {
+    use std::io::Write as _;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{args}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("dylab: writing to stdout: {e}");
+        std::process::exit(2);
+    }
+}
+
 mod bench;
 mod count_child;
 mod counts;

@@ -36,7 +36,7 @@ pub struct JsonLines;
 
 fn print_line(line: &Line) {
     match serde_json::to_string(line) {
-        Ok(text) => println!("{text}"),
+        Ok(text) => outln!("{text}"),
         Err(e) => eprintln!("dylab: a result line: {e}"),
     }
 }
@@ -67,7 +67,7 @@ impl Printer for Table {
     fn start(&self, selected: &[Cell], _: &[EngineSettings], _: Option<&str>) {
         let width = selected.iter().map(|c| c.to_string().len()).max().unwrap_or(4);
         self.width.store(width, Ordering::SeqCst);
-        println!("{:width$}  {:28}  {:28}  {:>9}  detail", "cell", "outcome", "expected", "time");
+        outln!("{:width$}  {:28}  {:28}  {:>9}  detail", "cell", "outcome", "expected", "time");
     }
     fn cell(&self, r: &CellResult) {
         let width = self.width.load(Ordering::SeqCst);
@@ -76,7 +76,7 @@ impl Printer for Table {
         let mark = if r.as_expected { " " } else { "!" };
         let time = seconds(r.duration);
         let detail = r.detail.lines().next().unwrap_or("");
-        println!("{:width$}  {outcome:28}  {expected:27}{mark}  {time:>9}  {detail}", r.cell);
+        outln!("{:width$}  {outcome:28}  {expected:27}{mark}  {time:>9}  {detail}", r.cell);
     }
     fn native(&self, r: &NativeResult) {
         let width = self.width.load(Ordering::SeqCst);
@@ -86,12 +86,12 @@ impl Printer for Table {
             None => r.detail.lines().next().unwrap_or("").to_string(),
         };
         let name = format!("native/{}", r.case);
-        println!("{name:width$}  {:28}  {:27}{mark}  {:>9}  {declared}", r.short(), "", "");
+        outln!("{name:width$}  {:28}  {:27}{mark}  {:>9}  {declared}", r.short(), "", "");
     }
     fn end(&self, results: &[CellResult]) {
         let bad = results.iter().filter(|r| !r.as_expected).count();
         let total: Duration = results.iter().map(|r| r.duration).sum();
-        println!(
+        outln!(
             "\n{} cells: {} as expected, {bad} not; {} of cell time",
             results.len(),
             results.len() - bad,
