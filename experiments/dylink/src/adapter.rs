@@ -188,19 +188,11 @@ fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) ->
         return Ok(slot);
     }
     let (from_table, to_table) = (p.tables[from_rec].table, p.tables[to_rec].table);
-    let f = match ctx.table_get(from_table, index) {
-        Some(Some(f)) => f,
-        Some(None) => return Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
-        None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
-    };
+    let f = crate::tables::entry(ctx, from_table, index)?;
     let ty: FuncType = ctx.func_type(f);
     let want = ty.clone();
     let body = Arc::new(move |ctx: &mut dyn Ctx<E>, args: &[Val<E>], results: &mut [Val<E>]| {
-        let f = match ctx.table_get(from_table, index) {
-            Some(Some(f)) => f,
-            Some(None) => return Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
-            None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
-        };
+        let f = crate::tables::entry(ctx, from_table, index)?;
         if ctx.func_type(f) != want {
             return Err(Trap::Wasm(TrapKind::BadSignature));
         }

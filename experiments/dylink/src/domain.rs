@@ -91,16 +91,26 @@ pub fn create<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<usize, Trap> {
 /// ([`crate::stdio`]). Nothing to do in a process with one memory.
 pub fn switch<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
     let p = &ctx.host_ref().process;
+    if p.current == d || p.domains.is_empty() {
+        return p.current;
+    }
+    let (leaving, libc) = (p.domains[p.current].libc, p.domains[d].libc);
+    if leaving != libc {
+        crate::stdio::flush_pending(ctx, leaving);
+    }
+    enter(ctx, d)
+}
+
+/// [`switch`] without the flush: for code that changes the domain host functions serve while the
+/// caller is still inside its own (fused adapters' pinned host functions).
+pub fn enter<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
+    let p = &ctx.host_ref().process;
     let prev = p.current;
     if prev == d || p.domains.is_empty() {
         return prev;
     }
-    let leaving = p.domains[prev].libc;
     let dom = &p.domains[d];
     let (memory, sp, table, libc) = (dom.memory, dom.stack_pointer, dom.table, dom.libc);
-    if leaving != libc {
-        crate::stdio::flush_pending(ctx, leaving);
-    }
     let host = ctx.host();
     host.memory = Some(memory);
     let p = &mut host.process;

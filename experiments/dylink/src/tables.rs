@@ -184,6 +184,15 @@ pub(crate) fn release<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) {
     }
 }
 
+/// The function at `index` of `table`, trapping as a `call_indirect` reading that slot would.
+pub fn entry<E: Engine>(ctx: &mut dyn Ctx<E>, table: E::Table, index: u32) -> Result<E::Func, Trap> {
+    match ctx.table_get(table, index) {
+        None => Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
+        Some(None) => Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
+        Some(Some(f)) => Ok(f),
+    }
+}
+
 /// Calls the function at `index` of `table` with signature `ty`, trapping as `call_indirect` would
 /// (the host calling a pointer the guest handed over: an `atexit` handler, a comparator).
 pub fn call_pointer<E: Engine>(
@@ -194,11 +203,7 @@ pub fn call_pointer<E: Engine>(
     args: &[Val<E>],
     results: &mut [Val<E>],
 ) -> Result<(), Trap> {
-    let f = match ctx.table_get(table, index) {
-        None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
-        Some(None) => return Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
-        Some(Some(f)) => f,
-    };
+    let f = entry(ctx, table, index)?;
     if ctx.func_type(f) != *ty {
         return Err(Trap::Wasm(TrapKind::BadSignature));
     }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
 use crate::interface::FnInterface;
-use crate::outcome::TrapKind;
 use crate::process::ModId;
 use crate::strategy::Adapters;
 use encode::Import;
@@ -159,11 +158,7 @@ fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) ->
         return Ok(slot);
     }
     let (from_table, to_table) = (p.tables[from_rec].table, p.tables[to_rec].table);
-    let f = match ctx.table_get(from_table, index) {
-        Some(Some(f)) => f,
-        Some(None) => return Err(Trap::Wasm(TrapKind::IndirectCallToNull)),
-        None => return Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
-    };
+    let f = crate::tables::entry(ctx, from_table, index)?;
     let ty = ctx.func_type(f);
     let (stdout, fflush) = stdouts(ctx, from, to);
     let mut imports = vec![Extern::Table(from_table)];
@@ -180,31 +175,11 @@ fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) ->
 /// perhaps inside its libc's own write, and the adapters flush where control crosses.
 pub fn pinned_to<E: Engine>(d: usize, f: HostFn<E>) -> HostFn<E> {
     Arc::new(move |ctx, args, results| {
-        let prev = running(ctx, d);
+        let prev = crate::domain::enter(ctx, d);
         let r = f(ctx, args, results);
-        running(ctx, prev);
+        crate::domain::enter(ctx, prev);
         r
     })
-}
-
-/// Makes domain `d` the one host functions serve (its memory, stack pointer, table, libc), as
-/// [`crate::domain::switch`] does without flushing; returns the one before.
-fn running<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
-    let p = &ctx.host_ref().process;
-    let prev = p.current;
-    if prev == d || p.domains.is_empty() {
-        return prev;
-    }
-    let dom = &p.domains[d];
-    let (memory, sp, table, libc) = (dom.memory, dom.stack_pointer, dom.table, dom.libc);
-    let host = ctx.host();
-    host.memory = Some(memory);
-    let p = &mut host.process;
-    p.stack_pointer = Some(sp);
-    p.shared_table = Some(table);
-    p.libc = Some(libc);
-    p.current = d;
-    prev
 }
 
 /// A host function module `importer` imports, as its binding: under fused adapters, made to run in
