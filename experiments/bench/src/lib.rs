@@ -12,6 +12,7 @@ pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
 pub mod measure;
+pub mod measurement;
 pub mod outputs;
 pub mod remote;
 pub mod provenance;

@@ -30,7 +30,7 @@ fn process<E: Engine>(
 }
 
 /// A step of loading whose time is a row of calls.md's loader table; in calls.json its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum LoaderStep {
     CompileLibc,
