@@ -46,6 +46,20 @@ pub struct BenchData {
     pub samples: Vec<Sample>,
 }
 
+impl BenchData {
+    /// Adds another process's rows (its engines' measurements) to these.
+    pub fn merge(&mut self, other: BenchData) {
+        self.engines.extend(other.engines);
+        self.empty_loop_ns.extend(other.empty_loop_ns);
+        self.calls.extend(other.calls);
+        self.libc_calls.extend(other.libc_calls);
+        self.loader.extend(other.loader);
+        self.macro_sqlite.extend(other.macro_sqlite);
+        self.growth.extend(other.growth);
+        self.samples.extend(other.samples);
+    }
+}
+
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

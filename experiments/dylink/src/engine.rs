@@ -280,6 +280,25 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn runs_in_process() -> bool {
         true
     }
+
+    /// Where the engine runs when not in this process ([`Engine::runs_in_process`] false): the
+    /// process hosting it, which serves the lab's entry points. `None`: always in process.
+    fn process_host() -> Option<&'static dyn ProcessHost> {
+        None
+    }
+}
+
+/// A process that hosts an engine this process cannot make stores of (V8 lives in Node), with its
+/// own entry points: it reads one request on stdin, serves it with the lab's code for the entry
+/// named, and writes the answer on stdout.
+pub trait ProcessHost: Sync {
+    /// What it is, for messages ("a Node process").
+    fn describe(&self) -> &'static str;
+    /// Serves `entry` once in a new hosting process with `input`; its answer.
+    fn once(&self, entry: &str, input: &str) -> Result<String, String>;
+    /// The command (not started) serving `entry` once with the engine's code pinned for instruction
+    /// counts, and the valgrind options counting it needs.
+    fn counting(&self, entry: &str) -> Result<(std::process::Command, &'static [&'static str]), String>;
 }
 
 /// Store access, object-safe so that host functions and the linker can share one code path.

@@ -4,9 +4,9 @@
 //! dumps ([`parent`]); cost per call = (I(n2) - I(n1)) / (n2 - n1).
 
 pub mod child;
+pub mod hosted;
 pub mod markdown;
 pub mod native;
-pub mod node;
 pub mod parent;
 
 use std::collections::BTreeMap;
