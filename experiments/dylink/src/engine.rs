@@ -286,6 +286,36 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn process_host() -> Option<&'static dyn ProcessHost> {
         None
     }
+
+    // Optional features the bench measures where an engine has them ([`crate::extras`]).
+
+    /// `f` as a function of the engine's typed API (called without converting values per call);
+    /// `None` where the engine has no typed API.
+    fn typed_host_func(&self, _store: &mut Self::Store, _f: crate::extras::TypedHostFn) -> Option<Self::Func> {
+        None
+    }
+
+    /// Whether [`Engine::typed_host_func`] gives functions.
+    fn has_typed_host_funcs() -> bool {
+        false
+    }
+
+    /// This engine with every table element initialised when an instance is made, where that is a
+    /// setting (wasmtime's `table_lazy_init`); `None` elsewhere.
+    fn with_eager_tables(&self) -> Option<anyhow::Result<Self>> {
+        None
+    }
+
+    /// Whether [`Engine::with_eager_tables`] gives an engine.
+    fn has_eager_tables() -> bool {
+        false
+    }
+
+    /// Loading the module at `path` from its serialized (compiled) form, where the engine can: a
+    /// function deserialising it once per call.
+    fn serialized_load(&self, _path: &std::path::Path) -> Option<anyhow::Result<crate::extras::SerializedLoad>> {
+        None
+    }
 }
 
 /// A process that hosts an engine this process cannot make stores of (V8 lives in Node), with its
