@@ -40,6 +40,9 @@ pub struct BenchData {
     /// Loader growth: the n-th dlopen with n-1 libraries loaded, per strategy.
     #[serde(default)]
     pub growth: Vec<GrowthRow>,
+    /// The native reference of the growth (gcc -m32 under glibc's ld.so), when it could be built.
+    #[serde(default)]
+    pub native_growth: Option<crate::growth_native::NativeGrowth>,
     /// The raw samples every timing row was computed from; written apart, to data/samples.csv.
     #[serde(skip)]
     pub samples: Vec<Sample>,
@@ -292,7 +295,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         writeln!(s, "| {w} | {} |", cells.join(" | ")).unwrap();
     }
     writeln!(s).unwrap();
-    s.push_str(&crate::growth::markdown(&d.growth));
+    s.push_str(&crate::growth::markdown(&d.growth, d.native_growth.as_ref()));
     s
 }
 
