@@ -167,9 +167,10 @@ fn native_markdown(s: &mut String, n: &NativeGrowth) {
     writeln!(
         s,
         "The same callee.c built by {} as a shared object, loaded under new names with RTLD_NOW | RTLD_GLOBAL by \
-         `corpus/bench/native/growth.c`, which times each dlopen; the same statistic. ld.so searches the global scope \
-         object by object for every symbol a new library binds (even the weak ones nothing defines), so its n-th \
-         dlopen grows with n.\n",
+         `corpus/bench/native/growth.c`, which times each dlopen; the same statistic. Both read the library's file at \
+         each dlopen (ld.so maps it; the engines reuse the code they compiled for the first copy, as the bytes are \
+         the same). ld.so searches the global scope object by object for every symbol a new library binds (even \
+         the weak ones nothing defines), so its n-th dlopen grows with n.\n",
         n.compiler
     )
     .unwrap();
