@@ -6,6 +6,7 @@ pub mod callgrind;
 pub mod calls;
 pub mod charts;
 pub mod counts;
+pub mod floor;
 pub mod growth;
 pub mod growth_native;
 pub mod isolation;

@@ -299,30 +299,29 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     s
 }
 
-/// Rows whose ratio changed against the baseline: the two runs' bootstrap intervals of the ratio
-/// ([`crate::stats::median_interval`], 95%), each widened by the difference measured between runs
-/// of its engine ([`crate::stats::between_runs`]), share no value. A baseline row without an interval (written before intervals existed) counts as the
-/// point of its ratio.
+/// Rows whose time changed against the baseline beyond the engine's speed ([`crate::floor`]): the
+/// baseline's interval of the row's time ([`crate::floor::time_interval`]) scaled by the median
+/// change of the engine's floor rows, and this run's, each widened by the difference measured between
+/// runs of its engine ([`crate::stats::between_runs`]), share no value.
 pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
-    let interval = |r: &CallRow| if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci };
     let mut moved = Vec::new();
     for r in current.calls.iter().chain(&current.libc_calls) {
         let same = |b: &&CallRow| b.engine == r.engine && b.subject == r.subject;
         let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(same) else { continue };
-        let (bi, ri) = (interval(b), interval(r));
+        let Some((speed, _)) = crate::floor::speed(baseline, current, r.engine) else { continue };
+        let (bi, ri) = (crate::floor::time_interval(b, speed), crate::floor::time_interval(r, 1.0));
         let allowance = crate::stats::between_runs(r.engine);
         let widened = |i| crate::stats::widened(i, allowance);
         if crate::stats::disjoint(widened(bi), widened(ri)) {
             moved.push(format!(
-                "{}: ratio {:.3} [{:.3}, {:.3}] -> {:.3} [{:.3}, {:.3}] ({:+.1}%)",
+                "{}: {:.2} -> {:.2} ns per iteration ({:+.1}%; the engine's floors {:+.1}%), ratio {:.3} -> {:.3}",
                 r.cell,
+                b.median_ns,
+                r.median_ns,
+                (r.median_ns / b.median_ns - 1.0) * 100.0,
+                (speed - 1.0) * 100.0,
                 b.ratio,
-                bi[0],
-                bi[1],
                 r.ratio,
-                ri[0],
-                ri[1],
-                (r.ratio - b.ratio) / b.ratio * 100.0
             ));
         }
     }
@@ -376,7 +375,7 @@ mod tests {
             }
         }
         BenchData {
-            calls: vec![summarise(&raw, engine, row, floor)],
+            calls: vec![summarise(&raw, engine, floor, floor), summarise(&raw, engine, row, floor)],
             samples: raw,
             ..Default::default()
         }
@@ -385,13 +384,14 @@ mod tests {
     #[test]
     fn check_flags_a_change_beyond_both_intervals_and_not_the_noise_within_them() {
         let base = run(1.3, 0.05);
-        let r = &base.calls[0];
+        let r = &base.calls[1];
         assert!((r.ratio - 1.3).abs() < 0.05 && r.ratio_ci[0] <= r.ratio && r.ratio <= r.ratio_ci[1], "{r:?}");
         assert!(check(&base, &run(1.31, 0.05)).is_empty(), "a 1% move inside 5% noise is no change");
         assert!(check(&base, &run(1.5, 0.05)).is_empty(), "15%: within what two runs differ by");
         let moved = check(&base, &run(2.2, 0.05));
         assert_eq!(moved.len(), 1, "{moved:?}");
-        assert!(moved[0].starts_with("wasmtime/shared-table/k1: ratio 1.30"), "{moved:?}");
+        assert!(moved[0].starts_with("wasmtime/shared-table/k1: 2.6"), "{moved:?}");
+        assert!(moved[0].contains("floors +0.0%), ratio 1.30"), "{moved:?}");
         // The same change seen against a quiet row and missed against a noisy one: no fixed tolerance.
         assert_eq!(check(&run(1.3, 0.005), &run(2.2, 0.005)).len(), 1);
         assert!(check(&run(1.3, 0.4), &run(2.2, 0.4)).is_empty());
@@ -400,5 +400,47 @@ mod tests {
         assert!(check(&run_on(loosest, 1.3, 0.05), &run_on(loosest, 2.2, 0.05)).is_empty());
         // Rows are matched by engine and subject: another engine's row is not this one's baseline.
         assert!(check(&run_on(EngineKind::Wasmi, 1.3, 0.05), &run(2.2, 0.05)).is_empty());
+    }
+
+    /// The committed baseline's failure: one kernel's floor ran at another speed in one process and
+    /// every row of that kernel "moved". Against the median of the floors, the floor moved, its rows
+    /// did not; a machine twice as slow moves nothing; a row that really changed still does.
+    #[test]
+    fn check_holds_rows_to_the_median_floor_so_one_floor_cannot_flip_its_kernel() {
+        let e = EngineKind::Wasmtime;
+        let kernels = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::Kptr, Kernel::Kmega];
+        let row = |v: Variant, k: Kernel, ns: f64, ratio: f64| CallRow {
+            cell: format!("{e}/{}/{}", v.name(), k.name()),
+            engine: e,
+            subject: Subject::Call(v, k),
+            iterations: 1,
+            median_ns: ns,
+            q1_ns: ns,
+            q3_ns: ns,
+            net_ns: ns,
+            ratio,
+            ratio_rounds: [ratio; 2],
+            ratio_ci: [ratio * 0.95, ratio * 1.05],
+            checksum: 0,
+        };
+        // Floors at 2 ns, shared-table rows at 3 ns; `slow` multiplies everything, `kmega` its floor.
+        let data = |slow: f64, kmega_floor: f64, kmega_row: f64| {
+            let mut calls = Vec::new();
+            for k in kernels {
+                let floor = 2.0 * slow * if k == Kernel::Kmega { kmega_floor } else { 1.0 };
+                let ns = 3.0 * slow * if k == Kernel::Kmega { kmega_row } else { 1.0 };
+                calls.push(CallRow { ratio_ci: [1.0, 1.0], ..row(Variant::IntraDirect, k, floor, 1.0) });
+                calls.push(row(Variant::SharedTable, k, ns, ns / floor));
+            }
+            BenchData { calls, ..Default::default() }
+        };
+        let base = data(1.0, 1.0, 1.0);
+        let flipped = check(&base, &data(1.0, 2.3, 1.0));
+        assert_eq!(flipped.len(), 1, "{flipped:?}");
+        assert!(flipped[0].starts_with("wasmtime/intra-direct/kmega: 2.00 -> 4.60"), "{flipped:?}");
+        assert!(check(&base, &data(2.0, 1.0, 1.0)).is_empty(), "a slower machine: every floor moved alike");
+        let real = check(&base, &data(2.0, 1.0, 2.3));
+        assert_eq!(real.len(), 1, "{real:?}");
+        assert!(real[0].starts_with("wasmtime/shared-table/kmega:") && real[0].contains("floors +100.0%"), "{real:?}");
     }
 }
