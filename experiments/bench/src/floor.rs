@@ -44,12 +44,22 @@ pub fn time_interval(r: &CallRow, scale: f64) -> [f64; 2] {
     }
 }
 
+/// A row's ratio interval (the point of its ratio for a baseline written before intervals): what is
+/// compared when the runs share no floor.
+pub fn ratio_interval(r: &CallRow) -> [f64; 2] {
+    if r.ratio_ci == [0.0, 0.0] {
+        [r.ratio, r.ratio]
+    } else {
+        r.ratio_ci
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::calls::Kernel;
 
-    pub fn row(engine: EngineKind, v: Variant, k: Kernel, ns: f64) -> CallRow {
+    fn row(engine: EngineKind, v: Variant, k: Kernel, ns: f64) -> CallRow {
         CallRow {
             cell: format!("{engine}/{}/{}", v.name(), k.name()),
             engine,

@@ -308,18 +308,25 @@ pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
     for r in current.calls.iter().chain(&current.libc_calls) {
         let same = |b: &&CallRow| b.engine == r.engine && b.subject == r.subject;
         let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(same) else { continue };
-        let Some((speed, _)) = crate::floor::speed(baseline, current, r.engine) else { continue };
-        let (bi, ri) = (crate::floor::time_interval(b, speed), crate::floor::time_interval(r, 1.0));
+        // A selection without the floors (`--variant direct`) compares the row's ratio to its kernel's.
+        let speed = crate::floor::speed(baseline, current, r.engine).map(|(s, _)| s);
+        let (bi, ri) = match speed {
+            Some(speed) => (crate::floor::time_interval(b, speed), crate::floor::time_interval(r, 1.0)),
+            None => (crate::floor::ratio_interval(b), crate::floor::ratio_interval(r)),
+        };
         let allowance = crate::stats::between_runs(r.engine);
         let widened = |i| crate::stats::widened(i, allowance);
         if crate::stats::disjoint(widened(bi), widened(ri)) {
             moved.push(format!(
-                "{}: {:.2} -> {:.2} ns per iteration ({:+.1}%; the engine's floors {:+.1}%), ratio {:.3} -> {:.3}",
+                "{}: {:.2} -> {:.2} ns per iteration ({:+.1}%; {}), ratio {:.3} -> {:.3}",
                 r.cell,
                 b.median_ns,
                 r.median_ns,
                 (r.median_ns / b.median_ns - 1.0) * 100.0,
-                (speed - 1.0) * 100.0,
+                match speed {
+                    Some(s) => format!("the engine's floors {:+.1}%", (s - 1.0) * 100.0),
+                    None => "no floor in both runs: ratios compared".into(),
+                },
                 b.ratio,
                 r.ratio,
             ));
@@ -442,5 +449,13 @@ mod tests {
         let real = check(&base, &data(2.0, 1.0, 2.3));
         assert_eq!(real.len(), 1, "{real:?}");
         assert!(real[0].starts_with("wasmtime/shared-table/kmega:") && real[0].contains("floors +100.0%"), "{real:?}");
+        // Without the floors (a selection of variants) the ratios are compared: kmega's doubled.
+        let no_floors = |d: BenchData| BenchData {
+            calls: d.calls.into_iter().filter(|r| r.subject.call().unwrap().0 != Variant::IntraDirect).collect(),
+            ..d
+        };
+        let by_ratio = check(&no_floors(data(1.0, 1.0, 1.0)), &no_floors(data(1.0, 1.0, 2.3)));
+        assert_eq!(by_ratio.len(), 1, "{by_ratio:?}");
+        assert!(by_ratio[0].contains("ratio 1.500 -> 3.450"), "{by_ratio:?}");
     }
 }
