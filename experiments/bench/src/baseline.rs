@@ -34,9 +34,19 @@ pub fn incomparable(baseline: &BenchData, machine: &str, quick: bool) -> Option<
     None
 }
 
+/// Why `--quick --check` is refused: five sweeps a round cannot hold a check. Three `--quick --check`
+/// runs on the 2-core VM (issue 24, before the median floor) flagged 2 to 17 rows each, and no idle
+/// machine was at hand to show five quick runs flagging nothing with it.
+pub const QUICK_REFUSED: &str = "`--quick --check` is refused: a quick run takes 5 samples a round, too few for a time \
+     check that does not raise false alarms on a shared machine. Run `dylab bench --check` (full sampling, against \
+     a full baseline of this machine) or `dylab bench --count --check` (instruction counts, exact)";
+
 /// Reads the baseline under `out` and refuses one that a run on this machine (`quick` or not) cannot
 /// be compared with, saying how to record one that can.
 pub fn load(out: &Path, quick: bool) -> Result<BenchData> {
+    if quick {
+        bail!("{QUICK_REFUSED}");
+    }
     let path = path(out);
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading the baseline {}", path.display()))?;
     let baseline: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
@@ -72,7 +82,10 @@ mod tests {
         write(&BenchData { machine: "a machine that is not this one".into(), ..Default::default() });
         let e = format!("{:#}", load(dir.path(), false).unwrap_err());
         assert!(e.contains("another machine") && e.contains("`dylab bench --out DIR`"), "{e}");
+        write(&BenchData { machine: crate::report::machine(), quick: false, ..Default::default() });
+        assert!(load(dir.path(), false).is_ok());
         write(&BenchData { machine: crate::report::machine(), quick: true, ..Default::default() });
-        assert!(load(dir.path(), true).is_ok());
+        let e = format!("{:#}", load(dir.path(), true).unwrap_err());
+        assert!(e.contains("`--quick --check` is refused") && e.contains("--count --check"), "{e}");
     }
 }

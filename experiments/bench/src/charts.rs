@@ -11,6 +11,7 @@ use dylab_engines::EngineKind;
 use crate::calls::{Kernel, Variant};
 use crate::counts::CountData;
 use crate::growth::GrowthRow;
+use crate::growth_native::NativeGrowth;
 use crate::report::BenchData;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -163,8 +164,8 @@ pub fn calls_svg(d: &BenchData, counts: Option<&CountData>) -> Result<String> {
 }
 
 /// `growth.svg`: a row per engine, the n-th dlopen's time left and the table elements held right,
-/// against libraries loaded, a line per strategy (log-log).
-pub fn growth_svg(rows: &[GrowthRow]) -> Result<String> {
+/// against libraries loaded, a line per strategy (log-log); glibc's ld.so dashed in every dlopen panel.
+pub fn growth_svg(rows: &[GrowthRow], native: Option<&NativeGrowth>) -> Result<String> {
     let mut engines: Vec<EngineKind> = rows.iter().map(|r| r.engine).collect();
     engines.dedup();
     let mut svg = String::new();
@@ -185,7 +186,13 @@ pub fn growth_svg(rows: &[GrowthRow]) -> Result<String> {
             let mut strategies: Vec<dylink::Strategy> = mine.iter().map(|r| r.strategy).collect();
             strategies.dedup();
             for (j, (what, unit, metric)) in metrics.iter().enumerate() {
-                let Some(y) = log_range(mine.iter().map(|r| metric(r))) else { continue };
+                // The native line is a time: the dlopen panel's only.
+                let native_line: Vec<(f64, f64)> = match (j, native) {
+                    (0, Some(n)) => n.rows.iter().map(|r| (r.libraries as f64, r.dlopen_us)).collect(),
+                    _ => Vec::new(),
+                };
+                let values = mine.iter().map(|r| metric(r)).chain(native_line.iter().map(|p| p.1));
+                let Some(y) = log_range(values) else { continue };
                 let last = mine.iter().map(|r| r.libraries).max().unwrap_or(1) as f64;
                 let mut chart = ChartBuilder::on(&panels[2 * i + j])
                     .caption(format!("{engine}: {what}"), ("sans-serif", 17))
@@ -216,6 +223,15 @@ pub fn growth_svg(rows: &[GrowthRow]) -> Result<String> {
                         .map_err(err)?
                         .label(strategy.name())
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+                }
+                if !native_line.is_empty() {
+                    let black = BLACK.stroke_width(2);
+                    chart.draw_series(native_line.iter().map(|&p| Cross::new(p, 4, black))).map_err(err)?;
+                    chart
+                        .draw_series(DashedLineSeries::new(native_line, 6, 4, black))
+                        .map_err(err)?
+                        .label("native (glibc ld.so)")
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], black));
                 }
                 chart
                     .configure_series_labels()
@@ -318,9 +334,18 @@ mod tests {
             row(ReplicatedTables, 1, 50.0),
             row(ReplicatedTables, 100, 900.0),
         ];
-        let svg = growth_svg(&rows).unwrap();
+        let svg = growth_svg(&rows, None).unwrap();
         assert!(has_text(&svg, "shared-table") && has_text(&svg, "replicated-tables"));
         assert!(svg.contains("wasmi: dlopen of the n-th library") && svg.contains("libraries loaded (log)"));
-        assert_eq!(growth_svg(&[]).unwrap(), "");
+        assert!(!has_text(&svg, "native (glibc ld.so)"));
+        assert_eq!(growth_svg(&[], None).unwrap(), "");
+        // The native reference: one legend entry per dlopen panel (one engine here), none on tables.
+        use crate::growth_native::NativeGrowthRow;
+        let rows_native = [(1, 90.0), (100, 50_000.0)].map(|(libraries, dlopen_us)| NativeGrowthRow { libraries, dlopen_us });
+        let native = NativeGrowth { compiler: "gcc".into(), rows: rows_native.into() };
+        let svg = growth_svg(&rows, Some(&native)).unwrap();
+        assert_eq!(svg.matches("\nnative (glibc ld.so)\n</text>").count(), 1, "{svg}");
+        // The y axis reaches the native line's 50,000 µs, far above every engine point (900).
+        assert!(has_text(&svg, "10000") && !has_text(&growth_svg(&rows, None).unwrap(), "10000"));
     }
 }

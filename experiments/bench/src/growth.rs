@@ -11,9 +11,19 @@ use dylab_lab::placements::placement;
 use dylink::{Libc, Mode, ProcessBuilder, Strategy};
 
 use crate::calls::Modules;
+use crate::growth_native::NativeGrowth;
 
 /// The n-th library whose dlopen time is reported: about three per decade, for the curve.
 pub const CHECKPOINTS: [usize; 9] = [1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000];
+
+/// Libraries loaded for the growth rows: 10,000 takes seconds per strategy; --quick stops at 100.
+pub fn max_libraries(quick: bool) -> usize {
+    if quick {
+        100
+    } else {
+        10_000
+    }
+}
 
 /// Replicated tables write every new module's region into every table: the n-th load costs O(n)
 /// and the whole run O(n²); it stops at this many.
@@ -66,8 +76,6 @@ pub fn measure<E: Adapter>(
                 .map_err(|e| anyhow!("dlopen lib{i}.wasm under {strategy}: {}", e.message()))?;
             times.push(t.elapsed().as_secs_f64() * 1e6);
             if CHECKPOINTS.contains(&i) {
-                let mut window: Vec<f64> = times[i.saturating_sub(9)..].to_vec();
-                window.sort_by(f64::total_cmp);
                 let (table_elements, memory_bytes) = session.enter(|ctx| {
                     let p = &ctx.host_ref().process;
                     let tables: Vec<_> = p.tables.iter().map(|r| r.table).collect();
@@ -78,7 +86,7 @@ pub fn measure<E: Adapter>(
                     engine: E::KIND,
                     strategy,
                     libraries: i,
-                    dlopen_us: window[window.len() / 2],
+                    dlopen_us: window_median(&times),
                     table_elements,
                     memory_bytes,
                 });
@@ -88,12 +96,20 @@ pub fn measure<E: Adapter>(
     Ok(rows)
 }
 
+/// The n-th dlopen's statistic, `times` holding the first n: the median of it and the 8 before it
+/// (fewer at the start), so that one preempted load does not make the point.
+pub fn window_median(times: &[f64]) -> f64 {
+    let mut window: Vec<f64> = times[times.len().saturating_sub(9)..].to_vec();
+    window.sort_by(f64::total_cmp);
+    window[window.len() / 2]
+}
+
 /// The checkpoints the calls.md table shows (one per decade); the chart shows them all.
 const TABLE_CHECKPOINTS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
 
 /// calls.md's loader-growth section: per engine, per strategy and decade, the n-th dlopen's time
 /// and what the process holds by then (in all, and per library loaded).
-pub fn markdown(rows: &[GrowthRow]) -> String {
+pub fn markdown(rows: &[GrowthRow], native: Option<&NativeGrowth>) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     if rows.is_empty() {
@@ -137,7 +153,32 @@ pub fn markdown(rows: &[GrowthRow]) -> String {
         }
         writeln!(s).unwrap();
     }
+    if let Some(n) = native {
+        native_markdown(&mut s, n);
+    }
     s
+}
+
+/// The native reference: the same callee and statistic under glibc's ld.so, beside the fastest
+/// engine row at each checkpoint.
+fn native_markdown(s: &mut String, n: &NativeGrowth) {
+    use std::fmt::Write;
+    writeln!(s, "### native (gcc -m32, glibc's ld.so)\n").unwrap();
+    writeln!(
+        s,
+        "The same callee.c built by {} as a shared object, loaded under new names with RTLD_NOW | RTLD_GLOBAL by \
+         `corpus/bench/native/growth.c`, which times each dlopen; the same statistic. Both read the library's file at \
+         each dlopen (ld.so maps it; the engines reuse the code they compiled for the first copy, as the bytes are \
+         the same). ld.so searches the global scope object by object for every symbol a new library binds (even \
+         the weak ones nothing defines), so its n-th dlopen grows with n.\n",
+        n.compiler
+    )
+    .unwrap();
+    writeln!(s, "| libraries | dlopen µs |\n|---:|---:|").unwrap();
+    for r in n.rows.iter().filter(|r| TABLE_CHECKPOINTS.contains(&r.libraries)) {
+        writeln!(s, "| {} | {:.0} |", r.libraries, r.dlopen_us).unwrap();
+    }
+    writeln!(s).unwrap();
 }
 
 #[cfg(test)]
@@ -154,10 +195,34 @@ mod tests {
             table_elements,
             memory_bytes,
         };
-        let md = markdown(&[row(1, 20, 2 << 20), row(3, 60, 3 << 20), row(10, 500, 4 << 20)]);
+        let md = markdown(&[row(1, 20, 2 << 20), row(3, 60, 3 << 20), row(10, 500, 4 << 20)], None);
         assert!(md.contains("| replicated-tables | 1 | 12 | 20 | 20.0 | 2.0 | 2048.0 |"), "{md}");
         assert!(md.contains("| replicated-tables | 10 | 12 | 500 | 50.0 | 4.0 | 409.6 |"), "{md}");
         assert!(!md.contains("| 3 |"), "the table has one checkpoint per decade: {md}");
-        assert_eq!(markdown(&[]), "");
+        assert_eq!(markdown(&[], None), "");
+        assert!(!md.contains("native"), "{md}");
+    }
+
+    #[test]
+    fn the_native_reference_follows_the_engines_at_the_decades() {
+        use crate::growth_native::NativeGrowthRow;
+        let engine = GrowthRow {
+            engine: EngineKind::Wasmi,
+            strategy: Strategy::SharedTable,
+            libraries: 1,
+            dlopen_us: 40.0,
+            table_elements: 1,
+            memory_bytes: 1,
+        };
+        let native = NativeGrowth {
+            compiler: "gcc 12".into(),
+            rows: [(1, 80.4), (3, 70.0), (10, 90.6)]
+                .map(|(libraries, dlopen_us)| NativeGrowthRow { libraries, dlopen_us })
+                .into(),
+        };
+        let md = markdown(&[engine], Some(&native));
+        let at = md.find("### native (gcc -m32, glibc's ld.so)").expect("a native section");
+        assert!(at > md.find("### wasmi").unwrap(), "{md}");
+        assert!(md[at..].contains("built by gcc 12") && md[at..].contains("| 1 | 80 |\n| 10 | 91 |\n"), "{md}");
     }
 }

@@ -6,7 +6,9 @@ pub mod callgrind;
 pub mod calls;
 pub mod charts;
 pub mod counts;
+pub mod floor;
 pub mod growth;
+pub mod growth_native;
 pub mod hosted;
 pub mod isolation;
 pub mod libcalls;
@@ -95,7 +97,26 @@ pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&s
         progress(&format!("{}: in {}", names.join(", "), host.describe()));
         data.merge(hosted::measure(paths, quick, select, host, engines)?);
     }
+    if select.loader {
+        progress("native: loader growth (gcc -m32, glibc's ld.so)");
+        data.native_growth = native_growth(paths, quick);
+    }
     Ok(data)
+}
+
+/// The native line of the loader growth; a machine without gcc -m32 gets the rest and a warning.
+fn native_growth(paths: &Paths, quick: bool) -> Option<growth_native::NativeGrowth> {
+    let measured = paths.include_dir().and_then(|include| {
+        let tc = dylab_toolchain::native::NativeToolchain::discover(&include, &paths.cache)?;
+        growth_native::measure(&tc, &paths.corpus.join("bench"), growth::max_libraries(quick))
+    });
+    match measured {
+        Ok(n) => Some(n),
+        Err(e) => {
+            eprintln!("dylab: the native loader growth was not measured: {e:#}");
+            None
+        }
+    }
 }
 
 /// Measures `select.engines` (every one of them must run in this process) on this thread.
@@ -126,11 +147,11 @@ pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn 
         loader: Vec::new(),
         macro_sqlite: Vec::new(),
         growth: Vec::new(),
+        native_growth: None,
         samples: Vec::new(),
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
-    // Libraries loaded for the growth rows: 10,000 takes seconds per strategy; --quick stops at 100.
-    let growth_max = if quick { 100 } else { 10_000 };
+    let growth_max = growth::max_libraries(quick);
     let hello_mods = (hello_static.as_path(), hello_side.as_path());
     // With the loader tables (not under --check, --no-loader, or a choice of variants or kernels), and
     // not under --quick: opening SQLite ten times per engine and a million rows per query take minutes.

@@ -73,7 +73,7 @@ impl Output {
                 None => None,
             },
             Output::CallsSvg => timed.map(|t| crate::charts::calls_svg(t, input.counts)).transpose()?,
-            Output::GrowthSvg => timed.map(|t| crate::charts::growth_svg(&t.growth)).transpose()?,
+            Output::GrowthSvg => timed.map(|t| crate::charts::growth_svg(&t.growth, t.native_growth.as_ref())).transpose()?,
             Output::CallsJson => timed.map(serde_json::to_string_pretty).transpose()?,
             Output::SamplesCsv => timed.map(|t| crate::samples::to_csv(&t.samples)).transpose()?,
             Output::CountsJson => input.counts.map(serde_json::to_string_pretty).transpose()?,

@@ -13,7 +13,7 @@ use crate::counts::CountData;
 use crate::growth::GrowthRow;
 use crate::loader::{LoaderRow, LoaderStep};
 use crate::measure::CallRow;
-use crate::measurement::{Measurement, Measurements, Metric, Of};
+use crate::measurement::{Measurements, Metric, Of};
 use crate::samples::Sample;
 use crate::subject::Subject;
 
@@ -41,6 +41,9 @@ pub struct BenchData {
     /// Loader growth: the n-th dlopen with n-1 libraries loaded, per strategy.
     #[serde(default)]
     pub growth: Vec<GrowthRow>,
+    /// The native reference of the growth (gcc -m32 under glibc's ld.so), when it could be built.
+    #[serde(default)]
+    pub native_growth: Option<crate::growth_native::NativeGrowth>,
     /// The raw samples every timing row was computed from; written apart, to data/samples.csv.
     #[serde(skip)]
     pub samples: Vec<Sample>,
@@ -283,7 +286,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     }
     s.push_str(&crate::macro_sqlite::section(&d.macro_sqlite, counts.map_or(&[], |c| &c.macro_sqlite)));
     loader_table(&mut s, d, &m);
-    s.push_str(&crate::growth::markdown(&d.growth));
+    s.push_str(&crate::growth::markdown(&d.growth, d.native_growth.as_ref()));
     s
 }
 
@@ -316,34 +319,40 @@ fn loader_table(s: &mut String, d: &BenchData, m: &Measurements) {
     writeln!(s).unwrap();
 }
 
-/// Rows whose ratio changed against the baseline: the two runs' bootstrap intervals of the ratio
-/// ([`crate::stats::median_interval`], 95%), each widened by the difference measured between runs
-/// of its engine ([`crate::stats::between_runs`]), share no value. A baseline row without an interval (written before intervals existed) counts as the
-/// point of its ratio.
+/// Rows whose time changed against the baseline beyond the engine's speed ([`crate::floor`]): the
+/// baseline's interval of the row's time ([`crate::floor::time_interval`]) scaled by the median
+/// change of the engine's floor rows, and this run's, each widened by the difference measured between
+/// runs of its engine ([`crate::stats::between_runs`]), share no value.
 pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
-    let (base, now) = (Measurements::of_times(baseline), Measurements::of_times(current));
-    now.with(Metric::Ratio).filter_map(|r| moved_ratio(base.get(r.engine, r.of, Metric::Ratio)?, r)).collect()
-}
-
-/// `r`'s change against its baseline `b`, when their widened intervals are disjoint.
-fn moved_ratio(b: &Measurement, r: &Measurement) -> Option<String> {
-    let interval = |m: &Measurement| m.interval.unwrap_or([m.value, m.value]);
-    let (bi, ri) = (interval(b), interval(r));
-    let allowance = crate::stats::between_runs(r.engine);
-    let widened = |i| crate::stats::widened(i, allowance);
-    crate::stats::disjoint(widened(bi), widened(ri)).then(|| {
-        format!(
-            "{}: ratio {:.3} [{:.3}, {:.3}] -> {:.3} [{:.3}, {:.3}] ({:+.1}%)",
-            r.cell(),
-            b.value,
-            bi[0],
-            bi[1],
-            r.value,
-            ri[0],
-            ri[1],
-            (r.value - b.value) / b.value * 100.0
-        )
-    })
+    let mut moved = Vec::new();
+    for r in current.calls.iter().chain(&current.libc_calls) {
+        let same = |b: &&CallRow| b.engine == r.engine && b.subject == r.subject;
+        let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(same) else { continue };
+        // A selection without the floors (`--variant direct`) compares the row's ratio to its kernel's.
+        let speed = crate::floor::speed(baseline, current, r.engine).map(|(s, _)| s);
+        let (bi, ri) = match speed {
+            Some(speed) => (crate::floor::time_interval(b, speed), crate::floor::time_interval(r, 1.0)),
+            None => (crate::floor::ratio_interval(b), crate::floor::ratio_interval(r)),
+        };
+        let allowance = crate::stats::between_runs(r.engine);
+        let widened = |i| crate::stats::widened(i, allowance);
+        if crate::stats::disjoint(widened(bi), widened(ri)) {
+            moved.push(format!(
+                "{}: {:.2} -> {:.2} ns per iteration ({:+.1}%; {}), ratio {:.3} -> {:.3}",
+                r.cell,
+                b.median_ns,
+                r.median_ns,
+                (r.median_ns / b.median_ns - 1.0) * 100.0,
+                match speed {
+                    Some(s) => format!("the engine's floors {:+.1}%", (s - 1.0) * 100.0),
+                    None => "no floor in both runs: ratios compared".into(),
+                },
+                b.ratio,
+                r.ratio,
+            ));
+        }
+    }
+    moved
 }
 
 /// One engine's table under `heading`: a row per variant, a column per kernel; `cell` gives a cell's
@@ -393,7 +402,7 @@ mod tests {
             }
         }
         BenchData {
-            calls: vec![summarise(&raw, engine, row, floor)],
+            calls: vec![summarise(&raw, engine, floor, floor), summarise(&raw, engine, row, floor)],
             samples: raw,
             ..Default::default()
         }
@@ -402,13 +411,14 @@ mod tests {
     #[test]
     fn check_flags_a_change_beyond_both_intervals_and_not_the_noise_within_them() {
         let base = run(1.3, 0.05);
-        let r = &base.calls[0];
+        let r = &base.calls[1];
         assert!((r.ratio - 1.3).abs() < 0.05 && r.ratio_ci[0] <= r.ratio && r.ratio <= r.ratio_ci[1], "{r:?}");
         assert!(check(&base, &run(1.31, 0.05)).is_empty(), "a 1% move inside 5% noise is no change");
         assert!(check(&base, &run(1.5, 0.05)).is_empty(), "15%: within what two runs differ by");
         let moved = check(&base, &run(2.2, 0.05));
         assert_eq!(moved.len(), 1, "{moved:?}");
-        assert!(moved[0].starts_with("wasmtime/shared-table/k1: ratio 1.30"), "{moved:?}");
+        assert!(moved[0].starts_with("wasmtime/shared-table/k1: 2.6"), "{moved:?}");
+        assert!(moved[0].contains("floors +0.0%), ratio 1.30"), "{moved:?}");
         // The same change seen against a quiet row and missed against a noisy one: no fixed tolerance.
         assert_eq!(check(&run(1.3, 0.005), &run(2.2, 0.005)).len(), 1);
         assert!(check(&run(1.3, 0.4), &run(2.2, 0.4)).is_empty());
@@ -417,5 +427,55 @@ mod tests {
         assert!(check(&run_on(loosest, 1.3, 0.05), &run_on(loosest, 2.2, 0.05)).is_empty());
         // Rows are matched by engine and subject: another engine's row is not this one's baseline.
         assert!(check(&run_on(EngineKind::Wasmi, 1.3, 0.05), &run(2.2, 0.05)).is_empty());
+    }
+
+    /// The committed baseline's failure: one kernel's floor ran at another speed in one process and
+    /// every row of that kernel "moved". Against the median of the floors, the floor moved, its rows
+    /// did not; a machine twice as slow moves nothing; a row that really changed still does.
+    #[test]
+    fn check_holds_rows_to_the_median_floor_so_one_floor_cannot_flip_its_kernel() {
+        let e = EngineKind::Wasmtime;
+        let kernels = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::Kptr, Kernel::Kmega];
+        let row = |v: Variant, k: Kernel, ns: f64, ratio: f64| CallRow {
+            cell: format!("{e}/{}/{}", v.name(), k.name()),
+            engine: e,
+            subject: Subject::Call(v, k),
+            iterations: 1,
+            median_ns: ns,
+            q1_ns: ns,
+            q3_ns: ns,
+            net_ns: ns,
+            ratio,
+            ratio_rounds: [ratio; 2],
+            ratio_ci: [ratio * 0.95, ratio * 1.05],
+            checksum: 0,
+        };
+        // Floors at 2 ns, shared-table rows at 3 ns; `slow` multiplies everything, `kmega` its floor.
+        let data = |slow: f64, kmega_floor: f64, kmega_row: f64| {
+            let mut calls = Vec::new();
+            for k in kernels {
+                let floor = 2.0 * slow * if k == Kernel::Kmega { kmega_floor } else { 1.0 };
+                let ns = 3.0 * slow * if k == Kernel::Kmega { kmega_row } else { 1.0 };
+                calls.push(CallRow { ratio_ci: [1.0, 1.0], ..row(Variant::IntraDirect, k, floor, 1.0) });
+                calls.push(row(Variant::SharedTable, k, ns, ns / floor));
+            }
+            BenchData { calls, ..Default::default() }
+        };
+        let base = data(1.0, 1.0, 1.0);
+        let flipped = check(&base, &data(1.0, 2.3, 1.0));
+        assert_eq!(flipped.len(), 1, "{flipped:?}");
+        assert!(flipped[0].starts_with("wasmtime/intra-direct/kmega: 2.00 -> 4.60"), "{flipped:?}");
+        assert!(check(&base, &data(2.0, 1.0, 1.0)).is_empty(), "a slower machine: every floor moved alike");
+        let real = check(&base, &data(2.0, 1.0, 2.3));
+        assert_eq!(real.len(), 1, "{real:?}");
+        assert!(real[0].starts_with("wasmtime/shared-table/kmega:") && real[0].contains("floors +100.0%"), "{real:?}");
+        // Without the floors (a selection of variants) the ratios are compared: kmega's doubled.
+        let no_floors = |d: BenchData| BenchData {
+            calls: d.calls.into_iter().filter(|r| r.subject.call().unwrap().0 != Variant::IntraDirect).collect(),
+            ..d
+        };
+        let by_ratio = check(&no_floors(data(1.0, 1.0, 1.0)), &no_floors(data(1.0, 1.0, 2.3)));
+        assert_eq!(by_ratio.len(), 1, "{by_ratio:?}");
+        assert!(by_ratio[0].contains("ratio 1.500 -> 3.450"), "{by_ratio:?}");
     }
 }

@@ -20,9 +20,10 @@ pub struct Bench {
     /// Fewer, shorter samples (under 10 s).
     #[arg(long)]
     quick: bool,
-    /// Compare ratios with the committed reports/data/calls.json instead of writing reports;
-    /// exit 1 if a row's 95% bootstrap interval of its ratio shares no value with the baseline's
-    /// (both widened by the difference measured between two runs).
+    /// Compare times with the committed reports/data/calls.json instead of writing reports;
+    /// exit 1 if a row's interval of its time shares no value with the baseline's once the engine's
+    /// speed (the median change of its floor rows) is taken out, both widened by the difference
+    /// measured between two runs. Refused with --quick and against another machine's baseline.
     #[arg(long)]
     check: bool,
     /// Count instructions per call under valgrind's callgrind instead of timing; write
@@ -120,8 +121,9 @@ fn check(baseline: &BenchData, data: &BenchData) -> bool {
         outln!("moved: {m}");
     }
     outln!(
-        "{} rows compared with the baseline, {} changed (95% intervals of the ratio disjoint, each widened \
-         for what two runs of its engine differ by: {})",
+        "{} rows compared with the baseline, {} changed (intervals of the time disjoint once the engine's speed, \
+         the median change of its floor rows, is taken out, each widened for what two runs of its engine differ \
+         by: {})",
         data.calls.len() + data.libc_calls.len(),
         moved.len(),
         dylab_bench::stats::between_runs_list(),

@@ -89,8 +89,12 @@ pub struct Memory(pub(crate) u32);
 pub struct Global(pub(crate) u32);
 
 impl V8 {
-    /// The matrix engine; V8 compiles in the worker's process, which keeps its modules for its life,
-    /// so nothing is kept in `_modules`.
+    /// The matrix engine; V8 compiles in the worker's process, which keeps its modules for its life;
+    /// nothing is kept in `_modules` between processes: Node 26's `v8.serialize` of a
+    /// `WebAssembly.Module` writes a 2-byte transfer id, valid only within the process (its
+    /// `v8.deserialize` in another fails: "Unable to deserialize cloned data"), and V8's own compiled
+    /// bytes (`CompiledWasmModule::Serialize`, read back only through
+    /// `WasmStreaming::SetCompiledModuleBytes`) are C++ API that Node-API does not reach.
     pub fn new_caching(_modules: &std::path::Path) -> anyhow::Result<Self> {
         Self::new()
     }

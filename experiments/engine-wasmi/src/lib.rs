@@ -30,8 +30,10 @@ pub struct Wasmi {
 }
 
 impl Wasmi {
-    /// The matrix engine; wasmi has no serialized form of a compiled module, so nothing is kept in
-    /// `_modules` (its eager compilation is fast).
+    /// The matrix engine; nothing is kept in `_modules`: wasmi 2.0 has no serialized form of a
+    /// compiled module (its `Module` has no serialize or deserialize, and no crate feature adds one;
+    /// `Module::new_unchecked` skips only validation, not the translation to its register bytecode),
+    /// and its eager compilation is fast.
     pub fn new_caching(_modules: &std::path::Path) -> anyhow::Result<Self> {
         Self::new()
     }

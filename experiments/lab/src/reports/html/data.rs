@@ -24,9 +24,10 @@ pub struct CaseData<'a> {
     pub exit_code: i32,
 }
 
+/// A cell as page.js sees it once unpacked ([`super::packed`], which also gives it its name and
+/// rerun command).
 #[derive(Serialize)]
 pub struct CellData<'a> {
-    pub cell: &'a str,
     pub engine: String,
     pub libc: String,
     pub strategy: String,
@@ -45,8 +46,6 @@ pub struct CellData<'a> {
     pub stderr: &'a str,
     /// A unified diff from the reference to stdout, when they differ.
     pub diff: Option<String>,
-    /// The command that runs this cell again.
-    pub command: String,
 }
 
 impl<'a> Data<'a> {
@@ -81,7 +80,6 @@ fn cell<'a>(r: &'a CellResult, case: Option<&CaseData>) -> CellData<'a> {
             .to_string()
     });
     CellData {
-        cell: &r.cell,
         engine: r.engine.to_string(),
         libc: r.libc.to_string(),
         strategy: r.strategy.to_string(),
@@ -96,9 +94,5 @@ fn cell<'a>(r: &'a CellResult, case: Option<&CaseData>) -> CellData<'a> {
         stdout: (!same).then_some(r.stdout.as_str()),
         stderr: &r.stderr,
         diff,
-        command: format!(
-            "cargo run -p dylab -- run --engine {} --libc {} --strategy {} --case {} --no-native",
-            r.engine, r.libc, r.strategy, r.case
-        ),
     }
 }

@@ -8,6 +8,7 @@
 
 mod data;
 mod markdown;
+mod packed;
 
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -34,7 +35,8 @@ fn page(input: &ReportInput) -> anyhow::Result<String> {
         Some(toml) => crate::findings::case_groups(toml, input.cases)?,
         None => Vec::new(),
     };
-    let data = serde_json::to_string(&data::Data::new(input, &groups))?;
+    let data = data::Data::new(input, &groups);
+    let data = serde_json::to_string(&packed::pack(&data)?)?;
     let cells: HashSet<&str> = input.results.iter().map(|r| r.cell.as_str()).collect();
     let charts = &input.beside.charts;
     let mut sections = vec![("matrix".to_string(), "Matrix".to_string(), MATRIX.to_string())];

@@ -2,7 +2,18 @@
 // filtered view is a link), a cell's detail, sortable tables. No network: the data is in the page,
 // the times in data/timings.js beside it.
 "use strict";
-const data = JSON.parse(document.getElementById("dylab-data").textContent);
+// The cells come packed (packed.rs): columns, text as indices into one list of strings.
+const data = (packed => {
+  const interned = new Set(packed.interned);
+  const cells = packed.rows.map(r => {
+    const c = {};
+    packed.columns.forEach((k, i) => c[k] = interned.has(k) && r[i] !== null ? packed.strings[r[i]] : r[i]);
+    c.cell = [c.engine, c.libc, c.strategy, c.case].join("/");
+    c.command = packed.command.replace(/\{(\w+)\}/g, (_, k) => c[k]);
+    return c;
+  });
+  return { cases: packed.cases, cells };
+})(JSON.parse(document.getElementById("dylab-data").textContent));
 const timings = (window.dylabTimings || { cells: {}, sources: [] });
 const keys = ["engine", "libc", "strategy", "case", "group", "outcome", "declared"];
 const value = (c, key) => key === "group" ? (data.cases[c.case] || {}).group || ""
