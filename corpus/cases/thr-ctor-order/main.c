@@ -10,17 +10,18 @@
 typedef int (*value_fn)(void);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic(value_fn) published;
+static value_fn published; /* under the lock */
 static atomic_int worker_started;
 static long passes;
 
 static void *worker(void *arg) {
     (void)arg;
-    value_fn f;
+    value_fn f = 0;
     atomic_store(&worker_started, 1);
-    while (!(f = atomic_load(&published))) {
+    while (!f) {
         pthread_mutex_lock(&lock);
         passes++;
+        f = published;
         pthread_mutex_unlock(&lock);
     }
     return (void *)(long)f();
@@ -39,7 +40,10 @@ int main(void) {
         return 1;
     }
     int (*runs)(void) = (int (*)(void))dlsym(h, "constructor_runs");
-    atomic_store(&published, (value_fn)dlsym(h, "top_value"));
+    value_fn top = (value_fn)dlsym(h, "top_value");
+    pthread_mutex_lock(&lock);
+    published = top;
+    pthread_mutex_unlock(&lock);
     void *r;
     pthread_join(t, &r);
     printf("worker called top_value: %ld\n", (long)r);

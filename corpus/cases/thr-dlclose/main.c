@@ -1,6 +1,6 @@
-/* dlclose while another thread holds a pointer into the library. The holder takes the pointer,
- * calls it, then spins (no synchronisation point) until main has closed the library, and calls
- * it again. Calling into an unloaded library is undefined in C: natively the code is unmapped
+/* dlclose while another thread holds a pointer into the library. The holder waits for the pointer
+ * on a condition variable (synchronisation points), calls it, then spins (no synchronisation point)
+ * until main has closed the library, and calls it again. Calling into an unloaded library is undefined in C: natively the code is unmapped
  * (SIGSEGV). What each table design does with the holder's copy of the table is the point. */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -9,14 +9,18 @@
 
 typedef int (*answer_fn)(int);
 
-static _Atomic(answer_fn) published;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
+static answer_fn published;
 static atomic_int phase; /* 1: the holder called once; 2: main closed the library */
 
 static void *holder(void *arg) {
     (void)arg;
-    answer_fn f;
-    while (!(f = atomic_load(&published)))
-        ;
+    pthread_mutex_lock(&lock);
+    while (!published)
+        pthread_cond_wait(&ready, &lock);
+    answer_fn f = published;
+    pthread_mutex_unlock(&lock);
     long first = f(20);
     atomic_store(&phase, 1);
     while (atomic_load(&phase) != 2)
@@ -34,7 +38,10 @@ int main(void) {
         printf("dlopen: %s\n", dlerror());
         return 1;
     }
-    atomic_store(&published, (answer_fn)dlsym(h, "plugin_answer"));
+    pthread_mutex_lock(&lock);
+    published = (answer_fn)dlsym(h, "plugin_answer");
+    pthread_cond_broadcast(&ready);
+    pthread_mutex_unlock(&lock);
     while (atomic_load(&phase) != 1)
         ;
     printf("the holder called the library once\n");

@@ -354,6 +354,9 @@ fn on_epoch_deadline(store: wasmtime::StoreContextMut<'_, Data>) -> wasmtime::Re
         return Err(wasmtime::Trap::Interrupt.into());
     }
     let mut cx = Cx(store);
+    // wasmtime takes the callback out while it runs: a deadline reached by wasm the linker runs
+    // meanwhile (a repeated load's start function) would trap. The linker checks the wall clock.
+    cx.0.set_epoch_deadline(u64::MAX / 4);
     dylink::threads::interrupted(&mut cx).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
     Ok(wasmtime::UpdateDeadline::Continue(1))
 }

@@ -100,7 +100,10 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
             threads::sync_point(ctx)?;
             let tid = threads::tid(ctx);
             let registry = locks(ctx);
-            ret(r, code(threads::blocking(ctx, |serve| registry.lock(arg(a, 0), tid, serve))?))
+            let res = threads::blocking(ctx, |serve| registry.lock(arg(a, 0), tid, serve))?;
+            // Again once it holds the mutex: what the previous holder loaded is then in order.
+            threads::sync_point(ctx)?;
+            ret(r, code(res))
         }),
         "pthread_mutex_trylock" => Arc::new(|ctx, a, r| {
             threads::sync_point(ctx)?;
