@@ -22,6 +22,7 @@ pub mod report;
 pub mod samples;
 pub mod stats;
 pub mod subject;
+pub mod threads;
 pub mod typed_host;
 
 pub use calls::{Kernel, Modules, Prepared, Variant};

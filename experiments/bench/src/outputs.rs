@@ -68,7 +68,9 @@ impl Output {
         Ok(match self {
             Output::CallsMd => match timed {
                 Some(t) => Some(
-                    crate::report::calls_md(t, input.counts) + &crate::isolation::calls_md_section(input.reports)?,
+                    crate::report::calls_md(t, input.counts)
+                        + &crate::isolation::calls_md_section(input.reports)?
+                        + &crate::threads::calls_md_section(input.reports)?,
                 ),
                 None => None,
             },

@@ -67,7 +67,7 @@ pub(crate) fn host_symbol<E: Engine>(name: &str, caller: ModId) -> HostFn<E> {
             Ok(())
         }),
         "dlclose" => Arc::new(move |ctx, args, results| {
-            results[0] = Val::I32(dlclose(ctx, arg(args, 0))?);
+            results[0] = Val::I32(crate::threads::exclusive(ctx, |ctx| dlclose(ctx, arg(args, 0)))??);
             Ok(())
         }),
         "dlerror" => Arc::new(move |ctx, _args, results| {

@@ -268,6 +268,10 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     /// Gives back the host data when the run is over.
     fn into_host(&self, store: Self::Store) -> Host<Self>;
 
+    /// Interrupts every store of this engine that [armed](Ctx::arm_interrupts) interrupts, at its
+    /// next check (wasmtime: the epoch advances by one).
+    fn interrupt_threads(&self) {}
+
     /// Runs a whole program: by default on a thread of its own ([`crate::run`]). An engine bound to
     /// one thread or to another process (V8 lives on Node's main thread) runs it its own way.
     fn run_program(&self, program: &crate::Program, placement: Arc<dyn crate::LibcPlacement<Self>>) -> crate::RunResult {
@@ -360,6 +364,13 @@ pub trait Ctx<E: Engine> {
     /// The shared memory `shared` (made by another store of the same engine) in this store.
     fn memory_import_shared(&mut self, _shared: &SharedMemory) -> Result<E::Memory, Trap> {
         Err(Trap::Unsupported(format!("{}: no shared memories (threads proposal) in this build", self.host_ref().engine.name())))
+    }
+
+    /// Makes this store call [`crate::threads::interrupted`] whenever [`Engine::interrupt_threads`]
+    /// is called (and now and then besides), wherever its wasm is running: how the stop-the-world
+    /// design reaches a running thread. An engine that cannot interrupt running wasm says so.
+    fn arm_interrupts(&mut self) -> Result<(), Trap> {
+        Err(Trap::Unsupported(format!("{}: no way to interrupt a running thread", self.host_ref().engine.name())))
     }
 
     /// A new funcref table of `min` null entries, without maximum.

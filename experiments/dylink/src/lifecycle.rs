@@ -170,7 +170,17 @@ pub fn close<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) -> Result<Result<(), St
     for &m in &order {
         unload(ctx, m);
     }
+    crate::threads::record_close(ctx, &order);
     Ok(Ok(()))
+}
+
+/// Another thread's `dlclose` of `id` (`crate::threads`): out of every scope and its pointer slots
+/// cleared in this thread's table; its destructors ran and its data was freed where it was closed.
+pub(crate) fn forget<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) {
+    if ctx.host_ref().process.modules.get(id).is_some() {
+        ctx.host().process.remove(id);
+        crate::tables::release(ctx, id);
+    }
 }
 
 /// Takes one finalised object out of the process: out of every scope, its pointers released and

@@ -93,6 +93,13 @@ pub enum Strategy {
     /// interface (the component model's fused adapters): it imports both memories (multi-memory) and
     /// the callee's allocator, and copies with `memory.copy` without leaving wasm.
     IsolatedFused,
+    /// Shared-table semantics; threads' tables kept in step by design (b), *stop the world*
+    /// (Lind-wasm's): a dlopen interrupts every thread, each repeats the load, and dlopen returns when
+    /// all have. Only thread cases run it ([`Strategy::THREAD_DESIGNS`]).
+    StopTheWorld,
+    /// Shared-table semantics; threads' tables kept in step by design (c), *one table for all
+    /// threads*, modelled (wasmtime 48 has no shared tables): see [`ThreadSync::OneTable`].
+    OneTable,
     /// No linking at all: the static placement.
     None,
 }
@@ -158,6 +165,24 @@ pub enum PointerTable {
     Replicated,
 }
 
+/// How the threads of a process keep their tables in step when one of them loads a library
+/// (issue 22; `crate::threads`). Only asked in a process with threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadSync {
+    /// (a) Emscripten's: a load is logged; another thread repeats it at its next synchronisation
+    /// point (dlopen, dlsym, mutex, condition variable, join). Nothing waits for it.
+    SyncPoints,
+    /// (b) Lind-wasm's: the loader interrupts every thread (wasmtime epochs; a thread blocked in a
+    /// host wait is woken), each repeats the load, and dlopen returns when every thread has.
+    StopTheWorld,
+    /// (c) One table for all threads, as a model: the loader writes the new elements into every
+    /// thread's table under the table's lock before dlopen returns. A wasmtime table belongs to one
+    /// store, run by one thread, so a running thread is interrupted as in (b); a thread blocked in a
+    /// host wait is not woken: it gets the elements before it runs wasm again, which is as soon as it
+    /// could see them. Real shared tables (shared-everything-threads) would need neither.
+    OneTable,
+}
+
 /// One row of linking policy: everything the linker needs to know about a strategy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
@@ -166,6 +191,8 @@ pub struct Policy {
     pub memories: Memories,
     /// Only asked between domains.
     pub adapters: Adapters,
+    /// Only asked in a process with threads.
+    pub threads: ThreadSync,
 }
 
 impl Strategy {
@@ -178,6 +205,10 @@ impl Strategy {
         Strategy::Isolated,
         Strategy::IsolatedFused,
     ];
+
+    /// Shared-table rows that differ from `shared-table` (design a) only in how threads keep their
+    /// tables in step: the matrix runs them for thread cases only.
+    pub const THREAD_DESIGNS: [Strategy; 2] = [Strategy::StopTheWorld, Strategy::OneTable];
 
     pub fn name(self) -> &'static str {
         self.into()
@@ -192,19 +223,22 @@ impl Strategy {
         use Adapters::{Fused, Host};
         use Memories::{PerModule, Shared as One};
         use PointerTable::*;
-        let (calls, pointers, memories, adapters) = match self {
-            Strategy::Trampoline => (HostForwarder, Definer, One, Host),
-            Strategy::Direct => (Export, Definer, One, Host),
-            Strategy::SharedTable => (Export, Shared, One, Host),
-            Strategy::DlsymImport => (Export, Caller, One, Host),
-            Strategy::ReplicatedTables => (Export, Replicated, One, Host),
+        use ThreadSync::SyncPoints;
+        let (calls, pointers, memories, adapters, threads) = match self {
+            Strategy::Trampoline => (HostForwarder, Definer, One, Host, SyncPoints),
+            Strategy::Direct => (Export, Definer, One, Host, SyncPoints),
+            Strategy::SharedTable => (Export, Shared, One, Host, SyncPoints),
+            Strategy::DlsymImport => (Export, Caller, One, Host, SyncPoints),
+            Strategy::ReplicatedTables => (Export, Replicated, One, Host, SyncPoints),
             // Within a domain one table (its libc's), as shared-table; between domains an adapter.
-            Strategy::Isolated => (Export, Shared, PerModule, Host),
-            Strategy::IsolatedFused => (Export, Shared, PerModule, Fused),
+            Strategy::Isolated => (Export, Shared, PerModule, Host, SyncPoints),
+            Strategy::IsolatedFused => (Export, Shared, PerModule, Fused, SyncPoints),
+            Strategy::StopTheWorld => (Export, Shared, One, Host, ThreadSync::StopTheWorld),
+            Strategy::OneTable => (Export, Shared, One, Host, ThreadSync::OneTable),
             // One module: nothing is linked, the answers are never asked.
-            Strategy::None => (Export, Definer, One, Host),
+            Strategy::None => (Export, Definer, One, Host, SyncPoints),
         };
-        Policy { calls, pointers, memories, adapters }
+        Policy { calls, pointers, memories, adapters, threads }
     }
 }
 
@@ -218,7 +252,11 @@ mod list_tests {
     #[test]
     fn the_lists_hold_every_strategy_and_placement() {
         let linking: Vec<Strategy> = Strategy::iter().filter(|&s| s != Strategy::None).collect();
-        assert_eq!(Strategy::LINKING.to_vec(), linking);
+        assert_eq!([&Strategy::LINKING[..], &Strategy::THREAD_DESIGNS[..]].concat(), linking);
+        for s in Strategy::THREAD_DESIGNS {
+            let (p, shared) = (s.policy(), Strategy::SharedTable.policy());
+            assert_eq!(Policy { threads: shared.threads, ..p }, shared, "{s} differs from shared-table beyond threads");
+        }
         assert_eq!(Libc::ALL.to_vec(), Libc::iter().collect::<Vec<_>>());
         for libc in Libc::iter() {
             assert!(!libc.strategies().is_empty(), "{libc} runs under no strategy");

@@ -348,9 +348,13 @@ impl Engine for Wasmtime {
                 .expect("an i64 global");
             store.data_mut().meter = Some(counter);
             store.set_epoch_deadline(epoch::deadline_ticks(limits.wall_clock));
-            store.epoch_deadline_trap();
+            store.epoch_deadline_callback(on_epoch_deadline);
         }
         store
+    }
+
+    fn interrupt_threads(&self) {
+        self.engine.increment_epoch();
     }
 
     fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
@@ -360,6 +364,21 @@ impl Engine for Wasmtime {
     fn into_host(&self, store: Self::Store) -> Host<Self> {
         store.into_data().host
     }
+}
+
+/// The epoch deadline passed: the wall clock's end (a trap, as `epoch_deadline_trap`), or, in a
+/// store whose thread [armed](Ctx::arm_interrupts) interrupts, a stop-the-world request to serve
+/// (the linker checks the process's wall clock itself); then the next tick comes back here.
+fn on_epoch_deadline(store: wasmtime::StoreContextMut<'_, Data>) -> wasmtime::Result<wasmtime::UpdateDeadline> {
+    if !store.data().interrupts {
+        return Err(wasmtime::Trap::Interrupt.into());
+    }
+    let mut cx = Cx(store);
+    // wasmtime takes the callback out while it runs: a deadline reached by wasm the linker runs
+    // meanwhile (a repeated load's start function) would trap. The linker checks the wall clock.
+    cx.0.set_epoch_deadline(u64::MAX / 4);
+    dylink::threads::interrupted(&mut cx).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
+    Ok(wasmtime::UpdateDeadline::Continue(1))
 }
 
 /// A store context: either the top-level store or a host function's caller.
@@ -546,6 +565,15 @@ impl Ctx<Wasmtime> for Cx<'_> {
     fn memory_import_shared(&mut self, h: &SharedMemory) -> Result<Mem, Trap> {
         let m = shared::from_handle(h)?;
         Ok(self.keep_shared(m))
+    }
+
+    fn arm_interrupts(&mut self) -> Result<(), Trap> {
+        if !self.0.data().host.engine.fuel {
+            return Err(Trap::Unsupported("wasmtime: the timing engine has no epoch interruption".into()));
+        }
+        self.0.data_mut().interrupts = true;
+        self.0.set_epoch_deadline(1);
+        Ok(())
     }
 
     fn table_new(&mut self, min: u32) -> Result<wasmtime::Table, Trap> {

@@ -14,11 +14,13 @@ pub struct Data {
     pub(crate) meter: Option<wasmtime::Global>,
     /// Shared memories in use by this store ([`crate::shared::Mem::Shared`] indexes it).
     pub(crate) shared: Vec<wasmtime::SharedMemory>,
+    /// A thread of a stop-the-world process: the epoch deadline calls the linker instead of trapping.
+    pub(crate) interrupts: bool,
 }
 
 impl Data {
     pub(crate) fn new(host: Host<Wasmtime>, limits: &Limits) -> Self {
-        Data { host, budget: Budget::new(limits), meter: None, shared: Vec::new() }
+        Data { host, budget: Budget::new(limits), meter: None, shared: Vec::new(), interrupts: false }
     }
 }
 

@@ -41,7 +41,9 @@ impl Filter {
 }
 
 /// Every cell of the matrix for these cases. A case that calls `dlopen` has no static cell:
-/// static linking leaves nothing to load.
+/// static linking leaves nothing to load. A case with threads also runs the threads' other
+/// table-synchronisation designs ([`Strategy::THREAD_DESIGNS`]), which no other case would tell apart
+/// from `shared-table`.
 pub fn cells(cases: &[Case], filter: &Filter) -> Vec<Cell> {
     let mut out = Vec::new();
     for case in cases {
@@ -50,7 +52,8 @@ pub fn cells(cases: &[Case], filter: &Filter) -> Vec<Cell> {
                 if libc == Libc::Static && case.uses_dlopen() {
                     continue;
                 }
-                for &strategy in libc.strategies() {
+                let designs = if case.manifest.threads && libc != Libc::Static { &Strategy::THREAD_DESIGNS[..] } else { &[] };
+                for &strategy in libc.strategies().iter().chain(designs) {
                     let cell = Cell { engine, libc, strategy, case: case.name.clone() };
                     if filter.accepts(&cell) {
                         out.push(cell);

@@ -7,9 +7,10 @@ use dylink::{Libc, Strategy};
 
 use crate::run::CellResult;
 
-/// Column order within a placement: `none` first, then the linking strategies in `Strategy::LINKING` order.
+/// Column order within a placement: `none` first, then the linking strategies in `Strategy::LINKING`
+/// order, then the threads' designs (thread cases only).
 pub fn strategy_rank(strategy: Strategy) -> usize {
-    Strategy::LINKING.iter().position(|&x| x == strategy).map(|p| p + 1).unwrap_or(0)
+    Strategy::LINKING.iter().chain(&Strategy::THREAD_DESIGNS).position(|&x| x == strategy).map(|p| p + 1).unwrap_or(0)
 }
 
 /// A column's place: placements in `Libc` order, then strategies by [`strategy_rank`].

@@ -116,7 +116,7 @@ impl FromStr for CellPattern {
                     "[expect.{key:?}]: {part:?} is not an engine ({}), libc placement ({}) or strategy ({})",
                     names(EngineKind::ALL),
                     names(Libc::ALL),
-                    names(Strategy::LINKING.into_iter().chain([Strategy::None]))
+                    names(Strategy::LINKING.into_iter().chain(Strategy::THREAD_DESIGNS).chain([Strategy::None]))
                 );
             }
         }

@@ -97,29 +97,34 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
         "pthread_mutex_init" | "pthread_mutex_destroy" | "pthread_cond_init" | "pthread_cond_destroy"
         | "pthread_key_delete" => Arc::new(|_ctx, _a, r| ret(r, 0)),
         "pthread_mutex_lock" => Arc::new(|ctx, a, r| {
-            threads::sync(ctx)?;
+            threads::sync_point(ctx)?;
             let tid = threads::tid(ctx);
-            ret(r, code(locks(ctx).lock(arg(a, 0), tid)?))
+            let registry = locks(ctx);
+            let res = threads::blocking(ctx, |serve| registry.lock(arg(a, 0), tid, serve))?;
+            // Again once it holds the mutex: what the previous holder loaded is then in order.
+            threads::sync_point(ctx)?;
+            ret(r, code(res))
         }),
         "pthread_mutex_trylock" => Arc::new(|ctx, a, r| {
-            threads::sync(ctx)?;
+            threads::sync_point(ctx)?;
             let tid = threads::tid(ctx);
             ret(r, code(locks(ctx).try_lock(arg(a, 0), tid)))
         }),
         "pthread_mutex_unlock" => Arc::new(|ctx, a, r| {
-            threads::sync(ctx)?;
+            threads::sync_point(ctx)?;
             let tid = threads::tid(ctx);
             ret(r, code(locks(ctx).unlock(arg(a, 0), tid)))
         }),
         "pthread_cond_wait" => Arc::new(|ctx, a, r| {
-            threads::sync(ctx)?;
+            threads::sync_point(ctx)?;
             let tid = threads::tid(ctx);
-            let res = locks(ctx).cond_wait(arg(a, 0), arg(a, 1), tid)?;
-            threads::sync(ctx)?;
+            let registry = locks(ctx);
+            let res = threads::blocking(ctx, |serve| registry.cond_wait(arg(a, 0), arg(a, 1), tid, serve))?;
+            threads::sync_point(ctx)?;
             ret(r, code(res))
         }),
         "pthread_cond_signal" | "pthread_cond_broadcast" => Arc::new(|ctx, a, r| {
-            threads::sync(ctx)?;
+            threads::sync_point(ctx)?;
             locks(ctx).cond_signal(arg(a, 0));
             ret(r, 0)
         }),
@@ -144,10 +149,10 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
 /// `pthread_once`: the routine runs once per process; callers meanwhile wait on the control word's
 /// address as on a mutex (0 not run, 1 done).
 fn once<E: Engine>(ctx: &mut dyn Ctx<E>, caller: Option<ModId>, control: u32, routine: u32) -> Result<(), Trap> {
-    threads::sync(ctx)?;
+    threads::sync_point(ctx)?;
     let tid = threads::tid(ctx);
     let registry = locks(ctx);
-    if registry.lock(control, tid)? == LockResult::Deadlock {
+    if threads::blocking(ctx, |serve| registry.lock(control, tid, serve))? == LockResult::Deadlock {
         return Err(Trap::Host("pthread_once: the routine called pthread_once on its own control".into()));
     }
     let result = (|| {

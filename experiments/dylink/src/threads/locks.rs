@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use super::Serve;
 use crate::engine::{LimitKind, Trap};
 
 #[derive(Default)]
@@ -41,7 +42,14 @@ impl Locks {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn wait<'a>(&self, g: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>, Trap> {
+    /// Waits for a change; first serves the threads' designs (b) and (c) while anything is pending,
+    /// with the lock released (checked under it, so that [`Locks::wake`] is never missed).
+    fn wait<'a>(&'a self, g: MutexGuard<'a, State>, serve: &mut dyn Serve) -> Result<MutexGuard<'a, State>, Trap> {
+        if serve.pending() {
+            drop(g);
+            serve.serve()?;
+            return Ok(self.state());
+        }
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Trap::Limit(LimitKind::WallClock, "a thread waited on a mutex or condition past the cell's wall clock".into()));
@@ -49,7 +57,13 @@ impl Locks {
         Ok(self.changed.wait_timeout(g, left).unwrap_or_else(|e| e.into_inner()).0)
     }
 
-    pub fn lock(&self, mutex: u32, tid: u32) -> Result<LockResult, Trap> {
+    /// Wakes every waiter (a loader reaching blocked threads).
+    pub fn wake(&self) {
+        let _s = self.state();
+        self.changed.notify_all();
+    }
+
+    pub fn lock(&self, mutex: u32, tid: u32, serve: &mut dyn Serve) -> Result<LockResult, Trap> {
         let mut s = self.state();
         loop {
             match s.held.get(&mutex) {
@@ -58,7 +72,7 @@ impl Locks {
                     return Ok(LockResult::Done);
                 }
                 Some(&owner) if owner == tid => return Ok(LockResult::Deadlock),
-                Some(_) => s = self.wait(s)?,
+                Some(_) => s = self.wait(s, serve)?,
             }
         }
     }
@@ -84,7 +98,7 @@ impl Locks {
 
     /// `pthread_cond_wait`: releases `mutex`, waits for a signal to `cond` (or a spurious wake-up,
     /// which C allows), takes `mutex` again.
-    pub fn cond_wait(&self, cond: u32, mutex: u32, tid: u32) -> Result<LockResult, Trap> {
+    pub fn cond_wait(&self, cond: u32, mutex: u32, tid: u32, serve: &mut dyn Serve) -> Result<LockResult, Trap> {
         let mut s = self.state();
         if s.held.get(&mutex) != Some(&tid) {
             return Ok(LockResult::NotOwner);
@@ -93,10 +107,10 @@ impl Locks {
         s.held.remove(&mutex);
         self.changed.notify_all();
         while s.signals.get(&cond).copied().unwrap_or(0) == seen {
-            s = self.wait(s)?;
+            s = self.wait(s, serve)?;
         }
         while s.held.contains_key(&mutex) {
-            s = self.wait(s)?;
+            s = self.wait(s, serve)?;
         }
         s.held.insert(mutex, tid);
         Ok(LockResult::Done)

@@ -2,8 +2,10 @@
 //! its own instance of every module, its own table, stack and TLS blocks, over the process's one
 //! shared memory. What changes tables (a load, a pointer slot `dlsym` hands out) is an [`Event`] in
 //! the process's log, applied by every other thread in log order. When a thread applies what it has
-//! not seen is the table-synchronisation design: here (a) *sync points* (Emscripten's): at its next
-//! dlopen, dlsym, mutex, condition-variable or join call ([`sync`]), and at its start.
+//! not seen is the table-synchronisation design, the policy's [`ThreadSync`]: (a) *sync points*
+//! (Emscripten's): at its next dlopen, dlsym, mutex, condition-variable or join call ([`sync`]), and
+//! at its start; (b) *stop the world* (Lind-wasm's) and (c) *one table* (a model): before the
+//! loader returns, every thread is reached wherever it is ([`world`]).
 //!
 //! Threads need the shared-table policy (one index space, so that a pointer means one function in
 //! every thread's table); the other strategies are declared unsupported.
@@ -13,19 +15,22 @@ mod log;
 pub(crate) mod replay;
 mod spawn;
 mod stats;
+mod world;
 
 pub use locks::{LockResult, Locks};
-pub use log::{exclusive, record_load, record_slot, sync, Event, LoadRecord, ModRecord};
+pub use log::{exclusive, record_close, record_load, record_slot, sync, sync_point, Event, LoadRecord, ModRecord};
+pub use world::{blocking, interrupted, Serve};
 pub use spawn::{finish, join, spawn, Joined};
 pub use stats::{Repeat, Stats};
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use crate::engine::{Ctx, Engine, LimitKind, SharedMemory, Trap};
 use crate::program::Program;
+use crate::strategy::ThreadSync;
 use crate::LibcPlacement;
 
 /// Threads a process may have at once besides the main one: a guest creating threads without
@@ -40,8 +45,15 @@ pub struct Group<E: Engine> {
     /// The program and placement, to build a new thread's process.
     pub program: Program,
     pub placement: Arc<dyn LibcPlacement<E>>,
+    /// How threads keep their tables in step (the strategy's policy row).
+    pub design: ThreadSync,
     /// The table-changing events, in the order every thread applies them.
     pub(crate) log: Mutex<Vec<(Arc<Event>, Instant)>>,
+    /// The log's length, read without its lock (an interrupted thread's first check).
+    pub(crate) logged: AtomicUsize,
+    /// The live threads and how far each has applied the log (designs b and c wait on it).
+    pub(crate) roll: Mutex<world::Roll>,
+    pub(crate) roll_changed: Condvar,
     /// What synchronisation cost in this process.
     pub stats: Mutex<Stats>,
     /// The thread (id) that is loading or handing out pointer slots, with its nesting depth.
@@ -75,6 +87,10 @@ impl<E: Engine> Group<E> {
     pub fn start(ctx: &mut dyn Ctx<E>, memory: SharedMemory, program: &Program) -> Result<(), Trap> {
         let placement = ctx.host_ref().process.placement()?;
         let group = Group {
+            design: ctx.host_ref().process.policy.threads,
+            logged: AtomicUsize::new(0),
+            roll: Mutex::default(),
+            roll_changed: Condvar::new(),
             memory,
             program: program.clone(),
             placement,
@@ -89,7 +105,10 @@ impl<E: Engine> Group<E> {
             deadline: Instant::now() + program.limits.wall_clock,
             locks: Arc::new(Locks::new(Instant::now() + program.limits.wall_clock)),
         };
-        ctx.host().thread = Some(Member { group: Arc::new(group), tid: 1, applied: 0, replaying: None });
+        let group = Arc::new(group);
+        world::enrol(&group, 1);
+        world::arm(ctx, &group)?;
+        ctx.host().thread = Some(Member { group, tid: 1, applied: 0, replaying: None });
         Ok(())
     }
 

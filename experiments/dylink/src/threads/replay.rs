@@ -13,6 +13,12 @@ pub(crate) fn apply<E: Engine>(ctx: &mut dyn Ctx<E>, event: &Event) -> Result<()
     match event {
         Event::Load(rec) => apply_load(ctx, rec),
         Event::Slot { definer, name, slot } => apply_slot(ctx, *definer, name, *slot),
+        Event::Close(gone) => {
+            for &id in gone {
+                crate::lifecycle::forget(ctx, id);
+            }
+            Ok(())
+        }
     }
 }
 

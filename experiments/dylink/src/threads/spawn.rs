@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::{sync, Group, Member, MAX_THREADS, THREAD_STACK};
+use super::{sync, world, Group, Member, MAX_THREADS, THREAD_STACK};
 use crate::builder::ProcessBuilder;
 use crate::engine::{Ctx, Engine, FuncType, Trap, Val, ValType};
 use crate::program::RUN_STACK;
@@ -46,11 +46,15 @@ pub fn spawn<E: Engine>(ctx: &mut dyn Ctx<E>, start: u32, arg: u32) -> Result<Op
     let tid = group.next_tid.fetch_add(1, Ordering::Relaxed);
     let engine = ctx.host_ref().engine.clone();
     let g = group.clone();
+    world::enrol(&group, tid);
     let handle = std::thread::Builder::new()
         .name(format!("dylab-thread-{tid}"))
         .stack_size(RUN_STACK)
         .spawn(move || run_thread(engine, g, tid, stack + THREAD_STACK, start, arg))
-        .map_err(|e| Trap::Host(format!("pthread_create: spawning an OS thread: {e}")))?;
+        .map_err(|e| {
+            world::leave(&group, tid);
+            Trap::Host(format!("pthread_create: spawning an OS thread: {e}"))
+        })?;
     group.threads.lock().unwrap_or_else(|e| e.into_inner()).insert(tid, handle);
     Ok(Some(tid))
 }
@@ -63,10 +67,11 @@ fn run_thread<E: Engine>(engine: E, group: Arc<Group<E>>, tid: u32, stack_top: u
     let mut ret = [Val::I32(0)];
     let result = session.enter(|ctx| {
         ctx.host().thread = Some(Member { group: group.clone(), tid, applied: 0, replaying: None });
-        let r = start_routine(ctx, &group, stack_top, start, arg, &mut ret);
+        let r = world::arm(ctx, &group).and_then(|()| start_routine(ctx, &group, stack_top, start, arg, &mut ret));
         super::flush_output(ctx);
         r
     });
+    world::leave(&group, tid);
     ThreadEnd { ret: ret[0].i32().unwrap_or(0) as u32, result }
 }
 
@@ -92,20 +97,47 @@ fn start_routine<E: Engine>(
 /// exited ends the process the same way.
 pub fn join<E: Engine>(ctx: &mut dyn Ctx<E>, tid: u32) -> Result<Joined, Trap> {
     let Some(group) = super::group(ctx) else { return Ok(Joined::NoSuchThread) };
-    sync(ctx)?;
+    super::sync_point(ctx)?;
     let Some(handle) = group.threads.lock().unwrap_or_else(|e| e.into_inner()).remove(&tid) else {
         return Ok(Joined::NoSuchThread);
     };
+    let ended = world::blocking(ctx, |serve| wait_end(&group, tid, serve));
+    if let Err(t) = ended {
+        // Past the wall clock: the thread stays behind, bounded by the same clock.
+        group.threads.lock().unwrap_or_else(|e| e.into_inner()).insert(tid, handle);
+        return Err(t);
+    }
     let end = handle.join().map_err(|_| Trap::Host(format!("thread {tid}: the host panicked")))?;
     end.result?;
-    sync(ctx)?;
+    super::sync_point(ctx)?;
     Ok(Joined::Returned(end.ret))
+}
+
+/// Waits until thread `tid` has left the roll (its start routine is over), serving designs (b)
+/// and (c) meanwhile: a thread joining must not hold up a dlopen of the thread it waits for.
+fn wait_end<E: Engine>(g: &Group<E>, tid: u32, serve: &mut dyn world::Serve) -> Result<(), Trap> {
+    let mut roll = g.roll.lock().unwrap_or_else(|e| e.into_inner());
+    while roll.contains_key(&tid) {
+        if serve.pending() {
+            drop(roll);
+            serve.serve()?;
+            roll = g.roll.lock().unwrap_or_else(|e| e.into_inner());
+            continue;
+        }
+        let left = g.deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(g.timed_out());
+        }
+        roll = g.roll_changed.wait_timeout(roll, left).unwrap_or_else(|e| e.into_inner()).0;
+    }
+    Ok(())
 }
 
 /// At the end of the run: waits for the threads nobody joined (each is bounded by the cell's wall
 /// clock), then gathers every thread's output into the run's.
 pub fn finish<E: Engine>(host: &mut crate::Host<E>) {
     if let Some(m) = &host.thread {
+        world::leave(&m.group, m.tid);
         let handles: Vec<_> = m.group.threads.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
         for (_, h) in handles {
             let _ = h.join();

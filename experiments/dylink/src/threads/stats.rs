@@ -1,7 +1,7 @@
 //! What synchronisation costs, recorded by the threads of one process for the measurements of the
-//! sync-point design (`examples/thread_sync.rs` in dylab-lab): how long a load takes in the thread
-//! that makes it, how long each other thread takes to repeat it and how late, and what a sync point
-//! with nothing to apply costs.
+//! three designs (`dylab_bench::threads`, bin `threads-bench`): how long a load takes in the thread
+//! that makes it (waiting for the others included), how long each other thread takes to repeat it
+//! and how late, and what a sync point costs.
 
 use std::time::Duration;
 
@@ -23,4 +23,13 @@ pub struct Stats {
     /// Sync points reached with nothing to apply, and their time in total.
     pub idle_syncs: u64,
     pub idle_sync_time: Duration,
+    /// Synchronisation points reached (pthread calls), and their time in total: under (a) each
+    /// checks the log; under (b) and (c) it only flushes the thread's output.
+    pub points: u64,
+    pub point_time: Duration,
+    /// (b), (c): each delivery, as the loader waited for it: threads reached and time.
+    pub delivered: Vec<(u32, Duration)>,
+    /// (b), (c): interrupts that applied something in a running thread, and their time in total.
+    pub interrupts: u64,
+    pub interrupt_time: Duration,
 }

@@ -1,0 +1,244 @@
+//! Threads and dlopen (issue 22): what a dlopen costs with 1 to 16 running threads under each design
+//! of keeping the threads' tables in step ([`dylink::strategy::ThreadSync`]: the `shared-table`,
+//! `stop-the-world` and `one-table` strategies), and what each adds to a synchronisation point.
+//! Program: corpus case `thr-bench` (N threads pass through a mutex in a loop while main dlopens
+//! eight libraries), on wasmtime/libc-host with the matrix engine (epoch interruption on: design b
+//! needs it; fuel metered as in every cell). Wall-clock times from the threads' own statistics
+//! ([`dylink::threads::Stats`]); medians over runs. Written by `cargo run -p dylab-bench --bin
+//! threads-bench -- --write` to `data/threads.json` and `threads.svg`; calls.md shows the table.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use dylab_lab::build::Builds;
+use dylab_lab::{load_corpus, Cell, EngineKind, Lab, Paths};
+use dylink::{Libc, ProcessBuilder, Strategy};
+
+/// Running threads besides main.
+pub const THREADS: [u32; 5] = [1, 2, 4, 8, 16];
+/// The designs, as the strategies that carry them.
+pub const DESIGNS: [Strategy; 3] = [Strategy::SharedTable, Strategy::StopTheWorld, Strategy::OneTable];
+
+/// One design with N running threads: medians over the runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ThreadRow {
+    pub design: Strategy,
+    pub threads: u32,
+    /// A dlopen as the loading thread sees it, until it returns (its delivery included).
+    pub dlopen_us: f64,
+    /// Of that, waiting for the other threads (designs b and c; 0 under a).
+    pub wait_us: f64,
+    /// Another thread repeating one load in its own store.
+    pub repeat_us: f64,
+    /// From the load to the last thread having it (the largest lag of a run).
+    pub last_thread_us: f64,
+    /// A synchronisation point (a pthread call): the design's own work there.
+    pub sync_point_ns: f64,
+    /// Running threads interrupted to apply a load, per run.
+    pub interrupts: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ThreadData {
+    pub machine: String,
+    pub runs: usize,
+    pub rows: Vec<ThreadRow>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Runs `thr-bench` `runs` times per design and thread count.
+pub fn measure(paths: &Paths, runs: usize, progress: &dyn Fn(&str)) -> Result<ThreadData> {
+    let lab = Lab::at(paths)?;
+    let (cases, _) = load_corpus(&paths.corpus)?;
+    let case = cases.iter().find(|c| c.name == "thr-bench").context("corpus case thr-bench")?;
+    let built = Builds::default();
+    let d = built.dynamic(&lab, case).as_ref().map_err(|e| anyhow!("{e}"))?;
+    let engine = dylab_engine_wasmtime::Wasmtime::new()?;
+    let mut rows = Vec::new();
+    for design in DESIGNS {
+        for n in THREADS {
+            progress(&format!("threads: {design} with {n} threads"));
+            let cell = Cell { engine: EngineKind::Wasmtime, libc: Libc::LibcHost, strategy: design, case: case.name.clone() };
+            let mut samples: [Vec<f64>; 6] = Default::default();
+            for _ in 0..runs {
+                let mut program = lab.program(case, d.side_main.clone(), d.libs.clone(), &cell);
+                program.args = vec![program.main_name.clone(), n.to_string()];
+                let mut session = ProcessBuilder::for_program(&engine, &program, dylab_lab::placements::placement(Libc::LibcHost))
+                    .build()
+                    .map_err(|e| anyhow!("{e:?}"))?;
+                let ending = session.run();
+                anyhow::ensure!(matches!(ending, dylink::Ending::Exited(0)), "thr-bench, {design}, {n} threads: {ending:?}");
+                let host = session.into_host();
+                let s = host.thread.as_ref().context("a threaded process")?.group.stats.lock().unwrap().clone();
+                // The eight dlopens: each is followed by a dlsym, also owning the log.
+                samples[0].extend(s.exclusive.iter().step_by(2).map(|&d| us(d)));
+                samples[1].extend(s.delivered.iter().step_by(2).map(|&(_, d)| us(d)));
+                samples[2].extend(s.repeats.iter().map(|r| us(r.took)));
+                samples[3].push(s.repeats.iter().map(|r| us(r.lag)).fold(0.0, f64::max));
+                samples[4].push(s.point_time.as_secs_f64() * 1e9 / s.points.max(1) as f64);
+                samples[5].push(s.interrupts as f64);
+            }
+            let [dlopen, wait, repeat, last, point, interrupts] = samples.map(median);
+            rows.push(ThreadRow {
+                design,
+                threads: n,
+                dlopen_us: dlopen,
+                wait_us: wait,
+                repeat_us: repeat,
+                last_thread_us: last,
+                sync_point_ns: point,
+                interrupts,
+            });
+        }
+    }
+    Ok(ThreadData { machine: crate::report::machine(), runs, rows })
+}
+
+/// The table: a row per design and thread count.
+pub fn markdown(data: &ThreadData) -> String {
+    let mut s = String::from(
+        "| design | threads | dlopen (µs) | of which waiting for threads (µs) | repeat per thread (µs) | last thread has it after (µs) | sync point (ns) | interrupts per run |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in &data.rows {
+        s.push_str(&format!(
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |\n",
+            r.design, r.threads, r.dlopen_us, r.wait_us, r.repeat_us, r.last_thread_us, r.sync_point_ns, r.interrupts
+        ));
+    }
+    s
+}
+
+/// The section calls.md gets from the committed `data/threads.json`, if any.
+pub fn calls_md_section(reports: &Path) -> Result<String> {
+    let path = reports.join("data/threads.json");
+    if !path.is_file() {
+        return Ok(String::new());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let data: ThreadData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    Ok(format!(
+        "## Threads: dlopen with running threads, per design\n\n\
+         Corpus case `thr-bench` on wasmtime/libc-host (the matrix engine: fuel metered, epoch interruption on): N \
+         threads pass through a mutex in a loop while main dlopens eight libraries. `shared-table` is design (a), sync \
+         at synchronisation points (Emscripten's): dlopen returns at once, each thread repeats the load at its next \
+         pthread call. `stop-the-world` is (b) (Lind-wasm's): dlopen interrupts every thread (wasmtime's epoch) and \
+         returns when each has repeated the load. `one-table` is (c), a model of one table for all threads: as (b) for \
+         running threads (a wasmtime table belongs to the store its thread runs), but a thread blocked in a host wait \
+         is not waited for. A sync point's cost is the design's own work at a pthread call (a: applying the log or \
+         finding it applied; b, c: only flushing output). The per-call code is the same in every design (one table \
+         per thread, the same `call_indirect`). Wall clock on {} ({} runs, medians), from `data/threads.json`, \
+         written by `cargo run -p dylab-bench --bin threads-bench -- --write`. Chart: `threads.svg`.\n\n{}\n",
+        data.machine,
+        data.runs,
+        markdown(&data)
+    ))
+}
+
+fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!("drawing the threads chart: {e}")
+}
+
+/// `threads.svg`: dlopen latency (left) and the sync point's cost (right) against running threads,
+/// a line per design, log scales.
+pub fn svg(data: &ThreadData) -> Result<String> {
+    let mut svg = String::new();
+    if data.rows.is_empty() {
+        return Ok(svg);
+    }
+    {
+        let root = SVGBackend::with_string(&mut svg, (1520, 470)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let panels = root.split_evenly((1, 2));
+        type Metric = fn(&ThreadRow) -> f64;
+        let metrics: [(&str, &str, Metric); 2] = [
+            ("wasmtime: dlopen with N running threads", "µs (log)", |r| r.dlopen_us),
+            ("wasmtime: a synchronisation point", "ns (log)", |r| r.sync_point_ns),
+        ];
+        for (panel, (what, unit, metric)) in panels.iter().zip(metrics) {
+            let values = data.rows.iter().map(metric).filter(|v| *v > 0.0);
+            let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            if hi <= 0.0 {
+                continue;
+            }
+            let mut chart = ChartBuilder::on(panel)
+                .caption(what, ("sans-serif", 17))
+                .margin(8)
+                .x_label_area_size(38)
+                .y_label_area_size(70)
+                .build_cartesian_2d((0.8f64..20.0).log_scale(), (lo / 1.6..hi * 1.6).log_scale())
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc("running threads besides main (log)")
+                .y_desc(unit)
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| if *v >= 1.0 { format!("{v:.0}") } else { format!("{v:.2}") })
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()
+                .map_err(err)?;
+            for (i, design) in DESIGNS.iter().enumerate() {
+                let colour = Palette99::pick(i).to_rgba();
+                let line: Vec<(f64, f64)> = data
+                    .rows
+                    .iter()
+                    .filter(|r| r.design == *design && metric(r) > 0.0)
+                    .map(|r| (f64::from(r.threads), metric(r)))
+                    .collect();
+                chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
+                chart
+                    .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+                    .map_err(err)?
+                    .label(design.name())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .label_font(("sans-serif", 12))
+                .draw()
+                .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(design: Strategy, threads: u32, dlopen_us: f64) -> ThreadRow {
+        ThreadRow { design, threads, dlopen_us, wait_us: 0.0, repeat_us: 1.0, last_thread_us: 2.0, sync_point_ns: 150.0, interrupts: 0.0 }
+    }
+
+    #[test]
+    fn the_section_shows_each_design_and_the_chart_a_line_per_design() {
+        let data = ThreadData {
+            machine: "m".into(),
+            runs: 1,
+            rows: vec![row(Strategy::SharedTable, 1, 40.0), row(Strategy::StopTheWorld, 1, 900.0), row(Strategy::OneTable, 16, 7000.0)],
+        };
+        let md = markdown(&data);
+        assert!(md.contains("| stop-the-world | 1 | 900 |"), "{md}");
+        assert!(md.contains("| one-table | 16 | 7000 |"), "{md}");
+        let svg = svg(&data).unwrap();
+        for d in DESIGNS {
+            assert!(svg.contains(d.name()), "no line for {d}");
+        }
+        assert_eq!(self::svg(&ThreadData { rows: vec![], ..data }).unwrap(), "");
+    }
+}
