@@ -293,13 +293,13 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
 
     // Optional features the bench measures where an engine has them ([`crate::extras`]).
 
-    /// `f` as a function of the engine's typed API (called without converting values per call);
-    /// `None` where the engine has no typed API.
-    fn typed_host_func(&self, _store: &mut Self::Store, _f: crate::extras::TypedHostFn) -> Option<Self::Func> {
+    /// Runs `visitor` with the engine's typed API for host functions on `store` (functions called
+    /// without converting values per call); `None` where the engine has no typed API.
+    fn typed_host_funcs<V: crate::extras::WithTypedWrap<Self>>(&self, _store: &mut Self::Store, _visitor: V) -> Option<V::Out> {
         None
     }
 
-    /// Whether [`Engine::typed_host_func`] gives functions.
+    /// Whether [`Engine::typed_host_funcs`] runs its visitor.
     fn has_typed_host_funcs() -> bool {
         false
     }

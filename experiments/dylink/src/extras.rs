@@ -1,42 +1,54 @@
 //! Optional engine features the lab measures where an engine has them, reached through
-//! [`crate::Engine`]'s default methods so that no code outside the adapters names an engine: a
-//! typed host function (no value conversion per call), eager tables, and loading a module from
-//! its serialized form.
+//! [`crate::Engine`]'s default methods so that no code outside the adapters names an engine: typed
+//! host functions (no value conversion per call), eager tables, and loading a module from its
+//! serialized form.
 
-use std::sync::Arc;
+use crate::Engine;
 
-/// A host function of a fixed Rust signature, for an engine's typed API ([`crate::Engine::typed_host_func`]).
-#[derive(Clone)]
-pub enum TypedHostFn {
-    /// `() -> i32`
-    Nullary(fn() -> i32),
-    /// `(i32) -> i32`, a closure (a ring of callees differs in a constant).
-    Unary(Arc<dyn Fn(i32) -> i32 + Send + Sync>),
-    /// `(i32, i32, i32, i32) -> i32`
-    Quaternary(fn(i32, i32, i32, i32) -> i32),
-    /// `(i32 x 8) -> i32`
+/// An engine's typed API for host functions of the signatures the bench uses. Generic in the
+/// function, so that each one is compiled into its own host entry as the engine's `Func::wrap`
+/// would compile it when called directly (instruction counts see no extra indirection).
+pub trait TypedWrap<E: Engine> {
+    fn nullary<F: Fn() -> i32 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
+    fn unary<F: Fn(i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
+    fn quaternary<F: Fn(i32, i32, i32, i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
     #[allow(clippy::type_complexity)]
-    Octonary(fn(i32, i32, i32, i32, i32, i32, i32, i32) -> i32),
-    /// `(i64, f64, i32) -> f64`
-    Mixed(fn(i64, f64, i32) -> f64),
+    fn octonary<F: Fn(i32, i32, i32, i32, i32, i32, i32, i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
+    fn mixed<F: Fn(i64, f64, i32) -> f64 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
+}
+
+/// What wants typed host functions: given the engine's [`TypedWrap`] ([`Engine::typed_host_funcs`]).
+pub trait WithTypedWrap<E: Engine> {
+    type Out;
+    fn run<W: TypedWrap<E>>(self, w: &mut W) -> Self::Out;
+}
+
+/// Implements [`TypedWrap`] for `$wrapper` (a tuple struct around `&mut $store`) with `$m::Func::wrap`.
+#[macro_export]
+macro_rules! typed_wrap_with {
+    ($wrapper:ty, $engine:ty, $m:ident) => {
+        impl $crate::extras::TypedWrap<$engine> for $wrapper {
+            fn nullary<F: Fn() -> i32 + Send + Sync + 'static>(&mut self, f: F) -> $m::Func {
+                $m::Func::wrap(&mut *self.0, f)
+            }
+            fn unary<F: Fn(i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> $m::Func {
+                $m::Func::wrap(&mut *self.0, f)
+            }
+            fn quaternary<F: Fn(i32, i32, i32, i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> $m::Func {
+                $m::Func::wrap(&mut *self.0, f)
+            }
+            fn octonary<F: Fn(i32, i32, i32, i32, i32, i32, i32, i32) -> i32 + Send + Sync + 'static>(
+                &mut self,
+                f: F,
+            ) -> $m::Func {
+                $m::Func::wrap(&mut *self.0, f)
+            }
+            fn mixed<F: Fn(i64, f64, i32) -> f64 + Send + Sync + 'static>(&mut self, f: F) -> $m::Func {
+                $m::Func::wrap(&mut *self.0, f)
+            }
+        }
+    };
 }
 
 /// Deserialises one compiled module per call (its time is the measurement).
 pub type SerializedLoad = Box<dyn FnMut() -> anyhow::Result<()>>;
-
-/// Wraps `$f` with `$wrap` (an engine's `Func::wrap` on a store), one arm per signature.
-#[macro_export]
-macro_rules! wrap_typed_host_fn {
-    ($f:expr, |$g:ident| $wrap:expr) => {
-        match $f {
-            $crate::extras::TypedHostFn::Nullary($g) => $wrap,
-            $crate::extras::TypedHostFn::Unary(f) => {
-                let $g = move |a: i32| f(a);
-                $wrap
-            }
-            $crate::extras::TypedHostFn::Quaternary($g) => $wrap,
-            $crate::extras::TypedHostFn::Octonary($g) => $wrap,
-            $crate::extras::TypedHostFn::Mixed($g) => $wrap,
-        }
-    };
-}

@@ -185,8 +185,8 @@ impl Engine for Wasmi {
     type Global = wasmi::Global;
     type Store = Store<Data>;
 
-    fn typed_host_func(&self, store: &mut Store<Data>, f: dylink::extras::TypedHostFn) -> Option<wasmi::Func> {
-        Some(dylink::wrap_typed_host_fn!(f, |g| wasmi::Func::wrap(&mut *store, g)))
+    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(&self, store: &mut Store<Data>, visitor: V) -> Option<V::Out> {
+        Some(visitor.run(&mut TypedApi(store)))
     }
 
     fn has_typed_host_funcs() -> bool {
@@ -558,3 +558,8 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
         self.typed_forwarder(ty, target)
     }
 }
+
+/// The typed API on one store (the bench's bare host calls, [`dylink::extras`]).
+struct TypedApi<'a>(&'a mut Store<Data>);
+
+dylink::typed_wrap_with!(TypedApi<'_>, Wasmi, wasmi);

@@ -272,8 +272,8 @@ impl Engine for Wasmtime {
     type Global = wasmtime::Global;
     type Store = Store<Data>;
 
-    fn typed_host_func(&self, store: &mut Store<Data>, f: dylink::extras::TypedHostFn) -> Option<wasmtime::Func> {
-        Some(dylink::wrap_typed_host_fn!(f, |g| wasmtime::Func::wrap(&mut *store, g)))
+    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(&self, store: &mut Store<Data>, visitor: V) -> Option<V::Out> {
+        Some(visitor.run(&mut TypedApi(store)))
     }
 
     fn has_typed_host_funcs() -> bool {
@@ -690,3 +690,8 @@ fn serialized_load(engine: &wasmtime::Engine, path: &Path) -> anyhow::Result<dyl
         unsafe { wasmtime::Module::deserialize(&engine, &bytes) }.map(drop).map_err(|e| anyhow::anyhow!("{e:#}"))
     }))
 }
+
+/// The typed API on one store (the bench's bare host calls, [`dylink::extras`]).
+struct TypedApi<'a>(&'a mut Store<Data>);
+
+dylink::typed_wrap_with!(TypedApi<'_>, Wasmtime, wasmtime);
