@@ -12,6 +12,7 @@ pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
 pub mod measure;
+pub mod merge;
 pub mod outputs;
 pub mod remote;
 pub mod provenance;
@@ -74,8 +75,10 @@ pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&s
     })?;
     if !elsewhere.is_empty() {
         let names: Vec<&str> = elsewhere.iter().map(|k| k.name()).collect();
-        progress(&format!("{}: in a Node process", names.join(", ")));
-        let other = remote::measure(paths, quick, select, elsewhere)?;
+        progress(&format!("{}: in a Node process each", names.join(", ")));
+    }
+    for kind in elsewhere {
+        let other = remote::measure(paths, quick, select, kind)?;
         data.engines.extend(other.engines);
         data.empty_loop_ns.extend(other.empty_loop_ns);
         data.calls.extend(other.calls);

@@ -64,10 +64,16 @@ struct Answer {
     samples: Vec<crate::samples::Sample>,
 }
 
-/// Runs the selection's measurements for `engines` in a Node process (see [`serve_bench`]).
-pub fn measure(paths: &Paths, quick: bool, select: &Selection, engines: Vec<EngineKind>) -> Result<BenchData> {
-    let req = Request::new(paths, quick, select, engines)?;
-    let json = dylab_engine_v8::remote::once("bench", &serde_json::to_string(&req)?).map_err(|e| anyhow!(e))?;
+/// The process `kind` runs in, started for its export `job` (see [`EngineKind::host_process`]).
+pub fn host_command(kind: EngineKind, job: &str, counting: bool) -> Result<std::process::Command> {
+    kind.host_process(job, counting).ok_or_else(|| anyhow!("{kind} runs in this process"))?.map_err(|e| anyhow!(e))
+}
+
+/// Runs the selection's measurements for `kind` in a process of its own, Node for V8 (see [`serve_bench`]).
+pub fn measure(paths: &Paths, quick: bool, select: &Selection, kind: EngineKind) -> Result<BenchData> {
+    let req = Request::new(paths, quick, select, vec![kind])?;
+    let cmd = host_command(kind, "bench", false)?;
+    let json = dylab_engine_v8::remote::once(cmd, &serde_json::to_string(&req)?).map_err(|e| anyhow!(e))?;
     let answer: Answer = answer(json.as_bytes(), "bench")?;
     // `samples` is not part of BenchData's JSON (it goes to data/samples.csv): carried beside it.
     Ok(BenchData { samples: answer.samples, ..answer.data })

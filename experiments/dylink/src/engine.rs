@@ -280,6 +280,13 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn runs_in_process() -> bool {
         true
     }
+
+    /// For an engine whose stores this process cannot make: the command (not started) of a process
+    /// that can, which runs its export `job` once on what is written to its stdin (`counting`: with
+    /// the flags that pin code generation for instruction counts). `None` for in-process engines.
+    fn host_process(&self, _job: &str, _counting: bool) -> Option<Result<std::process::Command, String>> {
+        None
+    }
 }
 
 /// Store access, object-safe so that host functions and the linker can share one code path.

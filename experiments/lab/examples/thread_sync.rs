@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
     let built = Builds::default();
     let d = built.dynamic(&lab, case).as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
     let cell = Cell { engine: EngineKind::Wasmtime, libc: Libc::LibcHost, strategy: Strategy::SharedTable, case: case.name.clone() };
-    let engine = dylab_engine_wasmtime::Wasmtime::for_timing()?;
+    let engine = <dylab_engine_wasmtime::Wasmtime>::for_timing()?;
     println!("threads | dlopen in the loading thread (µs) | repeat per thread (µs) | lag until repeated (µs, median / max) | idle sync point (ns)");
     println!("---|---|---|---|---");
     for n in THREADS {

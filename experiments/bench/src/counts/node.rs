@@ -1,6 +1,6 @@
 //! Counts on V8: the counting child is Node with the addon `dylab_v8` (which carries the same
 //! [`super::child`] code, so its client requests reach callgrind), started by [`super::parent`]
-//! under callgrind with [`dylab_engine_v8::COUNT_FLAGS`]; the selection goes in on stdin, the
+//! under callgrind with its runtime's count flags (`dylab_engine_v8::Runtime::count_flags`); the selection goes in on stdin, the
 //! [`ChildReport`] comes out on stdout.
 
 use std::process::Command;
@@ -19,11 +19,11 @@ use crate::{remote, Selection};
 /// cells, this 170-175 s.
 pub const VALGRIND_OPTIONS: &[&str] = &["--smc-check=all-non-file"];
 
-/// The Node command (not started) and what to write to its stdin, counting `engines`.
-pub fn command(paths: &Paths, select: &Selection, engines: Vec<EngineKind>) -> Result<(Command, String)> {
-    let cmd = dylab_engine_v8::remote::command(dylab_engine_v8::COUNT_FLAGS, Some("count")).map_err(|e| anyhow!(e))?;
+/// The Node command (not started) and what to write to its stdin, counting `kind`.
+pub fn command(paths: &Paths, select: &Selection, kind: EngineKind) -> Result<(Command, String)> {
+    let cmd = remote::host_command(kind, "count", true)?;
     let select = Selection { loader: false, libc_calls: false, ..select.clone() };
-    let req = remote::Request::new(paths, false, &select, engines)?;
+    let req = remote::Request::new(paths, false, &select, vec![kind])?;
     Ok((cmd, serde_json::to_string(&req)?))
 }
 

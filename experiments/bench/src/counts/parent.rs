@@ -77,17 +77,22 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
                 Ok(counted)
             })
         });
+        // One Node per engine (each V8 engine is its own Node and flags), one after another.
         let node_job = (!in_node.is_empty()).then(|| {
-            s.spawn(|| -> Result<_> {
-                let started = Instant::now();
-                let (cmd, request) = super::node::command(paths, select, in_node.clone())?;
-                let options = super::node::VALGRIND_OPTIONS;
-                let (mut r, t) = under_callgrind(&cmd, Some(&request), options, super::node::answer)?;
-                for settings in r.engines.values_mut() {
-                    settings.push(("valgrind".into(), options.join(" ")));
+            s.spawn(|| -> Result<Vec<_>> {
+                let mut counted = Vec::new();
+                for &kind in &in_node {
+                    let started = Instant::now();
+                    let (cmd, request) = super::node::command(paths, select, kind)?;
+                    let options = super::node::VALGRIND_OPTIONS;
+                    let (mut r, t) = under_callgrind(&cmd, Some(&request), options, super::node::answer)?;
+                    for settings in r.engines.values_mut() {
+                        settings.push(("valgrind".into(), options.join(" ")));
+                    }
+                    eprintln!("counted {kind} (in Node) in {:.1} s", started.elapsed().as_secs_f64());
+                    counted.push((r, t));
                 }
-                eprintln!("counted {} (in Node) in {:.1} s", names(&in_node), started.elapsed().as_secs_f64());
-                Ok((r, t))
+                Ok(counted)
             })
         });
         let join = |job: Option<std::thread::ScopedJoinHandle<'_, Result<_>>>| {
@@ -95,7 +100,7 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         };
         (join(here_job), join(node_job))
     });
-    for counted in [here_counted?, node_counted?].into_iter().flatten() {
+    for counted in here_counted?.into_iter().chain(node_counted?.into_iter().flatten()) {
         merge(counted);
     }
     let mut rows = Vec::new();
