@@ -8,10 +8,11 @@ use crate::{BenchData, CountData};
 
 /// `new`'s engines from `new`, the others from `old`; the header (commit, machine, tools) is `new`'s.
 pub fn counts(old: CountData, mut new: CountData) -> CountData {
-    let ran = |e: &EngineKind| new.engines.contains_key(e);
-    new.rows = keep(old.rows, |r| !ran(&r.engine), new.rows, |r| r.engine);
-    new.macro_sqlite = keep(old.macro_sqlite, |r| !ran(&r.engine), new.macro_sqlite, |r| r.engine);
-    new.engines = old.engines.into_iter().filter(|(e, _)| !ran(e)).chain(new.engines).collect();
+    let ran: Vec<EngineKind> = new.engines.keys().copied().collect();
+    let other = |e: &EngineKind| !ran.contains(e);
+    new.rows = keep(old.rows, |r| other(&r.engine), new.rows, |r| r.engine);
+    new.macro_sqlite = keep(old.macro_sqlite, |r| other(&r.engine), new.macro_sqlite, |r| r.engine);
+    new.engines = old.engines.into_iter().filter(|(e, _)| other(e)).chain(new.engines).collect();
     new
 }
 

@@ -250,6 +250,7 @@ impl<T: Tier> Engine for V8<T> {
     /// A Node started for this engine (the addon's export `job`).
     fn host_process(&self, job: &str, counting: bool) -> Option<Result<std::process::Command, String>> {
         let rt = &T::RUNTIME;
-        Some(remote::command(rt, if counting { &rt.count_flags() } else { &[] }, Some(job)))
+        let extra = if counting { rt.count_flags() } else { Vec::new() };
+        Some(remote::command(rt, &extra, Some(job)))
     }
 }

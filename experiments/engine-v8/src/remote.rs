@@ -42,7 +42,7 @@ const HOSTED: &str = "DYLAB_V8_ENGINE";
 
 /// Inside Node: the engine this process was started for (a Node started by hand: the default one).
 pub fn hosted_engine() -> String {
-    std::env::var(HOSTED).unwrap_or_else(|_| crate::Node26::RUNTIME.engine.to_string())
+    std::env::var(HOSTED).unwrap_or_else(|_| <crate::Node26 as crate::Tier>::RUNTIME.engine.to_string())
 }
 
 /// The addon: `$DYLAB_V8_ADDON`, else `libdylab_v8.so` beside this executable (target/debug, or

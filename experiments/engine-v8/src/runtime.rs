@@ -23,7 +23,7 @@ impl Runtime {
     /// Where scripts/setup-node.sh puts this Node; `$DYLAB_NODE` replaces Node 26 (the default
     /// engine's), `$DYLAB_NODE22` Node 22.
     pub fn node_path(&self) -> std::path::PathBuf {
-        let var = if self.node == Node26::RUNTIME.node { "DYLAB_NODE" } else { "DYLAB_NODE22" };
+        let var = if self.node == <Node26 as Tier>::RUNTIME.node { "DYLAB_NODE" } else { "DYLAB_NODE22" };
         match std::env::var_os(var) {
             Some(p) => p.into(),
             None => format!("{}/../../target/node-{}/bin/node", env!("CARGO_MANIFEST_DIR"), self.node).into(),

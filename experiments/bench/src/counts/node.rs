@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use dylab_engines::EngineKind;
 use dylab_lab::Paths;
 

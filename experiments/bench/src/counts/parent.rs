@@ -74,7 +74,7 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
                     serde_json::from_slice(out).context("reading the counting process's report")
                 })?;
                 eprintln!("counted {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
-                Ok(counted)
+                Ok(vec![counted])
             })
         });
         // One Node per engine (each V8 engine is its own Node and flags), one after another.
@@ -100,7 +100,7 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         };
         (join(here_job), join(node_job))
     });
-    for counted in here_counted?.into_iter().chain(node_counted?.into_iter().flatten()) {
+    for counted in [here_counted?, node_counted?].into_iter().flatten().flatten() {
         merge(counted);
     }
     let mut rows = Vec::new();
