@@ -1,22 +1,14 @@
-//! A run of some engines (`dylab bench --engine X`, with or without `--count`) merged into the data
-//! already written: its engines' rows replace theirs, every other engine's stay as they were, so one
-//! engine can be measured or counted again without the others.
+//! A timing run of some engines (`dylab bench --engine X`) merged into the times already written:
+//! its engines' rows replace theirs, every other engine's stay as they were, so one engine can be
+//! measured again without the others.
 
 use dylab_engines::EngineKind;
 
-use crate::{BenchData, CountData};
+use crate::BenchData;
 
-/// `new`'s engines from `new`, the others from `old`; the header (commit, machine, tools) is `new`'s.
-pub fn counts(old: CountData, mut new: CountData) -> CountData {
-    let ran: Vec<EngineKind> = new.engines.keys().copied().collect();
-    let other = |e: &EngineKind| !ran.contains(e);
-    new.rows = keep(old.rows, |r| other(&r.engine), new.rows, |r| r.engine);
-    new.macro_sqlite = keep(old.macro_sqlite, |r| other(&r.engine), new.macro_sqlite, |r| r.engine);
-    new.engines = old.engines.into_iter().filter(|(e, _)| other(e)).chain(new.engines).collect();
-    new
-}
-
-/// The same for times (and their raw samples); `None` when one is a `--quick` run and the other not.
+/// `new`'s engines' times (and raw samples) from `new`, the others' from `old`; the header (commit,
+/// machine, tools) is `new`'s. `None` when one is a `--quick` run and the other not. (Counts: see
+/// `CountData::updated`.)
 pub fn times(old: BenchData, mut new: BenchData) -> Option<BenchData> {
     if old.quick != new.quick {
         return None;

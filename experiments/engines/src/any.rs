@@ -39,8 +39,6 @@ pub trait AnyEngine: Send + Sync {
     fn run(&self, program: &Program) -> RunResult;
     /// For [`AnyEngine::visit`], which recovers the concrete type.
     fn as_any(&self) -> &dyn Any;
-    /// See [`Engine::host_process`].
-    fn host_process(&self, job: &str, counting: bool) -> Option<Result<std::process::Command, String>>;
 }
 
 impl<E: Adapter> AnyEngine for E {
@@ -55,9 +53,6 @@ impl<E: Adapter> AnyEngine for E {
     }
     fn as_any(&self) -> &dyn Any {
         self
-    }
-    fn host_process(&self, job: &str, counting: bool) -> Option<Result<std::process::Command, String>> {
-        Engine::host_process(self, job, counting)
     }
 }
 

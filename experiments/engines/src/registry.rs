@@ -38,19 +38,22 @@ macro_rules! engines {
             /// Every engine, in registry order.
             pub const ALL: [EngineKind; [$(EngineKind::$kind),+].len()] = [$(EngineKind::$kind),+];
 
-            /// A process where this engine's stores can be made, when this one cannot: see
-            /// [`dylink::Engine::host_process`].
-            pub fn host_process(self, job: &str, counting: bool) -> Option<Result<std::process::Command, String>> {
-                match self {
-                    $(EngineKind::$kind => dylink::Engine::host_process(&<$ty as Adapter>::timing().ok()?, job, counting),)+
-                }
-            }
-
             /// Whether stores of this engine can be made in this process (V8: only inside Node);
             /// whole programs run on every engine (`AnyEngine::run`).
             pub fn runs_in_process(self) -> bool {
                 match self {
                     $(EngineKind::$kind => <$ty as dylink::Engine>::runs_in_process(),)+
+                }
+            }
+
+            /// The process hosting this engine when this one cannot make its stores (V8 outside
+            /// Node; the engine's [`dylink::Engine::process_host`]); `None` when it runs here.
+            pub fn hosted_in(self) -> Option<&'static dyn dylink::engine::ProcessHost> {
+                match self {
+                    $(EngineKind::$kind if !<$ty as dylink::Engine>::runs_in_process() => {
+                        <$ty as dylink::Engine>::process_host()
+                    })+
+                    _ => None,
                 }
             }
 

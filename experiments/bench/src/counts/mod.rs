@@ -4,9 +4,9 @@
 //! dumps ([`parent`]); cost per call = (I(n2) - I(n1)) / (n2 - n1).
 
 pub mod child;
+pub mod hosted;
 pub mod markdown;
 pub mod native;
-pub mod node;
 pub mod parent;
 
 use std::collections::BTreeMap;
@@ -15,6 +15,7 @@ use dylab_engines::EngineKind;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{Kernel, Variant};
+use crate::measurement::{Measurement, Measurements, Metric, Of};
 
 /// Loop iterations of the two counted regions of a cell.
 pub const REGIONS: [u32; 2] = [200, 1200];
@@ -126,6 +127,33 @@ impl CountData {
     pub fn find(&self, engine: EngineKind, v: Variant, k: Kernel) -> Option<&CountRow> {
         self.rows.iter().find(|r| r.engine == engine && r.variant == v && r.kernel == k)
     }
+
+    /// These counts with the rows of a narrower count `fresh` (of `select`) put in place of the
+    /// rows it counted again, and new rows added at the end: so counting one engine or variant
+    /// does not need recounting all. Stamps are `fresh`'s; rows outside `select` keep their counts.
+    pub fn updated(mut self, fresh: CountData, select: &crate::Selection) -> CountData {
+        self.rows.retain(|r| !select.covers(r.engine, r.variant, r.kernel) || fresh.find(r.engine, r.variant, r.kernel).is_some());
+        for r in fresh.rows {
+            match self.rows.iter_mut().find(|o| (o.engine, o.variant, o.kernel) == (r.engine, r.variant, r.kernel)) {
+                Some(old) => *old = r,
+                None => self.rows.push(r),
+            }
+        }
+        if !fresh.macro_sqlite.is_empty() {
+            self.macro_sqlite.retain(|m| !fresh.macro_sqlite.iter().any(|f| f.engine == m.engine));
+            self.macro_sqlite.extend(fresh.macro_sqlite);
+        }
+        self.engines.extend(fresh.engines);
+        CountData {
+            commit: fresh.commit,
+            machine: fresh.machine,
+            valgrind: fresh.valgrind,
+            regions: fresh.regions,
+            toolchain: fresh.toolchain,
+            native: fresh.native.or(self.native),
+            ..self
+        }
+    }
 }
 
 /// Per call from the two regions' totals; exact when the difference divides evenly into the loop's
@@ -143,21 +171,10 @@ pub fn per_call(regions: [u32; 2], totals: [u64; 2], period: usize) -> (f64, boo
 /// the tolerance: a variable row (dlcall's) can repeat itself by chance. Rows only one side has (a
 /// narrower selection, a new variant) are not compared.
 pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
-    let mut moved = Vec::new();
-    for r in &current.rows {
-        let Some(b) = baseline.find(r.engine, r.variant, r.kernel) else { continue };
-        let (old, new) = (b.instructions_per_call, r.instructions_per_call);
-        let change = (new - old) / old;
-        let allowed = b.tolerance.max(r.tolerance).max(NON_EXACT_TOLERANCE);
-        let what = if b.exact && r.exact {
-            (old != new).then(|| "exact count changed".to_string())
-        } else {
-            (change.abs() > allowed).then(|| format!("beyond the row's tolerance of {:.0}%", allowed * 100.0))
-        };
-        if let Some(what) = what {
-            moved.push(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell, change * 100.0));
-        }
-    }
+    let (base, now) = (Measurements::of_counts(baseline), Measurements::of_counts(current));
+    let loops = now.with(Metric::Instructions).filter(|m| matches!(m.of, Of::Loop(_)));
+    let mut moved: Vec<String> =
+        loops.filter_map(|r| moved_count(base.get(r.engine, r.of, Metric::Instructions)?, r)).collect();
     // The native baselines' calls are exact too (dlopen's costs are shown, not checked).
     if let (Some(b), Some(c)) = (&baseline.native, &current.native) {
         for r in &c.calls {
@@ -172,6 +189,20 @@ pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
         }
     }
     moved
+}
+
+/// `r`'s change against its baseline `b`: any change of a count exact on both sides, else one beyond
+/// the larger tolerance.
+fn moved_count(b: &Measurement, r: &Measurement) -> Option<String> {
+    let (old, new) = (b.value, r.value);
+    let change = (new - old) / old;
+    let allowed = b.tolerance.max(r.tolerance).max(NON_EXACT_TOLERANCE);
+    let what = if b.exact && r.exact {
+        (old != new).then(|| "exact count changed".to_string())
+    } else {
+        (change.abs() > allowed).then(|| format!("beyond the row's tolerance of {:.0}%", allowed * 100.0))
+    }?;
+    Some(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell(), change * 100.0))
 }
 
 #[cfg(test)]
@@ -215,6 +246,23 @@ mod tests {
     }
 
     #[test]
+    fn a_narrower_count_replaces_its_rows_and_keeps_the_others() {
+        let select = crate::Selection {
+            engines: vec![],
+            variants: vec![],
+            kernels: vec![Kernel::K0, Kernel::K4],
+            loader: false,
+            libc_calls: false,
+        };
+        let old = data(vec![row("a", 17.0, true), row("b", 20.0, true), row("c", 30.0, true)]);
+        let fresh = data(vec![row("c", 31.0, true), row("z", 40.0, true)]);
+        let new = old.updated(fresh, &select);
+        let kept: Vec<(&str, f64)> = new.rows.iter().map(|r| (r.cell.as_str(), r.instructions_per_call)).collect();
+        // a (K0) was selected but not counted again: gone; b (K1) outside: kept; c replaced; z added.
+        assert_eq!(kept, [("b", 20.0), ("c", 31.0), ("z", 40.0)]);
+    }
+
+    #[test]
     fn per_call_is_exact_only_when_the_difference_divides() {
         assert_eq!(per_call(REGIONS, [1_000, 1_000 + 17 * 1000], 1), (17.0, true));
         let (n, exact) = per_call(REGIONS, [1_000, 1_000 + 17 * 1000 + 3], 1);
@@ -237,8 +285,9 @@ mod tests {
         let worse = data(vec![row("a", 18.0, true), row("b", 6400.0, false), row("c", 5300.0, false)]);
         let moved = check(&base, &worse);
         assert_eq!(moved.len(), 3, "{moved:?}");
-        assert!(moved[0].starts_with("a: 17 -> 18") && moved[0].ends_with("exact count changed"));
-        assert!(moved[1].starts_with("b:") && moved[2].starts_with("c:"));
+        // Named by the row's engine, variant and kernel, as counts.json names its cells.
+        assert!(moved[0].starts_with("wasmtime/direct/k0: 17 -> 18") && moved[0].ends_with("exact count changed"));
+        assert!(moved[1].starts_with("wasmtime/direct/k1:") && moved[2].starts_with("wasmtime/direct/k4:"));
         assert!(moved[2].ends_with("beyond the row's tolerance of 3%"));
     }
 
