@@ -61,5 +61,5 @@ bash "$(dirname "$0")/fetch-sqlite.sh"
 # The Lua 5.4 sources for the lua-* cases (from crates.io, into target/lua/, not into git).
 bash "$(dirname "$0")/fetch-lua.sh"
 
-# The pinned Node for the V8 engine (into target/node-v26.10.0/, not into git).
+# The pinned Nodes for the V8 engines (into target/node-v26.10.0/ and node-v22.23.5/, not into git).
 bash "$(dirname "$0")/setup-node.sh"

@@ -44,6 +44,8 @@ pub enum LoaderStep {
     /// Loading a compiled module from an engine's serialized form.
     DeserializeLibc,
     DeserializeSide,
+    /// The SQLite macro benchmark's program (the amalgamation, about 1.5 MB of wasm), cold.
+    CompileSqlite,
 }
 
 impl LoaderStep {
@@ -51,7 +53,7 @@ impl LoaderStep {
     fn all() -> impl Iterator<Item = LoaderStep> {
         use strum::IntoEnumIterator;
         use LoaderStep::*;
-        [CompileLibc, CompileSide, InstantiateLibc, DlopenSide, DeserializeLibc, DeserializeSide]
+        [CompileLibc, CompileSide, InstantiateLibc, DlopenSide, DeserializeLibc, DeserializeSide, CompileSqlite]
             .into_iter()
             .chain(Strategy::iter().map(DlopenPointers))
             .chain(Libc::iter().map(StartUp))
@@ -69,6 +71,7 @@ impl std::fmt::Display for LoaderStep {
             LoaderStep::StartUp(libc) => write!(f, "start-up hello: {libc}"),
             LoaderStep::DeserializeLibc => write!(f, "deserialize libc.wasm (cached)"),
             LoaderStep::DeserializeSide => write!(f, "deserialize side module (cached)"),
+            LoaderStep::CompileSqlite => write!(f, "compile SQLite"),
         }
     }
 }
@@ -112,6 +115,13 @@ fn time<T>(f: impl FnOnce() -> Result<T>) -> Result<Duration> {
     let t = Instant::now();
     f()?;
     Ok(t.elapsed())
+}
+
+/// A cold compile of the SQLite program `module` (what a tier saves on a large module), `samples` times.
+pub fn compile_sqlite<E: Adapter>(module: &Path, samples: usize) -> Result<LoaderRow> {
+    let bytes = std::fs::read(module)?;
+    let times = (0..samples).map(|_| time(|| E::timing()?.compile(&bytes))).collect::<Result<Vec<_>>>()?;
+    Ok(row(E::KIND, LoaderStep::CompileSqlite, &times))
 }
 
 /// Loader costs on one engine; a cold compile gets a new engine (empty caches) per sample.

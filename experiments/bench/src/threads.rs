@@ -65,45 +65,73 @@ pub fn measure(paths: &Paths, runs: usize, progress: &dyn Fn(&str)) -> Result<Th
     let case = cases.iter().find(|c| c.name == "thr-bench").context("corpus case thr-bench")?;
     let built = Builds::default();
     let d = built.dynamic(&lab, case).as_ref().map_err(|e| anyhow!("{e}"))?;
-    let engine = dylab_engine_wasmtime::Wasmtime::new()?;
-    let mut rows = Vec::new();
-    for design in DESIGNS {
-        for n in THREADS {
-            progress(&format!("threads: {design} with {n} threads"));
-            let cell = Cell { engine: EngineKind::Wasmtime, libc: Libc::LibcHost, strategy: design, case: case.name.clone() };
-            let mut samples: [Vec<f64>; 6] = Default::default();
-            for _ in 0..runs {
-                let mut program = lab.program(case, d.side_main.clone(), d.libs.clone(), &cell);
-                program.args = vec![program.main_name.clone(), n.to_string()];
-                let mut session = ProcessBuilder::for_program(&engine, &program, dylab_lab::placements::placement(Libc::LibcHost))
-                    .build()
-                    .map_err(|e| anyhow!("{e:?}"))?;
-                let ending = session.run();
-                anyhow::ensure!(matches!(ending, dylink::Ending::Exited(0)), "thr-bench, {design}, {n} threads: {ending:?}");
-                let host = session.into_host();
-                let s = host.thread.as_ref().context("a threaded process")?.group.stats.lock().unwrap().clone();
-                // The eight dlopens: each is followed by a dlsym, also owning the log.
-                samples[0].extend(s.exclusive.iter().step_by(2).map(|&d| us(d)));
-                samples[1].extend(s.delivered.iter().step_by(2).map(|&(_, d)| us(d)));
-                samples[2].extend(s.repeats.iter().map(|r| us(r.took)));
-                samples[3].push(s.repeats.iter().map(|r| us(r.lag)).fold(0.0, f64::max));
-                samples[4].push(s.point_time.as_secs_f64() * 1e9 / s.points.max(1) as f64);
-                samples[5].push(s.interrupts as f64);
-            }
-            let [dlopen, wait, repeat, last, point, interrupts] = samples.map(median);
-            rows.push(ThreadRow {
-                design,
-                threads: n,
-                dlopen_us: dlopen,
-                wait_us: wait,
-                repeat_us: repeat,
-                last_thread_us: last,
-                sync_point_ns: point,
-                interrupts,
-            });
-        }
-    }
+    let run = Runs { lab: &lab, case, side_main: &d.side_main, libs: &d.libs, runs, progress };
+    let rows = ENGINE.with_matrix_engine(run)??;
     Ok(ThreadData { machine: crate::report::machine(), runs, rows })
+}
+
+/// The engine with threads (the threads cases run on it alone; see the README's Threads section).
+const ENGINE: EngineKind = EngineKind::Wasmtime;
+
+/// The runs of every design and thread count on one engine.
+struct Runs<'a> {
+    lab: &'a Lab,
+    case: &'a dylab_lab::Case,
+    side_main: &'a std::path::PathBuf,
+    libs: &'a std::collections::HashMap<String, std::path::PathBuf>,
+    runs: usize,
+    progress: &'a dyn Fn(&str),
+}
+
+impl dylab_engines::WithEngine for Runs<'_> {
+    type Out = Result<Vec<ThreadRow>>;
+    fn run<E: dylab_engines::Adapter>(self, engine: &E) -> Result<Vec<ThreadRow>> {
+        let mut rows = Vec::new();
+        for design in DESIGNS {
+            for n in THREADS {
+                (self.progress)(&format!("threads: {design} with {n} threads"));
+                rows.push(self.row(engine, design, n)?);
+            }
+        }
+        Ok(rows)
+    }
+}
+
+impl Runs<'_> {
+    /// One design with `n` threads: medians over the runs.
+    fn row<E: dylink::Engine>(&self, engine: &E, design: Strategy, n: u32) -> Result<ThreadRow> {
+        let cell = Cell { engine: ENGINE, libc: Libc::LibcHost, strategy: design, case: self.case.name.clone() };
+        let mut samples: [Vec<f64>; 6] = Default::default();
+        for _ in 0..self.runs {
+            let mut program = self.lab.program(self.case, self.side_main.clone(), self.libs.clone(), &cell);
+            program.args = vec![program.main_name.clone(), n.to_string()];
+            let mut session = ProcessBuilder::for_program(engine, &program, dylab_lab::placements::placement(Libc::LibcHost))
+                .build()
+                .map_err(|e| anyhow!("{e:?}"))?;
+            let ending = session.run();
+            anyhow::ensure!(matches!(ending, dylink::Ending::Exited(0)), "thr-bench, {design}, {n} threads: {ending:?}");
+            let host = session.into_host();
+            let s = host.thread.as_ref().context("a threaded process")?.group.stats.lock().unwrap().clone();
+            // The eight dlopens: each is followed by a dlsym, also owning the log.
+            samples[0].extend(s.exclusive.iter().step_by(2).map(|&d| us(d)));
+            samples[1].extend(s.delivered.iter().step_by(2).map(|&(_, d)| us(d)));
+            samples[2].extend(s.repeats.iter().map(|r| us(r.took)));
+            samples[3].push(s.repeats.iter().map(|r| us(r.lag)).fold(0.0, f64::max));
+            samples[4].push(s.point_time.as_secs_f64() * 1e9 / s.points.max(1) as f64);
+            samples[5].push(s.interrupts as f64);
+        }
+        let [dlopen, wait, repeat, last, point, interrupts] = samples.map(median);
+        Ok(ThreadRow {
+            design,
+            threads: n,
+            dlopen_us: dlopen,
+            wait_us: wait,
+            repeat_us: repeat,
+            last_thread_us: last,
+            sync_point_ns: point,
+            interrupts,
+        })
+    }
 }
 
 /// The table: a row per design and thread count.

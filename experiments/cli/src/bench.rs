@@ -46,7 +46,8 @@ pub struct Bench {
 /// Which measurements to take (shared with `dylab count-child`, which gets the parent's).
 #[derive(Args, Clone)]
 pub struct BenchSelect {
-    /// Only these engines; repeatable.
+    /// Only these engines; repeatable. Their rows replace theirs in the reports already written, the
+    /// other engines' rows stay.
     #[arg(long = "engine")]
     pub engines: Vec<EngineKind>,
     /// Only these variants; repeatable.
@@ -104,6 +105,11 @@ impl Bench {
         if let Some(baseline) = baseline {
             return Ok(check(&baseline, &data));
         }
+        // Some engines measured: their rows replace theirs in the committed times, the others' stay.
+        let data = match counts::committed_times(&out)? {
+            Some(old) if !select.engines.is_empty() => dylab_bench::merge::times(old, data.clone()).unwrap_or(data),
+            _ => data,
+        };
         let committed = counts::committed(&out)?;
         counts::write_outputs(&out, Some(&data), committed.as_ref(), false)?;
         for t in dylab_bench::report::targets(&data) {

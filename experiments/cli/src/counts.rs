@@ -84,14 +84,22 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
         Some(old) if !select.is_everything() => old.updated(data, select),
         _ => data,
     };
-    let calls = out.join("data").join("calls.json");
-    let timed: Option<BenchData> = match calls.is_file() {
-        true => {
-            let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
-            Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?)
-        }
-        false => None,
-    };
-    write_outputs(out, timed.as_ref(), Some(&data), true)?;
+    write_outputs(out, committed_times(out)?.as_ref(), Some(&data), true)?;
     Ok(true)
+}
+
+/// The committed times (calls.json, with data/samples.csv when there), if any.
+pub fn committed_times(out: &Path) -> Result<Option<BenchData>> {
+    let calls = out.join("data").join("calls.json");
+    if !calls.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
+    let mut data: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?;
+    let samples = out.join("data").join("samples.csv");
+    if samples.is_file() {
+        let text = std::fs::read_to_string(&samples).with_context(|| format!("reading {}", samples.display()))?;
+        data.samples = dylab_bench::samples::from_csv(&text)?;
+    }
+    Ok(Some(data))
 }

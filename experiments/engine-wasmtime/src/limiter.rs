@@ -4,11 +4,11 @@
 use dylink::engine::{Budget, Limits};
 use dylink::Host;
 
-use crate::Wasmtime;
+use crate::{Compiler, Cranelift, Wasmtime};
 
 /// What a wasmtime store of this adapter carries.
-pub struct Data {
-    pub(crate) host: Host<Wasmtime>,
+pub struct Data<C: Compiler = Cranelift> {
+    pub(crate) host: Host<Wasmtime<C>>,
     pub(crate) budget: Budget,
     /// The fuel counter every metered module imports ([`dylink::meter`]); `None` for timing.
     pub(crate) meter: Option<wasmtime::Global>,
@@ -18,13 +18,13 @@ pub struct Data {
     pub(crate) interrupts: bool,
 }
 
-impl Data {
-    pub(crate) fn new(host: Host<Wasmtime>, limits: &Limits) -> Self {
+impl<C: Compiler> Data<C> {
+    pub(crate) fn new(host: Host<Wasmtime<C>>, limits: &Limits) -> Self {
         Data { host, budget: Budget::new(limits), meter: None, shared: Vec::new(), interrupts: false }
     }
 }
 
-impl wasmtime::ResourceLimiter for Data {
+impl<C: Compiler> wasmtime::ResourceLimiter for Data<C> {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(self.budget.memory_growing(current as u64, desired as u64, maximum.map(|m| m as u64)))
     }

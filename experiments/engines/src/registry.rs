@@ -1,5 +1,6 @@
 //! The list of engines. One entry per engine: `Variant => adapter type`, with a one-line doc comment
-//! (shown by `dylab --help`). The variant's kebab-case name is the engine's name in cell names,
+//! (shown by `dylab --help`); another configuration of an engine (a compiler tier, another release)
+//! is the same adapter with other settings (a marker type parameter) and says `like Engine`. The variant's kebab-case name is the engine's name in cell names,
 //! flags, manifests and JSON.
 
 use crate::any::{Adapter, AnyEngine, WithEngine};
@@ -17,7 +18,9 @@ pub struct Variation {
 }
 
 macro_rules! engines {
-    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty, $variation:expr;)+) => {
+    (@family $kind:ident) => { EngineKind::$kind };
+    (@family $kind:ident $family:ident) => { EngineKind::$family };
+    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty, $variation:expr $(, like $family:ident)?;)+) => {
         /// A WebAssembly engine of the lab. Ordered as listed: reports show engines in this order.
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
@@ -83,6 +86,14 @@ macro_rules! engines {
                 })
             }
 
+            /// The engine whose other configuration this one is (`like` on its line), else itself:
+            /// `[expect]` entries naming that engine apply to this one too.
+            pub fn family(self) -> EngineKind {
+                match self {
+                    $(EngineKind::$kind => engines!(@family $kind $($family)?),)+
+                }
+            }
+
             /// How this engine's measurements vary between processes.
             pub fn variation(self) -> Variation {
                 match self {
@@ -122,11 +133,17 @@ macro_rules! engines {
 // paths: the same within a process, up to 43% apart between processes).
 engines! {
     /// Cranelift compiler (wasmtime 48), no inlining
-    Wasmtime => dylab_engine_wasmtime::Wasmtime, Variation { between_runs: 0.25, host_calls_repeat: true };
+    Wasmtime => dylab_engine_wasmtime::Wasmtime<dylab_engine_wasmtime::Cranelift>, Variation { between_runs: 0.25, host_calls_repeat: true };
+    /// Winch baseline compiler (wasmtime 48)
+    WasmtimeWinch => dylab_engine_wasmtime::Wasmtime<dylab_engine_wasmtime::Winch>, Variation { between_runs: 0.25, host_calls_repeat: true }, like Wasmtime;
     /// Interpreter (wasmi 2.0), eager compilation
     Wasmi => dylab_engine_wasmi::Wasmi, Variation { between_runs: 0.25, host_calls_repeat: true };
     /// V8 (Node 26.10.0, V8 14.6) through Node-API; runs in a Node worker outside Node
-    V8 => dylab_engine_v8::V8, Variation { between_runs: 0.40, host_calls_repeat: false };
+    V8 => dylab_engine_v8::V8<dylab_engine_v8::Node26>, Variation { between_runs: 0.40, host_calls_repeat: false };
+    /// V8 14.6 (Node 26.10.0) with Liftoff, its baseline compiler, only: no tier-up
+    V8Liftoff => dylab_engine_v8::V8<dylab_engine_v8::Liftoff>, Variation { between_runs: 0.40, host_calls_repeat: false }, like V8;
+    /// V8 12.4 (Node 22.23.5, the older LTS) with default tiering
+    V8Node22 => dylab_engine_v8::V8<dylab_engine_v8::Node22>, Variation { between_runs: 0.40, host_calls_repeat: false }, like V8;
 }
 
 impl EngineKind {

@@ -18,8 +18,8 @@ fn a_runaway_start_function_ends_at_its_wall_clock_limit() {
 
 #[test]
 fn settings_record_the_wall_clock_mechanism() {
-    let on = Wasmtime::new().unwrap().settings();
-    let off = Wasmtime::for_timing().unwrap().settings();
+    let on = <Wasmtime>::new().unwrap().settings();
+    let off = <Wasmtime>::for_timing().unwrap().settings();
     let get = |s: &[(String, String)]| s.iter().find(|(k, _)| k == "epoch_interruption").map(|(_, v)| v.clone());
     assert_eq!(get(&on).as_deref(), Some("10ms"));
     assert_eq!(get(&off).as_deref(), Some("off"));

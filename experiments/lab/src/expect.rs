@@ -81,8 +81,9 @@ pub struct CellPattern {
 }
 
 impl CellPattern {
+    /// An engine named matches itself and the engines `like` it (its family).
     pub fn matches(&self, cell: &Cell) -> bool {
-        self.engine.is_none_or(|e| e == cell.engine)
+        self.engine.is_none_or(|e| e == cell.engine || e == cell.engine.family())
             && self.libc.is_none_or(|l| l == cell.libc)
             && self.strategy.is_none_or(|s| s == cell.strategy)
     }
@@ -90,6 +91,12 @@ impl CellPattern {
     /// How many axes it names: the more, the more specific.
     pub fn specificity(&self) -> usize {
         usize::from(self.engine.is_some()) + usize::from(self.libc.is_some()) + usize::from(self.strategy.is_some())
+    }
+
+    /// Its rank for `cell` among matching entries: more axes first, then the cell's own engine
+    /// before its family's.
+    fn rank(&self, cell: &Cell) -> (usize, bool) {
+        (self.specificity(), self.engine == Some(cell.engine))
     }
 }
 
@@ -137,7 +144,7 @@ impl Expectations {
     pub fn for_cell(&self, cell: &Cell) -> Expected {
         let mut best: Option<&(CellPattern, Expected)> = None;
         for entry in &self.0 {
-            if entry.0.matches(cell) && best.is_none_or(|b| entry.0.specificity() > b.0.specificity()) {
+            if entry.0.matches(cell) && best.is_none_or(|b| entry.0.rank(cell) > b.0.rank(cell)) {
                 best = Some(entry);
             }
         }
@@ -163,6 +170,21 @@ impl<'de> Deserialize<'de> for Expectations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_engine_named_covers_the_engines_like_it_and_its_own_entry_wins() {
+        let e: Expectations = toml::from_str(
+            "[expect.v8]\nstatus = \"trap\"\ntrap = \"bad-signature\"\n\
+             [expect.v8-liftoff]\nstatus = \"trap\"\ntrap = \"unreachable\"\n",
+        )
+        .map(|t: BTreeMap<String, Expectations>| t["expect"].clone())
+        .unwrap();
+        let trap = |engine| e.for_cell(&cell(engine, Libc::LibcModule, Strategy::Direct)).trap;
+        assert_eq!(trap(EngineKind::V8), Some(TrapKind::BadSignature));
+        assert_eq!(trap(EngineKind::V8Node22), Some(TrapKind::BadSignature));
+        assert_eq!(trap(EngineKind::V8Liftoff), Some(TrapKind::Unreachable));
+        assert_eq!(trap(EngineKind::WasmtimeWinch), None);
+    }
 
     fn cell(engine: EngineKind, libc: Libc, strategy: Strategy) -> Cell {
         Cell { engine, libc, strategy, case: "c".into() }

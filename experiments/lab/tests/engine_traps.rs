@@ -73,7 +73,7 @@ fn every_engine_reports_the_same_trap_kind() {
         let engine = kind.matrix_engine().unwrap();
         for (name, body, want) in TRAPS {
             let want = match (kind, want) {
-                (EngineKind::V8, TrapKind::IndirectCallToNull) => &TrapKind::BadSignature,
+                (k, TrapKind::IndirectCallToNull) if k.family() == EngineKind::V8 => &TrapKind::BadSignature,
                 _ => want,
             };
             let r = engine.run(&program(dir.path(), name, body));

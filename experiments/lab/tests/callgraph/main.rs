@@ -379,7 +379,7 @@ fn check_hosted(p: Params, engine: EngineKind, strategies: &[Linking]) -> Result
         let got = driver::run(engine, &prog, strategy);
         // V8 reports a null table entry as a signature mismatch (engine_traps.rs).
         let v8 = |o: &Option<Outcome>| match o {
-            Some(Outcome::Trap(TrapKind::IndirectCallToNull)) if engine == EngineKind::V8 => {
+            Some(Outcome::Trap(TrapKind::IndirectCallToNull)) if engine.family() == EngineKind::V8 => {
                 Some(Outcome::Trap(TrapKind::BadSignature))
             }
             o => o.clone(),
