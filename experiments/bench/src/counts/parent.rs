@@ -44,12 +44,14 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
     let lab = dylab_lab::Lab::at(paths)?;
     let v = lab.toolchain.versions()?;
     let (here, in_node) = select.engines_by_place();
-    let mut report = ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new() };
+    let mut report =
+        ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
     let mut totals = HashMap::new();
     let mut merge = |(r, t): (ChildReport, HashMap<String, u64>)| {
         report.engines.extend(r.engines);
         report.cells.extend(r.cells);
         report.macro_cells.extend(r.macro_cells);
+        report.isolation.extend(r.isolation);
         totals.extend(t);
     };
     // The two children side by side (one core each on the 2-core machine this was written on): the
@@ -133,6 +135,10 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         rows,
         macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
         native: count_native(&lab, paths),
+        isolation: {
+            crate::isolation::counts_from_totals(&totals, &mut report.isolation)?;
+            report.isolation.iter().filter_map(crate::isolation::IsolationCount::of).collect()
+        },
     })
 }
 
