@@ -51,6 +51,21 @@ impl Selection {
         self.engines.is_empty() || self.engines.contains(&kind)
     }
 
+    /// Whether the row of variant `v` and kernel `k` is selected (none named: all are).
+    pub fn picks(&self, v: Variant, k: Kernel) -> bool {
+        (self.variants.is_empty() || self.variants.contains(&v)) && (self.kernels.is_empty() || self.kernels.contains(&k))
+    }
+
+    /// Whether engine `e`'s row of variant `v` and kernel `k` is selected.
+    pub fn covers(&self, e: EngineKind, v: Variant, k: Kernel) -> bool {
+        self.wants(e) && self.picks(v, k)
+    }
+
+    /// Whether every row is selected (no engine, variant or kernel named).
+    pub fn is_everything(&self) -> bool {
+        self.engines.is_empty() && self.variants.is_empty() && self.kernels.is_empty()
+    }
+
     /// The selected engines this process can make stores of, and the others (V8 outside Node),
     /// which are measured in a Node process.
     pub fn engines_by_place(&self) -> (Vec<EngineKind>, Vec<EngineKind>) {
@@ -101,10 +116,7 @@ pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn 
     let hello_static = lab.build_static(&hello)?;
     let hello_side = lab.build_dynamic(&hello)?.side_main;
     let settings = if quick { Settings::quick() } else { Settings::full() };
-    let pick = |v: Variant, k: Kernel| {
-        (select.variants.is_empty() || select.variants.contains(&v))
-            && (select.kernels.is_empty() || select.kernels.contains(&k))
-    };
+    let pick = |v: Variant, k: Kernel| select.picks(v, k);
 
     let mut data = BenchData {
         commit: provenance::dylab_commit(corpus),

@@ -55,7 +55,8 @@ fn child_command(paths: &Paths, select: &Selection) -> Result<Command> {
 }
 
 /// Counts; with `check`, compares with the committed counts.json (Ok(false) when a row moved),
-/// otherwise writes counts.json and, when calls.json is there, calls.md with the counts table.
+/// otherwise writes counts.json (a narrower selection updates only its rows) and, when calls.json
+/// is there, calls.md with the counts table.
 pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -> Result<bool> {
     let started = std::time::Instant::now();
     let data = counts::parent::count(paths, select, &|s| child_command(paths, s))?;
@@ -78,6 +79,11 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
         );
         return Ok(moved.is_empty());
     }
+    // A narrower count replaces its own rows in the committed counts and keeps the others.
+    let data = match committed(out)? {
+        Some(old) if !select.is_everything() => old.updated(data, select),
+        _ => data,
+    };
     let calls = out.join("data").join("calls.json");
     let timed: Option<BenchData> = match calls.is_file() {
         true => {

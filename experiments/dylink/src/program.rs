@@ -42,6 +42,20 @@ pub struct Program {
     pub interfaces: crate::interface::Interfaces,
 }
 
+/// How a failed instantiation of a placement's own module (`what`: "" for a static program,
+/// "libc.wasm: ") ends the run: a resource limit or running out of fuel (in a start function) is
+/// the `limit` or `timeout` outcome it is anywhere else; anything else means the module could not
+/// be linked.
+pub fn instantiation_ending(what: &str, t: Trap) -> Ending {
+    match t {
+        Trap::Limit(kind, m) => Ending::Limited(kind, format!("{m} (during {what}instantiation)")),
+        Trap::Wasm(kind @ TrapKind::OutOfFuel) => {
+            Ending::Trapped { kind, message: format!("{kind} during {what}instantiation") }
+        }
+        t => Ending::LinkError(format!("{what}instantiation failed: {t}")),
+    }
+}
+
 /// How a run ended; `phase` says what the host had called when the guest trapped.
 pub fn ending(r: Result<(), Trap>, exit_on_return: i32, phase: &str) -> Ending {
     match r {

@@ -208,9 +208,7 @@ impl WithEngine for CountEngine<'_> {
         self.report.engines.insert(E::KIND, e.settings());
         for kernel in Kernel::ALL {
             for variant in Variant::ALL {
-                let wanted = (self.select.variants.is_empty() || self.select.variants.contains(&variant))
-                    && (self.select.kernels.is_empty() || self.select.kernels.contains(&kernel));
-                if wanted && variant.applies(kernel) && variant.runs_on::<E>() {
+                if self.select.picks(variant, kernel) && variant.applies(kernel) && variant.runs_on::<E>() {
                     let cell = count_cell(e, self.modules, variant, kernel)
                         .with_context(|| format!("counting {}/{}/{}", e.name(), variant.name(), kernel.name()))?;
                     super::progress(&cell.cell());

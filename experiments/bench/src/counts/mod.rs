@@ -130,6 +130,33 @@ impl CountData {
     pub fn find(&self, engine: EngineKind, v: Variant, k: Kernel) -> Option<&CountRow> {
         self.rows.iter().find(|r| r.engine == engine && r.variant == v && r.kernel == k)
     }
+
+    /// These counts with the rows of a narrower count `fresh` (of `select`) put in place of the
+    /// rows it counted again, and new rows added at the end: so counting one engine or variant
+    /// does not need recounting all. Stamps are `fresh`'s; rows outside `select` keep their counts.
+    pub fn updated(mut self, fresh: CountData, select: &crate::Selection) -> CountData {
+        self.rows.retain(|r| !select.covers(r.engine, r.variant, r.kernel) || fresh.find(r.engine, r.variant, r.kernel).is_some());
+        for r in fresh.rows {
+            match self.rows.iter_mut().find(|o| (o.engine, o.variant, o.kernel) == (r.engine, r.variant, r.kernel)) {
+                Some(old) => *old = r,
+                None => self.rows.push(r),
+            }
+        }
+        if !fresh.macro_sqlite.is_empty() {
+            self.macro_sqlite.retain(|m| !fresh.macro_sqlite.iter().any(|f| f.engine == m.engine));
+            self.macro_sqlite.extend(fresh.macro_sqlite);
+        }
+        self.engines.extend(fresh.engines);
+        CountData {
+            commit: fresh.commit,
+            machine: fresh.machine,
+            valgrind: fresh.valgrind,
+            regions: fresh.regions,
+            toolchain: fresh.toolchain,
+            native: fresh.native.or(self.native),
+            ..self
+        }
+    }
 }
 
 /// Per call from the two regions' totals; exact when the difference divides evenly into the loop's
@@ -225,6 +252,23 @@ mod tests {
             native: None,
             isolation: vec![],
         }
+    }
+
+    #[test]
+    fn a_narrower_count_replaces_its_rows_and_keeps_the_others() {
+        let select = crate::Selection {
+            engines: vec![],
+            variants: vec![],
+            kernels: vec![Kernel::K0, Kernel::K4],
+            loader: false,
+            libc_calls: false,
+        };
+        let old = data(vec![row("a", 17.0, true), row("b", 20.0, true), row("c", 30.0, true)]);
+        let fresh = data(vec![row("c", 31.0, true), row("z", 40.0, true)]);
+        let new = old.updated(fresh, &select);
+        let kept: Vec<(&str, f64)> = new.rows.iter().map(|r| (r.cell.as_str(), r.instructions_per_call)).collect();
+        // a (K0) was selected but not counted again: gone; b (K1) outside: kept; c replaced; z added.
+        assert_eq!(kept, [("b", 20.0), ("c", 31.0), ("z", 40.0)]);
     }
 
     #[test]

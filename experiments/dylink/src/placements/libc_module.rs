@@ -66,7 +66,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
         let imports = crate::fused::pin_imports(ctx, 0, imports);
         let exports: HashMap<String, Extern<E>> = ctx
             .instantiate(&module, &imports)
-            .map_err(|t| Ending::LinkError(format!("libc.wasm: instantiation failed: {t}")))?
+            .map_err(|t| crate::program::instantiation_ending("libc.wasm: ", t))?
             .into_iter()
             .collect();
         let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =

@@ -20,7 +20,7 @@ pub fn instantiate<E: Engine>(
     let imports = wasi_imports(ctx, &info, |_, _, _, _| None).map_err(Ending::LinkError)?;
     let exports: HashMap<String, Extern<E>> = ctx
         .instantiate(&module, &imports)
-        .map_err(|t| Ending::LinkError(format!("instantiation failed: {t}")))?
+        .map_err(|t| crate::program::instantiation_ending("", t))?
         .into_iter()
         .collect();
     match exports.get("memory") {
