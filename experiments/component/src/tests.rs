@@ -1,10 +1,12 @@
 use super::*;
 
+/// The checkout's corpus and build cache (`$DYLAB_CACHE` as the lab's paths take it).
 fn built() -> Built {
-    let paths = dylab_lab::Paths::locate(None).expect("a corpus");
-    let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir().unwrap(), &paths.cache).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cache = std::env::var_os("DYLAB_CACHE").map_or(root.join("target/dylab-cache"), Into::into);
+    let toolchain = dylab_toolchain::Toolchain::discover(&root.join("corpus/include"), &cache).unwrap();
     let work = tempfile::tempdir().unwrap();
-    build(&toolchain, &paths.corpus.join("bench/component"), work.path()).expect("the components build")
+    build(&toolchain, &root.join("corpus/bench/component"), work.path()).expect("the components build")
 }
 
 /// The loops return what the core kernels' loops return (corpus/bench/caller.c, copy_caller.c).

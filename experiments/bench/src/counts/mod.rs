@@ -146,6 +146,10 @@ impl CountData {
             self.macro_sqlite.retain(|m| !fresh.macro_sqlite.iter().any(|f| f.engine == m.engine));
             self.macro_sqlite.extend(fresh.macro_sqlite);
         }
+        if !fresh.isolation.is_empty() {
+            self.isolation.retain(|m| !fresh.isolation.iter().any(|f| f.engine == m.engine));
+            self.isolation.extend(fresh.isolation);
+        }
         self.engines.extend(fresh.engines);
         CountData {
             commit: fresh.commit,
