@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, TypedFunc};
 use wasmtime::{Engine, Store};
@@ -49,7 +49,7 @@ pub fn compile(engine: &Engine, bytes: &[u8], cache: &Path) -> Result<Component>
             return Ok(c);
         }
     }
-    let component = Component::new(engine, bytes).context("compiling the composed component")?;
+    let component = Component::new(engine, bytes).map_err(|e| anyhow!("compiling the composed component: {e:#}"))?;
     std::fs::create_dir_all(cache)?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, component.serialize()?)?;
@@ -65,7 +65,7 @@ impl ComponentCall {
     /// Instantiates `component` (it imports nothing).
     pub fn new(engine: &Engine, component: &Component) -> Result<Self> {
         let mut store = Store::new(engine, ());
-        let instance = Linker::<()>::new(engine).instantiate(&mut store, component).context("instantiating")?;
+        let instance = Linker::<()>::new(engine).instantiate(&mut store, component).map_err(|e| anyhow!("instantiating: {e:#}"))?;
         let mut get = |name: &str| instance.get_func(&mut store, name).with_context(|| format!("no export {name}"));
         let (k0, k1, kptr, copy) = (get("run-k0")?, get("run-k1")?, get("run-kptr")?, get("run-copy")?);
         Ok(ComponentCall {
@@ -96,7 +96,6 @@ fn call<P: wasmtime::component::ComponentNamedList + wasmtime::component::Lower>
     f: TypedFunc<P, (i32,)>,
     args: P,
 ) -> Result<(i32,)> {
-    let r = f.call(&mut *store, args)?;
-    f.post_return(&mut *store)?;
-    Ok(r)
+    // No `post_return`: wasmtime 48 runs it itself.
+    Ok(f.call(&mut *store, args)?)
 }

@@ -337,7 +337,8 @@ impl Toolchain {
 
     fn static_cflags(&self, extra: &[String], sources: &Sources) -> Vec<OsString> {
         let mut v = self.common_cflags(sources);
-        v.extend(extra.iter().map(OsString::from));
+        // `-mexec-model=` is the driver's link option (clang-19 refuses it when compiling).
+        v.extend(extra.iter().filter(|f| !f.starts_with("-mexec-model=")).map(OsString::from));
         v
     }
 
