@@ -163,8 +163,8 @@ impl Variant {
     /// eager tables an engine with that setting).
     pub fn runs_on<E: Adapter>(self) -> bool {
         match self {
-            Variant::HostBare => typed_host::has_bare::<E>(),
-            Variant::SharedTableEager => typed_host::has_eager_tables::<E>(),
+            Variant::HostBare => E::has_typed_host_funcs(),
+            Variant::SharedTableEager => E::has_eager_tables(),
             _ => true,
         }
     }
@@ -273,7 +273,8 @@ impl<E: Adapter> Prepared<E> {
         let eager;
         let engine = match variant {
             Variant::SharedTableEager => {
-                eager = typed_host::eager_tables(engine)
+                eager = engine
+                    .with_eager_tables()
                     .with_context(|| format!("{}: no eager-table setting", engine.name()))??;
                 &eager
             }
@@ -298,7 +299,7 @@ impl<E: Adapter> Prepared<E> {
         let mut store = session.store;
         if variant == Variant::HostBare {
             for (i, name) in kernel.callees().iter().enumerate() {
-                let f = typed_host::bare::<E>(&mut store, kernel, i).with_context(|| {
+                let f = typed_host::bare(engine, &mut store, kernel, i).with_context(|| {
                     format!("{}: the bench has no typed host function for {}", engine.name(), kernel.name())
                 })?;
                 engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(name.to_string(), f));

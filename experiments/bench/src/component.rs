@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use dylab_component::{ComponentCall, Workload};
+use dylink::extras::{ComponentLoops, ComponentWorkload as Workload};
 use dylab_engines::Adapter;
 use serde::{Deserialize, Serialize};
 
@@ -35,10 +35,9 @@ impl ComponentModules {
         Ok(ComponentModules { composed: built.composed, compiled: cache.join("precompiled") })
     }
 
-    /// An instance on `engine` when it is wasmtime (the component model's reference engine), else None.
+    /// An instance on `engine` where it has a component model (wasmtime), else None.
     pub fn instance<E: Adapter>(&self, engine: &E) -> Option<Result<ComponentCall>> {
-        let w = crate::typed_host::as_wasmtime(engine)?.inner();
-        Some(dylab_component::compile(w, &self.composed, &self.compiled).and_then(|c| ComponentCall::new(w, &c)))
+        engine.component_loops(&self.composed, &self.compiled).map(|r| r.map(ComponentCall))
     }
 }
 
@@ -95,6 +94,17 @@ fn region(c: &mut ComponentCall, w: Workload, n: u32, label: &CString) -> Result
     let done = c.call(w, n);
     callgrind::dump_stats_at(label);
     done.map(|_| ())
+}
+
+/// The caller component's loops on an engine.
+pub struct ComponentCall(ComponentLoops);
+
+impl ComponentCall {
+    /// One loop of `n` calls of `w`; its checksum.
+    #[inline(always)]
+    pub fn call(&mut self, w: Workload, n: u32) -> Result<i32> {
+        (self.0)(w, n)
+    }
 }
 
 /// One row of the component's kernels (k0, k1, kptr) on wasmtime.

@@ -8,14 +8,15 @@ pub mod charts;
 pub mod component;
 pub mod counts;
 pub mod growth;
+pub mod hosted;
 pub mod isolation;
 pub mod isolation_chart;
 pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
 pub mod measure;
+pub mod measurement;
 pub mod outputs;
-pub mod remote;
 pub mod provenance;
 pub mod report;
 pub mod samples;
@@ -66,19 +67,20 @@ impl Selection {
         self.engines.is_empty() && self.variants.is_empty() && self.kernels.is_empty()
     }
 
-    /// The selected engines this process can make stores of, and the others (V8 outside Node),
-    /// which are measured in a Node process.
-    pub fn engines_by_place(&self) -> (Vec<EngineKind>, Vec<EngineKind>) {
-        EngineKind::ALL.into_iter().filter(|&k| self.wants(k)).partition(|k| k.runs_in_process())
+    /// The selected engines by where they run: this process's first, then each host's
+    /// ([`hosted::by_place`]).
+    pub fn engines_by_place(&self) -> Vec<(hosted::Place, Vec<EngineKind>)> {
+        hosted::by_place(EngineKind::ALL.into_iter().filter(|&k| self.wants(k)))
     }
 }
 
 /// Runs the call-cost and loader-cost measurements; what `dylab bench` writes to reports/.
 /// Guest code runs on a thread with dylink's run stack (wasmi needs more than a main thread's 8 MiB).
-/// Engines whose stores this process cannot make (V8 outside Node) are measured in a Node process
-/// ([`remote`]) and their rows merged.
+/// Engines whose stores this process cannot make (V8 outside Node) are measured in the process the
+/// registry says hosts them ([`hosted`]) and their rows merged.
 pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&str) + Sync)) -> Result<BenchData> {
-    let (here, elsewhere) = select.engines_by_place();
+    let mut places = select.engines_by_place().into_iter();
+    let (_, here) = places.next().expect("this process's group comes first");
     let local = Selection { engines: here, ..select.clone() };
     let mut data = std::thread::scope(|s| {
         std::thread::Builder::new()
@@ -89,18 +91,11 @@ pub fn run(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn Fn(&s
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the bench thread panicked")))
     })?;
-    if !elsewhere.is_empty() {
-        let names: Vec<&str> = elsewhere.iter().map(|k| k.name()).collect();
-        progress(&format!("{}: in a Node process", names.join(", ")));
-        let other = remote::measure(paths, quick, select, elsewhere)?;
-        data.engines.extend(other.engines);
-        data.empty_loop_ns.extend(other.empty_loop_ns);
-        data.calls.extend(other.calls);
-        data.libc_calls.extend(other.libc_calls);
-        data.loader.extend(other.loader);
-        data.macro_sqlite.extend(other.macro_sqlite);
-        data.growth.extend(other.growth);
-        data.samples.extend(other.samples);
+    for (place, engines) in places {
+        let names: Vec<&str> = engines.iter().map(|k| k.name()).collect();
+        let host = place.with_context(|| format!("{} cannot run in this process and has no host", names.join(", ")))?;
+        progress(&format!("{}: in {}", names.join(", "), host.describe()));
+        data.merge(hosted::measure(paths, quick, select, host, engines)?);
     }
     Ok(data)
 }

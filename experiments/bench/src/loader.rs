@@ -30,7 +30,7 @@ fn process<E: Engine>(
 }
 
 /// A step of loading whose time is a row of calls.md's loader table; in calls.json its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum LoaderStep {
     CompileLibc,
@@ -215,20 +215,14 @@ pub fn measure<E: Adapter>(
     Ok(rows)
 }
 
-/// Loading a module from its serialized (pre-compiled) form instead of compiling: wasmtime only,
-/// no rows on other engines.
+/// Loading a module from its serialized (pre-compiled) form instead of compiling, on an engine that
+/// can ([`dylink::Engine::serialized_load`]); no rows on the others.
 pub fn serialized<E: Adapter>(engine: &E, modules: &Modules, samples: usize) -> Result<Vec<LoaderRow>> {
     let mut rows = Vec::new();
-    let Some(engine) = crate::typed_host::as_wasmtime(engine) else { return Ok(rows) };
     for (what, path) in [(LoaderStep::DeserializeLibc, &modules.libc), (LoaderStep::DeserializeSide, &modules.callee)] {
-        let module = wasmtime::Module::from_file(engine.inner(), path).map_err(|e| anyhow!("{e:#}"))?;
-        let bytes = module.serialize().map_err(|e| anyhow!("{e:#}"))?;
-        let times: Vec<Duration> = (0..samples)
-            .map(|_| {
-                // SAFETY: the bytes were produced by `serialize` of this very engine, just above.
-                time(|| unsafe { wasmtime::Module::deserialize(engine.inner(), &bytes) }.map_err(|e| anyhow!("{e:#}")))
-            })
-            .collect::<Result<_>>()?;
+        let Some(load) = engine.serialized_load(path) else { return Ok(rows) };
+        let mut load = load?;
+        let times: Vec<Duration> = (0..samples).map(|_| time(&mut load)).collect::<Result<_>>()?;
         rows.push(row(E::KIND, what, &times));
     }
     Ok(rows)

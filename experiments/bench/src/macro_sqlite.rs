@@ -33,7 +33,7 @@ pub const COUNT_REGIONS: [u32; 2] = [200, 1200];
 const CASE: &str = "cases/sqlite-extension";
 
 /// Where `rev` lives relative to SQLite.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Build {

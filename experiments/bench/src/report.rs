@@ -13,6 +13,7 @@ use crate::counts::CountData;
 use crate::growth::GrowthRow;
 use crate::loader::{LoaderRow, LoaderStep};
 use crate::measure::CallRow;
+use crate::measurement::{Measurement, Measurements, Metric, Of};
 use crate::samples::Sample;
 use crate::subject::Subject;
 
@@ -43,6 +44,20 @@ pub struct BenchData {
     /// The raw samples every timing row was computed from; written apart, to data/samples.csv.
     #[serde(skip)]
     pub samples: Vec<Sample>,
+}
+
+impl BenchData {
+    /// Adds another process's rows (its engines' measurements) to these.
+    pub fn merge(&mut self, other: BenchData) {
+        self.engines.extend(other.engines);
+        self.empty_loop_ns.extend(other.empty_loop_ns);
+        self.calls.extend(other.calls);
+        self.libc_calls.extend(other.libc_calls);
+        self.loader.extend(other.loader);
+        self.macro_sqlite.extend(other.macro_sqlite);
+        self.growth.extend(other.growth);
+        self.samples.extend(other.samples);
+    }
 }
 
 pub fn machine() -> String {
@@ -164,12 +179,17 @@ fn cross_module_target(d: &BenchData) -> Option<Target> {
     })
 }
 
-fn cell_text(r: &CallRow) -> String {
-    format!("{:.2} ×{:.2} ({:.2}–{:.2})", r.median_ns, r.ratio, r.ratio_ci[0], r.ratio_ci[1])
+/// A timed loop's cell: median ns, ratio and its interval.
+fn cell_text(m: &Measurements, engine: EngineKind, of: Of) -> Option<String> {
+    let median = m.value(engine, of, Metric::Median)?;
+    let ratio = m.get(engine, of, Metric::Ratio)?;
+    let [low, high] = ratio.interval.unwrap_or([0.0, 0.0]);
+    Some(format!("{median:.2} ×{:.2} ({low:.2}–{high:.2})", ratio.value))
 }
 
 /// `reports/calls.md`; led by the instruction counts when there are some.
 pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
+    let m = Measurements::of_times(d);
     let mut s = String::new();
     writeln!(s, "# dylab call costs\n").unwrap();
     writeln!(
@@ -215,7 +235,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     )
     .unwrap();
     for &engine in d.engines.keys() {
-        variant_table(&mut s, &format!("## {engine}"), false, |v, k| find(d, engine, v, k).map(cell_text));
+        variant_table(&mut s, &format!("## {engine}"), false, |v, k| cell_text(&m, engine, Of::Loop(Subject::Call(v, k))));
     }
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
         to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
@@ -253,13 +273,8 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
             writeln!(s, "|---|{}", "---|".repeat(ops().count())).unwrap();
             for placement in placements() {
                 let cells: Vec<String> = ops()
-                    .map(|op| {
-                        d.libc_calls
-                            .iter()
-                            .find(|r| r.engine == engine && r.subject == Subject::LibcCall(placement, op))
-                            .map(cell_text)
-                            .unwrap_or_else(|| "n/a".into())
-                    })
+                    .map(|op| cell_text(&m, engine, Of::Loop(Subject::LibcCall(placement, op))))
+                    .map(|c| c.unwrap_or_else(|| "n/a".into()))
                     .collect();
                 writeln!(s, "| {} | {} |", placement.name(), cells.join(" | ")).unwrap();
             }
@@ -267,33 +282,38 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         }
     }
     s.push_str(&crate::macro_sqlite::section(&d.macro_sqlite, counts.map_or(&[], |c| &c.macro_sqlite)));
+    loader_table(&mut s, d, &m);
+    s.push_str(&crate::growth::markdown(&d.growth));
+    s
+}
+
+/// The loader steps' medians (minimum), a column per engine, a row per step in the order measured.
+fn loader_table(s: &mut String, d: &BenchData, m: &Measurements) {
     writeln!(s, "## Loader costs\n").unwrap();
     writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine (no cache); the rest reuse compiled modules.\n").unwrap();
     let engines: Vec<EngineKind> = d.engines.keys().copied().collect();
-    let mut whats: Vec<LoaderStep> = Vec::new();
-    for r in &d.loader {
-        if !whats.contains(&r.what) {
-            whats.push(r.what);
+    let mut steps: Vec<LoaderStep> = Vec::new();
+    for r in m.with(Metric::Median) {
+        if let Of::Loader(step) = r.of {
+            if !steps.contains(&step) {
+                steps.push(step);
+            }
         }
     }
     writeln!(s, "| step | {} |", engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(" | ")).unwrap();
     writeln!(s, "|---|{}", "---|".repeat(engines.len())).unwrap();
-    for w in whats {
+    for step in steps {
+        let of = Of::Loader(step);
         let cells: Vec<String> = engines
             .iter()
-            .map(|e| {
-                d.loader
-                    .iter()
-                    .find(|r| r.engine == *e && r.what == w)
-                    .map(|r| format!("{:.0} ({:.0})", r.median_us, r.min_us))
-                    .unwrap_or_else(|| "n/a".into())
+            .map(|&e| match (m.value(e, of, Metric::Median), m.value(e, of, Metric::Min)) {
+                (Some(median), Some(min)) => format!("{median:.0} ({min:.0})"),
+                _ => "n/a".into(),
             })
             .collect();
-        writeln!(s, "| {w} | {} |", cells.join(" | ")).unwrap();
+        writeln!(s, "| {step} | {} |", cells.join(" | ")).unwrap();
     }
     writeln!(s).unwrap();
-    s.push_str(&crate::growth::markdown(&d.growth));
-    s
 }
 
 /// Rows whose ratio changed against the baseline: the two runs' bootstrap intervals of the ratio
@@ -301,29 +321,29 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
 /// of its engine ([`crate::stats::between_runs`]), share no value. A baseline row without an interval (written before intervals existed) counts as the
 /// point of its ratio.
 pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
-    let interval = |r: &CallRow| if r.ratio_ci == [0.0, 0.0] { [r.ratio, r.ratio] } else { r.ratio_ci };
-    let mut moved = Vec::new();
-    for r in current.calls.iter().chain(&current.libc_calls) {
-        let same = |b: &&CallRow| b.engine == r.engine && b.subject == r.subject;
-        let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(same) else { continue };
-        let (bi, ri) = (interval(b), interval(r));
-        let allowance = crate::stats::between_runs(r.engine);
-        let widened = |i| crate::stats::widened(i, allowance);
-        if crate::stats::disjoint(widened(bi), widened(ri)) {
-            moved.push(format!(
-                "{}: ratio {:.3} [{:.3}, {:.3}] -> {:.3} [{:.3}, {:.3}] ({:+.1}%)",
-                r.cell,
-                b.ratio,
-                bi[0],
-                bi[1],
-                r.ratio,
-                ri[0],
-                ri[1],
-                (r.ratio - b.ratio) / b.ratio * 100.0
-            ));
-        }
-    }
-    moved
+    let (base, now) = (Measurements::of_times(baseline), Measurements::of_times(current));
+    now.with(Metric::Ratio).filter_map(|r| moved_ratio(base.get(r.engine, r.of, Metric::Ratio)?, r)).collect()
+}
+
+/// `r`'s change against its baseline `b`, when their widened intervals are disjoint.
+fn moved_ratio(b: &Measurement, r: &Measurement) -> Option<String> {
+    let interval = |m: &Measurement| m.interval.unwrap_or([m.value, m.value]);
+    let (bi, ri) = (interval(b), interval(r));
+    let allowance = crate::stats::between_runs(r.engine);
+    let widened = |i| crate::stats::widened(i, allowance);
+    crate::stats::disjoint(widened(bi), widened(ri)).then(|| {
+        format!(
+            "{}: ratio {:.3} [{:.3}, {:.3}] -> {:.3} [{:.3}, {:.3}] ({:+.1}%)",
+            r.cell(),
+            b.value,
+            bi[0],
+            bi[1],
+            r.value,
+            ri[0],
+            ri[1],
+            (r.value - b.value) / b.value * 100.0
+        )
+    })
 }
 
 /// One engine's table under `heading`: a row per variant, a column per kernel; `cell` gives a cell's

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::subject::Subject;
 
 /// Which of the two interleaved rounds of one run a sample belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     Round1,

@@ -1,17 +1,14 @@
-//! Engine-specific extras of the measurements, reached by downcasting from the registry's generic
-//! engine: the bare typed host call (variant `host-typed-bare`) and wasmtime's serialized modules.
-//! Both go through an engine's own API, so they are optional: an engine not matched here simply has
-//! no such rows, and adding an engine to the registry needs no line here.
+//! The bench's bare typed host call (variant `host-typed-bare`): the kernels of
+//! corpus/bench/kernels.h in Rust, given to an engine's typed API where it has one
+//! ([`dylink::Engine::typed_host_func`]); an engine without one has no such rows.
 
-use std::any::{Any, TypeId};
+use std::sync::Arc;
 
-use dylab_engine_wasmi::Wasmi;
-use dylab_engine_wasmtime::Wasmtime;
-use dylab_engines::Adapter;
+use dylink::extras::TypedHostFn;
+use dylink::Engine;
 
 use crate::calls::Kernel;
 
-// The kernels of corpus/bench/kernels.h, in Rust.
 fn k1(a: i32) -> i32 {
     a.wrapping_mul(3).wrapping_add(1)
 }
@@ -26,60 +23,25 @@ fn kmix(a: i64, b: f64, c: i32) -> f64 {
     b * 0.5 + (a & 7) as f64 + c as f64
 }
 
-/// The kernel's callee number `i` (of [`Kernel::callees`]) as a typed host function, on engines whose
-/// typed API the bench knows; `None` for a kernel with no bare form (kptr reads guest memory).
-macro_rules! bare {
-    ($m:ident, $store:expr, $kernel:expr, $i:expr) => {
-        match $kernel {
-            Kernel::K0 => Some($m::Func::wrap(&mut *$store, || 7i32)),
-            Kernel::K1 => Some($m::Func::wrap(&mut *$store, k1)),
-            Kernel::K4 => Some($m::Func::wrap(&mut *$store, k4)),
-            Kernel::K8 => Some($m::Func::wrap(&mut *$store, k8)),
-            Kernel::Kmix => Some($m::Func::wrap(&mut *$store, kmix)),
-            Kernel::Kmega => {
-                let j = $i as i32;
-                Some($m::Func::wrap(&mut *$store, move |a: i32| a.wrapping_mul(3).wrapping_add(j)))
-            }
-            Kernel::Kptr => None,
+/// The kernel's callee number `i` (of [`Kernel::callees`]) in Rust; `None` for a kernel with no bare
+/// form (kptr reads guest memory).
+fn kernel_fn(kernel: Kernel, i: usize) -> Option<TypedHostFn> {
+    Some(match kernel {
+        Kernel::K0 => TypedHostFn::Nullary(|| 7),
+        Kernel::K1 => TypedHostFn::Unary(Arc::new(k1)),
+        Kernel::K4 => TypedHostFn::Quaternary(k4),
+        Kernel::K8 => TypedHostFn::Octonary(k8),
+        Kernel::Kmix => TypedHostFn::Mixed(kmix),
+        Kernel::Kmega => {
+            let j = i as i32;
+            TypedHostFn::Unary(Arc::new(move |a: i32| a.wrapping_mul(3).wrapping_add(j)))
         }
-    };
+        Kernel::Kptr => return None,
+    })
 }
 
-/// Whether [`bare`] has a typed host function for engine `E`.
-pub fn has_bare<E: Adapter>() -> bool {
-    [TypeId::of::<Wasmtime>(), TypeId::of::<Wasmi>()].contains(&TypeId::of::<E>())
-}
-
-/// A typed host function computing callee `i` of `kernel` itself, or `None` on an engine or for a
-/// kernel without one here.
-pub fn bare<E: Adapter>(store: &mut E::Store, kernel: Kernel, i: usize) -> Option<E::Func> {
-    let store: &mut dyn Any = store;
-    if let Some(s) = store.downcast_mut::<wasmtime::Store<dylab_engine_wasmtime::Data>>() {
-        return same_type(bare!(wasmtime, s, kernel, i)?);
-    }
-    if let Some(s) = store.downcast_mut::<wasmi::Store<dylab_engine_wasmi::Data>>() {
-        return same_type(bare!(wasmi, s, kernel, i)?);
-    }
-    None
-}
-
-/// `value` as `T`, which it is whenever the downcast above matched.
-fn same_type<T: 'static, U: 'static>(value: U) -> Option<T> {
-    (Box::new(value) as Box<dyn Any>).downcast::<T>().ok().map(|b| *b)
-}
-
-/// Whether engine `E` can run with eager tables (wasmtime's `table_lazy_init` off).
-pub fn has_eager_tables<E: Adapter>() -> bool {
-    TypeId::of::<E>() == TypeId::of::<Wasmtime>()
-}
-
-/// `engine` with eager tables, on an engine that has the setting (wasmtime), else `None`.
-pub fn eager_tables<E: Adapter>(engine: &E) -> Option<anyhow::Result<E>> {
-    let w = as_wasmtime(engine)?;
-    Some(w.eager_tables().map(|e| same_type(e).expect("E is Wasmtime")))
-}
-
-/// wasmtime's engine, when `engine` is one (for its serialized-module cache).
-pub fn as_wasmtime<E: Adapter>(engine: &E) -> Option<&Wasmtime> {
-    (engine as &dyn Any).downcast_ref::<Wasmtime>()
+/// A typed host function computing callee `i` of `kernel` itself, or `None` on an engine without a
+/// typed API or for a kernel without one.
+pub fn bare<E: Engine>(engine: &E, store: &mut E::Store, kernel: Kernel, i: usize) -> Option<E::Func> {
+    engine.typed_host_func(store, kernel_fn(kernel, i)?)
 }

@@ -9,18 +9,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, TypedFunc};
 use wasmtime::{Engine, Store};
 
-/// What one loop iteration calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Workload {
-    /// `f0: func() -> s32`
-    K0,
-    /// `f1: func(a: s32) -> s32`
-    K1,
-    /// `fsum: func(s: string) -> s32`, 16 bytes.
-    Kptr,
-    /// `consume: func(buf: list<u8>) -> s32` with this many bytes.
-    Copy(u32),
-}
+/// What one loop iteration calls (the engine-neutral name: dylink's extras).
+pub use dylink::extras::ComponentWorkload as Workload;
 
 type Loop = TypedFunc<(i32,), (i32,)>;
 

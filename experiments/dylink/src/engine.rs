@@ -280,6 +280,65 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn runs_in_process() -> bool {
         true
     }
+
+    /// Where the engine runs when not in this process ([`Engine::runs_in_process`] false): the
+    /// process hosting it, which serves the lab's entry points. `None`: always in process.
+    fn process_host() -> Option<&'static dyn ProcessHost> {
+        None
+    }
+
+    // Optional features the bench measures where an engine has them ([`crate::extras`]).
+
+    /// `f` as a function of the engine's typed API (called without converting values per call);
+    /// `None` where the engine has no typed API.
+    fn typed_host_func(&self, _store: &mut Self::Store, _f: crate::extras::TypedHostFn) -> Option<Self::Func> {
+        None
+    }
+
+    /// Whether [`Engine::typed_host_func`] gives functions.
+    fn has_typed_host_funcs() -> bool {
+        false
+    }
+
+    /// This engine with every table element initialised when an instance is made, where that is a
+    /// setting (wasmtime's `table_lazy_init`); `None` elsewhere.
+    fn with_eager_tables(&self) -> Option<anyhow::Result<Self>> {
+        None
+    }
+
+    /// Whether [`Engine::with_eager_tables`] gives an engine.
+    fn has_eager_tables() -> bool {
+        false
+    }
+
+    /// Loading the module at `path` from its serialized (compiled) form, where the engine can: a
+    /// function deserialising it once per call.
+    fn serialized_load(&self, _path: &std::path::Path) -> Option<anyhow::Result<crate::extras::SerializedLoad>> {
+        None
+    }
+
+    /// The composed component `bytes` (the component-model reference) instantiated by the engine's
+    /// component model, its compiled form kept in the folder `cache`; `None` where the engine has none.
+    fn component_loops(
+        &self,
+        _bytes: &[u8],
+        _cache: &std::path::Path,
+    ) -> Option<anyhow::Result<crate::extras::ComponentLoops>> {
+        None
+    }
+}
+
+/// A process that hosts an engine this process cannot make stores of (V8 lives in Node), with its
+/// own entry points: it reads one request on stdin, serves it with the lab's code for the entry
+/// named, and writes the answer on stdout.
+pub trait ProcessHost: Sync {
+    /// What it is, for messages ("a Node process").
+    fn describe(&self) -> &'static str;
+    /// Serves `entry` once in a new hosting process with `input`; its answer.
+    fn once(&self, entry: &str, input: &str) -> Result<String, String>;
+    /// The command (not started) serving `entry` once with the engine's code pinned for instruction
+    /// counts, and the valgrind options counting it needs.
+    fn counting(&self, entry: &str) -> Result<(std::process::Command, &'static [&'static str]), String>;
 }
 
 /// Store access, object-safe so that host functions and the linker can share one code path.

@@ -8,6 +8,7 @@ pub mod dlfcn;
 pub mod domain;
 pub mod engine;
 pub mod exit;
+pub mod extras;
 pub mod fused;
 pub mod interface;
 pub mod libc;

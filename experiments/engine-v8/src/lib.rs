@@ -6,6 +6,7 @@
 //! delegated per program, so host calls still stay in the process where the guest runs.
 
 mod ctx;
+pub mod hosted;
 pub mod js;
 pub mod remote;
 mod traps;
@@ -240,5 +241,9 @@ impl Engine for V8 {
 
     fn runs_in_process() -> bool {
         js::in_node()
+    }
+
+    fn process_host() -> Option<&'static dyn dylink::engine::ProcessHost> {
+        Some(&hosted::NODE)
     }
 }

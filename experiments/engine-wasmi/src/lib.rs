@@ -183,6 +183,14 @@ impl Engine for Wasmi {
     type Global = wasmi::Global;
     type Store = Store<Data>;
 
+    fn typed_host_func(&self, store: &mut Store<Data>, f: dylink::extras::TypedHostFn) -> Option<wasmi::Func> {
+        Some(dylink::wrap_typed_host_fn!(f, |g| wasmi::Func::wrap(&mut *store, g)))
+    }
+
+    fn has_typed_host_funcs() -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "wasmi"
     }

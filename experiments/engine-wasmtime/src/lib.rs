@@ -272,6 +272,32 @@ impl Engine for Wasmtime {
     type Global = wasmtime::Global;
     type Store = Store<Data>;
 
+    fn typed_host_func(&self, store: &mut Store<Data>, f: dylink::extras::TypedHostFn) -> Option<wasmtime::Func> {
+        Some(dylink::wrap_typed_host_fn!(f, |g| wasmtime::Func::wrap(&mut *store, g)))
+    }
+
+    fn has_typed_host_funcs() -> bool {
+        true
+    }
+
+    fn with_eager_tables(&self) -> Option<anyhow::Result<Self>> {
+        Some(self.eager_tables())
+    }
+
+    fn has_eager_tables() -> bool {
+        true
+    }
+
+    fn serialized_load(&self, path: &Path) -> Option<anyhow::Result<dylink::extras::SerializedLoad>> {
+        Some(serialized_load(&self.engine, path))
+    }
+
+    fn component_loops(&self, bytes: &[u8], cache: &Path) -> Option<anyhow::Result<dylink::extras::ComponentLoops>> {
+        let made = dylab_component::compile(&self.engine, bytes, cache)
+            .and_then(|c| dylab_component::ComponentCall::new(&self.engine, &c));
+        Some(made.map(|mut c| Box::new(move |w, n| c.call(w, n)) as dylink::extras::ComponentLoops))
+    }
+
     fn name(&self) -> &'static str {
         "wasmtime"
     }
@@ -629,4 +655,16 @@ impl Ctx<Wasmtime> for Cx<'_> {
         };
         Some(f)
     }
+}
+
+/// Compiles and serializes `path` once; the function deserializes it per call (the bench's
+/// loader rows for wasmtime's serialized-module cache).
+fn serialized_load(engine: &wasmtime::Engine, path: &Path) -> anyhow::Result<dylink::extras::SerializedLoad> {
+    let module = wasmtime::Module::from_file(engine, path).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let bytes = module.serialize().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let engine = engine.clone();
+    Ok(Box::new(move || {
+        // SAFETY: the bytes were produced by `serialize` of this very engine, just above.
+        unsafe { wasmtime::Module::deserialize(&engine, &bytes) }.map(drop).map_err(|e| anyhow::anyhow!("{e:#}"))
+    }))
 }

@@ -43,6 +43,17 @@ macro_rules! engines {
                 }
             }
 
+            /// The process hosting this engine when this one cannot make its stores (V8 outside
+            /// Node; the engine's [`dylink::Engine::process_host`]); `None` when it runs here.
+            pub fn hosted_in(self) -> Option<&'static dyn dylink::engine::ProcessHost> {
+                match self {
+                    $(EngineKind::$kind if !<$ty as dylink::Engine>::runs_in_process() => {
+                        <$ty as dylink::Engine>::process_host()
+                    })+
+                    _ => None,
+                }
+            }
+
             /// The fuel-metered engine (matrix, tests).
             pub fn matrix_engine(self) -> anyhow::Result<Box<dyn AnyEngine>> {
                 Ok(match self {

@@ -299,8 +299,9 @@ fn pairs() -> Vec<(Libc, Linking)> {
 const GOOD: &str = "good.wasm";
 const GOOD_VALUE: i32 = 4242;
 
-fn good_module() -> Vec<u8> {
-    let spec = Spec {
+/// A small, well-formed side module's spec: 16 bytes of data, no table, nothing needed.
+fn plain_spec() -> Spec {
+    Spec {
         mem_size: 16,
         mem_align: 2,
         table_size: 0,
@@ -309,8 +310,11 @@ fn good_module() -> Vec<u8> {
         imports: vec![Import::Memory, Import::MemoryBase],
         truncate: None,
         repeat: false,
-    };
-    encode(GOOD_VALUE as usize, &spec)
+    }
+}
+
+fn good_module() -> Vec<u8> {
+    encode(GOOD_VALUE as usize, &plain_spec())
 }
 
 /// The process's peak resident memory so far (`VmHWM`), in bytes.
@@ -419,16 +423,7 @@ fn hostile_side_modules_load_or_fail_with_a_message() {
 /// The classes of the hunt, each pinned once.
 #[test]
 fn needed_cycles_and_declared_sizes() {
-    let base = Spec {
-        mem_size: 16,
-        mem_align: 2,
-        table_size: 0,
-        table_align: 0,
-        needed: vec![],
-        imports: vec![Import::Memory, Import::MemoryBase],
-        truncate: None,
-        repeat: false,
-    };
+    let base = plain_spec();
     let self_needed = vec![Spec { needed: vec![Ok(0)], ..base.clone() }];
     let pair = vec![Spec { needed: vec![Ok(1)], ..base.clone() }, Spec { needed: vec![Ok(0)], ..base.clone() }];
     let huge_table = vec![Spec { table_size: u32::MAX, imports: vec![Import::Table], ..base.clone() }];

@@ -32,23 +32,23 @@ unsafe extern "C" fn run_program(env: sys::napi_env, info: sys::napi_callback_in
     js::str(&answer).unwrap_or_else(|_| js::undefined())
 }
 
-/// `bench(request)`: `dylab bench` measurements on V8 (dylab_bench::remote), JSON out.
+/// `bench(request)`: `dylab bench` measurements on V8 (dylab_bench::hosted), JSON out.
 unsafe extern "C" fn bench(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     js::set_env(env);
     let (argv, argc, _) = js::callback_args::<1>(env, info);
     let line = if argc == 1 { js::string(argv[0]).unwrap_or_default() } else { String::new() };
-    let answer = std::panic::catch_unwind(|| dylab_bench::remote::serve_bench(&line))
+    let answer = std::panic::catch_unwind(|| dylab_bench::hosted::serve_bench(&line))
         .unwrap_or_else(|_| r#"{"Err":"the host panicked while measuring on V8"}"#.to_string());
     js::str(&answer).unwrap_or_else(|_| js::undefined())
 }
 
 /// `count(request)`: `dylab bench --count` on V8, run by Node under callgrind
-/// (dylab_bench::counts::node), JSON out.
+/// (dylab_bench::counts::hosted), JSON out.
 unsafe extern "C" fn count(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     js::set_env(env);
     let (argv, argc, _) = js::callback_args::<1>(env, info);
     let line = if argc == 1 { js::string(argv[0]).unwrap_or_default() } else { String::new() };
-    let answer = std::panic::catch_unwind(|| dylab_bench::counts::node::serve(&line))
+    let answer = std::panic::catch_unwind(|| dylab_bench::counts::hosted::serve(&line))
         .unwrap_or_else(|_| r#"{"Err":"the host panicked while counting on V8"}"#.to_string());
     js::str(&answer).unwrap_or_else(|_| js::undefined())
 }

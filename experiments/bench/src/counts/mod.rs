@@ -4,9 +4,9 @@
 //! dumps ([`parent`]); cost per call = (I(n2) - I(n1)) / (n2 - n1).
 
 pub mod child;
+pub mod hosted;
 pub mod markdown;
 pub mod native;
-pub mod node;
 pub mod parent;
 
 use std::collections::BTreeMap;
@@ -15,6 +15,7 @@ use dylab_engines::EngineKind;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{Kernel, Variant};
+use crate::measurement::{Measurement, Measurements, Metric, Of};
 
 /// Loop iterations of the two counted regions of a cell.
 pub const REGIONS: [u32; 2] = [200, 1200];
@@ -178,21 +179,10 @@ pub fn per_call(regions: [u32; 2], totals: [u64; 2], period: usize) -> (f64, boo
 /// the tolerance: a variable row (dlcall's) can repeat itself by chance. Rows only one side has (a
 /// narrower selection, a new variant) are not compared.
 pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
-    let mut moved = Vec::new();
-    for r in &current.rows {
-        let Some(b) = baseline.find(r.engine, r.variant, r.kernel) else { continue };
-        let (old, new) = (b.instructions_per_call, r.instructions_per_call);
-        let change = (new - old) / old;
-        let allowed = b.tolerance.max(r.tolerance).max(NON_EXACT_TOLERANCE);
-        let what = if b.exact && r.exact {
-            (old != new).then(|| "exact count changed".to_string())
-        } else {
-            (change.abs() > allowed).then(|| format!("beyond the row's tolerance of {:.0}%", allowed * 100.0))
-        };
-        if let Some(what) = what {
-            moved.push(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell, change * 100.0));
-        }
-    }
+    let (base, now) = (Measurements::of_counts(baseline), Measurements::of_counts(current));
+    let loops = now.with(Metric::Instructions).filter(|m| matches!(m.of, Of::Loop(_)));
+    let mut moved: Vec<String> =
+        loops.filter_map(|r| moved_count(base.get(r.engine, r.of, Metric::Instructions)?, r)).collect();
     for r in &current.isolation {
         let Some(b) = baseline.isolation.iter().find(|b| b.cell == r.cell) else { continue };
         let (old, new) = (b.instructions_per_call, r.instructions_per_call);
@@ -215,6 +205,20 @@ pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
         }
     }
     moved
+}
+
+/// `r`'s change against its baseline `b`: any change of a count exact on both sides, else one beyond
+/// the larger tolerance.
+fn moved_count(b: &Measurement, r: &Measurement) -> Option<String> {
+    let (old, new) = (b.value, r.value);
+    let change = (new - old) / old;
+    let allowed = b.tolerance.max(r.tolerance).max(NON_EXACT_TOLERANCE);
+    let what = if b.exact && r.exact {
+        (old != new).then(|| "exact count changed".to_string())
+    } else {
+        (change.abs() > allowed).then(|| format!("beyond the row's tolerance of {:.0}%", allowed * 100.0))
+    }?;
+    Some(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell(), change * 100.0))
 }
 
 #[cfg(test)]
@@ -298,8 +302,9 @@ mod tests {
         let worse = data(vec![row("a", 18.0, true), row("b", 6400.0, false), row("c", 5300.0, false)]);
         let moved = check(&base, &worse);
         assert_eq!(moved.len(), 3, "{moved:?}");
-        assert!(moved[0].starts_with("a: 17 -> 18") && moved[0].ends_with("exact count changed"));
-        assert!(moved[1].starts_with("b:") && moved[2].starts_with("c:"));
+        // Named by the row's engine, variant and kernel, as counts.json names its cells.
+        assert!(moved[0].starts_with("wasmtime/direct/k0: 17 -> 18") && moved[0].ends_with("exact count changed"));
+        assert!(moved[1].starts_with("wasmtime/direct/k1:") && moved[2].starts_with("wasmtime/direct/k4:"));
         assert!(moved[2].ends_with("beyond the row's tolerance of 3%"));
     }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use dylab_engines::EngineKind;
 use dylab_lab::Paths;
+use dylink::engine::ProcessHost;
 
 use super::child::{label, ChildReport};
 use super::{per_call, regions, CountData, CountRow, REGIONS, REPETITIONS};
@@ -37,68 +38,40 @@ pub fn valgrind_version() -> Result<String> {
 }
 
 /// Counts the selection: the engines this process can make stores of in `child(selection)` (the
-/// dylab binary with `bench --count-child`), the others (V8) in Node ([`super::node`]), each under
-/// callgrind. Builds the bench modules first so that the children find them in the cache.
+/// dylab binary's `count-child`), the others in the process hosting them ([`super::hosted`]), each
+/// under callgrind. Builds the bench modules first so that the children find them in the cache.
 pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Result<Command>) -> Result<CountData> {
     let valgrind_version = valgrind_version()?;
     let lab = dylab_lab::Lab::at(paths)?;
     let v = lab.toolchain.versions()?;
-    let (here, in_node) = select.engines_by_place();
+    let mut places = select.engines_by_place().into_iter();
+    let (_, here) = places.next().expect("this process's group comes first");
+    let hosted: Vec<(&'static dyn ProcessHost, Vec<EngineKind>)> = places
+        .map(|(place, kinds)| Ok((place.with_context(|| format!("{} cannot run here and has no host", names(&kinds)))?, kinds)))
+        .collect::<Result<_>>()?;
     let mut report =
         ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
     let mut totals = HashMap::new();
-    let mut merge = |(r, t): (ChildReport, HashMap<String, u64>)| {
+    let here_cmd = prepare_here(paths, &lab, select, &here, child)?;
+    // The children side by side (one core each on the 2-core machine this was written on): the
+    // Node child's start-up and V8's compilation under valgrind take about as long as the other
+    // engines' whole count.
+    let counted: Vec<Result<_>> = std::thread::scope(|s| {
+        let here_job = here_cmd.map(|cmd| s.spawn(move || count_here(&cmd, &here)));
+        let hosted_jobs: Vec<_> =
+            hosted.iter().map(|(host, kinds)| s.spawn(move || count_hosted(*host, paths, select, kinds))).collect();
+        let join = |j: std::thread::ScopedJoinHandle<'_, Result<_>>| {
+            j.join().unwrap_or_else(|_| Err(anyhow!("a counting thread panicked")))
+        };
+        here_job.into_iter().chain(hosted_jobs).map(join).collect()
+    });
+    for c in counted {
+        let (r, t) = c?;
         report.engines.extend(r.engines);
         report.cells.extend(r.cells);
         report.macro_cells.extend(r.macro_cells);
         report.isolation.extend(r.isolation);
         totals.extend(t);
-    };
-    // The two children side by side (one core each on the 2-core machine this was written on): the
-    // Node child's start-up and V8's compilation under valgrind take about as long as the other
-    // engines' whole count.
-    // The modules are built here, outside valgrind, before the children look for them in the cache.
-    let here_cmd = if here.is_empty() {
-        Modules::build(&lab.toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
-        None
-    } else {
-        let started = Instant::now();
-        let select = Selection { engines: here.clone(), ..select.clone() };
-        super::child::prime(paths, &lab.toolchain, &select).context("compiling the counted modules before counting")?;
-        eprintln!("compiled the modules for {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
-        Some(child(&select)?)
-    };
-    let (here_counted, node_counted) = std::thread::scope(|s| {
-        let here_job = here_cmd.map(|cmd| {
-            s.spawn(move || -> Result<_> {
-                let started = Instant::now();
-                let counted = under_callgrind(&cmd, None, &[], |out| {
-                    serde_json::from_slice(out).context("reading the counting process's report")
-                })?;
-                eprintln!("counted {} in {:.1} s", names(&here), started.elapsed().as_secs_f64());
-                Ok(counted)
-            })
-        });
-        let node_job = (!in_node.is_empty()).then(|| {
-            s.spawn(|| -> Result<_> {
-                let started = Instant::now();
-                let (cmd, request) = super::node::command(paths, select, in_node.clone())?;
-                let options = super::node::VALGRIND_OPTIONS;
-                let (mut r, t) = under_callgrind(&cmd, Some(&request), options, super::node::answer)?;
-                for settings in r.engines.values_mut() {
-                    settings.push(("valgrind".into(), options.join(" ")));
-                }
-                eprintln!("counted {} (in Node) in {:.1} s", names(&in_node), started.elapsed().as_secs_f64());
-                Ok((r, t))
-            })
-        });
-        let join = |job: Option<std::thread::ScopedJoinHandle<'_, Result<_>>>| {
-            job.map(|j| j.join().unwrap_or_else(|_| Err(anyhow!("a counting thread panicked")))).transpose()
-        };
-        (join(here_job), join(node_job))
-    });
-    for counted in [here_counted?, node_counted?].into_iter().flatten() {
-        merge(counted);
     }
     let mut rows = Vec::new();
     for c in &report.cells {
@@ -140,6 +113,50 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
             report.isolation.iter().filter_map(crate::isolation::IsolationCount::of).collect()
         },
     })
+}
+
+/// The modules built here, outside valgrind, before the children look for them in the cache; the
+/// child's command when engines run here.
+fn prepare_here(
+    paths: &Paths,
+    lab: &dylab_lab::Lab,
+    select: &Selection,
+    here: &[EngineKind],
+    child: &dyn Fn(&Selection) -> Result<Command>,
+) -> Result<Option<Command>> {
+    if here.is_empty() {
+        Modules::build(&lab.toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let select = Selection { engines: here.to_vec(), ..select.clone() };
+    super::child::prime(paths, &lab.toolchain, &select).context("compiling the counted modules before counting")?;
+    eprintln!("compiled the modules for {} in {:.1} s", names(here), started.elapsed().as_secs_f64());
+    Ok(Some(child(&select)?))
+}
+
+type Counted = (ChildReport, HashMap<String, u64>);
+
+/// The count of the engines in this process: the child's report and its dumps.
+fn count_here(cmd: &Command, here: &[EngineKind]) -> Result<Counted> {
+    let started = Instant::now();
+    let counted = under_callgrind(cmd, None, &[], |out| {
+        serde_json::from_slice(out).context("reading the counting process's report")
+    })?;
+    eprintln!("counted {} in {:.1} s", names(here), started.elapsed().as_secs_f64());
+    Ok(counted)
+}
+
+/// The count of `kinds` in a process of `host`, its valgrind options recorded in their settings.
+fn count_hosted(host: &dyn ProcessHost, paths: &Paths, select: &Selection, kinds: &[EngineKind]) -> Result<Counted> {
+    let started = Instant::now();
+    let (cmd, options, request) = super::hosted::command(host, paths, select, kinds.to_vec())?;
+    let (mut r, t) = under_callgrind(&cmd, Some(&request), options, super::hosted::answer)?;
+    for settings in r.engines.values_mut() {
+        settings.push(("valgrind".into(), options.join(" ")));
+    }
+    eprintln!("counted {} (in {}) in {:.1} s", names(kinds), host.describe(), started.elapsed().as_secs_f64());
+    Ok((r, t))
 }
 
 fn names(kinds: &[EngineKind]) -> String {
