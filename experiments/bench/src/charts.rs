@@ -12,6 +12,7 @@ use crate::calls::{Kernel, Variant};
 use crate::counts::CountData;
 use crate::growth::GrowthRow;
 use crate::growth_native::NativeGrowth;
+use crate::isolation::CopyData;
 use crate::report::BenchData;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -120,15 +121,25 @@ fn variant_panel(area: &Area, title: &str, x_desc: &str, points: &[Point]) -> Re
 
 /// `calls.svg`: a row per engine, the instruction counts (when there are some) left, times right.
 pub fn calls_svg(d: &BenchData, counts: Option<&CountData>) -> Result<String> {
+    calls_svg_with(d, counts, None)
+}
+
+/// [`calls_svg`] with, when given, a last row: the isolation table by bytes copied
+/// ([`crate::isolation_chart`]).
+pub fn calls_svg_with(d: &BenchData, counts: Option<&CountData>, isolation: Option<&CopyData>) -> Result<String> {
     let engines: Vec<EngineKind> = d.engines.keys().copied().collect();
     let mut svg = String::new();
     {
-        let size = (PANEL.0 * 2, LEGEND + PANEL.1 * engines.len().max(1) as u32);
+        let rows = engines.len().max(1) + usize::from(isolation.is_some());
+        let size = (PANEL.0 * 2, LEGEND + PANEL.1 * rows as u32);
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let (legend, body) = root.split_vertically(LEGEND);
         kernel_legend(&legend)?;
-        let panels = body.split_evenly((engines.len().max(1), 2));
+        let panels = body.split_evenly((rows, 2));
+        if let Some(data) = isolation {
+            crate::isolation_chart::draw(&panels[2 * (rows - 1)], &panels[2 * rows - 1], data)?;
+        }
         for (i, engine) in engines.iter().enumerate() {
             let counted: Vec<Point> = counts
                 .map(|c| {

@@ -2,8 +2,10 @@
 //! module, with one shared memory (`shared-table`: the pointer is passed as it is) and with a memory
 //! per module (`isolated`: the host adapter copies `len` bytes into the callee's memory per call,
 //! `in(len=1)`; `isolated-fused`: a generated wasm adapter does, with `memory.copy` between memories),
-//! for 0, 16, 256, 4 KiB and 64 KiB; timed, and counted in instructions under callgrind (the same
-//! regions as [`crate::counts`]: per call = (I(1200) - I(200)) / 1000).
+//! for 0, 16, 256, 4 KiB and 64 KiB; and the component model as the reference (#21: two C
+//! components composed, `consume: func(buf: list<u8>)`, wasmtime only, [`crate::component`], with
+//! its k0, k1 and kptr rows); timed, and counted in instructions under callgrind (the same regions as
+//! [`crate::counts`]: per call = (I(1200) - I(200)) / 1000).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::CString;
@@ -20,6 +22,8 @@ use dylink::{Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
 use serde::{Deserialize, Serialize};
 
 use crate::callgrind;
+use crate::calls::Kernel;
+use crate::component::{self, ComponentModules};
 use crate::counts::{per_call, REGIONS, REPETITIONS};
 use crate::measure::median;
 
@@ -32,22 +36,65 @@ pub fn strategies() -> Vec<Strategy> {
     std::iter::once(Strategy::SharedTable).chain(isolated).collect()
 }
 
-/// corpus/bench/copy_{caller,callee}.c, built as side modules, and libc.wasm.
+/// How a row's two modules are linked: a strategy of the lab, or as two components composed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Layout {
+    Linked(Strategy),
+    ComponentModel,
+}
+
+impl Layout {
+    /// Every layout of the table: [`strategies`], then the component model.
+    pub fn all() -> Vec<Layout> {
+        strategies().into_iter().map(Layout::Linked).chain([Layout::ComponentModel]).collect()
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Layout::Linked(s) => f.write_str(s.name()),
+            Layout::ComponentModel => f.write_str("component-model"),
+        }
+    }
+}
+
+impl From<Layout> for String {
+    fn from(l: Layout) -> String {
+        l.to_string()
+    }
+}
+
+impl TryFrom<String> for Layout {
+    type Error = String;
+    fn try_from(s: String) -> Result<Layout, String> {
+        match s.as_str() {
+            "component-model" => Ok(Layout::ComponentModel),
+            _ => Strategy::parse(&s).map(Layout::Linked).ok_or_else(|| format!("no layout {s:?}")),
+        }
+    }
+}
+
+/// corpus/bench/copy_{caller,callee}.c, built as side modules, libc.wasm, and the components.
 #[derive(Clone, Debug)]
 pub struct CopyModules {
     pub libc: PathBuf,
     pub caller: PathBuf,
     pub callee: PathBuf,
     pub dir: PathBuf,
+    pub component: ComponentModules,
 }
 
 impl CopyModules {
-    pub fn build(toolchain: &Toolchain, bench_dir: &Path) -> Result<CopyModules> {
+    /// `cache`: the lab's cache folder (the components' generated sources and compiled form).
+    pub fn build(toolchain: &Toolchain, bench_dir: &Path, cache: &Path) -> Result<CopyModules> {
         Ok(CopyModules {
             libc: toolchain.libc_module()?,
             caller: toolchain.side_module(&[bench_dir.join("copy_caller.c")], &[])?,
             callee: toolchain.side_module(&[bench_dir.join("copy_callee.c")], &[])?,
             dir: bench_dir.to_path_buf(),
+            component: ComponentModules::build(toolchain, bench_dir, cache)?,
         })
     }
 }
@@ -117,11 +164,15 @@ impl<E: Adapter> CopyCall<E> {
     }
 }
 
-/// One row: an engine, a strategy, bytes per call.
+/// One row: an engine, a layout, bytes per call (or a kernel of the component).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CopyRow {
     pub engine: EngineKind,
-    pub strategy: Strategy,
+    #[serde(alias = "strategy")]
+    pub layout: Layout,
+    /// A kernel of calls.md (k0, k1, kptr) instead of `consume` (component rows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<Kernel>,
     pub bytes: u32,
     /// Median wall time per call (loop included), nanoseconds.
     pub ns_per_call: f64,
@@ -132,14 +183,83 @@ pub struct CopyRow {
     pub checksum: i32,
 }
 
+/// An isolation row as counts.json keeps it (`dylab bench --count` counts these too; `--check`
+/// compares them like the call rows).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct IsolationCount {
+    pub cell: String,
+    pub engine: EngineKind,
+    pub layout: Layout,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<Kernel>,
+    pub bytes: u32,
+    pub instructions_per_call: f64,
+    pub exact: bool,
+    pub checksum: i32,
+}
+
+impl IsolationCount {
+    /// The counted row, or None when `r` was not counted.
+    pub fn of(r: &CopyRow) -> Option<IsolationCount> {
+        Some(IsolationCount {
+            cell: r.cell(),
+            engine: r.engine,
+            layout: r.layout,
+            kernel: r.kernel,
+            bytes: r.bytes,
+            instructions_per_call: r.instructions_per_call?,
+            exact: r.exact?,
+            checksum: r.checksum,
+        })
+    }
+}
+
 /// `reports/data/isolation.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CopyData {
     pub machine: String,
     pub rows: Vec<CopyRow>,
+    /// The tools that built and ran the component-model rows, with their versions.
+    #[serde(default)]
+    pub component_tools: Vec<(String, String)>,
 }
 
-/// Times every (strategy, size) on `engine`: calibrated loops, `samples` samples, median per call.
+/// A component kernel's WIT function.
+fn wit(k: Kernel) -> &'static str {
+    match k {
+        Kernel::K0 => "f0: func() -> s32",
+        Kernel::K1 => "f1: func(a: s32) -> s32",
+        _ => "fsum: func(s: string) -> s32",
+    }
+}
+
+/// The component-model table: each of its kernels (k0, k1, kptr with a 16-byte string) against the
+/// same core kernel in one shared memory (a direct import, and call_indirect through a dlsym pointer),
+/// from `counts` (counts.json) where it has them.
+pub fn kernels_markdown(data: &CopyData, counts: Option<&crate::CountData>) -> String {
+    use crate::calls::Variant;
+    let mut out = String::from(
+        "| engine | kernel | direct import: instructions | shared-table: instructions | component model: instructions | \
+         component model: ns |\n|---|---|---:|---:|---:|---:|\n",
+    );
+    let core = |e, v, k| counts.and_then(|c| c.find(e, v, k)).map_or("-".into(), |r| format!("{:.0}", r.instructions_per_call));
+    for r in data.rows.iter().filter(|r| r.layout == Layout::ComponentModel) {
+        let Some(k) = r.kernel else { continue };
+        let i = r.instructions_per_call.map_or("-".into(), |i| format!("{i:.0}"));
+        out.push_str(&format!(
+            "| {} | {k} (`{}`) | {} | {} | {i} | {:.1} |\n",
+            r.engine,
+            wit(k),
+            core(r.engine, Variant::CrossDirect, k),
+            core(r.engine, Variant::SharedTable, k),
+            r.ns_per_call
+        ));
+    }
+    out
+}
+
+/// Times every (strategy, size) on `engine`: calibrated loops, `samples` samples, median per call;
+/// on wasmtime the component model's rows too.
 pub fn time<E: Adapter>(engine: &E, modules: &CopyModules, samples: usize) -> Result<Vec<CopyRow>> {
     let mut rows = Vec::new();
     for strategy in strategies() {
@@ -157,32 +277,52 @@ pub fn time<E: Adapter>(engine: &E, modules: &CopyModules, samples: usize) -> Re
                 c.call(n, bytes)?;
                 per.push(t.elapsed().as_nanos() as f64 / n as f64);
             }
-            rows.push(CopyRow {
-                engine: E::KIND,
-                strategy,
-                bytes,
-                ns_per_call: median(&per),
-                instructions_per_call: None,
-                exact: None,
-                checksum,
-            });
+            rows.push(row(E::KIND, Layout::Linked(strategy), None, bytes, median(&per), checksum));
+        }
+    }
+    if let Some(c) = modules.component.instance(engine) {
+        let mut c = c?;
+        for (kernel, bytes) in component_rows() {
+            let (ns, checksum) = component::time(&mut c, component::workload(kernel, bytes), samples)?;
+            rows.push(row(E::KIND, Layout::ComponentModel, kernel, bytes, ns, checksum));
         }
     }
     Ok(rows)
 }
 
-/// The dump label of one counted region.
-pub fn label(engine: EngineKind, strategy: Strategy, bytes: u32, repetition: usize, n: u32) -> String {
-    format!("dylab-isolation {engine}/{}/{bytes} rep{repetition} n{n}", strategy.name())
+/// The component's rows: its kernels (kptr copies 16 bytes), then `consume` with every size.
+fn component_rows() -> Vec<(Option<Kernel>, u32)> {
+    let kernels = component::KERNELS.map(|k| (Some(k), if k == Kernel::Kptr { 16 } else { 0 }));
+    kernels.into_iter().chain(SIZES.map(|b| (None, b))).collect()
 }
 
-/// Under callgrind (instrumentation off at start): counts every (strategy, size) on `engine`.
-pub fn count_child<E: Adapter>(engine: &E, modules: &CopyModules) -> Result<()> {
+fn row(engine: EngineKind, layout: Layout, kernel: Option<Kernel>, bytes: u32, ns: f64, checksum: i32) -> CopyRow {
+    CopyRow { engine, layout, kernel, bytes, ns_per_call: ns, instructions_per_call: None, exact: None, checksum }
+}
+
+impl CopyRow {
+    /// `{engine}/{layout}/{bytes or kernel}`: the row's name in labels and counts.json.
+    pub fn cell(&self) -> String {
+        let what = self.kernel.map_or(self.bytes.to_string(), |k| k.name().to_string());
+        format!("{}/{}/{what}", self.engine, self.layout)
+    }
+}
+
+/// The dump label of one counted region of `cell` ([`CopyRow::cell`]).
+pub fn label(cell: &str, repetition: usize, n: u32) -> String {
+    format!("dylab-isolation {cell} rep{repetition} n{n}")
+}
+
+/// Under callgrind (instrumentation off at start): counts every (strategy, size) on `engine`, and
+/// the component's rows on wasmtime; returns the rows counted (counts from the dumps: [`read_counts`]).
+pub fn count_child<E: Adapter>(engine: &E, modules: &CopyModules) -> Result<Vec<CopyRow>> {
+    let mut rows = Vec::new();
     for strategy in strategies() {
         let mut c = CopyCall::new(engine, modules, strategy)?;
         for bytes in SIZES {
+            let r = row(E::KIND, Layout::Linked(strategy), None, bytes, 0.0, 0);
             let labels: Vec<[CString; 2]> = (0..REPETITIONS)
-                .map(|r| REGIONS.map(|n| CString::new(label(E::KIND, strategy, bytes, r, n)).expect("no NUL")))
+                .map(|rep| REGIONS.map(|n| CString::new(label(&r.cell(), rep, n)).expect("no NUL")))
                 .collect();
             callgrind::start_instrumentation();
             let counted = (|| -> Result<()> {
@@ -198,8 +338,28 @@ pub fn count_child<E: Adapter>(engine: &E, modules: &CopyModules) -> Result<()> 
             })();
             callgrind::stop_instrumentation();
             counted?;
+            rows.push(CopyRow { checksum: c.checksum, ..r });
         }
     }
+    if let Some(c) = modules.component.instance(engine) {
+        let mut c = c?;
+        for (kernel, bytes) in component_rows() {
+            let r = row(E::KIND, Layout::ComponentModel, kernel, bytes, 0.0, 0);
+            let cell = r.cell();
+            let checksum = component::count(&mut c, component::workload(kernel, bytes), |rep, n| label(&cell, rep, n))?;
+            rows.push(CopyRow { checksum, ..r });
+        }
+    }
+    Ok(rows)
+}
+
+/// Compiles every module the counted rows run with the counting engine `engine`, outside valgrind
+/// (its compiled modules kept for the counted child: [`crate::counts::child::prime`]).
+pub fn prime<E: Adapter>(engine: &E, modules: &CopyModules) -> Result<()> {
+    for strategy in strategies() {
+        CopyCall::new(engine, modules, strategy)?;
+    }
+    modules.component.instance(engine).transpose()?;
     Ok(())
 }
 
@@ -221,13 +381,17 @@ pub fn read_counts(dir: &Path, rows: &mut [CopyRow]) -> Result<()> {
             totals.insert(label, total);
         }
     }
+    counts_from_totals(&totals, rows)
+}
+
+/// Fills in the counts of `rows` from dump totals by label.
+pub fn counts_from_totals(totals: &HashMap<String, u64>, rows: &mut [CopyRow]) -> Result<()> {
     for r in rows {
-        let strategy = r.strategy;
         let mut reps = Vec::new();
         for rep in 0..REPETITIONS {
-            let pair = REGIONS.map(|n| totals.get(&label(r.engine, strategy, r.bytes, rep, n)).copied());
+            let pair = REGIONS.map(|n| totals.get(&label(&r.cell(), rep, n)).copied());
             let [Some(a), Some(b)] = pair else {
-                bail!("callgrind wrote no dump for {}/{}/{}", r.engine, r.strategy, r.bytes);
+                bail!("callgrind wrote no dump for {}", r.cell());
             };
             reps.push(per_call(REGIONS, [a, b], 1));
         }
@@ -237,11 +401,11 @@ pub fn read_counts(dir: &Path, rows: &mut [CopyRow]) -> Result<()> {
     Ok(())
 }
 
-/// The markdown table: per engine and size, shared memory against each isolating strategy, and
-/// what each adds per byte.
+/// The markdown table: per engine and size, shared memory against each isolating layout (the
+/// component model's columns on wasmtime), and what each adds per byte.
 pub fn markdown(data: &CopyData) -> String {
-    let isolating: Vec<Strategy> = strategies().into_iter().skip(1).collect();
-    let shared = Strategy::SharedTable;
+    let isolating: Vec<Layout> = Layout::all().into_iter().skip(1).collect();
+    let shared = Layout::Linked(Strategy::SharedTable);
     let mut head = String::from("| engine | bytes per call | shared memory: instructions |");
     let mut rule = String::from("|---|---:|---:|");
     for s in &isolating {
@@ -260,7 +424,9 @@ pub fn markdown(data: &CopyData) -> String {
         e.dedup();
         e
     };
-    let find = |e: EngineKind, s: Strategy, b: u32| data.rows.iter().find(|r| r.engine == e && r.strategy == s && r.bytes == b);
+    let find = |e: EngineKind, l: Layout, b: u32| {
+        data.rows.iter().find(|r| r.engine == e && r.layout == l && r.kernel.is_none() && r.bytes == b)
+    };
     let num = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
     for e in engines {
         for b in SIZES {
@@ -321,9 +487,25 @@ pub fn run_all(modules: &CopyModules, samples: usize, count_child: bool) -> Resu
     Ok(rows)
 }
 
+/// [`prime`] on every counting engine of this process.
+pub fn prime_all(modules: &CopyModules) -> Result<()> {
+    struct Prime<'a>(&'a CopyModules);
+    impl WithEngine for Prime<'_> {
+        type Out = Result<()>;
+        fn run<E: Adapter>(self, e: &E) -> Result<()> {
+            prime(e, self.0)
+        }
+    }
+    for kind in EngineKind::in_process() {
+        kind.with_counting_engine(None, Prime(modules))??;
+    }
+    Ok(())
+}
+
 /// The section calls.md gets from the committed `data/isolation.json` (written by `isolation-bench
 /// --count --write`), so that `dylab bench` keeps the isolation costs with the other call costs.
-pub fn calls_md_section(reports: &Path) -> Result<String> {
+/// `counts`: the call counts the kernel table compares with.
+pub fn calls_md_section(reports: &Path, counts: Option<&crate::CountData>) -> Result<String> {
     let path = reports.join("data/isolation.json");
     if !path.is_file() {
         return Ok(String::new());
@@ -332,13 +514,38 @@ pub fn calls_md_section(reports: &Path) -> Result<String> {
     let data: CopyData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     Ok(format!(
         "## Isolated memories: cost per call by bytes copied\n\n`consume(buf, len)` from another module: one shared \
-         memory (`shared-table`) against `isolated` (a host adapter copies `len` bytes into the callee's memory per call) \
-         and `isolated-fused` (a generated core-wasm adapter does, with `memory.copy` between the two memories). \
-         From `data/isolation.json` ({}), written by `cargo run -p dylab-bench --bin isolation-bench -- --count \
-         --write`; method in [isolation.md](isolation.md).\n\n{}\n",
+         memory (`shared-table`) against `isolated` (a host adapter copies `len` bytes into the callee's memory per call), \
+         `isolated-fused` (a generated core-wasm adapter does, with `memory.copy` between the two memories) and \
+         `component-model` (the reference, wasmtime only: two C components, `consume: func(buf: list<u8>) -> s32`, \
+         composed; wasmtime fuses the adapter). From `data/isolation.json` ({}), written by `cargo run -p dylab-bench \
+         --bin isolation-bench -- --count --write`; method in [isolation.md](isolation.md).\n\n{}\n\
+         The component model's kernels against the same kernels in one shared memory (counts from \
+         `data/counts.json`; components built by {}):\n\n{}\n",
         data.machine,
-        markdown(&data)
+        markdown(&data),
+        tools(&data),
+        kernels_markdown(&data, counts)
     ))
+}
+
+/// The component toolchain as `name version` words.
+pub fn tools(data: &CopyData) -> String {
+    let t: Vec<String> = data.component_tools.iter().map(|(n, v)| format!("{n} {v}")).collect();
+    if t.is_empty() { "-".into() } else { t.join(", ") }
+}
+
+/// The committed `data/isolation.json` beside the reports, if any.
+pub fn committed(reports: &Path) -> Result<Option<CopyData>> {
+    read_json(&reports.join("data/isolation.json"))
+}
+
+/// `path` parsed, or None when there is no such file.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).map(Some).with_context(|| format!("parsing {}", path.display()))
 }
 
 #[cfg(test)]
@@ -348,7 +555,8 @@ mod tests {
     fn row(strategy: Strategy, bytes: u32, instructions: f64, ns: f64) -> CopyRow {
         CopyRow {
             engine: EngineKind::Wasmi,
-            strategy,
+            layout: Layout::Linked(strategy),
+            kernel: None,
             bytes,
             ns_per_call: ns,
             instructions_per_call: Some(instructions),
@@ -367,26 +575,57 @@ mod tests {
             row(Strategy::IsolatedFused, 4096, 200.0 + 4096.0 * 0.25, 400.0),
             row(Strategy::IsolatedFused, 0, 200.0, 50.0),
         ];
-        let md = markdown(&CopyData { machine: "m".into(), rows });
+        let md = markdown(&CopyData { machine: "m".into(), rows, component_tools: vec![] });
         assert!(md.contains("| isolated-fused: instructions |"), "every isolating strategy has columns: {md}");
-        assert!(md.contains("| wasmi | 0 | 19 | 3347 | - | 200 | - | 3.0 | 700.0 | 50.0 |"), "{md}");
-        assert!(md.contains("| wasmi | 4096 | 26 | 13587 | 2.50 | 1224 | 0.25 | 3.0 | 3000.0 | 400.0 |"), "{md}");
+        assert!(md.contains("| component-model: instructions |"), "and the component model: {md}");
+        assert!(md.contains("| wasmi | 0 | 19 | 3347 | - | 200 | - | - | - | 3.0 | 700.0 | 50.0 | - |"), "{md}");
+        assert!(md.contains("| wasmi | 4096 | 26 | 13587 | 2.50 | 1224 | 0.25 | - | - | 3.0 | 3000.0 | 400.0 | - |"), "{md}");
         assert!(!md.contains("| wasmi | 16 |"), "sizes without rows are left out");
     }
 
     #[test]
     fn calls_md_gets_a_section_only_when_the_data_was_written() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(calls_md_section(dir.path()).unwrap(), "");
+        assert_eq!(calls_md_section(dir.path(), None).unwrap(), "");
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         let data = CopyData {
             machine: "m".into(),
             rows: vec![row(Strategy::SharedTable, 0, 19.0, 3.0), row(Strategy::Isolated, 0, 3347.0, 700.0)],
+            component_tools: vec![("wit-bindgen-c".into(), "0.63.0".into())],
         };
         std::fs::write(dir.path().join("data/isolation.json"), serde_json::to_string(&data).unwrap()).unwrap();
-        let s = calls_md_section(dir.path()).unwrap();
+        let s = calls_md_section(dir.path(), None).unwrap();
         assert!(s.starts_with("## Isolated memories") && s.contains("| wasmi | 0 | 19 | 3347 | - |"), "{s}");
+        assert!(s.contains("components built by wit-bindgen-c 0.63.0"), "{s}");
         std::fs::write(dir.path().join("data/isolation.json"), "{").unwrap();
-        assert!(format!("{:#}", calls_md_section(dir.path()).unwrap_err()).contains("parsing"));
+        assert!(format!("{:#}", calls_md_section(dir.path(), None).unwrap_err()).contains("parsing"));
+    }
+
+    #[test]
+    fn component_rows_are_named_and_serialized_by_layout_and_kernel() {
+        let mut r = row(Strategy::SharedTable, 16, 20.0, 3.0);
+        r.engine = EngineKind::Wasmtime;
+        r.layout = Layout::ComponentModel;
+        assert_eq!(r.cell(), "wasmtime/component-model/16");
+        r.kernel = Some(Kernel::Kptr);
+        assert_eq!(r.cell(), "wasmtime/component-model/kptr");
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains(r#""layout":"component-model","kernel":"kptr""#), "{json}");
+        assert_eq!(serde_json::from_str::<CopyRow>(&json).unwrap(), r);
+        // isolation.json written before layouts: `strategy`, no kernel.
+        let old = r#"{"engine":"wasmi","strategy":"isolated-fused","bytes":0,"ns_per_call":1.0,
+            "instructions_per_call":null,"exact":null,"checksum":0}"#;
+        let o: CopyRow = serde_json::from_str(old).unwrap();
+        assert_eq!((o.layout, o.kernel), (Layout::Linked(Strategy::IsolatedFused), None));
+        assert!(serde_json::from_str::<Layout>(r#""no-such""#).is_err());
+    }
+
+    #[test]
+    fn the_kernel_table_sets_the_component_beside_the_shared_memory_counts() {
+        let mut k1 = row(Strategy::SharedTable, 0, 150.0, 40.0);
+        (k1.engine, k1.layout, k1.kernel) = (EngineKind::Wasmtime, Layout::ComponentModel, Some(Kernel::K1));
+        let data = CopyData { machine: "m".into(), rows: vec![k1], component_tools: vec![] };
+        let md = kernels_markdown(&data, None);
+        assert!(md.contains("| wasmtime | k1 (`f1: func(a: s32) -> s32`) | - | - | 150 | 40.0 |"), "{md}");
     }
 }

@@ -69,12 +69,15 @@ impl Output {
             Output::CallsMd => match timed {
                 Some(t) => Some(
                     crate::report::calls_md(t, input.counts)
-                        + &crate::isolation::calls_md_section(input.reports)?
+                        + &crate::isolation::calls_md_section(input.reports, input.counts)?
                         + &crate::threads::calls_md_section(input.reports)?,
                 ),
                 None => None,
             },
-            Output::CallsSvg => timed.map(|t| crate::charts::calls_svg(t, input.counts)).transpose()?,
+            Output::CallsSvg => {
+                let isolation = crate::isolation::committed(input.reports)?;
+                timed.map(|t| crate::charts::calls_svg_with(t, input.counts, isolation.as_ref())).transpose()?
+            }
             Output::GrowthSvg => timed.map(|t| crate::charts::growth_svg(&t.growth, t.native_growth.as_ref())).transpose()?,
             Output::CallsJson => timed.map(serde_json::to_string_pretty).transpose()?,
             Output::SamplesCsv => timed.map(|t| crate::samples::to_csv(&t.samples)).transpose()?,

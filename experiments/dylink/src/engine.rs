@@ -320,6 +320,16 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn serialized_load(&self, _path: &std::path::Path) -> Option<anyhow::Result<crate::extras::SerializedLoad>> {
         None
     }
+
+    /// The composed component `bytes` (the component-model reference) instantiated by the engine's
+    /// component model, its compiled form kept in the folder `cache`; `None` where the engine has none.
+    fn component_loops(
+        &self,
+        _bytes: &[u8],
+        _cache: &std::path::Path,
+    ) -> Option<anyhow::Result<crate::extras::ComponentLoops>> {
+        None
+    }
 }
 
 /// A process that hosts an engine this process cannot make stores of (V8 lives in Node), with its

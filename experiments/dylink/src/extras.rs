@@ -55,3 +55,20 @@ macro_rules! typed_wrap_with {
 
 /// Deserialises one compiled module per call (its time is the measurement).
 pub type SerializedLoad = Box<dyn FnMut() -> anyhow::Result<()>>;
+
+/// What one loop of the component-model reference calls (corpus/bench/component, #21).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ComponentWorkload {
+    /// `f0: func() -> s32`
+    K0,
+    /// `f1: func(a: s32) -> s32`
+    K1,
+    /// `fsum: func(s: string) -> s32`, 16 bytes.
+    Kptr,
+    /// `consume: func(buf: list<u8>) -> s32` with this many bytes.
+    Copy(u32),
+}
+
+/// A composed component's caller loops, instantiated ([`crate::Engine::component_loops`]): runs `n`
+/// calls of the workload and returns the loop's checksum.
+pub type ComponentLoops = Box<dyn FnMut(ComponentWorkload, u32) -> anyhow::Result<i32>>;

@@ -294,6 +294,12 @@ impl<C: Compiler> Engine for Wasmtime<C> {
         Some(serialized_load(&self.engine, path))
     }
 
+    fn component_loops(&self, bytes: &[u8], cache: &Path) -> Option<anyhow::Result<dylink::extras::ComponentLoops>> {
+        let made = dylab_component::compile(&self.engine, bytes, cache)
+            .and_then(|c| dylab_component::ComponentCall::new(&self.engine, &c));
+        Some(made.map(|mut c| Box::new(move |w, n| c.call(w, n)) as dylink::extras::ComponentLoops))
+    }
+
     fn name(&self) -> &'static str {
         C::ENGINE
     }

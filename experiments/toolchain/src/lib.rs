@@ -271,7 +271,7 @@ impl Toolchain {
 
     /// An ordinary wasm32-wasi command module: the sources with wasi-libc and the compiler-rt
     /// builtins statically linked (by the clang driver, told explicitly which wasm-ld and which
-    /// builtins archive to use). `-Wl,` options in `extra_cflags` reach the link. Cached.
+    /// builtins archive to use). `-Wl,` options and `-mexec-model=` in `extra_cflags` reach the link. Cached.
     pub fn static_program_from(&self, sources: &Sources, extra_cflags: &[String]) -> Result<PathBuf> {
         flags::check_cflags(extra_cflags)?;
         let cflags = self.static_cflags(extra_cflags, sources);
@@ -337,7 +337,8 @@ impl Toolchain {
 
     fn static_cflags(&self, extra: &[String], sources: &Sources) -> Vec<OsString> {
         let mut v = self.common_cflags(sources);
-        v.extend(extra.iter().map(OsString::from));
+        // `-mexec-model=` is the driver's link option (clang-19 refuses it when compiling).
+        v.extend(extra.iter().filter(|f| !f.starts_with("-mexec-model=")).map(OsString::from));
         v
     }
 
@@ -351,7 +352,8 @@ impl Toolchain {
         let mut v: Vec<OsString> = self.target_flags().into();
         v.extend([fuse, "--no-default-config".into(), "-nodefaultlibs".into(), "-lc".into()]);
         v.push(self.found.clang_rt.clone().into());
-        v.extend(extra.iter().filter(|f| f.starts_with("-Wl,")).map(OsString::from));
+        // `-mexec-model=reactor` picks the driver's start files: a reactor has no `_start`.
+        v.extend(extra.iter().filter(|f| f.starts_with("-Wl,") || f.starts_with("-mexec-model=")).map(OsString::from));
         v
     }
 

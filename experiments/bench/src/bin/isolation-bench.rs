@@ -1,7 +1,8 @@
 //! `isolation-bench`: what a call costs with one shared memory and with a memory per module, by
 //! bytes copied per call (#14). Times on every engine; `--count` also counts instructions under
 //! callgrind (re-running itself as `--count-child`); `--write` writes reports/isolation.md and
-//! reports/data/isolation.json.
+//! reports/data/isolation.json; `--merge-counts` puts the counted rows into reports/data/counts.json
+//! (its other rows untouched: what `dylab bench --count` would count for them, without recounting all).
 
 use std::process::{Command, Stdio};
 
@@ -13,12 +14,14 @@ use dylab_lab::Paths;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let has = |f: &str| args.iter().any(|a| a == f);
-    if let Some(bad) = args.iter().find(|a| !["--quick", "--count", "--count-child", "--write"].contains(&a.as_str())) {
-        bail!("unknown argument {bad:?} (use --quick, --count, --write)");
+    let known = ["--quick", "--count", "--count-child", "--write", "--merge-counts"];
+    if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
+        bail!("unknown argument {bad:?} (use --quick, --count, --write, --merge-counts)");
     }
     let paths = Paths::locate(None)?;
     let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
-    let modules = CopyModules::build(&toolchain, &paths.corpus.join("bench")).context("building corpus/bench")?;
+    let modules =
+        CopyModules::build(&toolchain, &paths.corpus.join("bench"), &paths.cache).context("building corpus/bench")?;
     let samples = if has("--quick") { 5 } else { 15 };
     let on_run_stack = |count_child: bool| -> Result<_> {
         std::thread::scope(|s| {
@@ -37,6 +40,8 @@ fn main() -> Result<()> {
     let mut rows = on_run_stack(false)?;
     if has("--count") {
         eprintln!("{}: counting under callgrind", valgrind_version()?);
+        // The counting engines' compiled modules, for the child under valgrind to read back.
+        dylab_bench::isolation::prime_all(&modules)?;
         let dir = tempfile::tempdir()?;
         let out = Command::new(valgrind())
             .args(["--tool=callgrind", "--instr-atstart=no", "--dump-instr=no", "--dump-line=no", "-q"])
@@ -50,7 +55,13 @@ fn main() -> Result<()> {
         }
         read_counts(dir.path(), &mut rows)?;
     }
-    let data = CopyData { machine: dylab_bench::report::machine(), rows };
+    let v = toolchain.versions()?;
+    let mut component_tools = vec![("clang".to_string(), v.clang), ("wasm-ld".to_string(), v.wasm_ld)];
+    component_tools.extend(dylab_component::TOOLS.map(|(n, v)| (n.to_string(), v.to_string())));
+    let data = CopyData { machine: dylab_bench::report::machine(), rows, component_tools };
+    if has("--merge-counts") {
+        merge_counts(&paths, &data)?;
+    }
     let md = markdown(&data);
     print!("{md}");
     if has("--write") {
@@ -62,12 +73,44 @@ fn main() -> Result<()> {
              `shared-table` passes the pointer (one memory); `isolated` copies `len` bytes into the callee's memory \
              per call (declared `in(len=1)`: one allocation in the callee's libc, the copy, the call in the callee's \
              memory, `free`), through a host adapter; `isolated-fused` does the same in a generated core-wasm \
-             adapter (multi-memory `memory.copy`, the callee's `aligned_alloc` and `free` called from wasm). Instructions per call (loop included) from callgrind, (I(1200) - I(200)) / 1000; time \
+             adapter (multi-memory `memory.copy`, the callee's `aligned_alloc` and `free` called from wasm); \
+             `component-model` is the reference (wasmtime only): corpus/bench/component's two C components \
+             (`consume: func(buf: list<u8>) -> s32`, the caller's loop calling its import), bindings by wit-bindgen's C \
+             generator, wasi-libc linked statically into each (no WASI imports), componentised by wit-component, \
+             composed by wasm-compose, run by wasmtime's component API, which compiles a fused adapter for the call \
+             (the callee's `cabi_realloc`, the copy, the call; the callee frees the list). Tools: {}. \
+             Instructions per call (loop included) from callgrind, (I(1200) - I(200)) / 1000; time \
              is the median of {samples} samples of about 5 ms (per call, loop included). \"added per byte\" is \
-             (s(n) - s(0)) / n for each isolating strategy s.\n\n{md}",
-            data.machine
+             (s(n) - s(0)) / n for each isolating layout s.\n\n{md}\n## The component model's kernels\n\n\
+             Against the same kernels in one shared memory (from data/counts.json, when there):\n\n{}",
+            data.machine,
+            dylab_bench::isolation::tools(&data),
+            dylab_bench::isolation::kernels_markdown(&data, committed_counts(&paths)?.as_ref()),
         );
         std::fs::write(paths.reports.join("isolation.md"), doc)?;
     }
     Ok(())
+}
+
+/// Replaces the isolation rows of reports/data/counts.json with the rows counted here.
+fn merge_counts(paths: &Paths, data: &CopyData) -> Result<()> {
+    let path = paths.reports.join("data/counts.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut counts: dylab_bench::CountData = serde_json::from_str(&text)?;
+    counts.isolation = data.rows.iter().filter_map(dylab_bench::isolation::IsolationCount::of).collect();
+    if counts.isolation.is_empty() {
+        bail!("--merge-counts needs --count");
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&counts)? + "\n")?;
+    eprintln!("merged {} isolation rows into {}", counts.isolation.len(), path.display());
+    Ok(())
+}
+
+/// reports/data/counts.json, when there.
+fn committed_counts(paths: &Paths) -> Result<Option<dylab_bench::CountData>> {
+    let path = paths.reports.join("data/counts.json");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::from_str(&std::fs::read_to_string(&path)?)?))
 }

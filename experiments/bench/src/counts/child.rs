@@ -46,6 +46,9 @@ pub struct ChildReport {
     pub cells: Vec<ChildCell>,
     #[serde(default)]
     pub macro_cells: Vec<crate::macro_sqlite::MacroCountCell>,
+    /// The isolation table's rows counted (counts from the dumps, [`crate::isolation::counts_from_totals`]).
+    #[serde(default)]
+    pub isolation: Vec<crate::isolation::CopyRow>,
 }
 
 /// The dump label of a counted region: `repetition` (0-based) of the region of `n` iterations.
@@ -82,15 +85,44 @@ pub fn run_here(paths: &Paths, select: &Selection) -> Result<ChildReport> {
     // thread whose wake-ups (about 130 instructions every 10 ms) would land in counted regions.
     let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
     let (modules, macro_modules) = inputs(&toolchain, paths, select)?;
+    let copy = copy_inputs(&toolchain, paths, select)?;
     let precompiled = precompiled_dir(paths);
-    let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new() };
+    let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
     for kind in EngineKind::in_process().filter(|&k| select.wants(k)) {
         kind.with_counting_engine(Some(&precompiled), CountEngine { modules: &modules, select, report: &mut report })??;
         if let Some(m) = &macro_modules {
             report.macro_cells.extend(kind.with_counting_engine(Some(&precompiled), CountMacro(m))?);
         }
+        if let Some(c) = &copy {
+            report.isolation.extend(kind.with_counting_engine(Some(&precompiled), CountCopy(c))??);
+        }
     }
     Ok(report)
+}
+
+/// The isolation table's modules when every variant and kernel is selected (its rows are not cells
+/// of a variant and kernel), else None.
+fn copy_inputs(
+    toolchain: &dylab_toolchain::Toolchain,
+    paths: &Paths,
+    select: &Selection,
+) -> Result<Option<crate::isolation::CopyModules>> {
+    if !select.variants.is_empty() || !select.kernels.is_empty() {
+        return Ok(None);
+    }
+    let built = crate::isolation::CopyModules::build(toolchain, &paths.corpus.join("bench"), &paths.cache);
+    built.map(Some).context("building the isolation bench")
+}
+
+struct CountCopy<'a>(&'a crate::isolation::CopyModules);
+
+impl WithEngine for CountCopy<'_> {
+    type Out = Result<Vec<crate::isolation::CopyRow>>;
+    fn run<E: Adapter>(self, e: &E) -> Self::Out {
+        let rows = crate::isolation::count_child(e, self.0)?;
+        rows.iter().for_each(|r| super::progress(&r.cell()));
+        Ok(rows)
+    }
 }
 
 /// What the counted cells run: the bench modules and, for a selection of every cell, the SQLite
@@ -117,9 +149,11 @@ pub fn precompiled_dir(paths: &Paths) -> PathBuf {
 /// between processes just compile and drop). Also surfaces a broken module before valgrind starts.
 pub fn prime(paths: &Paths, toolchain: &dylab_toolchain::Toolchain, select: &Selection) -> Result<()> {
     let (modules, macro_modules) = inputs(toolchain, paths, select)?;
+    let copy = copy_inputs(toolchain, paths, select)?;
     let dir = precompiled_dir(paths);
     for kind in EngineKind::in_process().filter(|&k| select.wants(k)) {
-        kind.with_counting_engine(Some(&dir), Prime { modules: &modules, macro_modules: macro_modules.as_ref() })??;
+        let prime = Prime { modules: &modules, macro_modules: macro_modules.as_ref(), copy: copy.as_ref() };
+        kind.with_counting_engine(Some(&dir), prime)??;
     }
     Ok(())
 }
@@ -127,6 +161,7 @@ pub fn prime(paths: &Paths, toolchain: &dylab_toolchain::Toolchain, select: &Sel
 struct Prime<'a> {
     modules: &'a Modules,
     macro_modules: Option<&'a crate::macro_sqlite::MacroModules>,
+    copy: Option<&'a crate::isolation::CopyModules>,
 }
 
 impl WithEngine for Prime<'_> {
@@ -144,6 +179,9 @@ impl WithEngine for Prime<'_> {
                 crate::macro_sqlite::Query::open(e, m, dylink::Strategy::SharedTable, build)
                     .map_err(|f| anyhow::anyhow!("opening the SQLite benchmark ({build:?}): {f:?}"))?;
             }
+        }
+        if let Some(c) = self.copy {
+            crate::isolation::prime(e, c)?;
         }
         Ok(())
     }

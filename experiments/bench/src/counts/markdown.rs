@@ -190,6 +190,7 @@ mod tests {
             ],
             macro_sqlite: vec![],
             native: None,
+            isolation: vec![],
         };
         let md = counts_md(&c);
         assert!(md.contains("| intra-direct | n/a | 17 ×1.0 | n/a |"), "{md}");

@@ -121,6 +121,10 @@ pub struct CountData {
     /// The native baselines (gcc -m32 under glibc's ld.so), when the host compiler could build them.
     #[serde(default)]
     pub native: Option<native::NativeCounts>,
+    /// The isolation table's rows (shared memory, isolated, isolated-fused, component model by bytes
+    /// copied, and the component's kernels), counted with every variant and kernel selected.
+    #[serde(default)]
+    pub isolation: Vec<crate::isolation::IsolationCount>,
 }
 
 impl CountData {
@@ -142,6 +146,10 @@ impl CountData {
         if !fresh.macro_sqlite.is_empty() {
             self.macro_sqlite.retain(|m| !fresh.macro_sqlite.iter().any(|f| f.engine == m.engine));
             self.macro_sqlite.extend(fresh.macro_sqlite);
+        }
+        if !fresh.isolation.is_empty() {
+            self.isolation.retain(|m| !fresh.isolation.iter().any(|f| f.engine == m.engine));
+            self.isolation.extend(fresh.isolation);
         }
         self.engines.extend(fresh.engines);
         CountData {
@@ -175,6 +183,14 @@ pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
     let loops = now.with(Metric::Instructions).filter(|m| matches!(m.of, Of::Loop(_)));
     let mut moved: Vec<String> =
         loops.filter_map(|r| moved_count(base.get(r.engine, r.of, Metric::Instructions)?, r)).collect();
+    for r in &current.isolation {
+        let Some(b) = baseline.isolation.iter().find(|b| b.cell == r.cell) else { continue };
+        let (old, new) = (b.instructions_per_call, r.instructions_per_call);
+        let moved_exact = b.exact && r.exact && old != new;
+        if moved_exact || (!(b.exact && r.exact) && ((new - old) / old).abs() > NON_EXACT_TOLERANCE) {
+            moved.push(format!("{}: {old} -> {new} instructions per call ({:+.2}%)", r.cell, (new - old) / old * 100.0));
+        }
+    }
     // The native baselines' calls are exact too (dlopen's costs are shown, not checked).
     if let (Some(b), Some(c)) = (&baseline.native, &current.native) {
         for r in &c.calls {
@@ -242,6 +258,7 @@ mod tests {
             rows,
             macro_sqlite: vec![],
             native: None,
+            isolation: vec![],
         }
     }
 
@@ -335,5 +352,24 @@ mod tests {
         assert_eq!(tolerance(EngineKind::Wasmtime, Variant::TrampolineTyped), 0.0);
         assert_eq!(tolerance(EngineKind::Wasmi, Variant::Dlcall), NON_EXACT_TOLERANCE);
         assert_eq!(tolerance(EngineKind::V8, Variant::Dlcall), PROCESS_TOLERANCE);
+    }
+
+    #[test]
+    fn check_compares_the_isolation_rows_exactly() {
+        use crate::isolation::{IsolationCount, Layout};
+        let at = |n: f64, exact: bool| IsolationCount {
+            cell: "wasmtime/component-model/16".into(),
+            engine: EngineKind::Wasmtime,
+            layout: Layout::ComponentModel,
+            kernel: None,
+            bytes: 16,
+            instructions_per_call: n,
+            exact,
+            checksum: 0,
+        };
+        let with = |r: IsolationCount| CountData { isolation: vec![r], ..data(vec![]) };
+        assert!(check(&with(at(120.0, true)), &with(at(120.0, true))).is_empty());
+        assert_eq!(check(&with(at(120.0, true)), &with(at(121.0, true))).len(), 1);
+        assert!(check(&with(at(120.0, false)), &with(at(121.0, true))).is_empty(), "within 3% when not exact");
     }
 }

@@ -49,7 +49,8 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
     let hosted: Vec<(&'static dyn ProcessHost, Vec<EngineKind>)> = places
         .map(|(place, kinds)| Ok((place.with_context(|| format!("{} cannot run here and has no host", names(&kinds)))?, kinds)))
         .collect::<Result<_>>()?;
-    let mut report = ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new() };
+    let mut report =
+        ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
     let mut totals = HashMap::new();
     let here_cmd = prepare_here(paths, &lab, select, &here, child)?;
     // The children side by side (one core each on the 2-core machine this was written on): the
@@ -69,6 +70,7 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         report.engines.extend(r.engines);
         report.cells.extend(r.cells);
         report.macro_cells.extend(r.macro_cells);
+        report.isolation.extend(r.isolation);
         totals.extend(t);
     }
     let mut rows = Vec::new();
@@ -106,6 +108,10 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         rows,
         macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
         native: count_native(&lab, paths),
+        isolation: {
+            crate::isolation::counts_from_totals(&totals, &mut report.isolation)?;
+            report.isolation.iter().filter_map(crate::isolation::IsolationCount::of).collect()
+        },
     })
 }
 
