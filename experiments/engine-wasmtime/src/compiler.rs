@@ -10,6 +10,8 @@ pub trait Compiler: Clone + Copy + Default + Send + Sync + 'static {
     const ENGINE: &'static str;
     /// The code generator's own settings, as reported.
     const SETTINGS: &'static [(&'static str, &'static str)];
+    /// Whether it compiles with `table_lazy_init` off (the bench's eager-tables engine).
+    const EAGER_TABLES: bool;
 }
 
 /// Cranelift, the optimising compiler (wasmtime's default), without inlining.
@@ -21,6 +23,7 @@ impl Compiler for Cranelift {
     const NAME: &'static str = "cranelift";
     const ENGINE: &'static str = "wasmtime";
     const SETTINGS: &'static [(&'static str, &'static str)] = &[("opt_level", "speed"), ("inlining", "no")];
+    const EAGER_TABLES: bool = true;
 }
 
 /// Winch, the baseline compiler: one pass over the bytecode, no optimisation, no inlining (wasmtime
@@ -33,4 +36,6 @@ impl Compiler for Winch {
     const NAME: &'static str = "winch";
     const ENGINE: &'static str = "wasmtime-winch";
     const SETTINGS: &'static [(&'static str, &'static str)] = &[];
+    /// wasmtime 48: "Winch requires the table-lazy-init option to be enabled".
+    const EAGER_TABLES: bool = false;
 }

@@ -283,11 +283,11 @@ impl<C: Compiler> Engine for Wasmtime<C> {
     }
 
     fn with_eager_tables(&self) -> Option<anyhow::Result<Self>> {
-        Some(self.eager_tables())
+        C::EAGER_TABLES.then(|| self.eager_tables())
     }
 
     fn has_eager_tables() -> bool {
-        true
+        C::EAGER_TABLES
     }
 
     fn serialized_load(&self, path: &Path) -> Option<anyhow::Result<dylink::extras::SerializedLoad>> {
