@@ -46,6 +46,18 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e}")
 }
 
+/// The series' legend as every chart of the lab draws it: top left, on a light background.
+pub(crate) fn legend<'a, CT: plotters::coord::CoordTranslate>(chart: &mut ChartContext<'a, SVGBackend<'a>, CT>) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)
+}
+
 /// A log axis covering `values` with some room either side.
 fn log_range(values: impl Iterator<Item = f64>) -> Option<std::ops::Range<f64>> {
     let (lo, hi) = values
@@ -244,14 +256,7 @@ pub fn growth_svg(rows: &[GrowthRow], native: Option<&NativeGrowth>) -> Result<S
                         .label("native (glibc ld.so)")
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], black));
                 }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK.mix(0.3))
-                    .label_font(("sans-serif", 12))
-                    .draw()
-                    .map_err(err)?;
+                legend(&mut chart)?;
             }
         }
         root.present().map_err(err)?;

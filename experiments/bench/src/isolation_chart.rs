@@ -68,13 +68,6 @@ fn panel(area: &Area, data: &CopyData, title: &str, metric: fn(&CopyRow) -> Opti
             .label(format!("{engine} {layout}"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(err)?;
+    crate::charts::legend(&mut chart)?;
     Ok(())
 }
