@@ -195,7 +195,7 @@ pub fn measure<E: Adapter>(
         let what = LoaderStep::StartUp(libc);
         let program = Program {
             libc,
-            strategy: if libc == dylink::Libc::Static { Strategy::None } else { Strategy::SharedTable },
+            linkage: libc.linkage(Strategy::SharedTable),
             main: main.to_path_buf(),
             main_name: "hello.wasm".into(),
             libc_module: Some(modules.libc.clone()),

@@ -17,7 +17,7 @@ struct Check<'a> {
 
 /// Whether the case declares its libc-module cell of `strategy` on `engine` a success.
 fn case_runs(case: &Case, engine: EngineKind, strategy: Strategy) -> bool {
-    let cell = Cell { engine, libc: Libc::LibcModule, strategy, case: case.name.clone() };
+    let cell = Cell { engine, libc: Libc::LibcModule, linkage: strategy.into(), case: case.name.clone() };
     case.expected(&cell).status == Status::Ok
 }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use dylab_engines::EngineKind;
 use dylab_lab::{load_corpus, Case, Filter, Paths};
-use dylink::{Libc, Strategy};
+use dylink::{Libc, Linkage};
 
 #[derive(Args, Clone)]
 pub struct Select {
@@ -17,9 +17,9 @@ pub struct Select {
     /// Only these libc placements; repeatable.
     #[arg(long = "libc")]
     pub libcs: Vec<Libc>,
-    /// Only these strategies; repeatable.
+    /// Only these strategies (`none`: the static placement's); repeatable.
     #[arg(long = "strategy")]
-    pub strategies: Vec<Strategy>,
+    pub strategies: Vec<Linkage>,
     /// Only these cases; repeatable.
     #[arg(long = "case")]
     pub cases: Vec<String>,
@@ -38,7 +38,7 @@ impl Select {
         Filter {
             engines: self.engines.clone(),
             libcs: self.libcs.clone(),
-            strategies: self.strategies.clone(),
+            linkages: self.strategies.clone(),
             cases: self.cases.clone(),
         }
     }

@@ -10,7 +10,8 @@ use crate::libc::LibcPlacement;
 use crate::outcome::Ending;
 use crate::process::{LoadError, ModId, Mode, Process};
 use crate::program::Program;
-use crate::strategy::{Libc, Strategy, Trampolines};
+use crate::linkage::Linkage;
+use crate::strategy::{Libc, Trampolines};
 use crate::wasi::WasiState;
 use crate::Host;
 
@@ -27,13 +28,13 @@ impl<E: Engine> ProcessBuilder<E> {
     pub fn new(
         engine: &E,
         libc: Libc,
-        strategy: Strategy,
+        linkage: impl Into<Linkage>,
         placement: Arc<dyn LibcPlacement<E>>,
         libc_module: Option<PathBuf>,
     ) -> Self {
         let program = Program {
             libc,
-            strategy,
+            linkage: linkage.into(),
             main: PathBuf::new(),
             main_name: "program".into(),
             libc_module,
@@ -93,7 +94,7 @@ impl<E: Engine> ProcessBuilder<E> {
     /// folder outside the case) is a link error.
     pub fn build(self) -> Result<Session<E>, Ending> {
         let p = &self.program;
-        let mut process = Process::new(p.strategy, p.libs.clone(), p.case_dir.clone());
+        let mut process = Process::new(p.linkage, p.libs.clone(), p.case_dir.clone());
         process.limits = p.limits.clone();
         process.placement = Some(self.placement.clone());
         process.trampolines = self.trampolines;

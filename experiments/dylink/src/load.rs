@@ -277,7 +277,7 @@ fn check_shared_memory<E: Engine>(ctx: &dyn Ctx<E>, name: &str, info: &ModuleInf
     } else if ctx.host_ref().thread.is_none() {
         "this process's memory is not shared: its libc placement has no threads".to_string()
     } else if p.policy.memories == Memories::PerModule {
-        format!("{} gives each module a memory of its own, which is not shared", p.strategy)
+        format!("{} gives each module a memory of its own, which is not shared", p.linkage)
     } else {
         return Ok(());
     };

@@ -11,7 +11,8 @@ use crate::engine::{Engine, Extern, Limits, Trap};
 use crate::interface::Interfaces;
 use crate::libc::LibcPlacement;
 use crate::module_info::{ExportKind, ModuleInfo};
-use crate::strategy::{Memories, Policy, Strategy, Trampolines};
+use crate::linkage::Linkage;
+use crate::strategy::{Memories, Policy, Trampolines};
 
 pub type ModId = usize;
 
@@ -192,7 +193,7 @@ pub struct Found<E: Engine> {
 
 /// The dynamic linker's state for one run.
 pub struct Process<E: Engine> {
-    pub strategy: Strategy,
+    pub linkage: Linkage,
     pub policy: Policy,
     pub limits: Limits,
     /// Libraries built for the case: the name passed to `dlopen` -> the module file.
@@ -237,10 +238,10 @@ pub struct Process<E: Engine> {
 }
 
 impl<E: Engine> Process<E> {
-    pub fn new(strategy: Strategy, libs: HashMap<String, PathBuf>, case_dir: PathBuf) -> Self {
+    pub fn new(linkage: Linkage, libs: HashMap<String, PathBuf>, case_dir: PathBuf) -> Self {
         Process {
-            strategy,
-            policy: strategy.policy(),
+            linkage,
+            policy: linkage.policy(),
             limits: Limits::DEFAULT,
             libs,
             case_dir,

@@ -13,14 +13,15 @@ use crate::load;
 use crate::module_info::{self, ImportKind};
 use crate::outcome::{Ending, RunResult, TrapKind};
 use crate::process::LoadError;
-use crate::strategy::{Libc, Strategy};
+use crate::linkage::Linkage;
+use crate::strategy::Libc;
 use crate::wasi;
 
 /// Everything needed to run one cell's program.
 #[derive(Clone, Debug)]
 pub struct Program {
     pub libc: Libc,
-    pub strategy: Strategy,
+    pub linkage: Linkage,
     /// The static command module, or the main side module.
     pub main: PathBuf,
     /// The name the main module is known by (`dlopen`'s namespace).

@@ -2,6 +2,8 @@
 //! linker consults; it is never a separate loader.
 
 use serde::{Deserialize, Serialize};
+
+use crate::linkage::Linkage;
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// Where the C library lives. Names (cell names, flags, manifests, JSON) derive from the variants.
@@ -42,11 +44,23 @@ impl Libc {
     pub fn parse(s: &str) -> Option<Libc> {
         s.parse().ok()
     }
-    /// Whether linking strategies apply (only where there is more than one module).
-    pub fn strategies(self) -> &'static [Strategy] {
+    /// The linkages the matrix runs under this placement: linking strategies only where there is
+    /// more than one module, and the threads' designs ([`Strategy::THREAD_DESIGNS`]) only for a
+    /// program with threads.
+    pub fn linkages(self, threads: bool) -> Vec<Linkage> {
+        let designs = if threads { &Strategy::THREAD_DESIGNS[..] } else { &[] };
         match self {
-            Libc::Static => &[Strategy::None],
-            Libc::LibcModule | Libc::LibcHost => &Strategy::LINKING,
+            Libc::Static => vec![Linkage::Static],
+            Libc::LibcModule | Libc::LibcHost => {
+                Strategy::LINKING.iter().chain(designs).map(|&s| Linkage::Linked(s)).collect()
+            }
+        }
+    }
+    /// How a process of this placement links under `strategy`: a static program links nothing.
+    pub fn linkage(self, strategy: Strategy) -> Linkage {
+        match self {
+            Libc::Static => Linkage::Static,
+            Libc::LibcModule | Libc::LibcHost => Linkage::Linked(strategy),
         }
     }
 }
@@ -100,8 +114,6 @@ pub enum Strategy {
     /// Shared-table semantics; threads' tables kept in step by design (c), *one table for all
     /// threads*, modelled (wasmtime 48 has no shared tables): see [`ThreadSync::OneTable`].
     OneTable,
-    /// No linking at all: the static placement.
-    None,
 }
 
 /// How a cross-module function import is bound when the loader instantiates a module.
@@ -235,8 +247,6 @@ impl Strategy {
             Strategy::IsolatedFused => (Export, Shared, PerModule, Fused, SyncPoints),
             Strategy::StopTheWorld => (Export, Shared, One, Host, ThreadSync::StopTheWorld),
             Strategy::OneTable => (Export, Shared, One, Host, ThreadSync::OneTable),
-            // One module: nothing is linked, the answers are never asked.
-            Strategy::None => (Export, Definer, One, Host, SyncPoints),
         };
         Policy { calls, pointers, memories, adapters, threads }
     }
@@ -251,15 +261,15 @@ mod list_tests {
     /// not to its list fails here instead of silently missing from the matrix and the bench.
     #[test]
     fn the_lists_hold_every_strategy_and_placement() {
-        let linking: Vec<Strategy> = Strategy::iter().filter(|&s| s != Strategy::None).collect();
-        assert_eq!([&Strategy::LINKING[..], &Strategy::THREAD_DESIGNS[..]].concat(), linking);
+        let all: Vec<Strategy> = Strategy::iter().collect();
+        assert_eq!([&Strategy::LINKING[..], &Strategy::THREAD_DESIGNS[..]].concat(), all);
         for s in Strategy::THREAD_DESIGNS {
             let (p, shared) = (s.policy(), Strategy::SharedTable.policy());
             assert_eq!(Policy { threads: shared.threads, ..p }, shared, "{s} differs from shared-table beyond threads");
         }
         assert_eq!(Libc::ALL.to_vec(), Libc::iter().collect::<Vec<_>>());
         for libc in Libc::iter() {
-            assert!(!libc.strategies().is_empty(), "{libc} runs under no strategy");
+            assert!(!libc.linkages(false).is_empty(), "{libc} runs under no linkage");
         }
     }
 }

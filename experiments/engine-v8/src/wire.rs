@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use dylink::engine::{LimitKind, Limits};
-use dylink::{Ending, Libc, Program, RunResult, Strategy, TrapKind};
+use dylink::{Ending, Libc, Linkage, Program, RunResult, TrapKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct Request {
 #[derive(Serialize, Deserialize)]
 pub struct ProgramWire {
     libc: Libc,
-    strategy: Strategy,
+    linkage: Linkage,
     main: PathBuf,
     main_name: String,
     libc_module: Option<PathBuf>,
@@ -44,7 +44,7 @@ impl From<&Program> for ProgramWire {
         let l = &p.limits;
         ProgramWire {
             libc: p.libc,
-            strategy: p.strategy,
+            linkage: p.linkage,
             main: p.main.clone(),
             main_name: p.main_name.clone(),
             libc_module: p.libc_module.clone(),
@@ -69,7 +69,7 @@ impl From<ProgramWire> for Program {
     fn from(p: ProgramWire) -> Self {
         Program {
             libc: p.libc,
-            strategy: p.strategy,
+            linkage: p.linkage,
             main: p.main,
             main_name: p.main_name,
             libc_module: p.libc_module,

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use dylab_engine_v8::V8;
 use dylink::engine::{LimitKind, Limits};
-use dylink::{Ending, Engine, Libc, Program, Strategy};
+use dylink::{Ending, Engine, Libc, Linkage, Program};
 
 fn program() -> Program {
     Program {
         libc: Libc::Static,
-        strategy: Strategy::Direct,
+        linkage: Linkage::Static,
         main: "/cases/x/main.wasm".into(),
         main_name: "main".into(),
         libc_module: None,

@@ -13,7 +13,7 @@ use dylink::{Ending, Engine, Libc, Program, RunResult, Strategy, TrapKind};
 fn program() -> Program {
     Program {
         libc: Libc::LibcHost,
-        strategy: Strategy::ReplicatedTables,
+        linkage: Strategy::ReplicatedTables.into(),
         main: "/cases/x/main.wasm".into(),
         main_name: "main".into(),
         libc_module: Some("/libc.wasm".into()),

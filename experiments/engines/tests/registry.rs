@@ -45,7 +45,7 @@ struct FuelOfAStore;
 impl WithEngine for FuelOfAStore {
     type Out = u64;
     fn run<E: Adapter>(self, engine: &E) -> u64 {
-        let process = Process::new(Strategy::Direct, HashMap::new(), std::env::temp_dir());
+        let process = Process::new(Strategy::Direct.into(), HashMap::new(), std::env::temp_dir());
         let host = Host::new(engine.clone(), WasiState::new(vec![], vec![]), process);
         let mut store = engine.new_store(host, &Limits::DEFAULT);
         engine.enter(&mut store, |ctx| ctx.fuel())

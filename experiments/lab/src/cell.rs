@@ -1,9 +1,9 @@
-//! Matrix cells: `engine/libc/strategy/case`, the name shared by tests, benches and reports.
+//! Matrix cells: `engine/libc/strategy/case` (the strategy `none` under the static placement), the name shared by tests, benches and reports.
 
 use std::fmt;
 
 pub use dylab_engines::EngineKind;
-use dylink::{Libc, Strategy};
+use dylink::{Libc, Linkage};
 
 use crate::corpus::Case;
 
@@ -11,13 +11,13 @@ use crate::corpus::Case;
 pub struct Cell {
     pub engine: EngineKind,
     pub libc: Libc,
-    pub strategy: Strategy,
+    pub linkage: Linkage,
     pub case: String,
 }
 
 impl fmt::Display for Cell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}/{}", self.engine, self.libc, self.strategy, self.case)
+        write!(f, "{}/{}/{}/{}", self.engine, self.libc, self.linkage, self.case)
     }
 }
 
@@ -26,7 +26,7 @@ impl fmt::Display for Cell {
 pub struct Filter {
     pub engines: Vec<EngineKind>,
     pub libcs: Vec<Libc>,
-    pub strategies: Vec<Strategy>,
+    pub linkages: Vec<Linkage>,
     /// Case names, or substrings of cell names.
     pub cases: Vec<String>,
 }
@@ -35,14 +35,14 @@ impl Filter {
     pub fn accepts(&self, cell: &Cell) -> bool {
         (self.engines.is_empty() || self.engines.contains(&cell.engine))
             && (self.libcs.is_empty() || self.libcs.contains(&cell.libc))
-            && (self.strategies.is_empty() || self.strategies.contains(&cell.strategy))
+            && (self.linkages.is_empty() || self.linkages.contains(&cell.linkage))
             && (self.cases.is_empty() || self.cases.contains(&cell.case))
     }
 }
 
 /// Every cell of the matrix for these cases. A case that calls `dlopen` has no static cell:
 /// static linking leaves nothing to load. A case with threads also runs the threads' other
-/// table-synchronisation designs ([`Strategy::THREAD_DESIGNS`]), which no other case would tell apart
+/// table-synchronisation designs ([`dylink::Strategy::THREAD_DESIGNS`]), which no other case would tell apart
 /// from `shared-table`.
 pub fn cells(cases: &[Case], filter: &Filter) -> Vec<Cell> {
     let mut out = Vec::new();
@@ -52,9 +52,8 @@ pub fn cells(cases: &[Case], filter: &Filter) -> Vec<Cell> {
                 if libc == Libc::Static && case.uses_dlopen() {
                     continue;
                 }
-                let designs = if case.manifest.threads && libc != Libc::Static { &Strategy::THREAD_DESIGNS[..] } else { &[] };
-                for &strategy in libc.strategies().iter().chain(designs) {
-                    let cell = Cell { engine, libc, strategy, case: case.name.clone() };
+                for linkage in libc.linkages(case.manifest.threads) {
+                    let cell = Cell { engine, libc, linkage, case: case.name.clone() };
                     if filter.accepts(&cell) {
                         out.push(cell);
                     }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use anyhow::{bail, Result};
-use dylink::{Libc, Status, Strategy, TrapKind};
+use dylink::{Libc, Linkage, Status, TrapKind};
 use serde::{Deserialize, Deserializer};
 
 use crate::cell::{Cell, EngineKind};
@@ -77,7 +77,7 @@ impl Expected {
 pub struct CellPattern {
     pub engine: Option<EngineKind>,
     pub libc: Option<Libc>,
-    pub strategy: Option<Strategy>,
+    pub linkage: Option<Linkage>,
 }
 
 impl CellPattern {
@@ -85,12 +85,12 @@ impl CellPattern {
     pub fn matches(&self, cell: &Cell) -> bool {
         self.engine.is_none_or(|e| e == cell.engine || e == cell.engine.family())
             && self.libc.is_none_or(|l| l == cell.libc)
-            && self.strategy.is_none_or(|s| s == cell.strategy)
+            && self.linkage.is_none_or(|s| s == cell.linkage)
     }
 
     /// How many axes it names: the more, the more specific.
     pub fn specificity(&self) -> usize {
-        usize::from(self.engine.is_some()) + usize::from(self.libc.is_some()) + usize::from(self.strategy.is_some())
+        usize::from(self.engine.is_some()) + usize::from(self.libc.is_some()) + usize::from(self.linkage.is_some())
     }
 
     /// Its rank for `cell` among matching entries: more axes first, then the cell's own engine
@@ -114,8 +114,8 @@ impl FromStr for CellPattern {
                 if p.libc.replace(l).is_some() {
                     return Err(twice());
                 }
-            } else if let Ok(s) = part.parse::<Strategy>() {
-                if p.strategy.replace(s).is_some() {
+            } else if let Ok(s) = part.parse::<Linkage>() {
+                if p.linkage.replace(s).is_some() {
                     return Err(twice());
                 }
             } else {
@@ -123,7 +123,7 @@ impl FromStr for CellPattern {
                     "[expect.{key:?}]: {part:?} is not an engine ({}), libc placement ({}) or strategy ({})",
                     names(EngineKind::ALL),
                     names(Libc::ALL),
-                    names(Strategy::LINKING.into_iter().chain(Strategy::THREAD_DESIGNS).chain([Strategy::None]))
+                    names(Linkage::all())
                 );
             }
         }
@@ -169,6 +169,7 @@ impl<'de> Deserialize<'de> for Expectations {
 
 #[cfg(test)]
 mod tests {
+    use dylink::Strategy;
     use super::*;
 
     #[test]
@@ -187,7 +188,7 @@ mod tests {
     }
 
     fn cell(engine: EngineKind, libc: Libc, strategy: Strategy) -> Cell {
-        Cell { engine, libc, strategy, case: "c".into() }
+        Cell { engine, libc, linkage: strategy.into(), case: "c".into() }
     }
 
     fn table(toml_text: &str) -> Result<Expectations, toml::de::Error> {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use dylab_engines::AnyEngine;
 use dylab_toolchain::Toolchain;
-use dylink::{Libc, Program, RunResult, Status, Strategy, TrapKind};
+use dylink::{Libc, Linkage, Program, RunResult, Status, TrapKind};
 use serde::{Deserialize, Serialize};
 
 use crate::build::Builds;
@@ -26,7 +26,9 @@ pub struct CellResult {
     pub cell: String,
     pub engine: EngineKind,
     pub libc: Libc,
-    pub strategy: Strategy,
+    /// How the cell links; `strategy` in the reports' JSON, as in the cell's name.
+    #[serde(rename = "strategy")]
+    pub linkage: Linkage,
     pub case: String,
     pub status: Status,
     pub trap: Option<TrapKind>,
@@ -130,7 +132,7 @@ impl Lab {
         let main_name = wasm_name(m.main.name());
         Program {
             libc: cell.libc,
-            strategy: cell.strategy,
+            linkage: cell.linkage,
             main,
             main_name: main_name.clone(),
             libc_module: Some(self.libc_wasm.clone()),
@@ -228,7 +230,7 @@ fn judge(cell: &Cell, case: &Case, result: &RunResult, expected: &Expected) -> C
         cell: cell.to_string(),
         engine: cell.engine,
         libc: cell.libc,
-        strategy: cell.strategy,
+        linkage: cell.linkage,
         case: cell.case.clone(),
         status,
         trap,

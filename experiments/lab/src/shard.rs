@@ -61,7 +61,7 @@ mod tests {
     use super::*;
 
     fn cell(case: &str, strategy: Strategy) -> Cell {
-        Cell { engine: EngineKind::ALL[0], libc: Libc::LibcModule, strategy, case: case.into() }
+        Cell { engine: EngineKind::ALL[0], libc: Libc::LibcModule, linkage: strategy.into(), case: case.into() }
     }
 
     #[test]

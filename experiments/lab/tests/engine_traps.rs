@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use dylab_engines::EngineKind;
-use dylink::{Ending, Libc, Limits, Program, Strategy, TrapKind};
+use dylink::{Ending, Libc, Limits, Linkage, Program, TrapKind};
 
 /// (name, body of `_start`, the trap every engine must report).
 const TRAPS: &[(&str, &str, TrapKind)] = &[
@@ -51,7 +51,7 @@ fn program(dir: &std::path::Path, name: &str, body: &str) -> Program {
     std::fs::write(&main, module(body)).unwrap();
     Program {
         libc: Libc::Static,
-        strategy: Strategy::Direct,
+        linkage: Linkage::Static,
         main,
         main_name: name.into(),
         libc_module: None,

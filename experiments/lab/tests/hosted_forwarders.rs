@@ -41,7 +41,7 @@ fn program(dir: &std::path::Path, libc_wasm: &std::path::Path, libc: Libc, strat
     std::fs::write(dir.join("lib.wasm"), lib).unwrap();
     Program {
         libc,
-        strategy,
+        linkage: strategy.into(),
         main: dir.join("main.wasm"),
         main_name: "main.wasm".into(),
         libc_module: Some(libc_wasm.to_path_buf()),

@@ -256,7 +256,7 @@ fn try_load_on_v8(specs: &[Spec], libc: Libc, strategy: Linking) -> Result<Vec<R
     std::fs::write(dir.path().join(GOOD), good_module()).unwrap();
     libs.insert(GOOD.into(), dir.path().join(GOOD));
     let (case, main) = driver();
-    let cell = Cell { engine: EngineKind::V8, libc, strategy, case: case.name.clone() };
+    let cell = Cell { engine: EngineKind::V8, libc, linkage: strategy.into(), case: case.name.clone() };
     let mut program = lab().program(case, main.clone(), libs, &cell);
     program.case_dir = dir.path().to_path_buf();
     let r = lab().run_program(EngineKind::V8, &program);

@@ -203,7 +203,7 @@ fn main() {
     }
     let mut groups: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
     for c in &m.cells {
-        groups.entry(format!("{}/{}/{}", c.libc, c.strategy, c.case)).or_default().push(c.clone());
+        groups.entry(format!("{}/{}/{}", c.libc, c.linkage, c.case)).or_default().push(c.clone());
     }
     for (key, group) in groups {
         let case = m.case(&group[0].case);

@@ -180,7 +180,7 @@ fn place_on_v8(libc: Libc, strategy: Strategy, specs: &[(u32, u32)]) -> Result<V
     std::fs::write(&main, wat::parse_str(driver(specs.len())).unwrap()).unwrap();
     let program = dylink::Program {
         libc,
-        strategy,
+        linkage: strategy.into(),
         main,
         main_name: "main.wasm".into(),
         libc_module: Some(lab().libc_wasm.clone()),

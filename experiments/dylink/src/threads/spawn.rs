@@ -35,7 +35,7 @@ pub fn spawn<E: Engine>(ctx: &mut dyn Ctx<E>, start: u32, arg: u32) -> Result<Op
     if ctx.host_ref().process.policy.pointers != PointerTable::Shared {
         return Err(Trap::Unsupported(format!(
             "pthread_create: threads are built on one pointer index space (shared-table semantics); {} gives modules tables of their own",
-            ctx.host_ref().process.strategy
+            ctx.host_ref().process.linkage
         )));
     }
     if group.threads.lock().unwrap_or_else(|e| e.into_inner()).len() as u32 >= MAX_THREADS {

@@ -129,7 +129,7 @@ pub struct Guest {
 
 impl Guest {
     pub fn new(wasi: WasiState, case_dir: &Path) -> Guest {
-        let process = Process::new(Strategy::Direct, HashMap::new(), case_dir.to_path_buf());
+        let process = Process::new(Strategy::Direct.into(), HashMap::new(), case_dir.to_path_buf());
         let host = Host::new(Mock, wasi, process);
         Guest { store: Mock.new_store(host, &Limits::DEFAULT) }
     }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dylink::{Libc, Status, Strategy};
+use dylink::{Libc, Linkage, Status};
 
 use super::schema::{pattern_matches, Finding, FindingsFile, Query};
 use crate::cell::EngineKind;
@@ -26,7 +26,7 @@ fn allowed<T: PartialEq>(list: &[T], value: &T) -> bool {
 pub use crate::columns::strategy_rank;
 
 /// A libc/strategy/case combination, which has one cell per engine.
-pub type PairKey = (Libc, Strategy, String);
+pub type PairKey = (Libc, Linkage, String);
 
 pub struct Ctx<'a> {
     pub file: &'a FindingsFile,
@@ -56,7 +56,7 @@ impl<'a> Ctx<'a> {
     fn selects(&self, q: &Query, r: &CellResult) -> bool {
         allowed(&q.engines, &r.engine)
             && (q.libcs.is_empty() || q.libcs.iter().any(|l| l == r.libc.name()))
-            && allowed(&q.strategies, &r.strategy)
+            && allowed(&q.strategies, &r.linkage)
             && (q.cases.is_empty() || q.cases.iter().any(|p| pattern_matches(p, &r.case)))
     }
 
@@ -89,7 +89,7 @@ impl<'a> Ctx<'a> {
     pub fn pairs(&self) -> BTreeMap<PairKey, Vec<&'a CellResult>> {
         let mut map: BTreeMap<PairKey, Vec<&CellResult>> = BTreeMap::new();
         for r in self.results {
-            map.entry((r.libc, r.strategy, r.case.clone())).or_default().push(r);
+            map.entry((r.libc, r.linkage, r.case.clone())).or_default().push(r);
         }
         for v in map.values_mut() {
             v.sort_by_key(|r| r.engine);

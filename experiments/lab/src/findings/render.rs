@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use anyhow::Result;
-use dylink::{Libc, Status, Strategy};
+use dylink::{Libc, Linkage, Status};
 
 use super::query::{strategy_rank, Ctx, PairKey};
 use super::schema::{parse, Finding, Query};
@@ -135,7 +135,7 @@ fn cell_list(cells: &[&CellResult]) -> Vec<String> {
     struct Row {
         engines: Vec<EngineKind>,
         libc: Libc,
-        strategies: Vec<Strategy>,
+        strategies: Vec<Linkage>,
         cases: Vec<String>,
         outcome: String,
         evidence: String,
@@ -143,7 +143,7 @@ fn cell_list(cells: &[&CellResult]) -> Vec<String> {
     // libc/strategy/case -> its cells on every engine
     let mut by_cell: BTreeMap<PairKey, Vec<&CellResult>> = BTreeMap::new();
     for r in cells {
-        by_cell.entry((r.libc, r.strategy, r.case.clone())).or_default().push(r);
+        by_cell.entry((r.libc, r.linkage, r.case.clone())).or_default().push(r);
     }
     let mut rows: Vec<Row> = Vec::new();
     for (_, mut rs) in by_cell {
@@ -158,11 +158,11 @@ fn cell_list(cells: &[&CellResult]) -> Vec<String> {
                 .iter_mut()
                 .find(|x| x.engines == engines && x.libc == r.libc && x.cases[0] == r.case && x.evidence == evidence(r))
             {
-                Some(x) => x.strategies.push(r.strategy),
+                Some(x) => x.strategies.push(r.linkage),
                 None => rows.push(Row {
                     engines,
                     libc: r.libc,
-                    strategies: vec![r.strategy],
+                    strategies: vec![r.linkage],
                     cases: vec![r.case.clone()],
                     outcome: r.outcome().render(Style::Short),
                     evidence: evidence(r),
@@ -248,7 +248,7 @@ fn support_tables(
     let cols = crate::columns::Columns::of(ctx.results);
     let columns = &cols.list;
     let linking_libcs = &cols.linking;
-    let header = |c: &(Libc, Strategy)| cols.header(*c);
+    let header = |c: &(Libc, Linkage)| cols.header(*c);
     writeln!(s, "Rows are corpus cases, grouped by the behaviour they check; columns are what the run contains:")
         .unwrap();
     if !native.is_empty() {
@@ -259,15 +259,15 @@ fn support_tables(
         )
         .unwrap();
     }
-    for (l, st) in columns {
-        if *st == Strategy::None {
+    for (l, linkage) in columns {
+        if *linkage == Linkage::Static {
             writeln!(s, "- `{l}`: no linking (program and libc in one module); the reference output").unwrap();
         }
     }
     if linking_libcs.len() == 1 {
         let l = linking_libcs.iter().next().unwrap();
         let names: Vec<String> =
-            columns.iter().filter(|(_, st)| *st != Strategy::None).map(|(_, st)| format!("`{st}`")).collect();
+            columns.iter().filter_map(|(_, linkage)| linkage.strategy()).map(|st| format!("`{st}`")).collect();
         writeln!(s, "- {}: linking strategies, with libc in its own module (`{l}`)", names.join(", ")).unwrap();
     } else {
         writeln!(s, "- `libc/strategy`: a linking strategy under that libc placement").unwrap();

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
-use dylink::{Status, Strategy, TrapKind};
+use dylink::{Linkage, Status, TrapKind};
 use serde::{Deserialize, Deserializer};
 
 use crate::cell::EngineKind;
@@ -94,7 +94,7 @@ pub struct Query {
     #[serde(default)]
     pub libcs: Vec<String>,
     #[serde(default)]
-    pub strategies: Vec<Strategy>,
+    pub strategies: Vec<Linkage>,
     #[serde(default)]
     pub cases: Vec<String>,
     #[serde(default)]

@@ -33,7 +33,7 @@ fn cell(
         cell: format!("{engine}/{libc}/{strategy}/{case}"),
         engine,
         libc,
-        strategy,
+        linkage: strategy.into(),
         case: case.into(),
         status,
         trap,

@@ -80,7 +80,7 @@ fn matrix(input: &ReportInput) -> String {
                 .iter()
                 .map(|(l, st)| {
                     rows.iter()
-                        .find(|r| r.engine == engine && r.libc == *l && r.strategy == *st)
+                        .find(|r| r.engine == engine && r.libc == *l && r.linkage == *st)
                         .map(|r| short(r))
                         .unwrap_or_else(|| "·".into())
                 })

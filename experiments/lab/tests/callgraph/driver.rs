@@ -89,7 +89,7 @@ pub(crate) fn run(engine: EngineKind, prog: &Program, strategy: Linking) -> Resu
     std::fs::write(&main, wat::parse_str(&text).unwrap_or_else(|e| panic!("the driver does not parse: {e}\n{text}"))).unwrap();
     let program = dylink::Program {
         libc: Libc::LibcModule,
-        strategy,
+        linkage: strategy.into(),
         main,
         main_name: "main.wasm".into(),
         libc_module: Some(lab().libc_wasm.clone()),

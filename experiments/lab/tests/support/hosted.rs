@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use dylab_engines::EngineKind;
-use dylink::{Libc, Limits, Program, RunResult, Strategy};
+use dylink::{Libc, Limits, Linkage, Program, RunResult};
 
 /// WAT to paste into a module: fd_write and `$emit`, which uses bytes 0-19 of the memory.
 pub const EMIT: &str = r#"
@@ -25,7 +25,7 @@ pub fn program(dir: &Path, name: &str, wat: &str, limits: Limits) -> Program {
     std::fs::write(&main, wat::parse_str(wat).unwrap_or_else(|e| panic!("{name}: {e}"))).unwrap();
     Program {
         libc: Libc::Static,
-        strategy: Strategy::None,
+        linkage: Linkage::Static,
         main,
         main_name: name.into(),
         libc_module: None,

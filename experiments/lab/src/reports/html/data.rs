@@ -82,7 +82,7 @@ fn cell<'a>(r: &'a CellResult, case: Option<&CaseData>) -> CellData<'a> {
     CellData {
         engine: r.engine.to_string(),
         libc: r.libc.to_string(),
-        strategy: r.strategy.to_string(),
+        strategy: r.linkage.to_string(),
         case: &r.case,
         outcome: r.outcome().render(Style::Short),
         full: r.outcome().render(Style::Full),
