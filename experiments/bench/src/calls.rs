@@ -286,9 +286,8 @@ impl<E: Adapter> Prepared<E> {
         ]);
         let mut session = ProcessBuilder::new(
             engine,
-            Libc::LibcModule,
-            variant.strategy(),
             placement(Libc::LibcModule),
+            variant.strategy(),
             Some(modules.libc.clone()),
         )
         .libs(libs, modules.dir.clone())

@@ -59,9 +59,8 @@ pub fn measure<E: Adapter>(
         let libs: HashMap<String, _> = (1..=last).map(|i| (format!("lib{i}.wasm"), modules.callee.clone())).collect();
         let mut session = ProcessBuilder::new(
             engine,
-            Libc::LibcModule,
-            strategy,
             placement(Libc::LibcModule),
+            strategy,
             Some(modules.libc.clone()),
         )
         .libs(libs, modules.dir.clone())

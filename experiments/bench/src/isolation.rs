@@ -123,9 +123,8 @@ impl<E: Adapter> CopyCall<E> {
         ]);
         let mut session = ProcessBuilder::new(
             engine,
-            Libc::LibcModule,
-            strategy,
             placement(Libc::LibcModule),
+            strategy,
             Some(modules.libc.clone()),
         )
         .libs(libs, modules.dir.clone())

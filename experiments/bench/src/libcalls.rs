@@ -55,7 +55,7 @@ struct Loop<E: Engine> {
 
 fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: LibcOp) -> Result<Loop<E>> {
     let libs = HashMap::from([("libcalls.wasm".to_string(), m.side.clone())]);
-    let mut session = ProcessBuilder::new(engine, libc, libc.linkage(Strategy::Direct), placement(libc), Some(m.libc.clone()))
+    let mut session = ProcessBuilder::new(engine, placement(libc), libc.linkage(Strategy::Direct), Some(m.libc.clone()))
         .libs(libs, m.dir.clone())
         .build()
         .map_err(|e| anyhow!("{e:?}"))?;

@@ -23,7 +23,7 @@ fn process<E: Engine>(
     libs: &[(&str, &PathBuf)],
 ) -> Result<Session<E>> {
     let libs = libs.iter().map(|(n, p)| (n.to_string(), (*p).clone())).collect();
-    ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(modules.libc.clone()))
+    ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(modules.libc.clone()))
         .libs(libs, modules.dir.clone())
         .build()
         .map_err(|e| anyhow!("{e:?}"))

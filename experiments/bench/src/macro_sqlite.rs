@@ -139,7 +139,7 @@ impl<E: Engine> Query<E> {
         let libs =
             HashMap::from([("bench.wasm".to_string(), program.clone()), ("ext.wasm".to_string(), m.ext.clone())]);
         let mut session =
-            ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(m.libc.clone()))
+            ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(m.libc.clone()))
                 .libs(libs, m.dir.clone())
                 .build()
                 .map_err(|e| Failure::Open(format!("{e:?}")))?;

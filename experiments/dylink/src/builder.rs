@@ -11,7 +11,7 @@ use crate::outcome::Ending;
 use crate::process::{LoadError, ModId, Mode, Process};
 use crate::program::Program;
 use crate::linkage::Linkage;
-use crate::strategy::{Libc, Trampolines};
+use crate::strategy::Trampolines;
 use crate::wasi::WasiState;
 use crate::Host;
 
@@ -23,17 +23,16 @@ pub struct ProcessBuilder<E: Engine> {
 }
 
 impl<E: Engine> ProcessBuilder<E> {
-    /// A process with no program file, no libraries and unbounded limits (for measurements and
-    /// tests); `libc_module` is libc.wasm where the placement needs it.
+    /// A process of `placement` with no program file, no libraries and unbounded limits (for
+    /// measurements and tests); `libc_module` is libc.wasm where the placement needs it.
     pub fn new(
         engine: &E,
-        libc: Libc,
-        linkage: impl Into<Linkage>,
         placement: Arc<dyn LibcPlacement<E>>,
+        linkage: impl Into<Linkage>,
         libc_module: Option<PathBuf>,
     ) -> Self {
         let program = Program {
-            libc,
+            libc: placement.kind(),
             linkage: linkage.into(),
             main: PathBuf::new(),
             main_name: "program".into(),
@@ -49,8 +48,9 @@ impl<E: Engine> ProcessBuilder<E> {
         ProcessBuilder { engine: engine.clone(), program, placement, trampolines: Trampolines::default() }
     }
 
-    /// The process of one matrix cell.
+    /// The process of one matrix cell; `placement` is the program's.
     pub fn for_program(engine: &E, program: &Program, placement: Arc<dyn LibcPlacement<E>>) -> Self {
+        assert_eq!(placement.kind(), program.libc, "a {} program run by the {} placement", program.libc, placement.kind());
         ProcessBuilder {
             engine: engine.clone(),
             program: program.clone(),

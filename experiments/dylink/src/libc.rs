@@ -1,14 +1,19 @@
 //! Where the C library lives, as behaviour. Each placement (static, libc.wasm, the host's own libc)
 //! implements [`LibcPlacement`]; the linker calls it to allocate, to bind libc imports and to check
-//! what a module needs, and never asks which placement it is.
+//! what a module needs, and never asks which placement it is (its [`LibcPlacement::kind`] only names
+//! the process's program, so that a placement and its name travel as one value).
 
 use crate::engine::{Ctx, Engine, FuncType, Trap};
 use crate::module_info::ModuleInfo;
 use crate::outcome::Ending;
 use crate::process::{LoadError, ModId};
 use crate::program::{self, Program};
+use crate::strategy::Libc;
 
 pub trait LibcPlacement<E: Engine>: Send + Sync {
+    /// Which placement this is: the [`Libc`] of the cells it runs.
+    fn kind(&self) -> Libc;
+
     /// Creates the process's module 0 (libc.wasm, the host's libc, or the static program itself):
     /// its memory, table and stack pointer become the process's.
     fn boot(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Ending>;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use dylab_engines::{Adapter, AnyEngine, EngineKind, WithEngine};
 use dylink::engine::Limits;
 use dylink::wasi::WasiState;
-use dylink::{Host, Process, Strategy};
+use dylink::{Host, Libc, Process, Strategy};
 use strum::IntoEnumIterator;
 
 #[test]
@@ -67,5 +67,22 @@ fn a_borrowed_engine_is_visited_as_its_own_type() {
         let borrowed: &dyn AnyEngine = engine.as_ref();
         assert_eq!(borrowed.visit(AdapterName), [kind.name(); 2]);
         assert_eq!(borrowed.visit(FuelOfAStore), 0, "{kind}: a timing engine");
+    }
+}
+
+/// Each placement of the list is the one its `Libc` names: a placement carries its kind, so a
+/// process built from it alone (`ProcessBuilder::new`) describes the right program.
+struct PlacementKinds;
+impl WithEngine for PlacementKinds {
+    type Out = Vec<Libc>;
+    fn run<E: Adapter>(self, _engine: &E) -> Vec<Libc> {
+        Libc::iter().map(|libc| dylab_engines::placements::placement::<E>(libc).kind()).collect()
+    }
+}
+
+#[test]
+fn every_placement_carries_its_own_kind() {
+    for kind in EngineKind::in_process() {
+        assert_eq!(kind.with_timing_engine(PlacementKinds).unwrap(), Libc::iter().collect::<Vec<_>>(), "{kind}");
     }
 }

@@ -349,7 +349,7 @@ fn try_load<E: Engine>(
     let good = dir.path().join(GOOD);
     std::fs::write(&good, good_module()).unwrap();
     libs.insert(GOOD.into(), good);
-    let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(libc_wasm.clone()))
+    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.clone()))
         .libs(libs, dir.path().to_path_buf())
         .limits(Limits::DEFAULT)
         .build()

@@ -54,7 +54,7 @@ fn place<E: Engine>(
         std::fs::write(&path, side_module(i, *size, *align_log)).unwrap();
         libs.insert(format!("m{i}.wasm"), path);
     }
-    let mut session = ProcessBuilder::new(engine, libc, strategy, placement(libc), Some(libc_wasm.clone()))
+    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.clone()))
     .libs(libs, dir.path().to_path_buf())
     .build()
     .unwrap();

@@ -174,6 +174,10 @@ pub struct State<E: Engine> {
 pub struct LibcHost;
 
 impl<E: Engine> LibcPlacement<E> for LibcHost {
+    fn kind(&self) -> dylink::Libc {
+        dylink::Libc::LibcHost
+    }
+
     fn boot(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Ending> {
         let setup = match threaded(program) {
             true => boot_threaded(ctx, program),

@@ -29,6 +29,10 @@ fn libc_func<E: Engine>(ctx: &dyn Ctx<E>, name: &str) -> Option<E::Func> {
 }
 
 impl<E: Engine> LibcPlacement<E> for LibcModule {
+    fn kind(&self) -> crate::Libc {
+        crate::Libc::LibcModule
+    }
+
     /// Instantiates libc.wasm as module 0 (its memory, table and stack pointer become the process's)
     /// and runs its constructors.
     fn boot(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Ending> {

@@ -31,6 +31,10 @@ pub fn instantiate<E: Engine>(
 }
 
 impl<E: Engine> LibcPlacement<E> for StaticProgram {
+    fn kind(&self) -> crate::Libc {
+        crate::Libc::Static
+    }
+
     fn boot(&self, ctx: &mut dyn Ctx<E>, program: &Program) -> Result<(), Ending> {
         instantiate(ctx, &program.main).map(|_| ())
     }

@@ -116,7 +116,7 @@ fn run_on<E: Engine>(
     let libs: HashMap<String, PathBuf> =
         (0..n).map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm")))).collect();
     let mut session =
-        ProcessBuilder::new(engine, Libc::LibcModule, strategy, placement(Libc::LibcModule), Some(libc.clone()))
+        ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.clone()))
             .libs(libs, dir.to_path_buf())
             .build()
             .map_err(|e| format!("{e:?}"))?;
@@ -563,7 +563,7 @@ fn dump() {
 fn standalone<E: Engine>(engine: &E, wat: &str, calls: &[(&str, Vec<V>)]) -> Result<Vec<Vec<Bits>>, String> {
     let bytes = wat::parse_str(wat).map_err(|e| e.to_string())?;
     let mut session =
-        ProcessBuilder::new(engine, Libc::LibcModule, Linking::SharedTable, placement(Libc::LibcModule), None)
+        ProcessBuilder::new(engine, placement(Libc::LibcModule), Linking::SharedTable, None)
             .build()
             .map_err(|e| format!("{e:?}"))?;
     let module = engine.compile(&bytes).map_err(|e| format!("{e:#}"))?;
