@@ -10,7 +10,7 @@ use dylab_engines::EngineKind;
 
 use crate::calls::{Kernel, Variant};
 use crate::counts::CountData;
-use crate::growth::Point;
+use crate::growth::Point as GrowthPoint;
 use crate::growth_native::NativeGrowth;
 use crate::isolation::CopyData;
 use crate::report::BenchData;
@@ -188,7 +188,7 @@ pub fn calls_svg_with(d: &BenchData, counts: Option<&CountData>, isolation: Opti
 
 /// `growth.svg`: a row per engine, the n-th dlopen's time left and the table elements held right,
 /// against libraries loaded, a line per strategy (log-log); glibc's ld.so dashed in every dlopen panel.
-pub fn growth_svg(rows: &[Point], native: Option<&NativeGrowth>) -> Result<String> {
+pub fn growth_svg(rows: &[GrowthPoint], native: Option<&NativeGrowth>) -> Result<String> {
     let mut engines: Vec<EngineKind> = rows.iter().map(|r| r.engine).collect();
     engines.dedup();
     let mut svg = String::new();
@@ -199,13 +199,13 @@ pub fn growth_svg(rows: &[Point], native: Option<&NativeGrowth>) -> Result<Strin
         let root = SVGBackend::with_string(&mut svg, (PANEL.0 * 2, PANEL.1 * engines.len() as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let panels = root.split_evenly((engines.len(), 2));
-        type Metric = fn(&Point) -> f64;
+        type Metric = fn(&GrowthPoint) -> f64;
         let metrics: [(&str, &str, Metric); 2] = [
             ("dlopen of the n-th library", "µs (log)", |r| r.dlopen_us),
             ("funcref table elements held", "elements, all tables (log)", |r| r.table_elements as f64),
         ];
         for (i, engine) in engines.iter().enumerate() {
-            let mine: Vec<&Point> = rows.iter().filter(|r| r.engine == *engine).collect();
+            let mine: Vec<&GrowthPoint> = rows.iter().filter(|r| r.engine == *engine).collect();
             let mut strategies: Vec<dylink::Strategy> = mine.iter().map(|r| r.strategy).collect();
             strategies.dedup();
             for (j, (what, unit, metric)) in metrics.iter().enumerate() {
@@ -339,7 +339,7 @@ mod tests {
     #[test]
     fn the_growth_chart_has_a_line_per_strategy() {
         let e = EngineKind::reference();
-        let row = |strategy, libraries, us| Point {
+        let row = |strategy, libraries, us| GrowthPoint {
             engine: e,
             strategy,
             libraries,

@@ -117,7 +117,7 @@ impl dylab_engines::WithEngine for Runs<'_> {
 impl Runs<'_> {
     /// One design with `n` threads: medians over the runs.
     fn row<E: dylink::Engine>(&self, engine: &E, design: Strategy, n: u32) -> Result<ThreadRow> {
-        let cell = Cell { engine: ENGINE, libc: Libc::LibcHost, strategy: design, case: self.case.name.clone() };
+        let cell = Cell { engine: self::engine(), libc: Libc::LibcHost, strategy: design, case: self.case.name.clone() };
         let mut samples: [Vec<f64>; 6] = Default::default();
         for _ in 0..self.runs {
             let mut program = self.lab.program(self.case, self.side_main.clone(), self.libs.clone(), &cell);

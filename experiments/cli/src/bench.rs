@@ -18,7 +18,8 @@ use crate::counts;
 use crate::select::CorpusArg;
 
 /// Measure what each linkage costs per call, and what loading costs; write reports/calls.md,
-/// calls.svg, growth.svg, data/calls.json and data/samples.csv (the raw timing samples).
+/// calls.svg, growth.svg, data/calls.json and data/samples.csv (the raw timing samples). With
+/// --count, --isolation or --threads: those measurements instead, and the files showing them.
 #[derive(Args)]
 pub struct Bench {
     /// Fewer, shorter samples (under 10 s).

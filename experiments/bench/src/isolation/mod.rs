@@ -17,7 +17,7 @@ pub use run::{count_child, measure, prime, CopyCall};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use dylab_engines::EngineKind;
 use dylab_toolchain::Toolchain;
 use dylink::interface::{FnInterface, Interfaces};

@@ -11,7 +11,7 @@ use dylab_lab::placements::placement;
 use dylab_lab::Paths;
 use dylink::{Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
 
-use super::{interfaces, row, strategies, CopyData, CopyModules, CopyRow, Layout, SIZES};
+use super::{interfaces, label, row, strategies, CopyData, CopyModules, CopyRow, Layout, SIZES};
 use crate::callgrind;
 use crate::calls::Kernel;
 use crate::component;
@@ -186,7 +186,8 @@ pub fn measure(paths: &Paths, quick: bool, select: &Selection, counts: Option<&C
     let mut places = select.engines_by_place().into_iter();
     let (_, here) = places.next().expect("this process's group comes first");
     for (_, kinds) in places {
-        eprintln!("dylab: the isolation rows are timed in this process only; not measured: {kinds:?}");
+        let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+        eprintln!("dylab: the isolation rows are timed in this process only; not measured: {}", names.join(", "));
     }
     let rows = std::thread::scope(|s| {
         std::thread::Builder::new()
