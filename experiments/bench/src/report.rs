@@ -294,7 +294,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
 /// The loader steps' medians (minimum), a column per engine, a row per step in the order measured.
 fn loader_table(s: &mut String, d: &BenchData, m: &Measurements) {
     writeln!(s, "## Loader costs\n").unwrap();
-    writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine (no cache); the rest reuse compiled modules.\n").unwrap();
+    writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine and new wire bytes (a custom section with a number used once), so that no cache answers; the rest reuse compiled modules. An engine that compiles lazily (its `compilation` setting above) only decodes and validates here and pays for each function at its first call.\n").unwrap();
     let engines: Vec<EngineKind> = d.engines.keys().copied().collect();
     let mut steps: Vec<LoaderStep> = Vec::new();
     for r in m.with(Metric::Median) {
