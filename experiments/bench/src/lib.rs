@@ -12,7 +12,6 @@ pub mod growth;
 pub mod growth_native;
 pub mod hosted;
 pub mod isolation;
-pub mod isolation_chart;
 pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;

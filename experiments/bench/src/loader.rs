@@ -220,7 +220,7 @@ pub fn measure<E: Adapter>(
     if let Some(lib) = &modules.pointers {
         engine.compile(&std::fs::read(lib)?)?;
         // The strategies whose pointers live in a table the loader must fill (all but the definer's own).
-        // (`isolated` is measured per call by bytes copied instead: bin/isolation-bench.)
+        // (`isolated` is measured per call by bytes copied instead: `dylab bench --isolation`.)
         let policies = one_memory().filter(|s| s.policy().pointers != PointerTable::Definer);
         for strategy in policies {
             let mut times = Vec::new();
