@@ -4,6 +4,7 @@
 
 pub mod adapter;
 pub mod builder;
+pub mod config;
 pub mod dlfcn;
 pub mod domain;
 pub mod engine;
@@ -17,11 +18,13 @@ pub mod load;
 pub mod mem;
 pub mod meter;
 pub mod module_info;
+pub mod objects;
 pub mod outcome;
 pub mod placements;
 pub mod process;
 pub mod stdio;
 pub mod program;
+pub mod scope;
 pub mod strategy;
 pub mod tables;
 pub mod threads;
