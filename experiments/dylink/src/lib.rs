@@ -10,6 +10,7 @@ pub mod domain;
 pub mod engine;
 pub mod exit;
 pub mod extras;
+mod forward;
 pub mod fused;
 pub mod interface;
 pub mod libc;

@@ -98,7 +98,7 @@ impl<E: Engine> Walk<'_, E> {
 pub fn init_order<E: Engine>(p: &mut Process<E>, root: ModId) -> Vec<ModId> {
     let tree = p.tree(root);
     let sorted = sort_maps(p, &tree, true, false, Some(root));
-    p.objects_mut()[root].initfini = Some(sorted[1..].to_vec());
+    p.objects_mut().set_initfini(root, sorted[1..].to_vec());
     sorted.into_iter().rev().filter(|&m| !p.module(m).initialised).collect()
 }
 

@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::dlfcn;
-use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val, ValType};
+use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val};
 use crate::mem;
 use crate::module_info::{self, ImportKind, ModuleInfo};
 use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
@@ -17,6 +17,9 @@ use crate::strategy::{CallBinding, Memories, Trampolines};
 use crate::tables;
 use crate::threads::{self, replay};
 use crate::{adapter, domain};
+
+pub(crate) use crate::forward::coerce;
+pub use crate::forward::forwarder;
 
 /// Longest chain of NEEDED libraries below the module asked for.
 pub const MAX_NEEDED_DEPTH: usize = 64;
@@ -175,7 +178,7 @@ fn link_all<E: Engine>(
         domain::within(ctx, d, |ctx| fill_got(ctx, id, got))?;
     }
     for &(id, _) in new {
-        ctx.host().process.objects_mut()[id].state = ModState::Open;
+        ctx.host().process.objects_mut().set_state(id, ModState::Open);
     }
     // A repeated load (another thread's copy) shares the memory: relocations and constructors ran.
     let repeat = replay::replaying(ctx).is_some();
@@ -190,7 +193,7 @@ fn link_all<E: Engine>(
     }
     let order = crate::lifecycle::init_order(&mut ctx.host().process, root);
     for id in order {
-        ctx.host().process.objects_mut()[id].initialised = true;
+        ctx.host().process.objects_mut().set_initialised(id);
         run_export(ctx, id, "__wasm_call_ctors")?;
     }
     Ok(())
@@ -381,7 +384,7 @@ fn instantiate<E: Engine>(
         t @ Trap::Limit(..) => LoadError::Trap(format!("{name}: instantiation"), t),
         t => link(format!("{name}: instantiation failed: {t}")),
     })?;
-    ctx.host().process.objects_mut()[id].exports = exports.into_iter().collect();
+    ctx.host().process.objects_mut().set_exports(id, exports.into_iter().collect());
     tables::after_instantiate(ctx, id).map_err(|t| LoadError::Trap(format!("{name}: mirroring its table"), t))?;
     Ok(got)
 }
@@ -423,7 +426,7 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
             }
         };
         ctx.global_set(global, Val::I32(value as i32)).map_err(trap)?;
-        ctx.host().process.objects_mut()[id].got.push(value);
+        ctx.host().process.objects_mut().push_got(id, value);
     }
     Ok(())
 }
@@ -555,52 +558,5 @@ fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> Hos
             ))),
             _ => Err(Trap::Host(format!("unresolved symbol `{sym}` called from {module}"))),
         }
-    })
-}
-
-/// Converts a value the way a JavaScript trampoline would (ToNumber / ToInt32): the seed's loader
-/// never checked signatures, so a trampoline forwards whatever arrives.
-pub(crate) fn coerce<E: Engine>(v: Val<E>, to: ValType) -> Val<E> {
-    let as_f64 = match v {
-        Val::I32(x) => x as f64,
-        Val::I64(x) => x as f64,
-        Val::F32(x) => f32::from_bits(x) as f64,
-        Val::F64(x) => f64::from_bits(x),
-        Val::FuncRef(_) => return if to == ValType::FuncRef { v } else { Val::default_for(to) },
-    };
-    match (v, to) {
-        (Val::I32(_), ValType::I32)
-        | (Val::I64(_), ValType::I64)
-        | (Val::F32(_), ValType::F32)
-        | (Val::F64(_), ValType::F64) => v,
-        (Val::I64(x), ValType::I32) => Val::I32(x as i32),
-        (Val::I32(x), ValType::I64) => Val::I64(x as i64),
-        (_, ValType::I32) => Val::I32(if as_f64.is_finite() { (as_f64.trunc() as i64) as i32 } else { 0 }),
-        (_, ValType::I64) => Val::I64(if as_f64.is_finite() { as_f64.trunc() as i64 } else { 0 }),
-        (_, ValType::F32) => Val::F32((as_f64 as f32).to_bits()),
-        (_, ValType::F64) => Val::F64(as_f64.to_bits()),
-        _ => Val::default_for(to),
-    }
-}
-
-/// A host function that forwards to `target` (the host-forwarder call binding, and lazily bound imports).
-pub fn forwarder<E: Engine>(target: E::Func, target_ty: FuncType, import_ty: FuncType) -> HostFn<E> {
-    if target_ty == import_ty {
-        return Arc::new(move |ctx, args, results| ctx.call(target, args, results));
-    }
-    Arc::new(move |ctx, args, results| {
-        let targs: Vec<Val<E>> = target_ty
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, t)| args.get(i).map(|v| coerce(*v, *t)).unwrap_or(Val::default_for(*t)))
-            .collect();
-        let mut tres: Vec<Val<E>> = target_ty.results.iter().map(|t| Val::default_for(*t)).collect();
-        ctx.call(target, &targs, &mut tres)?;
-        for (i, r) in results.iter_mut().enumerate() {
-            let want = import_ty.results[i];
-            *r = tres.get(i).map(|v| coerce(*v, want)).unwrap_or(Val::default_for(want));
-        }
-        Ok(())
     })
 }

@@ -2,7 +2,7 @@
 //! of an object (handles, dependencies, scopes). Ids are never reused: a closed module stays, gone.
 
 use std::collections::HashMap;
-use std::ops::{Index, IndexMut};
+use std::ops::Index;
 use std::sync::Arc;
 
 use crate::engine::{Engine, Extern};
@@ -195,6 +195,30 @@ impl<E: Engine> Objects<E> {
         out
     }
 
+    /// Puts `id` in the global scope; false when it was already.
+    pub(crate) fn set_global(&mut self, id: ModId) -> bool {
+        !std::mem::replace(&mut self.list[id].global, true)
+    }
+    pub(crate) fn set_state(&mut self, id: ModId, state: ModState) {
+        self.list[id].state = state;
+    }
+    /// Its exports, once instantiated.
+    pub(crate) fn set_exports(&mut self, id: ModId, exports: HashMap<String, Extern<E>>) {
+        self.list[id].exports = exports;
+    }
+    /// Its next GOT entry's value, once filled.
+    pub(crate) fn push_got(&mut self, id: ModId, value: u32) {
+        self.list[id].got.push(value);
+    }
+    /// Its constructors are about to run.
+    pub(crate) fn set_initialised(&mut self, id: ModId) {
+        self.list[id].initialised = true;
+    }
+    /// The sorted objects of the load `id` was the root of (ld.so's `l_initfini`).
+    pub(crate) fn set_initfini(&mut self, id: ModId, order: Vec<ModId>) {
+        self.list[id].initfini = Some(order);
+    }
+
     /// One more `dlopen` handle on `id`.
     pub(crate) fn add_handle(&mut self, id: ModId) {
         self.list[id].handles += 1;
@@ -242,10 +266,3 @@ impl<E: Engine> Index<ModId> for Objects<E> {
     }
 }
 
-/// Mutable only where the crate holds the process mutably ([`crate::Process::objects_mut`]).
-impl<E: Engine> IndexMut<ModId> for Objects<E> {
-    #[inline]
-    fn index_mut(&mut self, id: ModId) -> &mut Loaded<E> {
-        &mut self.list[id]
-    }
-}

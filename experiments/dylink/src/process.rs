@@ -135,12 +135,9 @@ impl<E: Engine> Process<E> {
 
     /// Puts a module into the global scope (at the end of the load order).
     pub(crate) fn make_global(&mut self, id: ModId) {
-        let m = &mut self.objects[id];
-        if m.global {
-            return;
+        if self.objects.set_global(id) {
+            self.scope.add_global(id, &self.objects[id].info);
         }
-        m.global = true;
-        self.scope.add_global(id, &m.info);
     }
 
     /// Moves `id` in the global search order to just after `anchor` (libc after the program's own
@@ -152,8 +149,8 @@ impl<E: Engine> Process<E> {
 
     /// Takes a module out of every scope (dlclose, or a failed load): its name is free again.
     pub(crate) fn remove(&mut self, id: ModId) {
-        let m = &mut self.objects[id];
-        m.state = ModState::Gone;
+        self.objects.set_state(id, ModState::Gone);
+        let m = &self.objects[id];
         self.scope.remove(id, &m.name, m.global.then_some(&*m.info));
         self.objects.drop_scope(id);
     }

@@ -102,3 +102,39 @@ impl Scope {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::module_info::Export;
+
+    fn exporting(names: &[&str]) -> ModuleInfo {
+        let exports =
+            names.iter().map(|n| Export { name: n.to_string(), kind: ExportKind::Func, func_type: None }).collect();
+        ModuleInfo { imports: Vec::new(), exports, dylink: None }
+    }
+
+    #[test]
+    fn the_symbol_index_follows_the_order_through_moves_and_removals() {
+        let infos = [exporting(&["f", "g"]), exporting(&["f"]), exporting(&["f", "h"])];
+        let mut s = Scope::default();
+        for (id, info) in infos.iter().enumerate() {
+            s.name(format!("m{id}"), id);
+            s.add_global(id, info);
+        }
+        assert_eq!(s.definers("f"), &[0, 1, 2]);
+        s.move_after(0, 2, |id| &infos[id]);
+        assert_eq!(s.order(), &[1, 2, 0]);
+        assert_eq!(s.definers("f"), &[1, 2, 0]);
+        s.remove(2, "m2", Some(&infos[2]));
+        assert_eq!(s.order(), &[1, 0]);
+        assert_eq!(s.definers("f"), &[1, 0]);
+        assert!(s.definers("h").is_empty());
+        assert_eq!(s.named("m2"), None);
+        // A name reused by a later module is not freed by removing the earlier one.
+        s.name("m1".into(), 3);
+        s.remove(1, "m1", Some(&infos[1]));
+        assert_eq!(s.named("m1"), Some(3));
+        assert_eq!(s.definers("f"), &[0]);
+    }
+}
