@@ -79,7 +79,7 @@ pub fn measure<E: Adapter>(
             if CHECKPOINTS.contains(&i) {
                 let (table_elements, memory_bytes) = session.enter(|ctx| {
                     let p = &ctx.host_ref().process;
-                    let tables: Vec<_> = p.tables.iter().map(|r| r.table).collect();
+                    let tables: Vec<_> = p.tables().all().collect();
                     let memory = ctx.host_ref().memory.map(|m| ctx.memory_size(m)).unwrap_or(0);
                     (tables.into_iter().map(|t| ctx.table_size(t) as u64).sum(), memory)
                 });

@@ -146,7 +146,7 @@ impl<E: Engine> Query<E> {
         session.boot().map_err(|e| Failure::Open(format!("booting libc.wasm: {e:?}")))?;
         let run = session.enter(|ctx| -> Result<E::Func, Failure> {
             let id = dylink::load::load_program(ctx, "bench.wasm").map_err(|e| Failure::Open(e.message()))?;
-            let exports = ctx.host_ref().process.modules[id].exports.clone();
+            let exports = ctx.host_ref().process.module(id).exports.clone();
             let open = func(&exports, "bench_open")?;
             let mut rc = [Val::I32(0)];
             ctx.call(open, &[], &mut rc).map_err(|t| Failure::Open(t.to_string()))?;

@@ -58,8 +58,8 @@ impl<E: Adapter> CopyCall<E> {
             }
             let p = &ctx.host_ref().process;
             let caller = p.by_name("copy_caller.wasm").context("copy_caller.wasm is loaded")?;
-            match p.modules[caller].exports.get("run_copy") {
-                Some(Extern::Func(f)) => Ok((*f, p.modules[caller].domain)),
+            match p.module(caller).exports.get("run_copy") {
+                Some(Extern::Func(f)) => Ok((*f, p.module(caller).domain)),
                 _ => bail!("copy_caller.wasm exports no run_copy"),
             }
         })?;
