@@ -301,7 +301,7 @@ impl<E: Adapter> Prepared<E> {
                 let f = typed_host::bare(engine, &mut store, kernel, i).with_context(|| {
                     format!("{}: the bench has no typed host function for {}", engine.name(), kernel.name())
                 })?;
-                engine.enter(&mut store, |ctx| ctx.host().process.preload.insert(name.to_string(), f));
+                engine.enter(&mut store, |ctx| ctx.host().process.preload(name, f));
             }
         }
         let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {
@@ -310,7 +310,7 @@ impl<E: Adapter> Prepared<E> {
             };
             let callee = load(ctx, "callee.wasm")?;
             let caller = load(ctx, "caller.wasm")?;
-            let exports = ctx.host_ref().process.modules[caller].exports.clone();
+            let exports = ctx.host_ref().process.module(caller).exports.clone();
             let k = kernel.name();
             Ok(match variant {
                 Variant::IntraDirect => (func(&exports, &format!("run_local_{k}"))?, vec![]),
@@ -334,7 +334,7 @@ impl<E: Adapter> Prepared<E> {
                 }
                 Variant::SharedTable | Variant::SharedTableEager | Variant::DlsymImport | Variant::ReplicatedTables => {
                     // What dlsym(handle, "f") returns to the caller under this strategy, per callee.
-                    let callee_exports = ctx.host_ref().process.modules[callee].exports.clone();
+                    let callee_exports = ctx.host_ref().process.module(callee).exports.clone();
                     let mut ptrs = Vec::new();
                     for name in kernel.callees() {
                         let target = func(&callee_exports, name)?;
@@ -357,8 +357,8 @@ impl<E: Adapter> Prepared<E> {
     pub fn empty_loop(engine: &E, modules: &Modules) -> Result<Self> {
         let mut p = Prepared::new(engine, modules, Variant::IntraDirect, Kernel::K1)?;
         p.run = engine.enter(&mut p.store, |ctx| {
-            let caller = ctx.host_ref().process.modules.iter().position(|m| m.name == "caller.wasm").unwrap();
-            func(&ctx.host_ref().process.modules[caller].exports, "run_none")
+            let caller = ctx.host_ref().process.objects().find("caller.wasm").unwrap();
+            func(&ctx.host_ref().process.module(caller).exports, "run_none")
         })?;
         Ok(p)
     }

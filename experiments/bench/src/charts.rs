@@ -10,7 +10,7 @@ use dylab_engines::EngineKind;
 
 use crate::calls::{Kernel, Variant};
 use crate::counts::CountData;
-use crate::growth::GrowthRow;
+use crate::growth::Point as GrowthPoint;
 use crate::growth_native::NativeGrowth;
 use crate::isolation::CopyData;
 use crate::report::BenchData;
@@ -150,7 +150,7 @@ pub fn calls_svg_with(d: &BenchData, counts: Option<&CountData>, isolation: Opti
         kernel_legend(&legend)?;
         let panels = body.split_evenly((rows, 2));
         if let Some(data) = isolation {
-            crate::isolation_chart::draw(&panels[2 * (rows - 1)], &panels[2 * rows - 1], data)?;
+            crate::isolation::chart::draw(&panels[2 * (rows - 1)], &panels[2 * rows - 1], data)?;
         }
         for (i, engine) in engines.iter().enumerate() {
             let counted: Vec<Point> = counts
@@ -188,7 +188,7 @@ pub fn calls_svg_with(d: &BenchData, counts: Option<&CountData>, isolation: Opti
 
 /// `growth.svg`: a row per engine, the n-th dlopen's time left and the table elements held right,
 /// against libraries loaded, a line per strategy (log-log); glibc's ld.so dashed in every dlopen panel.
-pub fn growth_svg(rows: &[GrowthRow], native: Option<&NativeGrowth>) -> Result<String> {
+pub fn growth_svg(rows: &[GrowthPoint], native: Option<&NativeGrowth>) -> Result<String> {
     let mut engines: Vec<EngineKind> = rows.iter().map(|r| r.engine).collect();
     engines.dedup();
     let mut svg = String::new();
@@ -199,13 +199,13 @@ pub fn growth_svg(rows: &[GrowthRow], native: Option<&NativeGrowth>) -> Result<S
         let root = SVGBackend::with_string(&mut svg, (PANEL.0 * 2, PANEL.1 * engines.len() as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let panels = root.split_evenly((engines.len(), 2));
-        type Metric = fn(&GrowthRow) -> f64;
+        type Metric = fn(&GrowthPoint) -> f64;
         let metrics: [(&str, &str, Metric); 2] = [
             ("dlopen of the n-th library", "µs (log)", |r| r.dlopen_us),
             ("funcref table elements held", "elements, all tables (log)", |r| r.table_elements as f64),
         ];
         for (i, engine) in engines.iter().enumerate() {
-            let mine: Vec<&GrowthRow> = rows.iter().filter(|r| r.engine == *engine).collect();
+            let mine: Vec<&GrowthPoint> = rows.iter().filter(|r| r.engine == *engine).collect();
             let mut strategies: Vec<dylink::Strategy> = mine.iter().map(|r| r.strategy).collect();
             strategies.dedup();
             for (j, (what, unit, metric)) in metrics.iter().enumerate() {
@@ -269,6 +269,7 @@ mod tests {
     use super::*;
     use crate::counts::CountRow;
     use crate::measure::CallRow;
+    use crate::measurement::fixture::two_engines;
 
     /// Whether the SVG has a text element reading exactly `text` (plotters puts it on its own line).
     fn has_text(svg: &str, text: &str) -> bool {
@@ -293,12 +294,13 @@ mod tests {
     }
 
     fn bench() -> BenchData {
+        let (e, other) = two_engines();
         BenchData {
-            engines: [(EngineKind::Wasmtime, vec![]), (EngineKind::Wasmi, vec![])].into(),
+            engines: [(e, vec![]), (other, vec![])].into(),
             calls: vec![
-                call(EngineKind::Wasmtime, Variant::IntraDirect, Kernel::K1, 1.5),
-                call(EngineKind::Wasmtime, Variant::TrampolineDynamic, Kernel::Kmega, 180.0),
-                call(EngineKind::Wasmi, Variant::SharedTable, Kernel::Kptr, 9.0),
+                call(e, Variant::IntraDirect, Kernel::K1, 1.5),
+                call(e, Variant::TrampolineDynamic, Kernel::Kmega, 180.0),
+                call(other, Variant::SharedTable, Kernel::Kptr, 9.0),
             ],
             ..Default::default()
         }
@@ -308,10 +310,11 @@ mod tests {
     /// legend, both panels' titles; drawn with no font files (plotters without `ttf`).
     #[test]
     fn the_calls_chart_labels_every_variant_and_kernel_and_puts_counts_beside_times() {
+        let (e, other) = two_engines();
         let counts = CountData {
             rows: vec![CountRow {
-                cell: "wasmtime/intra-direct/k1".into(),
-                engine: EngineKind::Wasmtime,
+                cell: format!("{e}/intra-direct/k1"),
+                engine: e,
                 variant: Variant::IntraDirect,
                 kernel: Kernel::K1,
                 instructions_per_call: 17.0,
@@ -329,14 +332,15 @@ mod tests {
             assert!(has_text(&svg, v.name()), "no y label {}", v.name());
         }
         assert!(has_text(&svg, "k1 int f(int)") && has_text(&svg, "kmega int f(int), 8 callees in a ring"));
-        assert!(svg.contains("wasmtime: instructions per call") && svg.contains("wasmi: time per call"));
+        assert!(svg.contains(&format!("{e}: instructions per call")) && svg.contains(&format!("{other}: time per call")));
         assert!(svg.contains("ns per loop iteration (log)"));
     }
 
     #[test]
     fn the_growth_chart_has_a_line_per_strategy() {
-        let row = |strategy, libraries, us| GrowthRow {
-            engine: EngineKind::Wasmi,
+        let e = EngineKind::reference();
+        let row = |strategy, libraries, us| GrowthPoint {
+            engine: e,
             strategy,
             libraries,
             dlopen_us: us,
@@ -352,7 +356,7 @@ mod tests {
         ];
         let svg = growth_svg(&rows, None).unwrap();
         assert!(has_text(&svg, "shared-table") && has_text(&svg, "replicated-tables"));
-        assert!(svg.contains("wasmi: dlopen of the n-th library") && svg.contains("libraries loaded (log)"));
+        assert!(svg.contains(&format!("{e}: dlopen of the n-th library")) && svg.contains("libraries loaded (log)"));
         assert!(!has_text(&svg, "native (glibc ld.so)"));
         assert_eq!(growth_svg(&[], None).unwrap(), "");
         // The native reference: one legend entry per dlopen panel (one engine here), none on tables.

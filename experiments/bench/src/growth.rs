@@ -12,6 +12,7 @@ use dylink::{Libc, Mode, ProcessBuilder, Strategy};
 
 use crate::calls::Modules;
 use crate::growth_native::NativeGrowth;
+use crate::measurement::{Measurement, Measurements, Metric, Of};
 
 /// The n-th library whose dlopen time is reported: about three per decade, for the curve.
 pub const CHECKPOINTS: [usize; 9] = [1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000];
@@ -77,7 +78,7 @@ pub fn measure<E: Adapter>(
             if CHECKPOINTS.contains(&i) {
                 let (table_elements, memory_bytes) = session.enter(|ctx| {
                     let p = &ctx.host_ref().process;
-                    let tables: Vec<_> = p.tables.iter().map(|r| r.table).collect();
+                    let tables: Vec<_> = p.tables().all().collect();
                     let memory = ctx.host_ref().memory.map(|m| ctx.memory_size(m)).unwrap_or(0);
                     (tables.into_iter().map(|t| ctx.table_size(t) as u64).sum(), memory)
                 });
@@ -103,12 +104,43 @@ pub fn window_median(times: &[f64]) -> f64 {
     window[window.len() / 2]
 }
 
+/// A point of the growth table and chart: the n-th dlopen under a strategy on an engine, read from
+/// the measurements ([`Of::Growth`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub engine: EngineKind,
+    pub strategy: Strategy,
+    pub libraries: usize,
+    pub dlopen_us: f64,
+    pub table_elements: u64,
+    pub memory_bytes: u64,
+}
+
+impl Point {
+    /// Every growth point of `m`, in the order measured.
+    pub fn all(m: &Measurements) -> Vec<Point> {
+        let point = |r: &Measurement| {
+            let Of::Growth { strategy, libraries } = r.of else { return None };
+            let held = |metric| m.value(r.engine, r.of, metric).map(|v| v as u64);
+            Some(Point {
+                engine: r.engine,
+                strategy,
+                libraries,
+                dlopen_us: r.value,
+                table_elements: held(Metric::TableElements)?,
+                memory_bytes: held(Metric::MemoryBytes)?,
+            })
+        };
+        m.with(Metric::Median).filter_map(point).collect()
+    }
+}
+
 /// The checkpoints the calls.md table shows (one per decade); the chart shows them all.
 const TABLE_CHECKPOINTS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
 
 /// calls.md's loader-growth section: per engine, per strategy and decade, the n-th dlopen's time
 /// and what the process holds by then (in all, and per library loaded).
-pub fn markdown(rows: &[GrowthRow], native: Option<&NativeGrowth>) -> String {
+pub fn markdown(rows: &[Point], native: Option<&NativeGrowth>) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     if rows.is_empty() {
@@ -186,8 +218,8 @@ mod tests {
 
     #[test]
     fn the_table_shows_decades_with_amounts_per_library() {
-        let row = |libraries, table_elements, memory_bytes| GrowthRow {
-            engine: EngineKind::Wasmtime,
+        let row = |libraries, table_elements, memory_bytes| Point {
+            engine: EngineKind::reference(),
             strategy: Strategy::ReplicatedTables,
             libraries,
             dlopen_us: 12.4,
@@ -203,10 +235,26 @@ mod tests {
     }
 
     #[test]
+    fn the_points_are_read_from_a_runs_measurements() {
+        let row = GrowthRow {
+            engine: EngineKind::reference(),
+            strategy: Strategy::SharedTable,
+            libraries: 10,
+            dlopen_us: 41.5,
+            table_elements: 200,
+            memory_bytes: 3 << 20,
+        };
+        let d = crate::BenchData { growth: vec![row.clone()], ..Default::default() };
+        let points = Point::all(&Measurements::of_times(&d));
+        let GrowthRow { engine, strategy, libraries, dlopen_us, table_elements, memory_bytes } = row;
+        assert_eq!(points, [Point { engine, strategy, libraries, dlopen_us, table_elements, memory_bytes }]);
+    }
+
+    #[test]
     fn the_native_reference_follows_the_engines_at_the_decades() {
         use crate::growth_native::NativeGrowthRow;
-        let engine = GrowthRow {
-            engine: EngineKind::Wasmi,
+        let engine = Point {
+            engine: EngineKind::reference(),
             strategy: Strategy::SharedTable,
             libraries: 1,
             dlopen_us: 40.0,
@@ -221,7 +269,7 @@ mod tests {
         };
         let md = markdown(&[engine], Some(&native));
         let at = md.find("### native (gcc -m32, glibc's ld.so)").expect("a native section");
-        assert!(at > md.find("### wasmi").unwrap(), "{md}");
+        assert!(at > md.find(&format!("### {}", EngineKind::reference())).unwrap(), "{md}");
         assert!(md[at..].contains("built by gcc 12") && md[at..].contains("| 1 | 80 |\n| 10 | 91 |\n"), "{md}");
     }
 }

@@ -12,7 +12,6 @@ pub mod growth;
 pub mod growth_native;
 pub mod hosted;
 pub mod isolation;
-pub mod isolation_chart;
 pub mod libcalls;
 pub mod loader;
 pub mod macro_sqlite;
@@ -238,6 +237,7 @@ fn measure_engine<E: Adapter>(e: &E, data: &mut BenchData, env: &Env) -> Result<
     if let Some(m) = env.macro_modules {
         (env.progress)(&format!("{}: SQLite macro benchmark", e.name()));
         data.loader.push(loader::compile_sqlite::<E>(&m.loaded, env.compile_samples)?);
+        data.loader.push(loader::instantiate_sqlite(e, m, env.compile_samples)?);
         data.macro_sqlite.extend(macro_sqlite::measure(e, m, macro_sqlite::ROWS)?);
     }
     Ok(())

@@ -72,7 +72,7 @@ fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: LibcOp) -> Re
             Libc::LibcModule | Libc::LibcHost => {
                 let id = dylink::load::load(ctx, "libcalls.wasm", Mode { now: true, global: true })
                     .map_err(|e| anyhow!("{}", e.message()))?;
-                ctx.host_ref().process.modules[id].exports.clone()
+                ctx.host_ref().process.module(id).exports.clone()
             }
         };
         match exports.get(&name) {

@@ -1,6 +1,7 @@
 //! What loading costs: compiling and instantiating libc.wasm and a side module, dlopen, wasmtime's
 //! serialized-module cache, and whole-program start-up under `static` and `libc-module`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -8,11 +9,13 @@ use anyhow::{anyhow, Result};
 use dylab_engines::{Adapter, EngineKind};
 use dylab_lab::placements::placement;
 use dylink::builder::Session;
+use dylink::load::load_program;
 use dylink::strategy::PointerTable;
 use dylink::{Engine, Libc, Mode, ProcessBuilder, Program, Strategy};
 use serde::{Deserialize, Serialize};
 
 use crate::calls::Modules;
+use crate::macro_sqlite::MacroModules;
 use crate::measure::median;
 
 /// A libc-module process with these libraries, not booted yet.
@@ -46,6 +49,8 @@ pub enum LoaderStep {
     DeserializeSide,
     /// The SQLite macro benchmark's program (the amalgamation, about 1.5 MB of wasm), cold.
     CompileSqlite,
+    /// The same program instantiated as a process's main program (libc.wasm booted, modules compiled).
+    InstantiateSqlite,
 }
 
 impl LoaderStep {
@@ -53,7 +58,16 @@ impl LoaderStep {
     fn all() -> impl Iterator<Item = LoaderStep> {
         use strum::IntoEnumIterator;
         use LoaderStep::*;
-        [CompileLibc, CompileSide, InstantiateLibc, DlopenSide, DeserializeLibc, DeserializeSide, CompileSqlite]
+        [
+            CompileLibc,
+            CompileSide,
+            InstantiateLibc,
+            DlopenSide,
+            DeserializeLibc,
+            DeserializeSide,
+            CompileSqlite,
+            InstantiateSqlite,
+        ]
             .into_iter()
             .chain(Strategy::iter().map(DlopenPointers))
             .chain(Libc::iter().map(StartUp))
@@ -72,6 +86,7 @@ impl std::fmt::Display for LoaderStep {
             LoaderStep::DeserializeLibc => write!(f, "deserialize libc.wasm (cached)"),
             LoaderStep::DeserializeSide => write!(f, "deserialize side module (cached)"),
             LoaderStep::CompileSqlite => write!(f, "compile SQLite"),
+            LoaderStep::InstantiateSqlite => write!(f, "instantiate SQLite + ctors (compiled)"),
         }
     }
 }
@@ -117,11 +132,55 @@ fn time<T>(f: impl FnOnce() -> Result<T>) -> Result<Duration> {
     Ok(t.elapsed())
 }
 
+/// `bytes` with a custom section holding a number used once appended: the same code, but new wire
+/// bytes, so that no engine can answer a compile from a cache keyed by the bytes (V8 keeps one per
+/// process: without this its "compile" of libc.wasm took 2.7 ms, a lookup).
+fn unique(bytes: &[u8]) -> Vec<u8> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use wasm_encoder::Section;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nonce = NEXT.fetch_add(1, Ordering::Relaxed).to_le_bytes();
+    let mut out = bytes.to_vec();
+    wasm_encoder::CustomSection { name: "dylab-cold-compile".into(), data: nonce[..].into() }.append_to(&mut out);
+    out
+}
+
+/// `n` cold compiles of `bytes`: a new engine (empty caches) and new wire bytes ([`unique`]) each.
+fn cold<E: Adapter>(bytes: &[u8], n: usize) -> Result<Vec<Duration>> {
+    (0..n)
+        .map(|_| {
+            let (e, bytes) = (E::timing()?, unique(bytes));
+            time(|| e.compile(&bytes))
+        })
+        .collect()
+}
+
 /// A cold compile of the SQLite program `module` (what a tier saves on a large module), `samples` times.
 pub fn compile_sqlite<E: Adapter>(module: &Path, samples: usize) -> Result<LoaderRow> {
-    let bytes = std::fs::read(module)?;
-    let times = (0..samples).map(|_| time(|| E::timing()?.compile(&bytes))).collect::<Result<Vec<_>>>()?;
+    let times = cold::<E>(&std::fs::read(module)?, samples)?;
     Ok(row(E::KIND, LoaderStep::CompileSqlite, &times))
+}
+
+/// The SQLite program instantiated as a process's main program, with its constructors (libc.wasm
+/// booted first, untimed; both compiled before, as a module cache would have them), `samples` times.
+pub fn instantiate_sqlite<E: Adapter>(engine: &E, m: &MacroModules, samples: usize) -> Result<LoaderRow> {
+    engine.compile(&std::fs::read(&m.libc)?)?;
+    engine.compile(&std::fs::read(&m.loaded)?)?;
+    let times = (0..samples)
+        .map(|_| {
+            let libs = HashMap::from([("bench.wasm".to_string(), m.loaded.clone())]);
+            let mut session =
+                ProcessBuilder::new(engine, placement(Libc::LibcModule), Strategy::SharedTable, Some(m.libc.clone()))
+                    .libs(libs, m.dir.clone())
+                    .build()
+                    .map_err(|e| anyhow!("{e:?}"))?;
+            session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
+            time(|| {
+                session.enter(|ctx| load_program(ctx, "bench.wasm").map(|_| ()).map_err(|e| anyhow!("{}", e.message())))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(row(E::KIND, LoaderStep::InstantiateSqlite, &times))
 }
 
 /// Loader costs on one engine; a cold compile gets a new engine (empty caches) per sample.
@@ -138,16 +197,8 @@ pub fn measure<E: Adapter>(
     let side_bytes = std::fs::read(&modules.callee)?;
     let mut rows = Vec::new();
 
-    let cold = |bytes: &[u8], n: usize| -> Result<Vec<Duration>> {
-        (0..n)
-            .map(|_| {
-                let e = E::timing()?;
-                time(|| e.compile(bytes))
-            })
-            .collect()
-    };
-    rows.push(row(name, LoaderStep::CompileLibc, &cold(&libc_bytes, compile_samples)?));
-    rows.push(row(name, LoaderStep::CompileSide, &cold(&side_bytes, samples)?));
+    rows.push(row(name, LoaderStep::CompileLibc, &cold::<E>(&libc_bytes, compile_samples)?));
+    rows.push(row(name, LoaderStep::CompileSide, &cold::<E>(&side_bytes, samples)?));
 
     // Instantiation with compiled modules cached in `engine`.
     engine.compile(&libc_bytes)?;
@@ -169,7 +220,7 @@ pub fn measure<E: Adapter>(
     if let Some(lib) = &modules.pointers {
         engine.compile(&std::fs::read(lib)?)?;
         // The strategies whose pointers live in a table the loader must fill (all but the definer's own).
-        // (`isolated` is measured per call by bytes copied instead: bin/isolation-bench.)
+        // (`isolated` is measured per call by bytes copied instead: `dylab bench --isolation`.)
         let policies = one_memory().filter(|s| s.policy().pointers != PointerTable::Definer);
         for strategy in policies {
             let mut times = Vec::new();
@@ -255,5 +306,14 @@ mod tests {
         }
         assert_eq!(LoaderStep::StartUp(Libc::LibcModule).to_string(), "start-up hello: libc-module");
         assert!(serde_json::from_str::<LoaderStep>("\"compile everything\"").is_err());
+    }
+
+    #[test]
+    fn cold_compiles_get_new_wire_bytes_that_still_compile() {
+        let module = wasm_encoder::Module::new().finish();
+        let (a, b) = (unique(&module), unique(&module));
+        assert_ne!(a, b);
+        assert!(a.starts_with(&module) && a.len() > module.len());
+        wasmparser::validate(&a).expect("the custom section keeps the module valid");
     }
 }

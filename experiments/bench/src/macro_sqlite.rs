@@ -146,7 +146,7 @@ impl<E: Engine> Query<E> {
         session.boot().map_err(|e| Failure::Open(format!("booting libc.wasm: {e:?}")))?;
         let run = session.enter(|ctx| -> Result<E::Func, Failure> {
             let id = dylink::load::load_program(ctx, "bench.wasm").map_err(|e| Failure::Open(e.message()))?;
-            let exports = ctx.host_ref().process.modules[id].exports.clone();
+            let exports = ctx.host_ref().process.module(id).exports.clone();
             let open = func(&exports, "bench_open")?;
             let mut rc = [Val::I32(0)];
             ctx.call(open, &[], &mut rc).map_err(|t| Failure::Open(t.to_string()))?;
@@ -474,9 +474,9 @@ mod tests {
     #[test]
     fn counts_need_both_regions_and_divide_by_the_span() {
         let cell =
-            MacroCountCell { engine: EngineKind::Wasmi, strategy: Strategy::SharedTable, build: Build::Loaded, failure: None };
+            MacroCountCell { engine: EngineKind::reference(), strategy: Strategy::SharedTable, build: Build::Loaded, failure: None };
         let name = cell.cell();
-        assert_eq!(name, "wasmi/shared-table/sqlite-loaded");
+        assert_eq!(name, format!("{}/shared-table/sqlite-loaded", EngineKind::reference()));
         let totals = HashMap::from([(label(&name, 200), 1_000_000u64), (label(&name, 1200), 1_000_000 + 5_000 * 1000)]);
         let rows = counts_from_dumps(std::slice::from_ref(&cell), &totals).unwrap();
         assert_eq!((rows[0].instructions_per_row, rows[0].exact), (Some(5000.0), true));
@@ -490,7 +490,7 @@ mod tests {
     #[test]
     fn the_section_shows_failures_and_ratios() {
         let row = |strategy, build, ms: Option<f64>, failure: Option<Failure>| MacroRow {
-            engine: EngineKind::Wasmi,
+            engine: EngineKind::reference(),
             strategy,
             build,
             rows: 1000,

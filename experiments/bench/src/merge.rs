@@ -64,21 +64,19 @@ mod tests {
 
     #[test]
     fn the_engines_run_replace_theirs_and_the_others_stay() {
-        let old = data(&[EngineKind::Wasmtime, EngineKind::WasmtimeWinch, EngineKind::Wasmi], 1.0);
-        let merged = times(old, data(&[EngineKind::WasmtimeWinch], 2.0)).unwrap();
+        let [a, b, c] = [0, 1, 2].map(|i| EngineKind::ALL[i]);
+        let merged = times(data(&[a, b, c], 1.0), data(&[b], 2.0)).unwrap();
         let values: Vec<(EngineKind, f64)> = merged.samples.iter().map(|s| (s.engine, s.value)).collect();
-        assert_eq!(
-            values,
-            [(EngineKind::Wasmtime, 1.0), (EngineKind::WasmtimeWinch, 2.0), (EngineKind::Wasmi, 1.0)]
-        );
-        assert_eq!(merged.empty_loop_ns[&EngineKind::WasmtimeWinch], 2.0);
+        assert_eq!(values, [(a, 1.0), (b, 2.0), (c, 1.0)]);
+        assert_eq!(merged.empty_loop_ns[&b], 2.0);
         assert_eq!(merged.engines.len(), 3);
     }
 
     #[test]
     fn a_quick_run_does_not_merge_into_a_full_one() {
-        let mut old = data(&[EngineKind::Wasmtime], 1.0);
+        let (e, other) = crate::measurement::fixture::two_engines();
+        let mut old = data(&[e], 1.0);
         old.quick = false;
-        assert!(times(old, data(&[EngineKind::Wasmi], 2.0)).is_none());
+        assert!(times(old, data(&[other], 2.0)).is_none());
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::calls::{Kernel, Variant};
 use crate::libcalls::{ops, placements};
 use crate::counts::CountData;
+use crate::floor::Timed;
 use crate::growth::GrowthRow;
 use crate::loader::{LoaderRow, LoaderStep};
 use crate::measure::CallRow;
@@ -286,14 +287,14 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     }
     s.push_str(&crate::macro_sqlite::section(&d.macro_sqlite, counts.map_or(&[], |c| &c.macro_sqlite)));
     loader_table(&mut s, d, &m);
-    s.push_str(&crate::growth::markdown(&d.growth, d.native_growth.as_ref()));
+    s.push_str(&crate::growth::markdown(&crate::growth::Point::all(&m), d.native_growth.as_ref()));
     s
 }
 
 /// The loader steps' medians (minimum), a column per engine, a row per step in the order measured.
 fn loader_table(s: &mut String, d: &BenchData, m: &Measurements) {
     writeln!(s, "## Loader costs\n").unwrap();
-    writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine (no cache); the rest reuse compiled modules.\n").unwrap();
+    writeln!(s, "Median (minimum) over the samples, µs. Compiles use a fresh engine and new wire bytes (a custom section with a number used once), so that no cache answers; the rest reuse compiled modules. An engine that compiles lazily (its `compilation` setting above) only decodes and validates here and pays for each function at its first call.\n").unwrap();
     let engines: Vec<EngineKind> = d.engines.keys().copied().collect();
     let mut steps: Vec<LoaderStep> = Vec::new();
     for r in m.with(Metric::Median) {
@@ -320,39 +321,42 @@ fn loader_table(s: &mut String, d: &BenchData, m: &Measurements) {
 }
 
 /// Rows whose time changed against the baseline beyond the engine's speed ([`crate::floor`]): the
-/// baseline's interval of the row's time ([`crate::floor::time_interval`]) scaled by the median
-/// change of the engine's floor rows, and this run's, each widened by the difference measured between
-/// runs of its engine ([`crate::stats::between_runs`]), share no value.
-pub fn check(baseline: &BenchData, current: &BenchData) -> Vec<String> {
+/// baseline's interval of the row's time ([`Timed::time_interval`]) scaled by the median change of
+/// the engine's floor rows, and this run's, each widened by the difference measured between runs of
+/// its engine ([`crate::stats::between_runs`]), share no value.
+pub fn check(baseline: &Measurements, current: &Measurements) -> Vec<String> {
     let mut moved = Vec::new();
-    for r in current.calls.iter().chain(&current.libc_calls) {
-        let same = |b: &&CallRow| b.engine == r.engine && b.subject == r.subject;
-        let Some(b) = baseline.calls.iter().chain(&baseline.libc_calls).find(same) else { continue };
+    for m in current.with(Metric::Median) {
+        let Some(r) = Timed::of(current, m.engine, m.of) else { continue };
+        let Some(b) = Timed::of(baseline, m.engine, m.of) else { continue };
         // A selection without the floors (`--variant direct`) compares the row's ratio to its kernel's.
-        let speed = crate::floor::speed(baseline, current, r.engine).map(|(s, _)| s);
+        let speed = crate::floor::speed(baseline, current, m.engine).map(|(s, _)| s);
         let (bi, ri) = match speed {
-            Some(speed) => (crate::floor::time_interval(b, speed), crate::floor::time_interval(r, 1.0)),
-            None => (crate::floor::ratio_interval(b), crate::floor::ratio_interval(r)),
+            Some(speed) => (b.time_interval(speed), r.time_interval(1.0)),
+            None => (b.ratio_interval(), r.ratio_interval()),
         };
-        let allowance = crate::stats::between_runs(r.engine);
-        let widened = |i| crate::stats::widened(i, allowance);
+        let widened = |i| crate::stats::widened(i, crate::stats::between_runs(m.engine));
         if crate::stats::disjoint(widened(bi), widened(ri)) {
-            moved.push(format!(
-                "{}: {:.2} -> {:.2} ns per iteration ({:+.1}%; {}), ratio {:.3} -> {:.3}",
-                r.cell,
-                b.median_ns,
-                r.median_ns,
-                (r.median_ns / b.median_ns - 1.0) * 100.0,
-                match speed {
-                    Some(s) => format!("the engine's floors {:+.1}%", (s - 1.0) * 100.0),
-                    None => "no floor in both runs: ratios compared".into(),
-                },
-                b.ratio,
-                r.ratio,
-            ));
+            moved.push(moved_text(&m.cell(), &b, &r, speed));
         }
     }
     moved
+}
+
+/// What `--check` says of a row that moved.
+fn moved_text(cell: &str, b: &Timed, r: &Timed, speed: Option<f64>) -> String {
+    format!(
+        "{cell}: {:.2} -> {:.2} ns per iteration ({:+.1}%; {}), ratio {:.3} -> {:.3}",
+        b.median_ns,
+        r.median_ns,
+        (r.median_ns / b.median_ns - 1.0) * 100.0,
+        match speed {
+            Some(s) => format!("the engine's floors {:+.1}%", (s - 1.0) * 100.0),
+            None => "no floor in both runs: ratios compared".into(),
+        },
+        b.ratio,
+        r.ratio,
+    )
 }
 
 /// One engine's table under `heading`: a row per variant, a column per kernel; `cell` gives a cell's
@@ -382,15 +386,16 @@ pub(crate) fn variant_table(
 mod tests {
     use super::*;
     use crate::measure::summarise;
+    use crate::measurement::fixture::{two_engines, Timings};
     use crate::samples::{Phase, Sample};
     use crate::stats::between_runs;
 
     /// Samples of a floor at 2 ns and a row at `ratio` times it, with a small deterministic wobble.
-    fn run(ratio: f64, wobble: f64) -> BenchData {
-        run_on(EngineKind::Wasmtime, ratio, wobble)
+    fn run(ratio: f64, wobble: f64) -> Measurements {
+        run_on(EngineKind::reference(), ratio, wobble)
     }
 
-    fn run_on(engine: EngineKind, ratio: f64, wobble: f64) -> BenchData {
+    fn run_on(engine: EngineKind, ratio: f64, wobble: f64) -> Measurements {
         let (floor, row) = (Subject::Call(Variant::IntraDirect, Kernel::K1), Subject::Call(Variant::SharedTable, Kernel::K1));
         let mut raw = Vec::new();
         for phase in Phase::ALL {
@@ -401,32 +406,45 @@ mod tests {
                 }
             }
         }
-        BenchData {
-            calls: vec![summarise(&raw, engine, floor, floor), summarise(&raw, engine, row, floor)],
-            samples: raw,
-            ..Default::default()
-        }
+        let calls = vec![summarise(&raw, engine, floor, floor), summarise(&raw, engine, row, floor)];
+        Measurements::of_times(&BenchData { calls, samples: raw, ..Default::default() })
     }
 
     #[test]
     fn check_flags_a_change_beyond_both_intervals_and_not_the_noise_within_them() {
+        let e = EngineKind::reference();
         let base = run(1.3, 0.05);
-        let r = &base.calls[1];
-        assert!((r.ratio - 1.3).abs() < 0.05 && r.ratio_ci[0] <= r.ratio && r.ratio <= r.ratio_ci[1], "{r:?}");
+        let r = Timed::of(&base, e, Of::Loop(Subject::Call(Variant::SharedTable, Kernel::K1))).unwrap();
+        let [lo, hi] = r.ratio_ci.unwrap();
+        assert!((r.ratio - 1.3).abs() < 0.05 && lo <= r.ratio && r.ratio <= hi, "{r:?}");
         assert!(check(&base, &run(1.31, 0.05)).is_empty(), "a 1% move inside 5% noise is no change");
         assert!(check(&base, &run(1.5, 0.05)).is_empty(), "15%: within what two runs differ by");
         let moved = check(&base, &run(2.2, 0.05));
         assert_eq!(moved.len(), 1, "{moved:?}");
-        assert!(moved[0].starts_with("wasmtime/shared-table/k1: 2.6"), "{moved:?}");
+        assert!(moved[0].starts_with(&format!("{e}/shared-table/k1: 2.6")), "{moved:?}");
         assert!(moved[0].contains("floors +0.0%), ratio 1.30"), "{moved:?}");
         // The same change seen against a quiet row and missed against a noisy one: no fixed tolerance.
         assert_eq!(check(&run(1.3, 0.005), &run(2.2, 0.005)).len(), 1);
         assert!(check(&run(1.3, 0.4), &run(2.2, 0.4)).is_empty());
-        // V8 moves more between runs: the same change is within its allowance.
+        // An engine that moves more between runs: the same change is within its allowance.
         let loosest = EngineKind::ALL.into_iter().max_by(|a, b| between_runs(*a).total_cmp(&between_runs(*b))).unwrap();
+        assert!(between_runs(loosest) > between_runs(e), "the registry has a looser engine than the reference");
         assert!(check(&run_on(loosest, 1.3, 0.05), &run_on(loosest, 2.2, 0.05)).is_empty());
         // Rows are matched by engine and subject: another engine's row is not this one's baseline.
-        assert!(check(&run_on(EngineKind::Wasmi, 1.3, 0.05), &run(2.2, 0.05)).is_empty());
+        assert!(check(&run_on(two_engines().1, 1.3, 0.05), &run(2.2, 0.05)).is_empty());
+    }
+
+    /// Floors at 2 ns and shared-table rows at 3 ns of every kernel; `slow` multiplies everything,
+    /// `kmega_floor` and `kmega_row` kmega's floor and row.
+    fn kernels(slow: f64, kmega_floor: f64, kmega_row: f64) -> Timings {
+        let e = EngineKind::reference();
+        let mut t = Timings::default();
+        for k in [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::Kptr, Kernel::Kmega] {
+            let floor = 2.0 * slow * if k == Kernel::Kmega { kmega_floor } else { 1.0 };
+            let ns = 3.0 * slow * if k == Kernel::Kmega { kmega_row } else { 1.0 };
+            t = t.floor(e, k, floor).call(e, Variant::SharedTable, k, ns, ns / floor);
+        }
+        t
     }
 
     /// The committed baseline's failure: one kernel's floor ran at another speed in one process and
@@ -434,47 +452,18 @@ mod tests {
     /// did not; a machine twice as slow moves nothing; a row that really changed still does.
     #[test]
     fn check_holds_rows_to_the_median_floor_so_one_floor_cannot_flip_its_kernel() {
-        let e = EngineKind::Wasmtime;
-        let kernels = [Kernel::K0, Kernel::K1, Kernel::K4, Kernel::Kptr, Kernel::Kmega];
-        let row = |v: Variant, k: Kernel, ns: f64, ratio: f64| CallRow {
-            cell: format!("{e}/{}/{}", v.name(), k.name()),
-            engine: e,
-            subject: Subject::Call(v, k),
-            iterations: 1,
-            median_ns: ns,
-            q1_ns: ns,
-            q3_ns: ns,
-            net_ns: ns,
-            ratio,
-            ratio_rounds: [ratio; 2],
-            ratio_ci: [ratio * 0.95, ratio * 1.05],
-            checksum: 0,
-        };
-        // Floors at 2 ns, shared-table rows at 3 ns; `slow` multiplies everything, `kmega` its floor.
-        let data = |slow: f64, kmega_floor: f64, kmega_row: f64| {
-            let mut calls = Vec::new();
-            for k in kernels {
-                let floor = 2.0 * slow * if k == Kernel::Kmega { kmega_floor } else { 1.0 };
-                let ns = 3.0 * slow * if k == Kernel::Kmega { kmega_row } else { 1.0 };
-                calls.push(CallRow { ratio_ci: [1.0, 1.0], ..row(Variant::IntraDirect, k, floor, 1.0) });
-                calls.push(row(Variant::SharedTable, k, ns, ns / floor));
-            }
-            BenchData { calls, ..Default::default() }
-        };
-        let base = data(1.0, 1.0, 1.0);
-        let flipped = check(&base, &data(1.0, 2.3, 1.0));
+        let e = EngineKind::reference();
+        let base = kernels(1.0, 1.0, 1.0).build();
+        let flipped = check(&base, &kernels(1.0, 2.3, 1.0).build());
         assert_eq!(flipped.len(), 1, "{flipped:?}");
-        assert!(flipped[0].starts_with("wasmtime/intra-direct/kmega: 2.00 -> 4.60"), "{flipped:?}");
-        assert!(check(&base, &data(2.0, 1.0, 1.0)).is_empty(), "a slower machine: every floor moved alike");
-        let real = check(&base, &data(2.0, 1.0, 2.3));
+        assert!(flipped[0].starts_with(&format!("{e}/intra-direct/kmega: 2.00 -> 4.60")), "{flipped:?}");
+        assert!(check(&base, &kernels(2.0, 1.0, 1.0).build()).is_empty(), "a slower machine: every floor moved alike");
+        let real = check(&base, &kernels(2.0, 1.0, 2.3).build());
         assert_eq!(real.len(), 1, "{real:?}");
-        assert!(real[0].starts_with("wasmtime/shared-table/kmega:") && real[0].contains("floors +100.0%"), "{real:?}");
+        assert!(real[0].starts_with(&format!("{e}/shared-table/kmega:")) && real[0].contains("floors +100.0%"), "{real:?}");
         // Without the floors (a selection of variants) the ratios are compared: kmega's doubled.
-        let no_floors = |d: BenchData| BenchData {
-            calls: d.calls.into_iter().filter(|r| r.subject.call().unwrap().0 != Variant::IntraDirect).collect(),
-            ..d
-        };
-        let by_ratio = check(&no_floors(data(1.0, 1.0, 1.0)), &no_floors(data(1.0, 1.0, 2.3)));
+        let no_floors = |t: Timings| t.without(Variant::IntraDirect).build();
+        let by_ratio = check(&no_floors(kernels(1.0, 1.0, 1.0)), &no_floors(kernels(1.0, 1.0, 2.3)));
         assert_eq!(by_ratio.len(), 1, "{by_ratio:?}");
         assert!(by_ratio[0].contains("ratio 1.500 -> 3.450"), "{by_ratio:?}");
     }

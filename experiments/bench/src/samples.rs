@@ -95,36 +95,39 @@ pub fn series(samples: &[Sample], engine: EngineKind, subject: Subject) -> Vec<f
 mod tests {
     use super::*;
     use crate::calls::{Kernel, Variant};
+    use crate::measurement::fixture::two_engines;
 
     #[test]
     fn samples_round_trip_through_csv_with_the_published_header() {
+        let (e, other) = two_engines();
         let rows = vec![
             Sample {
-                engine: EngineKind::Wasmtime,
+                engine: e,
                 subject: Subject::Call(Variant::SharedTable, Kernel::K1),
                 phase: Phase::Round2,
                 iteration: 3,
                 value: 1.25,
             },
-            Sample { engine: EngineKind::Wasmi, subject: Subject::EmptyLoop, phase: Phase::Round1, iteration: 0, value: 0.5 },
+            Sample { engine: other, subject: Subject::EmptyLoop, phase: Phase::Round1, iteration: 0, value: 0.5 },
         ];
         let text = to_csv(&rows).unwrap();
         assert!(text.starts_with("engine,variant,kernel,phase,iteration,value\n"), "{text}");
-        assert!(text.contains("wasmtime,shared-table,k1,round2,3,1.25\n"), "{text}");
-        assert!(text.contains("wasmi,empty-loop,none,round1,0,0.5\n"), "{text}");
+        assert!(text.contains(&format!("{e},shared-table,k1,round2,3,1.25\n")), "{text}");
+        assert!(text.contains(&format!("{other},empty-loop,none,round1,0,0.5\n")), "{text}");
         assert_eq!(from_csv(&text).unwrap(), rows);
-        let bad = from_csv("engine,variant,kernel,phase,iteration,value\nwasmi,direct,k1,round3,0,1\n").unwrap_err();
+        let bad = from_csv(&format!("engine,variant,kernel,phase,iteration,value\n{e},direct,k1,round3,0,1\n")).unwrap_err();
         assert!(format!("{bad:#}").contains("row 2"), "{bad:#}");
-        let unknown = from_csv("engine,variant,kernel,phase,iteration,value\nwasmi,direct,k9,round1,0,1\n").unwrap_err();
+        let unknown = from_csv(&format!("engine,variant,kernel,phase,iteration,value\n{e},direct,k9,round1,0,1\n")).unwrap_err();
         assert!(format!("{unknown:#}").contains("direct/k9"), "{unknown:#}");
     }
 
     #[test]
     fn a_series_is_in_sampling_order() {
         let subject = Subject::Call(Variant::Dlcall, Kernel::K0);
-        let s = |phase, iteration, value| Sample { engine: EngineKind::Wasmi, subject, phase, iteration, value };
+        let (e, other) = two_engines();
+        let s = |phase, iteration, value| Sample { engine: e, subject, phase, iteration, value };
         let rows = vec![s(Phase::Round2, 0, 3.0), s(Phase::Round1, 1, 2.0), s(Phase::Round1, 0, 1.0)];
-        assert_eq!(series(&rows, EngineKind::Wasmi, subject), [1.0, 2.0, 3.0]);
-        assert!(series(&rows, EngineKind::Wasmtime, subject).is_empty());
+        assert_eq!(series(&rows, e, subject), [1.0, 2.0, 3.0]);
+        assert!(series(&rows, other, subject).is_empty());
     }
 }

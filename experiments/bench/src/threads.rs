@@ -4,10 +4,9 @@
 //! Program: corpus case `thr-bench` (N threads pass through a mutex in a loop while main dlopens
 //! eight libraries), on wasmtime/libc-host with the matrix engine (epoch interruption on: design b
 //! needs it; fuel metered as in every cell). Wall-clock times from the threads' own statistics
-//! ([`dylink::threads::Stats`]); medians over runs. Written by `cargo run -p dylab-bench --bin
-//! threads-bench -- --write` to `data/threads.json` and `threads.svg`; calls.md shows the table.
+//! ([`dylink::threads::Stats`]); medians over runs. Written by `dylab bench --threads` to
+//! `data/threads.json` and `threads.svg`; calls.md shows the table.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
@@ -58,6 +57,18 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// [`measure`] on a thread with dylink's run stack, progress on stderr.
+pub fn on_run_stack(paths: &Paths, runs: usize) -> Result<ThreadData> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(dylink::program::RUN_STACK)
+            .spawn_scoped(s, || measure(paths, runs, &|p| eprintln!("{p}")))
+            .expect("spawning the bench thread")
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("the bench thread panicked")))
+    })
+}
+
 /// Runs `thr-bench` `runs` times per design and thread count.
 pub fn measure(paths: &Paths, runs: usize, progress: &dyn Fn(&str)) -> Result<ThreadData> {
     let lab = Lab::at(paths)?;
@@ -66,12 +77,18 @@ pub fn measure(paths: &Paths, runs: usize, progress: &dyn Fn(&str)) -> Result<Th
     let built = Builds::default();
     let d = built.dynamic(&lab, case).as_ref().map_err(|e| anyhow!("{e}"))?;
     let run = Runs { lab: &lab, case, side_main: &d.side_main, libs: &d.libs, runs, progress };
-    let rows = ENGINE.with_matrix_engine(run)??;
+    let rows = engine().with_matrix_engine(run)??;
     Ok(ThreadData { machine: crate::report::machine(), runs, rows })
 }
 
-/// The engine with threads (the threads cases run on it alone; see the README's Threads section).
-const ENGINE: EngineKind = EngineKind::Wasmtime;
+/// The engine with threads: the reference (the threads cases run on it alone; see the README's
+/// Threads section).
+fn engine() -> EngineKind {
+    EngineKind::reference()
+}
+
+/// Runs per point: under `--quick`, and in a full run.
+pub const RUNS: (usize, usize) = (1, 5);
 
 /// The runs of every design and thread count on one engine.
 struct Runs<'a> {
@@ -100,7 +117,7 @@ impl dylab_engines::WithEngine for Runs<'_> {
 impl Runs<'_> {
     /// One design with `n` threads: medians over the runs.
     fn row<E: dylink::Engine>(&self, engine: &E, design: Strategy, n: u32) -> Result<ThreadRow> {
-        let cell = Cell { engine: ENGINE, libc: Libc::LibcHost, linkage: design.into(), case: self.case.name.clone() };
+        let cell = Cell { engine: self::engine(), libc: Libc::LibcHost, linkage: design.into(), case: self.case.name.clone() };
         let mut samples: [Vec<f64>; 6] = Default::default();
         for _ in 0..self.runs {
             let mut program = self.lab.program(self.case, self.side_main.clone(), self.libs.clone(), &cell);
@@ -148,30 +165,26 @@ pub fn markdown(data: &ThreadData) -> String {
     s
 }
 
-/// The section calls.md gets from the committed `data/threads.json`, if any.
-pub fn calls_md_section(reports: &Path) -> Result<String> {
-    let path = reports.join("data/threads.json");
-    if !path.is_file() {
-        return Ok(String::new());
-    }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let data: ThreadData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    Ok(format!(
+/// The section calls.md gets from `data/threads.json`, if there is one.
+pub fn calls_md_section(data: Option<&ThreadData>) -> String {
+    let Some(data) = data else { return String::new() };
+    format!(
         "## Threads: dlopen with running threads, per design\n\n\
-         Corpus case `thr-bench` on wasmtime/libc-host (the matrix engine: fuel metered, epoch interruption on): N \
+         Corpus case `thr-bench` on {engine}/libc-host (the matrix engine: fuel metered, epoch interruption on): N \
          threads pass through a mutex in a loop while main dlopens eight libraries. `shared-table` is design (a), sync \
          at synchronisation points (Emscripten's): dlopen returns at once, each thread repeats the load at its next \
-         pthread call. `stop-the-world` is (b) (Lind-wasm's): dlopen interrupts every thread (wasmtime's epoch) and \
+         pthread call. `stop-the-world` is (b) (Lind-wasm's): dlopen interrupts every thread ({engine}'s epoch) and \
          returns when each has repeated the load. `one-table` is (c), a model of one table for all threads: as (b) for \
-         running threads (a wasmtime table belongs to the store its thread runs), but a thread blocked in a host wait \
+         running threads (a {engine} table belongs to the store its thread runs), but a thread blocked in a host wait \
          is not waited for. A sync point's cost is the design's own work at a pthread call (a: applying the log or \
          finding it applied; b, c: only flushing output). The per-call code is the same in every design (one table \
          per thread, the same `call_indirect`). Wall clock on {} ({} runs, medians), from `data/threads.json`, \
-         written by `cargo run -p dylab-bench --bin threads-bench -- --write`. Chart: `threads.svg`.\n\n{}\n",
+         written by `dylab bench --threads`. Chart: `threads.svg`.\n\n{}\n",
         data.machine,
         data.runs,
-        markdown(&data)
-    ))
+        markdown(data),
+        engine = engine(),
+    )
 }
 
 fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
@@ -191,8 +204,8 @@ pub fn svg(data: &ThreadData) -> Result<String> {
         let panels = root.split_evenly((1, 2));
         type Metric = fn(&ThreadRow) -> f64;
         let metrics: [(&str, &str, Metric); 2] = [
-            ("wasmtime: dlopen with N running threads", "µs (log)", |r| r.dlopen_us),
-            ("wasmtime: a synchronisation point", "ns (log)", |r| r.sync_point_ns),
+            ("dlopen with N running threads", "µs (log)", |r| r.dlopen_us),
+            ("a synchronisation point", "ns (log)", |r| r.sync_point_ns),
         ];
         for (panel, (what, unit, metric)) in panels.iter().zip(metrics) {
             let values = data.rows.iter().map(metric).filter(|v| *v > 0.0);
@@ -201,7 +214,7 @@ pub fn svg(data: &ThreadData) -> Result<String> {
                 continue;
             }
             let mut chart = ChartBuilder::on(panel)
-                .caption(what, ("sans-serif", 17))
+                .caption(format!("{}: {what}", engine()), ("sans-serif", 17))
                 .margin(8)
                 .x_label_area_size(38)
                 .y_label_area_size(70)
@@ -260,6 +273,10 @@ mod tests {
         for d in DESIGNS {
             assert!(svg.contains(d.name()), "no line for {d}");
         }
+        assert!(svg.contains(&format!("{}: dlopen with N running threads", engine())), "the chart names its engine");
+        let section = calls_md_section(Some(&data));
+        assert!(section.contains(&format!("on {}/libc-host", engine())) && section.contains("| one-table | 16 |"), "{section}");
+        assert_eq!(calls_md_section(None), "");
         assert_eq!(self::svg(&ThreadData { rows: vec![], ..data }).unwrap(), "");
     }
 }

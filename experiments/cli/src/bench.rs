@@ -1,11 +1,15 @@
 //! `dylab bench`: what each linkage costs per call and what loading costs (timed, or counted with
-//! `--count`), written to reports/calls.md, calls.svg, growth.svg, data/calls.json and data/samples.csv.
+//! `--count`), written to reports/calls.md, calls.svg, growth.svg, data/calls.json and data/samples.csv;
+//! with `--isolation`, what isolation costs per call (isolation.md, data/isolation.json); with
+//! `--threads`, dlopen with running threads (threads.svg, data/threads.json). Every file is an
+//! [`Output`] of the run ([`Run`]) that rewrites it.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use dylab_bench::outputs::{Inputs, Run};
 use dylab_bench::{BenchData, Kernel, Variant};
 use dylab_engines::EngineKind;
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -14,7 +18,8 @@ use crate::counts;
 use crate::select::CorpusArg;
 
 /// Measure what each linkage costs per call, and what loading costs; write reports/calls.md,
-/// calls.svg, growth.svg, data/calls.json and data/samples.csv (the raw timing samples).
+/// calls.svg, growth.svg, data/calls.json and data/samples.csv (the raw timing samples). With
+/// --count, --isolation or --threads: those measurements instead, and the files showing them.
 #[derive(Args)]
 pub struct Bench {
     /// Fewer, shorter samples (under 10 s).
@@ -31,6 +36,15 @@ pub struct Bench {
     /// The counted process is `dylab count-child`.
     #[arg(long)]
     count: bool,
+    /// Time the isolation rows (a call passing 0 to 64 KiB between one memory and a memory per module,
+    /// and the component model) instead; write reports/isolation.md and data/isolation.json, the
+    /// instructions taken from data/counts.json (what `--count` counted).
+    #[arg(long, conflicts_with_all = ["check", "count", "threads"])]
+    isolation: bool,
+    /// Time dlopen with 1 to 16 running threads under each design of keeping their tables in step
+    /// instead; write reports/threads.svg and data/threads.json (calls.md shows the table).
+    #[arg(long, conflicts_with_all = ["check", "count"])]
+    threads: bool,
     #[command(flatten)]
     select: BenchSelect,
     /// Skip the loader-cost and libc-call tables.
@@ -87,6 +101,9 @@ impl Bench {
         if self.count {
             return counts::bench_count(&paths, &select, &out, self.check);
         }
+        if self.isolation || self.threads {
+            return self.side_table(&paths, &select, &out);
+        }
         // Before measuring: a baseline this run cannot be compared with is refused at once.
         let baseline = if self.check { Some(dylab_bench::baseline::load(&out, self.quick)?) } else { None };
         let bar = ProgressBar::new_spinner();
@@ -106,23 +123,42 @@ impl Bench {
             return Ok(check(&baseline, &data));
         }
         // Some engines measured: their rows replace theirs in the committed times, the others' stay.
-        let data = match counts::committed_times(&out)? {
+        let mut committed = Inputs::committed(&out)?;
+        let data = match committed.timed.take() {
             Some(old) if !select.engines.is_empty() => dylab_bench::merge::times(old, data.clone()).unwrap_or(data),
             _ => data,
         };
-        let committed = counts::committed(&out)?;
-        counts::write_outputs(&out, Some(&data), committed.as_ref(), false)?;
         for t in dylab_bench::report::targets(&data) {
             eprintln!("{}: {} ({})", if t.met { "met" } else { "MISSED" }, t.name, t.detail);
         }
+        committed.timed = Some(data);
+        counts::write_outputs(&out, &committed, Run::Times)?;
         eprintln!("wrote {} (index.html shows it after the next `dylab report`)", out.join("calls.md").display());
+        Ok(true)
+    }
+
+    /// `--isolation` or `--threads`: measures that table (the isolation rows of the selected engines
+    /// replace theirs) and rewrites the files showing it beside the committed data.
+    fn side_table(&self, paths: &dylab_lab::Paths, select: &dylab_bench::Selection, out: &std::path::Path) -> Result<bool> {
+        let mut committed = Inputs::committed(out)?;
+        let run = if self.isolation {
+            let data = dylab_bench::isolation::measure(paths, self.quick, select, committed.counts.as_ref())?;
+            committed.isolation = Some(data.merged_into(committed.isolation.take()));
+            Run::Isolation
+        } else {
+            let runs = if self.quick { dylab_bench::threads::RUNS.0 } else { dylab_bench::threads::RUNS.1 };
+            committed.threads = Some(dylab_bench::threads::on_run_stack(paths, runs)?);
+            Run::Threads
+        };
+        counts::write_outputs(out, &committed, run)?;
         Ok(true)
     }
 }
 
 /// Compares with the baseline (refused earlier when from another machine): false when a row moved.
 fn check(baseline: &BenchData, data: &BenchData) -> bool {
-    let moved = dylab_bench::report::check(baseline, data);
+    use dylab_bench::measurement::Measurements;
+    let moved = dylab_bench::report::check(&Measurements::of_times(baseline), &Measurements::of_times(data));
     for m in &moved {
         outln!("moved: {m}");
     }

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use dylab_bench::counts::{self, CountData};
-use dylab_bench::outputs::{Inputs, Output};
-use dylab_bench::{BenchData, Selection};
+use dylab_bench::counts;
+use dylab_bench::outputs::{Inputs, Output, Run};
+use dylab_bench::Selection;
 use dylab_lab::Paths;
 
 use crate::write;
@@ -15,22 +15,12 @@ fn counts_path(out: &Path) -> PathBuf {
     out.join("data").join("counts.json")
 }
 
-/// The committed counts beside the reports, if any.
-pub fn committed(out: &Path) -> Result<Option<CountData>> {
-    let path = counts_path(out);
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).map(Some).with_context(|| format!("parsing {}", path.display()))
-}
-
-/// The files a timing run (`counted` false) or a count writes ([`Output::written`]), each rendered
-/// from the times and counts it has; a count with no committed times writes counts.json alone.
-pub fn write_outputs(out: &Path, timed: Option<&BenchData>, counts: Option<&CountData>, counted: bool) -> Result<()> {
-    let input = Inputs { timed, counts, reports: out };
-    for output in Output::written(counted) {
-        if let Some(text) = output.render(&input)? {
+/// The files `run` writes ([`Output::written`]), each rendered from what it has: `input`, the
+/// committed data with this run's measurements in place of theirs. A count with no committed times
+/// writes counts.json and isolation.md alone.
+pub fn write_outputs(out: &Path, input: &Inputs, run: Run) -> Result<()> {
+    for output in Output::written(run) {
+        if let Some(text) = output.render(input)? {
             write(&out.join(output.path()), &text)?;
             eprintln!("wrote {}", out.join(output.path()).display());
         }
@@ -62,9 +52,10 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
     let data = counts::parent::count(paths, select, &|s| child_command(paths, s))?;
     let exact = data.rows.iter().filter(|r| r.exact).count();
     eprintln!("counted {} rows ({exact} exact) in {:.1} s", data.rows.len(), started.elapsed().as_secs_f64());
+    let mut committed = Inputs::committed(out)?;
     if check {
         let baseline =
-            committed(out)?.with_context(|| format!("no baseline {} to check against", counts_path(out).display()))?;
+            committed.counts.with_context(|| format!("no baseline {} to check against", counts_path(out).display()))?;
         let moved = counts::check(&baseline, &data);
         for m in &moved {
             outln!("moved: {m}");
@@ -80,26 +71,10 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
         return Ok(moved.is_empty());
     }
     // A narrower count replaces its own rows in the committed counts and keeps the others.
-    let data = match committed(out)? {
+    committed.counts = Some(match committed.counts.take() {
         Some(old) if !select.is_everything() => old.updated(data, select),
         _ => data,
-    };
-    write_outputs(out, committed_times(out)?.as_ref(), Some(&data), true)?;
+    });
+    write_outputs(out, &committed, Run::Counts)?;
     Ok(true)
-}
-
-/// The committed times (calls.json, with data/samples.csv when there), if any.
-pub fn committed_times(out: &Path) -> Result<Option<BenchData>> {
-    let calls = out.join("data").join("calls.json");
-    if !calls.is_file() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(&calls).with_context(|| format!("reading {}", calls.display()))?;
-    let mut data: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", calls.display()))?;
-    let samples = out.join("data").join("samples.csv");
-    if samples.is_file() {
-        let text = std::fs::read_to_string(&samples).with_context(|| format!("reading {}", samples.display()))?;
-        data.samples = dylab_bench::samples::from_csv(&text)?;
-    }
-    Ok(Some(data))
 }

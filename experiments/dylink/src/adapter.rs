@@ -24,14 +24,14 @@ pub fn crossing<E: Engine>(
     f: E::Func,
 ) -> Result<E::Func, String> {
     let p = &ctx.host_ref().process;
-    if p.policy.memories == Memories::Shared || p.domains.is_empty() {
+    if p.policy().memories == Memories::Shared || p.domains().is_empty() {
         return Ok(f);
     }
-    let to = p.modules[definer].domain;
-    if to == from || p.domains.get(from).is_some_and(|d| d.libc == definer) {
+    let to = p.module(definer).domain;
+    if to == from || p.domains().get(from).is_some_and(|d| d.libc == definer) {
         return Ok(f);
     }
-    let Some(iface) = p.interfaces.get(sym).cloned() else {
+    let Some(iface) = p.config().interfaces.get(sym).cloned() else {
         return Err(format!("`{sym}` is in another module's memory and the case declares no [interface.{sym}]"));
     };
     adapter(ctx, sym, f, from, to, iface)
@@ -61,7 +61,7 @@ pub fn adapter<E: Engine>(
     {
         return Err(format!("[interface.{sym}] parameter {i} is {p}, but the function takes a {}", ty.params[i]));
     }
-    if ctx.host_ref().process.policy.adapters == Adapters::Fused {
+    if ctx.host_ref().process.policy().adapters == Adapters::Fused {
         return crate::fused::adapter(ctx, target, from, to, &iface);
     }
     let sym = sym.to_string();
@@ -117,8 +117,8 @@ fn call<E: Engine>(
     results: &mut [Val<E>],
 ) -> Result<(), Trap> {
     let p = &ctx.host_ref().process;
-    let (src, dst) = (p.domains[from].memory, p.domains[to].memory);
-    let max = p.limits.host_buffer_bytes;
+    let (src, dst) = (p.domains()[from].memory, p.domains()[to].memory);
+    let max = p.config().limits.host_buffer_bytes;
 
     // What crosses: sizes are read in the caller's memory before anything is allocated.
     let mut copies = Vec::new();
@@ -181,13 +181,13 @@ fn call<E: Engine>(
 /// signature), never the one the slot held when the proxy was made.
 fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) -> Result<u32, Trap> {
     let p = &ctx.host_ref().process;
-    let (from_rec, to_rec) = (p.domains[from].table, p.domains[to].table);
+    let (from_rec, to_rec) = (p.domains()[from].table, p.domains()[to].table);
     // Slots are keyed by (module, symbol); a proxy by a key no module has: the caller's domain, the index.
     let key = (usize::MAX - from, format!("callback #{index}"));
-    if let Some(&slot) = p.tables[to_rec].slots.get(&key) {
+    if let Some(slot) = p.tables().slot(to_rec, &key) {
         return Ok(slot);
     }
-    let (from_table, to_table) = (p.tables[from_rec].table, p.tables[to_rec].table);
+    let (from_table, to_table) = (p.tables().table(from_rec), p.tables().table(to_rec));
     let f = crate::tables::entry(ctx, from_table, index)?;
     let ty: FuncType = ctx.func_type(f);
     let want = ty.clone();
@@ -201,6 +201,6 @@ fn proxy<E: Engine>(ctx: &mut dyn Ctx<E>, from: usize, to: usize, index: u32) ->
     let proxy = ctx.new_func(&ty, body);
     let slot = ctx.table_grow(to_table, 1)?;
     ctx.table_set(to_table, slot, Some(proxy))?;
-    ctx.host().process.tables[to_rec].slots.insert(key, slot);
+    ctx.host().process.tables_mut().insert_slot(to_rec, key, slot);
     Ok(slot)
 }

@@ -95,10 +95,11 @@ impl<E: Engine> ProcessBuilder<E> {
     pub fn build(self) -> Result<Session<E>, Ending> {
         let p = &self.program;
         let mut process = Process::new(p.linkage, p.libs.clone(), p.case_dir.clone());
-        process.limits = p.limits.clone();
-        process.placement = Some(self.placement.clone());
-        process.trampolines = self.trampolines;
-        process.interfaces = Arc::new(p.interfaces.clone());
+        let config = process.config_mut();
+        config.limits = p.limits.clone();
+        config.trampolines = self.trampolines;
+        config.interfaces = Arc::new(p.interfaces.clone());
+        process.set_placement(self.placement.clone());
         let mut wasi = WasiState::new(p.args.clone(), p.env.clone()).with_limits(&p.limits);
         for (guest, host) in &p.dirs {
             wasi = wasi
@@ -143,7 +144,7 @@ impl<E: Engine> Session<E> {
 
     /// Export `name` of a loaded module, a function.
     pub fn func(&mut self, id: ModId, name: &str) -> Option<E::Func> {
-        self.enter(|ctx| crate::program::export_func(&ctx.host_ref().process.modules[id].exports, name))
+        self.enter(|ctx| crate::program::export_func(&ctx.host_ref().process.module(id).exports, name))
     }
 
     pub fn into_host(self) -> Host<E> {

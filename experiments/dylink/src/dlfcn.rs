@@ -1,6 +1,7 @@
 //! `<dlfcn.h>` and `<dlcall.h>` as host functions: dlopen, dlsym, dlclose, dlerror and the seed's
 //! first fix, a `dlcall` through the host.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::adapter;
@@ -44,8 +45,16 @@ pub fn is_host_symbol(name: &str) -> bool {
     host_symbol_type(name).is_some()
 }
 
+/// `dlerror`'s state: the message not yet read, and the guest buffer it is returned in, one per
+/// memory domain.
+#[derive(Default)]
+pub struct DlError {
+    message: Option<String>,
+    bufs: HashMap<usize, u32>,
+}
+
 fn set_dlerror<E: Engine>(ctx: &mut dyn Ctx<E>, msg: String) {
-    ctx.host().process.dlerror = Some(msg);
+    ctx.host().process.dlerror_mut().message = Some(msg);
 }
 
 fn arg<E: Engine>(args: &[Val<E>], i: usize) -> u32 {
@@ -81,7 +90,7 @@ pub(crate) fn host_symbol<E: Engine>(name: &str, caller: ModId) -> HostFn<E> {
 
 fn dlopen<E: Engine>(ctx: &mut dyn Ctx<E>, path: u32, flags: i32) -> Result<u32, Trap> {
     if path == 0 {
-        return Ok(ctx.host_ref().process.main.map(Process::<E>::handle_of).unwrap_or(0));
+        return Ok(ctx.host_ref().process.main().map(Process::<E>::handle_of).unwrap_or(0));
     }
     let name = match guest_name(ctx, path)? {
         Ok(name) => name,
@@ -102,7 +111,7 @@ fn dlopen<E: Engine>(ctx: &mut dyn Ctx<E>, path: u32, flags: i32) -> Result<u32,
     match load::load(ctx, &name, mode) {
         Ok(id) => {
             if flags & RTLD_NODELETE != 0 {
-                ctx.host().process.modules[id].nodelete = true;
+                ctx.host().process.objects_mut().set_nodelete(id);
             }
             Ok(Process::<E>::handle_of(id))
         }
@@ -127,7 +136,7 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
         }
     };
     let p = &ctx.host_ref().process;
-    let main_handle = p.main.map(Process::<E>::handle_of);
+    let main_handle = p.main().map(Process::<E>::handle_of);
     let either = |f: &dyn Fn(bool) -> Option<(ModId, Extern<E>)>| f(true).or_else(|| f(false));
     // RTLD_DEFAULT searches the caller's scope (and the binding counts as its dependency);
     // RTLD_NEXT the definitions after the caller; the program's own handle the global scope.
@@ -138,12 +147,12 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
         }
         (found, "the global scope".to_string())
     } else if handle == RTLD_NEXT {
-        (either(&|func| p.next_after(caller, &sym, func)), format!("the objects after {}", p.modules[caller].name))
+        (either(&|func| p.next_after(caller, &sym, func)), format!("the objects after {}", p.module(caller).name))
     } else if main_handle == Some(handle) {
         (either(&|func| p.resolve(None, &sym, func)), "the main program".to_string())
     } else {
         match p.module_by_handle(handle) {
-            Some(id) => (either(&|func| p.lookup_in_tree(id, &sym, func)), p.modules[id].name.clone()),
+            Some(id) => (either(&|func| p.lookup_in_tree(id, &sym, func)), p.module(id).name.clone()),
             None => {
                 set_dlerror(ctx, format!("dlsym {sym}: invalid handle {handle:#x}"));
                 return Ok(0);
@@ -153,19 +162,19 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
     // `main` found under clang's name is the same pointer as `&main` taken by the program.
     let sym = match found {
         Some((d, _)) if sym == "main" => {
-            let exports = &ctx.host_ref().process.modules[d].exports;
+            let exports = &ctx.host_ref().process.module(d).exports;
             ["main", "__main_argc_argv", "__main_void"].into_iter().find(|n| exports.contains_key(*n)).unwrap_or("main").to_string()
         }
         _ => sym,
     };
     match found {
         Some((d, Extern::Func(f))) => {
-            let from = ctx.host_ref().process.modules[caller].domain;
+            let from = ctx.host_ref().process.module(caller).domain;
             match adapter::crossing(ctx, from, d, &sym, f) {
                 Ok(f) => {
-                    let before = ctx.host_ref().process.shared_table.map(|t| ctx.host_ref().process.tables[t].slots.len());
+                    let before = shared_slots(ctx);
                     let slot = tables::address_of(ctx, caller, d, &sym, f)?;
-                    let after = ctx.host_ref().process.shared_table.map(|t| ctx.host_ref().process.tables[t].slots.len());
+                    let after = shared_slots(ctx);
                     if before != after {
                         crate::threads::record_slot(ctx, d, &sym, slot);
                     }
@@ -179,11 +188,11 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
         }
         Some((d, Extern::Global(g))) => {
             let v = ctx.global_get(g).i32().unwrap_or(0) as u32;
-            let m = &ctx.host_ref().process.modules[d];
+            let m = ctx.host_ref().process.module(d);
             Ok(if m.pic { m.memory_base.wrapping_add(v) } else { v })
         }
         _ => {
-            let why = match ctx.host_ref().process.policy.memories {
+            let why = match ctx.host_ref().process.policy().memories {
                 Memories::Shared => "",
                 // What isolation hides: data, and functions without a declared interface.
                 Memories::PerModule => " (visible across memories: declared [interface] functions only)",
@@ -192,6 +201,12 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
             Ok(0)
         }
     }
+}
+
+/// How many pointer slots the shared table holds (a new one is logged for other threads).
+fn shared_slots<E: Engine>(ctx: &dyn Ctx<E>) -> Option<usize> {
+    let t = ctx.host_ref().process.tables();
+    t.shared().map(|rec| t.slot_count(rec))
 }
 
 /// A name the guest passes (`dlopen`'s path, `dlsym`'s symbol): a name that is too long or runs off
@@ -219,16 +234,16 @@ fn dlclose<E: Engine>(ctx: &mut dyn Ctx<E>, handle: u32) -> Result<i32, Trap> {
 }
 
 fn dlerror<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<u32, Trap> {
-    let Some(msg) = ctx.host().process.dlerror.take() else {
+    let Some(msg) = ctx.host().process.dlerror_mut().message.take() else {
         return Ok(0);
     };
-    let domain = ctx.host_ref().process.current;
-    let buf = match ctx.host_ref().process.dlerror_buf.get(&domain) {
+    let domain = ctx.host_ref().process.current();
+    let buf = match ctx.host().process.dlerror_mut().bufs.get(&domain) {
         Some(&b) => b,
         None => {
             let placement = ctx.host_ref().process.placement()?;
             let b = placement.alloc(ctx, DLERROR_BUF, 8)?;
-            ctx.host().process.dlerror_buf.insert(domain, b);
+            ctx.host().process.dlerror_mut().bufs.insert(domain, b);
             b
         }
     };
@@ -255,7 +270,7 @@ fn dlcall<E: Engine>(ctx: &mut dyn Ctx<E>, args: &[Val<E>], results: &mut [Val<E
     let Some((d, Extern::Func(f))) = found else {
         return Err(Trap::Host(format!("dlcall: symbol `{sym}` not found")));
     };
-    let from = ctx.host_ref().process.current;
+    let from = ctx.host_ref().process.current();
     let f = adapter::crossing(ctx, from, d, &sym, f).map_err(|m| Trap::Host(format!("dlcall: {m}")))?;
     let ty = ctx.func_type(f);
     let mut call_args = Vec::with_capacity(ty.params.len());

@@ -14,16 +14,73 @@ use std::collections::HashMap;
 
 use crate::engine::{Ctx, Engine, Extern, Trap, Val};
 use crate::module_info::ModuleInfo;
-use crate::process::{Loaded, ModId, TableRec};
+use crate::process::{Loaded, ModId};
 
 /// One domain's resources.
 pub struct Domain<E: Engine> {
     pub memory: E::Memory,
-    /// Index into [`crate::Process::tables`]: the table every module of the domain shares.
+    /// The record in [`crate::tables::Tables`] of the table every module of the domain shares.
     pub table: usize,
     pub stack_pointer: E::Global,
     /// The module that is the domain's libc.
     pub libc: ModId,
+}
+
+/// The memory domains (empty while the process has one memory) and the one whose code runs, with
+/// its stack pointer (the process's, with one memory).
+pub struct Domains<E: Engine> {
+    list: Vec<Domain<E>>,
+    current: usize,
+    stack_pointer: Option<E::Global>,
+}
+
+impl<E: Engine> Default for Domains<E> {
+    fn default() -> Self {
+        Domains { list: Vec::new(), current: 0, stack_pointer: None }
+    }
+}
+
+impl<E: Engine> Domains<E> {
+    /// The domain whose code runs now.
+    #[inline]
+    pub fn current(&self) -> usize {
+        self.current
+    }
+    #[inline]
+    pub fn stack_pointer(&self) -> Option<E::Global> {
+        self.stack_pointer
+    }
+    pub(crate) fn set_stack_pointer(&mut self, sp: E::Global) {
+        self.stack_pointer = Some(sp);
+    }
+    #[inline]
+    pub fn get(&self, d: usize) -> Option<&Domain<E>> {
+        self.list.get(d)
+    }
+    #[inline]
+    pub fn first(&self) -> Option<&Domain<E>> {
+        self.list.first()
+    }
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+    fn push(&mut self, d: Domain<E>) -> usize {
+        self.list.push(d);
+        self.list.len() - 1
+    }
+}
+
+impl<E: Engine> std::ops::Index<usize> for Domains<E> {
+    type Output = Domain<E>;
+    #[inline]
+    fn index(&self, d: usize) -> &Domain<E> {
+        &self.list[d]
+    }
 }
 
 /// What a placement makes for a new domain.
@@ -45,16 +102,16 @@ pub struct LibcInstance<E: Engine> {
 
 /// Records the process's first memory as domain 0 (once, when a second one is made).
 fn ensure_first<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
-    if !ctx.host_ref().process.domains.is_empty() {
+    if !ctx.host_ref().process.domains().is_empty() {
         return Ok(());
     }
     let memory = ctx.host_ref().memory.ok_or_else(|| Trap::Host("no memory for domain 0".into()))?;
     let p = &mut ctx.host().process;
-    let (Some(stack_pointer), Some(libc)) = (p.stack_pointer, p.libc) else {
+    let (Some(stack_pointer), Some(libc)) = (p.stack_pointer(), p.libc()) else {
         return Err(Trap::Host("no stack pointer or libc for domain 0".into()));
     };
-    let table = p.shared_table.unwrap_or(p.modules[libc].table);
-    p.domains.push(Domain { memory, table, stack_pointer, libc });
+    let table = p.tables().shared().unwrap_or(p.module(libc).table);
+    p.domains_mut().push(Domain { memory, table, stack_pointer, libc });
     Ok(())
 }
 
@@ -65,18 +122,17 @@ pub fn create<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<usize, Trap> {
     let placement = ctx.host_ref().process.placement()?;
     let parts = placement.new_domain(ctx)?;
     let p = &mut ctx.host().process;
-    let d = p.domains.len();
-    p.tables.push(TableRec { table: parts.table, slots: HashMap::new() });
-    let table = p.tables.len() - 1;
+    let d = p.domains().len();
+    let table = p.tables_mut().push(parts.table);
     let mut ctors = None;
     let libc = match parts.libc {
         Some(LibcInstance { info, exports, ctors: init }) => {
             ctors = init;
             p.add_module(Loaded::libc(format!("libc.wasm (memory {d})"), info, exports, table, d))
         }
-        None => p.domains[0].libc,
+        None => p.domains()[0].libc,
     };
-    p.domains.push(Domain { memory: parts.memory, table, stack_pointer: parts.stack_pointer, libc });
+    p.domains_mut().push(Domain { memory: parts.memory, table, stack_pointer: parts.stack_pointer, libc });
     if let Some(f) = ctors {
         let prev = switch(ctx, d);
         let r = ctx.call(f, &[], &mut []);
@@ -90,11 +146,11 @@ pub fn create<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<usize, Trap> {
 /// loader's); returns the one that ran before, after flushing its libc's pending stdout
 /// ([`crate::stdio`]). Nothing to do in a process with one memory.
 pub fn switch<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
-    let p = &ctx.host_ref().process;
-    if p.current == d || p.domains.is_empty() {
+    let p = ctx.host_ref().process.domains();
+    if p.current == d || p.list.is_empty() {
         return p.current;
     }
-    let (leaving, libc) = (p.domains[p.current].libc, p.domains[d].libc);
+    let (leaving, libc) = (p.list[p.current].libc, p.list[d].libc);
     if leaving != libc {
         crate::stdio::flush_pending(ctx, leaving);
     }
@@ -104,20 +160,21 @@ pub fn switch<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
 /// [`switch`] without the flush: for code that changes the domain host functions serve while the
 /// caller is still inside its own (fused adapters' pinned host functions).
 pub fn enter<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
-    let p = &ctx.host_ref().process;
+    let p = ctx.host_ref().process.domains();
     let prev = p.current;
-    if prev == d || p.domains.is_empty() {
+    if prev == d || p.list.is_empty() {
         return prev;
     }
-    let dom = &p.domains[d];
+    let dom = &p.list[d];
     let (memory, sp, table, libc) = (dom.memory, dom.stack_pointer, dom.table, dom.libc);
     let host = ctx.host();
     host.memory = Some(memory);
     let p = &mut host.process;
-    p.stack_pointer = Some(sp);
-    p.shared_table = Some(table);
-    p.libc = Some(libc);
-    p.current = d;
+    let domains = p.domains_mut();
+    domains.stack_pointer = Some(sp);
+    domains.current = d;
+    p.tables_mut().set_shared(table);
+    p.scope_mut().set_libc(Some(libc));
     prev
 }
 
@@ -129,11 +186,12 @@ pub fn enter<E: Engine>(ctx: &mut dyn Ctx<E>, d: usize) -> usize {
 /// first (their registrations interleave only through the program's calls into them).
 pub fn exit_others<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
     let p = &ctx.host_ref().process;
-    let Some(first) = p.domains.first() else { return Ok(()) };
-    let exits: Vec<(usize, E::Func)> = (1..p.domains.len())
+    let domains = &p.domains().list;
+    let Some(first) = domains.first() else { return Ok(()) };
+    let exits: Vec<(usize, E::Func)> = (1..domains.len())
         .rev()
-        .filter(|&d| p.domains[d].libc != first.libc)
-        .filter_map(|d| match p.modules[p.domains[d].libc].exports.get("exit") {
+        .filter(|&d| domains[d].libc != first.libc)
+        .filter_map(|d| match p.module(domains[d].libc).exports.get("exit") {
             Some(Extern::Func(f)) => Some((d, *f)),
             _ => None,
         })

@@ -44,12 +44,12 @@ fn arg<E: Engine>(args: &[Val<E>], i: usize) -> u32 {
 
 /// Whether the loader keeps the handlers of this process (one shared memory).
 fn owned<E: Engine>(ctx: &dyn Ctx<E>) -> bool {
-    ctx.host_ref().process.policy.memories == Memories::Shared
+    ctx.host_ref().process.policy().memories == Memories::Shared
 }
 
 /// Whether the loader itself provides `sym` to the modules of process `p`.
 pub fn provides<E: Engine>(p: &crate::Process<E>, sym: &str) -> bool {
-    p.policy.memories == Memories::Shared && matches!(sym, "atexit" | "__cxa_atexit")
+    p.policy().memories == Memories::Shared && matches!(sym, "atexit" | "__cxa_atexit")
 }
 
 /// The loader's own binding of `atexit` or `__cxa_atexit` for module `importer`, when it keeps them.
@@ -67,7 +67,7 @@ pub(crate) fn bind<E: Engine>(ctx: &mut dyn Ctx<E>, importer: ModId, sym: &str, 
         let placement = ctx.host_ref().process.placement()?;
         let table = placement.handler_table(ctx, importer);
         let h = Handler { module: importer, table, pointer: arg(args, 0), arg: destructor.then(|| arg(args, 1)) };
-        let list = &mut ctx.host().process.exits;
+        let list = &mut ctx.host().process.exits_mut();
         if destructor { list.destructors.push(h) } else { list.atexit.push(h) }
         results[0] = Val::I32(0);
         Ok(())
@@ -107,7 +107,7 @@ fn call<E: Engine>(ctx: &mut dyn Ctx<E>, h: Handler<E>) -> Result<(), Trap> {
 /// each open object's destructors. Each handler is taken off its list before it runs, so an `exit`
 /// from a handler goes on with the rest and runs none twice.
 pub fn run<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
-    while let Some(h) = ctx.host().process.exits.atexit.pop() {
+    while let Some(h) = ctx.host().process.exits_mut().atexit.pop() {
         call(ctx, h)?;
     }
     let order = crate::lifecycle::fini_order(&ctx.host_ref().process);
@@ -118,7 +118,7 @@ pub fn run<E: Engine>(ctx: &mut dyn Ctx<E>) -> Result<(), Trap> {
 }
 
 fn run_destructors<E: Engine>(ctx: &mut dyn Ctx<E>, module: ModId) -> Result<(), Trap> {
-    while let Some(h) = take_last(&mut ctx.host().process.exits.destructors, module) {
+    while let Some(h) = take_last(&mut ctx.host().process.exits_mut().destructors, module) {
         call(ctx, h)?;
     }
     Ok(())
@@ -133,7 +133,7 @@ fn take_last<E: Engine>(list: &mut Vec<Handler<E>>, module: ModId) -> Option<Han
 /// registered (glibc's `__cxa_finalize` for the object runs after its `.fini_array`).
 pub fn finalise<E: Engine>(ctx: &mut dyn Ctx<E>, module: ModId) -> Result<(), Trap> {
     run_destructors(ctx, module)?;
-    while let Some(h) = take_last(&mut ctx.host().process.exits.atexit, module) {
+    while let Some(h) = take_last(&mut ctx.host().process.exits_mut().atexit, module) {
         call(ctx, h)?;
     }
     Ok(())

@@ -4,11 +4,13 @@
 
 pub mod adapter;
 pub mod builder;
+pub mod config;
 pub mod dlfcn;
 pub mod domain;
 pub mod engine;
 pub mod exit;
 pub mod extras;
+mod forward;
 pub mod fused;
 pub mod interface;
 pub mod libc;
@@ -18,11 +20,13 @@ pub mod load;
 pub mod mem;
 pub mod meter;
 pub mod module_info;
+pub mod objects;
 pub mod outcome;
 pub mod placements;
 pub mod process;
 pub mod stdio;
 pub mod program;
+pub mod scope;
 pub mod strategy;
 pub mod tables;
 pub mod threads;

@@ -52,7 +52,7 @@ pub trait LibcPlacement<E: Engine>: Send + Sync {
     /// handler): libc's own table, where libc is a module.
     fn handler_table(&self, ctx: &dyn Ctx<E>, _registrant: ModId) -> E::Table {
         let p = &ctx.host_ref().process;
-        p.tables[p.libc.map_or(0, |l| p.modules[l].table)].table
+        p.tables().table(p.libc().map_or(0, |l| p.module(l).table))
     }
 
     /// Checks a module about to be instantiated against what the placement provides (a module

@@ -58,7 +58,7 @@ struct Walk<'a, E: Engine> {
 
 impl<E: Engine> Walk<'_, E> {
     fn deps(&self, m: ModId) -> &[ModId] {
-        let module = &self.p.modules[m];
+        let module = self.p.module(m);
         match &module.initfini {
             _ if Some(m) == self.blank => &[],
             Some(list) => list,
@@ -67,7 +67,7 @@ impl<E: Engine> Walk<'_, E> {
     }
 
     fn reachable(&self, d: ModId, visited: &HashSet<ModId>) -> bool {
-        self.members.contains(&d) && Some(d) != self.p.main && !visited.contains(&d)
+        self.members.contains(&d) && Some(d) != self.p.main() && !visited.contains(&d)
     }
 
     fn visit(&self, m: ModId, visited: &mut HashSet<ModId>, post: &mut Vec<ModId>, mut reldeps: Option<&mut bool>) {
@@ -80,7 +80,7 @@ impl<E: Engine> Walk<'_, E> {
             }
         }
         if let Some(flag) = reldeps.as_deref_mut() {
-            let rel = &self.p.modules[m].reldeps;
+            let rel = &self.p.module(m).reldeps;
             *flag |= !rel.is_empty();
             for &d in rel.iter().rev() {
                 if self.reachable(d, visited) {
@@ -98,16 +98,18 @@ impl<E: Engine> Walk<'_, E> {
 pub fn init_order<E: Engine>(p: &mut Process<E>, root: ModId) -> Vec<ModId> {
     let tree = p.tree(root);
     let sorted = sort_maps(p, &tree, true, false, Some(root));
-    p.modules[root].initfini = Some(sorted[1..].to_vec());
-    sorted.into_iter().rev().filter(|&m| !p.modules[m].initialised).collect()
+    p.objects_mut().set_initfini(root, sorted[1..].to_vec());
+    sorted.into_iter().rev().filter(|&m| !p.module(m).initialised).collect()
 }
 
 /// The order in which open objects are finalised (at exit, and the unloaded ones at `dlclose`):
 /// the program first, then every object before the objects it depends on (glibc's `_dl_fini` and
 /// `_dl_close_worker` sort every object of the namespace so).
 pub fn fini_order<E: Engine>(p: &Process<E>) -> Vec<ModId> {
-    let mut maps: Vec<ModId> = p.main.into_iter().collect();
-    maps.extend((0..p.modules.len()).filter(|&m| p.modules[m].open() && Some(m) != p.main && Some(m) != p.libc));
+    let mut maps: Vec<ModId> = p.main().into_iter().collect();
+    maps.extend(
+        p.objects().iter().filter(|&(m, o)| o.open() && Some(m) != p.main() && Some(m) != p.libc()).map(|(m, _)| m),
+    );
     sort_maps(p, &maps, true, true, None)
 }
 
@@ -116,29 +118,29 @@ pub fn fini_order<E: Engine>(p: &Process<E>) -> Vec<ModId> {
 /// binder's own tree stays loaded while the binder does, and forever when the binder is never
 /// unloaded.
 pub fn add_dependency<E: Engine>(p: &mut Process<E>, binder: ModId, definer: ModId) {
-    if binder == definer || p.modules[definer].nodelete || p.modules[binder].reldeps.contains(&definer) {
+    if binder == definer || p.module(definer).nodelete || p.module(binder).reldeps.contains(&definer) {
         return;
     }
-    if p.modules[binder].nodelete {
-        p.modules[definer].nodelete = true;
+    if p.module(binder).nodelete {
+        p.objects_mut().set_nodelete(definer);
         return;
     }
     if p.tree(binder).contains(&definer) {
         return;
     }
-    p.modules[binder].reldeps.push(definer);
+    p.objects_mut().add_reldep(binder, definer);
 }
 
 /// The open objects nothing needs any more: not reachable through NEEDED or binding dependencies
 /// from the program, a `nodelete` object or an object with an open handle.
 pub fn unneeded<E: Engine>(p: &Process<E>) -> Vec<ModId> {
-    let open: Vec<ModId> = (0..p.modules.len()).filter(|&m| p.modules[m].open()).collect();
+    let open: Vec<ModId> = p.objects().iter().filter(|(_, o)| o.open()).map(|(m, _)| m).collect();
     let mut live: HashSet<ModId> = HashSet::new();
     let mut stack: Vec<ModId> =
-        open.iter().copied().filter(|&m| p.modules[m].nodelete || p.modules[m].handles > 0).collect();
+        open.iter().copied().filter(|&m| p.module(m).nodelete || p.module(m).handles > 0).collect();
     while let Some(m) = stack.pop() {
         if live.insert(m) {
-            stack.extend(p.modules[m].deps.iter().chain(&p.modules[m].reldeps).copied());
+            stack.extend(p.module(m).deps.iter().chain(&p.module(m).reldeps).copied());
         }
     }
     open.into_iter().filter(|m| !live.contains(m)).collect()
@@ -149,14 +151,14 @@ pub fn unneeded<E: Engine>(p: &Process<E>) -> Vec<ModId> {
 /// them out of the process. The inner error is the caller's (`dlerror`): a handle not open.
 pub fn close<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) -> Result<Result<(), String>, Trap> {
     let p = &mut ctx.host().process;
-    if p.modules[id].handles == 0 {
-        if p.modules[id].nodelete {
+    if p.module(id).handles == 0 {
+        if p.module(id).nodelete {
             return Ok(Ok(()));
         }
-        return Ok(Err(format!("dlclose: {}: shared object not open", p.modules[id].name)));
+        return Ok(Err(format!("dlclose: {}: shared object not open", p.module(id).name)));
     }
-    p.modules[id].handles -= 1;
-    if p.modules[id].handles > 0 || p.modules[id].nodelete {
+    p.objects_mut().drop_handle(id);
+    if p.module(id).handles > 0 || p.module(id).nodelete {
         return Ok(Ok(()));
     }
     let gone = unneeded(p);
@@ -177,7 +179,7 @@ pub fn close<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) -> Result<Result<(), St
 /// Another thread's `dlclose` of `id` (`crate::threads`): out of every scope and its pointer slots
 /// cleared in this thread's table; its destructors ran and its data was freed where it was closed.
 pub(crate) fn forget<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) {
-    if ctx.host_ref().process.modules.get(id).is_some() {
+    if ctx.host_ref().process.objects().get(id).is_some() {
         ctx.host().process.remove(id);
         crate::tables::release(ctx, id);
     }
@@ -187,14 +189,14 @@ pub(crate) fn forget<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) {
 /// its data given back to the allocator.
 fn unload<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) {
     let (base, size) = {
-        let m = &ctx.host_ref().process.modules[id];
+        let m = ctx.host_ref().process.module(id);
         (m.memory_base, m.info.dylink.as_ref().map_or(0, |d| d.mem_size))
     };
     ctx.host().process.remove(id);
     crate::tables::release(ctx, id);
     if size > 0 {
         if let Ok(placement) = ctx.host_ref().process.placement() {
-            let domain = ctx.host_ref().process.modules[id].domain;
+            let domain = ctx.host_ref().process.module(id).domain;
             let _ = crate::domain::within(ctx, domain, |ctx| placement.free(ctx, base));
         }
     }

@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::dlfcn;
-use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val, ValType};
+use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val};
 use crate::mem;
 use crate::module_info::{self, ImportKind, ModuleInfo};
 use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
@@ -17,6 +17,9 @@ use crate::strategy::{CallBinding, Memories, Trampolines};
 use crate::tables;
 use crate::threads::{self, replay};
 use crate::{adapter, domain};
+
+pub(crate) use crate::forward::coerce;
+pub use crate::forward::forwarder;
 
 /// Longest chain of NEEDED libraries below the module asked for.
 pub const MAX_NEEDED_DEPTH: usize = 64;
@@ -46,13 +49,13 @@ pub(crate) fn normalise(name: &str) -> String {
 fn load_with<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: bool) -> Result<ModId, LoadError> {
     let name = normalise(name);
     if let Some(id) = ctx.host_ref().process.by_name(&name) {
-        ctx.host().process.modules[id].handles += 1;
+        ctx.host().process.objects_mut().add_handle(id);
         if mode.global {
             ctx.host().process.make_global(id);
         }
         return Ok(id);
     }
-    let first = ctx.host_ref().process.modules.len();
+    let first = ctx.host_ref().process.objects().len();
     let result = map_and_link(ctx, &name, mode, program);
     threads::record_load(ctx, &name, mode, program, first, result.is_ok());
     result
@@ -74,7 +77,7 @@ fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program
                 } else {
                     // Under per-module memories every side module but the program gets its own.
                     let own =
-                        ctx.host_ref().process.policy.memories == Memories::PerModule && !(program && parent.is_none());
+                        ctx.host_ref().process.policy().memories == Memories::PerModule && !(program && parent.is_none());
                     map(ctx, &lib, mode, own)
                 };
                 let (id, module) = match mapped {
@@ -83,14 +86,14 @@ fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program
                         forget(ctx, &new);
                         return Err(match parent {
                             None => e,
-                            Some(p) => needed_error(&ctx.host_ref().process.modules[p].name, e),
+                            Some(p) => needed_error(&ctx.host_ref().process.module(p).name, e),
                         });
                     }
                 };
                 if program && parent.is_none() {
-                    ctx.host().process.main = Some(id);
+                    ctx.host().process.scope_mut().set_main(Some(id));
                 }
-                let needed = ctx.host_ref().process.modules[id].info.dylink.as_ref().map(|d| d.needed.clone());
+                let needed = ctx.host_ref().process.module(id).info.dylink.as_ref().map(|d| d.needed.clone());
                 for n in needed.unwrap_or_default() {
                     queue.push_back((n, depth + 1, Some(id)));
                 }
@@ -99,10 +102,7 @@ fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program
             }
         };
         if let Some(p) = parent {
-            let deps = &mut ctx.host().process.modules[p].deps;
-            if !deps.contains(&id) {
-                deps.push(id);
-            }
+            ctx.host().process.objects_mut().add_needed(p, id);
         }
     }
     let root = new[0].0;
@@ -122,19 +122,17 @@ fn enter_scopes<E: Engine>(ctx: &mut dyn Ctx<E>, root: ModId, program: bool) {
     let p = &mut ctx.host().process;
     let tree = p.tree(root);
     for &m in &tree {
-        if !p.modules[m].scopes.contains(&root) {
-            p.modules[m].scopes.push(root);
-        }
+        p.objects_mut().add_scope(m, root);
     }
     if program {
         for &m in &tree {
-            p.modules[m].nodelete = true;
+            p.objects_mut().set_nodelete(m);
         }
-        if let (Some(libc), Some(&last)) = (p.libc, p.modules[root].deps.last().or(Some(&root))) {
+        if let (Some(libc), Some(&last)) = (p.libc(), p.module(root).deps.last().or(Some(&root))) {
             p.move_global_after(libc, last);
         }
     } else {
-        p.modules[root].handles += 1;
+        p.objects_mut().add_handle(root);
     }
 }
 
@@ -152,8 +150,8 @@ fn needed_error(dependant: &str, e: LoadError) -> LoadError {
 fn forget<E: Engine>(ctx: &mut dyn Ctx<E>, new: &[(ModId, E::Module)]) {
     for &(id, _) in new {
         ctx.host().process.remove(id);
-        if ctx.host_ref().process.main == Some(id) {
-            ctx.host().process.main = None;
+        if ctx.host_ref().process.main() == Some(id) {
+            ctx.host().process.scope_mut().set_main(None);
         }
     }
 }
@@ -168,9 +166,9 @@ fn link_all<E: Engine>(
 ) -> Result<(), LoadError> {
     let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap("loading".into(), t))?;
     let mut gots = Vec::new();
-    let dom = |ctx: &dyn Ctx<E>, id: ModId| ctx.host_ref().process.modules[id].domain;
+    let dom = |ctx: &dyn Ctx<E>, id: ModId| ctx.host_ref().process.module(id).domain;
     for (id, module) in new.iter().rev() {
-        let info = ctx.host_ref().process.modules[*id].info.clone();
+        let info = ctx.host_ref().process.module(*id).info.clone();
         placement.check_subset(ctx, *id, &info)?;
         let d = dom(ctx, *id);
         gots.push((*id, domain::within(ctx, d, |ctx| instantiate(ctx, *id, module, &info, mode))?));
@@ -180,7 +178,7 @@ fn link_all<E: Engine>(
         domain::within(ctx, d, |ctx| fill_got(ctx, id, got))?;
     }
     for &(id, _) in new {
-        ctx.host().process.modules[id].state = ModState::Open;
+        ctx.host().process.objects_mut().set_state(id, ModState::Open);
     }
     // A repeated load (another thread's copy) shares the memory: relocations and constructors ran.
     let repeat = replay::replaying(ctx).is_some();
@@ -195,7 +193,7 @@ fn link_all<E: Engine>(
     }
     let order = crate::lifecycle::init_order(&mut ctx.host().process, root);
     for id in order {
-        ctx.host().process.modules[id].initialised = true;
+        ctx.host().process.objects_mut().set_initialised(id);
         run_export(ctx, id, "__wasm_call_ctors")?;
     }
     Ok(())
@@ -203,7 +201,7 @@ fn link_all<E: Engine>(
 
 /// Runs a module's relocation or constructor export, if it has one, in the module's memory.
 fn run_export<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, init: &str) -> Result<(), LoadError> {
-    let m = &ctx.host_ref().process.modules[id];
+    let m = ctx.host_ref().process.module(id);
     let (f, name, d) = match m.exports.get(init) {
         Some(Extern::Func(f)) => (*f, m.name.clone(), m.domain),
         _ => return Ok(()),
@@ -222,15 +220,15 @@ fn map<E: Engine>(
     own_memory: bool,
 ) -> Result<(ModId, E::Module), LoadError> {
     let p = &ctx.host_ref().process;
-    if p.modules.len() as u64 >= p.limits.handles as u64 {
+    if p.objects().len() as u64 >= p.config().limits.handles as u64 {
         return Err(LoadError::Trap(
             format!("{name}: loading"),
-            Trap::Limit(LimitKind::Handles, format!("{} modules loaded, limit {}", p.modules.len(), p.limits.handles)),
+            Trap::Limit(LimitKind::Handles, format!("{} modules loaded, limit {}", p.objects().len(), p.config().limits.handles)),
         ));
     }
     // A module's bytes are held by the host as guest memory would be: bounded by the memory limit.
-    let bytes = p.read_library(name, p.limits.memory_bytes).map_err(link)?;
-    let memory_limit = p.limits.memory_bytes;
+    let bytes = p.config().read_library(name, p.config().limits.memory_bytes).map_err(link)?;
+    let memory_limit = p.config().limits.memory_bytes;
     let info = module_info::parse(&bytes).map_err(|e| link(format!("{name}: not a valid WebAssembly module: {e}")))?;
     let Some(dylink) = info.dylink.clone() else {
         return Err(link(format!("{name}: not a side module (no dylink.0 section)")));
@@ -253,7 +251,7 @@ fn map<E: Engine>(
             t => LoadError::Trap(format!("{name}: making its memory"), t),
         })?
     } else {
-        ctx.host_ref().process.current
+        ctx.host_ref().process.current()
     };
     let prev = domain::switch(ctx, d);
     let placed = place(ctx, name, &dylink, &placement);
@@ -276,8 +274,8 @@ fn check_shared_memory<E: Engine>(ctx: &dyn Ctx<E>, name: &str, info: &ModuleInf
         return Ok(());
     } else if ctx.host_ref().thread.is_none() {
         "this process's memory is not shared: its libc placement has no threads".to_string()
-    } else if p.policy.memories == Memories::PerModule {
-        format!("{} gives each module a memory of its own, which is not shared", p.linkage)
+    } else if p.policy().memories == Memories::PerModule {
+        format!("{} gives each module a memory of its own, which is not shared", p.config().linkage)
     } else {
         return Ok(());
     };
@@ -349,7 +347,7 @@ fn instantiate<E: Engine>(
     mode: Mode,
 ) -> Result<Vec<GotEntry<E>>, LoadError> {
     let (name, memory_base, table_base, table_rec) = {
-        let m = &ctx.host_ref().process.modules[id];
+        let m = ctx.host_ref().process.module(id);
         (m.name.clone(), m.memory_base, m.table_base, m.table)
     };
     let mut imports = Vec::with_capacity(info.imports.len());
@@ -360,10 +358,10 @@ fn instantiate<E: Engine>(
                 Extern::Memory(ctx.host_ref().memory.ok_or_else(|| link("no shared memory"))?)
             }
             ("env", "__indirect_function_table", ImportKind::Table { .. }) => {
-                Extern::Table(ctx.host_ref().process.tables[table_rec].table)
+                Extern::Table(ctx.host_ref().process.tables().table(table_rec))
             }
             ("env", "__stack_pointer", ImportKind::Global { .. }) => {
-                Extern::Global(ctx.host_ref().process.stack_pointer.ok_or_else(|| link("no __stack_pointer"))?)
+                Extern::Global(ctx.host_ref().process.stack_pointer().ok_or_else(|| link("no __stack_pointer"))?)
             }
             ("env", "__memory_base", ImportKind::Global { .. }) => {
                 Extern::Global(ctx.global_new(Val::I32(memory_base as i32), false))
@@ -386,14 +384,14 @@ fn instantiate<E: Engine>(
         t @ Trap::Limit(..) => LoadError::Trap(format!("{name}: instantiation"), t),
         t => link(format!("{name}: instantiation failed: {t}")),
     })?;
-    ctx.host().process.modules[id].exports = exports.into_iter().collect();
+    ctx.host().process.objects_mut().set_exports(id, exports.into_iter().collect());
     tables::after_instantiate(ctx, id).map_err(|t| LoadError::Trap(format!("{name}: mirroring its table"), t))?;
     Ok(got)
 }
 
 /// Fills a module's GOT entries: data addresses, and function pointers as the policy says.
 fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -> Result<(), LoadError> {
-    let name = ctx.host_ref().process.modules[id].name.clone();
+    let name = ctx.host_ref().process.module(id).name.clone();
     for (k, GotEntry { global, sym, func, weak }) in got.into_iter().enumerate() {
         let trap = |t| LoadError::Trap(format!("{name}: GOT.{sym}"), t);
         let found = ctx.host_ref().process.resolve(Some(id), &sym, func);
@@ -402,13 +400,13 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
         }
         let value = match found {
             Some((d, Extern::Func(f))) => {
-                let from = ctx.host_ref().process.modules[id].domain;
+                let from = ctx.host_ref().process.module(id).domain;
                 let f = adapter::crossing(ctx, from, d, &sym, f).map_err(|m| link(format!("{name}: GOT.func {m}")))?;
                 pointer(ctx, id, k, d, &sym, f).map_err(trap)?
             }
             Some((d, Extern::Global(dg))) => {
                 let v = ctx.global_get(dg).i32().unwrap_or(0) as u32;
-                let m = &ctx.host_ref().process.modules[d];
+                let m = ctx.host_ref().process.module(d);
                 if m.pic {
                     m.memory_base.wrapping_add(v)
                 } else {
@@ -428,7 +426,7 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
             }
         };
         ctx.global_set(global, Val::I32(value as i32)).map_err(trap)?;
-        ctx.host().process.modules[id].got.push(value);
+        ctx.host().process.objects_mut().push_got(id, value);
     }
     Ok(())
 }
@@ -453,7 +451,7 @@ fn bind_func<E: Engine>(
     mode: Mode,
     weak: bool,
 ) -> Result<E::Func, LoadError> {
-    if let Some(&f) = ctx.host_ref().process.preload.get(sym) {
+    if let Some(f) = ctx.host_ref().process.preloaded(sym) {
         return Ok(f);
     }
     if let Some(f) = crate::exit::bind(ctx, id, sym, ty) {
@@ -482,12 +480,12 @@ fn bind_resolved<E: Engine>(
                 return Ok(ctx.new_func(ty, f));
             };
             let p = &ctx.host_ref().process;
-            let from = p.modules[id].domain;
-            let own_libc = p.domains.get(from).is_some_and(|d| d.libc == found.definer);
-            if p.modules[found.definer].domain != from && !own_libc {
+            let from = p.module(id).domain;
+            let own_libc = p.domains().get(from).is_some_and(|d| d.libc == found.definer);
+            if p.module(found.definer).domain != from && !own_libc {
                 return adapter::crossing(ctx, from, found.definer, sym, f).map_err(|m| link(format!("{name}: {m}")));
             }
-            if ctx.host_ref().process.libc == Some(found.definer) {
+            if ctx.host_ref().process.libc() == Some(found.definer) {
                 let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
                 if let Some(bound) = placement.bind_import(ctx, sym, ty, id) {
                     return Ok(crate::fused::pin(ctx, id, bound));
@@ -495,9 +493,9 @@ fn bind_resolved<E: Engine>(
             }
             let fty = ctx.func_type(f);
             let p = &ctx.host_ref().process;
-            if p.policy.calls == CallBinding::HostForwarder {
+            if p.policy().calls == CallBinding::HostForwarder {
                 if fty == *ty {
-                    let cheaper = match p.trampolines {
+                    let cheaper = match p.config().trampolines {
                         Trampolines::Generic => ctx.generic_forwarder(ty, f),
                         Trampolines::Typed => ctx.typed_forwarder(ty, f),
                         Trampolines::Dynamic => None,
@@ -526,7 +524,7 @@ fn bind_resolved<E: Engine>(
             // wasm-ld imports a weak definition even into the module that defines it; when no
             // earlier module provides the symbol, the module's own export is bound once it exists.
             let own =
-                ctx.host_ref().process.modules[id].info.export(sym).is_some_and(|e| e.func_type.as_ref() == Some(ty));
+                ctx.host_ref().process.module(id).info.export(sym).is_some_and(|e| e.func_type.as_ref() == Some(ty));
             if mode.now && !weak && !own {
                 return Err(link(format!("{name}: unresolved symbol `{sym}`")));
             }
@@ -548,7 +546,7 @@ fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> Hos
         }
         match ctx.host_ref().process.resolve(Some(id), &sym, true) {
             Some((d, Extern::Func(f))) if ctx.func_type(f) == ty => {
-                let from = ctx.host_ref().process.modules[id].domain;
+                let from = ctx.host_ref().process.module(id).domain;
                 let f = adapter::crossing(ctx, from, d, &sym, f).map_err(Trap::Host)?;
                 crate::lifecycle::add_dependency(&mut ctx.host().process, id, d);
                 let _ = bound.set(f);
@@ -560,52 +558,5 @@ fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> Hos
             ))),
             _ => Err(Trap::Host(format!("unresolved symbol `{sym}` called from {module}"))),
         }
-    })
-}
-
-/// Converts a value the way a JavaScript trampoline would (ToNumber / ToInt32): the seed's loader
-/// never checked signatures, so a trampoline forwards whatever arrives.
-pub(crate) fn coerce<E: Engine>(v: Val<E>, to: ValType) -> Val<E> {
-    let as_f64 = match v {
-        Val::I32(x) => x as f64,
-        Val::I64(x) => x as f64,
-        Val::F32(x) => f32::from_bits(x) as f64,
-        Val::F64(x) => f64::from_bits(x),
-        Val::FuncRef(_) => return if to == ValType::FuncRef { v } else { Val::default_for(to) },
-    };
-    match (v, to) {
-        (Val::I32(_), ValType::I32)
-        | (Val::I64(_), ValType::I64)
-        | (Val::F32(_), ValType::F32)
-        | (Val::F64(_), ValType::F64) => v,
-        (Val::I64(x), ValType::I32) => Val::I32(x as i32),
-        (Val::I32(x), ValType::I64) => Val::I64(x as i64),
-        (_, ValType::I32) => Val::I32(if as_f64.is_finite() { (as_f64.trunc() as i64) as i32 } else { 0 }),
-        (_, ValType::I64) => Val::I64(if as_f64.is_finite() { as_f64.trunc() as i64 } else { 0 }),
-        (_, ValType::F32) => Val::F32((as_f64 as f32).to_bits()),
-        (_, ValType::F64) => Val::F64(as_f64.to_bits()),
-        _ => Val::default_for(to),
-    }
-}
-
-/// A host function that forwards to `target` (the host-forwarder call binding, and lazily bound imports).
-pub fn forwarder<E: Engine>(target: E::Func, target_ty: FuncType, import_ty: FuncType) -> HostFn<E> {
-    if target_ty == import_ty {
-        return Arc::new(move |ctx, args, results| ctx.call(target, args, results));
-    }
-    Arc::new(move |ctx, args, results| {
-        let targs: Vec<Val<E>> = target_ty
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, t)| args.get(i).map(|v| coerce(*v, *t)).unwrap_or(Val::default_for(*t)))
-            .collect();
-        let mut tres: Vec<Val<E>> = target_ty.results.iter().map(|t| Val::default_for(*t)).collect();
-        ctx.call(target, &targs, &mut tres)?;
-        for (i, r) in results.iter_mut().enumerate() {
-            let want = import_ty.results[i];
-            *r = tres.get(i).map(|v| coerce(*v, want)).unwrap_or(Val::default_for(want));
-        }
-        Ok(())
     })
 }

@@ -167,7 +167,7 @@ pub fn export_func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) 
 ///
 /// `main` may be defined by a library the program is linked against (as with ld.so).
 pub fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Result<E::Func, Ending> {
-    ctx.host().process.libs.insert(p.main_name.clone(), p.main.clone());
+    ctx.host().process.add_lib(p.main_name.clone(), p.main.clone());
     let main = match load::load_program(ctx, &p.main_name) {
         Ok(id) => id,
         Err(LoadError::Link(m)) => return Err(Ending::LinkError(m)),
@@ -178,6 +178,6 @@ pub fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Result<E::F
     let Some((_, Extern::Func(main_func))) = found else {
         return Err(Ending::LinkError(format!("{}: exports no main", p.main_name)));
     };
-    ctx.host().process.main_func = Some(main_func);
+    ctx.host().process.set_main_func(main_func);
     Ok(main_func)
 }

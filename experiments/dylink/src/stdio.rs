@@ -16,7 +16,7 @@ const WBASE: usize = 28;
 /// memory is the host's. A failing flush is left to that libc's own exit, which reports it.
 pub fn flush_pending<E: Engine>(ctx: &mut dyn Ctx<E>, libc: ModId) {
     let Some(memory) = ctx.host_ref().memory else { return };
-    let exports = &ctx.host_ref().process.modules[libc].exports;
+    let exports = &ctx.host_ref().process.module(libc).exports;
     let (Some(Extern::Global(stdout)), Some(Extern::Func(fflush))) = (exports.get("stdout"), exports.get("fflush"))
     else {
         return;

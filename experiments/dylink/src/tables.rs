@@ -7,25 +7,93 @@ use std::collections::HashMap;
 use crate::engine::{Ctx, Engine, FuncType, LimitKind, Trap, Val};
 use crate::outcome::TrapKind;
 use crate::module_info::Dylink;
-use crate::process::{ModId, Process, TableRec};
+use crate::process::ModId;
 use crate::strategy::PointerTable;
 
-/// Registers the process's first table (libc's); under a shared policy it is the shared one.
-pub(crate) fn add_first<E: Engine>(p: &mut Process<E>, table: E::Table) -> usize {
-    p.tables.push(TableRec { table, slots: HashMap::new() });
-    let rec = p.tables.len() - 1;
-    if p.policy.pointers == PointerTable::Shared {
-        p.shared_table = Some(rec);
+/// A funcref table and the function-pointer slots the linker allocated in it, keyed by
+/// (defining module, symbol) so that taking the same address twice gives the same pointer.
+struct TableRec<E: Engine> {
+    table: E::Table,
+    slots: HashMap<(ModId, String), u32>,
+}
+
+/// The process's tables, by record number, and which one is shared (the running domain's, under
+/// a shared-table policy or per-module memories).
+pub struct Tables<E: Engine> {
+    list: Vec<TableRec<E>>,
+    shared: Option<usize>,
+}
+
+impl<E: Engine> Default for Tables<E> {
+    fn default() -> Self {
+        Tables { list: Vec::new(), shared: None }
     }
-    rec
+}
+
+impl<E: Engine> Tables<E> {
+    /// The table of record `rec`.
+    #[inline]
+    pub fn table(&self, rec: usize) -> E::Table {
+        self.list[rec].table
+    }
+    /// The shared table's record, if there is one.
+    #[inline]
+    pub fn shared(&self) -> Option<usize> {
+        self.shared
+    }
+    pub(crate) fn set_shared(&mut self, rec: usize) {
+        self.shared = Some(rec);
+    }
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+    /// Every table, in record order.
+    pub fn all(&self) -> impl Iterator<Item = E::Table> + '_ {
+        self.list.iter().map(|r| r.table)
+    }
+    /// Adds a table with no slots yet; returns its record.
+    pub(crate) fn push(&mut self, table: E::Table) -> usize {
+        self.list.push(TableRec { table, slots: HashMap::new() });
+        self.list.len() - 1
+    }
+    /// The slot of record `rec` that holds `key`'s function, if one was allocated.
+    #[inline]
+    pub fn slot(&self, rec: usize, key: &(ModId, String)) -> Option<u32> {
+        self.list[rec].slots.get(key).copied()
+    }
+    /// How many slots the linker allocated in record `rec`.
+    pub fn slot_count(&self, rec: usize) -> usize {
+        self.list[rec].slots.len()
+    }
+    pub(crate) fn insert_slot(&mut self, rec: usize, key: (ModId, String), slot: u32) {
+        self.list[rec].slots.insert(key, slot);
+    }
+    /// Forgets every slot that named a function of `id`; returns them with their tables.
+    fn release(&mut self, id: ModId) -> Vec<(E::Table, u32)> {
+        let mut released = Vec::new();
+        for rec in &mut self.list {
+            rec.slots.retain(|(d, _), slot| {
+                if *d == id {
+                    released.push((rec.table, *slot));
+                }
+                *d != id
+            });
+        }
+        released
+    }
 }
 
 fn pointers<E: Engine>(ctx: &dyn Ctx<E>) -> PointerTable {
-    ctx.host_ref().process.policy.pointers
+    ctx.host_ref().process.policy().pointers
 }
 
 fn all_tables<E: Engine>(ctx: &dyn Ctx<E>) -> Vec<E::Table> {
-    ctx.host_ref().process.tables.iter().map(|r| r.table).collect()
+    ctx.host_ref().process.tables().all().collect()
 }
 
 /// The table size a module's region needs, checked against the cell's limit before anything is
@@ -57,13 +125,13 @@ fn grow_all<E: Engine>(ctx: &mut dyn Ctx<E>, delta: u32) -> Result<u32, Trap> {
 /// Reserves the table slots a new module's own functions (its elem segment) occupy; returns the
 /// table record its code will index and its `__table_base`.
 pub(crate) fn reserve<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, dylink: &Dylink) -> Result<(usize, u32), Trap> {
-    let limit = ctx.host_ref().process.limits.table_elements;
+    let limit = ctx.host_ref().process.config().limits.table_elements;
     let talign = 1u32 << dylink.table_align.min(16);
     match pointers(ctx) {
         // A region of the one table.
         PointerTable::Shared => {
-            let rec = ctx.host_ref().process.shared_table.ok_or_else(|| Trap::Host("no shared table".into()))?;
-            let t = ctx.host_ref().process.tables[rec].table;
+            let rec = ctx.host_ref().process.tables().shared().ok_or_else(|| Trap::Host("no shared table".into()))?;
+            let t = ctx.host_ref().process.tables().table(rec);
             let size = ctx.table_size(t);
             let start = size.div_ceil(talign).saturating_mul(talign);
             let end = checked_end(start, dylink.table_size, limit, name)?;
@@ -72,7 +140,7 @@ pub(crate) fn reserve<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, dylink: &Dyli
         }
         // A process-wide region reserved in every table, and a new table that starts as a copy.
         PointerTable::Replicated => {
-            let first = ctx.host_ref().process.tables[0].table;
+            let first = ctx.host_ref().process.tables().table(0);
             let size = ctx.table_size(first);
             let start = size.div_ceil(talign).saturating_mul(talign);
             let end = checked_end(start, dylink.table_size, limit, name)?;
@@ -83,21 +151,15 @@ pub(crate) fn reserve<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, dylink: &Dyli
                     ctx.table_set(t, i, Some(f))?;
                 }
             }
-            Ok((push(ctx, t), start))
+            Ok((ctx.host().process.tables_mut().push(t), start))
         }
         // A private table whose slot 0 stays null.
         PointerTable::Definer | PointerTable::Caller => {
             let end = checked_end(1, dylink.table_size, limit, name)?;
             let t = ctx.table_new(end)?;
-            Ok((push(ctx, t), 1))
+            Ok((ctx.host().process.tables_mut().push(t), 1))
         }
     }
-}
-
-fn push<E: Engine>(ctx: &mut dyn Ctx<E>, t: E::Table) -> usize {
-    let p = &mut ctx.host().process;
-    p.tables.push(TableRec { table: t, slots: HashMap::new() });
-    p.tables.len() - 1
 }
 
 /// After instantiation: under replicated tables, the elem segment filled the module's own region of
@@ -106,9 +168,9 @@ pub(crate) fn after_instantiate<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) -> R
     if pointers(ctx) != PointerTable::Replicated {
         return Ok(());
     }
-    let m = &ctx.host_ref().process.modules[id];
+    let m = ctx.host_ref().process.module(id);
     let (own, base, size) = (
-        ctx.host_ref().process.tables[m.table].table,
+        ctx.host_ref().process.tables().table(m.table),
         m.table_base,
         m.info.dylink.as_ref().map(|d| d.table_size).unwrap_or(0),
     );
@@ -131,20 +193,21 @@ pub fn address_of<E: Engine>(
     f: E::Func,
 ) -> Result<u32, Trap> {
     let p = &ctx.host_ref().process;
-    let rec = match p.policy.pointers {
-        PointerTable::Shared => p.shared_table.ok_or_else(|| Trap::Host("no shared table".into()))?,
-        PointerTable::Definer => p.modules[definer].table,
-        PointerTable::Caller => p.modules[requester].table,
+    let pointers = p.policy().pointers;
+    let rec = match pointers {
+        PointerTable::Shared => p.tables().shared().ok_or_else(|| Trap::Host("no shared table".into()))?,
+        PointerTable::Definer => p.module(definer).table,
+        PointerTable::Caller => p.module(requester).table,
         // One process-wide slot per (definer, symbol), recorded in the first table's map.
         PointerTable::Replicated => 0,
     };
     let key = (definer, name.to_string());
-    if let Some(&slot) = p.tables[rec].slots.get(&key) {
+    if let Some(slot) = p.tables().slot(rec, &key) {
         return Ok(slot);
     }
-    let limit = p.limits.table_elements;
-    let slot = if p.policy.pointers == PointerTable::Replicated {
-        let size = ctx.table_size(p.tables[0].table);
+    let limit = p.config().limits.table_elements;
+    let slot = if pointers == PointerTable::Replicated {
+        let size = ctx.table_size(p.tables().table(0));
         checked_end(size, 1, limit, name)?;
         let slot = grow_all(ctx, 1)?;
         for t in all_tables(ctx) {
@@ -152,29 +215,20 @@ pub fn address_of<E: Engine>(
         }
         slot
     } else {
-        let table = p.tables[rec].table;
+        let table = p.tables().table(rec);
         checked_end(ctx.table_size(table), 1, limit, name)?;
         let slot = ctx.table_grow(table, 1)?;
         ctx.table_set(table, slot, Some(f))?;
         slot
     };
-    ctx.host().process.tables[rec].slots.insert(key, slot);
+    ctx.host().process.tables_mut().insert_slot(rec, key, slot);
     Ok(slot)
 }
 
 /// On `dlclose`: releases every pointer slot that named one of the module's functions, so that a
 /// stale pointer traps instead of calling into a closed library.
 pub(crate) fn release<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) {
-    let p = &mut ctx.host().process;
-    let mut released = Vec::new();
-    for rec in &mut p.tables {
-        rec.slots.retain(|(d, _), slot| {
-            if *d == id {
-                released.push((rec.table, *slot));
-            }
-            *d != id
-        });
-    }
+    let released = ctx.host().process.tables_mut().release(id);
     let replicated = pointers(ctx) == PointerTable::Replicated;
     for (t, slot) in released {
         let tables = if replicated { all_tables(ctx) } else { vec![t] };

@@ -7,7 +7,7 @@ use crate::engine::{Ctx, Engine, Extern, Val};
 use crate::process::{LoadError, ModId};
 
 fn global_u32<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, name: &str) -> Option<u32> {
-    match ctx.host_ref().process.modules[id].exports.get(name) {
+    match ctx.host_ref().process.module(id).exports.get(name) {
         Some(Extern::Global(g)) => {
             let g = *g;
             ctx.global_get(g).i32().map(|v| v as u32)
@@ -18,8 +18,8 @@ fn global_u32<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, name: &str) -> Option<
 
 /// Gives module `id` this thread's TLS block, if it has thread-local storage.
 pub(crate) fn init<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId) -> Result<(), LoadError> {
-    let name = ctx.host_ref().process.modules[id].name.clone();
-    let Some(Extern::Func(init)) = ctx.host_ref().process.modules[id].exports.get("__wasm_init_tls").copied() else {
+    let name = ctx.host_ref().process.module(id).name.clone();
+    let Some(Extern::Func(init)) = ctx.host_ref().process.module(id).exports.get("__wasm_init_tls").copied() else {
         return Ok(());
     };
     let size = global_u32(ctx, id, "__tls_size").unwrap_or(0);

@@ -146,6 +146,16 @@ fn running_node() -> Option<(String, String, String)> {
     Some((js::string(v[0]).ok()?, js::string(v[1]).ok()?, js::string(v[2]).ok()?))
 }
 
+/// When V8 compiles a function: lazily (its default) makes a module's compile a decode and a
+/// validation, and each function's first call pays for its code.
+fn compilation(flags: &str) -> &'static str {
+    if flags.split_whitespace().any(|f| f == "--no-wasm-lazy-compilation") {
+        "eager (--no-wasm-lazy-compilation)"
+    } else {
+        "lazy (V8's default): a module's compile decodes and validates it, each function compiles at its first call"
+    }
+}
+
 /// What the flags make of V8's wasm tiers.
 fn tiering(flags: &str) -> &'static str {
     let has = |flag: &str| flags.split_whitespace().any(|f| f == flag);
@@ -187,6 +197,7 @@ impl<T: Tier> Engine for V8<T> {
             ("v8".into(), v8),
             ("flags".into(), flags.clone()),
             ("tiering".into(), tiering(&flags).into()),
+            ("compilation".into(), compilation(&flags).into()),
             (
                 "limit".into(),
                 if self.metered {

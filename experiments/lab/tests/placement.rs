@@ -64,7 +64,7 @@ fn place<E: Engine>(
         for (i, (size, align_log)) in specs.iter().enumerate() {
             let id = dylink::load::load(ctx, &format!("m{i}.wasm"), Mode { now: true, global: false })
                 .unwrap_or_else(|e| panic!("loading m{i}: {}", e.message()));
-            placed.push((ctx.host_ref().process.modules[id].memory_base, *size, 1u32 << align_log));
+            placed.push((ctx.host_ref().process.module(id).memory_base, *size, 1u32 << align_log));
         }
         let mem = ctx.host_ref().memory.unwrap();
         let memory_size = ctx.memory_size(mem);

@@ -43,6 +43,6 @@ pub(crate) use dylink::tables::call_pointer;
 /// The table a function pointer from `caller` indexes (the host libc's own when called through a pointer).
 pub(crate) fn table_of<E: Engine>(ctx: &dyn Ctx<E>, caller: Option<ModId>) -> E::Table {
     let p = &ctx.host_ref().process;
-    let id = caller.or(p.libc).expect("a libc-host process has its libc");
-    p.tables[p.modules[id].table].table
+    let id = caller.or(p.libc()).expect("a libc-host process has its libc");
+    p.tables().table(p.module(id).table)
 }

@@ -301,7 +301,7 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         }
         "strerror" => Arc::new(|ctx, a, r| {
             // One copy per memory: a string placed in one domain's heap is not in another's.
-            let e = (ctx.host_ref().process.current, arg(a, 0) as i32);
+            let e = (ctx.host_ref().process.current(), arg(a, 0) as i32);
             let p = match state(ctx).strerror.get(&e) {
                 Some(&p) => p,
                 None => {
@@ -323,7 +323,7 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         }),
         "atexit" => Arc::new(move |ctx, a, r| {
             let table = table_of(ctx, caller);
-            let domain = ctx.host_ref().process.current;
+            let domain = ctx.host_ref().process.current();
             state(ctx).atexit.push((table, arg(a, 0), domain));
             ret(r, 0)
         }),

@@ -252,9 +252,7 @@ impl<E: Engine> LibcPlacement<E> for LibcHost {
 pub(crate) fn state<E: Engine>(ctx: &mut dyn Ctx<E>) -> &mut State<E> {
     ctx.host()
         .process
-        .placement_state
-        .as_mut()
-        .and_then(|s| s.downcast_mut::<State<E>>())
+        .placement_state_mut::<State<E>>()
         .expect("a libc-host function runs only in a libc-host process")
 }
 
@@ -313,9 +311,8 @@ fn install<E: Engine>(
         listed.push(Export { name: name.to_string(), kind: ExportKind::Global, func_type: None });
     }
     let proc = &mut ctx.host().process;
-    proc.stack_pointer = Some(sp);
-    proc.add_libc(MODULE_NAME, ModuleInfo { imports: Vec::new(), exports: listed, dylink: None }, exports, table);
-    proc.placement_state = Some(Box::new(State::<E> {
+    proc.add_libc(MODULE_NAME, ModuleInfo { imports: Vec::new(), exports: listed, dylink: None }, exports, table, sp);
+    proc.set_placement_state(Box::new(State::<E> {
         heap,
         atexit: Vec::new(),
         strerror: HashMap::new(),

@@ -8,7 +8,7 @@ use super::*;
 /// nobody defines) are left to the linker's usual rules; so is a libc name one of the case's own
 /// libraries defines.
 pub fn check_subset<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInfo) -> Result<(), LoadError> {
-    let name = ctx.host_ref().process.modules[id].name.clone();
+    let name = ctx.host_ref().process.module(id).name.clone();
     for imp in &info.imports {
         let (sym, want_func) = match (imp.module.as_str(), &imp.kind) {
             ("GOT.mem", ImportKind::Global { .. }) => (&imp.name, false),
@@ -19,7 +19,7 @@ pub fn check_subset<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInf
         let p = &ctx.host_ref().process;
         if imp.weak
             || info.export(sym).is_some()
-            || (want_func && (dylink::dlfcn::is_host_symbol(sym) || dylink::exit::provides(p, sym) || p.preload.contains_key(sym.as_str())))
+            || (want_func && (dylink::dlfcn::is_host_symbol(sym) || dylink::exit::provides(p, sym) || p.preloaded(sym).is_some()))
             || p.lookup(Some(id), sym, want_func).is_some()
             || !is_libc_name(ctx, sym)
             || defined_by_case(ctx, sym)
@@ -60,7 +60,7 @@ pub(crate) fn is_libc_name<E: Engine>(ctx: &mut dyn Ctx<E>, sym: &str) -> bool {
 /// Whether one of the case's libraries exports `sym` (so that it is the case's symbol, not libc's).
 pub(crate) fn defined_by_case<E: Engine>(ctx: &mut dyn Ctx<E>, sym: &str) -> bool {
     if state(ctx).case_exports.is_none() {
-        let files: Vec<PathBuf> = ctx.host_ref().process.libs.values().cloned().collect();
+        let files: Vec<PathBuf> = ctx.host_ref().process.config().libs.values().cloned().collect();
         let mut names = HashSet::new();
         for f in files {
             if let Some(info) = std::fs::read(&f).ok().and_then(|b| module_info::parse(&b).ok()) {

@@ -160,8 +160,8 @@ mod tests {
 
     fn row(v: Variant, k: Kernel, n: f64, exact: bool) -> CountRow {
         CountRow {
-            cell: format!("wasmi/{}/{}", v.name(), k.name()),
-            engine: EngineKind::Wasmi,
+            cell: format!("{}/{}/{}", EngineKind::reference(), v.name(), k.name()),
+            engine: EngineKind::reference(),
             variant: v,
             kernel: k,
             instructions_per_call: n,
@@ -180,7 +180,7 @@ mod tests {
             machine: String::new(),
             valgrind: "valgrind-3.19.0".into(),
             regions: REGIONS,
-            engines: [(EngineKind::Wasmi, vec![("version".to_string(), "1".to_string())])].into(),
+            engines: [(EngineKind::reference(), vec![("version".to_string(), "1".to_string())])].into(),
             toolchain: vec![],
             rows: vec![
                 row(Variant::IntraDirect, Kernel::K1, 17.0, true),
@@ -201,10 +201,9 @@ mod tests {
     }
 
     #[test]
-    fn the_native_baselines_sit_beside_wasmtimes_rows_of_the_same_linkage() {
+    fn the_native_baselines_sit_beside_the_reference_engines_rows_of_the_same_linkage() {
         use crate::counts::native::NativeCall;
-        let mut direct = row(Variant::CrossDirect, Kernel::K1, 17.0, true);
-        direct.engine = EngineKind::reference();
+        let direct = row(Variant::CrossDirect, Kernel::K1, 17.0, true);
         let call = |linkage, kernel: Kernel, n| NativeCall {
             linkage,
             kernel,

@@ -4,6 +4,8 @@
 //! the checks and calls.md's tables read these rows ([`Measurements::of_times`],
 //! [`Measurements::of_counts`]).
 
+#[cfg(test)]
+pub(crate) mod fixture;
 mod from;
 
 use std::collections::HashMap;

@@ -25,7 +25,7 @@ pub const LIBC_WASM: &str = "libc.wasm";
 /// libc's export `name`, a function.
 fn libc_func<E: Engine>(ctx: &dyn Ctx<E>, name: &str) -> Option<E::Func> {
     let p = &ctx.host_ref().process;
-    export_func(&p.modules[p.libc?].exports, name)
+    export_func(&p.module(p.libc()?).exports, name)
 }
 
 impl<E: Engine> LibcPlacement<E> for LibcModule {
@@ -40,8 +40,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             return Err(Ending::LinkError("libc-module placement without libc.wasm".into()));
         };
         let (module, info) = open(ctx, libc_path).map_err(Ending::LinkError)?;
-        ctx.host().process.placement_state =
-            Some(Box::new(Compiled::<E> { module: module.clone(), info: info.clone() }));
+        ctx.host().process.set_placement_state(Box::new(Compiled::<E> { module: module.clone(), info: info.clone() }));
         // libc's `main` import is bound before the program exists, so it is always a host forwarder.
         let imports = wasi_imports(ctx, &info, |ctx, m, n, kind| match (m, n, kind) {
             ("env", "main", ImportKind::Func(ty))
@@ -53,7 +52,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
                         let f = ctx
                             .host_ref()
                             .process
-                            .main_func
+                            .main_func()
                             .ok_or_else(|| Trap::Host("main called before the program was loaded".into()))?;
                         let ty = ctx.func_type(f);
                         if ty.params.is_empty() {
@@ -89,8 +88,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             let host = ctx.host();
             host.memory = Some(memory);
             let proc = &mut host.process;
-            proc.stack_pointer = Some(sp);
-            proc.add_libc(LIBC_WASM, info, exports, table);
+            proc.add_libc(LIBC_WASM, info, exports, table, sp);
         }
         if let Some(f) = ctors {
             ctx.call(f, &[], &mut []).map_err(|t| ending(Err(t), 0, "libc.wasm constructors"))?;
@@ -132,7 +130,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
     /// Its `main` import is never called (only domain 0 runs main).
     fn new_domain(&self, ctx: &mut dyn Ctx<E>) -> Result<crate::domain::Parts<E>, Trap> {
         let (module, info) = {
-            let c = ctx.host_ref().process.placement_state.as_ref().and_then(|s| s.downcast_ref::<Compiled<E>>());
+            let c = ctx.host_ref().process.placement_state::<Compiled<E>>();
             let c = c.ok_or_else(|| Trap::Host("libc.wasm was not compiled at boot".into()))?;
             (c.module.clone(), c.info.clone())
         };
@@ -144,7 +142,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             _ => None,
         })
         .map_err(|e| Trap::Host(format!("libc.wasm: {e}")))?;
-        let d = ctx.host_ref().process.domains.len();
+        let d = ctx.host_ref().process.domains().len();
         let imports = crate::fused::pin_imports(ctx, d, imports);
         let exports: HashMap<String, Extern<E>> = ctx.instantiate(&module, &imports)?.into_iter().collect();
         let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =

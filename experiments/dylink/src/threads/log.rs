@@ -192,7 +192,8 @@ pub fn record_load<E: Engine>(ctx: &mut dyn Ctx<E>, root: &str, mode: Mode, prog
         return;
     }
     let p = &ctx.host_ref().process;
-    let modules = p.modules[first..]
+    let modules = p.objects()
+        .since(first)
         .iter()
         .enumerate()
         .map(|(i, m)| ModRecord {

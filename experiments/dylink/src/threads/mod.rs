@@ -87,7 +87,7 @@ impl<E: Engine> Group<E> {
     pub fn start(ctx: &mut dyn Ctx<E>, memory: SharedMemory, program: &Program) -> Result<(), Trap> {
         let placement = ctx.host_ref().process.placement()?;
         let group = Group {
-            design: ctx.host_ref().process.policy.threads,
+            design: ctx.host_ref().process.policy().threads,
             logged: AtomicUsize::new(0),
             roll: Mutex::default(),
             roll_changed: Condvar::new(),

@@ -29,7 +29,7 @@ fn set_replaying<E: Engine>(ctx: &mut dyn Ctx<E>, rec: Option<Arc<LoadRecord>>) 
 }
 
 fn apply_load<E: Engine>(ctx: &mut dyn Ctx<E>, rec: &Arc<LoadRecord>) -> Result<(), Trap> {
-    let first = ctx.host_ref().process.modules.len();
+    let first = ctx.host_ref().process.objects().len();
     if rec.modules.first().is_some_and(|m| m.id != first) {
         return Err(out_of_step(&rec.root, format!("its first module is id {}, this thread is at {first}", rec.modules[0].id)));
     }
@@ -41,7 +41,7 @@ fn apply_load<E: Engine>(ctx: &mut dyn Ctx<E>, rec: &Arc<LoadRecord>) -> Result<
         (Ok(_), false) => return Err(out_of_step(&rec.root, "it failed in the thread that made it".into())),
         (Err(e), true) => return Err(Trap::Host(format!("a thread repeating the load of {}: {}", rec.root, e.message()))),
     }
-    let now = ctx.host_ref().process.modules.len();
+    let now = ctx.host_ref().process.objects().len();
     if now != first + rec.modules.len() {
         return Err(out_of_step(&rec.root, format!("{} modules here, {} logged", now - first, rec.modules.len())));
     }
@@ -53,7 +53,7 @@ fn out_of_step(root: &str, why: String) -> Trap {
 }
 
 fn apply_slot<E: Engine>(ctx: &mut dyn Ctx<E>, definer: ModId, name: &str, slot: u32) -> Result<(), Trap> {
-    let f = match ctx.host_ref().process.modules.get(definer).and_then(|m| m.exports.get(name)) {
+    let f = match ctx.host_ref().process.objects().get(definer).and_then(|m| m.exports.get(name)) {
         Some(Extern::Func(f)) => *f,
         _ => return Err(Trap::Host(format!("threads out of step: no function `{name}` in module {definer}"))),
     };
@@ -63,11 +63,11 @@ fn apply_slot<E: Engine>(ctx: &mut dyn Ctx<E>, definer: ModId, name: &str, slot:
 /// Puts `f` at `slot` of this thread's shared table (grown to hold it) and remembers the pointer.
 pub(crate) fn set_slot<E: Engine>(ctx: &mut dyn Ctx<E>, definer: ModId, name: &str, slot: u32, f: E::Func) -> Result<(), Trap> {
     let p = &ctx.host_ref().process;
-    let rec = p.shared_table.ok_or_else(|| Trap::Host("threads need the shared table".into()))?;
-    let table = p.tables[rec].table;
+    let rec = p.tables().shared().ok_or_else(|| Trap::Host("threads need the shared table".into()))?;
+    let table = p.tables().table(rec);
     grow_to(ctx, table, slot.saturating_add(1))?;
     ctx.table_set(table, slot, Some(f))?;
-    ctx.host().process.tables[rec].slots.insert((definer, name.to_string()), slot);
+    ctx.host().process.tables_mut().insert_slot(rec, (definer, name.to_string()), slot);
     Ok(())
 }
 
@@ -91,8 +91,8 @@ pub(crate) fn placed<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, table_size: u3
     let m = rec.modules.iter().find(|m| m.name == name)?.clone();
     Some((|| {
         let p = &ctx.host_ref().process;
-        let t = p.shared_table.ok_or_else(|| Trap::Host("threads need the shared table".into()))?;
-        let table = p.tables[t].table;
+        let t = p.tables().shared().ok_or_else(|| Trap::Host("threads need the shared table".into()))?;
+        let table = p.tables().table(t);
         grow_to(ctx, table, m.table_base.saturating_add(table_size))?;
         Ok((m.memory_base, t, m.table_base))
     })())

@@ -32,10 +32,10 @@ pub fn spawn<E: Engine>(ctx: &mut dyn Ctx<E>, start: u32, arg: u32) -> Result<Op
             "pthread_create: the program's memory is not shared (threads need modules built with -matomics)".into(),
         ));
     };
-    if ctx.host_ref().process.policy.pointers != PointerTable::Shared {
+    if ctx.host_ref().process.policy().pointers != PointerTable::Shared {
         return Err(Trap::Unsupported(format!(
             "pthread_create: threads are built on one pointer index space (shared-table semantics); {} gives modules tables of their own",
-            ctx.host_ref().process.linkage
+            ctx.host_ref().process.config().linkage
         )));
     }
     if group.threads.lock().unwrap_or_else(|e| e.into_inner()).len() as u32 >= MAX_THREADS {
@@ -84,11 +84,11 @@ fn start_routine<E: Engine>(
     ret: &mut [Val<E>],
 ) -> Result<(), Trap> {
     let program = &group.program;
-    ctx.host().process.libs.insert(program.main_name.clone(), program.main.clone());
+    ctx.host().process.add_lib(program.main_name.clone(), program.main.clone());
     group.placement.boot_thread(ctx, &group.memory, stack_top)?;
     sync(ctx)?;
     let p = &ctx.host_ref().process;
-    let table = p.tables[p.shared_table.ok_or_else(|| Trap::Host("threads need the shared table".into()))?].table;
+    let table = p.tables().table(p.tables().shared().ok_or_else(|| Trap::Host("threads need the shared table".into()))?);
     let ty = FuncType::new([ValType::I32], [ValType::I32]);
     crate::tables::call_pointer(ctx, table, start, &ty, &[Val::I32(arg as i32)], ret)
 }

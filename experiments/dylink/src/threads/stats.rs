@@ -1,5 +1,5 @@
 //! What synchronisation costs, recorded by the threads of one process for the measurements of the
-//! three designs (`dylab_bench::threads`, bin `threads-bench`): how long a load takes in the thread
+//! three designs (`dylab_bench::threads`, `dylab bench --threads`): how long a load takes in the thread
 //! that makes it (waiting for the others included), how long each other thread takes to repeat it
 //! and how late, and what a sync point costs.
 

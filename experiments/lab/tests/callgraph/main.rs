@@ -134,7 +134,7 @@ fn run_on<E: Engine>(
         let mut out = Vec::new();
         for (k, args) in &prog.calls {
             let name = format!("m{}_f{k}", n - 1);
-            let f = match ctx.host_ref().process.modules[last].exports.get(&name) {
+            let f = match ctx.host_ref().process.module(last).exports.get(&name) {
                 Some(Extern::Func(f)) => *f,
                 _ => return Err(format!("{name} is not exported")),
             };
@@ -145,7 +145,7 @@ fn run_on<E: Engine>(
                     let mut seen: Vec<Bits> = results.iter().map(from_val).collect();
                     for &id in &ids {
                         let mut buf = [0u8; 8];
-                        ctx.memory_read(memory, ctx.host_ref().process.modules[id].memory_base as u64, &mut buf)
+                        ctx.memory_read(memory, ctx.host_ref().process.module(id).memory_base as u64, &mut buf)
                             .map_err(|t| format!("reading the checksum of module {id}: {t}"))?;
                         seen.push((T::I64, u64::from_le_bytes(buf)));
                     }
