@@ -30,7 +30,7 @@ pub fn max_libraries(quick: bool) -> usize {
 /// and the whole run O(n²); it stops at this many.
 const REPLICATED_MAX: usize = 1_000;
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GrowthRow {
     pub engine: EngineKind,
     pub strategy: Strategy,
@@ -104,17 +104,9 @@ pub fn window_median(times: &[f64]) -> f64 {
     window[window.len() / 2]
 }
 
-/// A point of the growth table and chart: the n-th dlopen under a strategy on an engine, read from
-/// the measurements ([`Of::Growth`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Point {
-    pub engine: EngineKind,
-    pub strategy: Strategy,
-    pub libraries: usize,
-    pub dlopen_us: f64,
-    pub table_elements: u64,
-    pub memory_bytes: u64,
-}
+/// A point of the growth table and chart: a [`GrowthRow`] read back from the measurements
+/// ([`Of::Growth`]), so the table and chart need not know where the row came from.
+pub type Point = GrowthRow;
 
 impl Point {
     /// Every growth point of `m`, in the order measured.
