@@ -245,6 +245,16 @@ pub struct SharedMemory(pub Arc<dyn std::any::Any + Send + Sync>);
 /// compile and instantiate modules (dlopen) or touch tables and memory.
 pub type HostFn<E> = Arc<dyn Fn(&mut dyn Ctx<E>, &[Val<E>], &mut [Val<E>]) -> Result<(), Trap> + Send + Sync>;
 
+/// The key an engine's in-process cache of compiled modules files `bytes` under: their length and
+/// a fast 64-bit hash (FxHash; a module of the matrix is looked up once per cell, and SipHash over
+/// h-huge-write's 64 MiB took a tenth of each of its cells).
+pub fn module_key(bytes: &[u8]) -> (usize, u64) {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(bytes);
+    (bytes.len(), h.finish())
+}
+
 /// An engine: compiles modules and creates stores whose data is the linker's [`Host`].
 pub trait Engine: Clone + Send + Sync + Sized + 'static {
     type Module: Clone + Send + Sync + 'static;

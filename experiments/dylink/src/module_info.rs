@@ -84,6 +84,11 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<ModuleInfo> {
     if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
         anyhow::bail!("not a WebAssembly module (bad magic number)");
     }
+    from_payloads(Parser::new(0).parse_all(bytes))
+}
+
+/// What [`parse`] collects, from a module's payloads.
+fn from_payloads<'a>(payloads: impl Iterator<Item = wasmparser::Result<Payload<'a>>>) -> anyhow::Result<ModuleInfo> {
     let mut types: Vec<FuncType> = Vec::new();
     let mut imports = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
@@ -91,7 +96,7 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<ModuleInfo> {
     let mut dylink: Option<Dylink> = None;
     let mut weak_imports: Vec<(String, String)> = Vec::new();
 
-    for payload in Parser::new(0).parse_all(bytes) {
+    for payload in payloads {
         match payload? {
             Payload::TypeSection(reader) => {
                 for ft in reader.into_iter_err_on_gc_types() {
@@ -178,4 +183,78 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<ModuleInfo> {
         })
         .collect();
     Ok(ModuleInfo { imports, exports, dylink })
+}
+
+/// [`parse`] of a module file read only up to its code or data section, which come last: the
+/// imports, exports and dylink.0 that the placements' checks read, without reading the file's code
+/// and data (h-huge-write's 64 MiB of zeros were read whole, three times per cell, for its imports).
+pub fn parse_head(path: &std::path::Path) -> anyhow::Result<ModuleInfo> {
+    use std::io::Read;
+    const CODE: u8 = 10;
+    const DATA: u8 = 11;
+    let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut head = vec![0; 8];
+    file.read_exact(&mut head)?;
+    let mut id = [0u8];
+    while file.read(&mut id)? == 1 && !matches!(id[0], CODE | DATA) {
+        head.push(id[0]);
+        let size = read_leb_u32(&mut file, &mut head)?;
+        let start = head.len();
+        (&mut file).take(u64::from(size)).read_to_end(&mut head)?;
+        anyhow::ensure!(head.len() - start == size as usize, "section {} ends past the end of the file", id[0]);
+    }
+    anyhow::ensure!(&head[0..4] == b"\0asm", "not a WebAssembly module (bad magic number)");
+    // Parsed as a prefix (more data to come): the end checks of a whole module (a function section
+    // without its code section) do not apply.
+    let (mut parser, mut rest) = (Parser::new(0), &head[..]);
+    from_payloads(std::iter::from_fn(|| match parser.parse(rest, false) {
+        Ok(wasmparser::Chunk::Parsed { consumed, payload }) => {
+            rest = &rest[consumed..];
+            Some(Ok(payload))
+        }
+        Ok(wasmparser::Chunk::NeedMoreData(_)) => None,
+        Err(e) => Some(Err(e)),
+    }))
+}
+
+/// Reads an unsigned LEB128 of at most 5 bytes, copying its bytes to `out`.
+fn read_leb_u32(r: &mut impl std::io::Read, out: &mut Vec<u8>) -> anyhow::Result<u32> {
+    let mut value = 0u32;
+    for shift in (0..35).step_by(7) {
+        let mut b = [0u8];
+        r.read_exact(&mut b)?;
+        out.push(b[0]);
+        value |= u32::from(b[0] & 0x7f).checked_shl(shift).unwrap_or(0);
+        if b[0] & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    anyhow::bail!("a section size longer than 5 bytes")
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    #[test]
+    fn the_head_of_a_file_says_what_the_whole_module_says() {
+        let wat = r#"(module
+            (import "env" "memory" (memory 1 1 shared))
+            (import "env" "f" (func $f (param i32) (result i32)))
+            (func (export "g") (param i32) (result i32) local.get 0 call $f)
+            (global (export "answer") i32 (i32.const 42))
+            (data (i32.const 0) "a large data section that the head never reads"))"#;
+        let bytes = wat::parse_str(wat).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.wasm");
+        std::fs::write(&path, &bytes).unwrap();
+        let (head, whole) = (parse_head(&path).unwrap(), parse(&bytes).unwrap());
+        assert_eq!(format!("{:?}", head.imports), format!("{:?}", whole.imports));
+        assert_eq!(format!("{:?}", head.exports), format!("{:?}", whole.exports));
+        assert_eq!(head.imports.len(), 2);
+        assert_eq!(head.exports.len(), 2);
+        // A section that claims more bytes than the file has is an error, not a long read.
+        std::fs::write(&path, [&bytes[..8], &[1, 0xff, 0xff, 0x03, 0x60]].concat()).unwrap();
+        assert!(parse_head(&path).unwrap_err().to_string().contains("past the end of the file"));
+    }
 }

@@ -63,7 +63,7 @@ pub struct V8<T: Tier = Node26> {
     rewrite: dylink::meter::Rewrite,
     /// Compiled modules (runtime.js ids) by content hash and rewrite: libc.wasm is compiled once
     /// per process (per limits).
-    cache: Arc<Mutex<HashMap<(u64, dylink::meter::Rewrite), Module>>>,
+    cache: Arc<Mutex<HashMap<((usize, u64), dylink::meter::Rewrite), Module>>>,
     tier: std::marker::PhantomData<T>,
 }
 
@@ -168,13 +168,6 @@ fn tiering(flags: &str) -> &'static str {
     }
 }
 
-fn hash(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
-}
-
 impl<T: Tier> Engine for V8<T> {
     type Module = Module;
     type Func = Func;
@@ -211,7 +204,7 @@ impl<T: Tier> Engine for V8<T> {
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
         anyhow::ensure!(js::in_node(), "the V8 engine compiles only inside Node (the dylab_v8 addon)");
-        let key = (hash(bytes), self.rewrite);
+        let key = (dylink::engine::module_key(bytes), self.rewrite);
         if let Some(&m) = self.cache.lock().unwrap().get(&key) {
             return Ok(m);
         }

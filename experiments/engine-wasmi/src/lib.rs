@@ -26,7 +26,7 @@ pub struct Wasmi {
     engine: wasmi::Engine,
     /// Fuel metering on (the matrix: runaway guests end) or off (timing: no metering overhead).
     fuel: bool,
-    cache: Arc<Mutex<HashMap<u64, wasmi::Module>>>,
+    cache: Arc<Mutex<HashMap<(usize, u64), wasmi::Module>>>,
 }
 
 impl Wasmi {
@@ -64,13 +64,6 @@ impl Wasmi {
     pub fn inner(&self) -> &wasmi::Engine {
         &self.engine
     }
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
 }
 
 /// Carries a [`Trap`] raised by a host function through wasmi's error type.
@@ -213,7 +206,7 @@ impl Engine for Wasmi {
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmi::Module> {
-        let key = hash(bytes);
+        let key = dylink::engine::module_key(bytes);
         if let Some(m) = self.cache.lock().unwrap().get(&key) {
             return Ok(m.clone());
         }

@@ -46,7 +46,7 @@ pub struct Wasmtime<C: Compiler = Cranelift> {
     /// Cranelift's target features when pinned (counting), instead of all the host has.
     pinned: Option<&'static [&'static str]>,
     /// Compiled modules by content hash: libc.wasm is compiled once per process, not once per cell.
-    cache: Arc<Mutex<HashMap<u64, wasmtime::Module>>>,
+    cache: Arc<Mutex<HashMap<(usize, u64), wasmtime::Module>>>,
     /// Table elements initialised on first use (wasmtime's default) or all at instantiation.
     lazy_tables: bool,
     /// This engine with eager tables, made on first request ([`Wasmtime::eager_tables`]).
@@ -177,13 +177,6 @@ impl<C: Compiler> Wasmtime<C> {
 /// The first 16 bytes of a digest in hex: the name of a cached module.
 fn hex16(digest: &[u8]) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
 }
 
 /// Carries a [`Trap`] raised by a host function through wasmtime's error type.
@@ -331,7 +324,7 @@ impl<C: Compiler> Engine for Wasmtime<C> {
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmtime::Module> {
-        let key = hash(bytes);
+        let key = dylink::engine::module_key(bytes);
         if let Some(m) = self.cache.lock().unwrap().get(&key) {
             return Ok(m.clone());
         }

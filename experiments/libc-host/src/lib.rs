@@ -265,8 +265,7 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
 
 /// Whether the program was built for threads: its main module imports a shared memory.
 fn threaded(program: &Program) -> bool {
-    let Ok(bytes) = std::fs::read(&program.main) else { return false };
-    module_info::parse(&bytes).is_ok_and(|info| {
+    module_info::parse_head(&program.main).is_ok_and(|info| {
         info.imports.iter().any(|i| matches!(i.kind, ImportKind::Memory { shared: true, .. }))
     })
 }

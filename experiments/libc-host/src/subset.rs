@@ -63,7 +63,7 @@ pub(crate) fn defined_by_case<E: Engine>(ctx: &mut dyn Ctx<E>, sym: &str) -> boo
         let files: Vec<PathBuf> = ctx.host_ref().process.config().libs.values().cloned().collect();
         let mut names = HashSet::new();
         for f in files {
-            if let Some(info) = std::fs::read(&f).ok().and_then(|b| module_info::parse(&b).ok()) {
+            if let Ok(info) = module_info::parse_head(&f) {
                 names.extend(info.exports.into_iter().map(|e| e.name));
             }
         }
