@@ -17,6 +17,8 @@ use dylab_lab::build::Builds;
 use dylab_lab::{load_corpus, Cell, EngineKind, Lab, Paths};
 use dylink::{Libc, ProcessBuilder, Strategy};
 
+use crate::measurement::{Measurements, Metric, Of, Unit};
+
 /// Running threads besides main.
 pub const THREADS: [u32; 5] = [1, 2, 4, 8, 16];
 /// The designs, as the strategies that carry them.
@@ -39,6 +41,47 @@ pub struct ThreadRow {
     pub sync_point_ns: f64,
     /// Running threads interrupted to apply a load, per run.
     pub interrupts: f64,
+}
+
+/// One cost of a [`ThreadRow`], as a measurement names it ([`crate::measurement::Of::Threads`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+pub enum ThreadCost {
+    Dlopen,
+    Wait,
+    Repeat,
+    LastThread,
+    SyncPoint,
+    Interrupts,
+}
+
+impl ThreadCost {
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The unit of its value.
+    pub fn unit(self) -> Unit {
+        match self {
+            ThreadCost::SyncPoint => Unit::Nanoseconds,
+            ThreadCost::Interrupts => Unit::Events,
+            _ => Unit::Microseconds,
+        }
+    }
+}
+
+impl ThreadRow {
+    /// Its value of `cost`.
+    pub fn cost(&self, cost: ThreadCost) -> f64 {
+        match cost {
+            ThreadCost::Dlopen => self.dlopen_us,
+            ThreadCost::Wait => self.wait_us,
+            ThreadCost::Repeat => self.repeat_us,
+            ThreadCost::LastThread => self.last_thread_us,
+            ThreadCost::SyncPoint => self.sync_point_ns,
+            ThreadCost::Interrupts => self.interrupts,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -83,7 +126,7 @@ pub fn measure(paths: &Paths, runs: usize, progress: &dyn Fn(&str)) -> Result<Th
 
 /// The engine with threads: the reference (the threads cases run on it alone; see the README's
 /// Threads section).
-fn engine() -> EngineKind {
+pub(crate) fn engine() -> EngineKind {
     EngineKind::reference()
 }
 
