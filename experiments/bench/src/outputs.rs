@@ -146,7 +146,7 @@ impl Output {
             Output::CountsJson => json(counts)?,
             Output::IsolationMd => isolation.map(|i| crate::isolation::isolation_md(i, counts)),
             Output::IsolationJson => json(isolation)?.map(|s| s + "\n"),
-            Output::ThreadsSvg => threads.map(crate::threads::svg).transpose()?,
+            Output::ThreadsSvg => threads.map(|t| crate::threads::svg(&Measurements::of_threads(t))).transpose()?,
             Output::ThreadsJson => json(threads)?.map(|s| s + "\n"),
         })
     }
