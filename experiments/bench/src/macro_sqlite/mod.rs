@@ -192,12 +192,6 @@ pub struct MacroRow {
     pub failure: Option<Failure>,
 }
 
-impl MacroRow {
-    pub fn ns_per_row(&self) -> Option<f64> {
-        self.median_ms.map(|ms| ms * 1e6 / self.rows as f64)
-    }
-}
-
 /// Queries per cell after the warm-up: a million rows take 2-3 s (wasmtime) and 25-38 s (wasmi) on
 /// the lab's 2-core machine, so one query per cell already adds about 3.5 minutes to `dylab bench`
 /// (two: 7). The exact comparison is the instruction count; with several samples, the cells' queries

@@ -6,7 +6,7 @@ use strum::IntoEnumIterator;
 
 use super::{Measurement, Measurements, Metric, Of, Unit};
 use crate::counts::CountData;
-use crate::isolation::CopyData;
+use crate::isolation::{CopyData, Load};
 use crate::macro_sqlite::{MacroCount, MacroRow};
 use crate::measure::CallRow;
 use crate::threads::{ThreadCost, ThreadData};
@@ -47,7 +47,8 @@ impl Measurements {
     }
 
     /// Every number of a count: instructions per call of each (engine, variant, kernel) with its
-    /// exactness and tolerance, and the SQLite queries' instructions per row.
+    /// exactness and tolerance, the SQLite queries' instructions per row (or why a cell failed), and
+    /// the isolation rows' instructions per call.
     pub fn of_counts(c: &CountData) -> Measurements {
         let mut rows = Vec::new();
         for r in &c.rows {
@@ -56,6 +57,11 @@ impl Measurements {
             rows.push(Measurement { exact: r.exact, tolerance: r.tolerance, ..m });
         }
         rows.extend(c.macro_sqlite.iter().filter_map(sqlite_count));
+        for r in &c.isolation {
+            let of = Of::Copy { layout: r.layout, load: r.kernel.map_or(Load::Bytes(r.bytes), Load::Kernel) };
+            let m = Measurement::new(r.engine, of, Metric::Instructions, r.instructions_per_call, Unit::Instructions);
+            rows.push(Measurement { exact: r.exact, ..m });
+        }
         Measurements::new(rows)
     }
 

@@ -216,11 +216,6 @@ impl Measurements {
         engines.dedup();
         engines
     }
-
-    /// Every row of `of`s `pick` accepts that has `metric` (a statistic), in the order measured.
-    pub fn of_kind<'a, T>(&'a self, metric: Metric, pick: impl Fn(Of) -> Option<T> + 'a) -> impl Iterator<Item = (&'a Measurement, T)> + 'a {
-        self.with(metric).filter_map(move |m| pick(m.of).map(|t| (m, t)))
-    }
 }
 
 #[cfg(test)]
