@@ -132,7 +132,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         crate::stats::BLOCK,
         crate::stats::RESAMPLES,
         crate::stats::between_runs_list(),
-        d.empty_loop_ns.iter().map(|(e, ns)| format!("{e} {ns:.2}")).collect::<Vec<_>>().join(", ")
+        empty_loops(&m)
     )
     .unwrap();
     for &engine in d.engines.keys() {
@@ -159,7 +159,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         writeln!(s, "- **{}** — {}: {}", t.name, if t.met { "met" } else { "missed" }, t.detail).unwrap();
     }
     writeln!(s).unwrap();
-    if !d.libc_calls.is_empty() {
+    if m.with(Metric::Median).any(|r| matches!(r.of, Of::Loop(Subject::LibcCall(..)))) {
         writeln!(s, "## libc call costs\n").unwrap();
         writeln!(
             s,
@@ -187,6 +187,12 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     loader_table(&mut s, d, &m);
     s.push_str(&crate::growth::markdown(&crate::growth::Point::all(&m), d.native_growth.as_ref()));
     s
+}
+
+/// Each engine's empty loop: `engine ns` words.
+fn empty_loops(m: &Measurements) -> String {
+    let empty = m.with(Metric::Median).filter(|r| r.of == Of::Loop(Subject::EmptyLoop));
+    empty.map(|r| format!("{} {:.2}", r.engine, r.value)).collect::<Vec<_>>().join(", ")
 }
 
 /// The loader steps' medians (minimum), a column per engine, a row per step in the order measured.
@@ -294,6 +300,10 @@ mod tests {
     }
 
     fn run_on(engine: EngineKind, ratio: f64, wobble: f64) -> Measurements {
+        Measurements::of_times(&bench_on(engine, ratio, wobble))
+    }
+
+    fn bench_on(engine: EngineKind, ratio: f64, wobble: f64) -> BenchData {
         let (floor, row) = (Subject::Call(Variant::IntraDirect, Kernel::K1), Subject::Call(Variant::SharedTable, Kernel::K1));
         let mut raw = Vec::new();
         for phase in Phase::ALL {
@@ -305,7 +315,18 @@ mod tests {
             }
         }
         let calls = vec![summarise(&raw, engine, floor, floor), summarise(&raw, engine, row, floor)];
-        Measurements::of_times(&BenchData { calls, samples: raw, ..Default::default() })
+        BenchData { engines: [(engine, vec![])].into(), calls, samples: raw, empty_loop_ns: [(engine, 0.5)].into(), ..Default::default() }
+    }
+
+    /// Each timed row is a cell of its engine's table (the others n/a), with its median and ratio.
+    #[test]
+    fn calls_md_shows_every_timed_row() {
+        let e = EngineKind::reference();
+        let md = calls_md(&bench_on(e, 1.5, 0.0), None);
+        assert!(md.contains("| intra-direct | n/a | 2.00 ×1.00 "), "{md}");
+        assert!(md.contains("| shared-table | n/a | 3.00 ×1.50 "), "{md}");
+        assert_eq!(md.matches(" ×").count(), 2, "two rows timed, two cells: {md}");
+        assert!(md.contains(&format!("the empty loop costs {e} 0.50 ns")) && !md.contains("## libc call costs"), "{md}");
     }
 
     #[test]
