@@ -9,11 +9,10 @@ use plotters::prelude::*;
 use dylab_engines::EngineKind;
 
 use crate::calls::{Kernel, Variant};
-use crate::counts::CountData;
 use crate::growth::Point as GrowthPoint;
 use crate::growth_native::NativeGrowth;
-use crate::isolation::CopyData;
-use crate::report::BenchData;
+use crate::measurement::{Measurement, Measurements, Metric, Of};
+use crate::subject::Subject;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
@@ -131,15 +130,15 @@ fn variant_panel(area: &Area, title: &str, x_desc: &str, points: &[Point]) -> Re
     Ok(())
 }
 
-/// `calls.svg`: a row per engine, the instruction counts (when there are some) left, times right.
-pub fn calls_svg(d: &BenchData, counts: Option<&CountData>) -> Result<String> {
-    calls_svg_with(d, counts, None)
-}
-
-/// [`calls_svg`] with, when given, a last row: the isolation table by bytes copied
-/// ([`crate::isolation_chart`]).
-pub fn calls_svg_with(d: &BenchData, counts: Option<&CountData>, isolation: Option<&CopyData>) -> Result<String> {
-    let engines: Vec<EngineKind> = d.engines.keys().copied().collect();
+/// `calls.svg`: a row per engine of `engines`, the instruction counts (when there are some) left,
+/// times right; with, when given, a last row: the isolation table by bytes copied
+/// ([`crate::isolation::chart`]).
+pub fn calls_svg(
+    engines: &[EngineKind],
+    times: &Measurements,
+    counts: Option<&Measurements>,
+    isolation: Option<&Measurements>,
+) -> Result<String> {
     let mut svg = String::new();
     {
         let rows = engines.len().max(1) + usize::from(isolation.is_some());
@@ -149,33 +148,12 @@ pub fn calls_svg_with(d: &BenchData, counts: Option<&CountData>, isolation: Opti
         let (legend, body) = root.split_vertically(LEGEND);
         kernel_legend(&legend)?;
         let panels = body.split_evenly((rows, 2));
-        if let Some(data) = isolation {
-            crate::isolation::chart::draw(&panels[2 * (rows - 1)], &panels[2 * rows - 1], data)?;
+        if let Some(m) = isolation {
+            crate::isolation::chart::draw(&panels[2 * (rows - 1)], &panels[2 * rows - 1], m)?;
         }
-        for (i, engine) in engines.iter().enumerate() {
-            let counted: Vec<Point> = counts
-                .map(|c| {
-                    c.rows
-                        .iter()
-                        .filter(|r| r.engine == *engine)
-                        .map(|r| Point {
-                            variant: r.variant,
-                            kernel: r.kernel,
-                            value: r.instructions_per_call,
-                            spread: None,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let timed: Vec<Point> = d
-                .calls
-                .iter()
-                .filter(|r| r.engine == *engine)
-                .filter_map(|r| {
-                    let (variant, kernel) = r.subject.call()?;
-                    Some(Point { variant, kernel, value: r.median_ns, spread: Some((r.q1_ns, r.q3_ns)) })
-                })
-                .collect();
+        for (i, &engine) in engines.iter().enumerate() {
+            let counted = counts.map_or_else(Vec::new, |c| call_points(c, engine, Metric::Instructions, false));
+            let timed = call_points(times, engine, Metric::Median, true);
             let left = format!("{engine}: instructions per call (callgrind, exact)");
             variant_panel(&panels[2 * i], &left, "instructions per loop iteration (log)", &counted)?;
             let right = format!("{engine}: time per call (median, bar: interquartile range)");
@@ -184,6 +162,18 @@ pub fn calls_svg_with(d: &BenchData, counts: Option<&CountData>, isolation: Opti
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// `engine`'s calls of a kernel under a variant by `metric`, in the order measured; with `spread`,
+/// each with its interquartile range.
+fn call_points(m: &Measurements, engine: EngineKind, metric: Metric, spread: bool) -> Vec<Point> {
+    let point = |r: &Measurement| {
+        let Of::Loop(Subject::Call(variant, kernel)) = r.of else { return None };
+        let quartile = |q| m.value(engine, r.of, q);
+        let spread = if spread { Some((quartile(Metric::Q1)?, quartile(Metric::Q3)?)) } else { None };
+        Some(Point { variant, kernel, value: r.value, spread })
+    };
+    m.with(metric).filter(|r| r.engine == engine).filter_map(point).collect()
 }
 
 /// `growth.svg`: a row per engine, the n-th dlopen's time left and the table elements held right,
@@ -267,66 +257,26 @@ pub fn growth_svg(rows: &[GrowthPoint], native: Option<&NativeGrowth>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::CountRow;
-    use crate::measure::CallRow;
-    use crate::measurement::fixture::two_engines;
+    use crate::measurement::fixture::{two_engines, Timings};
 
     /// Whether the SVG has a text element reading exactly `text` (plotters puts it on its own line).
     fn has_text(svg: &str, text: &str) -> bool {
         svg.contains(&format!("\n{text}\n</text>"))
     }
 
-    fn call(engine: EngineKind, v: Variant, k: Kernel, ns: f64) -> CallRow {
-        CallRow {
-            cell: format!("{engine}/{}/{}", v.name(), k.name()),
-            engine,
-            subject: crate::subject::Subject::Call(v, k),
-            iterations: 1000,
-            median_ns: ns,
-            q1_ns: ns * 0.9,
-            q3_ns: ns * 1.2,
-            net_ns: ns,
-            ratio: 1.0,
-            ratio_rounds: [1.0, 1.0],
-            ratio_ci: [1.0, 1.0],
-            checksum: 0,
-        }
-    }
-
-    fn bench() -> BenchData {
-        let (e, other) = two_engines();
-        BenchData {
-            engines: [(e, vec![]), (other, vec![])].into(),
-            calls: vec![
-                call(e, Variant::IntraDirect, Kernel::K1, 1.5),
-                call(e, Variant::TrampolineDynamic, Kernel::Kmega, 180.0),
-                call(other, Variant::SharedTable, Kernel::Kptr, 9.0),
-            ],
-            ..Default::default()
-        }
-    }
-
     /// Real axes and labels in the SVG itself: every variant's name on the y axis, the kernels in the
-    /// legend, both panels' titles; drawn with no font files (plotters without `ttf`).
+    /// legend, both panels' titles; drawn with no font files (plotters without `ttf`). A point per
+    /// measured row: none dropped.
     #[test]
     fn the_calls_chart_labels_every_variant_and_kernel_and_puts_counts_beside_times() {
         let (e, other) = two_engines();
-        let counts = CountData {
-            rows: vec![CountRow {
-                cell: format!("{e}/intra-direct/k1"),
-                engine: e,
-                variant: Variant::IntraDirect,
-                kernel: Kernel::K1,
-                instructions_per_call: 17.0,
-                exact: true,
-                repetitions: vec![17.0, 17.0],
-                checksum: 0,
-                regions: crate::counts::REGIONS,
-                tolerance: 0.0,
-            }],
-            ..Default::default()
-        };
-        let svg = calls_svg(&bench(), Some(&counts)).unwrap();
+        let times = Timings::default()
+            .floor(e, Kernel::K1, 1.5)
+            .call(e, Variant::TrampolineDynamic, Kernel::Kmega, 180.0, 120.0)
+            .call(other, Variant::SharedTable, Kernel::Kptr, 9.0, 1.1)
+            .build();
+        let counts = Timings::default().count(e, Variant::IntraDirect, Kernel::K1, 17.0, true).build();
+        let svg = calls_svg(&[e, other], &times, Some(&counts), None).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..100.min(svg.len())]);
         for v in Variant::ALL {
             assert!(has_text(&svg, v.name()), "no y label {}", v.name());
@@ -334,6 +284,10 @@ mod tests {
         assert!(has_text(&svg, "k1 int f(int)") && has_text(&svg, "kmega int f(int), 8 callees in a ring"));
         assert!(svg.contains(&format!("{e}: instructions per call")) && svg.contains(&format!("{other}: time per call")));
         assert!(svg.contains("ns per loop iteration (log)"));
+        // The kernels' legend, three times and one count.
+        assert_eq!(svg.matches("<circle").count(), Kernel::ALL.len() + 3 + 1, "{svg}");
+        let fewer = Timings::default().floor(e, Kernel::K1, 1.5).build();
+        assert_eq!(calls_svg(&[e, other], &fewer, None, None).unwrap().matches("<circle").count(), Kernel::ALL.len() + 1);
     }
 
     #[test]

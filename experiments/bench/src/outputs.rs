@@ -8,7 +8,10 @@ use anyhow::{Context, Result};
 use serde::de::DeserializeOwned;
 use strum::{EnumIter, IntoEnumIterator};
 
+use dylab_engines::EngineKind;
+
 use crate::isolation::CopyData;
+use crate::measurement::Measurements;
 use crate::threads::ThreadData;
 use crate::{BenchData, CountData};
 
@@ -136,22 +139,30 @@ impl Output {
                     + &crate::isolation::calls_md_section(isolation, counts)
                     + &crate::threads::calls_md_section(threads)
             }),
-            Output::CallsSvg => timed.map(|t| crate::charts::calls_svg_with(t, counts, isolation)).transpose()?,
+            Output::CallsSvg => timed.map(|t| calls_svg(t, input)).transpose()?,
             Output::GrowthSvg => timed.map(growth_svg).transpose()?,
             Output::CallsJson => json(timed)?,
             Output::SamplesCsv => timed.map(|t| crate::samples::to_csv(&t.samples)).transpose()?,
             Output::CountsJson => json(counts)?,
             Output::IsolationMd => isolation.map(|i| crate::isolation::isolation_md(i, counts)),
             Output::IsolationJson => json(isolation)?.map(|s| s + "\n"),
-            Output::ThreadsSvg => threads.map(crate::threads::svg).transpose()?,
+            Output::ThreadsSvg => threads.map(|t| crate::threads::svg(&Measurements::of_threads(t))).transpose()?,
             Output::ThreadsJson => json(threads)?.map(|s| s + "\n"),
         })
     }
 }
 
+/// calls.svg from the times, the counts and the isolation rows.
+fn calls_svg(t: &BenchData, input: &Inputs) -> Result<String> {
+    let engines: Vec<EngineKind> = t.engines.keys().copied().collect();
+    let counts = input.counts.as_ref().map(Measurements::of_counts);
+    let isolation = input.isolation.as_ref().map(Measurements::of_isolation);
+    crate::charts::calls_svg(&engines, &Measurements::of_times(t), counts.as_ref(), isolation.as_ref())
+}
+
 /// growth.svg from a run's growth measurements.
 fn growth_svg(t: &BenchData) -> Result<String> {
-    let points = crate::growth::Point::all(&crate::measurement::Measurements::of_times(t));
+    let points = crate::growth::Point::all(&Measurements::of_times(t));
     crate::charts::growth_svg(&points, t.native_growth.as_ref())
 }
 

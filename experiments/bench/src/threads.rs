@@ -12,10 +12,13 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 use dylab_lab::build::Builds;
 use dylab_lab::{load_corpus, Cell, EngineKind, Lab, Paths};
 use dylink::{Libc, ProcessBuilder, Strategy};
+
+use crate::measurement::{Measurements, Metric, Of, Unit};
 
 /// Running threads besides main.
 pub const THREADS: [u32; 5] = [1, 2, 4, 8, 16];
@@ -39,6 +42,47 @@ pub struct ThreadRow {
     pub sync_point_ns: f64,
     /// Running threads interrupted to apply a load, per run.
     pub interrupts: f64,
+}
+
+/// One cost of a [`ThreadRow`], as a measurement names it ([`crate::measurement::Of::Threads`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+pub enum ThreadCost {
+    Dlopen,
+    Wait,
+    Repeat,
+    LastThread,
+    SyncPoint,
+    Interrupts,
+}
+
+impl ThreadCost {
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The unit of its value.
+    pub fn unit(self) -> Unit {
+        match self {
+            ThreadCost::SyncPoint => Unit::Nanoseconds,
+            ThreadCost::Interrupts => Unit::Events,
+            _ => Unit::Microseconds,
+        }
+    }
+}
+
+impl ThreadRow {
+    /// Its value of `cost`.
+    pub fn cost(&self, cost: ThreadCost) -> f64 {
+        match cost {
+            ThreadCost::Dlopen => self.dlopen_us,
+            ThreadCost::Wait => self.wait_us,
+            ThreadCost::Repeat => self.repeat_us,
+            ThreadCost::LastThread => self.last_thread_us,
+            ThreadCost::SyncPoint => self.sync_point_ns,
+            ThreadCost::Interrupts => self.interrupts,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -83,7 +127,7 @@ pub fn measure(paths: &Paths, runs: usize, progress: &dyn Fn(&str)) -> Result<Th
 
 /// The engine with threads: the reference (the threads cases run on it alone; see the README's
 /// Threads section).
-fn engine() -> EngineKind {
+pub(crate) fn engine() -> EngineKind {
     EngineKind::reference()
 }
 
@@ -151,16 +195,23 @@ impl Runs<'_> {
     }
 }
 
-/// The table: a row per design and thread count.
-pub fn markdown(data: &ThreadData) -> String {
+/// The (design, threads) points of `m`, in the order measured, with their `cost`.
+fn points(m: &Measurements, cost: ThreadCost) -> impl Iterator<Item = (Strategy, u32, f64)> + '_ {
+    m.with(Metric::Median).filter_map(move |r| match r.of {
+        Of::Threads { design, threads, cost: c } if c == cost => Some((design, threads, r.value)),
+        _ => None,
+    })
+}
+
+/// The table: a row per design and thread count, a column per cost.
+pub fn markdown(m: &Measurements) -> String {
     let mut s = String::from(
         "| design | threads | dlopen (µs) | of which waiting for threads (µs) | repeat per thread (µs) | last thread has it after (µs) | sync point (ns) | interrupts per run |\n|---|---|---|---|---|---|---|---|\n",
     );
-    for r in &data.rows {
-        s.push_str(&format!(
-            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |\n",
-            r.design, r.threads, r.dlopen_us, r.wait_us, r.repeat_us, r.last_thread_us, r.sync_point_ns, r.interrupts
-        ));
+    for (design, threads, _) in points(m, ThreadCost::Dlopen) {
+        let cost = |cost| m.value(engine(), Of::Threads { design, threads, cost }, Metric::Median);
+        let cells: Vec<String> = ThreadCost::iter().map(|c| cost(c).map_or("-".into(), |v| format!("{v:.0}"))).collect();
+        s.push_str(&format!("| {design} | {threads} | {} |\n", cells.join(" | ")));
     }
     s
 }
@@ -182,7 +233,7 @@ pub fn calls_md_section(data: Option<&ThreadData>) -> String {
          written by `dylab bench --threads`. Chart: `threads.svg`.\n\n{}\n",
         data.machine,
         data.runs,
-        markdown(data),
+        markdown(&Measurements::of_threads(data)),
         engine = engine(),
     )
 }
@@ -193,22 +244,21 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
 
 /// `threads.svg`: dlopen latency (left) and the sync point's cost (right) against running threads,
 /// a line per design, log scales.
-pub fn svg(data: &ThreadData) -> Result<String> {
+pub fn svg(m: &Measurements) -> Result<String> {
     let mut svg = String::new();
-    if data.rows.is_empty() {
+    if points(m, ThreadCost::Dlopen).next().is_none() {
         return Ok(svg);
     }
     {
         let root = SVGBackend::with_string(&mut svg, (1520, 470)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let panels = root.split_evenly((1, 2));
-        type Metric = fn(&ThreadRow) -> f64;
-        let metrics: [(&str, &str, Metric); 2] = [
-            ("dlopen with N running threads", "µs (log)", |r| r.dlopen_us),
-            ("a synchronisation point", "ns (log)", |r| r.sync_point_ns),
+        let metrics = [
+            ("dlopen with N running threads", "µs (log)", ThreadCost::Dlopen),
+            ("a synchronisation point", "ns (log)", ThreadCost::SyncPoint),
         ];
-        for (panel, (what, unit, metric)) in panels.iter().zip(metrics) {
-            let values = data.rows.iter().map(metric).filter(|v| *v > 0.0);
+        for (panel, (what, unit, cost)) in panels.iter().zip(metrics) {
+            let values = points(m, cost).map(|p| p.2).filter(|v| *v > 0.0);
             let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
             if hi <= 0.0 {
                 continue;
@@ -231,11 +281,9 @@ pub fn svg(data: &ThreadData) -> Result<String> {
                 .map_err(err)?;
             for (i, design) in DESIGNS.iter().enumerate() {
                 let colour = Palette99::pick(i).to_rgba();
-                let line: Vec<(f64, f64)> = data
-                    .rows
-                    .iter()
-                    .filter(|r| r.design == *design && metric(r) > 0.0)
-                    .map(|r| (f64::from(r.threads), metric(r)))
+                let line: Vec<(f64, f64)> = points(m, cost)
+                    .filter(|&(d, _, v)| d == *design && v > 0.0)
+                    .map(|(_, threads, v)| (f64::from(threads), v))
                     .collect();
                 chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
                 chart
@@ -266,10 +314,12 @@ mod tests {
             runs: 1,
             rows: vec![row(Strategy::SharedTable, 1, 40.0), row(Strategy::StopTheWorld, 1, 900.0), row(Strategy::OneTable, 16, 7000.0)],
         };
-        let md = markdown(&data);
-        assert!(md.contains("| stop-the-world | 1 | 900 |"), "{md}");
+        let m = Measurements::of_threads(&data);
+        let md = markdown(&m);
+        assert!(md.contains("| stop-the-world | 1 | 900 | 0 | 1 | 2 | 150 | 0 |"), "{md}");
         assert!(md.contains("| one-table | 16 | 7000 |"), "{md}");
-        let svg = svg(&data).unwrap();
+        assert_eq!(md.lines().count(), 2 + data.rows.len(), "a line per row: {md}");
+        let svg = svg(&m).unwrap();
         for d in DESIGNS {
             assert!(svg.contains(d.name()), "no line for {d}");
         }
@@ -277,6 +327,6 @@ mod tests {
         let section = calls_md_section(Some(&data));
         assert!(section.contains(&format!("on {}/libc-host", engine())) && section.contains("| one-table | 16 |"), "{section}");
         assert_eq!(calls_md_section(None), "");
-        assert_eq!(self::svg(&ThreadData { rows: vec![], ..data }).unwrap(), "");
+        assert_eq!(self::svg(&Measurements::default()).unwrap(), "");
     }
 }

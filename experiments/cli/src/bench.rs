@@ -128,7 +128,7 @@ impl Bench {
             Some(old) if !select.engines.is_empty() => dylab_bench::merge::times(old, data.clone()).unwrap_or(data),
             _ => data,
         };
-        for t in dylab_bench::report::targets(&data) {
+        for t in dylab_bench::report::targets(&dylab_bench::measurement::Measurements::of_times(&data)) {
             eprintln!("{}: {} ({})", if t.met { "met" } else { "MISSED" }, t.name, t.detail);
         }
         committed.timed = Some(data);

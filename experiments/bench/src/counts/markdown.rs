@@ -7,11 +7,20 @@ use dylab_engines::EngineKind;
 
 use super::CountData;
 use crate::calls::{Kernel, Variant};
+use crate::measurement::{Measurement, Measurements, Metric, Of};
 use crate::report::variant_table;
+use crate::subject::Subject;
+
+/// The count of `engine`'s call of kernel `k` under variant `v`.
+fn count(m: &Measurements, engine: EngineKind, v: Variant, k: Kernel) -> Option<&Measurement> {
+    m.get(engine, Of::Loop(Subject::Call(v, k)), Metric::Instructions)
+}
 
 /// One table per engine: instructions per loop iteration and ×ratio to the intra-module direct call
-/// of the same kernel; `~` marks a row that is not exact.
+/// of the same kernel; `~` marks a row that is not exact. The numbers are `c`'s measurements
+/// ([`Measurements::of_counts`]); `c` gives the stamps.
 pub fn counts_md(c: &CountData) -> String {
+    let m = Measurements::of_counts(c);
     let mut s = String::new();
     writeln!(s, "## Instructions per call\n").unwrap();
     writeln!(
@@ -50,17 +59,17 @@ pub fn counts_md(c: &CountData) -> String {
     .unwrap();
     for &engine in c.engines.keys() {
         variant_table(&mut s, &format!("### {engine}"), true, |v, k| {
-            let r = c.find(engine, v, k)?;
-            let floor = c.find(engine, Variant::IntraDirect, k).map(|f| f.instructions_per_call);
-            let ratio = floor.map(|f| format!(" ×{:.1}", r.instructions_per_call / f)).unwrap_or_default();
+            let r = count(&m, engine, v, k)?;
+            let floor = count(&m, engine, Variant::IntraDirect, k).map(|f| f.value);
+            let ratio = floor.map(|f| format!(" ×{:.1}", r.value / f)).unwrap_or_default();
             let mark = if r.exact { "" } else { "~" };
-            Some(format!("{mark}{}{ratio}", fmt_count(r.instructions_per_call)))
+            Some(format!("{mark}{}{ratio}", fmt_count(r.value)))
         });
     }
     if let Some(n) = &c.native {
-        native_md(&mut s, n, c);
+        native_md(&mut s, n, &m);
     }
-    for line in targets(c) {
+    for line in targets(&m, c.engines.keys().copied()) {
         writeln!(s, "- {line}").unwrap();
     }
     writeln!(s).unwrap();
@@ -68,7 +77,7 @@ pub fn counts_md(c: &CountData) -> String {
 }
 
 /// The native baselines: the same loops under glibc's ld.so, the limit the strategies approach.
-fn native_md(s: &mut String, n: &NativeCounts, c: &CountData) {
+fn native_md(s: &mut String, n: &NativeCounts, m: &Measurements) {
     writeln!(s, "### native (gcc -m32, glibc's ld.so)\n").unwrap();
     writeln!(
         s,
@@ -96,9 +105,8 @@ fn native_md(s: &mut String, n: &NativeCounts, c: &CountData) {
                 };
                 let mark = if r.exact { "" } else { "~" };
                 let reference = EngineKind::reference();
-                let beside = c
-                    .find(reference, wasm, *k)
-                    .map(|w| format!(" ({reference} {}: {})", wasm.name(), fmt_count(w.instructions_per_call)))
+                let beside = count(m, reference, wasm, *k)
+                    .map(|w| format!(" ({reference} {}: {})", wasm.name(), fmt_count(w.value)))
                     .unwrap_or_default();
                 format!("{mark}{}{beside}", fmt_count(r.instructions_per_call))
             })
@@ -118,15 +126,15 @@ fn native_md(s: &mut String, n: &NativeCounts, c: &CountData) {
 }
 
 /// The matrix's trampoline (the engine's cheapest generic forwarder) against the typed trampoline,
-/// per engine: the worst kernel's ratio, target 1.5x.
-pub fn targets(c: &CountData) -> Vec<String> {
+/// per `engines`: the worst kernel's ratio, target 1.5x.
+pub fn targets(m: &Measurements, engines: impl Iterator<Item = EngineKind>) -> Vec<String> {
     let mut out = Vec::new();
-    for &engine in c.engines.keys() {
+    for engine in engines {
         let worst = Kernel::ALL
             .iter()
             .filter_map(|&k| {
-                let generic = c.find(engine, Variant::Trampoline, k)?.instructions_per_call;
-                let typed = c.find(engine, Variant::TrampolineTyped, k)?.instructions_per_call;
+                let generic = count(m, engine, Variant::Trampoline, k)?.value;
+                let typed = count(m, engine, Variant::TrampolineTyped, k)?.value;
                 Some((generic / typed, k, generic, typed))
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));

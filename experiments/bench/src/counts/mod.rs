@@ -180,17 +180,10 @@ pub fn per_call(regions: [u32; 2], totals: [u64; 2], period: usize) -> (f64, boo
 /// narrower selection, a new variant) are not compared.
 pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
     let (base, now) = (Measurements::of_counts(baseline), Measurements::of_counts(current));
-    let loops = now.with(Metric::Instructions).filter(|m| matches!(m.of, Of::Loop(_)));
+    // The calls and the isolation rows (the SQLite cells' counts are shown, not checked).
+    let checked = now.with(Metric::Instructions).filter(|m| matches!(m.of, Of::Loop(_) | Of::Copy { .. }));
     let mut moved: Vec<String> =
-        loops.filter_map(|r| moved_count(base.get(r.engine, r.of, Metric::Instructions)?, r)).collect();
-    for r in &current.isolation {
-        let Some(b) = baseline.isolation.iter().find(|b| b.cell == r.cell) else { continue };
-        let (old, new) = (b.instructions_per_call, r.instructions_per_call);
-        let moved_exact = b.exact && r.exact && old != new;
-        if moved_exact || (!(b.exact && r.exact) && ((new - old) / old).abs() > NON_EXACT_TOLERANCE) {
-            moved.push(format!("{}: {old} -> {new} instructions per call ({:+.2}%)", r.cell, (new - old) / old * 100.0));
-        }
-    }
+        checked.filter_map(|r| moved_count(base.get(r.engine, r.of, Metric::Instructions)?, r)).collect();
     // The native baselines' calls are exact too (dlopen's costs are shown, not checked).
     if let (Some(b), Some(c)) = (&baseline.native, &current.native) {
         for r in &c.calls {

@@ -6,23 +6,37 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::isolation::{CopyData, CopyRow, Layout, SIZES};
+use dylab_engines::EngineKind;
+
+use crate::isolation::{Layout, Load, SIZES};
+use crate::measurement::{Measurements, Metric, Of};
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// Draws the two panels into `left` and `right`.
-pub fn draw(left: &Area, right: &Area, data: &CopyData) -> Result<()> {
-    panel(left, data, "isolated memories: instructions per call by bytes copied", |r| r.instructions_per_call)?;
-    panel(right, data, "isolated memories: time per call by bytes copied (median)", |r| Some(r.ns_per_call))
+/// Draws the two panels into `left` and `right` from the isolation rows' measurements.
+pub fn draw(left: &Area, right: &Area, m: &Measurements) -> Result<()> {
+    panel(left, m, "isolated memories: instructions per call by bytes copied", Metric::Instructions)?;
+    panel(right, m, "isolated memories: time per call by bytes copied (median)", Metric::Median)
+}
+
+/// The rows by bytes copied (not the component's kernels), in the order measured: every row has a
+/// time, not every row a count.
+fn by_bytes(m: &Measurements) -> Vec<(EngineKind, Layout, u32)> {
+    let row = |r: &crate::measurement::Measurement| match r.of {
+        Of::Copy { layout, load: Load::Bytes(b) } => Some((r.engine, layout, b)),
+        _ => None,
+    };
+    m.with(Metric::Median).filter_map(row).collect()
 }
 
 fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing the isolation chart: {e}")
 }
 
-fn panel(area: &Area, data: &CopyData, title: &str, metric: fn(&CopyRow) -> Option<f64>) -> Result<()> {
-    let rows: Vec<&CopyRow> = data.rows.iter().filter(|r| r.kernel.is_none()).collect();
-    let values: Vec<f64> = rows.iter().filter_map(|r| metric(r)).filter(|v| *v > 0.0).collect();
+fn panel(area: &Area, m: &Measurements, title: &str, metric: Metric) -> Result<()> {
+    let rows = by_bytes(m);
+    let value = |engine, layout, b| m.value(engine, Of::Copy { layout, load: Load::Bytes(b) }, metric);
+    let values: Vec<f64> = rows.iter().filter_map(|&(e, l, b)| value(e, l, b)).filter(|v| *v > 0.0).collect();
     let (Some(lo), Some(hi)) = (values.iter().copied().reduce(f64::min), values.iter().copied().reduce(f64::max)) else {
         return Ok(());
     };
@@ -48,7 +62,7 @@ fn panel(area: &Area, data: &CopyData, title: &str, metric: fn(&CopyRow) -> Opti
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(err)?;
-    let mut lines: Vec<(dylab_engines::EngineKind, Layout)> = rows.iter().map(|r| (r.engine, r.layout)).collect();
+    let mut lines: Vec<(EngineKind, Layout)> = rows.iter().map(|&(e, l, _)| (e, l)).collect();
     lines.sort();
     lines.dedup();
     for (li, (engine, layout)) in lines.into_iter().enumerate() {
@@ -56,10 +70,7 @@ fn panel(area: &Area, data: &CopyData, title: &str, metric: fn(&CopyRow) -> Opti
         let line: Vec<(f64, f64)> = SIZES
             .iter()
             .enumerate()
-            .filter_map(|(i, b)| {
-                let r = rows.iter().find(|r| r.engine == engine && r.layout == layout && r.bytes == *b)?;
-                Some((i as f64, metric(r)?))
-            })
+            .filter_map(|(i, &b)| Some((i as f64, value(engine, layout, b)?)))
             .collect();
         chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
         chart

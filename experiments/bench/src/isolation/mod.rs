@@ -78,6 +78,23 @@ impl TryFrom<String> for Layout {
     }
 }
 
+/// What a row's calls carry: `consume` with a buffer of so many bytes, or a kernel of calls.md (the
+/// component model's k0, k1 and kptr rows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Load {
+    Bytes(u32),
+    Kernel(Kernel),
+}
+
+impl std::fmt::Display for Load {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Load::Bytes(b) => write!(f, "{b}"),
+            Load::Kernel(k) => f.write_str(k.name()),
+        }
+    }
+}
+
 /// corpus/bench/copy_{caller,callee}.c, built as side modules, libc.wasm, and the components.
 #[derive(Clone, Debug)]
 pub struct CopyModules {
@@ -177,8 +194,12 @@ pub(crate) fn row(engine: EngineKind, layout: Layout, kernel: Option<Kernel>, by
 impl CopyRow {
     /// `{engine}/{layout}/{bytes or kernel}`: the row's name in labels and counts.json.
     pub fn cell(&self) -> String {
-        let what = self.kernel.map_or(self.bytes.to_string(), |k| k.name().to_string());
-        format!("{}/{}/{what}", self.engine, self.layout)
+        crate::measurement::Of::Copy { layout: self.layout, load: self.load() }.cell(self.engine)
+    }
+
+    /// What its calls carry.
+    pub fn load(&self) -> Load {
+        self.kernel.map_or(Load::Bytes(self.bytes), Load::Kernel)
     }
 }
 

@@ -39,6 +39,13 @@ impl Timings {
         self
     }
 
+    /// A counted row of `n` instructions per call, as [`Measurements::of_counts`] flattens it.
+    pub fn count(mut self, engine: EngineKind, v: Variant, k: Kernel, n: f64, exact: bool) -> Timings {
+        let m = Measurement::new(engine, Of::Loop(Subject::Call(v, k)), Metric::Instructions, n, Unit::Instructions);
+        self.rows.push(Measurement { exact, ..m });
+        self
+    }
+
     /// The rows without those of `v` (a selection of variants).
     pub fn without(mut self, v: Variant) -> Timings {
         self.rows.retain(|m| m.variant() != Some(v));

@@ -1,9 +1,15 @@
-//! The measurements of a timing run ([`BenchData`]) and of a count ([`CountData`]), flattened from
-//! the rows their published files keep.
+//! The measurements of a timing run ([`BenchData`]), a count ([`CountData`]), the isolation rows
+//! ([`CopyData`]) and the threads rows ([`ThreadData`]), flattened from the rows their published
+//! files keep.
+
+use strum::IntoEnumIterator;
 
 use super::{Measurement, Measurements, Metric, Of, Unit};
 use crate::counts::CountData;
+use crate::isolation::{CopyData, Load};
+use crate::macro_sqlite::{MacroCount, MacroRow};
 use crate::measure::CallRow;
+use crate::threads::{ThreadCost, ThreadData};
 use crate::samples::Phase;
 use crate::subject::Subject;
 use crate::BenchData;
@@ -31,10 +37,7 @@ impl Measurements {
             rows.push(Measurement::new(r.engine, of, Metric::MemoryBytes, r.memory_bytes as f64, Unit::Bytes));
         }
         for r in &d.macro_sqlite {
-            let of = Of::Sqlite { strategy: r.strategy, build: r.build };
-            for (metric, ms) in [(Metric::Median, r.median_ms), (Metric::Min, r.min_ms), (Metric::Max, r.max_ms)] {
-                rows.extend(ms.map(|ms| Measurement::new(r.engine, of, metric, ms, Unit::Milliseconds)));
-            }
+            sqlite_row(&mut rows, r);
         }
         for s in &d.samples {
             let m = Measurement::new(s.engine, Of::Loop(s.subject), Metric::Sample, s.value, Unit::Nanoseconds);
@@ -44,7 +47,8 @@ impl Measurements {
     }
 
     /// Every number of a count: instructions per call of each (engine, variant, kernel) with its
-    /// exactness and tolerance, and the SQLite queries' instructions per row.
+    /// exactness and tolerance, the SQLite queries' instructions per row (or why a cell failed), and
+    /// the isolation rows' instructions per call.
     pub fn of_counts(c: &CountData) -> Measurements {
         let mut rows = Vec::new();
         for r in &c.rows {
@@ -52,13 +56,64 @@ impl Measurements {
             let m = Measurement::new(r.engine, of, Metric::Instructions, r.instructions_per_call, Unit::Instructions);
             rows.push(Measurement { exact: r.exact, tolerance: r.tolerance, ..m });
         }
-        for r in &c.macro_sqlite {
-            let Some(per_row) = r.instructions_per_row else { continue };
-            let of = Of::Sqlite { strategy: r.strategy, build: r.build };
-            let m = Measurement::new(r.engine, of, Metric::Instructions, per_row, Unit::Instructions);
+        rows.extend(c.macro_sqlite.iter().filter_map(sqlite_count));
+        for r in &c.isolation {
+            let of = Of::Copy { layout: r.layout, load: r.kernel.map_or(Load::Bytes(r.bytes), Load::Kernel) };
+            let m = Measurement::new(r.engine, of, Metric::Instructions, r.instructions_per_call, Unit::Instructions);
             rows.push(Measurement { exact: r.exact, ..m });
         }
         Measurements::new(rows)
+    }
+
+    /// The isolation rows: each one's median time per call, and its instructions per call where
+    /// counted.
+    pub fn of_isolation(d: &CopyData) -> Measurements {
+        let mut rows = Vec::new();
+        for r in &d.rows {
+            let of = Of::Copy { layout: r.layout, load: r.load() };
+            rows.push(Measurement::new(r.engine, of, Metric::Median, r.ns_per_call, Unit::Nanoseconds));
+            if let Some(n) = r.instructions_per_call {
+                let m = Measurement::new(r.engine, of, Metric::Instructions, n, Unit::Instructions);
+                rows.push(Measurement { exact: r.exact == Some(true), ..m });
+            }
+        }
+        Measurements::new(rows)
+    }
+
+    /// The threads rows: each cost of each design and thread count, a median over the runs.
+    pub fn of_threads(d: &ThreadData) -> Measurements {
+        let engine = crate::threads::engine();
+        let rows = d.rows.iter().flat_map(|r| {
+            ThreadCost::iter().map(move |cost| {
+                let of = Of::Threads { design: r.design, threads: r.threads, cost };
+                Measurement::new(engine, of, Metric::Median, r.cost(cost), cost.unit())
+            })
+        });
+        Measurements::new(rows.collect())
+    }
+}
+
+/// A timed SQLite cell: the rows of its query, its times, or why it did not run.
+fn sqlite_row(rows: &mut Vec<Measurement>, r: &MacroRow) {
+    let of = Of::Sqlite { strategy: r.strategy, build: r.build };
+    rows.push(Measurement::new(r.engine, of, Metric::Iterations, r.rows as f64, Unit::Iterations));
+    for (metric, ms) in [(Metric::Median, r.median_ms), (Metric::Min, r.min_ms), (Metric::Max, r.max_ms)] {
+        rows.extend(ms.map(|ms| Measurement::new(r.engine, of, metric, ms, Unit::Milliseconds)));
+    }
+    let failed = r.failure.clone().map(|f| Measurement::failed(r.engine, of, Metric::Median, Unit::Milliseconds, f));
+    rows.extend(failed);
+}
+
+/// A counted SQLite cell: its instructions per row, or why it was not counted.
+fn sqlite_count(r: &MacroCount) -> Option<Measurement> {
+    let of = Of::Sqlite { strategy: r.strategy, build: r.build };
+    match (r.instructions_per_row, &r.failure) {
+        (Some(n), _) => {
+            let m = Measurement::new(r.engine, of, Metric::Instructions, n, Unit::Instructions);
+            Some(Measurement { exact: r.exact, ..m })
+        }
+        (None, Some(f)) => Some(Measurement::failed(r.engine, of, Metric::Instructions, Unit::Instructions, f.clone())),
+        (None, None) => None,
     }
 }
 

@@ -1,8 +1,9 @@
 //! One flat, typed row for every number the bench produces (as sightglass has one): the engine, what
 //! was measured, the sample's phase, the metric, its value and unit, and how exactly it repeats.
-//! The published files keep their shapes (calls.json, counts.json and samples.csv are unchanged);
-//! the checks and calls.md's tables read these rows ([`Measurements::of_times`],
-//! [`Measurements::of_counts`]).
+//! The published files keep their shapes (calls.json, counts.json, samples.csv, isolation.json and
+//! threads.json are unchanged: they are the on-disk format); every table, chart and check reads these
+//! rows ([`Measurements::of_times`], [`Measurements::of_counts`], [`Measurements::of_isolation`],
+//! [`Measurements::of_threads`]).
 
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -14,10 +15,12 @@ use dylab_engines::EngineKind;
 use dylink::{Libc, Strategy};
 
 use crate::calls::{Kernel, Variant};
+use crate::isolation::{Layout, Load};
 use crate::loader::LoaderStep;
-use crate::macro_sqlite::Build;
+use crate::macro_sqlite::{Build, Failure};
 use crate::samples::Phase;
 use crate::subject::Subject;
+use crate::threads::ThreadCost;
 
 /// What a measurement is of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,6 +33,10 @@ pub enum Of {
     Growth { strategy: Strategy, libraries: usize },
     /// SQLite's query calling its extension's function, linked in or loaded.
     Sqlite { strategy: Strategy, build: Build },
+    /// An isolation row: a call copying bytes (or a kernel of the component model) under a layout.
+    Copy { layout: Layout, load: Load },
+    /// One cost of a dlopen with `threads` running threads under a design (its strategy).
+    Threads { design: Strategy, threads: u32, cost: ThreadCost },
 }
 
 impl Of {
@@ -41,6 +48,8 @@ impl Of {
             Of::Loader(step) => format!("{engine}/loader/{step}"),
             Of::Growth { strategy, libraries } => format!("{engine}/{strategy}/dlopen-{libraries}"),
             Of::Sqlite { strategy, build } => format!("{engine}/{strategy}/sqlite-{}", build.name()),
+            Of::Copy { layout, load } => format!("{engine}/{layout}/{load}"),
+            Of::Threads { design, threads, cost } => format!("{engine}/threads/{design}/{threads}/{}", cost.name()),
         }
     }
 }
@@ -67,6 +76,8 @@ pub enum Metric {
     TableElements,
     /// Linear memory held by the process.
     MemoryBytes,
+    /// Iterations of one sample (SQLite: rows of the query).
+    Iterations,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr)]
@@ -79,10 +90,13 @@ pub enum Unit {
     Instructions,
     Elements,
     Bytes,
+    Iterations,
+    /// Events counted (the threads' interrupts per run).
+    Events,
 }
 
-/// One number the bench measured.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One number the bench measured, or why a cell gave none.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Measurement {
     pub engine: EngineKind,
     pub of: Of,
@@ -97,12 +111,25 @@ pub struct Measurement {
     pub tolerance: f64,
     /// The value's confidence interval, where one was computed.
     pub interval: Option<[f64; 2]>,
+    /// Why the cell did not give this number (a SQLite cell that failed to open or query); `value`
+    /// is then NaN, and [`Measurements`] keeps the row out of its index (see [`Measurements::failure`]).
+    pub failure: Option<Failure>,
 }
 
 impl Measurement {
     /// A statistic without exactness, tolerance or interval.
     pub fn new(engine: EngineKind, of: Of, metric: Metric, value: f64, unit: Unit) -> Measurement {
-        Measurement { engine, of, phase: None, metric, value, unit, exact: false, tolerance: 0.0, interval: None }
+        Measurement { engine, of, phase: None, metric, value, unit, exact: false, tolerance: 0.0, interval: None, failure: None }
+    }
+
+    /// The cell `of` on `engine` did not give its `metric`: it failed as `failure` says.
+    pub fn failed(engine: EngineKind, of: Of, metric: Metric, unit: Unit, failure: Failure) -> Measurement {
+        Measurement { failure: Some(failure), ..Measurement::new(engine, of, metric, f64::NAN, unit) }
+    }
+
+    /// A number was measured: not a raw sample, not a failure.
+    fn is_statistic(&self) -> bool {
+        self.phase.is_none() && self.failure.is_none()
     }
 
     pub fn cell(&self) -> String {
@@ -128,6 +155,7 @@ impl Measurement {
     pub fn strategy(&self) -> Option<Strategy> {
         match self.of {
             Of::Growth { strategy, .. } | Of::Sqlite { strategy, .. } => Some(strategy),
+            Of::Copy { layout: Layout::Linked(s), .. } | Of::Threads { design: s, .. } => Some(s),
             Of::Loader(LoaderStep::DlopenPointers(s)) => Some(s),
             _ => None,
         }
@@ -141,7 +169,8 @@ impl Measurement {
     }
 }
 
-/// Measurements with an index of their statistics by (engine, subject, metric).
+/// Measurements with an index of their statistics by (engine, subject, metric): a raw sample or a
+/// failure is a row but no statistic.
 #[derive(Default, Debug)]
 pub struct Measurements {
     pub rows: Vec<Measurement>,
@@ -153,7 +182,7 @@ impl Measurements {
         let index = rows
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.phase.is_none())
+            .filter(|(_, m)| m.is_statistic())
             .map(|(i, m)| ((m.engine, m.of, m.metric), i))
             .collect();
         Measurements { rows, index }
@@ -171,7 +200,21 @@ impl Measurements {
 
     /// The statistics with this metric, in the order measured.
     pub fn with(&self, metric: Metric) -> impl Iterator<Item = &Measurement> {
-        self.rows.iter().filter(move |m| m.metric == metric && m.phase.is_none())
+        self.rows.iter().filter(move |m| m.metric == metric && m.is_statistic())
+    }
+
+    /// Why `of` on `engine` gave no `metric`, when it failed.
+    pub fn failure(&self, engine: EngineKind, of: Of, metric: Metric) -> Option<&Failure> {
+        let failed = |m: &&Measurement| (m.engine, m.of, m.metric) == (engine, of, metric);
+        self.rows.iter().filter(failed).find_map(|m| m.failure.as_ref())
+    }
+
+    /// The engines measured, in registry order.
+    pub fn engines(&self) -> Vec<EngineKind> {
+        let mut engines: Vec<EngineKind> = self.rows.iter().map(|m| m.engine).collect();
+        engines.sort();
+        engines.dedup();
+        engines
     }
 }
 

@@ -15,6 +15,9 @@ use crate::growth::GrowthRow;
 use crate::loader::{LoaderRow, LoaderStep};
 use crate::measure::CallRow;
 use crate::measurement::{Measurements, Metric, Of};
+
+mod targets;
+pub use targets::{targets, Target};
 use crate::samples::Sample;
 use crate::subject::Subject;
 
@@ -77,112 +80,6 @@ pub fn machine() -> String {
     format!("{cpu}, {cores} cores, {} {}", std::env::consts::OS, std::env::consts::ARCH)
 }
 
-fn find(d: &BenchData, engine: EngineKind, v: Variant, k: Kernel) -> Option<&CallRow> {
-    d.calls.iter().find(|r| r.engine == engine && r.subject == Subject::Call(v, k))
-}
-
-/// One target of issue 4 and whether this run met it.
-pub struct Target {
-    pub name: String,
-    pub met: bool,
-    pub detail: String,
-}
-
-pub fn targets(d: &BenchData) -> Vec<Target> {
-    let mut out = Vec::new();
-    // 1. Ratio stability between the two rounds of this run.
-    let dev = |r: &CallRow| (r.ratio_rounds[0] - r.ratio_rounds[1]).abs() / r.ratio_rounds[0];
-    let moved: Vec<String> = d
-        .calls
-        .iter()
-        .filter(|r| dev(r) > 0.05)
-        .map(|r| {
-            format!(
-                "`{}` {:.2}/{:.2} (IQR {:.2}–{:.2} ns)",
-                r.cell, r.ratio_rounds[0], r.ratio_rounds[1], r.q1_ns, r.q3_ns
-            )
-        })
-        .collect();
-    let all: Vec<f64> = d.calls.iter().map(|r| dev(r) * 100.0).collect();
-    if !d.calls.is_empty() {
-        out.push(Target {
-            name: "ratios stable within 5% between two consecutive rounds".into(),
-            met: moved.is_empty(),
-            detail: format!(
-                "median change {:.1}%, {} of {} rows beyond 5%{}",
-                crate::measure::median(&all),
-                moved.len(),
-                d.calls.len(),
-                if moved.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ": {}. A row whose interquartile range spans two speeds runs at one or the other for whole \
-                         stretches (the same wasm, the same instance): a machine effect such as code or table \
-                         placement, not noise that more samples would remove",
-                        moved.join(", ")
-                    )
-                }
-            ),
-        });
-    }
-    // 2. The matrix's trampoline (the engine's cheapest generic forwarder) against the typed one.
-    // (A trampoline against a bare host call was ill-posed: a trampoline must re-enter wasm.)
-    for &engine in d.engines.keys() {
-        let mut worst: Option<(f64, String)> = None;
-        for k in Kernel::ALL {
-            if let (Some(g), Some(t)) =
-                (find(d, engine, Variant::Trampoline, k), find(d, engine, Variant::TrampolineTyped, k))
-            {
-                let ratio = g.median_ns / t.median_ns;
-                if worst.as_ref().is_none_or(|(w, _)| ratio > *w) {
-                    worst = Some((ratio, k.name().to_string()));
-                }
-            }
-        }
-        if let Some((ratio, k)) = worst {
-            out.push(Target {
-                name: format!("{engine}: trampoline within 1.5x of the typed trampoline"),
-                met: ratio <= 1.5,
-                detail: format!(
-                    "worst kernel {k}: {ratio:.2}x in time (instruction counts, above, are the exact comparison)"
-                ),
-            });
-        }
-    }
-    out.extend(cross_module_target(d));
-    out
-}
-
-/// 3. Non-trampoline cross-module calls on the reference engine against the intra-module floor.
-fn cross_module_target(d: &BenchData) -> Option<Target> {
-    let reference = EngineKind::reference();
-    let cross = [Variant::CrossDirect, Variant::SharedTable, Variant::DlsymImport, Variant::ReplicatedTables];
-    let in_cross = |r: &&CallRow| r.subject.call().is_some_and(|(v, _)| cross.contains(&v));
-    let rows: Vec<&CallRow> = d.calls.iter().filter(|r| r.engine == reference).filter(in_cross).collect();
-    let w = rows.iter().max_by(|a, b| a.ratio.total_cmp(&b.ratio))?;
-    let (variant, kernel) = w.subject.call()?;
-    let same_module = if variant == Variant::CrossDirect { Variant::IntraDirect } else { Variant::IntraIndirect };
-    let local = find(d, reference, same_module, kernel).map(|r| r.ratio).unwrap_or(f64::NAN);
-    Some(Target {
-            name: format!(
-                "{reference}: every non-trampoline cross-module variant within 1.3x of the intra-module direct call"
-            ),
-            met: w.ratio <= 1.3,
-            detail: format!(
-                "worst `{}` at {:.2}x ({:.2} ns vs {:.2} ns per iteration); the same call within one module ({}) is {:.2}x, \
-                 so what remains is the cost of the call's kind (call_indirect's bounds and signature checks), not of \
-                 crossing modules",
-                w.cell,
-                w.ratio,
-                w.median_ns,
-                w.median_ns / w.ratio,
-                same_module.name(),
-                local
-            ),
-    })
-}
-
 /// A timed loop's cell: median ns, ratio and its interval.
 fn cell_text(m: &Measurements, engine: EngineKind, of: Of) -> Option<String> {
     let median = m.value(engine, of, Metric::Median)?;
@@ -235,7 +132,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         crate::stats::BLOCK,
         crate::stats::RESAMPLES,
         crate::stats::between_runs_list(),
-        d.empty_loop_ns.iter().map(|(e, ns)| format!("{e} {ns:.2}")).collect::<Vec<_>>().join(", ")
+        empty_loops(&m)
     )
     .unwrap();
     for &engine in d.engines.keys() {
@@ -258,11 +155,11 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         `table_lazy_init=true` (its default; recorded above): a table element is initialised on its first call_indirect, and \
         warm-up has done that before anything is counted or timed.\n").unwrap();
     writeln!(s, "## Targets\n").unwrap();
-    for t in targets(d) {
+    for t in targets(&m) {
         writeln!(s, "- **{}** — {}: {}", t.name, if t.met { "met" } else { "missed" }, t.detail).unwrap();
     }
     writeln!(s).unwrap();
-    if !d.libc_calls.is_empty() {
+    if m.with(Metric::Median).any(|r| matches!(r.of, Of::Loop(Subject::LibcCall(..)))) {
         writeln!(s, "## libc call costs\n").unwrap();
         writeln!(
             s,
@@ -285,10 +182,17 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
             writeln!(s).unwrap();
         }
     }
-    s.push_str(&crate::macro_sqlite::section(&d.macro_sqlite, counts.map_or(&[], |c| &c.macro_sqlite)));
+    let counted = counts.map(Measurements::of_counts).unwrap_or_default();
+    s.push_str(&crate::macro_sqlite::section(&m, &counted));
     loader_table(&mut s, d, &m);
     s.push_str(&crate::growth::markdown(&crate::growth::Point::all(&m), d.native_growth.as_ref()));
     s
+}
+
+/// Each engine's empty loop: `engine ns` words.
+fn empty_loops(m: &Measurements) -> String {
+    let empty = m.with(Metric::Median).filter(|r| r.of == Of::Loop(Subject::EmptyLoop));
+    empty.map(|r| format!("{} {:.2}", r.engine, r.value)).collect::<Vec<_>>().join(", ")
 }
 
 /// The loader steps' medians (minimum), a column per engine, a row per step in the order measured.
@@ -397,6 +301,10 @@ mod tests {
     }
 
     fn run_on(engine: EngineKind, ratio: f64, wobble: f64) -> Measurements {
+        Measurements::of_times(&bench_on(engine, ratio, wobble))
+    }
+
+    fn bench_on(engine: EngineKind, ratio: f64, wobble: f64) -> BenchData {
         let (floor, row) = (Subject::Call(Variant::IntraDirect, Kernel::K1), Subject::Call(Variant::SharedTable, Kernel::K1));
         let mut raw = Vec::new();
         for phase in Phase::ALL {
@@ -408,7 +316,18 @@ mod tests {
             }
         }
         let calls = vec![summarise(&raw, engine, floor, floor), summarise(&raw, engine, row, floor)];
-        Measurements::of_times(&BenchData { calls, samples: raw, ..Default::default() })
+        BenchData { engines: [(engine, vec![])].into(), calls, samples: raw, empty_loop_ns: [(engine, 0.5)].into(), ..Default::default() }
+    }
+
+    /// Each timed row is a cell of its engine's table (the others n/a), with its median and ratio.
+    #[test]
+    fn calls_md_shows_every_timed_row() {
+        let e = EngineKind::reference();
+        let md = calls_md(&bench_on(e, 1.5, 0.0), None);
+        assert!(md.contains("| intra-direct | n/a | 2.00 ×1.00 "), "{md}");
+        assert!(md.contains("| shared-table | n/a | 3.00 ×1.50 "), "{md}");
+        assert_eq!(md.matches(" ×").count(), 2, "two rows timed, two cells: {md}");
+        assert!(md.contains(&format!("the empty loop costs {e} 0.50 ns")) && !md.contains("## libc call costs"), "{md}");
     }
 
     #[test]

@@ -8,18 +8,19 @@
 
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use dylab_engines::{Adapter, EngineKind};
-use dylab_lab::markdown::{escape, Span};
 use dylab_lab::placements::placement;
 use dylab_lab::vendor::Vendor;
 use dylab_toolchain::{Sources, Toolchain};
 use dylink::{Engine, Extern, Libc, ProcessBuilder, Strategy, Val};
 use serde::{Deserialize, Serialize};
+
+mod section;
+pub use section::section;
 
 use crate::measure::median;
 use crate::{callgrind, Selection};
@@ -189,12 +190,6 @@ pub struct MacroRow {
     pub min_ms: Option<f64>,
     pub max_ms: Option<f64>,
     pub failure: Option<Failure>,
-}
-
-impl MacroRow {
-    pub fn ns_per_row(&self) -> Option<f64> {
-        self.median_ms.map(|ms| ms * 1e6 / self.rows as f64)
-    }
 }
 
 /// Queries per cell after the warm-up: a million rows take 2-3 s (wasmtime) and 25-38 s (wasmi) on
@@ -379,87 +374,6 @@ pub fn counts_from_dumps(cells: &[MacroCountCell], totals: &HashMap<String, u64>
     Ok(out)
 }
 
-/// The section of calls.md: per engine, a row per strategy with the linked and loaded builds'
-/// time per query (and per row), instructions per row, and the loaded build's ratio to linked.
-pub fn section(timed: &[MacroRow], counted: &[MacroCount]) -> String {
-    let mut s = String::new();
-    if timed.is_empty() && counted.is_empty() {
-        return s;
-    }
-    writeln!(s, "## SQLite macro benchmark\n").unwrap();
-    let rows = timed.first().map_or(ROWS, |r| r.rows);
-    writeln!(
-        s,
-        "A real program end to end (corpus/cases/sqlite-extension/bench.c): SQLite runs `WITH RECURSIVE c(x) ... \
-         SELECT sum(length(rev(x))) FROM c` over {rows} rows, calling the extension's scalar function `rev` once per row. \
-         `loaded`: SQLite loads ext.wasm through sqlite3_load_extension (its VDBE calls `rev` through a pointer into another \
-         module, and `rev` calls SQLite back through the sqlite3_api table); `linked`: ext.c compiled into the program's \
-         translation unit (the same calls within one module, where clang may inline SQLite's API into `rev`). Both under \
-         libc-module, so every strategy also binds SQLite's libc calls (`linked` across strategies: what that binding costs). Time: ms per query ({}) after a warm-up \
-         query; instructions per row from `dylab bench --count` (callgrind, \
-         {} - {} rows); *loaded/linked*: the cost of reaching the extension under that strategy.\n",
-        if SAMPLES == 1 { "one query per cell".to_string() } else { format!("median of {SAMPLES}, fastest–slowest") },
-        COUNT_REGIONS[1],
-        COUNT_REGIONS[0]
-    )
-    .unwrap();
-    let mut engines: Vec<EngineKind> = timed.iter().map(|r| r.engine).chain(counted.iter().map(|c| c.engine)).collect();
-    engines.sort();
-    engines.dedup();
-    for engine in engines {
-        writeln!(s, "| {engine} | linked ms | loaded ms | linked instr/row | loaded instr/row | loaded/linked (time) | loaded/linked (instr) |").unwrap();
-        writeln!(s, "|---|---|---|---|---|---|---|").unwrap();
-        for strategy in Strategy::LINKING {
-            let t = |b: Build| timed.iter().find(|r| r.engine == engine && r.strategy == strategy && r.build == b);
-            let c = |b: Build| counted.iter().find(|r| r.engine == engine && r.strategy == strategy && r.build == b);
-            let time_text = |b: Build| match t(b) {
-                Some(MacroRow { median_ms: Some(ms), min_ms: Some(lo), max_ms: Some(hi), rows, .. }) => {
-                    let range = if lo < hi { format!(" ({lo:.0}–{hi:.0})") } else { String::new() };
-                    format!("{ms:.0}{range}; {:.0} ns/row", ms * 1e6 / *rows as f64)
-                }
-                Some(MacroRow { failure: Some(f), .. }) => {
-                    format!("fails: {}", escape(&f.to_string(), 120, Span::Text))
-                }
-                _ => "n/a".into(),
-            };
-            let count_text = |b: Build| match c(b) {
-                Some(MacroCount { instructions_per_row: Some(n), exact, .. }) => {
-                    format!("{n:.0}{}", if *exact { "" } else { " ~" })
-                }
-                Some(MacroCount { failure: Some(f), .. }) => {
-                    format!("fails: {}", escape(&f.to_string(), 120, Span::Text))
-                }
-                _ => "n/a".into(),
-            };
-            let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                (Some(a), Some(b)) if b > 0.0 => format!("×{:.2}", a / b),
-                _ => "-".into(),
-            };
-            let ms = |b: Build| t(b).and_then(|r| r.median_ms);
-            let instr = |b: Build| c(b).and_then(|r| r.instructions_per_row);
-            writeln!(
-                s,
-                "| {strategy} | {} | {} | {} | {} | {} | {} |",
-                time_text(Build::Linked),
-                time_text(Build::Loaded),
-                count_text(Build::Linked),
-                count_text(Build::Loaded),
-                ratio(ms(Build::Loaded), ms(Build::Linked)),
-                ratio(instr(Build::Loaded), instr(Build::Linked)),
-            )
-            .unwrap();
-        }
-        writeln!(s).unwrap();
-    }
-    writeln!(
-        s,
-        "`~`: the two regions' difference does not divide evenly, since a row's work depends on its number of digits; \
-         cells that run the same code count the same.\n"
-    )
-    .unwrap();
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,31 +399,5 @@ mod tests {
         let failed = MacroCountCell { failure: Some(Failure::Open("trap".into())), ..cell };
         let rows = counts_from_dumps(&[failed], &HashMap::new()).unwrap();
         assert_eq!((rows[0].instructions_per_row, rows[0].exact), (None, false));
-    }
-
-    #[test]
-    fn the_section_shows_failures_and_ratios() {
-        let row = |strategy, build, ms: Option<f64>, failure: Option<Failure>| MacroRow {
-            engine: EngineKind::reference(),
-            strategy,
-            build,
-            rows: 1000,
-            median_ms: ms,
-            min_ms: ms,
-            max_ms: ms,
-            failure,
-        };
-        let timed = vec![
-            row(Strategy::SharedTable, Build::Linked, Some(2.0), None),
-            row(Strategy::SharedTable, Build::Loaded, Some(3.0), None),
-            row(Strategy::Direct, Build::Loaded, None, Some(Failure::Open("wasm trap: bad-signature".into()))),
-        ];
-        let s = section(&timed, &[]);
-        assert!(s.contains("| shared-table | 2; 2000 ns/row | 3; 3000 ns/row | n/a | n/a | ×1.50 | - |"), "{s}");
-        assert!(s.contains("fails: open: wasm trap: bad-signature"), "{s}");
-        let spread =
-            MacroRow { min_ms: Some(1.0), max_ms: Some(4.0), ..row(Strategy::Direct, Build::Linked, Some(2.0), None) };
-        assert!(section(&[spread], &[]).contains("| direct | 2 (1–4); 2000 ns/row |"));
-        assert!(section(&[], &[]).is_empty());
     }
 }
