@@ -244,20 +244,13 @@ pub fn measure<E: Adapter>(
     // Whole-program start-up to exit, modules already compiled.
     for (libc, main) in [(Libc::Static, hello.0), (Libc::LibcModule, hello.1)] {
         let what = LoaderStep::StartUp(libc);
-        let program = Program {
-            libc,
-            linkage: libc.linkage(Strategy::SharedTable),
-            main: main.to_path_buf(),
-            main_name: "hello.wasm".into(),
-            libc_module: Some(modules.libc.clone()),
-            libs: Default::default(),
-            case_dir: modules.dir.clone(),
-            args: vec!["hello".into()],
-            env: vec![],
-            dirs: vec![],
-            limits: dylink::engine::Limits::UNBOUNDED,
-            interfaces: Default::default(),
-        };
+        let program = Program::new(main, "hello.wasm")
+            .libc(libc)
+            .linkage(libc.linkage(Strategy::SharedTable))
+            .libc_module(Some(modules.libc.clone()))
+            .case_dir(&modules.dir)
+            .args(["hello"])
+            .limits(dylink::engine::Limits::UNBOUNDED);
         engine.run_program(&program, placement(libc));
         let times: Vec<Duration> = (0..samples)
             .map(|_| {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use dylink::engine::LimitKind;
 use dylink::{Ending, Program, RunResult, TrapKind};
 
-use crate::wire::{ProgramWire, Request, ResultWire};
+use crate::wire::{Answer, Request};
 use crate::Runtime;
 
 /// The worker's JavaScript: load the addon, check the pinned Node, answer lines.
@@ -127,7 +127,7 @@ fn failed(message: String) -> RunResult {
 /// next program, and this one ends as a host failure naming it; a metered program the worker has
 /// not finished [`GRACE`] after its wall clock ends as `limit (wall-clock)`, its worker killed.
 pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult {
-    let line = serde_json::to_string(&Request { program: ProgramWire::from(program), metered }).expect("serialisable");
+    let line = serde_json::to_string(&Request { program: std::borrow::Cow::Borrowed(program), metered }).expect("serialisable");
     let mut workers = WORKERS.lock().unwrap_or_else(|p| p.into_inner());
     let i = match workers.iter().position(|(e, _)| *e == rt.engine) {
         Some(i) => i,
@@ -147,8 +147,8 @@ pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult 
         Ok(()) => w.lines.recv().map_err(|_| RecvTimeoutError::Disconnected),
     };
     match answer {
-        Ok(Ok(answer)) => match serde_json::from_str::<Result<ResultWire, String>>(&answer) {
-            Ok(Ok(r)) => r.into(),
+        Ok(Ok(answer)) => match serde_json::from_str::<Answer>(&answer) {
+            Ok(Ok(r)) => r,
             Ok(Err(e)) => failed(format!("V8 worker: {e}")),
             Err(e) => failed(format!("V8 worker answered {answer:?}: {e}")),
         },
@@ -172,8 +172,8 @@ fn stop(mut w: Worker) -> String {
 
 /// The worker's side: one request line in, one answer line out (`Err` for a request it cannot read).
 pub fn serve(line: &str, run: impl FnOnce(Program, bool) -> RunResult) -> String {
-    let answer: Result<ResultWire, String> = match serde_json::from_str::<Request>(line) {
-        Ok(req) => Ok(run(req.program.into(), req.metered).into()),
+    let answer: Answer = match serde_json::from_str::<Request>(line) {
+        Ok(req) => Ok(run(req.program.into_owned(), req.metered)),
         Err(e) => Err(format!("bad request: {e}")),
     };
     serde_json::to_string(&answer).expect("serialisable")
@@ -181,6 +181,6 @@ pub fn serve(line: &str, run: impl FnOnce(Program, bool) -> RunResult) -> String
 
 /// The answer when the worker's host code panicked while running a program.
 pub fn panicked() -> String {
-    let r: Result<ResultWire, String> = Ok(failed("the host panicked while running this cell on V8".into()).into());
+    let r: Answer = Ok(failed("the host panicked while running this cell on V8".into()));
     serde_json::to_string(&r).expect("serialisable")
 }
