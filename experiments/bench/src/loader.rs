@@ -11,7 +11,7 @@ use dylab_lab::placements::placement;
 use dylink::builder::Session;
 use dylink::load::load_program;
 use dylink::strategy::PointerTable;
-use dylink::{Engine, Libc, Mode, ProcessBuilder, Program, Strategy};
+use dylink::{Engine, Libc, Mode, Program, Strategy};
 use serde::{Deserialize, Serialize};
 
 use crate::calls::Modules;
@@ -26,8 +26,7 @@ fn process<E: Engine>(
     libs: &[(&str, &PathBuf)],
 ) -> Result<Session<E>> {
     let libs = libs.iter().map(|(n, p)| (n.to_string(), (*p).clone())).collect();
-    ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(modules.libc.clone()))
-        .libs(libs, modules.dir.clone())
+    crate::process::libc_module(engine, strategy, &modules.libc, &modules.dir, libs)
         .build()
         .map_err(|e| anyhow!("{e:?}"))
 }
@@ -169,11 +168,9 @@ pub fn instantiate_sqlite<E: Adapter>(engine: &E, m: &MacroModules, samples: usi
     let times = (0..samples)
         .map(|_| {
             let libs = HashMap::from([("bench.wasm".to_string(), m.loaded.clone())]);
-            let mut session =
-                ProcessBuilder::new(engine, placement(Libc::LibcModule), Strategy::SharedTable, Some(m.libc.clone()))
-                    .libs(libs, m.dir.clone())
-                    .build()
-                    .map_err(|e| anyhow!("{e:?}"))?;
+            let mut session = crate::process::libc_module(engine, Strategy::SharedTable, &m.libc, &m.dir, libs)
+                .build()
+                .map_err(|e| anyhow!("{e:?}"))?;
             session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
             time(|| {
                 session.enter(|ctx| load_program(ctx, "bench.wasm").map(|_| ()).map_err(|e| anyhow!("{}", e.message())))
