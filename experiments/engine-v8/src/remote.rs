@@ -24,6 +24,9 @@ use crate::Runtime;
 /// The worker's JavaScript: load the addon, check the pinned Node, answer lines.
 pub const HOST_JS: &str = include_str!("host.js");
 
+/// The addon's export answering one [`Request`] line with one [`Answer`] line.
+pub const RUN_PROGRAM: &str = "runProgram";
+
 /// How long after its wall clock a program's worker is killed if it has not answered.
 pub const GRACE: Duration = Duration::from_millis(900);
 
@@ -64,11 +67,16 @@ pub fn addon_path() -> Result<PathBuf, String> {
     })
 }
 
-/// `node <flags> <extra> -e host.js <addon> <pinned version> [once]` for `rt`, not started: the
-/// counting parent runs it under valgrind with [`Runtime::count_flags`] as `extra`.
+/// `node <flags> <extra> -e host.js <addon> <pinned version> <mode> <export>` for `rt`, not
+/// started: the addon's export `once` served once with all of stdin, or (`None`) [`RUN_PROGRAM`]
+/// per line. The counting parent runs it under valgrind with [`Runtime::count_flags`] as `extra`.
 pub fn command(rt: &Runtime, extra: &[&str], once: Option<&str>) -> Result<Command, String> {
+    let (mode, export) = match once {
+        Some(export) => ("once", export),
+        None => ("lines", RUN_PROGRAM),
+    };
     let mut cmd = Command::new(rt.node_path());
-    cmd.args(rt.flags()).args(extra).arg("-e").arg(HOST_JS).arg(addon_path()?).arg(rt.node).args(once);
+    cmd.args(rt.flags()).args(extra).arg("-e").arg(HOST_JS).arg(addon_path()?).arg(rt.node).args([mode, export]);
     cmd.env(HOSTED, rt.engine);
     Ok(cmd)
 }
