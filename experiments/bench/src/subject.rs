@@ -72,6 +72,15 @@ impl Subject {
         Some(Subject::LibcCall(variant.parse().ok()?, kernel.parse().ok()?))
     }
 
+    /// Whether the timed loop leaves wasm for host code: a variant that does, or the host libc.
+    pub fn leaves_wasm(self) -> bool {
+        match self {
+            Subject::Call(v, _) => v.leaves_wasm(),
+            Subject::LibcCall(libc, _) => libc == Libc::LibcHost,
+            Subject::EmptyLoop => false,
+        }
+    }
+
     /// The call's variant and kernel, for a call.
     pub fn call(self) -> Option<(Variant, Kernel)> {
         match self {

@@ -1,7 +1,7 @@
-//! Whole programs on V8 from a process outside Node: one Node worker per process and V8 engine
-//! ([`Runtime`]), started on first use (`node <flags> -e <host.js> <addon>`), answering one JSON line
-//! per program. The guest's host
-//! calls stay inside the worker, in process with V8.
+//! Whole programs on V8 from a process outside Node: Node workers per V8 engine ([`Runtime`]), as
+//! many as programs ran at the same time, started on first use (`node <flags> -e <host.js> <addon>`),
+//! answering one JSON line per program. The guest's host calls stay inside the worker, in process
+//! with V8.
 //!
 //! The worker enforces a metered program's wall clock itself (a watchdog around every top-level
 //! call and instantiation); what it cannot interrupt (a compilation, a host call that never
@@ -37,8 +37,26 @@ struct Worker {
     lines: Receiver<std::io::Result<String>>,
 }
 
-/// The workers by engine name ([`Runtime::engine`]).
-static WORKERS: Mutex<Vec<(&'static str, Worker)>> = Mutex::new(Vec::new());
+/// Idle workers by engine name ([`Runtime::engine`]): a program takes one (or starts one) and gives
+/// it back when answered, so programs on parallel threads run in as many workers, never waiting for
+/// each other; there are never more workers than programs that ran at once.
+static IDLE: Mutex<Vec<(&'static str, Worker)>> = Mutex::new(Vec::new());
+
+/// An idle worker of `rt`'s engine, or a new one.
+fn take(rt: &Runtime) -> Result<Worker, String> {
+    let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+    match idle.iter().position(|(e, _)| *e == rt.engine) {
+        Some(i) => Ok(idle.swap_remove(i).1),
+        None => {
+            drop(idle);
+            spawn(rt)
+        }
+    }
+}
+
+fn give_back(rt: &Runtime, w: Worker) {
+    IDLE.lock().unwrap_or_else(|p| p.into_inner()).push((rt.engine, w));
+}
 
 /// The variable telling a Node process which V8 engine of the registry it hosts.
 const HOSTED: &str = "DYLAB_V8_ENGINE";
@@ -136,18 +154,10 @@ fn failed(message: String) -> RunResult {
 /// not finished [`GRACE`] after its wall clock ends as `limit (wall-clock)`, its worker killed.
 pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult {
     let line = serde_json::to_string(&Request { program: std::borrow::Cow::Borrowed(program), metered }).expect("serialisable");
-    let mut workers = WORKERS.lock().unwrap_or_else(|p| p.into_inner());
-    let i = match workers.iter().position(|(e, _)| *e == rt.engine) {
-        Some(i) => i,
-        None => match spawn(rt) {
-            Ok(w) => {
-                workers.push((rt.engine, w));
-                workers.len() - 1
-            }
-            Err(e) => return failed(format!("V8 worker: {e}")),
-        },
+    let mut w = match take(rt) {
+        Ok(w) => w,
+        Err(e) => return failed(format!("V8 worker: {e}")),
     };
-    let w = &mut workers[i].1;
     let wall = program.limits.wall_clock;
     let answer = match writeln!(w.stdin, "{line}").and_then(|_| w.stdin.flush()) {
         Err(_) => Err(RecvTimeoutError::Disconnected),
@@ -155,18 +165,21 @@ pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult 
         Ok(()) => w.lines.recv().map_err(|_| RecvTimeoutError::Disconnected),
     };
     match answer {
-        Ok(Ok(answer)) => match serde_json::from_str::<Answer>(&answer) {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => failed(format!("V8 worker: {e}")),
-            Err(e) => failed(format!("V8 worker answered {answer:?}: {e}")),
-        },
+        Ok(Ok(answer)) => {
+            give_back(rt, w);
+            match serde_json::from_str::<Answer>(&answer) {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => failed(format!("V8 worker: {e}")),
+                Err(e) => failed(format!("V8 worker answered {answer:?}: {e}")),
+            }
+        }
         Err(RecvTimeoutError::Timeout) => {
-            stop(workers.swap_remove(i).1);
+            stop(w);
             let message = format!("ran longer than {wall:?} (the V8 worker was ended {GRACE:?} after the deadline)");
             RunResult { ending: Ending::Limited(LimitKind::WallClock, message), stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 }
         }
         Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
-            let status = stop(workers.swap_remove(i).1);
+            let status = stop(w);
             failed(format!("the V8 worker process ended ({status}) while running this program"))
         }
     }
