@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Result};
 use dylab_engines::{Adapter, EngineKind};
-use dylab_lab::placements::placement;
-use dylink::{Libc, Mode, ProcessBuilder, Strategy};
+use dylink::{Mode, Strategy};
 
 use crate::calls::Modules;
 use crate::growth_native::NativeGrowth;
@@ -58,15 +57,9 @@ pub fn measure<E: Adapter>(
             max
         };
         let libs: HashMap<String, _> = (1..=last).map(|i| (format!("lib{i}.wasm"), modules.callee.clone())).collect();
-        let mut session = ProcessBuilder::new(
-            engine,
-            placement(Libc::LibcModule),
-            strategy,
-            Some(modules.libc.clone()),
-        )
-        .libs(libs, modules.dir.clone())
-        .build()
-        .map_err(|e| anyhow!("{e:?}"))?;
+        let mut session = crate::process::libc_module(engine, strategy, &modules.libc, &modules.dir, libs)
+            .build()
+            .map_err(|e| anyhow!("{e:?}"))?;
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut times = Vec::with_capacity(last);
         for i in 1..=last {

@@ -19,6 +19,8 @@ use crate::{BenchData, Selection};
 pub const BENCH: &str = "bench";
 /// The host's entry point serving instruction counts ([`crate::counts::hosted::serve`]).
 pub const COUNT: &str = "count";
+/// Every entry point a hosting process serves (each hosted engine's host exports them all).
+pub const ENTRIES: [&str; 2] = [BENCH, COUNT];
 
 /// What a hosting process is asked to measure: the lab's folders (absolute: its working folder is
 /// not ours to rely on), the selection and whether to sample briefly.

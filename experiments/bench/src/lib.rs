@@ -19,6 +19,7 @@ pub mod measure;
 pub mod measurement;
 pub mod merge;
 pub mod outputs;
+pub mod process;
 pub mod provenance;
 pub mod report;
 pub mod samples;

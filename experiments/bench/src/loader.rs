@@ -11,7 +11,7 @@ use dylab_lab::placements::placement;
 use dylink::builder::Session;
 use dylink::load::load_program;
 use dylink::strategy::PointerTable;
-use dylink::{Engine, Libc, Mode, ProcessBuilder, Program, Strategy};
+use dylink::{Engine, Libc, Mode, Program, Strategy};
 use serde::{Deserialize, Serialize};
 
 use crate::calls::Modules;
@@ -26,8 +26,7 @@ fn process<E: Engine>(
     libs: &[(&str, &PathBuf)],
 ) -> Result<Session<E>> {
     let libs = libs.iter().map(|(n, p)| (n.to_string(), (*p).clone())).collect();
-    ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(modules.libc.clone()))
-        .libs(libs, modules.dir.clone())
+    crate::process::libc_module(engine, strategy, &modules.libc, &modules.dir, libs)
         .build()
         .map_err(|e| anyhow!("{e:?}"))
 }
@@ -169,11 +168,9 @@ pub fn instantiate_sqlite<E: Adapter>(engine: &E, m: &MacroModules, samples: usi
     let times = (0..samples)
         .map(|_| {
             let libs = HashMap::from([("bench.wasm".to_string(), m.loaded.clone())]);
-            let mut session =
-                ProcessBuilder::new(engine, placement(Libc::LibcModule), Strategy::SharedTable, Some(m.libc.clone()))
-                    .libs(libs, m.dir.clone())
-                    .build()
-                    .map_err(|e| anyhow!("{e:?}"))?;
+            let mut session = crate::process::libc_module(engine, Strategy::SharedTable, &m.libc, &m.dir, libs)
+                .build()
+                .map_err(|e| anyhow!("{e:?}"))?;
             session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
             time(|| {
                 session.enter(|ctx| load_program(ctx, "bench.wasm").map(|_| ()).map_err(|e| anyhow!("{}", e.message())))
@@ -244,20 +241,13 @@ pub fn measure<E: Adapter>(
     // Whole-program start-up to exit, modules already compiled.
     for (libc, main) in [(Libc::Static, hello.0), (Libc::LibcModule, hello.1)] {
         let what = LoaderStep::StartUp(libc);
-        let program = Program {
-            libc,
-            linkage: libc.linkage(Strategy::SharedTable),
-            main: main.to_path_buf(),
-            main_name: "hello.wasm".into(),
-            libc_module: Some(modules.libc.clone()),
-            libs: Default::default(),
-            case_dir: modules.dir.clone(),
-            args: vec!["hello".into()],
-            env: vec![],
-            dirs: vec![],
-            limits: dylink::engine::Limits::UNBOUNDED,
-            interfaces: Default::default(),
-        };
+        let program = Program::new(main, "hello.wasm")
+            .libc(libc)
+            .linkage(libc.linkage(Strategy::SharedTable))
+            .libc_module(Some(modules.libc.clone()))
+            .case_dir(&modules.dir)
+            .args(["hello"])
+            .limits(dylink::engine::Limits::UNBOUNDED);
         engine.run_program(&program, placement(libc));
         let times: Vec<Duration> = (0..samples)
             .map(|_| {

@@ -31,20 +31,11 @@ impl<E: Engine> ProcessBuilder<E> {
         linkage: impl Into<Linkage>,
         libc_module: Option<PathBuf>,
     ) -> Self {
-        let program = Program {
-            libc: placement.kind(),
-            linkage: linkage.into(),
-            main: PathBuf::new(),
-            main_name: "program".into(),
-            libc_module,
-            libs: HashMap::new(),
-            case_dir: PathBuf::from("."),
-            args: vec!["program".into()],
-            env: Vec::new(),
-            dirs: Vec::new(),
-            limits: Limits::UNBOUNDED,
-            interfaces: Default::default(),
-        };
+        let program = Program::new(PathBuf::new(), "program")
+            .libc(placement.kind())
+            .linkage(linkage)
+            .libc_module(libc_module)
+            .limits(Limits::UNBOUNDED);
         ProcessBuilder { engine: engine.clone(), program, placement, trampolines: Trampolines::default() }
     }
 

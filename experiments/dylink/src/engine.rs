@@ -191,7 +191,7 @@ impl fmt::Display for LimitKind {
 
 /// The resources one cell may use. Engines enforce memory, table, instance and wall-clock limits in
 /// the store; the linker and WASI enforce the rest.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Fuel for guest code (ignored by an engine built without fuel metering, as for timing).
     pub fuel: u64,

@@ -99,7 +99,7 @@ impl Status {
 }
 
 /// How the guest run ended, before any comparison with the reference.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Ending {
     /// `main` returned or the program called `exit`/`proc_exit`.
     Exited(i32),
@@ -116,7 +116,7 @@ pub enum Ending {
 }
 
 /// The raw result of running a program: what the guest printed and how it ended.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunResult {
     pub ending: Ending,
     /// Exactly the bytes the guest wrote: compared byte for byte, never after a lossy conversion.

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::builder::ProcessBuilder;
 use crate::engine::{Ctx, Engine, Extern, Limits, Trap};
 use crate::libc::LibcPlacement;
@@ -17,8 +19,10 @@ use crate::linkage::Linkage;
 use crate::strategy::Libc;
 use crate::wasi;
 
-/// Everything needed to run one cell's program.
-#[derive(Clone, Debug)]
+/// Everything needed to run one cell's program. Built with [`Program::new`] and its setters (one
+/// per field), so that a new field has its default in one place; it crosses to a hosting process as
+/// JSON (serde).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Program {
     pub libc: Libc,
     pub linkage: Linkage,
@@ -41,6 +45,88 @@ pub struct Program {
     pub limits: Limits,
     /// Functions that may cross between memories under `isolated`, as the case declares them.
     pub interfaces: crate::interface::Interfaces,
+}
+
+impl Program {
+    /// The static program `main`, known as `main_name`: argv is that name alone, no libc.wasm, no
+    /// libraries, environment or directories, the default limits, run from the folder `main` is in.
+    pub fn new(main: impl Into<PathBuf>, main_name: impl Into<String>) -> Program {
+        let main: PathBuf = main.into();
+        let main_name = main_name.into();
+        Program {
+            libc: Libc::Static,
+            linkage: Linkage::Static,
+            case_dir: main.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
+            main,
+            args: vec![main_name.clone()],
+            main_name,
+            libc_module: None,
+            libs: HashMap::new(),
+            env: Vec::new(),
+            dirs: Vec::new(),
+            limits: Limits::DEFAULT,
+            interfaces: Default::default(),
+        }
+    }
+
+    pub fn libc(mut self, libc: Libc) -> Self {
+        self.libc = libc;
+        self
+    }
+
+    pub fn linkage(mut self, linkage: impl Into<Linkage>) -> Self {
+        self.linkage = linkage.into();
+        self
+    }
+
+    pub fn libc_module(mut self, libc_wasm: Option<PathBuf>) -> Self {
+        self.libc_module = libc_wasm;
+        self
+    }
+
+    /// Adds the library `dlopen` finds as `name`.
+    pub fn lib(mut self, name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        self.libs.insert(name.into(), path.into());
+        self
+    }
+
+    /// Adds libraries by the names `dlopen` finds them as.
+    pub fn libs(mut self, libs: impl IntoIterator<Item = (String, PathBuf)>) -> Self {
+        self.libs.extend(libs);
+        self
+    }
+
+    pub fn case_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.case_dir = dir.into();
+        self
+    }
+
+    /// The whole argv, `argv[0]` included.
+    pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn env(mut self, env: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.env = env.into_iter().collect();
+        self
+    }
+
+    /// Folders granted read-only: (guest path, host folder).
+    pub fn dirs(mut self, dirs: impl IntoIterator<Item = (String, PathBuf)>) -> Self {
+        self.dirs = dirs.into_iter().collect();
+        self
+    }
+
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn interfaces(mut self, interfaces: crate::interface::Interfaces) -> Self {
+        self.interfaces = interfaces;
+        self
+    }
 }
 
 /// How a failed instantiation of a placement's own module (`what`: "" for a static program,
@@ -180,4 +266,19 @@ pub fn load_program<E: Engine>(ctx: &mut dyn Ctx<E>, p: &Program) -> Result<E::F
     };
     ctx.host().process.set_main_func(main_func);
     Ok(main_func)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_program_is_static_run_from_its_folder_with_its_name_as_argv() {
+        let p = Program::new("/c/x/main.wasm", "main");
+        assert_eq!((p.libc, p.linkage), (Libc::Static, Linkage::Static));
+        assert_eq!((p.case_dir.as_path(), p.args.as_slice()), (Path::new("/c/x"), ["main".to_string()].as_slice()));
+        assert_eq!(Program::new("main.wasm", "m").case_dir, Path::new("."));
+        let p = p.lib("a.so", "/a.wasm").lib("b.so", "/b.wasm").args(["m", "1"]);
+        assert_eq!((p.libs.len(), p.args.len()), (2, 2));
+    }
 }

@@ -18,11 +18,14 @@ use std::time::Duration;
 use dylink::engine::LimitKind;
 use dylink::{Ending, Program, RunResult, TrapKind};
 
-use crate::wire::{ProgramWire, Request, ResultWire};
+use crate::wire::{Answer, Request};
 use crate::Runtime;
 
 /// The worker's JavaScript: load the addon, check the pinned Node, answer lines.
 pub const HOST_JS: &str = include_str!("host.js");
+
+/// The addon's export answering one [`Request`] line with one [`Answer`] line.
+pub const RUN_PROGRAM: &str = "runProgram";
 
 /// How long after its wall clock a program's worker is killed if it has not answered.
 pub const GRACE: Duration = Duration::from_millis(900);
@@ -82,11 +85,16 @@ pub fn addon_path() -> Result<PathBuf, String> {
     })
 }
 
-/// `node <flags> <extra> -e host.js <addon> <pinned version> [once]` for `rt`, not started: the
-/// counting parent runs it under valgrind with [`Runtime::count_flags`] as `extra`.
+/// `node <flags> <extra> -e host.js <addon> <pinned version> <mode> <export>` for `rt`, not
+/// started: the addon's export `once` served once with all of stdin, or (`None`) [`RUN_PROGRAM`]
+/// per line. The counting parent runs it under valgrind with [`Runtime::count_flags`] as `extra`.
 pub fn command(rt: &Runtime, extra: &[&str], once: Option<&str>) -> Result<Command, String> {
+    let (mode, export) = match once {
+        Some(export) => ("once", export),
+        None => ("lines", RUN_PROGRAM),
+    };
     let mut cmd = Command::new(rt.node_path());
-    cmd.args(rt.flags()).args(extra).arg("-e").arg(HOST_JS).arg(addon_path()?).arg(rt.node).args(once);
+    cmd.args(rt.flags()).args(extra).arg("-e").arg(HOST_JS).arg(addon_path()?).arg(rt.node).args([mode, export]);
     cmd.env(HOSTED, rt.engine);
     Ok(cmd)
 }
@@ -145,7 +153,7 @@ fn failed(message: String) -> RunResult {
 /// next program, and this one ends as a host failure naming it; a metered program the worker has
 /// not finished [`GRACE`] after its wall clock ends as `limit (wall-clock)`, its worker killed.
 pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult {
-    let line = serde_json::to_string(&Request { program: ProgramWire::from(program), metered }).expect("serialisable");
+    let line = serde_json::to_string(&Request { program: std::borrow::Cow::Borrowed(program), metered }).expect("serialisable");
     let mut w = match take(rt) {
         Ok(w) => w,
         Err(e) => return failed(format!("V8 worker: {e}")),
@@ -159,8 +167,8 @@ pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult 
     match answer {
         Ok(Ok(answer)) => {
             give_back(rt, w);
-            match serde_json::from_str::<Result<ResultWire, String>>(&answer) {
-                Ok(Ok(r)) => r.into(),
+            match serde_json::from_str::<Answer>(&answer) {
+                Ok(Ok(r)) => r,
                 Ok(Err(e)) => failed(format!("V8 worker: {e}")),
                 Err(e) => failed(format!("V8 worker answered {answer:?}: {e}")),
             }
@@ -185,8 +193,8 @@ fn stop(mut w: Worker) -> String {
 
 /// The worker's side: one request line in, one answer line out (`Err` for a request it cannot read).
 pub fn serve(line: &str, run: impl FnOnce(Program, bool) -> RunResult) -> String {
-    let answer: Result<ResultWire, String> = match serde_json::from_str::<Request>(line) {
-        Ok(req) => Ok(run(req.program.into(), req.metered).into()),
+    let answer: Answer = match serde_json::from_str::<Request>(line) {
+        Ok(req) => Ok(run(req.program.into_owned(), req.metered)),
         Err(e) => Err(format!("bad request: {e}")),
     };
     serde_json::to_string(&answer).expect("serialisable")
@@ -194,6 +202,6 @@ pub fn serve(line: &str, run: impl FnOnce(Program, bool) -> RunResult) -> String
 
 /// The answer when the worker's host code panicked while running a program.
 pub fn panicked() -> String {
-    let r: Result<ResultWire, String> = Ok(failed("the host panicked while running this cell on V8".into()).into());
+    let r: Answer = Ok(failed("the host panicked while running this cell on V8".into()));
     serde_json::to_string(&r).expect("serialisable")
 }

@@ -1,136 +1,56 @@
-//! A program and its result as JSON lines between a process outside Node and the V8 worker.
+//! A program and its result as JSON lines between a process outside Node and the V8 worker: the
+//! lab's own types, by serde.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::borrow::Cow;
 
-use dylink::engine::{LimitKind, Limits};
-use dylink::{Ending, Libc, Linkage, Program, RunResult, TrapKind};
+use dylink::{Program, RunResult};
 use serde::{Deserialize, Serialize};
 
+/// One program for the worker to run.
 #[derive(Serialize, Deserialize)]
-pub struct Request {
-    pub program: ProgramWire,
+pub struct Request<'a> {
+    pub program: Cow<'a, Program>,
     /// The matrix engine (time-limited) or the timing engine.
     pub metered: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-pub struct ProgramWire {
-    libc: Libc,
-    linkage: Linkage,
-    main: PathBuf,
-    main_name: String,
-    libc_module: Option<PathBuf>,
-    libs: HashMap<String, PathBuf>,
-    case_dir: PathBuf,
-    args: Vec<String>,
-    env: Vec<(String, String)>,
-    dirs: Vec<(String, PathBuf)>,
-    fuel: u64,
-    memory_bytes: u64,
-    table_elements: u32,
-    instances: u32,
-    host_buffer_bytes: u64,
-    handles: u32,
-    wall_clock_ms: u64,
-    /// The `isolated` strategy's declared interfaces.
-    #[serde(default)]
-    interfaces: dylink::interface::Interfaces,
-}
+/// The worker's answer: the run's result, or why it could not read the request.
+pub type Answer = Result<RunResult, String>;
 
-impl From<&Program> for ProgramWire {
-    fn from(p: &Program) -> Self {
-        let l = &p.limits;
-        ProgramWire {
-            libc: p.libc,
-            linkage: p.linkage,
-            main: p.main.clone(),
-            main_name: p.main_name.clone(),
-            libc_module: p.libc_module.clone(),
-            libs: p.libs.clone(),
-            case_dir: p.case_dir.clone(),
-            args: p.args.clone(),
-            env: p.env.clone(),
-            dirs: p.dirs.clone(),
-            fuel: l.fuel,
-            memory_bytes: l.memory_bytes,
-            table_elements: l.table_elements,
-            instances: l.instances,
-            host_buffer_bytes: l.host_buffer_bytes,
-            handles: l.handles,
-            wall_clock_ms: l.wall_clock.as_millis() as u64,
-            interfaces: p.interfaces.clone(),
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use dylink::engine::{LimitKind, Limits};
+    use dylink::{Ending, Libc, Strategy, TrapKind};
+
+    use super::*;
+
+    #[test]
+    fn a_request_and_an_answer_round_trip_unchanged() {
+        let program = Program::new("/c/main.wasm", "main")
+            .libc(Libc::LibcModule)
+            .linkage(Strategy::Isolated)
+            .libc_module(Some("/libc.wasm".into()))
+            .lib("liba.so", "/c/a.wasm")
+            .args(["main", "x y"])
+            .env([("K".into(), "v".into())])
+            .dirs([("/data".into(), "/c/data".into())])
+            .limits(Limits { wall_clock: Duration::from_millis(1500), ..Limits::HARD });
+        let line = serde_json::to_string(&Request { program: Cow::Borrowed(&program), metered: true }).unwrap();
+        let back: Request = serde_json::from_str(&line).unwrap();
+        assert_eq!((back.program.into_owned(), back.metered), (program, true));
+
+        for ending in [
+            Ending::Exited(-3),
+            Ending::Trapped { kind: TrapKind::StackOverflow, message: "deep".into() },
+            Ending::LinkError("l".into()),
+            Ending::Unsupported("u".into()),
+            Ending::Limited(LimitKind::WallClock, "w".into()),
+        ] {
+            let answer: Answer = Ok(RunResult { ending, stdout: vec![0, 255], stderr: b"e".to_vec(), fuel_consumed: 9 });
+            let back: Answer = serde_json::from_str(&serde_json::to_string(&answer).unwrap()).unwrap();
+            assert_eq!(back, answer);
         }
-    }
-}
-
-impl From<ProgramWire> for Program {
-    fn from(p: ProgramWire) -> Self {
-        Program {
-            libc: p.libc,
-            linkage: p.linkage,
-            main: p.main,
-            main_name: p.main_name,
-            libc_module: p.libc_module,
-            libs: p.libs,
-            case_dir: p.case_dir,
-            args: p.args,
-            env: p.env,
-            dirs: p.dirs,
-            limits: Limits {
-                fuel: p.fuel,
-                memory_bytes: p.memory_bytes,
-                table_elements: p.table_elements,
-                instances: p.instances,
-                host_buffer_bytes: p.host_buffer_bytes,
-                handles: p.handles,
-                wall_clock: Duration::from_millis(p.wall_clock_ms),
-            },
-            interfaces: p.interfaces,
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-pub enum EndingWire {
-    Exited(i32),
-    Trapped { kind: TrapKind, message: String },
-    LinkError(String),
-    Unsupported(String),
-    Limited(LimitKind, String),
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct ResultWire {
-    ending: EndingWire,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    fuel_consumed: u64,
-}
-
-impl From<RunResult> for ResultWire {
-    fn from(r: RunResult) -> Self {
-        let ending = match r.ending {
-            Ending::Exited(c) => EndingWire::Exited(c),
-            Ending::Trapped { kind, message } => EndingWire::Trapped { kind, message },
-            Ending::LinkError(m) => EndingWire::LinkError(m),
-            Ending::Unsupported(m) => EndingWire::Unsupported(m),
-            Ending::Limited(k, m) => EndingWire::Limited(k, m),
-        };
-        ResultWire { ending, stdout: r.stdout, stderr: r.stderr, fuel_consumed: r.fuel_consumed }
-    }
-}
-
-impl From<ResultWire> for RunResult {
-    fn from(r: ResultWire) -> Self {
-        let ending = match r.ending {
-            EndingWire::Exited(c) => Ending::Exited(c),
-            EndingWire::Trapped { kind, message } => Ending::Trapped { kind, message },
-            EndingWire::LinkError(m) => Ending::LinkError(m),
-            EndingWire::Unsupported(m) => Ending::Unsupported(m),
-            EndingWire::Limited(k, m) => Ending::Limited(k, m),
-        };
-        RunResult { ending, stdout: r.stdout, stderr: r.stderr, fuel_consumed: r.fuel_consumed }
     }
 }

@@ -4,29 +4,15 @@
 //! worker. A stand-in for Node that never answers plays the hung worker (own test binary: the
 //! worker pool is per process).
 
-use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use dylab_engine_v8::V8;
 use dylink::engine::{LimitKind, Limits};
-use dylink::{Ending, Engine, Libc, Linkage, Program};
+use dylink::{Ending, Engine, Program};
 
 fn program() -> Program {
-    Program {
-        libc: Libc::Static,
-        linkage: Linkage::Static,
-        main: "/cases/x/main.wasm".into(),
-        main_name: "main".into(),
-        libc_module: None,
-        libs: HashMap::new(),
-        case_dir: "/cases/x".into(),
-        args: vec!["main".into()],
-        env: vec![],
-        dirs: vec![],
-        limits: Limits { wall_clock: Duration::from_millis(100), ..Limits::DEFAULT },
-        interfaces: Default::default(),
-    }
+    Program::new("/cases/x/main.wasm", "main").limits(Limits { wall_clock: Duration::from_millis(100), ..Limits::DEFAULT })
 }
 
 /// Serialises the tests: the stand-in is chosen by environment variables.

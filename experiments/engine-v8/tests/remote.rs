@@ -2,7 +2,6 @@
 //! missing Node is a clear failure of the program (naming the binary and the set-up script), not a
 //! panic of the caller.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use dylab_engine_v8::{remote, wire, V8};
@@ -11,30 +10,26 @@ use dylink::interface::FnInterface;
 use dylink::{Ending, Engine, Libc, Program, RunResult, Strategy, TrapKind};
 
 fn program() -> Program {
-    Program {
-        libc: Libc::LibcHost,
-        linkage: Strategy::ReplicatedTables.into(),
-        main: "/cases/x/main.wasm".into(),
-        main_name: "main".into(),
-        libc_module: Some("/libc.wasm".into()),
-        libs: HashMap::from([("libx.so".to_string(), "/cases/x/libx.wasm".into())]),
-        case_dir: "/cases/x".into(),
-        args: vec!["main".into(), "a b".into()],
-        env: vec![("K".into(), "v=1".into())],
-        dirs: vec![("/data".into(), "/cases/x/data".into())],
-        limits: Limits { fuel: 123, wall_clock: Duration::from_millis(4500), ..Limits::DEFAULT },
+    Program::new("/cases/x/main.wasm", "main")
+        .libc(Libc::LibcHost)
+        .linkage(Strategy::ReplicatedTables)
+        .libc_module(Some("/libc.wasm".into()))
+        .lib("libx.so", "/cases/x/libx.wasm")
+        .case_dir("/cases/x/run")
+        .args(["main", "a b"])
+        .env([("K".into(), "v=1".into())])
+        .dirs([("/data".into(), "/cases/x/data".into())])
+        .limits(Limits { fuel: 123, wall_clock: Duration::from_millis(4500), ..Limits::DEFAULT })
         // The isolated strategy's declarations travel too.
-        interfaces: [("greet".to_string(), FnInterface::parse(&["str".into(), "out(len=2)".into(), "scalar".into()]).unwrap())]
-            .into(),
-    }
+        .interfaces([("greet".to_string(), FnInterface::parse(&["str".into(), "out(len=2)".into(), "scalar".into()]).unwrap())].into())
 }
 
 #[test]
 fn a_program_and_a_result_survive_the_wire() {
-    let line = serde_json::to_string(&wire::Request { program: (&program()).into(), metered: true }).unwrap();
+    let line = serde_json::to_string(&wire::Request { program: std::borrow::Cow::Owned(program()), metered: true }).unwrap();
     let answer = remote::serve(&line, |p, metered| {
         assert!(metered);
-        assert_eq!(format!("{p:?}"), format!("{:?}", program()));
+        assert_eq!(p, program());
         RunResult {
             ending: Ending::Limited(LimitKind::Instances, "instance 1001".into()),
             stdout: vec![0, 255, b'\n'],
@@ -42,8 +37,8 @@ fn a_program_and_a_result_survive_the_wire() {
             fuel_consumed: 7,
         }
     });
-    let back: Result<wire::ResultWire, String> = serde_json::from_str(&answer).unwrap();
-    let back: RunResult = back.unwrap().into();
+    let back: wire::Answer = serde_json::from_str(&answer).unwrap();
+    let back = back.unwrap();
     assert_eq!(back.ending, Ending::Limited(LimitKind::Instances, "instance 1001".into()));
     assert_eq!((back.stdout, back.stderr, back.fuel_consumed), (vec![0, 255, b'\n'], b"e".to_vec(), 7));
 }
@@ -51,7 +46,7 @@ fn a_program_and_a_result_survive_the_wire() {
 #[test]
 fn a_bad_request_is_an_error_answer() {
     let answer = remote::serve("{\"nope\": 1}", |_, _| unreachable!("not run"));
-    let back: Result<wire::ResultWire, String> = serde_json::from_str(&answer).unwrap();
+    let back: wire::Answer = serde_json::from_str(&answer).unwrap();
     assert!(back.err().unwrap().starts_with("bad request"));
 }
 

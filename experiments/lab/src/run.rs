@@ -130,20 +130,17 @@ impl Lab {
     pub fn program(&self, case: &Case, main: PathBuf, libs: HashMap<String, PathBuf>, cell: &Cell) -> Program {
         let m = &case.manifest;
         let main_name = wasm_name(m.main.name());
-        Program {
-            libc: cell.libc,
-            linkage: cell.linkage,
-            main,
-            main_name: main_name.clone(),
-            libc_module: Some(self.libc_wasm.clone()),
-            libs,
-            case_dir: case.dir.clone(),
-            args: std::iter::once(main_name).chain(m.args.iter().cloned()).collect(),
-            env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            dirs: m.dirs.iter().map(|d| (format!("/{d}"), case.dir.join(d))).collect(),
-            limits: case.limits.clone(),
-            interfaces: case.interfaces.clone(),
-        }
+        Program::new(main, main_name.clone())
+            .libc(cell.libc)
+            .linkage(cell.linkage)
+            .libc_module(Some(self.libc_wasm.clone()))
+            .libs(libs)
+            .case_dir(&case.dir)
+            .args(std::iter::once(main_name).chain(m.args.iter().cloned()))
+            .env(m.env.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .dirs(m.dirs.iter().map(|d| (format!("/{d}"), case.dir.join(d))))
+            .limits(case.limits.clone())
+            .interfaces(case.interfaces.clone())
     }
 
     pub fn run_program(&self, engine: EngineKind, program: &Program) -> RunResult {

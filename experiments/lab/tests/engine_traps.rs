@@ -4,10 +4,9 @@
 //! The one declared difference: V8 reports a null table entry as a signature mismatch (one message
 //! for both, see experiments/engine-v8/src/traps.rs).
 
-use std::collections::HashMap;
 
 use dylab_engines::EngineKind;
-use dylink::{Ending, Libc, Limits, Linkage, Program, TrapKind};
+use dylink::{Ending, Limits, Program, TrapKind};
 
 /// (name, body of `_start`, the trap every engine must report).
 const TRAPS: &[(&str, &str, TrapKind)] = &[
@@ -49,20 +48,7 @@ fn limits(name: &str) -> Limits {
 fn program(dir: &std::path::Path, name: &str, body: &str) -> Program {
     let main = dir.join(format!("{name}.wasm"));
     std::fs::write(&main, module(body)).unwrap();
-    Program {
-        libc: Libc::Static,
-        linkage: Linkage::Static,
-        main,
-        main_name: name.into(),
-        libc_module: None,
-        libs: HashMap::new(),
-        case_dir: dir.to_path_buf(),
-        args: vec![name.into()],
-        env: Vec::new(),
-        dirs: Vec::new(),
-        limits: limits(name),
-        interfaces: Default::default(),
-    }
+    Program::new(main, name).limits(limits(name))
 }
 
 #[test]

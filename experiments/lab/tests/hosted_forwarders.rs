@@ -11,12 +11,11 @@
 #[path = "support/dylink0.rs"]
 mod dylink0;
 
-use std::collections::HashMap;
 
 use dylab_engines::EngineKind;
 use dylab_lab::run::default_corpus;
 use dylab_lab::Lab;
-use dylink::{Ending, Libc, Limits, Program, Strategy, TrapKind};
+use dylink::{Ending, Libc, Program, Strategy, TrapKind};
 use dylink0::MemInfo;
 
 fn side(needed: &[&str], body: &str) -> Vec<u8> {
@@ -39,20 +38,11 @@ fn program(dir: &std::path::Path, libc_wasm: &std::path::Path, libc: Libc, strat
     let lib = side(&[], r#"(import "env" "f" (func $f (param i32) (result i32))) (func (export "h") (param i32) (result i32) (call $f (local.get 0)))"#);
     std::fs::write(dir.join("main.wasm"), main).unwrap();
     std::fs::write(dir.join("lib.wasm"), lib).unwrap();
-    Program {
-        libc,
-        linkage: strategy.into(),
-        main: dir.join("main.wasm"),
-        main_name: "main.wasm".into(),
-        libc_module: Some(libc_wasm.to_path_buf()),
-        libs: HashMap::from([("lib.wasm".to_string(), dir.join("lib.wasm"))]),
-        case_dir: dir.to_path_buf(),
-        args: vec!["main.wasm".into()],
-        env: Vec::new(),
-        dirs: Vec::new(),
-        limits: Limits::DEFAULT,
-        interfaces: Default::default(),
-    }
+    Program::new(dir.join("main.wasm"), "main.wasm")
+        .libc(libc)
+        .linkage(strategy)
+        .libc_module(Some(libc_wasm.to_path_buf()))
+        .lib("lib.wasm", dir.join("lib.wasm"))
 }
 
 #[test]

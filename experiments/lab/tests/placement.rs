@@ -178,20 +178,8 @@ fn place_on_v8(libc: Libc, strategy: Strategy, specs: &[(u32, u32)]) -> Result<V
     }
     let main = dir.path().join("main.wasm");
     std::fs::write(&main, wat::parse_str(driver(specs.len())).unwrap()).unwrap();
-    let program = dylink::Program {
-        libc,
-        linkage: strategy.into(),
-        main,
-        main_name: "main.wasm".into(),
-        libc_module: Some(lab().libc_wasm.clone()),
-        libs,
-        case_dir: dir.path().to_path_buf(),
-        args: vec!["main.wasm".into()],
-        env: Vec::new(),
-        dirs: Vec::new(),
-        limits: dylink::Limits::DEFAULT,
-        interfaces: Default::default(),
-    };
+    let program =
+        dylink::Program::new(main, "main.wasm").libc(libc).linkage(strategy).libc_module(Some(lab().libc_wasm.clone())).libs(libs);
     let r = lab().run_program(EngineKind::V8, &program);
     let stdout = r.stdout_text();
     if r.ending != dylink::Ending::Exited(0) {

@@ -2,6 +2,7 @@
 //! run lab programs on V8 in this process, on Node's main thread.
 
 use std::cell::RefCell;
+use std::ffi::CString;
 
 use dylab_engine_v8::{js, remote, V8};
 use dylink::{Engine, Program, RunResult};
@@ -21,6 +22,14 @@ fn run(program: Program, metered: bool) -> RunResult {
     let placement = dylab_engines::placements::placement::<V8>(program.libc);
     engine.run_program(&program, placement)
 }
+
+/// The exports, by the names their callers use (the worker protocol's [`remote::RUN_PROGRAM`], the
+/// bench's hosted entries): the one list of names; host.js is given the name to call.
+pub const EXPORTS: [(&str, Callback); 3] =
+    [(remote::RUN_PROGRAM, run_program), (dylab_bench::hosted::BENCH, bench), (dylab_bench::hosted::COUNT, count)];
+
+/// A Node-API function callback.
+pub type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// `runProgram(line)`: a [`dylab_engine_v8::wire::Request`] in, the result line out.
 unsafe extern "C" fn run_program(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
@@ -62,11 +71,10 @@ pub unsafe extern "C" fn napi_register_module_v1(env: sys::napi_env, exports: sy
     // Node-API's functions, resolved in the Node process that loaded us (napi-sys `dyn-symbols`).
     std::mem::forget(unsafe { sys::setup() });
     js::set_env(env);
-    let f = js::function("runProgram", Some(run_program), std::ptr::null_mut());
-    unsafe { sys::napi_set_named_property(env, exports, c"runProgram".as_ptr(), f) };
-    let f = js::function("bench", Some(bench), std::ptr::null_mut());
-    unsafe { sys::napi_set_named_property(env, exports, c"bench".as_ptr(), f) };
-    let f = js::function("count", Some(count), std::ptr::null_mut());
-    unsafe { sys::napi_set_named_property(env, exports, c"count".as_ptr(), f) };
+    for (name, callback) in EXPORTS {
+        let f = js::function(name, Some(callback), std::ptr::null_mut());
+        let key = CString::new(name).expect("an export name without NUL");
+        unsafe { sys::napi_set_named_property(env, exports, key.as_ptr(), f) };
+    }
     exports
 }

@@ -7,9 +7,8 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use dylab_engines::{Adapter, EngineKind, WithEngine};
-use dylab_lab::placements::placement;
 use dylab_lab::Paths;
-use dylink::{Extern, Libc, Mode, ProcessBuilder, Strategy, Val};
+use dylink::{Extern, Mode, Strategy, Val};
 
 use super::{interfaces, label, row, strategies, CopyData, CopyModules, CopyRow, Layout, SIZES};
 use crate::callgrind;
@@ -38,16 +37,10 @@ impl<E: Adapter> CopyCall<E> {
             ("copy_callee.wasm".to_string(), modules.callee.clone()),
             ("copy_caller.wasm".to_string(), modules.caller.clone()),
         ]);
-        let mut session = ProcessBuilder::new(
-            engine,
-            placement(Libc::LibcModule),
-            strategy,
-            Some(modules.libc.clone()),
-        )
-        .libs(libs, modules.dir.clone())
-        .interfaces(interfaces())
-        .build()
-        .map_err(|e| anyhow!("{e:?}"))?;
+        let mut session = crate::process::libc_module(engine, strategy, &modules.libc, &modules.dir, libs)
+            .interfaces(interfaces())
+            .build()
+            .map_err(|e| anyhow!("{e:?}"))?;
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut store = session.store;
         let (run, domain) = engine.enter(&mut store, |ctx| -> Result<(E::Func, usize)> {

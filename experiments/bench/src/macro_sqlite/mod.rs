@@ -13,10 +13,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use dylab_engines::{Adapter, EngineKind};
-use dylab_lab::placements::placement;
 use dylab_lab::vendor::Vendor;
 use dylab_toolchain::{Sources, Toolchain};
-use dylink::{Engine, Extern, Libc, ProcessBuilder, Strategy, Val};
+use dylink::{Engine, Extern, Strategy, Val};
 use serde::{Deserialize, Serialize};
 
 mod section;
@@ -139,11 +138,9 @@ impl<E: Engine> Query<E> {
         };
         let libs =
             HashMap::from([("bench.wasm".to_string(), program.clone()), ("ext.wasm".to_string(), m.ext.clone())]);
-        let mut session =
-            ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(m.libc.clone()))
-                .libs(libs, m.dir.clone())
-                .build()
-                .map_err(|e| Failure::Open(format!("{e:?}")))?;
+        let mut session = crate::process::libc_module(engine, strategy, &m.libc, &m.dir, libs)
+            .build()
+            .map_err(|e| Failure::Open(format!("{e:?}")))?;
         session.boot().map_err(|e| Failure::Open(format!("booting libc.wasm: {e:?}")))?;
         let run = session.enter(|ctx| -> Result<E::Func, Failure> {
             let id = dylink::load::load_program(ctx, "bench.wasm").map_err(|e| Failure::Open(e.message()))?;

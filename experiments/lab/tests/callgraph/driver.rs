@@ -87,20 +87,11 @@ pub(crate) fn run(engine: EngineKind, prog: &Program, strategy: Linking) -> Resu
     let main = dir.path().join("main.wasm");
     let text = main_wat(prog);
     std::fs::write(&main, wat::parse_str(&text).unwrap_or_else(|e| panic!("the driver does not parse: {e}\n{text}"))).unwrap();
-    let program = dylink::Program {
-        libc: Libc::LibcModule,
-        linkage: strategy.into(),
-        main,
-        main_name: "main.wasm".into(),
-        libc_module: Some(lab().libc_wasm.clone()),
-        libs,
-        case_dir: dir.path().to_path_buf(),
-        args: vec!["main.wasm".into()],
-        env: Vec::new(),
-        dirs: Vec::new(),
-        limits: dylink::Limits::DEFAULT,
-        interfaces: Default::default(),
-    };
+    let program = dylink::Program::new(main, "main.wasm")
+        .libc(Libc::LibcModule)
+        .linkage(strategy)
+        .libc_module(Some(lab().libc_wasm.clone()))
+        .libs(libs);
     let r = lab().run_program(engine, &program);
     let mut words = r.stdout.chunks(8).map(|c| u64::from_le_bytes(c.try_into().expect("8-byte records")));
     let mut out = Vec::new();

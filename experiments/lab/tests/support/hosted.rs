@@ -4,11 +4,10 @@
 //! reports with [`EMIT`]: `(call $emit <i32>)` writes the value's 4 bytes to stdout.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use dylab_engines::EngineKind;
-use dylink::{Libc, Limits, Linkage, Program, RunResult};
+use dylink::{Limits, Program, RunResult};
 
 /// WAT to paste into a module: fd_write and `$emit`, which uses bytes 0-19 of the memory.
 pub const EMIT: &str = r#"
@@ -23,20 +22,7 @@ pub const EMIT: &str = r#"
 pub fn program(dir: &Path, name: &str, wat: &str, limits: Limits) -> Program {
     let main = dir.join(format!("{name}.wasm"));
     std::fs::write(&main, wat::parse_str(wat).unwrap_or_else(|e| panic!("{name}: {e}"))).unwrap();
-    Program {
-        libc: Libc::Static,
-        linkage: Linkage::Static,
-        main,
-        main_name: name.into(),
-        libc_module: None,
-        libs: HashMap::new(),
-        case_dir: dir.to_path_buf(),
-        args: vec![name.into()],
-        env: Vec::new(),
-        dirs: Vec::new(),
-        limits,
-        interfaces: Default::default(),
-    }
+    Program::new(main, name).limits(limits)
 }
 
 /// Runs `wat` on every engine of the registry (V8 in its worker); (engine, result) each.
