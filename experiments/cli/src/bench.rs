@@ -28,7 +28,8 @@ pub struct Bench {
     /// Compare times with the committed reports/data/calls.json instead of writing reports;
     /// exit 1 if a row's interval of its time shares no value with the baseline's once the engine's
     /// speed (the median change of its floor rows) is taken out, both widened by the difference
-    /// measured between two runs. Refused with --quick and against another machine's baseline.
+    /// measured between two runs, and it moves again when its engine and variant are measured in two
+    /// fresh processes. Refused with --quick and against another machine's baseline.
     #[arg(long)]
     check: bool,
     /// Count instructions per call under valgrind's callgrind instead of timing; write
@@ -120,7 +121,7 @@ impl Bench {
             started.elapsed().as_secs_f64()
         );
         if let Some(baseline) = baseline {
-            return Ok(check(&baseline, &data));
+            return check(&baseline, &data, &paths.corpus);
         }
         // Some engines measured: their rows replace theirs in the committed times, the others' stay.
         let mut committed = Inputs::committed(&out)?;
@@ -155,20 +156,28 @@ impl Bench {
     }
 }
 
-/// Compares with the baseline (refused earlier when from another machine): false when a row moved.
-fn check(baseline: &BenchData, data: &BenchData) -> bool {
+/// Compares with the baseline (refused earlier when from another machine): false when a row moved,
+/// and moved again when measured in fresh processes ([`crate::confirm`]).
+fn check(baseline: &BenchData, data: &BenchData, corpus: &std::path::Path) -> Result<bool> {
     use dylab_bench::measurement::Measurements;
-    let moved = dylab_bench::report::check(&Measurements::of_times(baseline), &Measurements::of_times(data));
+    let baseline = Measurements::of_times(baseline);
+    let first = dylab_bench::report::moved(&baseline, &Measurements::of_times(data));
+    let again = if first.is_empty() { Vec::new() } else { crate::confirm::remeasure(&first, corpus)? };
+    let (moved, one_process) = dylab_bench::report::confirmed(first, &baseline, &again);
+    for m in &one_process {
+        outln!("moved in this process only (not in {} fresh ones): {}", crate::confirm::FRESH_PROCESSES, m.text);
+    }
     for m in &moved {
-        outln!("moved: {m}");
+        outln!("moved: {}", m.text);
     }
     outln!(
         "{} rows compared with the baseline, {} changed (intervals of the time disjoint once the engine's speed, \
          the median change of its floor rows, is taken out, each widened for what two runs of its engine differ \
-         by: {})",
+         by: {}; a row that moved is measured again in {} fresh processes and counts only if it moves in each)",
         data.calls.len() + data.libc_calls.len(),
         moved.len(),
         dylab_bench::stats::between_runs_list(),
+        crate::confirm::FRESH_PROCESSES,
     );
-    moved.is_empty()
+    Ok(moved.is_empty())
 }

@@ -28,6 +28,7 @@ pub(crate) fn out(args: std::fmt::Arguments) {
 }
 
 mod bench;
+mod confirm;
 mod count_child;
 mod counts;
 mod expect;

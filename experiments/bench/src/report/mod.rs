@@ -224,13 +224,22 @@ fn loader_table(s: &mut String, d: &BenchData, m: &Measurements) {
     writeln!(s).unwrap();
 }
 
+/// A timed row that moved against the baseline, and what `--check` says of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moved {
+    pub engine: EngineKind,
+    pub subject: Subject,
+    pub text: String,
+}
+
 /// Rows whose time changed against the baseline beyond the engine's speed ([`crate::floor`]): the
 /// baseline's interval of the row's time ([`Timed::time_interval`]) scaled by the median change of
 /// the engine's floor rows, and this run's, each widened by the difference measured between runs of
 /// its engine and kind of call ([`crate::stats::allowance`]), share no value.
-pub fn check(baseline: &Measurements, current: &Measurements) -> Vec<String> {
+pub fn moved(baseline: &Measurements, current: &Measurements) -> Vec<Moved> {
     let mut moved = Vec::new();
     for m in current.with(Metric::Median) {
+        let Of::Loop(subject) = m.of else { continue };
         let Some(r) = Timed::of(current, m.engine, m.of) else { continue };
         let Some(b) = Timed::of(baseline, m.engine, m.of) else { continue };
         // A selection without the floors (`--variant direct`) compares the row's ratio to its kernel's.
@@ -239,13 +248,30 @@ pub fn check(baseline: &Measurements, current: &Measurements) -> Vec<String> {
             Some(speed) => (b.time_interval(speed), r.time_interval(1.0)),
             None => (b.ratio_interval(), r.ratio_interval()),
         };
-        let Of::Loop(subject) = m.of else { continue };
         let widened = |i| crate::stats::widened(i, crate::stats::allowance(m.engine, subject));
         if crate::stats::disjoint(widened(bi), widened(ri)) {
-            moved.push(moved_text(&m.cell(), &b, &r, speed));
+            moved.push(Moved { engine: m.engine, subject, text: moved_text(&m.cell(), &b, &r, speed) });
         }
     }
     moved
+}
+
+/// What [`moved`] says, as text.
+pub fn check(baseline: &Measurements, current: &Measurements) -> Vec<String> {
+    moved(baseline, current).into_iter().map(|m| m.text).collect()
+}
+
+/// The rows of `first` that moved again in every confirming run (fresh processes measuring those
+/// rows again): a row whose speed belonged to one process (code placement; one of five runs on the
+/// idle VM had every wasmtime trampoline row at 2.3x, another one V8 shared-table row at 2.8x) moves
+/// in that process only; a real change moves in every process. The others come back second.
+pub fn confirmed(first: Vec<Moved>, baseline: &Measurements, confirming: &[Measurements]) -> (Vec<Moved>, Vec<Moved>) {
+    let again: Vec<(&Measurements, Vec<Moved>)> = confirming.iter().map(|c| (c, moved(baseline, c))).collect();
+    // A run that did not measure the row does not speak for it.
+    let moved_in = |m: &Moved, (c, a): &(&Measurements, Vec<Moved>)| {
+        Timed::of(c, m.engine, Of::Loop(m.subject)).is_none() || a.iter().any(|x| (x.engine, x.subject) == (m.engine, m.subject))
+    };
+    first.into_iter().partition(|m| again.iter().all(|a| moved_in(m, a)))
 }
 
 /// What `--check` says of a row that moved.
@@ -377,6 +403,22 @@ mod tests {
         assert_eq!(moved(varying, 4.0).len(), 2);
         assert_eq!(moved(steady, 2.4).len(), 2);
         assert!(moved(varying, 1.0).is_empty() && moved(steady, 1.0).is_empty());
+    }
+
+    /// A row that moved in one process only is not confirmed; one that moves in every fresh process
+    /// is; a confirming run that did not measure the row does not clear it.
+    #[test]
+    fn only_rows_that_move_again_in_fresh_processes_are_confirmed() {
+        let e = EngineKind::reference();
+        let (base, slow) = (host_and_wasm_rows(e, 1.0), || host_and_wasm_rows(e, 2.4));
+        let first = moved(&base, &slow());
+        assert_eq!(first.len(), 2, "{first:?}");
+        let (real, one_process) = confirmed(first.clone(), &base, &[slow(), host_and_wasm_rows(e, 1.0)]);
+        assert_eq!((real.len(), one_process.len()), (0, 2));
+        let (real, one_process) = confirmed(first.clone(), &base, &[slow(), slow()]);
+        assert_eq!((real, one_process.len()), (first.clone(), 0));
+        let unmeasured = Timings::default().floor(e, Kernel::K1, 2.0).build();
+        assert_eq!(confirmed(first.clone(), &base, &[unmeasured]).0, first);
     }
 
     /// Floors at 2 ns and shared-table rows at 3 ns of every kernel; `slow` multiplies everything,
