@@ -40,7 +40,30 @@ pub(crate) fn ret_alloc<E: Engine>(ctx: &mut dyn Ctx<E>, results: &mut [Val<E>],
 
 /// The body of host libc function `name`; `caller` is the importing module (None through a pointer).
 pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
-    let f: HostFn<E> = match name {
+    // The groups' names are disjoint, so the order they are tried in only costs lookups.
+    let f: HostFn<E> = stdio_fns(name)
+        .or_else(|| printf_fns(name))
+        .or_else(|| heap_fns(name))
+        .or_else(|| memory_fns(name))
+        .or_else(|| string_fns(name))
+        .or_else(|| search_fns(name))
+        .or_else(|| number_fns(name))
+        .or_else(|| process_fns(name, caller))
+        .or_else(|| math::func(name))
+        .or_else(|| pthread::func(name, caller))
+        .unwrap_or_else(|| unreachable!("not a host libc function: {name}"));
+    // Host work is charged to the guest's fuel like its own code: a call, plus the bytes a memory
+    // function is asked to touch (output is charged where it is written).
+    let sized = matches!(name, "memcpy" | "memmove" | "memset" | "memcmp" | "strncmp" | "strncpy");
+    Arc::new(move |ctx, a, r| {
+        charge(ctx, if sized { arg(a, 2) as u64 } else { 0 })?;
+        f(ctx, a, r)
+    })
+}
+
+/// Unformatted output to the standard streams.
+fn stdio_fns<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "puts" => Arc::new(|ctx, a, r| {
             let mut s = cstr(ctx, arg(a, 0))?;
             s.push(b'\n');
@@ -79,6 +102,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             }
             ret(r, 0)
         }),
+        _ => return None,
+    })
+}
+
+/// The printf family: formatted output to a stream or a buffer.
+fn printf_fns<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "printf" | "vprintf" => Arc::new(|ctx, a, r| {
             let n = match vformat(ctx, arg(a, 0), arg(a, 1))? {
                 Some(out) => {
@@ -120,6 +150,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             write(ctx, arg(a, 0), &out)?;
             ret(r, n)
         }),
+        _ => return None,
+    })
+}
+
+/// The allocator's entry points.
+fn heap_fns<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "malloc" => Arc::new(|ctx, a, r| {
             let p = heap_call(ctx, |h, m| h.malloc(m, arg(a, 0)))?;
             ret_alloc(ctx, r, p)
@@ -167,6 +204,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             write(ctx, out, &p.to_le_bytes())?;
             ret(r, 0)
         }),
+        _ => return None,
+    })
+}
+
+/// Copying, filling and comparing raw bytes.
+fn memory_fns<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "memcpy" | "memmove" => Arc::new(|ctx, a, r| {
             let (dst, src, n) = (arg(a, 0), arg(a, 1), arg(a, 2));
             let bytes = read(ctx, src, n)?;
@@ -185,6 +229,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             let d = x.iter().zip(&y).find(|(p, q)| p != q).map_or(0, |(p, q)| *p as i32 - *q as i32);
             ret(r, d)
         }),
+        _ => return None,
+    })
+}
+
+/// Measuring, comparing, copying and duplicating C strings.
+fn string_fns<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "strlen" => Arc::new(|ctx, a, r| {
             let n = cstr(ctx, arg(a, 0))?.len();
             ret(r, n as i32)
@@ -219,6 +270,22 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             write(ctx, end, &s)?;
             ret_ptr(r, dst)
         }),
+        "strdup" => Arc::new(|ctx, a, r| {
+            let mut s = cstr(ctx, arg(a, 0))?;
+            s.push(0);
+            let p = heap_call(ctx, |h, m| h.malloc(m, s.len() as u32))?;
+            if p != 0 {
+                write(ctx, p, &s)?;
+            }
+            ret_alloc(ctx, r, p)
+        }),
+        _ => return None,
+    })
+}
+
+/// Searching strings and bytes.
+fn search_fns<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "strchr" | "strrchr" => {
             let last = name == "strrchr";
             Arc::new(move |ctx, a, r| {
@@ -262,15 +329,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             };
             ret_ptr(r, at.map_or(0, |i| h + i as u32))
         }),
-        "strdup" => Arc::new(|ctx, a, r| {
-            let mut s = cstr(ctx, arg(a, 0))?;
-            s.push(0);
-            let p = heap_call(ctx, |h, m| h.malloc(m, s.len() as u32))?;
-            if p != 0 {
-                write(ctx, p, &s)?;
-            }
-            ret_alloc(ctx, r, p)
-        }),
+        _ => return None,
+    })
+}
+
+/// Number parsing and errno.
+fn number_fns<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "strtol" | "strtoul" | "strtoll" | "strtoull" | "atoi" => {
             let (signed, bits) = match name {
                 "strtol" | "atoi" => (true, 32),
@@ -316,6 +381,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
             ret_ptr(r, p)
         }),
         "__errno_location" => Arc::new(|_ctx, _a, r| ret_ptr(r, ERRNO)),
+        _ => return None,
+    })
+}
+
+/// Callbacks through the caller's table, and leaving the process.
+fn process_fns<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
+    Some(match name {
         "qsort" => Arc::new(move |ctx, a, _r| {
             let (base, n, size, cmp) = (arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3));
             let table = table_of(ctx, caller);
@@ -333,16 +405,7 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> HostFn<E> {
         }),
         "_Exit" => Arc::new(|_ctx, a, _r| Err(Trap::Exit(arg(a, 0) as i32))),
         "abort" => Arc::new(|_ctx, _a, _r| Err(Trap::Host("abort() called".into()))),
-        _ => math::func(name)
-            .or_else(|| pthread::func(name, caller))
-            .unwrap_or_else(|| unreachable!("not a host libc function: {name}")),
-    };
-    // Host work is charged to the guest's fuel like its own code: a call, plus the bytes a memory
-    // function is asked to touch (output is charged where it is written).
-    let sized = matches!(name, "memcpy" | "memmove" | "memset" | "memcmp" | "strncmp" | "strncpy");
-    Arc::new(move |ctx, a, r| {
-        charge(ctx, if sized { arg(a, 2) as u64 } else { 0 })?;
-        f(ctx, a, r)
+        _ => return None,
     })
 }
 
