@@ -86,6 +86,20 @@ pub enum Load {
     Kernel(Kernel),
 }
 
+impl Layout {
+    /// Whether a count of this layout carrying `load` repeats from process to process. The host
+    /// adapter (`isolated`) runs host code whose path differs between processes (wasmtime isolated/0
+    /// and /16: 13 instructions apart in two counts of one build, though each count repeated itself);
+    /// a copy of 4 KiB or more goes through the host's memmove, whose path depends on where the
+    /// buffers landed (wasmi isolated-fused/65536: 16 apart). Those rows are checked within
+    /// `counts::NON_EXACT_TOLERANCE`, the others exactly.
+    pub fn counts_exactly(self, load: Load) -> bool {
+        let host_adapter = self == Layout::Linked(Strategy::Isolated);
+        let memmove = matches!(load, Load::Bytes(b) if b >= 4096);
+        !host_adapter && !memmove
+    }
+}
+
 impl std::fmt::Display for Load {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -267,6 +281,25 @@ pub(crate) mod tests {
             exact: Some(true),
             checksum: 0,
         }
+    }
+
+    /// The counts check holds the host adapter's rows and large copies to the non-exact tolerance
+    /// (their paths differ between processes), every other isolation row exactly.
+    #[test]
+    fn host_adapter_and_memmove_rows_are_checked_within_a_tolerance_the_others_exactly() {
+        let counts = |rows: Vec<CopyRow>| crate::CountData {
+            isolation: rows.iter().filter_map(IsolationCount::of).collect(),
+            ..Default::default()
+        };
+        let rows = |d: f64| {
+            vec![row(Strategy::Isolated, 0, 5265.0 + d, 1.0), row(Strategy::IsolatedFused, 65536, 65846.0 + d, 1.0),
+                 row(Strategy::IsolatedFused, 16, 317.0 + d, 1.0)]
+        };
+        let moved = crate::counts::check(&counts(rows(0.0)), &counts(rows(-13.0)));
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        assert!(moved[0].contains("isolated-fused/16: 317 -> 304") && moved[0].ends_with("exact count changed"), "{moved:?}");
+        let far = crate::counts::check(&counts(rows(0.0)), &counts(rows(7000.0)));
+        assert_eq!(far.len(), 3, "beyond 3% every row moved: {far:?}");
     }
 
     #[test]

@@ -58,9 +58,12 @@ impl Measurements {
         }
         rows.extend(c.macro_sqlite.iter().filter_map(sqlite_count));
         for r in &c.isolation {
-            let of = Of::Copy { layout: r.layout, load: r.kernel.map_or(Load::Bytes(r.bytes), Load::Kernel) };
+            let load = r.kernel.map_or(Load::Bytes(r.bytes), Load::Kernel);
+            let of = Of::Copy { layout: r.layout, load };
             let m = Measurement::new(r.engine, of, Metric::Instructions, r.instructions_per_call, Unit::Instructions);
-            rows.push(Measurement { exact: r.exact, ..m });
+            let repeats = r.layout.counts_exactly(load);
+            let tolerance = if repeats { 0.0 } else { crate::counts::NON_EXACT_TOLERANCE };
+            rows.push(Measurement { exact: r.exact && repeats, tolerance, ..m });
         }
         Measurements::new(rows)
     }
