@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use dylab_bench::measurement::Measurements;
 use dylab_bench::report::Moved;
 use dylab_bench::subject::Subject;
-use dylab_bench::{BenchData, Variant};
+use dylab_bench::Variant;
 
 /// How many fresh processes must see a row move again.
 pub const FRESH_PROCESSES: usize = 2;
@@ -28,10 +28,10 @@ fn once(moved: &[Moved], corpus: &Path, i: usize) -> Result<Measurements> {
     if !done.status.success() {
         bail!("measuring the moved rows again ({cmd:?}) failed: {}", String::from_utf8_lossy(&done.stderr));
     }
-    let path = dylab_bench::baseline::path(&out);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let data: BenchData = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    // Read as a baseline is: the same machine and sample count, or an error saying why not.
+    let data = dylab_bench::baseline::load(&out, false);
     let _ = std::fs::remove_dir_all(&out);
+    let data = data?;
     Ok(Measurements::of_times(&data))
 }
 
