@@ -72,15 +72,7 @@ fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program
         let id = match existing {
             Some(id) => id,
             None => {
-                let mapped = if depth > MAX_NEEDED_DEPTH {
-                    Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
-                } else {
-                    // Under per-module memories every side module but the program gets its own.
-                    let own =
-                        ctx.host_ref().process.policy().memories == Memories::PerModule && !(program && parent.is_none());
-                    map(ctx, &lib, mode, own)
-                };
-                let (id, module) = match mapped {
+                let (id, module) = match map_needed(ctx, &lib, depth, mode, program && parent.is_none()) {
                     Ok(m) => m,
                     Err(e) => {
                         forget(ctx, &new);
@@ -113,6 +105,24 @@ fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program
         forget(ctx, &new);
     }
     result.map(|()| root)
+}
+
+/// Maps `lib`, found at `depth` in the NEEDED tree (0 for the module asked for); `is_program`: it is
+/// the program itself.
+fn map_needed<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    lib: &str,
+    depth: usize,
+    mode: Mode,
+    is_program: bool,
+) -> Result<(ModId, E::Module), LoadError> {
+    if depth > MAX_NEEDED_DEPTH {
+        Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
+    } else {
+        // Under per-module memories every side module but the program gets its own.
+        let own = ctx.host_ref().process.policy().memories == Memories::PerModule && !is_program;
+        map(ctx, lib, mode, own)
+    }
 }
 
 /// Makes the load's objects searchable as ld.so does: the program's objects are the global scope

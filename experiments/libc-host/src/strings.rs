@@ -57,8 +57,15 @@ pub(crate) fn strto(s: &[u8], base: i32, signed: bool, bits: u32) -> Parsed {
     if i == start {
         return Parsed { value: 0, end: 0, errno: None };
     }
+    let (value, errno) = saturate(acc, neg, signed, bits);
+    Parsed { value, end: i, errno }
+}
+
+/// The magnitude `acc` (at most 2^64) with its sign as a `bits`-bit C value: saturated with ERANGE
+/// past the type's range; unsigned negation wraps as in C.
+fn saturate(acc: u128, neg: bool, signed: bool, bits: u32) -> (u64, Option<i32>) {
     let umax: u128 = if bits == 32 { u32::MAX as u128 } else { u64::MAX as u128 };
-    let (value, errno) = if signed {
+    if signed {
         let max = umax >> 1;
         if neg && acc > max + 1 {
             ((max + 1).wrapping_neg() as u64, Some(ERANGE))
@@ -75,8 +82,7 @@ pub(crate) fn strto(s: &[u8], base: i32, signed: bool, bits: u32) -> Parsed {
         ((acc as u64).wrapping_neg() & umax as u64, None)
     } else {
         (acc as u64, None)
-    };
-    Parsed { value, end: i, errno }
+    }
 }
 
 /// wasi-libc's `strerror` messages, indexed by its (WASI) errno values.
