@@ -10,7 +10,6 @@ use dylab_engines::EngineKind;
 
 use crate::calls::{Kernel, Variant};
 use crate::growth::Point as GrowthPoint;
-use crate::growth_native::NativeGrowth;
 use crate::measurement::{Measurement, Measurements, Metric, Of};
 use crate::subject::Subject;
 
@@ -173,12 +172,13 @@ fn call_points(m: &Measurements, engine: EngineKind, metric: Metric, spread: boo
         let spread = if spread { Some((quartile(Metric::Q1)?, quartile(Metric::Q3)?)) } else { None };
         Some(Point { variant, kernel, value: r.value, spread })
     };
-    m.with(metric).filter(|r| r.engine == engine).filter_map(point).collect()
+    m.with(metric).filter(|r| r.engine() == Some(engine)).filter_map(point).collect()
 }
 
 /// `growth.svg`: a row per engine, the n-th dlopen's time left and the table elements held right,
 /// against libraries loaded, a line per strategy (log-log); glibc's ld.so dashed in every dlopen panel.
-pub fn growth_svg(rows: &[GrowthPoint], native: Option<&NativeGrowth>) -> Result<String> {
+/// `native`: the native reference's (libraries, µs) points.
+pub fn growth_svg(rows: &[GrowthPoint], native: &[(usize, f64)]) -> Result<String> {
     let mut engines: Vec<EngineKind> = rows.iter().map(|r| r.engine).collect();
     engines.dedup();
     let mut svg = String::new();
@@ -200,8 +200,8 @@ pub fn growth_svg(rows: &[GrowthPoint], native: Option<&NativeGrowth>) -> Result
             strategies.dedup();
             for (j, (what, unit, metric)) in metrics.iter().enumerate() {
                 // The native line is a time: the dlopen panel's only.
-                let native_line: Vec<(f64, f64)> = match (j, native) {
-                    (0, Some(n)) => n.rows.iter().map(|r| (r.libraries as f64, r.dlopen_us)).collect(),
+                let native_line: Vec<(f64, f64)> = match j {
+                    0 => native.iter().map(|&(n, us)| (n as f64, us)).collect(),
                     _ => Vec::new(),
                 };
                 let values = mine.iter().map(|r| metric(r)).chain(native_line.iter().map(|p| p.1));
@@ -308,18 +308,15 @@ mod tests {
             row(ReplicatedTables, 1, 50.0),
             row(ReplicatedTables, 100, 900.0),
         ];
-        let svg = growth_svg(&rows, None).unwrap();
+        let svg = growth_svg(&rows, &[]).unwrap();
         assert!(has_text(&svg, "shared-table") && has_text(&svg, "replicated-tables"));
         assert!(svg.contains(&format!("{e}: dlopen of the n-th library")) && svg.contains("libraries loaded (log)"));
         assert!(!has_text(&svg, "native (glibc ld.so)"));
-        assert_eq!(growth_svg(&[], None).unwrap(), "");
+        assert_eq!(growth_svg(&[], &[]).unwrap(), "");
         // The native reference: one legend entry per dlopen panel (one engine here), none on tables.
-        use crate::growth_native::NativeGrowthRow;
-        let rows_native = [(1, 90.0), (100, 50_000.0)].map(|(libraries, dlopen_us)| NativeGrowthRow { libraries, dlopen_us });
-        let native = NativeGrowth { compiler: "gcc".into(), rows: rows_native.into() };
-        let svg = growth_svg(&rows, Some(&native)).unwrap();
+        let svg = growth_svg(&rows, &[(1, 90.0), (100, 50_000.0)]).unwrap();
         assert_eq!(svg.matches("\nnative (glibc ld.so)\n</text>").count(), 1, "{svg}");
         // The y axis reaches the native line's 50,000 µs, far above every engine point (900).
-        assert!(has_text(&svg, "10000") && !has_text(&growth_svg(&rows, None).unwrap(), "10000"));
+        assert!(has_text(&svg, "10000") && !has_text(&growth_svg(&rows, &[]).unwrap(), "10000"));
     }
 }

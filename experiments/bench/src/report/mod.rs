@@ -185,14 +185,14 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     let counted = counts.map(Measurements::of_counts).unwrap_or_default();
     s.push_str(&crate::macro_sqlite::section(&m, &counted));
     loader_table(&mut s, d, &m);
-    s.push_str(&crate::growth::markdown(&crate::growth::Point::all(&m), d.native_growth.as_ref()));
+    s.push_str(&crate::growth::markdown(&m, d.native_growth.as_ref().map(|n| n.compiler.as_str())));
     s
 }
 
 /// Each engine's empty loop: `engine ns` words.
 fn empty_loops(m: &Measurements) -> String {
     let empty = m.with(Metric::Median).filter(|r| r.of == Of::Loop(Subject::EmptyLoop));
-    empty.map(|r| format!("{} {:.2}", r.engine, r.value)).collect::<Vec<_>>().join(", ")
+    empty.map(|r| format!("{} {:.2}", r.runner, r.value)).collect::<Vec<_>>().join(", ")
 }
 
 /// The loader steps' medians (minimum), a column per engine, a row per step in the order measured.
@@ -239,18 +239,18 @@ pub struct Moved {
 pub fn moved(baseline: &Measurements, current: &Measurements) -> Vec<Moved> {
     let mut moved = Vec::new();
     for m in current.with(Metric::Median) {
-        let Of::Loop(subject) = m.of else { continue };
-        let Some(r) = Timed::of(current, m.engine, m.of) else { continue };
-        let Some(b) = Timed::of(baseline, m.engine, m.of) else { continue };
+        let (Of::Loop(subject), Some(engine)) = (m.of, m.engine()) else { continue };
+        let Some(r) = Timed::of(current, engine, m.of) else { continue };
+        let Some(b) = Timed::of(baseline, engine, m.of) else { continue };
         // A selection without the floors (`--variant direct`) compares the row's ratio to its kernel's.
-        let speed = crate::floor::speed(baseline, current, m.engine).map(|(s, _)| s);
+        let speed = crate::floor::speed(baseline, current, engine).map(|(s, _)| s);
         let (bi, ri) = match speed {
             Some(speed) => (b.time_interval(speed), r.time_interval(1.0)),
             None => (b.ratio_interval(), r.ratio_interval()),
         };
-        let widened = |i| crate::stats::widened(i, crate::stats::allowance(m.engine, subject));
+        let widened = |i| crate::stats::widened(i, crate::stats::allowance(engine, subject));
         if crate::stats::disjoint(widened(bi), widened(ri)) {
-            moved.push(Moved { engine: m.engine, subject, text: moved_text(&m.cell(), &b, &r, speed) });
+            moved.push(Moved { engine, subject, text: moved_text(&m.cell(), &b, &r, speed) });
         }
     }
     moved
