@@ -45,11 +45,12 @@ fn main_forwarder<E: Engine>() -> HostFn<E> {
     })
 }
 
+/// libc.wasm's memory, table and stack pointer.
+type Parts<E> = (<E as Engine>::Memory, <E as Engine>::Table, <E as Engine>::Global);
+
 /// The memory, table and stack pointer libc.wasm must export (it must export `__main_void` and
 /// `exit` too).
-fn required_exports<E: Engine>(
-    exports: &HashMap<String, Extern<E>>,
-) -> Result<(E::Memory, E::Table, E::Global), Ending> {
+fn required_exports<E: Engine>(exports: &HashMap<String, Extern<E>>) -> Result<Parts<E>, Ending> {
     let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
         (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
     else {
