@@ -196,62 +196,74 @@ pub fn growth_svg(rows: &[GrowthPoint], native: &[(usize, f64)]) -> Result<Strin
         ];
         for (i, engine) in engines.iter().enumerate() {
             let mine: Vec<&GrowthPoint> = rows.iter().filter(|r| r.engine == *engine).collect();
-            let mut strategies: Vec<dylink::Strategy> = mine.iter().map(|r| r.strategy).collect();
-            strategies.dedup();
             for (j, (what, unit, metric)) in metrics.iter().enumerate() {
                 // The native line is a time: the dlopen panel's only.
                 let native_line: Vec<(f64, f64)> = match j {
                     0 => native.iter().map(|&(n, us)| (n as f64, us)).collect(),
                     _ => Vec::new(),
                 };
-                let values = mine.iter().map(|r| metric(r)).chain(native_line.iter().map(|p| p.1));
-                let Some(y) = log_range(values) else { continue };
-                let last = mine.iter().map(|r| r.libraries).max().unwrap_or(1) as f64;
-                let mut chart = ChartBuilder::on(&panels[2 * i + j])
-                    .caption(format!("{engine}: {what}"), ("sans-serif", 17))
-                    .margin(8)
-                    .x_label_area_size(38)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d((0.8..last * 1.25).log_scale(), y.log_scale())
-                    .map_err(err)?;
-                chart
-                    .configure_mesh()
-                    .x_desc("libraries loaded (log)")
-                    .y_desc(*unit)
-                    .x_label_formatter(&tick)
-                    .y_label_formatter(&tick)
-                    .light_line_style(RGBColor(235, 235, 235))
-                    .draw()
-                    .map_err(err)?;
-                for (si, strategy) in strategies.iter().enumerate() {
-                    let colour = Palette99::pick(si).to_rgba();
-                    let line: Vec<(f64, f64)> = mine
-                        .iter()
-                        .filter(|r| r.strategy == *strategy)
-                        .map(|r| (r.libraries as f64, metric(r)))
-                        .collect();
-                    chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
-                    chart
-                        .draw_series(LineSeries::new(line, colour.stroke_width(2)))
-                        .map_err(err)?
-                        .label(strategy.name())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
-                }
-                if !native_line.is_empty() {
-                    let black = BLACK.stroke_width(2);
-                    chart.draw_series(native_line.iter().map(|&p| Cross::new(p, 4, black))).map_err(err)?;
-                    chart
-                        .draw_series(DashedLineSeries::new(native_line, 6, 4, black))
-                        .map_err(err)?
-                        .label("native (glibc ld.so)")
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], black));
-                }
-                legend(&mut chart)?;
+                let panel = GrowthPanel { title: format!("{engine}: {what}"), unit, metric: *metric };
+                panel.draw(&panels[2 * i + j], &mine, native_line)?;
             }
         }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// One panel of growth.svg: an engine's strategies by one metric, and the native line if any.
+struct GrowthPanel<'a> {
+    title: String,
+    unit: &'a str,
+    metric: fn(&GrowthPoint) -> f64,
+}
+
+impl GrowthPanel<'_> {
+    fn draw(&self, area: &Area, mine: &[&GrowthPoint], native_line: Vec<(f64, f64)>) -> Result<()> {
+        let metric = self.metric;
+        let values = mine.iter().map(|r| metric(r)).chain(native_line.iter().map(|p| p.1));
+        let Some(y) = log_range(values) else { return Ok(()) };
+        let last = mine.iter().map(|r| r.libraries).max().unwrap_or(1) as f64;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, ("sans-serif", 17))
+            .margin(8)
+            .x_label_area_size(38)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0.8..last * 1.25).log_scale(), y.log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("libraries loaded (log)")
+            .y_desc(self.unit)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
+        let mut strategies: Vec<dylink::Strategy> = mine.iter().map(|r| r.strategy).collect();
+        strategies.dedup();
+        for (si, strategy) in strategies.iter().enumerate() {
+            let colour = Palette99::pick(si).to_rgba();
+            let line: Vec<(f64, f64)> =
+                mine.iter().filter(|r| r.strategy == *strategy).map(|r| (r.libraries as f64, metric(r))).collect();
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+                .map_err(err)?
+                .label(strategy.name())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+        }
+        if !native_line.is_empty() {
+            let black = BLACK.stroke_width(2);
+            chart.draw_series(native_line.iter().map(|&p| Cross::new(p, 4, black))).map_err(err)?;
+            chart
+                .draw_series(DashedLineSeries::new(native_line, 6, 4, black))
+                .map_err(err)?
+                .label("native (glibc ld.so)")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], black));
+        }
+        legend(&mut chart)
+    }
 }
 
 #[cfg(test)]
