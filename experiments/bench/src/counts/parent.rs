@@ -43,7 +43,6 @@ pub fn valgrind_version() -> Result<String> {
 pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Result<Command>) -> Result<CountData> {
     let valgrind_version = valgrind_version()?;
     let lab = dylab_lab::Lab::at(paths)?;
-    let v = lab.toolchain.versions()?;
     let mut places = select.engines_by_place().into_iter();
     let (_, here) = places.next().expect("this process's group comes first");
     let hosted: Vec<(&'static dyn ProcessHost, Vec<EngineKind>)> = places
@@ -58,7 +57,7 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         valgrind: valgrind_version,
         regions: REGIONS,
         engines: report.engines,
-        toolchain: vec![("clang".into(), v.clang), ("wasm-ld".into(), v.wasm_ld), ("wasi-libc".into(), v.wasi_libc)],
+        toolchain: crate::provenance::toolchain(&lab)?,
         rows,
         macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
         native: count_native(&lab, paths),
