@@ -88,33 +88,14 @@ pub struct NativeCounts {
 
 /// Builds and counts (valgrind's callgrind on the 32-bit program; a few seconds).
 pub fn count(tc: &NativeToolchain, bench: &Path, valgrind: &std::ffi::OsStr) -> Result<NativeCounts> {
-    let lib = |file: &str, name: &str| -> Result<NativeModule> {
-        Ok(NativeModule { name: name.into(), sources: Sources::at(&[bench.join(file)])?, needed: vec![] })
-    };
-    let main = NativeModule {
-        name: "count".into(),
-        sources: Sources::at(&[bench.join("native/count.c"), bench.join("caller.c")])?,
-        needed: vec!["callee.so".into()],
-    };
-    let built = tc.build(&[lib("callee.c", "callee.so")?, lib("native/small.c", "small.so")?], &main, &[])?;
-    let run = tempfile::tempdir().context("creating the native count's folder")?;
-    for name in ["count", "callee.so", "small.so"] {
-        std::fs::copy(built.join(name), run.path().join(name)).with_context(|| format!("copying {name}"))?;
-    }
-    let last = LOADS[LOADS.len() - 1];
-    // Copies, not links: ld.so knows a file it loaded by device and inode, and would not load a
-    // hard link of it again.
-    for k in 1..=last {
-        std::fs::copy(run.path().join("small.so"), run.path().join(format!("small-{k}.so")))
-            .context("making the libraries to load")?;
-    }
+    let run = build(tc, bench)?;
     let dumps = run.path().join("dumps");
     std::fs::create_dir(&dumps)?;
     let out = Command::new(valgrind)
         .args(["--tool=callgrind", "--instr-atstart=no", "--dump-instr=no", "--dump-line=no", "-q"])
         .arg(format!("--callgrind-out-file={}", dumps.join("callgrind.out").display()))
         .arg(run.path().join("count"))
-        .args([REGIONS[0], REGIONS[1], REPETITIONS as u32, last].map(|n| n.to_string()))
+        .args([REGIONS[0], REGIONS[1], REPETITIONS as u32, LOADS[LOADS.len() - 1]].map(|n| n.to_string()))
         .current_dir(run.path())
         .env_clear()
         .stdin(Stdio::null())
@@ -128,6 +109,40 @@ pub fn count(tc: &NativeToolchain, bench: &Path, valgrind: &std::ffi::OsStr) -> 
         let label = format!("native {what} rep{r} n{n}");
         totals.get(&label).copied().with_context(|| format!("callgrind wrote no dump {label:?}"))
     };
+    Ok(NativeCounts {
+        compiler: tc.version(),
+        calls: calls(&get)?,
+        dlopen_fresh: (0..REPETITIONS).map(|r| get("dlopen-fresh", r, 1)).collect::<Result<_>>()?,
+        dlopen_nth: LOADS.iter().map(|&n| Ok((n, get("dlopen", 0, n)?))).collect::<Result<_>>()?,
+    })
+}
+
+/// count.c with callee.so and small.so, and the copies of small.so it loads, in a folder of their own.
+fn build(tc: &NativeToolchain, bench: &Path) -> Result<tempfile::TempDir> {
+    let lib = |file: &str, name: &str| -> Result<NativeModule> {
+        Ok(NativeModule { name: name.into(), sources: Sources::at(&[bench.join(file)])?, needed: vec![] })
+    };
+    let main = NativeModule {
+        name: "count".into(),
+        sources: Sources::at(&[bench.join("native/count.c"), bench.join("caller.c")])?,
+        needed: vec!["callee.so".into()],
+    };
+    let built = tc.build(&[lib("callee.c", "callee.so")?, lib("native/small.c", "small.so")?], &main, &[])?;
+    let run = tempfile::tempdir().context("creating the native count's folder")?;
+    for name in ["count", "callee.so", "small.so"] {
+        std::fs::copy(built.join(name), run.path().join(name)).with_context(|| format!("copying {name}"))?;
+    }
+    // Copies, not links: ld.so knows a file it loaded by device and inode, and would not load a
+    // hard link of it again.
+    for k in 1..=LOADS[LOADS.len() - 1] {
+        std::fs::copy(run.path().join("small.so"), run.path().join(format!("small-{k}.so")))
+            .context("making the libraries to load")?;
+    }
+    Ok(run)
+}
+
+/// Each linkage's and kernel's instructions per call from the dumps (`get`: a dump's total).
+fn calls(get: &dyn Fn(&str, usize, u32) -> Result<u64>) -> Result<Vec<NativeCall>> {
     let mut calls = Vec::new();
     for linkage in <Linkage as strum::IntoEnumIterator>::iter() {
         for kernel in KERNELS {
@@ -139,12 +154,7 @@ pub fn count(tc: &NativeToolchain, bench: &Path, valgrind: &std::ffi::OsStr) -> 
             calls.push(NativeCall { linkage, kernel, instructions_per_call: reps[0].0, exact });
         }
     }
-    Ok(NativeCounts {
-        compiler: tc.version(),
-        calls,
-        dlopen_fresh: (0..REPETITIONS).map(|r| get("dlopen-fresh", r, 1)).collect::<Result<_>>()?,
-        dlopen_nth: LOADS.iter().map(|&n| Ok((n, get("dlopen", 0, n)?))).collect::<Result<_>>()?,
-    })
+    Ok(calls)
 }
 
 fn read_dumps(dir: &Path) -> Result<HashMap<String, u64>> {
