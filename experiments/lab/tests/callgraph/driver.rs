@@ -5,6 +5,10 @@
 //! writes its results and every checksum, 8 bytes each, to stdout. A trap ends the program: the
 //! calls after it are not made.
 
+use std::collections::HashMap;
+
+use dylink::Libc;
+
 use super::dylink0::{self, MemInfo};
 use super::*;
 
