@@ -18,9 +18,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use dylab_engines::{Adapter, WithEngine};
-use dylab_lab::placements::placement;
 use dylab_lab::build::Builds;
 use dylab_lab::corpus::load_case;
+use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
 use dylab_lab::{Case, Cell, EngineKind, Lab};
 use dylink::{Ending, Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
@@ -147,7 +147,8 @@ fn encode(i: usize, s: &Spec) -> Vec<u8> {
 
 /// The `dylink.0` payload: mem_info and the needed libraries, truncated as `s` says.
 fn dylink_payload(s: &Spec) -> Vec<u8> {
-    let mem = MemInfo { mem_size: s.mem_size, mem_align: s.mem_align, table_size: s.table_size, table_align: s.table_align };
+    let mem =
+        MemInfo { mem_size: s.mem_size, mem_align: s.mem_align, table_size: s.table_size, table_align: s.table_align };
     let needed: Vec<String> = s
         .needed
         .iter()
@@ -209,11 +210,7 @@ fn lab() -> &'static Lab {
 const PLACEMENTS: [Libc; 2] = [Libc::LibcModule, Libc::LibcHost];
 
 /// [`try_load`] on every engine that runs in this process (wasmtime, wasmi; see the module comment).
-fn on_every_engine(
-    specs: &[Spec],
-    libc: Libc,
-    strategy: Linking,
-) -> Vec<Result<Vec<Result<(), String>>, String>> {
+fn on_every_engine(specs: &[Spec], libc: Libc, strategy: Linking) -> Vec<Result<Vec<Result<(), String>>, String>> {
     struct TryLoad<'a> {
         libc_wasm: &'a PathBuf,
         specs: &'a [Spec],
@@ -392,7 +389,8 @@ fn seed() -> u64 {
 fn hunt(cases: u32) {
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed().to_le_bytes());
-    let persistence = FileFailurePersistence::Direct(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile.proptest-regressions"));
+    let persistence =
+        FileFailurePersistence::Direct(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile.proptest-regressions"));
     let config = Config { cases, failure_persistence: Some(Box::new(persistence)), ..Config::default() };
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
     let graph = (1usize..4).prop_flat_map(|n| prop::collection::vec(spec(n), n));
@@ -439,7 +437,9 @@ fn needed_cycles_and_declared_sizes() {
                 for a in attempts.unwrap() {
                     match (failure, a) {
                         (None, r) => r.unwrap_or_else(|e| panic!("{libc}/{strategy}: {specs:?} should load: {e}")),
-                        (Some(want), Err(m)) => assert!(m.contains(want), "{libc}/{strategy}: {m:?} should say {want:?}"),
+                        (Some(want), Err(m)) => {
+                            assert!(m.contains(want), "{libc}/{strategy}: {m:?} should say {want:?}")
+                        }
                         (Some(want), Ok(())) => panic!("{libc}/{strategy}: {specs:?} loaded, expected a {want} error"),
                     }
                 }

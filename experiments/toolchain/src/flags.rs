@@ -88,7 +88,9 @@ fn word(s: &str) -> bool {
 }
 
 fn ident(s: &str) -> bool {
-    !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fn verdict(ok: bool, reason: &'static str) -> Result<(), &'static str> {
@@ -134,7 +136,10 @@ fn warning_flag(flag: &str) -> Verdict {
     }
     let warning = flag.strip_prefix("-W")?;
     // `-Wa,`/`-Wp,` pass arbitrary options on; a warning name has no comma and no slash.
-    Some(verdict(word(warning.replace('=', "").as_str()), "a warning option is -W<name>, -Wno-<name> or -Werror=<name>"))
+    Some(verdict(
+        word(warning.replace('=', "").as_str()),
+        "a warning option is -W<name>, -Wno-<name> or -Werror=<name>",
+    ))
 }
 
 /// `-m<feature>` and `-m<name>=<word>`, but not `-mllvm`.

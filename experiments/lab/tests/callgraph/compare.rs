@@ -51,7 +51,9 @@ pub(crate) fn agrees(want: &[Option<Outcome>], got: &[Outcome]) -> bool {
     want.len() == got.len()
         && want.iter().zip(got).all(|(w, g)| match (w, g) {
             (None, _) => true,
-            (Some(Outcome::Values(w)), Outcome::Values(g)) => w.len() == g.len() && w.iter().zip(g).all(|(w, g)| same(w, g)),
+            (Some(Outcome::Values(w)), Outcome::Values(g)) => {
+                w.len() == g.len() && w.iter().zip(g).all(|(w, g)| same(w, g))
+            }
             (Some(w), g) => w == g,
         })
 }

@@ -70,7 +70,11 @@ pub(crate) fn main_wat(prog: &Program) -> String {
             at += 8;
         }
         for i in 0..n {
-            writeln!(w, "    (i64.store (i32.add (global.get $base) (i32.const {at})) (i64.load (global.get $sum{i})))").unwrap();
+            writeln!(
+                w,
+                "    (i64.store (i32.add (global.get $base) (i32.const {at})) (i64.load (global.get $sum{i})))"
+            )
+            .unwrap();
             at += 8;
         }
         writeln!(w, "    (drop (call $write (i32.const 1) (global.get $base) (i32.const {at})))").unwrap();
@@ -90,7 +94,8 @@ pub(crate) fn run(engine: EngineKind, prog: &Program, strategy: Linking) -> Resu
     }
     let main = dir.path().join("main.wasm");
     let text = main_wat(prog);
-    std::fs::write(&main, wat::parse_str(&text).unwrap_or_else(|e| panic!("the driver does not parse: {e}\n{text}"))).unwrap();
+    std::fs::write(&main, wat::parse_str(&text).unwrap_or_else(|e| panic!("the driver does not parse: {e}\n{text}")))
+        .unwrap();
     let program = dylink::Program::new(main, "main.wasm")
         .libc(Libc::LibcModule)
         .linkage(strategy)

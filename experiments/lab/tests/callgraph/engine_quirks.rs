@@ -75,18 +75,26 @@ const NAN_BITS: &[(&str, &str, [u32; 3])] = &[
     ("-nan:0x401234 + 1", "(f32.add (f32.load (i32.const 76)) (f32.load (i32.const 80)))", [0xffc0_1234; 3]),
     ("1 + -nan:0x401234", "(f32.add (f32.load (i32.const 80)) (f32.load (i32.const 76)))", [0xffc0_1234; 3]),
     // The engines differ: wasmtime and wasmi keep the payload, V8 returns the default NaN.
-    ("min(-nan:0x401234, 1)", "(f32.min (f32.load (i32.const 76)) (f32.load (i32.const 80)))", [0xffc0_1234, 0xffc0_1234, 0xffc0_0000]),
-    ("max(1, -nan:0x401234)", "(f32.max (f32.load (i32.const 80)) (f32.load (i32.const 76)))", [0xffc0_1234, 0xffc0_1234, 0xffc0_0000]),
+    (
+        "min(-nan:0x401234, 1)",
+        "(f32.min (f32.load (i32.const 76)) (f32.load (i32.const 80)))",
+        [0xffc0_1234, 0xffc0_1234, 0xffc0_0000],
+    ),
+    (
+        "max(1, -nan:0x401234)",
+        "(f32.max (f32.load (i32.const 80)) (f32.load (i32.const 76)))",
+        [0xffc0_1234, 0xffc0_1234, 0xffc0_0000],
+    ),
     // Demotion keeps the payload's top bits (here none).
     ("demote(f64 -nan:0x8000000001234)", "(f32.demote_f64 (f64.load (i32.const 88)))", [0xffc0_0000; 3]),
     // neg is a bit operation: deterministic, even on a signalling NaN.
     ("neg(signalling nan:0x200001)", "(f32.neg (f32.load (i32.const 72)))", [0xffa0_0001; 3]),
 ];
 
-
 #[test]
 fn nan_bits_each_engine() {
-    let body: String = NAN_BITS.iter().map(|(_, e, _)| format!("\n    (call $emit (i32.reinterpret_f32 {e}))")).collect();
+    let body: String =
+        NAN_BITS.iter().map(|(_, e, _)| format!("\n    (call $emit (i32.reinterpret_f32 {e}))")).collect();
     let wat = format!(
         r#"(module {} (memory (export "memory") 1)
           (data (i32.const 64) "\00\00\00\00" "\00\00\80\bf" "\01\00\a0\7f" "\34\12\c0\ff" "\00\00\80\3f" "\00\00\00\00"

@@ -116,7 +116,6 @@ pub(crate) fn tname(t: T, op: &str) -> &'static str {
     NAMES.iter().copied().find(|n| *n == full).unwrap_or_else(|| panic!("no instruction {full}"))
 }
 
-
 pub(crate) fn wasm_min<F: PartialOrd + Copy>(a: F, b: F, a_neg: bool) -> F {
     // A NaN operand makes a NaN (which one does not matter: NaN bits are compared as "a NaN");
     // min(-0, +0) is -0 in wasm.

@@ -50,10 +50,10 @@ use dylink::TrapKind;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
 
-#[path = "../support/dylink0.rs"]
-mod dylink0;
 mod compare;
 mod driver;
+#[path = "../support/dylink0.rs"]
+mod dylink0;
 mod engine_quirks;
 mod exprs;
 #[path = "../support/hosted.rs"]
@@ -181,7 +181,8 @@ fn check_hosted(p: Params, engine: EngineKind, strategies: &[Linking]) -> Result
 fn v8_runs_the_same_programs() {
     let cases = std::env::var("CALLGRAPH_V8_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
     for pointers in [false, true] {
-        let mut runner = TestRunner::new_with_rng(Config { cases, failure_persistence: None, ..Config::default() }, seeded_rng());
+        let mut runner =
+            TestRunner::new_with_rng(Config { cases, failure_persistence: None, ..Config::default() }, seeded_rng());
         // With pointer calls, only the strategies whose pointers mean one function everywhere: under
         // private tables the slot a GOT.func entry gets depends on the order the loader fills them,
         // which through the driver's NEEDED list is not the order the oracle's table model assumes
@@ -245,8 +246,7 @@ fn pointer_calls_agree() {
 #[test]
 fn generator_is_deterministic_and_bounded() {
     for seed in 0..300u64 {
-        let p =
-            Params {
+        let p = Params {
             seed,
             modules: 8,
             funcs: 4,

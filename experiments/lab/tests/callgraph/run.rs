@@ -59,11 +59,10 @@ fn run_on<E: Engine>(
     let n = prog.modules.len();
     let libs: HashMap<String, PathBuf> =
         (0..n).map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm")))).collect();
-    let mut session =
-        ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.clone()))
-            .libs(libs, dir.to_path_buf())
-            .build()
-            .map_err(|e| format!("{e:?}"))?;
+    let mut session = ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.clone()))
+        .libs(libs, dir.to_path_buf())
+        .build()
+        .map_err(|e| format!("{e:?}"))?;
     session.boot().map_err(|e| format!("booting libc: {e:?}"))?;
     session.enter(|ctx| {
         let mut ids = Vec::new();
@@ -178,10 +177,9 @@ pub(crate) fn observe(prog: &Program, strategies: &[Linking]) -> Observed {
 /// Instantiates one module without imports and makes `calls` in order on one store.
 pub(crate) fn standalone<E: Engine>(engine: &E, wat: &str, calls: &[(&str, Vec<V>)]) -> Result<Vec<Vec<Bits>>, String> {
     let bytes = wat::parse_str(wat).map_err(|e| e.to_string())?;
-    let mut session =
-        ProcessBuilder::new(engine, placement(Libc::LibcModule), Linking::SharedTable, None)
-            .build()
-            .map_err(|e| format!("{e:?}"))?;
+    let mut session = ProcessBuilder::new(engine, placement(Libc::LibcModule), Linking::SharedTable, None)
+        .build()
+        .map_err(|e| format!("{e:?}"))?;
     let module = engine.compile(&bytes).map_err(|e| format!("{e:#}"))?;
     session.enter(|ctx| {
         let exports = ctx.instantiate(&module, &[]).map_err(|t| t.to_string())?;
