@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use dylab_engines::Adapter;
-use dylab_lab::placements::placement;
 use dylab_toolchain::Toolchain;
-use dylink::{Engine, Extern, Libc, ModId, Mode, Process, ProcessBuilder, Strategy, Trampolines, Val};
+use dylink::{Engine, Extern, ModId, Mode, Process, Strategy, Trampolines, Val};
 
 use crate::typed_host;
 use serde::{Deserialize, Serialize};
@@ -261,6 +260,64 @@ pub struct Prepared<E: Adapter> {
     result: Val<E>,
 }
 
+/// Loads the callee and the caller, and finds the caller's loop for `variant` and the extra
+/// arguments it takes (the callees' pointers, or dlcall's handle).
+fn entry<E: Engine>(ctx: &mut dyn dylink::Ctx<E>, variant: Variant, kernel: Kernel) -> Result<(E::Func, Vec<Val<E>>)> {
+    let load = |ctx: &mut dyn dylink::Ctx<E>, name: &str| -> Result<ModId> {
+        dylink::load::load(ctx, name, Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))
+    };
+    let callee = load(ctx, "callee.wasm")?;
+    let caller = load(ctx, "caller.wasm")?;
+    let exports = ctx.host_ref().process.module(caller).exports.clone();
+    let k = kernel.name();
+    Ok(match variant {
+        Variant::IntraDirect => (func(&exports, &format!("run_local_{k}"))?, vec![]),
+        Variant::CrossDirect
+        | Variant::TrampolineTyped
+        | Variant::Trampoline
+        | Variant::TrampolineDynamic
+        | Variant::HostBare => (func(&exports, &format!("run_import_{k}"))?, vec![]),
+        Variant::IntraIndirect => (func(&exports, &format!("run_ptr_{k}"))?, local_pointers(ctx, &exports, kernel)?),
+        Variant::SharedTable | Variant::SharedTableEager | Variant::DlsymImport | Variant::ReplicatedTables => {
+            (func(&exports, &format!("run_ptr_{k}"))?, dlsym_pointers(ctx, caller, callee, kernel)?)
+        }
+        Variant::Dlcall => {
+            let handle = Process::<E>::handle_of(callee);
+            (func(&exports, &format!("run_dlcall_{k}"))?, vec![Val::I32(handle as i32)])
+        }
+    })
+}
+
+/// The caller's pointers to its own callees; a ring's getter takes the index.
+fn local_pointers<E: Engine>(
+    ctx: &mut dyn dylink::Ctx<E>,
+    exports: &HashMap<String, Extern<E>>,
+    kernel: Kernel,
+) -> Result<Vec<Val<E>>> {
+    let getter = func(exports, &format!("local_ptr_{}", kernel.name()))?;
+    let ring = kernel.callees().len();
+    let mut ptrs = Vec::with_capacity(ring);
+    for i in 0..ring {
+        let args = if ring > 1 { vec![Val::I32(i as i32)] } else { vec![] };
+        let mut out = [Val::I32(0)];
+        ctx.call(getter, &args, &mut out).map_err(|t| anyhow!("{t}"))?;
+        ptrs.push(out[0]);
+    }
+    Ok(ptrs)
+}
+
+/// What dlsym(handle, "f") returns to the caller under the process's strategy, per callee.
+fn dlsym_pointers<E: Engine>(ctx: &mut dyn dylink::Ctx<E>, caller: ModId, callee: ModId, kernel: Kernel) -> Result<Vec<Val<E>>> {
+    let callee_exports = ctx.host_ref().process.module(callee).exports.clone();
+    let mut ptrs = Vec::new();
+    for name in kernel.callees() {
+        let target = func(&callee_exports, name)?;
+        let ptr = dylink::tables::address_of(ctx, caller, callee, name, target).map_err(|t| anyhow!("{t}"))?;
+        ptrs.push(Val::I32(ptr as i32));
+    }
+    Ok(ptrs)
+}
+
 fn func<E: Engine>(exports: &HashMap<String, Extern<E>>, name: &str) -> Result<E::Func> {
     match exports.get(name) {
         Some(Extern::Func(f)) => Ok(*f),
@@ -284,16 +341,10 @@ impl<E: Adapter> Prepared<E> {
             ("callee.wasm".to_string(), modules.callee.clone()),
             ("caller.wasm".to_string(), modules.caller.clone()),
         ]);
-        let mut session = ProcessBuilder::new(
-            engine,
-            placement(Libc::LibcModule),
-            variant.strategy(),
-            Some(modules.libc.clone()),
-        )
-        .libs(libs, modules.dir.clone())
-        .trampolines(variant.trampolines())
-        .build()
-        .map_err(|e| anyhow!("{e:?}"))?;
+        let mut session = crate::process::libc_module(engine, variant.strategy(), &modules.libc, &modules.dir, libs)
+            .trampolines(variant.trampolines())
+            .build()
+            .map_err(|e| anyhow!("{e:?}"))?;
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;
         let mut store = session.store;
         if variant == Variant::HostBare {
@@ -304,52 +355,7 @@ impl<E: Adapter> Prepared<E> {
                 engine.enter(&mut store, |ctx| ctx.host().process.preload(name, f));
             }
         }
-        let (run, extra) = engine.enter(&mut store, |ctx| -> Result<(E::Func, Vec<Val<E>>)> {
-            let load = |ctx: &mut dyn dylink::Ctx<E>, name: &str| -> Result<ModId> {
-                dylink::load::load(ctx, name, Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))
-            };
-            let callee = load(ctx, "callee.wasm")?;
-            let caller = load(ctx, "caller.wasm")?;
-            let exports = ctx.host_ref().process.module(caller).exports.clone();
-            let k = kernel.name();
-            Ok(match variant {
-                Variant::IntraDirect => (func(&exports, &format!("run_local_{k}"))?, vec![]),
-                Variant::CrossDirect
-                | Variant::TrampolineTyped
-                | Variant::Trampoline
-                | Variant::TrampolineDynamic
-                | Variant::HostBare => (func(&exports, &format!("run_import_{k}"))?, vec![]),
-                Variant::IntraIndirect => {
-                    // The local pointers; a ring's getter takes the index.
-                    let getter = func(&exports, &format!("local_ptr_{k}"))?;
-                    let ring = kernel.callees().len();
-                    let mut ptrs = Vec::with_capacity(ring);
-                    for i in 0..ring {
-                        let args = if ring > 1 { vec![Val::I32(i as i32)] } else { vec![] };
-                        let mut out = [Val::I32(0)];
-                        ctx.call(getter, &args, &mut out).map_err(|t| anyhow!("{t}"))?;
-                        ptrs.push(out[0]);
-                    }
-                    (func(&exports, &format!("run_ptr_{k}"))?, ptrs)
-                }
-                Variant::SharedTable | Variant::SharedTableEager | Variant::DlsymImport | Variant::ReplicatedTables => {
-                    // What dlsym(handle, "f") returns to the caller under this strategy, per callee.
-                    let callee_exports = ctx.host_ref().process.module(callee).exports.clone();
-                    let mut ptrs = Vec::new();
-                    for name in kernel.callees() {
-                        let target = func(&callee_exports, name)?;
-                        let ptr = dylink::tables::address_of(ctx, caller, callee, name, target)
-                            .map_err(|t| anyhow!("{t}"))?;
-                        ptrs.push(Val::I32(ptr as i32));
-                    }
-                    (func(&exports, &format!("run_ptr_{k}"))?, ptrs)
-                }
-                Variant::Dlcall => {
-                    let handle = Process::<E>::handle_of(callee);
-                    (func(&exports, &format!("run_dlcall_{k}"))?, vec![Val::I32(handle as i32)])
-                }
-            })
-        })?;
+        let (run, extra) = engine.enter(&mut store, |ctx| entry(ctx, variant, kernel))?;
         Ok(Prepared { engine: engine.clone(), store, run, extra, result: Val::I32(0) })
     }
 

@@ -10,7 +10,6 @@ use dylab_engines::EngineKind;
 
 use crate::calls::{Kernel, Variant};
 use crate::growth::Point as GrowthPoint;
-use crate::growth_native::NativeGrowth;
 use crate::measurement::{Measurement, Measurements, Metric, Of};
 use crate::subject::Subject;
 
@@ -173,12 +172,13 @@ fn call_points(m: &Measurements, engine: EngineKind, metric: Metric, spread: boo
         let spread = if spread { Some((quartile(Metric::Q1)?, quartile(Metric::Q3)?)) } else { None };
         Some(Point { variant, kernel, value: r.value, spread })
     };
-    m.with(metric).filter(|r| r.engine == engine).filter_map(point).collect()
+    m.with(metric).filter(|r| r.engine() == Some(engine)).filter_map(point).collect()
 }
 
 /// `growth.svg`: a row per engine, the n-th dlopen's time left and the table elements held right,
 /// against libraries loaded, a line per strategy (log-log); glibc's ld.so dashed in every dlopen panel.
-pub fn growth_svg(rows: &[GrowthPoint], native: Option<&NativeGrowth>) -> Result<String> {
+/// `native`: the native reference's (libraries, µs) points.
+pub fn growth_svg(rows: &[GrowthPoint], native: &[(usize, f64)]) -> Result<String> {
     let mut engines: Vec<EngineKind> = rows.iter().map(|r| r.engine).collect();
     engines.dedup();
     let mut svg = String::new();
@@ -196,62 +196,74 @@ pub fn growth_svg(rows: &[GrowthPoint], native: Option<&NativeGrowth>) -> Result
         ];
         for (i, engine) in engines.iter().enumerate() {
             let mine: Vec<&GrowthPoint> = rows.iter().filter(|r| r.engine == *engine).collect();
-            let mut strategies: Vec<dylink::Strategy> = mine.iter().map(|r| r.strategy).collect();
-            strategies.dedup();
             for (j, (what, unit, metric)) in metrics.iter().enumerate() {
                 // The native line is a time: the dlopen panel's only.
-                let native_line: Vec<(f64, f64)> = match (j, native) {
-                    (0, Some(n)) => n.rows.iter().map(|r| (r.libraries as f64, r.dlopen_us)).collect(),
+                let native_line: Vec<(f64, f64)> = match j {
+                    0 => native.iter().map(|&(n, us)| (n as f64, us)).collect(),
                     _ => Vec::new(),
                 };
-                let values = mine.iter().map(|r| metric(r)).chain(native_line.iter().map(|p| p.1));
-                let Some(y) = log_range(values) else { continue };
-                let last = mine.iter().map(|r| r.libraries).max().unwrap_or(1) as f64;
-                let mut chart = ChartBuilder::on(&panels[2 * i + j])
-                    .caption(format!("{engine}: {what}"), ("sans-serif", 17))
-                    .margin(8)
-                    .x_label_area_size(38)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d((0.8..last * 1.25).log_scale(), y.log_scale())
-                    .map_err(err)?;
-                chart
-                    .configure_mesh()
-                    .x_desc("libraries loaded (log)")
-                    .y_desc(*unit)
-                    .x_label_formatter(&tick)
-                    .y_label_formatter(&tick)
-                    .light_line_style(RGBColor(235, 235, 235))
-                    .draw()
-                    .map_err(err)?;
-                for (si, strategy) in strategies.iter().enumerate() {
-                    let colour = Palette99::pick(si).to_rgba();
-                    let line: Vec<(f64, f64)> = mine
-                        .iter()
-                        .filter(|r| r.strategy == *strategy)
-                        .map(|r| (r.libraries as f64, metric(r)))
-                        .collect();
-                    chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
-                    chart
-                        .draw_series(LineSeries::new(line, colour.stroke_width(2)))
-                        .map_err(err)?
-                        .label(strategy.name())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
-                }
-                if !native_line.is_empty() {
-                    let black = BLACK.stroke_width(2);
-                    chart.draw_series(native_line.iter().map(|&p| Cross::new(p, 4, black))).map_err(err)?;
-                    chart
-                        .draw_series(DashedLineSeries::new(native_line, 6, 4, black))
-                        .map_err(err)?
-                        .label("native (glibc ld.so)")
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], black));
-                }
-                legend(&mut chart)?;
+                let panel = GrowthPanel { title: format!("{engine}: {what}"), unit, metric: *metric };
+                panel.draw(&panels[2 * i + j], &mine, native_line)?;
             }
         }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// One panel of growth.svg: an engine's strategies by one metric, and the native line if any.
+struct GrowthPanel<'a> {
+    title: String,
+    unit: &'a str,
+    metric: fn(&GrowthPoint) -> f64,
+}
+
+impl GrowthPanel<'_> {
+    fn draw(&self, area: &Area, mine: &[&GrowthPoint], native_line: Vec<(f64, f64)>) -> Result<()> {
+        let metric = self.metric;
+        let values = mine.iter().map(|r| metric(r)).chain(native_line.iter().map(|p| p.1));
+        let Some(y) = log_range(values) else { return Ok(()) };
+        let last = mine.iter().map(|r| r.libraries).max().unwrap_or(1) as f64;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, ("sans-serif", 17))
+            .margin(8)
+            .x_label_area_size(38)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0.8..last * 1.25).log_scale(), y.log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("libraries loaded (log)")
+            .y_desc(self.unit)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
+        let mut strategies: Vec<dylink::Strategy> = mine.iter().map(|r| r.strategy).collect();
+        strategies.dedup();
+        for (si, strategy) in strategies.iter().enumerate() {
+            let colour = Palette99::pick(si).to_rgba();
+            let line: Vec<(f64, f64)> =
+                mine.iter().filter(|r| r.strategy == *strategy).map(|r| (r.libraries as f64, metric(r))).collect();
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+                .map_err(err)?
+                .label(strategy.name())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+        }
+        if !native_line.is_empty() {
+            let black = BLACK.stroke_width(2);
+            chart.draw_series(native_line.iter().map(|&p| Cross::new(p, 4, black))).map_err(err)?;
+            chart
+                .draw_series(DashedLineSeries::new(native_line, 6, 4, black))
+                .map_err(err)?
+                .label("native (glibc ld.so)")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], black));
+        }
+        legend(&mut chart)
+    }
 }
 
 #[cfg(test)]
@@ -308,18 +320,15 @@ mod tests {
             row(ReplicatedTables, 1, 50.0),
             row(ReplicatedTables, 100, 900.0),
         ];
-        let svg = growth_svg(&rows, None).unwrap();
+        let svg = growth_svg(&rows, &[]).unwrap();
         assert!(has_text(&svg, "shared-table") && has_text(&svg, "replicated-tables"));
         assert!(svg.contains(&format!("{e}: dlopen of the n-th library")) && svg.contains("libraries loaded (log)"));
         assert!(!has_text(&svg, "native (glibc ld.so)"));
-        assert_eq!(growth_svg(&[], None).unwrap(), "");
+        assert_eq!(growth_svg(&[], &[]).unwrap(), "");
         // The native reference: one legend entry per dlopen panel (one engine here), none on tables.
-        use crate::growth_native::NativeGrowthRow;
-        let rows_native = [(1, 90.0), (100, 50_000.0)].map(|(libraries, dlopen_us)| NativeGrowthRow { libraries, dlopen_us });
-        let native = NativeGrowth { compiler: "gcc".into(), rows: rows_native.into() };
-        let svg = growth_svg(&rows, Some(&native)).unwrap();
+        let svg = growth_svg(&rows, &[(1, 90.0), (100, 50_000.0)]).unwrap();
         assert_eq!(svg.matches("\nnative (glibc ld.so)\n</text>").count(), 1, "{svg}");
         // The y axis reaches the native line's 50,000 µs, far above every engine point (900).
-        assert!(has_text(&svg, "10000") && !has_text(&growth_svg(&rows, None).unwrap(), "10000"));
+        assert!(has_text(&svg, "10000") && !has_text(&growth_svg(&rows, &[]).unwrap(), "10000"));
     }
 }

@@ -48,7 +48,7 @@ impl Timed {
 /// The floor rows' medians of `engine` by kernel.
 fn floors(m: &Measurements, engine: EngineKind) -> impl Iterator<Item = (Of, f64)> + '_ {
     m.with(Metric::Median)
-        .filter(move |r| r.engine == engine && matches!(r.of, Of::Loop(Subject::Call(Variant::IntraDirect, _))))
+        .filter(move |r| r.engine() == Some(engine) && matches!(r.of, Of::Loop(Subject::Call(Variant::IntraDirect, _))))
         .map(|r| (r.of, r.value))
 }
 

@@ -10,8 +10,7 @@ use dylab_engines::{Adapter, EngineKind};
 use dylink::{Mode, Strategy};
 
 use crate::calls::Modules;
-use crate::growth_native::NativeGrowth;
-use crate::measurement::{Measurement, Measurements, Metric, Of};
+use crate::measurement::{Measurement, Measurements, Metric, Of, Runner};
 
 /// The n-th library whose dlopen time is reported: about three per decade, for the curve.
 pub const CHECKPOINTS: [usize; 9] = [1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000];
@@ -106,9 +105,9 @@ impl Point {
     pub fn all(m: &Measurements) -> Vec<Point> {
         let point = |r: &Measurement| {
             let Of::Growth { strategy, libraries } = r.of else { return None };
-            let held = |metric| m.value(r.engine, r.of, metric).map(|v| v as u64);
+            let held = |metric| m.value(r.runner, r.of, metric).map(|v| v as u64);
             Some(Point {
-                engine: r.engine,
+                engine: r.engine()?,
                 strategy,
                 libraries,
                 dlopen_us: r.value,
@@ -120,13 +119,24 @@ impl Point {
     }
 }
 
+/// The native reference's points (libraries loaded, the n-th dlopen's µs), in the order measured.
+pub fn native_points(m: &Measurements) -> Vec<(usize, f64)> {
+    let point = |r: &Measurement| match (r.runner, r.of) {
+        (Runner::Native, Of::NativeGrowth { libraries }) => Some((libraries, r.value)),
+        _ => None,
+    };
+    m.with(Metric::Median).filter_map(point).collect()
+}
+
 /// The checkpoints the calls.md table shows (one per decade); the chart shows them all.
 const TABLE_CHECKPOINTS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
 
 /// calls.md's loader-growth section: per engine, per strategy and decade, the n-th dlopen's time
 /// and what the process holds by then (in all, and per library loaded).
-pub fn markdown(rows: &[Point], native: Option<&NativeGrowth>) -> String {
+/// `compiler` stamps the native reference, when it was measured.
+pub fn markdown(m: &Measurements, compiler: Option<&str>) -> String {
     use std::fmt::Write;
+    let rows = Point::all(m);
     let mut s = String::new();
     if rows.is_empty() {
         return s;
@@ -169,30 +179,30 @@ pub fn markdown(rows: &[Point], native: Option<&NativeGrowth>) -> String {
         }
         writeln!(s).unwrap();
     }
-    if let Some(n) = native {
-        native_markdown(&mut s, n);
+    let native = native_points(m);
+    if let (Some(compiler), false) = (compiler, native.is_empty()) {
+        native_markdown(&mut s, compiler, &native);
     }
     s
 }
 
 /// The native reference: the same callee and statistic under glibc's ld.so, beside the fastest
 /// engine row at each checkpoint.
-fn native_markdown(s: &mut String, n: &NativeGrowth) {
+fn native_markdown(s: &mut String, compiler: &str, native: &[(usize, f64)]) {
     use std::fmt::Write;
     writeln!(s, "### native (gcc -m32, glibc's ld.so)\n").unwrap();
     writeln!(
         s,
-        "The same callee.c built by {} as a shared object, loaded under new names with RTLD_NOW | RTLD_GLOBAL by \
+        "The same callee.c built by {compiler} as a shared object, loaded under new names with RTLD_NOW | RTLD_GLOBAL by \
          `corpus/bench/native/growth.c`, which times each dlopen; the same statistic. Both read the library's file at \
          each dlopen (ld.so maps it; the engines reuse the code they compiled for the first copy, as the bytes are \
          the same). ld.so searches the global scope object by object for every symbol a new library binds (even \
-         the weak ones nothing defines), so its n-th dlopen grows with n.\n",
-        n.compiler
+         the weak ones nothing defines), so its n-th dlopen grows with n.\n"
     )
     .unwrap();
     writeln!(s, "| libraries | dlopen µs |\n|---:|---:|").unwrap();
-    for r in n.rows.iter().filter(|r| TABLE_CHECKPOINTS.contains(&r.libraries)) {
-        writeln!(s, "| {} | {:.0} |", r.libraries, r.dlopen_us).unwrap();
+    for (libraries, dlopen_us) in native.iter().filter(|(n, _)| TABLE_CHECKPOINTS.contains(n)) {
+        writeln!(s, "| {libraries} | {dlopen_us:.0} |").unwrap();
     }
     writeln!(s).unwrap();
 }
@@ -200,6 +210,14 @@ fn native_markdown(s: &mut String, n: &NativeGrowth) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::growth_native::NativeGrowth;
+
+    /// The growth section of a run with these rows and native reference.
+    fn md(rows: Vec<GrowthRow>, native: Option<NativeGrowth>) -> String {
+        let compiler = native.as_ref().map(|n| n.compiler.clone());
+        let d = crate::BenchData { growth: rows, native_growth: native, ..Default::default() };
+        markdown(&Measurements::of_times(&d), compiler.as_deref())
+    }
 
     #[test]
     fn the_table_shows_decades_with_amounts_per_library() {
@@ -211,11 +229,11 @@ mod tests {
             table_elements,
             memory_bytes,
         };
-        let md = markdown(&[row(1, 20, 2 << 20), row(3, 60, 3 << 20), row(10, 500, 4 << 20)], None);
+        let md = md(vec![row(1, 20, 2 << 20), row(3, 60, 3 << 20), row(10, 500, 4 << 20)], None);
         assert!(md.contains("| replicated-tables | 1 | 12 | 20 | 20.0 | 2.0 | 2048.0 |"), "{md}");
         assert!(md.contains("| replicated-tables | 10 | 12 | 500 | 50.0 | 4.0 | 409.6 |"), "{md}");
         assert!(!md.contains("| 3 |"), "the table has one checkpoint per decade: {md}");
-        assert_eq!(markdown(&[], None), "");
+        assert_eq!(super::tests::md(vec![], None), "");
         assert!(!md.contains("native"), "{md}");
     }
 
@@ -252,7 +270,7 @@ mod tests {
                 .map(|(libraries, dlopen_us)| NativeGrowthRow { libraries, dlopen_us })
                 .into(),
         };
-        let md = markdown(&[engine], Some(&native));
+        let md = md(vec![engine], Some(native));
         let at = md.find("### native (gcc -m32, glibc's ld.so)").expect("a native section");
         assert!(at > md.find(&format!("### {}", EngineKind::reference())).unwrap(), "{md}");
         assert!(md[at..].contains("built by gcc 12") && md[at..].contains("| 1 | 80 |\n| 10 | 91 |\n"), "{md}");

@@ -30,7 +30,6 @@ pub mod typed_host;
 
 pub use calls::{Kernel, Modules, Prepared, Variant};
 
-use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use dylab_engines::{Adapter, EngineKind, WithEngine};
@@ -140,19 +139,8 @@ pub fn run_here(paths: &Paths, quick: bool, select: &Selection, progress: &(dyn 
         commit: provenance::dylab_commit(corpus),
         machine: report::machine(),
         quick,
-        engines: BTreeMap::new(),
-        toolchain: {
-            let v = lab.toolchain.versions()?;
-            vec![("clang".into(), v.clang), ("wasm-ld".into(), v.wasm_ld), ("wasi-libc".into(), v.wasi_libc)]
-        },
-        empty_loop_ns: BTreeMap::new(),
-        calls: Vec::new(),
-        libc_calls: Vec::new(),
-        loader: Vec::new(),
-        macro_sqlite: Vec::new(),
-        growth: Vec::new(),
-        native_growth: None,
-        samples: Vec::new(),
+        toolchain: provenance::toolchain(&lab)?,
+        ..Default::default()
     };
     let (samples, compile_samples) = if quick { (3, 1) } else { (15, 3) };
     let growth_max = growth::max_libraries(quick);

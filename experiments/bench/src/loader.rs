@@ -189,81 +189,86 @@ pub fn measure<E: Adapter>(
     compile_samples: usize,
 ) -> Result<Vec<LoaderRow>> {
     let engine = E::timing()?;
-    let name = E::KIND;
     let libc_bytes = std::fs::read(&modules.libc)?;
     let side_bytes = std::fs::read(&modules.callee)?;
-    let mut rows = Vec::new();
-
-    rows.push(row(name, LoaderStep::CompileLibc, &cold::<E>(&libc_bytes, compile_samples)?));
-    rows.push(row(name, LoaderStep::CompileSide, &cold::<E>(&side_bytes, samples)?));
-
+    let mut rows = vec![
+        row(E::KIND, LoaderStep::CompileLibc, &cold::<E>(&libc_bytes, compile_samples)?),
+        row(E::KIND, LoaderStep::CompileSide, &cold::<E>(&side_bytes, samples)?),
+    ];
     // Instantiation with compiled modules cached in `engine`.
     engine.compile(&libc_bytes)?;
     engine.compile(&side_bytes)?;
+    rows.extend(boot_and_dlopen(&engine, modules, samples)?);
+    if let Some(lib) = &modules.pointers {
+        rows.extend(dlopen_pointers(&engine, modules, lib, samples)?);
+    }
+    for (libc, main) in [(Libc::Static, hello.0), (Libc::LibcModule, hello.1)] {
+        rows.push(start_up(&engine, modules, libc, main, samples)?);
+    }
+    Ok(rows)
+}
+
+/// Booting libc.wasm, then a dlopen of the bench callee, in fresh processes.
+fn boot_and_dlopen<E: Adapter>(engine: &E, modules: &Modules, samples: usize) -> Result<[LoaderRow; 2]> {
     let mut boot = Vec::new();
     let mut dlopen = Vec::new();
     for _ in 0..samples {
-        let mut session = process(&engine, modules, Strategy::SharedTable, &[("callee.wasm", &modules.callee)])?;
+        let mut session = process(engine, modules, Strategy::SharedTable, &[("callee.wasm", &modules.callee)])?;
         boot.push(time(|| session.boot().map_err(|e| anyhow!("{e:?}")))?);
         dlopen.push(time(|| {
             session.load("callee.wasm", Mode { now: true, global: false }).map_err(|e| anyhow!("{}", e.message()))
         })?);
     }
-    rows.push(row(name, LoaderStep::InstantiateLibc, &boot));
-    rows.push(row(name, LoaderStep::DlopenSide, &dlopen));
+    Ok([row(E::KIND, LoaderStep::InstantiateLibc, &boot), row(E::KIND, LoaderStep::DlopenSide, &dlopen)])
+}
 
-    // What each pointer policy costs at load time: a library with 500 function pointers in its data
-    // (corpus b11: 250 through GOT.func), dlopen'ed into a process of libc plus the bench callee.
-    if let Some(lib) = &modules.pointers {
-        engine.compile(&std::fs::read(lib)?)?;
-        // The strategies whose pointers live in a table the loader must fill (all but the definer's own).
-        // (`isolated` is measured per call by bytes copied instead: `dylab bench --isolation`.)
-        let policies = one_memory().filter(|s| s.policy().pointers != PointerTable::Definer);
-        for strategy in policies {
-            let mut times = Vec::new();
-            for _ in 0..samples {
-                let libs = [("callee.wasm", &modules.callee), ("fnptrs.wasm", lib)];
-                let mut session = process(&engine, modules, strategy, &libs)?;
-                session.boot().map_err(|e| anyhow!("{e:?}"))?;
-                session
-                    .load("callee.wasm", Mode { now: true, global: true })
-                    .map_err(|e| anyhow!("{}", e.message()))?;
-                times.push(time(|| {
-                    session
-                        .load("fnptrs.wasm", Mode { now: false, global: false })
-                        .map_err(|e| anyhow!("{}", e.message()))
-                })?);
-            }
-            rows.push(row(name, LoaderStep::DlopenPointers(strategy), &times));
+/// What each pointer policy costs at load time: a library with 500 function pointers in its data
+/// (corpus b11: 250 through GOT.func), dlopen'ed into a process of libc plus the bench callee.
+fn dlopen_pointers<E: Adapter>(engine: &E, modules: &Modules, lib: &Path, samples: usize) -> Result<Vec<LoaderRow>> {
+    engine.compile(&std::fs::read(lib)?)?;
+    // The strategies whose pointers live in a table the loader must fill (all but the definer's own).
+    // (`isolated` is measured per call by bytes copied instead: `dylab bench --isolation`.)
+    let policies = one_memory().filter(|s| s.policy().pointers != PointerTable::Definer);
+    let mut rows = Vec::new();
+    for strategy in policies {
+        let mut times = Vec::new();
+        for _ in 0..samples {
+            let libs = [("callee.wasm", &modules.callee), ("fnptrs.wasm", &lib.to_path_buf())];
+            let mut session = process(engine, modules, strategy, &libs)?;
+            session.boot().map_err(|e| anyhow!("{e:?}"))?;
+            session.load("callee.wasm", Mode { now: true, global: true }).map_err(|e| anyhow!("{}", e.message()))?;
+            times.push(time(|| {
+                session.load("fnptrs.wasm", Mode { now: false, global: false }).map_err(|e| anyhow!("{}", e.message()))
+            })?);
         }
+        rows.push(row(E::KIND, LoaderStep::DlopenPointers(strategy), &times));
     }
-
-    // Whole-program start-up to exit, modules already compiled.
-    for (libc, main) in [(Libc::Static, hello.0), (Libc::LibcModule, hello.1)] {
-        let what = LoaderStep::StartUp(libc);
-        let program = Program::new(main, "hello.wasm")
-            .libc(libc)
-            .linkage(libc.linkage(Strategy::SharedTable))
-            .libc_module(Some(modules.libc.clone()))
-            .case_dir(&modules.dir)
-            .args(["hello"])
-            .limits(dylink::engine::Limits::UNBOUNDED);
-        engine.run_program(&program, placement(libc));
-        let times: Vec<Duration> = (0..samples)
-            .map(|_| {
-                let t = Instant::now();
-                let r = engine.run_program(&program, placement(libc));
-                let d = t.elapsed();
-                match r.ending {
-                    dylink::Ending::Exited(0) => Ok(d),
-                    other => Err(anyhow!("{what}: {other:?}")),
-                }
-            })
-            .collect::<Result<_>>()?;
-        rows.push(row(name, what, &times));
-    }
-
     Ok(rows)
+}
+
+/// Whole-program start-up to exit under `libc`, modules already compiled.
+fn start_up<E: Adapter>(engine: &E, modules: &Modules, libc: Libc, main: &Path, samples: usize) -> Result<LoaderRow> {
+    let what = LoaderStep::StartUp(libc);
+    let program = Program::new(main, "hello.wasm")
+        .libc(libc)
+        .linkage(libc.linkage(Strategy::SharedTable))
+        .libc_module(Some(modules.libc.clone()))
+        .case_dir(&modules.dir)
+        .args(["hello"])
+        .limits(dylink::engine::Limits::UNBOUNDED);
+    engine.run_program(&program, placement(libc));
+    let times: Vec<Duration> = (0..samples)
+        .map(|_| {
+            let t = Instant::now();
+            let r = engine.run_program(&program, placement(libc));
+            let d = t.elapsed();
+            match r.ending {
+                dylink::Ending::Exited(0) => Ok(d),
+                other => Err(anyhow!("{what}: {other:?}")),
+            }
+        })
+        .collect::<Result<_>>()?;
+    Ok(row(E::KIND, what, &times))
 }
 
 /// Loading a module from its serialized (pre-compiled) form instead of compiling, on an engine that

@@ -162,8 +162,8 @@ fn calls_svg(t: &BenchData, input: &Inputs) -> Result<String> {
 
 /// growth.svg from a run's growth measurements.
 fn growth_svg(t: &BenchData) -> Result<String> {
-    let points = crate::growth::Point::all(&Measurements::of_times(t));
-    crate::charts::growth_svg(&points, t.native_growth.as_ref())
+    let m = Measurements::of_times(t);
+    crate::charts::growth_svg(&crate::growth::Point::all(&m), &crate::growth::native_points(&m))
 }
 
 /// A data file's pretty JSON, when there is data.

@@ -11,6 +11,12 @@ pub fn dylab_commit(dir: &Path) -> Option<String> {
     dylab_lab::provenance::source_commit(dir, &dir.parent().unwrap_or(dir).join("reports"))
 }
 
+/// The C toolchain that built the measured modules, as the published files stamp it.
+pub fn toolchain(lab: &dylab_lab::Lab) -> anyhow::Result<Vec<(String, String)>> {
+    let v = lab.toolchain.versions()?;
+    Ok(vec![("clang".into(), v.clang), ("wasm-ld".into(), v.wasm_ld), ("wasi-libc".into(), v.wasi_libc)])
+}
+
 #[cfg(test)]
 mod tests {
     use std::process::Command;

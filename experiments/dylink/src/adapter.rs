@@ -119,31 +119,7 @@ fn call<E: Engine>(
     let p = &ctx.host_ref().process;
     let (src, dst) = (p.domains()[from].memory, p.domains()[to].memory);
     let max = p.config().limits.host_buffer_bytes;
-
-    // What crosses: sizes are read in the caller's memory before anything is allocated.
-    let mut copies = Vec::new();
-    let mut total = 0u64;
-    for (i, param) in iface.params.iter().enumerate() {
-        let at = arg_u32(args, i);
-        let (len, copy_in, copy_out) = match *param {
-            Param::Scalar | Param::Callback => continue,
-            _ if at == 0 => continue, // NULL stays NULL
-            Param::Str => (cstr_len(ctx, src, at, max)?, true, false),
-            Param::In { len } => (arg_u32(args, len), true, false),
-            Param::Out { len } => (arg_u32(args, len), false, true),
-            Param::InOut { len } => (arg_u32(args, len), true, true),
-            Param::Struct { size } => (size, true, true),
-        };
-        copies.push(Copy { param: i, at, len, copy_in, copy_out, offset: total as u32 });
-        total += (len as u64).div_ceil(16) * 16;
-    }
-    if total > max {
-        return Err(Trap::Limit(
-            LimitKind::HostBuffer,
-            format!("{total} bytes of arguments of `{sym}` to copy, limit {max}"),
-        ));
-    }
-
+    let (copies, total) = plan_copies(ctx, sym, src, max, iface, args)?;
     let mut new_args = args.to_vec();
     for (i, param) in iface.params.iter().enumerate() {
         if *param == Param::Callback && arg_u32(args, i) != 0 {
@@ -172,6 +148,41 @@ fn call<E: Engine>(
         }
         Ok(())
     })
+}
+
+/// What crosses, and the block size it needs: sizes are read in the caller's memory (`src`) before
+/// anything is allocated, and the block is refused past the host-buffer limit `max`.
+fn plan_copies<E: Engine>(
+    ctx: &dyn Ctx<E>,
+    sym: &str,
+    src: E::Memory,
+    max: u64,
+    iface: &FnInterface,
+    args: &[Val<E>],
+) -> Result<(Vec<Copy>, u64), Trap> {
+    let mut copies = Vec::new();
+    let mut total = 0u64;
+    for (i, param) in iface.params.iter().enumerate() {
+        let at = arg_u32(args, i);
+        let (len, copy_in, copy_out) = match *param {
+            Param::Scalar | Param::Callback => continue,
+            _ if at == 0 => continue, // NULL stays NULL
+            Param::Str => (cstr_len(ctx, src, at, max)?, true, false),
+            Param::In { len } => (arg_u32(args, len), true, false),
+            Param::Out { len } => (arg_u32(args, len), false, true),
+            Param::InOut { len } => (arg_u32(args, len), true, true),
+            Param::Struct { size } => (size, true, true),
+        };
+        copies.push(Copy { param: i, at, len, copy_in, copy_out, offset: total as u32 });
+        total += (len as u64).div_ceil(16) * 16;
+    }
+    if total > max {
+        return Err(Trap::Limit(
+            LimitKind::HostBuffer,
+            format!("{total} bytes of arguments of `{sym}` to copy, limit {max}"),
+        ));
+    }
+    Ok((copies, total))
 }
 
 /// The pointer, in domain `to`'s table, to a proxy that calls function pointer `index` of domain

@@ -135,30 +135,7 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
             return Ok(0);
         }
     };
-    let p = &ctx.host_ref().process;
-    let main_handle = p.main().map(Process::<E>::handle_of);
-    let either = |f: &dyn Fn(bool) -> Option<(ModId, Extern<E>)>| f(true).or_else(|| f(false));
-    // RTLD_DEFAULT searches the caller's scope (and the binding counts as its dependency);
-    // RTLD_NEXT the definitions after the caller; the program's own handle the global scope.
-    let (found, lib) = if handle == RTLD_DEFAULT {
-        let found = either(&|func| p.resolve(Some(caller), &sym, func));
-        if let Some((d, _)) = found {
-            crate::lifecycle::add_dependency(&mut ctx.host().process, caller, d);
-        }
-        (found, "the global scope".to_string())
-    } else if handle == RTLD_NEXT {
-        (either(&|func| p.next_after(caller, &sym, func)), format!("the objects after {}", p.module(caller).name))
-    } else if main_handle == Some(handle) {
-        (either(&|func| p.resolve(None, &sym, func)), "the main program".to_string())
-    } else {
-        match p.module_by_handle(handle) {
-            Some(id) => (either(&|func| p.lookup_in_tree(id, &sym, func)), p.module(id).name.clone()),
-            None => {
-                set_dlerror(ctx, format!("dlsym {sym}: invalid handle {handle:#x}"));
-                return Ok(0);
-            }
-        }
-    };
+    let Some((found, lib)) = search(ctx, caller, handle, &sym) else { return Ok(0) };
     // `main` found under clang's name is the same pointer as `&main` taken by the program.
     let sym = match found {
         Some((d, _)) if sym == "main" => {
@@ -168,24 +145,7 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
         _ => sym,
     };
     match found {
-        Some((d, Extern::Func(f))) => {
-            let from = ctx.host_ref().process.module(caller).domain;
-            match adapter::crossing(ctx, from, d, &sym, f) {
-                Ok(f) => {
-                    let before = shared_slots(ctx);
-                    let slot = tables::address_of(ctx, caller, d, &sym, f)?;
-                    let after = shared_slots(ctx);
-                    if before != after {
-                        crate::threads::record_slot(ctx, d, &sym, slot);
-                    }
-                    Ok(slot)
-                }
-                Err(m) => {
-                    set_dlerror(ctx, format!("dlsym: {m}"));
-                    Ok(0)
-                }
-            }
-        }
+        Some((d, Extern::Func(f))) => func_address(ctx, caller, d, &sym, f),
         Some((d, Extern::Global(g))) => {
             let v = ctx.global_get(g).i32().unwrap_or(0) as u32;
             let m = ctx.host_ref().process.module(d);
@@ -198,6 +158,59 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
                 Memories::PerModule => " (visible across memories: declared [interface] functions only)",
             };
             set_dlerror(ctx, format!("dlsym: symbol `{sym}` not found in {lib}{why}"));
+            Ok(0)
+        }
+    }
+}
+
+/// A symbol's definer and definition, when found.
+type Found<E> = Option<(ModId, Extern<E>)>;
+
+/// What `dlsym(handle, sym)` finds (a function is tried before data), and where it looked, for
+/// the message when nothing is found; `None` (dlerror set) for an invalid handle.
+fn search<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym: &str) -> Option<(Found<E>, String)> {
+    let p = &ctx.host_ref().process;
+    let main_handle = p.main().map(Process::<E>::handle_of);
+    let either = |f: &dyn Fn(bool) -> Found<E>| f(true).or_else(|| f(false));
+    // RTLD_DEFAULT searches the caller's scope (and the binding counts as its dependency);
+    // RTLD_NEXT the definitions after the caller; the program's own handle the global scope.
+    Some(if handle == RTLD_DEFAULT {
+        let found = either(&|func| p.resolve(Some(caller), sym, func));
+        if let Some((d, _)) = found {
+            crate::lifecycle::add_dependency(&mut ctx.host().process, caller, d);
+        }
+        (found, "the global scope".to_string())
+    } else if handle == RTLD_NEXT {
+        (either(&|func| p.next_after(caller, sym, func)), format!("the objects after {}", p.module(caller).name))
+    } else if main_handle == Some(handle) {
+        (either(&|func| p.resolve(None, sym, func)), "the main program".to_string())
+    } else {
+        match p.module_by_handle(handle) {
+            Some(id) => (either(&|func| p.lookup_in_tree(id, sym, func)), p.module(id).name.clone()),
+            None => {
+                set_dlerror(ctx, format!("dlsym {sym}: invalid handle {handle:#x}"));
+                return None;
+            }
+        }
+    })
+}
+
+/// The pointer `caller` gets for function `f` of `d` (through an adapter across memories); 0 with
+/// dlerror set when no interface is declared for it.
+fn func_address<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, d: ModId, sym: &str, f: E::Func) -> Result<u32, Trap> {
+    let from = ctx.host_ref().process.module(caller).domain;
+    match adapter::crossing(ctx, from, d, sym, f) {
+        Ok(f) => {
+            let before = shared_slots(ctx);
+            let slot = tables::address_of(ctx, caller, d, sym, f)?;
+            let after = shared_slots(ctx);
+            if before != after {
+                crate::threads::record_slot(ctx, d, sym, slot);
+            }
+            Ok(slot)
+        }
+        Err(m) => {
+            set_dlerror(ctx, format!("dlsym: {m}"));
             Ok(0)
         }
     }

@@ -12,7 +12,7 @@ use crate::dlfcn;
 use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val};
 use crate::mem;
 use crate::module_info::{self, ImportKind, ModuleInfo};
-use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
+use crate::process::{link, Found, LoadError, Loaded, ModId, ModState, Mode};
 use crate::strategy::{CallBinding, Memories, Trampolines};
 use crate::tables;
 use crate::threads::{self, replay};
@@ -72,15 +72,7 @@ fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program
         let id = match existing {
             Some(id) => id,
             None => {
-                let mapped = if depth > MAX_NEEDED_DEPTH {
-                    Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
-                } else {
-                    // Under per-module memories every side module but the program gets its own.
-                    let own =
-                        ctx.host_ref().process.policy().memories == Memories::PerModule && !(program && parent.is_none());
-                    map(ctx, &lib, mode, own)
-                };
-                let (id, module) = match mapped {
+                let (id, module) = match map_needed(ctx, &lib, depth, mode, program && parent.is_none()) {
                     Ok(m) => m,
                     Err(e) => {
                         forget(ctx, &new);
@@ -113,6 +105,24 @@ fn map_and_link<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program
         forget(ctx, &new);
     }
     result.map(|()| root)
+}
+
+/// Maps `lib`, found at `depth` in the NEEDED tree (0 for the module asked for); `is_program`: it is
+/// the program itself.
+fn map_needed<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    lib: &str,
+    depth: usize,
+    mode: Mode,
+    is_program: bool,
+) -> Result<(ModId, E::Module), LoadError> {
+    if depth > MAX_NEEDED_DEPTH {
+        Err(link(format!("{lib}: NEEDED libraries nested deeper than {MAX_NEEDED_DEPTH}")))
+    } else {
+        // Under per-module memories every side module but the program gets its own.
+        let own = ctx.host_ref().process.policy().memories == Memories::PerModule && !is_program;
+        map(ctx, lib, mode, own)
+    }
 }
 
 /// Makes the load's objects searchable as ld.so does: the program's objects are the global scope
@@ -472,47 +482,7 @@ fn bind_resolved<E: Engine>(
 ) -> Result<E::Func, LoadError> {
     let found = ctx.host_ref().process.lookup(Some(id), sym, true);
     match found {
-        Some(found) => {
-            crate::lifecycle::add_dependency(&mut ctx.host().process, id, found.definer);
-            let Some(Extern::Func(f)) = found.export else {
-                // Defined by a module of this load that is not instantiated yet.
-                let f = crate::fused::pin_fn(ctx, id, lazy_stub(name, sym, ty.clone(), id));
-                return Ok(ctx.new_func(ty, f));
-            };
-            let p = &ctx.host_ref().process;
-            let from = p.module(id).domain;
-            let own_libc = p.domains().get(from).is_some_and(|d| d.libc == found.definer);
-            if p.module(found.definer).domain != from && !own_libc {
-                return adapter::crossing(ctx, from, found.definer, sym, f).map_err(|m| link(format!("{name}: {m}")));
-            }
-            if ctx.host_ref().process.libc() == Some(found.definer) {
-                let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
-                if let Some(bound) = placement.bind_import(ctx, sym, ty, id) {
-                    return Ok(crate::fused::pin(ctx, id, bound));
-                }
-            }
-            let fty = ctx.func_type(f);
-            let p = &ctx.host_ref().process;
-            if p.policy().calls == CallBinding::HostForwarder {
-                if fty == *ty {
-                    let cheaper = match p.config().trampolines {
-                        Trampolines::Generic => ctx.generic_forwarder(ty, f),
-                        Trampolines::Typed => ctx.typed_forwarder(ty, f),
-                        Trampolines::Dynamic => None,
-                    };
-                    if let Some(cheaper) = cheaper {
-                        return Ok(cheaper);
-                    }
-                }
-                return Ok(ctx.new_func(ty, forwarder(f, fty, ty.clone())));
-            }
-            if fty != *ty {
-                return Err(link(format!(
-                    "{name}: signature mismatch for `{sym}`: imported as {ty}, defined as {fty}"
-                )));
-            }
-            Ok(f)
-        }
+        Some(found) => bind_found(ctx, id, name, sym, ty, found),
         None => {
             if let Some(host_ty) = dlfcn::host_symbol_type(sym) {
                 if host_ty != *ty {
@@ -532,6 +502,67 @@ fn bind_resolved<E: Engine>(
             Ok(ctx.new_func(ty, f))
         }
     }
+}
+
+/// Binds an import of `id` that `found` defines: lazily while the definer is not instantiated,
+/// through an adapter across memories, as the placement binds its libc, else direct or forwarded.
+fn bind_found<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    id: ModId,
+    name: &str,
+    sym: &str,
+    ty: &FuncType,
+    found: Found<E>,
+) -> Result<E::Func, LoadError> {
+    crate::lifecycle::add_dependency(&mut ctx.host().process, id, found.definer);
+    let Some(Extern::Func(f)) = found.export else {
+        // Defined by a module of this load that is not instantiated yet.
+        let f = crate::fused::pin_fn(ctx, id, lazy_stub(name, sym, ty.clone(), id));
+        return Ok(ctx.new_func(ty, f));
+    };
+    let p = &ctx.host_ref().process;
+    let from = p.module(id).domain;
+    let own_libc = p.domains().get(from).is_some_and(|d| d.libc == found.definer);
+    if p.module(found.definer).domain != from && !own_libc {
+        return adapter::crossing(ctx, from, found.definer, sym, f).map_err(|m| link(format!("{name}: {m}")));
+    }
+    if ctx.host_ref().process.libc() == Some(found.definer) {
+        let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
+        if let Some(bound) = placement.bind_import(ctx, sym, ty, id) {
+            return Ok(crate::fused::pin(ctx, id, bound));
+        }
+    }
+    bind_call(ctx, name, sym, ty, f)
+}
+
+/// Function `f` as an import of type `ty`: itself (the types must match), or under the host
+/// forwarder policy a forwarder (a typed or generic one when the engine has it and the types match).
+fn bind_call<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    name: &str,
+    sym: &str,
+    ty: &FuncType,
+    f: E::Func,
+) -> Result<E::Func, LoadError> {
+    let fty = ctx.func_type(f);
+    let p = &ctx.host_ref().process;
+    if p.policy().calls == CallBinding::HostForwarder {
+        if fty == *ty {
+            let cheaper = match p.config().trampolines {
+                Trampolines::Generic => ctx.generic_forwarder(ty, f),
+                Trampolines::Typed => ctx.typed_forwarder(ty, f),
+                Trampolines::Dynamic => None,
+            };
+            if let Some(cheaper) = cheaper {
+                return Ok(cheaper);
+            }
+        }
+        return Ok(ctx.new_func(ty, forwarder(f, fty, ty.clone())));
+    }
+    if fty != *ty {
+        return Err(link(format!("{name}: signature mismatch for `{sym}`: imported as {ty}, defined as {fty}")));
+    }
+    Ok(f)
 }
 
 /// An import not bound at instantiation: resolved at its first call against the scope as it is

@@ -89,100 +89,126 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<ModuleInfo> {
 
 /// What [`parse`] collects, from a module's payloads.
 fn from_payloads<'a>(payloads: impl Iterator<Item = wasmparser::Result<Payload<'a>>>) -> anyhow::Result<ModuleInfo> {
-    let mut types: Vec<FuncType> = Vec::new();
-    let mut imports = Vec::new();
-    let mut func_types: Vec<u32> = Vec::new();
-    let mut raw_exports = Vec::new();
-    let mut dylink: Option<Dylink> = None;
-    let mut weak_imports: Vec<(String, String)> = Vec::new();
-
+    let mut s = Sections::default();
     for payload in payloads {
         match payload? {
-            Payload::TypeSection(reader) => {
-                for ft in reader.into_iter_err_on_gc_types() {
-                    let ft = ft?;
-                    types.push(FuncType::new(
-                        ft.params().iter().copied().map(val_type).collect::<Vec<_>>(),
-                        ft.results().iter().copied().map(val_type).collect::<Vec<_>>(),
-                    ));
-                }
-            }
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import?;
-                    let kind = match import.ty {
-                        TypeRef::Func(i) | TypeRef::FuncExact(i) => {
-                            func_types.push(i);
-                            ImportKind::Func(types.get(i as usize).cloned().unwrap_or_default())
-                        }
-                        TypeRef::Table(t) => ImportKind::Table { min: t.initial },
-                        TypeRef::Memory(m) => ImportKind::Memory { min: m.initial, shared: m.shared },
-                        TypeRef::Global(g) => ImportKind::Global { ty: val_type(g.content_type), mutable: g.mutable },
-                        TypeRef::Tag(_) => ImportKind::Other,
-                    };
-                    imports.push(Import { module: import.module.into(), name: import.name.into(), kind, weak: false });
-                }
-            }
+            Payload::TypeSection(reader) => s.types(reader)?,
+            Payload::ImportSection(reader) => s.imports(reader)?,
             Payload::FunctionSection(reader) => {
                 for f in reader {
-                    func_types.push(f?);
+                    s.func_types.push(f?);
                 }
             }
             Payload::ExportSection(reader) => {
                 for e in reader {
                     let e = e?;
-                    raw_exports.push((e.name.to_string(), e.kind, e.index));
+                    s.raw_exports.push((e.name.to_string(), e.kind, e.index));
                 }
             }
             Payload::CustomSection(reader) => {
                 if let KnownCustom::Dylink0(sub) = reader.as_known() {
-                    let mut d = Dylink::default();
-                    for s in sub {
-                        match s? {
-                            Dylink0Subsection::MemInfo(m) => {
-                                d.mem_size = m.memory_size;
-                                d.mem_align = m.memory_alignment;
-                                d.table_size = m.table_size;
-                                d.table_align = m.table_alignment;
-                            }
-                            Dylink0Subsection::Needed(n) => d.needed.extend(n.iter().map(|s| s.to_string())),
-                            Dylink0Subsection::ImportInfo(infos) => {
-                                for i in infos {
-                                    if i.flags.contains(SymbolFlags::BINDING_WEAK) {
-                                        weak_imports.push((i.module.to_string(), i.field.to_string()));
-                                    }
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    dylink = Some(d);
+                    s.dylink = Some(dylink0(sub, &mut s.weak_imports)?);
                 }
             }
             _ => {}
         }
     }
-    // import_info names the symbol (`env.f`); the import itself may be its GOT entry (`GOT.func.f`).
-    for imp in &mut imports {
-        let got = imp.module == "GOT.func" || imp.module == "GOT.mem";
-        imp.weak = weak_imports.iter().any(|(m, n)| *n == imp.name && (*m == imp.module || got));
+    Ok(s.finish())
+}
+
+/// The sections' contents as [`from_payloads`] reads them, before imports and exports are resolved.
+#[derive(Default)]
+struct Sections {
+    types: Vec<FuncType>,
+    imports: Vec<Import>,
+    /// The type index of every function, imported ones first.
+    func_types: Vec<u32>,
+    raw_exports: Vec<(String, ExternalKind, u32)>,
+    dylink: Option<Dylink>,
+    /// (module, field) of the imports dylink.0 marks weak.
+    weak_imports: Vec<(String, String)>,
+}
+
+impl Sections {
+    fn types(&mut self, reader: wasmparser::TypeSectionReader) -> anyhow::Result<()> {
+        for ft in reader.into_iter_err_on_gc_types() {
+            let ft = ft?;
+            self.types.push(FuncType::new(
+                ft.params().iter().copied().map(val_type).collect::<Vec<_>>(),
+                ft.results().iter().copied().map(val_type).collect::<Vec<_>>(),
+            ));
+        }
+        Ok(())
     }
-    let exports = raw_exports
-        .into_iter()
-        .map(|(name, kind, index)| {
-            let (kind, func_type) = match kind {
-                ExternalKind::Func | ExternalKind::FuncExact => {
-                    (ExportKind::Func, func_types.get(index as usize).and_then(|t| types.get(*t as usize)).cloned())
+
+    fn imports(&mut self, reader: wasmparser::ImportSectionReader) -> anyhow::Result<()> {
+        for import in reader.into_imports() {
+            let import = import?;
+            let kind = match import.ty {
+                TypeRef::Func(i) | TypeRef::FuncExact(i) => {
+                    self.func_types.push(i);
+                    ImportKind::Func(self.types.get(i as usize).cloned().unwrap_or_default())
                 }
-                ExternalKind::Table => (ExportKind::Table, None),
-                ExternalKind::Memory => (ExportKind::Memory, None),
-                ExternalKind::Global => (ExportKind::Global, None),
-                _ => (ExportKind::Other, None),
+                TypeRef::Table(t) => ImportKind::Table { min: t.initial },
+                TypeRef::Memory(m) => ImportKind::Memory { min: m.initial, shared: m.shared },
+                TypeRef::Global(g) => ImportKind::Global { ty: val_type(g.content_type), mutable: g.mutable },
+                TypeRef::Tag(_) => ImportKind::Other,
             };
-            Export { name, kind, func_type }
-        })
-        .collect();
-    Ok(ModuleInfo { imports, exports, dylink })
+            self.imports.push(Import { module: import.module.into(), name: import.name.into(), kind, weak: false });
+        }
+        Ok(())
+    }
+
+    /// The module's info: weak flags on the imports, types on the exported functions.
+    fn finish(self) -> ModuleInfo {
+        let Sections { types, mut imports, func_types, raw_exports, dylink, weak_imports } = self;
+        // import_info names the symbol (`env.f`); the import itself may be its GOT entry (`GOT.func.f`).
+        for imp in &mut imports {
+            let got = imp.module == "GOT.func" || imp.module == "GOT.mem";
+            imp.weak = weak_imports.iter().any(|(m, n)| *n == imp.name && (*m == imp.module || got));
+        }
+        let exports = raw_exports
+            .into_iter()
+            .map(|(name, kind, index)| {
+                let (kind, func_type) = match kind {
+                    ExternalKind::Func | ExternalKind::FuncExact => {
+                        (ExportKind::Func, func_types.get(index as usize).and_then(|t| types.get(*t as usize)).cloned())
+                    }
+                    ExternalKind::Table => (ExportKind::Table, None),
+                    ExternalKind::Memory => (ExportKind::Memory, None),
+                    ExternalKind::Global => (ExportKind::Global, None),
+                    _ => (ExportKind::Other, None),
+                };
+                Export { name, kind, func_type }
+            })
+            .collect();
+        ModuleInfo { imports, exports, dylink }
+    }
+}
+
+/// A `dylink.0` section; the imports it marks weak are added to `weak_imports`.
+fn dylink0(sub: wasmparser::Dylink0SectionReader, weak_imports: &mut Vec<(String, String)>) -> anyhow::Result<Dylink> {
+    let mut d = Dylink::default();
+    for s in sub {
+        match s? {
+            Dylink0Subsection::MemInfo(m) => {
+                d.mem_size = m.memory_size;
+                d.mem_align = m.memory_alignment;
+                d.table_size = m.table_size;
+                d.table_align = m.table_alignment;
+            }
+            Dylink0Subsection::Needed(n) => d.needed.extend(n.iter().map(|s| s.to_string())),
+            Dylink0Subsection::ImportInfo(infos) => {
+                for i in infos {
+                    if i.flags.contains(SymbolFlags::BINDING_WEAK) {
+                        weak_imports.push((i.module.to_string(), i.field.to_string()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(d)
 }
 
 /// [`parse`] of a module file read only up to its code or data section, which come last: the

@@ -315,6 +315,42 @@ impl<C: StoreLike> Cx<C> {
     }
 }
 
+/// `imports`, listed in the binary's order (the trait's), in the order of `Module::imports` (wasmi's),
+/// which groups them by kind: matched by kind and position within it. The fuel meter's global, when
+/// there is one, follows the given globals.
+fn in_module_order(
+    module: &wasmi::Module,
+    imports: &[Extern<Wasmi>],
+    meter: Option<wasmi::Global>,
+) -> Result<Vec<wasmi::Extern>, Trap> {
+    let mut by_kind: [Vec<wasmi::Extern>; 4] = Default::default();
+    for e in imports {
+        match *e {
+            Extern::Func(f) => by_kind[0].push(f.into()),
+            Extern::Table(t) => by_kind[1].push(t.into()),
+            Extern::Memory(m) => by_kind[2].push(m.into()),
+            Extern::Global(g) => by_kind[3].push(g.into()),
+        }
+    }
+    by_kind[3].extend(meter.map(wasmi::Extern::from));
+    let mut next = [0usize; 4];
+    let mut ordered = Vec::with_capacity(imports.len());
+    for imp in module.imports() {
+        let k = match imp.ty() {
+            wasmi::ExternType::Func(_) => 0,
+            wasmi::ExternType::Table(_) => 1,
+            wasmi::ExternType::Memory(_) => 2,
+            wasmi::ExternType::Global(_) => 3,
+        };
+        let Some(e) = by_kind[k].get(next[k]) else {
+            return Err(Trap::Host(format!("missing import {}.{}", imp.module(), imp.name())));
+        };
+        next[k] += 1;
+        ordered.push(*e);
+    }
+    Ok(ordered)
+}
+
 impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
     fn host(&mut self) -> &mut Host<Wasmi> {
         &mut self.0.data_mut().host
@@ -328,34 +364,7 @@ impl<C: StoreLike> Ctx<Wasmi> for Cx<C> {
         module: &wasmi::Module,
         imports: &[Extern<Wasmi>],
     ) -> Result<Vec<(String, Extern<Wasmi>)>, Trap> {
-        // The trait lists imports in the binary's order; wasmi wants them in the order of
-        // `Module::imports`, which groups them by kind. Match by kind and position within it.
-        let mut by_kind: [Vec<wasmi::Extern>; 4] = Default::default();
-        for e in imports {
-            match *e {
-                Extern::Func(f) => by_kind[0].push(f.into()),
-                Extern::Table(t) => by_kind[1].push(t.into()),
-                Extern::Memory(m) => by_kind[2].push(m.into()),
-                Extern::Global(g) => by_kind[3].push(g.into()),
-            }
-        }
-        by_kind[3].extend(self.0.data().meter.map(wasmi::Extern::from));
-        let mut next = [0usize; 4];
-        let mut ordered = Vec::with_capacity(imports.len());
-        for imp in module.imports() {
-            let k = match imp.ty() {
-                wasmi::ExternType::Func(_) => 0,
-                wasmi::ExternType::Table(_) => 1,
-                wasmi::ExternType::Memory(_) => 2,
-                wasmi::ExternType::Global(_) => 3,
-            };
-            let Some(e) = by_kind[k].get(next[k]) else {
-                return Err(Trap::Host(format!("missing import {}.{}", imp.module(), imp.name())));
-            };
-            next[k] += 1;
-            ordered.push(*e);
-        }
-        let imports = ordered;
+        let imports = in_module_order(module, imports, self.0.data().meter)?;
         self.budget().count_instance()?;
         self.budget().clear_denied();
         // A start function runs through a call that cannot be resumed: it gets all the fuel at once.

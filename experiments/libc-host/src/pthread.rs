@@ -71,7 +71,13 @@ fn code(r: LockResult) -> i32 {
 /// Key ids, unique in the host process (values are per thread, in each thread's [`State`]).
 static NEXT_KEY: AtomicU32 = AtomicU32::new(1);
 
+/// The host function of the pthread call `name`; `caller` is the module that imports it.
 pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
+    thread_fn(name).or_else(|| mutex_fn(name)).or_else(|| cond_fn(name, caller)).or_else(|| key_fn(name))
+}
+
+/// Threads: create, join, self, equal.
+fn thread_fn<E: Engine>(name: &str) -> Option<HostFn<E>> {
     Some(match name {
         "pthread_create" => Arc::new(|ctx, a, r| {
             let (out, start, data) = (arg(a, 0), arg(a, 2), arg(a, 3));
@@ -94,6 +100,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
         }),
         "pthread_self" => Arc::new(|ctx, _a, r| ret(r, threads::tid(ctx) as i32)),
         "pthread_equal" => Arc::new(|_ctx, a, r| ret(r, i32::from(arg(a, 0) == arg(a, 1)))),
+        _ => return None,
+    })
+}
+
+/// Mutexes, and the calls that need do nothing.
+fn mutex_fn<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "pthread_mutex_init" | "pthread_mutex_destroy" | "pthread_cond_init" | "pthread_cond_destroy"
         | "pthread_key_delete" => Arc::new(|_ctx, _a, r| ret(r, 0)),
         "pthread_mutex_lock" => Arc::new(|ctx, a, r| {
@@ -115,6 +128,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
             let tid = threads::tid(ctx);
             ret(r, code(locks(ctx).unlock(arg(a, 0), tid)))
         }),
+        _ => return None,
+    })
+}
+
+/// Condition variables and `pthread_once`.
+fn cond_fn<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
+    Some(match name {
         "pthread_cond_wait" => Arc::new(|ctx, a, r| {
             threads::sync_point(ctx)?;
             let tid = threads::tid(ctx);
@@ -129,6 +149,13 @@ pub fn func<E: Engine>(name: &str, caller: Option<ModId>) -> Option<HostFn<E>> {
             ret(r, 0)
         }),
         "pthread_once" => Arc::new(move |ctx, a, r| once(ctx, caller, arg(a, 0), arg(a, 1)).and_then(|()| ret(r, 0))),
+        _ => return None,
+    })
+}
+
+/// Thread-specific keys.
+fn key_fn<E: Engine>(name: &str) -> Option<HostFn<E>> {
+    Some(match name {
         "pthread_key_create" => Arc::new(|ctx, a, r| {
             let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
             write(ctx, arg(a, 0), &key.to_le_bytes())?;

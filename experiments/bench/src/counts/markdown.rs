@@ -2,12 +2,12 @@
 
 use std::fmt::Write;
 
-use super::native::{Linkage, NativeCounts, KERNELS};
+use super::native::{Linkage, NativeLoad, KERNELS};
 use dylab_engines::EngineKind;
 
 use super::CountData;
 use crate::calls::{Kernel, Variant};
-use crate::measurement::{Measurement, Measurements, Metric, Of};
+use crate::measurement::{Measurement, Measurements, Metric, Of, Runner};
 use crate::report::variant_table;
 use crate::subject::Subject;
 
@@ -67,7 +67,7 @@ pub fn counts_md(c: &CountData) -> String {
         });
     }
     if let Some(n) = &c.native {
-        native_md(&mut s, n, &m);
+        native_md(&mut s, &n.compiler, &m);
     }
     for line in targets(&m, c.engines.keys().copied()) {
         writeln!(s, "- {line}").unwrap();
@@ -77,14 +77,13 @@ pub fn counts_md(c: &CountData) -> String {
 }
 
 /// The native baselines: the same loops under glibc's ld.so, the limit the strategies approach.
-fn native_md(s: &mut String, n: &NativeCounts, m: &Measurements) {
+fn native_md(s: &mut String, compiler: &str, m: &Measurements) {
     writeln!(s, "### native (gcc -m32, glibc's ld.so)\n").unwrap();
     writeln!(
         s,
-        "The same caller.c loops, built by {} as a 32-bit program with callee.c as a shared object and counted \
+        "The same caller.c loops, built by {compiler} as a 32-bit program with callee.c as a shared object and counted \
          the same way (`corpus/bench/native/count.c`); beside each, {}'s row of the same linkage \
          (`intra-direct`, `direct`, `shared-table`) where it was counted.\n",
-        n.compiler,
         EngineKind::reference()
     )
     .unwrap();
@@ -92,37 +91,48 @@ fn native_md(s: &mut String, n: &NativeCounts, m: &Measurements) {
     writeln!(s, "| native linkage | {} |", kernels.join(" | ")).unwrap();
     writeln!(s, "|---|{}", "---|".repeat(kernels.len())).unwrap();
     for linkage in <Linkage as strum::IntoEnumIterator>::iter() {
-        let wasm = match linkage {
-            Linkage::IntraDirect => Variant::IntraDirect,
-            Linkage::Plt => Variant::CrossDirect,
-            Linkage::Pointer => Variant::SharedTable,
-        };
-        let cells: Vec<String> = KERNELS
-            .iter()
-            .map(|k| {
-                let Some(r) = n.calls.iter().find(|r| r.linkage == linkage && r.kernel == *k) else {
-                    return "·".into();
-                };
-                let mark = if r.exact { "" } else { "~" };
-                let reference = EngineKind::reference();
-                let beside = count(m, reference, wasm, *k)
-                    .map(|w| format!(" ({reference} {}: {})", wasm.name(), fmt_count(w.value)))
-                    .unwrap_or_default();
-                format!("{mark}{}{beside}", fmt_count(r.instructions_per_call))
-            })
-            .collect();
+        let cells: Vec<String> = KERNELS.iter().map(|&k| native_call(m, linkage, k)).collect();
         writeln!(s, "| `{}`: {} | {} |", linkage.name(), linkage.describe(), cells.join(" | ")).unwrap();
     }
-    let fresh: Vec<String> = n.dlopen_fresh.iter().map(|&i| fmt_count(i as f64)).collect();
-    let nth: Vec<String> = n.dlopen_nth.iter().map(|(k, i)| format!("{k}: {}", fmt_count(*i as f64))).collect();
+    let loads = |fresh: bool| -> Vec<String> {
+        let counted = m.with(Metric::Instructions).filter(|r| r.runner == Runner::Native);
+        let load = counted.filter_map(|r| match r.of {
+            Of::NativeDlopen(load) => Some((load, r.value)),
+            _ => None,
+        });
+        load.filter_map(|(load, i)| match load {
+            NativeLoad::Fresh { .. } if fresh => Some(fmt_count(i)),
+            NativeLoad::Nth(n) if !fresh => Some(format!("{n}: {}", fmt_count(i))),
+            _ => None,
+        })
+        .collect()
+    };
     writeln!(
         s,
         "\ndlopen of a small library (instructions of the call, RTLD_NOW): after the same library was closed \
          {}; the n-th library loaded while the earlier ones stay loaded, n = {}.\n",
-        fresh.join(", "),
-        nth.join(", ")
+        loads(true).join(", "),
+        loads(false).join(", ")
     )
     .unwrap();
+}
+
+/// A native call's count, beside the reference engine's call of the same linkage.
+fn native_call(m: &Measurements, linkage: Linkage, k: Kernel) -> String {
+    let Some(r) = m.get(Runner::Native, Of::NativeCall { linkage, kernel: k }, Metric::Instructions) else {
+        return "·".into();
+    };
+    let wasm = match linkage {
+        Linkage::IntraDirect => Variant::IntraDirect,
+        Linkage::Plt => Variant::CrossDirect,
+        Linkage::Pointer => Variant::SharedTable,
+    };
+    let mark = if r.exact { "" } else { "~" };
+    let reference = EngineKind::reference();
+    let beside = count(m, reference, wasm, k)
+        .map(|w| format!(" ({reference} {}: {})", wasm.name(), fmt_count(w.value)))
+        .unwrap_or_default();
+    format!("{mark}{}{beside}", fmt_count(r.value))
 }
 
 /// The matrix's trampoline (the engine's cheapest generic forwarder) against the typed trampoline,
@@ -210,7 +220,7 @@ mod tests {
 
     #[test]
     fn the_native_baselines_sit_beside_the_reference_engines_rows_of_the_same_linkage() {
-        use crate::counts::native::NativeCall;
+        use crate::counts::native::{NativeCall, NativeCounts};
         let direct = row(Variant::CrossDirect, Kernel::K1, 17.0, true);
         let call = |linkage, kernel: Kernel, n| NativeCall {
             linkage,

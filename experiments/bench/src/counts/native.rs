@@ -18,7 +18,7 @@ use super::{per_call, REGIONS, REPETITIONS};
 use crate::calls::Kernel;
 
 /// How a native call reaches its callee.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Linkage {
@@ -39,6 +39,24 @@ impl Linkage {
             Linkage::IntraDirect => "a call within the program",
             Linkage::Plt => "a call into another shared object, through the PLT",
             Linkage::Pointer => "a call through a dlsym pointer into another shared object",
+        }
+    }
+}
+
+/// Which native dlopen of a small library is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NativeLoad {
+    /// The `repetition`-th dlopen after the same library was closed.
+    Fresh { repetition: usize },
+    /// The n-th library loaded while the earlier ones stay loaded.
+    Nth(u32),
+}
+
+impl std::fmt::Display for NativeLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NativeLoad::Fresh { repetition } => write!(f, "dlopen-fresh/{repetition}"),
+            NativeLoad::Nth(n) => write!(f, "dlopen-{n}"),
         }
     }
 }

@@ -43,21 +43,42 @@ pub fn valgrind_version() -> Result<String> {
 pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Result<Command>) -> Result<CountData> {
     let valgrind_version = valgrind_version()?;
     let lab = dylab_lab::Lab::at(paths)?;
-    let v = lab.toolchain.versions()?;
     let mut places = select.engines_by_place().into_iter();
     let (_, here) = places.next().expect("this process's group comes first");
     let hosted: Vec<(&'static dyn ProcessHost, Vec<EngineKind>)> = places
         .map(|(place, kinds)| Ok((place.with_context(|| format!("{} cannot run here and has no host", names(&kinds)))?, kinds)))
         .collect::<Result<_>>()?;
-    let mut report =
-        ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
-    let mut totals = HashMap::new();
     let here_cmd = prepare_here(paths, &lab, select, &here, child)?;
-    // The children side by side (one core each on the 2-core machine this was written on): the
-    // Node child's start-up and V8's compilation under valgrind take about as long as the other
-    // engines' whole count.
+    let (mut report, totals) = run_children(paths, select, here_cmd.map(|cmd| (cmd, here)), &hosted)?;
+    let rows = report.cells.iter().map(|c| count_row(c, &totals)).collect::<Result<_>>()?;
+    Ok(CountData {
+        commit: crate::provenance::dylab_commit(&paths.corpus),
+        machine: crate::report::machine(),
+        valgrind: valgrind_version,
+        regions: REGIONS,
+        engines: report.engines,
+        toolchain: crate::provenance::toolchain(&lab)?,
+        rows,
+        macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
+        native: count_native(&lab, paths),
+        isolation: {
+            crate::isolation::counts_from_totals(&totals, &mut report.isolation)?;
+            report.isolation.iter().filter_map(crate::isolation::IsolationCount::of).collect()
+        },
+    })
+}
+
+/// The children side by side (one core each on the 2-core machine this was written on): the Node
+/// child's start-up and V8's compilation under valgrind take about as long as the other engines'
+/// whole count. Their reports merged, and every dump's total by label.
+fn run_children(
+    paths: &Paths,
+    select: &Selection,
+    here: Option<(Command, Vec<EngineKind>)>,
+    hosted: &[(&'static dyn ProcessHost, Vec<EngineKind>)],
+) -> Result<(ChildReport, HashMap<String, u64>)> {
     let counted: Vec<Result<_>> = std::thread::scope(|s| {
-        let here_job = here_cmd.map(|cmd| s.spawn(move || count_here(&cmd, &here)));
+        let here_job = here.map(|(cmd, here)| s.spawn(move || count_here(&cmd, &here)));
         let hosted_jobs: Vec<_> =
             hosted.iter().map(|(host, kinds)| s.spawn(move || count_hosted(*host, paths, select, kinds))).collect();
         let join = |j: std::thread::ScopedJoinHandle<'_, Result<_>>| {
@@ -65,6 +86,9 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         };
         here_job.into_iter().chain(hosted_jobs).map(join).collect()
     });
+    let mut report =
+        ChildReport { engines: Default::default(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
+    let mut totals = HashMap::new();
     for c in counted {
         let (r, t) = c?;
         report.engines.extend(r.engines);
@@ -73,45 +97,33 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
         report.isolation.extend(r.isolation);
         totals.extend(t);
     }
-    let mut rows = Vec::new();
-    for c in &report.cells {
-        let cell = c.cell();
-        let mut reps = Vec::new();
-        for r in 0..REPETITIONS {
-            let pair = regions(c.variant).map(|n| totals.get(&label(&cell, r, n)).copied());
-            let [Some(a), Some(b)] = pair else {
-                bail!("callgrind wrote no dump for {cell} (repetition {r}): is the child under callgrind?");
-            };
-            reps.push(per_call(regions(c.variant), [a, b], c.kernel.callees().len()));
-        }
-        let exact = c.tolerance == 0.0 && reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
-        rows.push(CountRow {
-            cell,
-            engine: c.engine,
-            variant: c.variant,
-            kernel: c.kernel,
-            instructions_per_call: reps[0].0,
-            exact,
-            repetitions: reps.iter().map(|r| r.0).collect(),
-            checksum: c.checksum,
-            regions: regions(c.variant),
-            tolerance: if exact { 0.0 } else { c.tolerance.max(super::NON_EXACT_TOLERANCE) },
-        });
+    Ok((report, totals))
+}
+
+/// A counted cell's row: instructions per call from its dumps, exact when every repetition gave the
+/// same integral count.
+fn count_row(c: &super::child::ChildCell, totals: &HashMap<String, u64>) -> Result<CountRow> {
+    let cell = c.cell();
+    let mut reps = Vec::new();
+    for r in 0..REPETITIONS {
+        let pair = regions(c.variant).map(|n| totals.get(&label(&cell, r, n)).copied());
+        let [Some(a), Some(b)] = pair else {
+            bail!("callgrind wrote no dump for {cell} (repetition {r}): is the child under callgrind?");
+        };
+        reps.push(per_call(regions(c.variant), [a, b], c.kernel.callees().len()));
     }
-    Ok(CountData {
-        commit: crate::provenance::dylab_commit(&paths.corpus),
-        machine: crate::report::machine(),
-        valgrind: valgrind_version,
-        regions: REGIONS,
-        engines: report.engines,
-        toolchain: vec![("clang".into(), v.clang), ("wasm-ld".into(), v.wasm_ld), ("wasi-libc".into(), v.wasi_libc)],
-        rows,
-        macro_sqlite: crate::macro_sqlite::counts_from_dumps(&report.macro_cells, &totals)?,
-        native: count_native(&lab, paths),
-        isolation: {
-            crate::isolation::counts_from_totals(&totals, &mut report.isolation)?;
-            report.isolation.iter().filter_map(crate::isolation::IsolationCount::of).collect()
-        },
+    let exact = c.tolerance == 0.0 && reps.iter().all(|&(n, exact)| exact && n == reps[0].0);
+    Ok(CountRow {
+        cell,
+        engine: c.engine,
+        variant: c.variant,
+        kernel: c.kernel,
+        instructions_per_call: reps[0].0,
+        exact,
+        repetitions: reps.iter().map(|r| r.0).collect(),
+        checksum: c.checksum,
+        regions: regions(c.variant),
+        tolerance: if exact { 0.0 } else { c.tolerance.max(super::NON_EXACT_TOLERANCE) },
     })
 }
 

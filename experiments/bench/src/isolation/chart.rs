@@ -23,7 +23,7 @@ pub fn draw(left: &Area, right: &Area, m: &Measurements) -> Result<()> {
 /// time, not every row a count.
 fn by_bytes(m: &Measurements) -> Vec<(EngineKind, Layout, u32)> {
     let row = |r: &crate::measurement::Measurement| match r.of {
-        Of::Copy { layout, load: Load::Bytes(b) } => Some((r.engine, layout, b)),
+        Of::Copy { layout, load: Load::Bytes(b) } => Some((r.engine()?, layout, b)),
         _ => None,
     };
     m.with(Metric::Median).filter_map(row).collect()

@@ -59,13 +59,14 @@ pub fn kernels_markdown(m: &Measurements, counts: Option<&Measurements>) -> Stri
     };
     for r in m.with(Metric::Median) {
         let Of::Copy { layout: Layout::ComponentModel, load: Load::Kernel(k) } = r.of else { continue };
-        let i = m.value(r.engine, r.of, Metric::Instructions).map_or("-".into(), |i| format!("{i:.0}"));
+        let Some(engine) = r.engine() else { continue };
+        let i = m.value(engine, r.of, Metric::Instructions).map_or("-".into(), |i| format!("{i:.0}"));
         out.push_str(&format!(
             "| {} | {k} (`{}`) | {} | {} | {i} | {:.1} |\n",
-            r.engine,
+            engine,
             wit(k),
-            core(r.engine, Variant::CrossDirect, k),
-            core(r.engine, Variant::SharedTable, k),
+            core(engine, Variant::CrossDirect, k),
+            core(engine, Variant::SharedTable, k),
             r.value
         ));
     }
@@ -104,7 +105,7 @@ fn header(isolating: &[Layout]) -> String {
 
 /// The engines of the isolation rows, in the order measured.
 fn engines(m: &Measurements) -> Vec<EngineKind> {
-    let mut e: Vec<EngineKind> = m.with(Metric::Median).filter(|r| matches!(r.of, Of::Copy { .. })).map(|r| r.engine).collect();
+    let mut e: Vec<EngineKind> = m.with(Metric::Median).filter(|r| matches!(r.of, Of::Copy { .. })).filter_map(|r| r.engine()).collect();
     e.dedup();
     e
 }
@@ -112,7 +113,7 @@ fn engines(m: &Measurements) -> Vec<EngineKind> {
 /// `engine`'s line for `bytes` copied per call; None without a shared-memory row or any isolating one.
 fn size_row(m: &Measurements, isolating: &[Layout], e: EngineKind, b: u32) -> Option<String> {
     let time = |l: Layout, b: u32| m.get(e, Of::Copy { layout: l, load: Load::Bytes(b) }, Metric::Median);
-    let instructions = |r: &Measurement| m.value(r.engine, r.of, Metric::Instructions);
+    let instructions = |r: &Measurement| m.value(r.runner, r.of, Metric::Instructions);
     let num = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
     let sh = time(Layout::Linked(Strategy::SharedTable), b)?;
     let rows: Vec<Option<&Measurement>> = isolating.iter().map(|&s| time(s, b)).collect();

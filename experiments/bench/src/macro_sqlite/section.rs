@@ -41,7 +41,7 @@ pub fn section(timed: &Measurements, counted: &Measurements) -> String {
 
 /// The engines of the SQLite rows of `m`, failures included.
 fn sqlite_rows(m: &Measurements) -> impl Iterator<Item = EngineKind> + '_ {
-    m.rows.iter().filter(|r| matches!(r.of, Of::Sqlite { .. })).map(|r| r.engine)
+    m.rows.iter().filter(|r| matches!(r.of, Of::Sqlite { .. })).filter_map(|r| r.engine())
 }
 
 /// The section's heading and method.

@@ -4,8 +4,10 @@
 
 use strum::IntoEnumIterator;
 
-use super::{Measurement, Measurements, Metric, Of, Unit};
+use super::{Measurement, Measurements, Metric, Of, Runner, Unit};
+use crate::counts::native::{NativeCounts, NativeLoad};
 use crate::counts::CountData;
+use crate::growth_native::NativeGrowth;
 use crate::isolation::{CopyData, Load};
 use crate::macro_sqlite::{MacroCount, MacroRow};
 use crate::measure::CallRow;
@@ -39,6 +41,7 @@ impl Measurements {
         for r in &d.macro_sqlite {
             sqlite_row(&mut rows, r);
         }
+        rows.extend(d.native_growth.iter().flat_map(native_growth));
         for s in &d.samples {
             let m = Measurement::new(s.engine, Of::Loop(s.subject), Metric::Sample, s.value, Unit::Nanoseconds);
             rows.push(Measurement { phase: Some((s.phase, s.iteration)), ..m });
@@ -65,6 +68,7 @@ impl Measurements {
             let tolerance = if repeats { 0.0 } else { crate::counts::NON_EXACT_TOLERANCE };
             rows.push(Measurement { exact: r.exact && repeats, tolerance, ..m });
         }
+        rows.extend(c.native.iter().flat_map(native_counts));
         Measurements::new(rows)
     }
 
@@ -133,3 +137,24 @@ fn call_row(rows: &mut Vec<Measurement>, r: &CallRow) {
     }
 }
 
+
+/// The native baselines' counts: each call's instructions (with its exactness), each dlopen's.
+fn native_counts(n: &NativeCounts) -> Vec<Measurement> {
+    let count = |of, value| Measurement::new(Runner::Native, of, Metric::Instructions, value, Unit::Instructions);
+    let calls = n.calls.iter().map(|r| {
+        let of = Of::NativeCall { linkage: r.linkage, kernel: r.kernel };
+        Measurement { exact: r.exact, ..count(of, r.instructions_per_call) }
+    });
+    let fresh = n.dlopen_fresh.iter().enumerate().map(|(repetition, &i)| (NativeLoad::Fresh { repetition }, i));
+    let nth = n.dlopen_nth.iter().map(|&(k, i)| (NativeLoad::Nth(k), i));
+    let loads = fresh.chain(nth).map(|(load, i)| count(Of::NativeDlopen(load), i as f64));
+    calls.chain(loads).collect()
+}
+
+/// The native loader growth: the n-th dlopen's statistic at each checkpoint.
+fn native_growth(n: &NativeGrowth) -> impl Iterator<Item = Measurement> + '_ {
+    n.rows.iter().map(|r| {
+        let of = Of::NativeGrowth { libraries: r.libraries };
+        Measurement::new(Runner::Native, of, Metric::Median, r.dlopen_us, Unit::Microseconds)
+    })
+}

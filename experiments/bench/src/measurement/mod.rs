@@ -15,12 +15,36 @@ use dylab_engines::EngineKind;
 use dylink::{Libc, Strategy};
 
 use crate::calls::{Kernel, Variant};
+use crate::counts::native::{Linkage, NativeLoad};
 use crate::isolation::{Layout, Load};
 use crate::loader::LoaderStep;
 use crate::macro_sqlite::{Build, Failure};
 use crate::samples::Phase;
 use crate::subject::Subject;
 use crate::threads::ThreadCost;
+
+/// Who ran a measurement: an engine of the registry, or the native baseline the engines are compared
+/// with (gcc -m32 programs under glibc's ld.so).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Runner {
+    Engine(EngineKind),
+    Native,
+}
+
+impl From<EngineKind> for Runner {
+    fn from(engine: EngineKind) -> Runner {
+        Runner::Engine(engine)
+    }
+}
+
+impl std::fmt::Display for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Runner::Engine(engine) => engine.fmt(f),
+            Runner::Native => f.write_str("native"),
+        }
+    }
+}
 
 /// What a measurement is of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,11 +61,18 @@ pub enum Of {
     Copy { layout: Layout, load: Load },
     /// One cost of a dlopen with `threads` running threads under a design (its strategy).
     Threads { design: Strategy, threads: u32, cost: ThreadCost },
+    /// A native call of a kernel reaching its callee by `linkage` (run by [`Runner::Native`]).
+    NativeCall { linkage: Linkage, kernel: Kernel },
+    /// A native dlopen of a small library (run by [`Runner::Native`]).
+    NativeDlopen(NativeLoad),
+    /// The native `libraries`-th dlopen of the growth's callee (run by [`Runner::Native`]).
+    NativeGrowth { libraries: usize },
 }
 
 impl Of {
     /// The cell name under `engine`, as the published rows spell it.
-    pub fn cell(self, engine: EngineKind) -> String {
+    pub fn cell(self, engine: impl Into<Runner>) -> String {
+        let engine = engine.into();
         match self {
             Of::Loop(Subject::LibcCall(libc, op)) => format!("{engine}/libc-call/{libc}/{}", op.name()),
             Of::Loop(subject) => format!("{engine}/{subject}"),
@@ -50,6 +81,9 @@ impl Of {
             Of::Sqlite { strategy, build } => format!("{engine}/{strategy}/sqlite-{}", build.name()),
             Of::Copy { layout, load } => format!("{engine}/{layout}/{load}"),
             Of::Threads { design, threads, cost } => format!("{engine}/threads/{design}/{threads}/{}", cost.name()),
+            Of::NativeCall { linkage, kernel } => format!("{engine}/{}/{}", linkage.name(), kernel.name()),
+            Of::NativeDlopen(load) => format!("{engine}/{load}"),
+            Of::NativeGrowth { libraries } => format!("{engine}/growth/dlopen-{libraries}"),
         }
     }
 }
@@ -98,7 +132,7 @@ pub enum Unit {
 /// One number the bench measured, or why a cell gave none.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measurement {
-    pub engine: EngineKind,
+    pub runner: Runner,
     pub of: Of,
     /// The round and sweep of a raw sample; `None` for a statistic.
     pub phase: Option<(Phase, u32)>,
@@ -118,12 +152,13 @@ pub struct Measurement {
 
 impl Measurement {
     /// A statistic without exactness, tolerance or interval.
-    pub fn new(engine: EngineKind, of: Of, metric: Metric, value: f64, unit: Unit) -> Measurement {
-        Measurement { engine, of, phase: None, metric, value, unit, exact: false, tolerance: 0.0, interval: None, failure: None }
+    pub fn new(runner: impl Into<Runner>, of: Of, metric: Metric, value: f64, unit: Unit) -> Measurement {
+        let runner = runner.into();
+        Measurement { runner, of, phase: None, metric, value, unit, exact: false, tolerance: 0.0, interval: None, failure: None }
     }
 
     /// The cell `of` on `engine` did not give its `metric`: it failed as `failure` says.
-    pub fn failed(engine: EngineKind, of: Of, metric: Metric, unit: Unit, failure: Failure) -> Measurement {
+    pub fn failed(engine: impl Into<Runner>, of: Of, metric: Metric, unit: Unit, failure: Failure) -> Measurement {
         Measurement { failure: Some(failure), ..Measurement::new(engine, of, metric, f64::NAN, unit) }
     }
 
@@ -133,7 +168,15 @@ impl Measurement {
     }
 
     pub fn cell(&self) -> String {
-        self.of.cell(self.engine)
+        self.of.cell(self.runner)
+    }
+
+    /// The engine that ran it; `None` for the native baseline.
+    pub fn engine(&self) -> Option<EngineKind> {
+        match self.runner {
+            Runner::Engine(engine) => Some(engine),
+            Runner::Native => None,
+        }
     }
 
     /// The flat columns, derived from [`Of`].
@@ -169,12 +212,12 @@ impl Measurement {
     }
 }
 
-/// Measurements with an index of their statistics by (engine, subject, metric): a raw sample or a
+/// Measurements with an index of their statistics by (runner, subject, metric): a raw sample or a
 /// failure is a row but no statistic.
 #[derive(Default, Debug)]
 pub struct Measurements {
     pub rows: Vec<Measurement>,
-    index: HashMap<(EngineKind, Of, Metric), usize>,
+    index: HashMap<(Runner, Of, Metric), usize>,
 }
 
 impl Measurements {
@@ -183,18 +226,18 @@ impl Measurements {
             .iter()
             .enumerate()
             .filter(|(_, m)| m.is_statistic())
-            .map(|(i, m)| ((m.engine, m.of, m.metric), i))
+            .map(|(i, m)| ((m.runner, m.of, m.metric), i))
             .collect();
         Measurements { rows, index }
     }
 
-    /// The statistic `metric` of `of` on `engine`, if measured.
-    pub fn get(&self, engine: EngineKind, of: Of, metric: Metric) -> Option<&Measurement> {
-        self.index.get(&(engine, of, metric)).map(|&i| &self.rows[i])
+    /// The statistic `metric` of `of` on `runner`, if measured.
+    pub fn get(&self, runner: impl Into<Runner>, of: Of, metric: Metric) -> Option<&Measurement> {
+        self.index.get(&(runner.into(), of, metric)).map(|&i| &self.rows[i])
     }
 
     /// Its value.
-    pub fn value(&self, engine: EngineKind, of: Of, metric: Metric) -> Option<f64> {
+    pub fn value(&self, engine: impl Into<Runner>, of: Of, metric: Metric) -> Option<f64> {
         self.get(engine, of, metric).map(|m| m.value)
     }
 
@@ -204,14 +247,15 @@ impl Measurements {
     }
 
     /// Why `of` on `engine` gave no `metric`, when it failed.
-    pub fn failure(&self, engine: EngineKind, of: Of, metric: Metric) -> Option<&Failure> {
-        let failed = |m: &&Measurement| (m.engine, m.of, m.metric) == (engine, of, metric);
+    pub fn failure(&self, engine: impl Into<Runner>, of: Of, metric: Metric) -> Option<&Failure> {
+        let engine = engine.into();
+        let failed = |m: &&Measurement| (m.runner, m.of, m.metric) == (engine, of, metric);
         self.rows.iter().filter(failed).find_map(|m| m.failure.as_ref())
     }
 
-    /// The engines measured, in registry order.
+    /// The engines measured, in registry order (the native baseline is no engine).
     pub fn engines(&self) -> Vec<EngineKind> {
-        let mut engines: Vec<EngineKind> = self.rows.iter().map(|m| m.engine).collect();
+        let mut engines: Vec<EngineKind> = self.rows.iter().filter_map(Measurement::engine).collect();
         engines.sort();
         engines.dedup();
         engines

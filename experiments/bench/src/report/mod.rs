@@ -92,6 +92,23 @@ fn cell_text(m: &Measurements, engine: EngineKind, of: Of) -> Option<String> {
 pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     let m = Measurements::of_times(d);
     let mut s = String::new();
+    header(&mut s, d, counts);
+    method(&mut s, d, &m);
+    for &engine in d.engines.keys() {
+        variant_table(&mut s, &format!("## {engine}"), false, |v, k| cell_text(&m, engine, Of::Loop(Subject::Call(v, k))));
+    }
+    explain_variants(&mut s);
+    targets_md(&mut s, &m);
+    libc_calls_md(&mut s, d, &m);
+    let counted = counts.map(Measurements::of_counts).unwrap_or_default();
+    s.push_str(&crate::macro_sqlite::section(&m, &counted));
+    loader_table(&mut s, d, &m);
+    s.push_str(&crate::growth::markdown(&m, d.native_growth.as_ref().map(|n| n.compiler.as_str())));
+    s
+}
+
+/// The title, where the numbers come from, and (with counts) the counts section; then the machine.
+fn header(s: &mut String, d: &BenchData, counts: Option<&CountData>) {
     writeln!(s, "# dylab call costs\n").unwrap();
     writeln!(
         s,
@@ -112,6 +129,10 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     }
     let tc: Vec<String> = d.toolchain.iter().map(|(k, v)| format!("{k} {v}")).collect();
     writeln!(s, "- toolchain: {}\n", tc.join(", ")).unwrap();
+}
+
+/// How the times were taken and what a cell shows.
+fn method(s: &mut String, d: &BenchData, m: &Measurements) {
     writeln!(
         s,
         "Method: a caller module runs a loop of n calls `acc = f(acc, ...)` inside wasm (corpus/bench/caller.c); one call from \
@@ -132,12 +153,13 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         crate::stats::BLOCK,
         crate::stats::RESAMPLES,
         crate::stats::between_runs_list(),
-        empty_loops(&m)
+        empty_loops(m)
     )
     .unwrap();
-    for &engine in d.engines.keys() {
-        variant_table(&mut s, &format!("## {engine}"), false, |v, k| cell_text(&m, engine, Of::Loop(Subject::Call(v, k))));
-    }
+}
+
+/// What each variant and kernel of the tables is.
+fn explain_variants(s: &mut String) {
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
         to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
         `trampoline` is the matrix's `trampoline` strategy, the engine's cheapest generic forwarder (wasmtime: `Func::new_unchecked` \
@@ -154,11 +176,19 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
         misprediction, which is what a megamorphic site costs on hardware: compare the times. wasmtime runs with \
         `table_lazy_init=true` (its default; recorded above): a table element is initialised on its first call_indirect, and \
         warm-up has done that before anything is counted or timed.\n").unwrap();
+}
+
+/// The targets, met or missed.
+fn targets_md(s: &mut String, m: &Measurements) {
     writeln!(s, "## Targets\n").unwrap();
-    for t in targets(&m) {
+    for t in targets(m) {
         writeln!(s, "- **{}** — {}: {}", t.name, if t.met { "met" } else { "missed" }, t.detail).unwrap();
     }
     writeln!(s).unwrap();
+}
+
+/// One libc call per placement, when measured.
+fn libc_calls_md(s: &mut String, d: &BenchData, m: &Measurements) {
     if m.with(Metric::Median).any(|r| matches!(r.of, Of::Loop(Subject::LibcCall(..)))) {
         writeln!(s, "## libc call costs\n").unwrap();
         writeln!(
@@ -174,7 +204,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
             writeln!(s, "|---|{}", "---|".repeat(ops().count())).unwrap();
             for placement in placements() {
                 let cells: Vec<String> = ops()
-                    .map(|op| cell_text(&m, engine, Of::Loop(Subject::LibcCall(placement, op))))
+                    .map(|op| cell_text(m, engine, Of::Loop(Subject::LibcCall(placement, op))))
                     .map(|c| c.unwrap_or_else(|| "n/a".into()))
                     .collect();
                 writeln!(s, "| {} | {} |", placement.name(), cells.join(" | ")).unwrap();
@@ -182,17 +212,12 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
             writeln!(s).unwrap();
         }
     }
-    let counted = counts.map(Measurements::of_counts).unwrap_or_default();
-    s.push_str(&crate::macro_sqlite::section(&m, &counted));
-    loader_table(&mut s, d, &m);
-    s.push_str(&crate::growth::markdown(&crate::growth::Point::all(&m), d.native_growth.as_ref()));
-    s
 }
 
 /// Each engine's empty loop: `engine ns` words.
 fn empty_loops(m: &Measurements) -> String {
     let empty = m.with(Metric::Median).filter(|r| r.of == Of::Loop(Subject::EmptyLoop));
-    empty.map(|r| format!("{} {:.2}", r.engine, r.value)).collect::<Vec<_>>().join(", ")
+    empty.map(|r| format!("{} {:.2}", r.runner, r.value)).collect::<Vec<_>>().join(", ")
 }
 
 /// The loader steps' medians (minimum), a column per engine, a row per step in the order measured.
@@ -239,18 +264,18 @@ pub struct Moved {
 pub fn moved(baseline: &Measurements, current: &Measurements) -> Vec<Moved> {
     let mut moved = Vec::new();
     for m in current.with(Metric::Median) {
-        let Of::Loop(subject) = m.of else { continue };
-        let Some(r) = Timed::of(current, m.engine, m.of) else { continue };
-        let Some(b) = Timed::of(baseline, m.engine, m.of) else { continue };
+        let (Of::Loop(subject), Some(engine)) = (m.of, m.engine()) else { continue };
+        let Some(r) = Timed::of(current, engine, m.of) else { continue };
+        let Some(b) = Timed::of(baseline, engine, m.of) else { continue };
         // A selection without the floors (`--variant direct`) compares the row's ratio to its kernel's.
-        let speed = crate::floor::speed(baseline, current, m.engine).map(|(s, _)| s);
+        let speed = crate::floor::speed(baseline, current, engine).map(|(s, _)| s);
         let (bi, ri) = match speed {
             Some(speed) => (b.time_interval(speed), r.time_interval(1.0)),
             None => (b.ratio_interval(), r.ratio_interval()),
         };
-        let widened = |i| crate::stats::widened(i, crate::stats::allowance(m.engine, subject));
+        let widened = |i| crate::stats::widened(i, crate::stats::allowance(engine, subject));
         if crate::stats::disjoint(widened(bi), widened(ri)) {
-            moved.push(Moved { engine: m.engine, subject, text: moved_text(&m.cell(), &b, &r, speed) });
+            moved.push(Moved { engine, subject, text: moved_text(&m.cell(), &b, &r, speed) });
         }
     }
     moved

@@ -38,7 +38,7 @@ fn value(m: &Measurements, engine: EngineKind, v: Variant, k: Kernel, metric: Me
 
 /// 1. Ratio stability between the two rounds of this run.
 fn stability_target(m: &Measurements) -> Option<Target> {
-    let value = |r: &Measurement, metric| m.value(r.engine, r.of, metric).unwrap_or(f64::NAN);
+    let value = |r: &Measurement, metric| m.value(r.runner, r.of, metric).unwrap_or(f64::NAN);
     let rounds = |r: &Measurement| Phase::ALL.map(|p| value(r, Metric::RoundRatio(p)));
     let dev = |r: &Measurement| {
         let [a, b] = rounds(r);
@@ -104,7 +104,7 @@ fn trampoline_target(m: &Measurements, engine: EngineKind) -> Option<Target> {
 fn cross_module_target(m: &Measurements) -> Option<Target> {
     let reference = EngineKind::reference();
     let cross = [Variant::CrossDirect, Variant::SharedTable, Variant::DlsymImport, Variant::ReplicatedTables];
-    let rows = calls(m).filter(|(r, v, _)| r.engine == reference && cross.contains(v));
+    let rows = calls(m).filter(|(r, v, _)| r.engine() == Some(reference) && cross.contains(v));
     let (w, variant, kernel) = rows.max_by(|a, b| a.0.value.total_cmp(&b.0.value))?;
     let same_module = if variant == Variant::CrossDirect { Variant::IntraDirect } else { Variant::IntraIndirect };
     let local = value(m, reference, same_module, kernel, Metric::Ratio).unwrap_or(f64::NAN);

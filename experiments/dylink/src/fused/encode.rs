@@ -199,12 +199,36 @@ fn body(ty: &FuncType, iface: &FnInterface, stdout: Stdout, func: &dyn Fn(Import
     if let Some(addr) = stdout.caller {
         flush(&mut f, CALLER, addr, func(Import::CallerFflush), l.scratch());
     }
+    measure(&mut f, &l);
+    if has_copies {
+        copy_in(&mut f, &l, func);
+    }
+    // The parameters keep the caller's addresses (copied back to after the call); the call gets
+    // the copies' places in the block.
+    call_target(&mut f, ty, iface, &l, func);
+    for r in (0..ty.results.len()).rev() {
+        f.instruction(&I::LocalSet(l.result(r)));
+    }
+    if has_copies {
+        copy_out(&mut f, &l, func);
+    }
+    if let Some(addr) = stdout.callee {
+        flush(&mut f, CALLEE, addr, func(Import::CalleeFflush), l.scratch());
+    }
+    for r in 0..ty.results.len() {
+        f.instruction(&I::LocalGet(l.result(r)));
+    }
+    f.instruction(&I::End);
+    f
+}
 
-    // Sizes, measured in the caller's memory before anything is allocated; NULL measures 0.
+/// Sizes, measured in the caller's memory before anything is allocated; NULL measures 0. Each
+/// copied parameter gets its length and its offset in the block; `total` sums them, 16-aligned.
+fn measure(f: &mut Function, l: &Locals) {
     for (k, &(i, p)) in l.copied.iter().enumerate() {
         f.instruction(&I::LocalGet(i as u32)).instruction(&I::If(wasm_encoder::BlockType::Empty));
         match p {
-            Param::Str => strlen(&mut f, i as u32, l.scratch()),
+            Param::Str => strlen(f, i as u32, l.scratch()),
             Param::In { len } | Param::Out { len } | Param::InOut { len } => {
                 f.instruction(&I::LocalGet(len as u32));
             }
@@ -225,77 +249,66 @@ fn body(ty: &FuncType, iface: &FnInterface, stdout: Stdout, func: &dyn Fn(Import
             .instruction(&I::I32Add)
             .instruction(&I::LocalSet(l.total()));
     }
+}
 
-    if has_copies {
-        // One block when any pointer is not NULL (as the host adapter: aligned_alloc(16, max(total, 16))).
-        any_nonnull(&mut f, &l);
-        f.instruction(&I::If(wasm_encoder::BlockType::Empty));
-        f.instruction(&I::I32Const(16))
-            .instruction(&I::LocalGet(l.total()))
-            .instruction(&I::I32Const(16))
-            .instruction(&I::LocalGet(l.total()))
-            .instruction(&I::I32Const(16))
-            .instruction(&I::I32GtU)
-            .instruction(&I::Select)
-            .instruction(&I::Call(func(Import::Alloc)))
-            .instruction(&I::LocalTee(l.block()))
-            .instruction(&I::I32Eqz)
-            .instruction(&I::If(wasm_encoder::BlockType::Empty))
-            .instruction(&I::Unreachable) // the callee's allocator is out of memory
-            .instruction(&I::End)
-            .instruction(&I::End);
-        for (k, &(i, p)) in l.copied.iter().enumerate() {
-            f.instruction(&I::LocalGet(i as u32)).instruction(&I::If(wasm_encoder::BlockType::Empty));
-            // dst = block + offset
-            f.instruction(&I::LocalGet(l.block()))
-                .instruction(&I::LocalGet(l.offset(k)))
-                .instruction(&I::I32Add);
-            if matches!(p, Param::Out { .. }) {
-                f.instruction(&I::I32Const(0))
-                    .instruction(&I::LocalGet(l.len(k)))
-                    .instruction(&I::MemoryFill(CALLEE));
-            } else {
-                f.instruction(&I::LocalGet(i as u32))
-                    .instruction(&I::LocalGet(l.len(k)))
-                    .instruction(&I::MemoryCopy { src_mem: CALLER, dst_mem: CALLEE });
-            }
-            f.instruction(&I::End);
-        }
-    }
-    // The parameters keep the caller's addresses (copied back to after the call); the call gets
-    // the copies' places in the block.
-    call_target(&mut f, ty, iface, &l, func);
-    for r in (0..ty.results.len()).rev() {
-        f.instruction(&I::LocalSet(l.result(r)));
-    }
-    if has_copies {
-        for (k, &(i, p)) in l.copied.iter().enumerate() {
-            if matches!(p, Param::Str | Param::In { .. }) {
-                continue;
-            }
-            f.instruction(&I::LocalGet(i as u32)).instruction(&I::If(wasm_encoder::BlockType::Empty));
-            f.instruction(&I::LocalGet(i as u32))
-                .instruction(&I::LocalGet(l.block()))
-                .instruction(&I::LocalGet(l.offset(k)))
-                .instruction(&I::I32Add)
-                .instruction(&I::LocalGet(l.len(k)))
-                .instruction(&I::MemoryCopy { src_mem: CALLEE, dst_mem: CALLER })
-                .instruction(&I::End);
-        }
+/// Takes the block from the callee's allocator and copies the inputs into it (zeroes for outputs).
+fn copy_in(f: &mut Function, l: &Locals, func: &dyn Fn(Import) -> u32) {
+    // One block when any pointer is not NULL (as the host adapter: aligned_alloc(16, max(total, 16))).
+    any_nonnull(f, l);
+    f.instruction(&I::If(wasm_encoder::BlockType::Empty));
+    f.instruction(&I::I32Const(16))
+        .instruction(&I::LocalGet(l.total()))
+        .instruction(&I::I32Const(16))
+        .instruction(&I::LocalGet(l.total()))
+        .instruction(&I::I32Const(16))
+        .instruction(&I::I32GtU)
+        .instruction(&I::Select)
+        .instruction(&I::Call(func(Import::Alloc)))
+        .instruction(&I::LocalTee(l.block()))
+        .instruction(&I::I32Eqz)
+        .instruction(&I::If(wasm_encoder::BlockType::Empty))
+        .instruction(&I::Unreachable) // the callee's allocator is out of memory
+        .instruction(&I::End)
+        .instruction(&I::End);
+    for (k, &(i, p)) in l.copied.iter().enumerate() {
+        f.instruction(&I::LocalGet(i as u32)).instruction(&I::If(wasm_encoder::BlockType::Empty));
+        // dst = block + offset
         f.instruction(&I::LocalGet(l.block()))
-            .instruction(&I::If(wasm_encoder::BlockType::Empty))
+            .instruction(&I::LocalGet(l.offset(k)))
+            .instruction(&I::I32Add);
+        if matches!(p, Param::Out { .. }) {
+            f.instruction(&I::I32Const(0))
+                .instruction(&I::LocalGet(l.len(k)))
+                .instruction(&I::MemoryFill(CALLEE));
+        } else {
+            f.instruction(&I::LocalGet(i as u32))
+                .instruction(&I::LocalGet(l.len(k)))
+                .instruction(&I::MemoryCopy { src_mem: CALLER, dst_mem: CALLEE });
+        }
+        f.instruction(&I::End);
+    }
+}
+
+/// Copies the outputs back to the caller's memory and frees the block.
+fn copy_out(f: &mut Function, l: &Locals, func: &dyn Fn(Import) -> u32) {
+    for (k, &(i, p)) in l.copied.iter().enumerate() {
+        if matches!(p, Param::Str | Param::In { .. }) {
+            continue;
+        }
+        f.instruction(&I::LocalGet(i as u32)).instruction(&I::If(wasm_encoder::BlockType::Empty));
+        f.instruction(&I::LocalGet(i as u32))
             .instruction(&I::LocalGet(l.block()))
-            .instruction(&I::Call(func(Import::Free)))
+            .instruction(&I::LocalGet(l.offset(k)))
+            .instruction(&I::I32Add)
+            .instruction(&I::LocalGet(l.len(k)))
+            .instruction(&I::MemoryCopy { src_mem: CALLEE, dst_mem: CALLER })
             .instruction(&I::End);
     }
-    if let Some(addr) = stdout.callee {
-        flush(&mut f, CALLEE, addr, func(Import::CalleeFflush), l.scratch());
-    }
-    for r in 0..ty.results.len() {
-        f.instruction(&I::LocalGet(l.result(r)));
-    }
-    f.instruction(&I::End);
-    f
+    f.instruction(&I::LocalGet(l.block()))
+        .instruction(&I::If(wasm_encoder::BlockType::Empty))
+        .instruction(&I::LocalGet(l.block()))
+        .instruction(&I::Call(func(Import::Free)))
+        .instruction(&I::End);
 }
 
 /// Leaves on the stack whether any copied parameter is not NULL.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::engine::{Ctx, Engine, Extern, FuncType, Trap, Val, ValType};
+use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, Trap, Val, ValType};
 use crate::libc::LibcPlacement;
 use crate::module_info::ImportKind;
 use crate::outcome::Ending;
@@ -28,6 +28,42 @@ fn libc_func<E: Engine>(ctx: &dyn Ctx<E>, name: &str) -> Option<E::Func> {
     export_func(&p.module(p.libc()?).exports, name)
 }
 
+/// libc's `main` import: the program's main, called without arguments when it takes none.
+fn main_forwarder<E: Engine>() -> HostFn<E> {
+    Arc::new(|ctx, args, results| {
+        let f = ctx
+            .host_ref()
+            .process
+            .main_func()
+            .ok_or_else(|| Trap::Host("main called before the program was loaded".into()))?;
+        let ty = ctx.func_type(f);
+        if ty.params.is_empty() {
+            ctx.call(f, &[], results)
+        } else {
+            ctx.call(f, args, results)
+        }
+    })
+}
+
+/// libc.wasm's memory, table and stack pointer.
+type Parts<E> = (<E as Engine>::Memory, <E as Engine>::Table, <E as Engine>::Global);
+
+/// The memory, table and stack pointer libc.wasm must export (it must export `__main_void` and
+/// `exit` too).
+fn required_exports<E: Engine>(exports: &HashMap<String, Extern<E>>) -> Result<Parts<E>, Ending> {
+    let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
+        (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
+    else {
+        return Err(Ending::LinkError(
+            "libc.wasm must export memory, __indirect_function_table and __stack_pointer".into(),
+        ));
+    };
+    if export_func(exports, "__main_void").is_none() || export_func(exports, "exit").is_none() {
+        return Err(Ending::LinkError("libc.wasm must export __main_void and exit".into()));
+    }
+    Ok((*memory, *table, *sp))
+}
+
 impl<E: Engine> LibcPlacement<E> for LibcModule {
     fn kind(&self) -> crate::Libc {
         crate::Libc::LibcModule
@@ -46,22 +82,7 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             ("env", "main", ImportKind::Func(ty))
                 if *ty == FuncType::new([ValType::I32, ValType::I32], [ValType::I32]) =>
             {
-                Some(Extern::Func(ctx.new_func(
-                    ty,
-                    Arc::new(|ctx, args, results| {
-                        let f = ctx
-                            .host_ref()
-                            .process
-                            .main_func()
-                            .ok_or_else(|| Trap::Host("main called before the program was loaded".into()))?;
-                        let ty = ctx.func_type(f);
-                        if ty.params.is_empty() {
-                            ctx.call(f, &[], results)
-                        } else {
-                            ctx.call(f, args, results)
-                        }
-                    }),
-                )))
+                Some(Extern::Func(ctx.new_func(ty, main_forwarder())))
             }
             _ => None,
         })
@@ -72,18 +93,8 @@ impl<E: Engine> LibcPlacement<E> for LibcModule {
             .map_err(|t| crate::program::instantiation_ending("libc.wasm: ", t))?
             .into_iter()
             .collect();
-        let (Some(Extern::Memory(memory)), Some(Extern::Table(table)), Some(Extern::Global(sp))) =
-            (exports.get("memory"), exports.get("__indirect_function_table"), exports.get("__stack_pointer"))
-        else {
-            return Err(Ending::LinkError(
-                "libc.wasm must export memory, __indirect_function_table and __stack_pointer".into(),
-            ));
-        };
-        let (memory, table, sp) = (*memory, *table, *sp);
+        let (memory, table, sp) = required_exports(&exports)?;
         let ctors = export_func(&exports, "__wasm_call_ctors");
-        if export_func(&exports, "__main_void").is_none() || export_func(&exports, "exit").is_none() {
-            return Err(Ending::LinkError("libc.wasm must export __main_void and exit".into()));
-        }
         {
             let host = ctx.host();
             host.memory = Some(memory);

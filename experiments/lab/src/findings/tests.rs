@@ -196,18 +196,3 @@ fn the_corpus_findings_toml_is_valid() {
     let text = std::fs::read_to_string(corpus.join("findings.toml")).unwrap();
     parse(&text, &cases).unwrap();
 }
-
-/// Runs the real matrix and writes /tmp/findings.md: `cargo test -p dylab-lab --lib -- --ignored findings`.
-#[test]
-#[ignore]
-fn write_findings_of_the_real_matrix() {
-    let corpus = crate::run::default_corpus();
-    let (cases, _) = crate::corpus::load_corpus(&corpus).unwrap();
-    let all = crate::cell::cells(&cases, &crate::cell::Filter::default());
-    let lab = crate::run::Lab::new(&corpus.join("include")).unwrap();
-    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let results = lab.run_matrix(&cases, &all, jobs, &|_| {});
-    let text = std::fs::read_to_string(corpus.join("findings.toml")).unwrap();
-    let md = findings(&cases, &results, &[], &text).unwrap();
-    std::fs::write("/tmp/findings.md", md).unwrap();
-}

@@ -11,7 +11,10 @@
 //! positional `%1$d`) stop the run as [`Trap::Unsupported`]; a format C itself rejects (`%y`, `%hf`)
 //! gives `None`, which the caller turns into C's `-1`.
 
+mod spec;
+
 use dylink::engine::Trap;
+use spec::{spec, Spec};
 
 /// Where conversions take their arguments from: the wasm32 va_list in linear memory (each argument
 /// aligned to its size, at least 4; floats promoted to double), or a test's list.
@@ -73,167 +76,96 @@ pub fn format(fmt: &[u8], args: &mut dyn VaArgs) -> Result<Option<Vec<u8>>, Trap
             i += 1;
             continue;
         }
-        let start = i - 1;
-        // Positional arguments (%1$d): C has them, the subset does not.
-        let digits = fmt[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits > 0 && fmt.get(i + digits) == Some(&b'$') {
-            return Err(unsupported("printf: positional arguments (%n$)"));
-        }
-        let mut fl = Flags::default();
-        while let Some(&b) = fmt.get(i) {
-            match b {
-                b'-' => fl.left = true,
-                b'+' => fl.plus = true,
-                b' ' => fl.space = true,
-                b'#' => fl.alt = true,
-                b'0' => fl.zero = true,
-                b'\'' => {} // thousands grouping: nothing to group in the C locale
-                _ => break,
-            }
-            i += 1;
-        }
-        let width: usize;
-        if fmt.get(i) == Some(&b'*') {
-            i += 1;
-            let w = args.next_u32()? as i32;
-            if w < 0 {
-                fl.left = true;
-            }
-            width = w.unsigned_abs() as usize;
-        } else {
-            match number(fmt, &mut i) {
-                Some(w) => width = w,
-                None => return Ok(None),
-            }
-        }
-        let mut precision: Option<usize> = None;
-        if fmt.get(i) == Some(&b'.') {
-            i += 1;
-            if fmt.get(i) == Some(&b'*') {
-                i += 1;
-                let p = args.next_u32()? as i32;
-                precision = (p >= 0).then_some(p as usize);
-            } else {
-                match number(fmt, &mut i) {
-                    Some(p) => precision = Some(p),
-                    None => return Ok(None),
-                }
-            }
-        }
-        if width > MAX_FIELD || precision.is_some_and(|p| p > MAX_FIELD) {
-            return Err(unsupported(format!("printf: a field wider than {MAX_FIELD} bytes")));
-        }
-        // Many wide fields add up: the whole output is bounded too, before the next field is laid out.
-        if out.len() + width.max(precision.unwrap_or(0)) > MAX_OUTPUT {
-            return Err(Trap::Limit(
-                dylink::LimitKind::HostBuffer,
-                format!("printf: output of more than {MAX_OUTPUT} bytes in one call"),
-            ));
-        }
-        let length = {
-            let two = fmt.get(i..i + 2);
-            let (len, n) = match (two, fmt.get(i)) {
-                (Some(b"hh"), _) => (Length::Hh, 2),
-                (Some(b"ll"), _) => (Length::Ll, 2),
-                (_, Some(b'h')) => (Length::H, 1),
-                (_, Some(b'l')) => (Length::L, 1),
-                (_, Some(b'j')) => (Length::J, 1),
-                (_, Some(b'z')) => (Length::Z, 1),
-                (_, Some(b't')) => (Length::T, 1),
-                (_, Some(b'L')) => (Length::BigL, 1),
-                _ => (Length::None, 0),
-            };
-            i += n;
-            len
-        };
-        let Some(&conv) = fmt.get(i) else {
+        let Some(spec) = spec(fmt, &mut i, args, out.len())? else { return Ok(None) };
+        if convert(&mut out, spec, args)?.is_none() {
             return Ok(None);
-        };
-        i += 1;
-        let spec = String::from_utf8_lossy(&fmt[start..i]).into_owned();
-        // - and 0 are mutually exclusive.
-        if fl.left {
-            fl.zero = false;
-        }
-        match conv {
-            b'd' | b'i' | b'u' | b'o' | b'x' | b'X' | b'p' => {
-                let value: u64 = match (conv, length) {
-                    (b'p', Length::None) => args.next_u32()? as u64,
-                    (b'p', _) | (_, Length::BigL) => return Ok(None),
-                    (_, Length::Ll | Length::J) => args.next_u64()?,
-                    _ => args.next_u32()? as u64,
-                };
-                let signed = matches!(conv, b'd' | b'i');
-                // Narrow to the argument's C type, then widen with its signedness.
-                let (neg, mag) = match length {
-                    Length::Hh if signed => split(value as u8 as i8 as i64),
-                    Length::Hh => (false, value as u8 as u64),
-                    Length::H if signed => split(value as u16 as i16 as i64),
-                    Length::H => (false, value as u16 as u64),
-                    Length::Ll | Length::J if signed => split(value as i64),
-                    Length::Ll | Length::J => (false, value),
-                    _ if signed => split(value as u32 as i32 as i64),
-                    _ => (false, value as u32 as u64),
-                };
-                integer(&mut out, conv, neg, mag, fl, width, precision);
-            }
-            b'c' => {
-                if length == Length::L {
-                    return Err(unsupported(format!("printf: wide character conversion `{spec}`")));
-                }
-                if length != Length::None {
-                    return Ok(None);
-                }
-                let byte = args.next_u32()? as u8;
-                fl.zero = false;
-                pad(&mut out, b"", &[byte], 1, width, fl);
-            }
-            b's' => {
-                if length == Length::L {
-                    return Err(unsupported(format!("printf: wide string conversion `{spec}`")));
-                }
-                if length != Length::None {
-                    return Ok(None);
-                }
-                let addr = args.next_u32()?;
-                let mut s = if addr == 0 { b"(null)".to_vec() } else { args.string(addr, precision)? };
-                if let Some(p) = precision {
-                    s.truncate(p);
-                }
-                fl.zero = false;
-                let n = s.len();
-                pad(&mut out, b"", &s, n, width, fl);
-            }
-            b'f' | b'F' | b'e' | b'E' | b'g' | b'G' => {
-                match length {
-                    Length::None | Length::L => {}
-                    Length::BigL => return Err(unsupported(format!("printf: long double conversion `{spec}`"))),
-                    _ => return Ok(None),
-                }
-                let x = args.next_f64()?;
-                float(&mut out, conv, x, fl, width, precision);
-            }
-            b'a' | b'A' => return Err(unsupported(format!("printf: hexadecimal floating point `{spec}`"))),
-            b'n' => return Err(unsupported(format!("printf: `{spec}` (writes the count to memory)"))),
-            b'm' => return Err(unsupported(format!("printf: `{spec}` (strerror of errno)"))),
-            b'C' | b'S' => return Err(unsupported(format!("printf: wide conversion `{spec}`"))),
-            _ => return Ok(None),
         }
     }
     Ok(Some(out))
 }
 
-/// A decimal number at `fmt[*i..]` (empty is 0); `None` past `i32::MAX`.
-fn number(fmt: &[u8], i: &mut usize) -> Option<usize> {
-    let mut n: usize = 0;
-    while let Some(&d) = fmt.get(*i).filter(|b| b.is_ascii_digit()) {
-        n = n.checked_mul(10)?.checked_add((d - b'0') as usize)?;
-        if n > i32::MAX as usize {
-            return None;
+/// Lays out one conversion into `out`. `Ok(None)`: a conversion C rejects.
+fn convert(out: &mut Vec<u8>, s: Spec, args: &mut dyn VaArgs) -> Result<Option<()>, Trap> {
+    let spec = &s.text;
+    match s.conv {
+        b'd' | b'i' | b'u' | b'o' | b'x' | b'X' | b'p' => return int_conv(out, &s, args),
+        b'c' => return char_conv(out, s, args),
+        b's' => return string_conv(out, s, args),
+        b'f' | b'F' | b'e' | b'E' | b'g' | b'G' => {
+            match s.length {
+                Length::None | Length::L => {}
+                Length::BigL => return Err(unsupported(format!("printf: long double conversion `{spec}`"))),
+                _ => return Ok(None),
+            }
+            let x = args.next_f64()?;
+            float(out, s.conv, x, s.fl, s.width, s.precision);
         }
-        *i += 1;
+        b'a' | b'A' => return Err(unsupported(format!("printf: hexadecimal floating point `{spec}`"))),
+        b'n' => return Err(unsupported(format!("printf: `{spec}` (writes the count to memory)"))),
+        b'm' => return Err(unsupported(format!("printf: `{spec}` (strerror of errno)"))),
+        b'C' | b'S' => return Err(unsupported(format!("printf: wide conversion `{spec}`"))),
+        _ => return Ok(None),
     }
-    Some(n)
+    Ok(Some(()))
+}
+
+/// `d i u o x X p`.
+fn int_conv(out: &mut Vec<u8>, s: &Spec, args: &mut dyn VaArgs) -> Result<Option<()>, Trap> {
+    let conv = s.conv;
+    let value: u64 = match (conv, s.length) {
+        (b'p', Length::None) => args.next_u32()? as u64,
+        (b'p', _) | (_, Length::BigL) => return Ok(None),
+        (_, Length::Ll | Length::J) => args.next_u64()?,
+        _ => args.next_u32()? as u64,
+    };
+    let signed = matches!(conv, b'd' | b'i');
+    // Narrow to the argument's C type, then widen with its signedness.
+    let (neg, mag) = match s.length {
+        Length::Hh if signed => split(value as u8 as i8 as i64),
+        Length::Hh => (false, value as u8 as u64),
+        Length::H if signed => split(value as u16 as i16 as i64),
+        Length::H => (false, value as u16 as u64),
+        Length::Ll | Length::J if signed => split(value as i64),
+        Length::Ll | Length::J => (false, value),
+        _ if signed => split(value as u32 as i32 as i64),
+        _ => (false, value as u32 as u64),
+    };
+    integer(out, conv, neg, mag, s.fl, s.width, s.precision);
+    Ok(Some(()))
+}
+
+/// `c`.
+fn char_conv(out: &mut Vec<u8>, mut s: Spec, args: &mut dyn VaArgs) -> Result<Option<()>, Trap> {
+    if s.length == Length::L {
+        return Err(unsupported(format!("printf: wide character conversion `{}`", s.text)));
+    }
+    if s.length != Length::None {
+        return Ok(None);
+    }
+    let byte = args.next_u32()? as u8;
+    s.fl.zero = false;
+    pad(out, b"", &[byte], 1, s.width, s.fl);
+    Ok(Some(()))
+}
+
+/// `s`: `(null)` for a null pointer, at most `precision` bytes.
+fn string_conv(out: &mut Vec<u8>, mut s: Spec, args: &mut dyn VaArgs) -> Result<Option<()>, Trap> {
+    if s.length == Length::L {
+        return Err(unsupported(format!("printf: wide string conversion `{}`", s.text)));
+    }
+    if s.length != Length::None {
+        return Ok(None);
+    }
+    let precision = s.precision;
+    let addr = args.next_u32()?;
+    let mut bytes = if addr == 0 { b"(null)".to_vec() } else { args.string(addr, precision)? };
+    if let Some(p) = precision {
+        bytes.truncate(p);
+    }
+    s.fl.zero = false;
+    let n = bytes.len();
+    pad(out, b"", &bytes, n, s.width, s.fl);
+    Ok(Some(()))
 }
 
 fn split(v: i64) -> (bool, u64) {
@@ -351,36 +283,38 @@ fn float(out: &mut Vec<u8>, conv: u8, x: f64, mut fl: Flags, width: usize, preci
             s
         }
         b'e' => exp_style(a, p, fl.alt).0,
-        _ => {
-            // %g: the style of %e with P-1 digits decides; P significant digits either way.
-            let big_p = p.max(1);
-            let (e_form, x_exp) = exp_style(a, big_p - 1, fl.alt);
-            let mut s = if (big_p as i64) > x_exp as i64 && x_exp >= -4 {
-                let fp = (big_p as i64 - 1 - x_exp as i64) as usize;
-                let mut f = format!("{a:.fp$}");
-                if fl.alt && fp == 0 {
-                    f.push('.');
-                }
-                f
-            } else {
-                e_form
-            };
-            if !fl.alt {
-                let (num, exp) = match s.find('e') {
-                    Some(k) => (s[..k].to_string(), s[k..].to_string()),
-                    None => (s.clone(), String::new()),
-                };
-                let num =
-                    if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.').to_string() } else { num };
-                s = num + &exp;
-            }
-            s
-        }
+        _ => g_style(a, p, fl.alt),
     };
     if upper {
         body = body.to_ascii_uppercase();
     }
     pad(out, prefix, body.as_bytes(), 0, width, fl);
+}
+
+/// `a` (finite, not negative) in `%g` style with precision `p`.
+fn g_style(a: f64, p: usize, alt: bool) -> String {
+    // %g: the style of %e with P-1 digits decides; P significant digits either way.
+    let big_p = p.max(1);
+    let (e_form, x_exp) = exp_style(a, big_p - 1, alt);
+    let mut s = if (big_p as i64) > x_exp as i64 && x_exp >= -4 {
+        let fp = (big_p as i64 - 1 - x_exp as i64) as usize;
+        let mut f = format!("{a:.fp$}");
+        if alt && fp == 0 {
+            f.push('.');
+        }
+        f
+    } else {
+        e_form
+    };
+    if !alt {
+        let (num, exp) = match s.find('e') {
+            Some(k) => (s[..k].to_string(), s[k..].to_string()),
+            None => (s.clone(), String::new()),
+        };
+        let num = if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.').to_string() } else { num };
+        s = num + &exp;
+    }
+    s
 }
 
 #[cfg(test)]
@@ -495,7 +429,7 @@ mod tests {
     /// (recorded by running a generated C program under the `static` placement).
     #[test]
     fn matches_wasi_libc_table() {
-        let table = include_str!("testdata/printf.tsv");
+        let table = include_str!("../testdata/printf.tsv");
         let mut checked = 0;
         let mut failures = Vec::new();
         for line in table.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
