@@ -14,7 +14,7 @@
 //! small budget).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use dylab_engines::{Adapter, WithEngine};
@@ -332,7 +332,7 @@ const PEAK_GROWTH_ALLOWED: u64 = 768 << 20;
 /// the two attempts' results (`Err` holds the message); an `Err` of the whole is a broken promise.
 fn try_load<E: Engine>(
     engine: &E,
-    libc_wasm: &PathBuf,
+    libc_wasm: &Path,
     specs: &[Spec],
     libc: Libc,
     strategy: Linking,
@@ -347,7 +347,7 @@ fn try_load<E: Engine>(
     let good = dir.path().join(GOOD);
     std::fs::write(&good, good_module()).unwrap();
     libs.insert(GOOD.into(), good);
-    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.clone()))
+    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.to_path_buf()))
         .libs(libs, dir.path().to_path_buf())
         .limits(Limits::DEFAULT)
         .build()

@@ -51,7 +51,7 @@ pub(crate) fn from_val<E: Engine>(v: &Val<E>) -> Bits {
 /// `Err` is a load failure.
 fn run_on<E: Engine>(
     engine: &E,
-    libc: &PathBuf,
+    libc: &Path,
     dir: &Path,
     prog: &Program,
     strategy: Linking,
@@ -59,7 +59,7 @@ fn run_on<E: Engine>(
     let n = prog.modules.len();
     let libs: HashMap<String, PathBuf> =
         (0..n).map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm")))).collect();
-    let mut session = ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.clone()))
+    let mut session = ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.to_path_buf()))
         .libs(libs, dir.to_path_buf())
         .build()
         .map_err(|e| format!("{e:?}"))?;

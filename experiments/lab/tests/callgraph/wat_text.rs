@@ -30,10 +30,13 @@ pub(crate) fn expr_wat(e: &Expr, out: &mut String) {
     }
 }
 
-/// Module `m`'s imported functions and `GOT.func` entries, (module, function) each, in import order.
-pub(crate) fn imports_of(prog: &Program, m: usize) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
-    let mut imported: Vec<(usize, usize)> = Vec::new();
-    let mut got: Vec<(usize, usize)> = Vec::new();
+/// Functions named (module, function).
+pub(crate) type Refs = Vec<(usize, usize)>;
+
+/// Module `m`'s imported functions and `GOT.func` entries, in import order.
+pub(crate) fn imports_of(prog: &Program, m: usize) -> (Refs, Refs) {
+    let mut imported: Refs = Vec::new();
+    let mut got: Refs = Vec::new();
     for c in prog.modules[m].iter().flat_map(|f| f.calls.iter()) {
         let list = match c.how {
             How::Import => &mut imported,
