@@ -1,7 +1,7 @@
 //! Build failures and manifest errors stay with their own case and their own cells (tempdir corpora).
 
 use dylab_lab::run::default_corpus;
-use dylab_lab::{cells, load_corpus, EngineKind, Filter, Lab};
+use dylab_lab::{cells, load_corpus, CellResult, EngineKind, Filter, Lab};
 use dylink::{Libc, Status};
 
 fn write_case(root: &std::path::Path, name: &str, files: &[(&str, &str)]) {
@@ -15,40 +15,7 @@ fn write_case(root: &std::path::Path, name: &str, files: &[(&str, &str)]) {
 #[test]
 fn a_failed_build_affects_only_the_cells_that_need_it() {
     let root = tempfile::tempdir().unwrap();
-    // Names a function nothing defines, never called: its static link fails (wasm-ld wants every
-    // symbol), its side-module build leaves the import to the loader.
-    write_case(
-        root.path(),
-        "undefined-fn",
-        &[
-            ("case.toml", "main = \"m.c\"\n"),
-            (
-                "m.c",
-                "#include <stdio.h>\nint nowhere(void);\nint main(int argc, char **argv) { (void)argv; if (argc > 5) return nowhere(); puts(\"null\"); return 0; }\n",
-            ),
-            ("expected.stdout", "null\n"),
-        ],
-    );
-    // [needed] naming the main program: a broken case, reported, not a panic of the build step.
-    write_case(
-        root.path(),
-        "needs-main",
-        &[
-            ("case.toml", "main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"a.c\" = [\"m.c\"]\n"),
-            ("m.c", "int main(void) { return 0; }\n"),
-            ("a.c", "int a = 1;\n"),
-            ("expected.stdout", ""),
-        ],
-    );
-    write_case(
-        root.path(),
-        "plain",
-        &[
-            ("case.toml", "main = \"m.c\"\n"),
-            ("m.c", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n"),
-            ("expected.stdout", "hi\n"),
-        ],
-    );
+    write_cases_with_failures(root.path());
     let (cases, broken) = load_corpus(root.path()).unwrap();
     assert_eq!(broken.len(), 1);
     assert_eq!(broken[0].0, "needs-main");
@@ -62,8 +29,52 @@ fn a_failed_build_affects_only_the_cells_that_need_it() {
     assert_eq!(streamed.into_inner().unwrap().len(), results.len(), "every cell is reported as it ends");
 
     let of = |case: &str| -> Vec<_> { results.iter().filter(|r| r.case == case).collect() };
-    let undefined = of("undefined-fn");
-    assert_eq!(undefined.len(), selected.iter().filter(|c| c.case == "undefined-fn").count());
+    assert_eq!(of("undefined-fn").len(), selected.iter().filter(|c| c.case == "undefined-fn").count());
+    only_static_cells_fail(&of("undefined-fn"));
+    let plain = of("plain");
+    assert!(!plain.is_empty() && plain.iter().all(|r| r.status == Status::Ok), "{plain:?}");
+}
+
+/// `undefined-fn` (its static link fails), `needs-main` (a broken manifest) and `plain`.
+fn write_cases_with_failures(root: &std::path::Path) {
+    // Names a function nothing defines, never called: its static link fails (wasm-ld wants every
+    // symbol), its side-module build leaves the import to the loader.
+    write_case(
+        root,
+        "undefined-fn",
+        &[
+            ("case.toml", "main = \"m.c\"\n"),
+            (
+                "m.c",
+                "#include <stdio.h>\nint nowhere(void);\nint main(int argc, char **argv) { (void)argv; if (argc > 5) return nowhere(); puts(\"null\"); return 0; }\n",
+            ),
+            ("expected.stdout", "null\n"),
+        ],
+    );
+    // [needed] naming the main program: a broken case, reported, not a panic of the build step.
+    write_case(
+        root,
+        "needs-main",
+        &[
+            ("case.toml", "main = \"m.c\"\nlibs = [\"a.c\"]\n[needed]\n\"a.c\" = [\"m.c\"]\n"),
+            ("m.c", "int main(void) { return 0; }\n"),
+            ("a.c", "int a = 1;\n"),
+            ("expected.stdout", ""),
+        ],
+    );
+    write_case(
+        root,
+        "plain",
+        &[
+            ("case.toml", "main = \"m.c\"\n"),
+            ("m.c", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n"),
+            ("expected.stdout", "hi\n"),
+        ],
+    );
+}
+
+/// `undefined-fn`'s cells: the static ones fail to build, with the linker's reason; the others run.
+fn only_static_cells_fail(undefined: &[&CellResult]) {
     assert!(undefined.iter().any(|r| r.libc == Libc::Static) && undefined.iter().any(|r| r.libc != Libc::Static));
     for r in undefined {
         if r.libc == Libc::Static {
@@ -77,8 +88,6 @@ fn a_failed_build_affects_only_the_cells_that_need_it() {
             assert_eq!(r.stdout, "null\n", "{r:?}");
         }
     }
-    let plain = of("plain");
-    assert!(!plain.is_empty() && plain.iter().all(|r| r.status == Status::Ok), "{plain:?}");
 }
 
 #[test]

@@ -14,13 +14,13 @@
 //! small budget).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use dylab_engines::{Adapter, WithEngine};
-use dylab_lab::placements::placement;
 use dylab_lab::build::Builds;
 use dylab_lab::corpus::load_case;
+use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
 use dylab_lab::{Case, Cell, EngineKind, Lab};
 use dylink::{Ending, Engine, Libc, Limits, Mode, ProcessBuilder, Strategy as Linking};
@@ -115,23 +115,11 @@ fn lib_name(i: usize) -> String {
     format!("m{i}.wasm")
 }
 
+/// Library `i` as `s` describes it: a `dylink.0` section (maybe truncated or repeated), the
+/// imports, and one function returning `i`.
 fn encode(i: usize, s: &Spec) -> Vec<u8> {
-    let mem = MemInfo { mem_size: s.mem_size, mem_align: s.mem_align, table_size: s.table_size, table_align: s.table_align };
-    let needed: Vec<String> = s
-        .needed
-        .iter()
-        .map(|n| match n {
-            Ok(j) => lib_name(*j),
-            Err(name) => name.clone(),
-        })
-        .collect();
-    let mut dylink = dylink0::payload(mem, &needed);
-    if let Some(t) = s.truncate {
-        dylink.truncate(t);
-    }
-
     let mut module = Module::new();
-    let custom = CustomSection { name: "dylink.0".into(), data: dylink.into() };
+    let custom = CustomSection { name: "dylink.0".into(), data: dylink_payload(s).into() };
     module.section(&custom);
     if s.repeat {
         module.section(&custom);
@@ -139,48 +127,7 @@ fn encode(i: usize, s: &Spec) -> Vec<u8> {
     let mut types = TypeSection::new();
     types.ty().function([], [ValType::I32]);
     module.section(&types);
-    let mut imports = ImportSection::new();
-    let global = EntityType::Global(GlobalType { val_type: ValType::I32, mutable: false, shared: false });
-    let got = EntityType::Global(GlobalType { val_type: ValType::I32, mutable: true, shared: false });
-    let memory = MemoryType { minimum: 0, maximum: None, memory64: false, shared: false, page_size_log2: None };
-    let table = TableType { element_type: RefType::FUNCREF, minimum: 0, maximum: None, table64: false, shared: false };
-    let mut funcs_imported = 0;
-    let (mut has_memory, mut has_table) = (false, false);
-    for imp in &s.imports {
-        match imp {
-            Import::Memory if !has_memory => {
-                has_memory = true;
-                imports.import("env", "memory", memory);
-            }
-            Import::Table if !has_table => {
-                has_table = true;
-                imports.import("env", "__indirect_function_table", table);
-            }
-            Import::Memory | Import::Table => {}
-            Import::StackPointer => {
-                imports.import("env", "__stack_pointer", got);
-            }
-            Import::MemoryBase => {
-                imports.import("env", "__memory_base", global);
-            }
-            Import::TableBase => {
-                imports.import("env", "__table_base", global);
-            }
-            Import::GotMem(sym) => {
-                imports.import("GOT.mem", sym, got);
-            }
-            Import::GotFunc(sym) => {
-                imports.import("GOT.func", sym, got);
-            }
-            Import::Func(sym) => {
-                imports.import("env", sym, EntityType::Function(0));
-                funcs_imported += 1;
-            }
-            Import::Stray => {
-                imports.import("elsewhere", "thing", memory);
-            }
-        }
-    }
+    let (imports, funcs_imported) = imports(s);
     module.section(&imports);
     let mut functions = FunctionSection::new();
     functions.function(0);
@@ -198,6 +145,61 @@ fn encode(i: usize, s: &Spec) -> Vec<u8> {
     module.finish()
 }
 
+/// The `dylink.0` payload: mem_info and the needed libraries, truncated as `s` says.
+fn dylink_payload(s: &Spec) -> Vec<u8> {
+    let mem =
+        MemInfo { mem_size: s.mem_size, mem_align: s.mem_align, table_size: s.table_size, table_align: s.table_align };
+    let needed: Vec<String> = s
+        .needed
+        .iter()
+        .map(|n| match n {
+            Ok(j) => lib_name(*j),
+            Err(name) => name.clone(),
+        })
+        .collect();
+    let mut dylink = dylink0::payload(mem, &needed);
+    if let Some(t) = s.truncate {
+        dylink.truncate(t);
+    }
+    dylink
+}
+
+/// The import section (memory and table at most once each) and how many functions it imports.
+fn imports(s: &Spec) -> (ImportSection, u32) {
+    let mut imports = ImportSection::new();
+    let global = EntityType::Global(GlobalType { val_type: ValType::I32, mutable: false, shared: false });
+    let got = EntityType::Global(GlobalType { val_type: ValType::I32, mutable: true, shared: false });
+    let memory = MemoryType { minimum: 0, maximum: None, memory64: false, shared: false, page_size_log2: None };
+    let table = TableType { element_type: RefType::FUNCREF, minimum: 0, maximum: None, table64: false, shared: false };
+    let mut funcs_imported = 0;
+    let (mut has_memory, mut has_table) = (false, false);
+    for imp in &s.imports {
+        let (module, name, ty) = match imp {
+            Import::Memory if !has_memory => {
+                has_memory = true;
+                ("env", "memory", memory.into())
+            }
+            Import::Table if !has_table => {
+                has_table = true;
+                ("env", "__indirect_function_table", table.into())
+            }
+            Import::Memory | Import::Table => continue,
+            Import::StackPointer => ("env", "__stack_pointer", got),
+            Import::MemoryBase => ("env", "__memory_base", global),
+            Import::TableBase => ("env", "__table_base", global),
+            Import::GotMem(sym) => ("GOT.mem", sym.as_str(), got),
+            Import::GotFunc(sym) => ("GOT.func", sym.as_str(), got),
+            Import::Func(sym) => {
+                funcs_imported += 1;
+                ("env", sym.as_str(), EntityType::Function(0))
+            }
+            Import::Stray => ("elsewhere", "thing", memory.into()),
+        };
+        imports.import(module, name, ty);
+    }
+    (imports, funcs_imported)
+}
+
 /// Built once: the lab's engines keep compiled libc.wasm across cases.
 fn lab() -> &'static Lab {
     static LAB: OnceLock<Lab> = OnceLock::new();
@@ -208,11 +210,7 @@ fn lab() -> &'static Lab {
 const PLACEMENTS: [Libc; 2] = [Libc::LibcModule, Libc::LibcHost];
 
 /// [`try_load`] on every engine that runs in this process (wasmtime, wasmi; see the module comment).
-fn on_every_engine(
-    specs: &[Spec],
-    libc: Libc,
-    strategy: Linking,
-) -> Vec<Result<Vec<Result<(), String>>, String>> {
+fn on_every_engine(specs: &[Spec], libc: Libc, strategy: Linking) -> Vec<Result<Vec<Result<(), String>>, String>> {
     struct TryLoad<'a> {
         libc_wasm: &'a PathBuf,
         specs: &'a [Spec],
@@ -334,7 +332,7 @@ const PEAK_GROWTH_ALLOWED: u64 = 768 << 20;
 /// the two attempts' results (`Err` holds the message); an `Err` of the whole is a broken promise.
 fn try_load<E: Engine>(
     engine: &E,
-    libc_wasm: &PathBuf,
+    libc_wasm: &Path,
     specs: &[Spec],
     libc: Libc,
     strategy: Linking,
@@ -349,7 +347,7 @@ fn try_load<E: Engine>(
     let good = dir.path().join(GOOD);
     std::fs::write(&good, good_module()).unwrap();
     libs.insert(GOOD.into(), good);
-    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.clone()))
+    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.to_path_buf()))
         .libs(libs, dir.path().to_path_buf())
         .limits(Limits::DEFAULT)
         .build()
@@ -391,7 +389,8 @@ fn seed() -> u64 {
 fn hunt(cases: u32) {
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed().to_le_bytes());
-    let persistence = FileFailurePersistence::Direct(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile.proptest-regressions"));
+    let persistence =
+        FileFailurePersistence::Direct(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile.proptest-regressions"));
     let config = Config { cases, failure_persistence: Some(Box::new(persistence)), ..Config::default() };
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
     let graph = (1usize..4).prop_flat_map(|n| prop::collection::vec(spec(n), n));
@@ -438,7 +437,9 @@ fn needed_cycles_and_declared_sizes() {
                 for a in attempts.unwrap() {
                     match (failure, a) {
                         (None, r) => r.unwrap_or_else(|e| panic!("{libc}/{strategy}: {specs:?} should load: {e}")),
-                        (Some(want), Err(m)) => assert!(m.contains(want), "{libc}/{strategy}: {m:?} should say {want:?}"),
+                        (Some(want), Err(m)) => {
+                            assert!(m.contains(want), "{libc}/{strategy}: {m:?} should say {want:?}")
+                        }
                         (Some(want), Ok(())) => panic!("{libc}/{strategy}: {specs:?} loaded, expected a {want} error"),
                     }
                 }

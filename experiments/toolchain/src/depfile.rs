@@ -22,64 +22,77 @@ pub(crate) fn parse(text: &[u8]) -> Result<Vec<PathBuf>> {
             String::from_utf8_lossy(&text[..text.len().min(80)])
         );
     };
-    let mut files = Vec::new();
-    let mut cur: Vec<u8> = Vec::new();
-    let mut flush = |cur: &mut Vec<u8>| {
-        if !cur.is_empty() {
-            files.push(PathBuf::from(OsString::from_vec(std::mem::take(cur))));
-        }
-    };
+    let mut names = Names::default();
     let mut i = 0;
     while i < rest.len() {
-        match rest[i] {
-            b'\\' => {
-                let run = rest[i..].iter().take_while(|&&b| b == b'\\').count();
-                match rest.get(i + run) {
-                    // 2n+1 backslashes before a space: n backslashes and a space in the name;
-                    // 2n: n backslashes, then the space separates names.
-                    Some(b' ') => {
-                        cur.extend(std::iter::repeat_n(b'\\', run / 2));
-                        if run % 2 == 1 {
-                            cur.push(b' ');
-                        } else {
-                            flush(&mut cur);
-                        }
-                        i += run + 1;
-                    }
-                    Some(b'#') if run == 1 => {
-                        cur.push(b'#');
-                        i += 2;
-                    }
-                    Some(b'\n') if run == 1 => {
-                        flush(&mut cur);
-                        i += 2;
-                    }
-                    Some(b'\r') if run == 1 && rest.get(i + 2) == Some(&b'\n') => {
-                        flush(&mut cur);
-                        i += 3;
-                    }
-                    _ => {
-                        cur.extend(std::iter::repeat_n(b'\\', run));
-                        i += run;
-                    }
-                }
-            }
+        i += match rest[i] {
+            b'\\' => names.backslashes(&rest[i..]),
             b'$' if rest.get(i + 1) == Some(&b'$') => {
-                cur.push(b'$');
-                i += 2;
+                names.cur.push(b'$');
+                2
             }
             b' ' | b'\t' | b'\n' | b'\r' => {
-                flush(&mut cur);
-                i += 1;
+                names.flush();
+                1
             }
             b => {
-                cur.push(b);
-                i += 1;
+                names.cur.push(b);
+                1
+            }
+        };
+    }
+    names.flush();
+    Ok(names.files)
+}
+
+/// The names read so far and the one being read.
+#[derive(Default)]
+struct Names {
+    files: Vec<PathBuf>,
+    cur: Vec<u8>,
+}
+
+impl Names {
+    /// Ends the current name, if any.
+    fn flush(&mut self) {
+        if !self.cur.is_empty() {
+            self.files.push(PathBuf::from(OsString::from_vec(std::mem::take(&mut self.cur))));
+        }
+    }
+
+    /// The run of backslashes `rest` starts with and what it escapes; returns the bytes read.
+    fn backslashes(&mut self, rest: &[u8]) -> usize {
+        let run = rest.iter().take_while(|&&b| b == b'\\').count();
+        match rest.get(run) {
+            // 2n+1 backslashes before a space: n backslashes and a space in the name;
+            // 2n: n backslashes, then the space separates names.
+            Some(b' ') => {
+                self.cur.extend(std::iter::repeat_n(b'\\', run / 2));
+                if run % 2 == 1 {
+                    self.cur.push(b' ');
+                } else {
+                    self.flush();
+                }
+                run + 1
+            }
+            Some(b'#') if run == 1 => {
+                self.cur.push(b'#');
+                2
+            }
+            Some(b'\n') if run == 1 => {
+                self.flush();
+                2
+            }
+            Some(b'\r') if run == 1 && rest.get(2) == Some(&b'\n') => {
+                self.flush();
+                3
+            }
+            _ => {
+                self.cur.extend(std::iter::repeat_n(b'\\', run));
+                run
             }
         }
     }
-    flush(&mut cur);
-    Ok(files)
 }
 
 #[cfg(test)]

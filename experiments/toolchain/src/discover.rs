@@ -20,6 +20,18 @@ pub(crate) struct Found {
     pub clang_rt: PathBuf,
 }
 
+/// A program the toolchain runs: what it is, the variable that overrides it, its default name
+/// and the Debian package that has it.
+struct Tool {
+    what: &'static str,
+    env: &'static str,
+    default: &'static str,
+    package: &'static str,
+}
+
+const CLANG: Tool = Tool { what: "clang", env: "DYLAB_CLANG", default: DEFAULT_CLANG, package: "clang-19" };
+const WASM_LD: Tool = Tool { what: "wasm-ld", env: "DYLAB_WASM_LD", default: DEFAULT_WASM_LD, package: "lld-19" };
+
 /// Reads the env overrides through `lookup` (so tests need not touch the process environment)
 /// and checks that everything is there. The error names every missing piece at once.
 pub(crate) fn find(lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Found, String> {
@@ -28,29 +40,43 @@ pub(crate) fn find(lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Found, S
     };
     let path_var = lookup("PATH");
     let mut missing = Vec::new();
-
-    let clang_name = var("DYLAB_CLANG", DEFAULT_CLANG);
-    let clang = find_program(&clang_name, path_var.as_deref());
-    if clang.is_none() {
-        missing.push(format!(
-            "clang: `{}` {} (override with DYLAB_CLANG) — Debian package clang-19",
-            clang_name.to_string_lossy(),
-            where_(&clang_name)
-        ));
-    }
-
-    let ld_name = var("DYLAB_WASM_LD", DEFAULT_WASM_LD);
-    let wasm_ld = find_program(&ld_name, path_var.as_deref());
-    if wasm_ld.is_none() {
-        missing.push(format!(
-            "wasm-ld: `{}` {} (override with DYLAB_WASM_LD) — Debian package lld-19",
-            ld_name.to_string_lossy(),
-            where_(&ld_name)
-        ));
-    }
+    let mut program = |tool: &Tool| {
+        let name = var(tool.env, tool.default);
+        let found = find_program(&name, path_var.as_deref());
+        if found.is_none() {
+            missing.push(format!(
+                "{}: `{}` {} (override with {}) — Debian package {}",
+                tool.what,
+                name.to_string_lossy(),
+                where_(&name),
+                tool.env,
+                tool.package
+            ));
+        }
+        found
+    };
+    let (clang, wasm_ld) = (program(&CLANG), program(&WASM_LD));
 
     let sysroot = PathBuf::from(var("DYLAB_WASI_SYSROOT", DEFAULT_SYSROOT));
     let libc_a = sysroot.join("lib/wasm32-wasi/libc.a");
+    check_sysroot(&sysroot, &libc_a, &mut missing);
+
+    let clang_rt = PathBuf::from(var("DYLAB_CLANG_RT", DEFAULT_CLANG_RT));
+    if !clang_rt.is_file() {
+        missing.push(format!(
+            "compiler-rt builtins: {} not found (override with DYLAB_CLANG_RT) — Debian package libclang-rt-19-dev-wasm32",
+            clang_rt.display()
+        ));
+    }
+
+    match (clang, wasm_ld) {
+        (Some(clang), Some(wasm_ld)) if missing.is_empty() => Ok(Found { clang, wasm_ld, sysroot, libc_a, clang_rt }),
+        _ => Err(missing_message(&missing)),
+    }
+}
+
+/// wasi-libc's library and headers under `sysroot`; what is not there goes to `missing`.
+fn check_sysroot(sysroot: &Path, libc_a: &Path, missing: &mut Vec<String>) {
     if !libc_a.is_file() {
         missing.push(format!(
             "wasi-libc: {} not found (sysroot {}, override with DYLAB_WASI_SYSROOT) — Debian package wasi-libc",
@@ -65,19 +91,6 @@ pub(crate) fn find(lookup: &dyn Fn(&str) -> Option<OsString>) -> Result<Found, S
             headers.join("stdio.h").display(),
             sysroot.display()
         ));
-    }
-
-    let clang_rt = PathBuf::from(var("DYLAB_CLANG_RT", DEFAULT_CLANG_RT));
-    if !clang_rt.is_file() {
-        missing.push(format!(
-            "compiler-rt builtins: {} not found (override with DYLAB_CLANG_RT) — Debian package libclang-rt-19-dev-wasm32",
-            clang_rt.display()
-        ));
-    }
-
-    match (clang, wasm_ld) {
-        (Some(clang), Some(wasm_ld)) if missing.is_empty() => Ok(Found { clang, wasm_ld, sysroot, libc_a, clang_rt }),
-        _ => Err(missing_message(&missing)),
     }
 }
 

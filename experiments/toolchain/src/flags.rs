@@ -65,73 +65,13 @@ pub fn check_cflags(flags: &[String]) -> Result<(), FlagError> {
     Ok(())
 }
 
+/// What a check says of a flag of its kind; None: not its kind.
+type Verdict = Option<Result<(), &'static str>>;
+
 fn check_one(flag: &str) -> Result<(), &'static str> {
-    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+.".contains(&b));
-    let ident = |s: &str| {
-        !s.is_empty()
-            && !s.starts_with(|c: char| c.is_ascii_digit())
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    };
-    if let Some(def) = flag.strip_prefix("-D") {
-        // The value may be any text: a macro cannot make the preprocessor read a file that the
-        // dependency check would not see.
-        let name = def.split_once('=').map_or(def, |(n, _)| n);
-        let name = name.split_once('(').map_or(name, |(n, _)| n);
-        return if ident(name) { Ok(()) } else { Err("-D needs a macro name joined to it (-DNAME or -DNAME=VALUE)") };
-    }
-    if let Some(name) = flag.strip_prefix("-U") {
-        return if ident(name) { Ok(()) } else { Err("-U needs a macro name joined to it") };
-    }
-    if let Some(level) = flag.strip_prefix("-O") {
-        return match level {
-            "" | "0" | "1" | "2" | "3" | "s" | "z" | "g" | "fast" => Ok(()),
-            _ => Err("unknown optimisation level"),
-        };
-    }
-    if let Some(std) = flag.strip_prefix("-std=") {
-        return if word(std) { Ok(()) } else { Err("-std= takes a language standard name") };
-    }
-    // `-pthread`: POSIX threads (a macro, and libpthread at a native link); reads no file.
-    if matches!(flag, "-g" | "-g0" | "-g1" | "-g2" | "-g3" | "-w" | "-pedantic" | "-pedantic-errors" | "-ansi" | "-pthread") {
-        return Ok(());
-    }
-    if let Some(args) = flag.strip_prefix("-Wl,") {
-        let ok = args.split(',').all(|a| LINK_FLAGS.iter().any(|p| a.strip_prefix(p).is_some_and(word)));
-        return if ok {
-            Ok(())
-        } else {
-            Err("only -Wl,--export=NAME and -Wl,--export-if-defined=NAME reach the linker")
-        };
-    }
-    if let Some(warning) = flag.strip_prefix("-W") {
-        // `-Wa,`/`-Wp,` pass arbitrary options on; a warning name has no comma and no slash.
-        return if word(warning.replace('=', "").as_str()) {
-            Ok(())
-        } else {
-            Err("a warning option is -W<name>, -Wno-<name> or -Werror=<name>")
-        };
-    }
-    if let Some(feature) = flag.strip_prefix("-m") {
-        let (name, value) = feature.split_once('=').map_or((feature, None), |(n, v)| (n, Some(v)));
-        if name == "llvm" {
-            return Err("-mllvm passes options on to LLVM");
-        }
-        return if word(name) && value.is_none_or(word) {
-            Ok(())
-        } else {
-            Err("a target option is -m<feature> or -m<name>=<word>")
-        };
-    }
-    if let Some(opt) = flag.strip_prefix("-f") {
-        if let Some((name, value)) = opt.split_once('=') {
-            return if F_VALUE_FLAGS.contains(&name) && word(value) {
-                Ok(())
-            } else {
-                Err("not a known -f<name>=<value> option that takes no file")
-            };
-        }
-        let name = opt.strip_prefix("no-").unwrap_or(opt);
-        return if F_FLAGS.contains(&name) { Ok(()) } else { Err("not a known -f option that reads no file") };
+    let kinds: [fn(&str) -> Verdict; 5] = [macro_flag, language_flag, warning_flag, target_flag, f_flag];
+    if let Some(verdict) = kinds.iter().find_map(|kind| kind(flag)) {
+        return verdict;
     }
     if flag.starts_with('@') {
         return Err("@file reads more options from a host file");
@@ -140,6 +80,87 @@ fn check_one(flag: &str) -> Result<(), &'static str> {
         return Err("a file name or stray word; sources are given by the manifest, not by cflags");
     }
     Err("unknown or path-taking option")
+}
+
+/// A word of a value: letters, digits and `_-+.` (no slash, so no path).
+fn word(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+.".contains(&b))
+}
+
+fn ident(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn verdict(ok: bool, reason: &'static str) -> Result<(), &'static str> {
+    if ok {
+        Ok(())
+    } else {
+        Err(reason)
+    }
+}
+
+/// `-D` and `-U`.
+fn macro_flag(flag: &str) -> Verdict {
+    if let Some(def) = flag.strip_prefix("-D") {
+        // The value may be any text: a macro cannot make the preprocessor read a file that the
+        // dependency check would not see.
+        let name = def.split_once('=').map_or(def, |(n, _)| n);
+        let name = name.split_once('(').map_or(name, |(n, _)| n);
+        return Some(verdict(ident(name), "-D needs a macro name joined to it (-DNAME or -DNAME=VALUE)"));
+    }
+    let name = flag.strip_prefix("-U")?;
+    Some(verdict(ident(name), "-U needs a macro name joined to it"))
+}
+
+/// Optimisation, the standard, debug info and the options without a value.
+fn language_flag(flag: &str) -> Verdict {
+    if let Some(level) = flag.strip_prefix("-O") {
+        let known = matches!(level, "" | "0" | "1" | "2" | "3" | "s" | "z" | "g" | "fast");
+        return Some(verdict(known, "unknown optimisation level"));
+    }
+    if let Some(std) = flag.strip_prefix("-std=") {
+        return Some(verdict(word(std), "-std= takes a language standard name"));
+    }
+    // `-pthread`: POSIX threads (a macro, and libpthread at a native link); reads no file.
+    let bare = ["-g", "-g0", "-g1", "-g2", "-g3", "-w", "-pedantic", "-pedantic-errors", "-ansi", "-pthread"];
+    bare.contains(&flag).then_some(Ok(()))
+}
+
+/// `-Wl,` (exports only) and warnings.
+fn warning_flag(flag: &str) -> Verdict {
+    if let Some(args) = flag.strip_prefix("-Wl,") {
+        let ok = args.split(',').all(|a| LINK_FLAGS.iter().any(|p| a.strip_prefix(p).is_some_and(word)));
+        return Some(verdict(ok, "only -Wl,--export=NAME and -Wl,--export-if-defined=NAME reach the linker"));
+    }
+    let warning = flag.strip_prefix("-W")?;
+    // `-Wa,`/`-Wp,` pass arbitrary options on; a warning name has no comma and no slash.
+    Some(verdict(
+        word(warning.replace('=', "").as_str()),
+        "a warning option is -W<name>, -Wno-<name> or -Werror=<name>",
+    ))
+}
+
+/// `-m<feature>` and `-m<name>=<word>`, but not `-mllvm`.
+fn target_flag(flag: &str) -> Verdict {
+    let feature = flag.strip_prefix("-m")?;
+    let (name, value) = feature.split_once('=').map_or((feature, None), |(n, v)| (n, Some(v)));
+    if name == "llvm" {
+        return Some(Err("-mllvm passes options on to LLVM"));
+    }
+    Some(verdict(word(name) && value.is_none_or(word), "a target option is -m<feature> or -m<name>=<word>"))
+}
+
+/// The `-f` options of the allowlists.
+fn f_flag(flag: &str) -> Verdict {
+    let opt = flag.strip_prefix("-f")?;
+    if let Some((name, value)) = opt.split_once('=') {
+        let ok = F_VALUE_FLAGS.contains(&name) && word(value);
+        return Some(verdict(ok, "not a known -f<name>=<value> option that takes no file"));
+    }
+    let name = opt.strip_prefix("no-").unwrap_or(opt);
+    Some(verdict(F_FLAGS.contains(&name), "not a known -f option that reads no file"))
 }
 
 #[cfg(test)]

@@ -250,26 +250,33 @@ fn rebuilds_are_byte_identical() {
     assert!(contains(&side, b"add.wasm"), "the module's own name is in its name section");
 }
 
-/// A case printing `__FILE__` (and a lab header's), copied to two folders with two include folders
-/// and two caches, as on two machines: the same bytes, which name no folder of either machine.
+/// A case printing its own `__FILE__` and a lab header's.
+const WHERE_MAIN_C: &str = concat!(
+    "#include <stdio.h>\n#include \"where.h\"\n",
+    "int main(void) { printf(\"%s %s\\n\", __FILE__, header_file); return 0; }\n"
+);
+
+/// Builds [`WHERE_MAIN_C`] beneath `root` (its own include folder and cache): the side module and
+/// the static program.
+fn build_where(root: &Path) -> (Vec<u8>, Vec<u8>) {
+    fs::create_dir_all(root.join("include")).unwrap();
+    fs::create_dir_all(root.join("case")).unwrap();
+    fs::write(root.join("include/where.h"), "static const char *header_file = __FILE__;\n").unwrap();
+    fs::write(root.join("case/main.c"), WHERE_MAIN_C).unwrap();
+    let tc = Toolchain::discover(&root.join("include"), &root.join("cache")).unwrap();
+    let sources = Sources::in_case(&root.join("case"), &["main.c"]).unwrap();
+    let side = fs::read(tc.side_module_from(&sources, &[], &[]).unwrap()).unwrap();
+    let program = fs::read(tc.static_program_from(&sources, &[]).unwrap()).unwrap();
+    (side, program)
+}
+
+/// The case, copied to two folders with two include folders and two caches, as on two machines:
+/// the same bytes, which name no folder of either machine.
 #[test]
 fn builds_do_not_depend_on_where_the_checkout_is() {
-    let main_c = "#include <stdio.h>\n#include \"where.h\"\n\
-                  int main(void) { printf(\"%s %s\\n\", __FILE__, header_file); return 0; }\n";
-    let build = |root: &Path| {
-        fs::create_dir_all(root.join("include")).unwrap();
-        fs::create_dir_all(root.join("case")).unwrap();
-        fs::write(root.join("include/where.h"), "static const char *header_file = __FILE__;\n").unwrap();
-        fs::write(root.join("case/main.c"), main_c).unwrap();
-        let tc = Toolchain::discover(&root.join("include"), &root.join("cache")).unwrap();
-        let sources = Sources::in_case(&root.join("case"), &["main.c"]).unwrap();
-        let side = fs::read(tc.side_module_from(&sources, &[], &[]).unwrap()).unwrap();
-        let program = fs::read(tc.static_program_from(&sources, &[]).unwrap()).unwrap();
-        (side, program)
-    };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let b_deeper = b.path().join("somewhere/else");
-    let (first, second) = (build(a.path()), build(&b_deeper));
+    let (first, second) = (build_where(a.path()), build_where(&b_deeper));
     for (one, other, what) in [(&first.0, &second.0, "side module"), (&first.1, &second.1, "static program")] {
         assert!(one == other, "the {what} differs between the two folders");
         assert!(

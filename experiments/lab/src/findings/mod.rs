@@ -50,10 +50,12 @@
 //! In the report, `{a,b}` inside a cell name stands for each alternative, as in a shell:
 //! `{wasmtime,wasmi}/libc-module/direct/dlhello` is two cells with the same outcome.
 
+mod cells;
 mod groups;
 mod query;
 mod render;
 mod schema;
+mod support;
 
 pub use groups::case_groups;
 pub use render::findings;

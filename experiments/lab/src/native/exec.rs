@@ -9,12 +9,12 @@
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use dylink::engine::LimitKind;
+use dylink::engine::{LimitKind, Limits};
 use dylink::{Ending, RunResult, TrapKind};
 use wait_timeout::ChildExt;
 
@@ -35,10 +35,16 @@ pub fn execute(case: &Case, built: &Path, program: &str, scratch_parent: &Path) 
         std::fs::copy(entry.path(), dir.join(entry.file_name()))
             .with_context(|| format!("copying {}", entry.path().display()))?;
     }
-    let limits = &case.limits;
     let mut cmd = Command::new(dir.join(program));
     cmd.arg0(program).args(&case.manifest.args).env_clear().envs(&case.manifest.env).current_dir(&dir);
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    set_rlimits(&mut cmd, &case.limits);
+    let child = spawn(&mut cmd, program)?;
+    wait(child, &case.limits, &dir)
+}
+
+/// The cell's limits as the child's rlimits.
+fn set_rlimits(cmd: &mut Command, limits: &Limits) {
     let rlimits = [
         (libc::RLIMIT_CPU, limits.wall_clock.as_secs().max(1)),
         (libc::RLIMIT_FSIZE, limits.host_buffer_bytes),
@@ -57,18 +63,27 @@ pub fn execute(case: &Case, built: &Path, program: &str, scratch_parent: &Path) 
             Ok(())
         });
     }
+}
+
+/// Starts the program, retrying while its file is busy.
+fn spawn(cmd: &mut Command, program: &str) -> Result<Child> {
     // ETXTBSY: another thread of this process forked while a compiler's write handle on some
     // program was open, and the child holds it until it execs; that goes away in a moment.
     let mut tries = 0;
-    let mut child = loop {
+    loop {
         match cmd.spawn() {
             Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 50 => {
                 tries += 1;
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            r => break r.with_context(|| format!("starting {program}"))?,
+            r => return r.with_context(|| format!("starting {program}")),
         }
-    };
+    }
+}
+
+/// Waits for the child within the wall clock, reading its output up to the host buffer limit;
+/// `dir` (the run folder) reads `<run>` in the output.
+fn wait(mut child: Child, limits: &Limits, dir: &Path) -> Result<RunResult> {
     let cap = usize::try_from(limits.host_buffer_bytes).unwrap_or(usize::MAX);
     let overflow = Arc::new(AtomicBool::new(false));
     let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _), cap, overflow.clone());

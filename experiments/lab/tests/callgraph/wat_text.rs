@@ -30,10 +30,13 @@ pub(crate) fn expr_wat(e: &Expr, out: &mut String) {
     }
 }
 
-/// Module `m`'s imported functions and `GOT.func` entries, (module, function) each, in import order.
-pub(crate) fn imports_of(prog: &Program, m: usize) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
-    let mut imported: Vec<(usize, usize)> = Vec::new();
-    let mut got: Vec<(usize, usize)> = Vec::new();
+/// Functions named (module, function).
+pub(crate) type Refs = Vec<(usize, usize)>;
+
+/// Module `m`'s imported functions and `GOT.func` entries, in import order.
+pub(crate) fn imports_of(prog: &Program, m: usize) -> (Refs, Refs) {
+    let mut imported: Refs = Vec::new();
+    let mut got: Refs = Vec::new();
     for c in prog.modules[m].iter().flat_map(|f| f.calls.iter()) {
         let list = match c.how {
             How::Import => &mut imported,
@@ -57,66 +60,14 @@ pub(crate) fn own_slots(prog: &Program, m: usize) -> usize {
     }
 }
 
+/// Module `m` as a side module in WAT.
 pub(crate) fn module_wat(prog: &Program, m: usize) -> String {
     let funcs = &prog.modules[m];
-    let (imported, got) = imports_of(prog, m);
     let own_slots = own_slots(prog, m);
     let mut w = String::from("(module\n");
-    // mem_info: 8 bytes of data (the checksum) aligned to 2^3, then table size and alignment.
-    let mem = MemInfo { mem_size: 8, mem_align: 3, table_size: own_slots as u32, table_align: 0 };
-    writeln!(w, "  {}", dylink0::wat(&dylink0::payload(mem, &[]))).unwrap();
-    w += "  (import \"env\" \"memory\" (memory 0))\n";
-    if !got.is_empty() || own_slots > 0 {
-        w += "  (import \"env\" \"__indirect_function_table\" (table 0 funcref))\n";
-    }
-    w += "  (import \"env\" \"__memory_base\" (global $__memory_base i32))\n";
-    w += "  (import \"env\" \"__table_base\" (global $__table_base i32))\n";
-    for &(j, k) in &imported {
-        let f = &prog.modules[j][k];
-        writeln!(w, "  (import \"env\" \"m{j}_f{k}\" (func $m{j}_f{k}{}))", sig(&f.params, &f.results)).unwrap();
-    }
-    for &(j, k) in &got {
-        writeln!(w, "  (import \"GOT.func\" \"m{j}_f{k}\" (global $got.m{j}_f{k} (mut i32)))").unwrap();
-    }
+    imports_wat(prog, m, own_slots, &mut w);
     for (k, f) in funcs.iter().enumerate() {
-        write!(w, "  (func $m{m}_f{k} (export \"m{m}_f{k}\"){}", sig(&f.params, &f.results)).unwrap();
-        let locals: Vec<T> =
-            f.calls.iter().flat_map(|c| prog.modules[c.module][c.func].results.iter().copied()).collect();
-        if !locals.is_empty() {
-            write!(w, "\n    (local {})", locals.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")).unwrap();
-        }
-        let mut next = f.params.len();
-        for c in &f.calls {
-            let callee = &prog.modules[c.module][c.func];
-            w += "\n    ";
-            match c.how {
-                How::Import => write!(w, "(call $m{}_f{}", c.module, c.func).unwrap(),
-                How::Got | How::Own => write!(w, "(call_indirect{}", sig(&callee.params, &callee.results)).unwrap(),
-            }
-            for a in &c.args {
-                w.push(' ');
-                expr_wat(a, &mut w);
-            }
-            match c.how {
-                How::Import => {}
-                How::Got => write!(w, " (global.get $got.m{}_f{})", c.module, c.func).unwrap(),
-                How::Own => write!(w, " (i32.add (global.get $__table_base) (i32.const {}))", c.func).unwrap(),
-            }
-            w.push(')');
-            let n = callee.results.len();
-            for r in (0..n).rev() {
-                write!(w, " (local.set {})", next + r).unwrap();
-            }
-            next += n;
-        }
-        w += "\n    (i64.store (global.get $__memory_base) ";
-        expr_wat(&f.checksum, &mut w);
-        w.push(')');
-        for e in &f.ret {
-            w += "\n    ";
-            expr_wat(e, &mut w);
-        }
-        w += ")\n";
+        func_wat(prog, m, k, f, &mut w);
     }
     if own_slots > 0 {
         let names: Vec<String> = (0..funcs.len()).map(|k| format!("$m{m}_f{k}")).collect();
@@ -126,6 +77,72 @@ pub(crate) fn module_wat(prog: &Program, m: usize) -> String {
     writeln!(w, "  (global (export \"m{m}_sum\") i32 (i32.const 0))").unwrap();
     w += "  (func (export \"__wasm_call_ctors\")))\n";
     w
+}
+
+/// Module `m`'s `dylink.0` section and imports.
+fn imports_wat(prog: &Program, m: usize, own_slots: usize, w: &mut String) {
+    let (imported, got) = imports_of(prog, m);
+    // mem_info: 8 bytes of data (the checksum) aligned to 2^3, then table size and alignment.
+    let mem = MemInfo { mem_size: 8, mem_align: 3, table_size: own_slots as u32, table_align: 0 };
+    writeln!(w, "  {}", dylink0::wat(&dylink0::payload(mem, &[]))).unwrap();
+    *w += "  (import \"env\" \"memory\" (memory 0))\n";
+    if !got.is_empty() || own_slots > 0 {
+        *w += "  (import \"env\" \"__indirect_function_table\" (table 0 funcref))\n";
+    }
+    *w += "  (import \"env\" \"__memory_base\" (global $__memory_base i32))\n";
+    *w += "  (import \"env\" \"__table_base\" (global $__table_base i32))\n";
+    for &(j, k) in &imported {
+        let f = &prog.modules[j][k];
+        writeln!(w, "  (import \"env\" \"m{j}_f{k}\" (func $m{j}_f{k}{}))", sig(&f.params, &f.results)).unwrap();
+    }
+    for &(j, k) in &got {
+        writeln!(w, "  (import \"GOT.func\" \"m{j}_f{k}\" (global $got.m{j}_f{k} (mut i32)))").unwrap();
+    }
+}
+
+/// Function `k` of module `m`: its calls (results into locals), the checksum store, its results.
+fn func_wat(prog: &Program, m: usize, k: usize, f: &Func, w: &mut String) {
+    write!(w, "  (func $m{m}_f{k} (export \"m{m}_f{k}\"){}", sig(&f.params, &f.results)).unwrap();
+    let locals: Vec<T> = f.calls.iter().flat_map(|c| prog.modules[c.module][c.func].results.iter().copied()).collect();
+    if !locals.is_empty() {
+        write!(w, "\n    (local {})", locals.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")).unwrap();
+    }
+    let mut next = f.params.len();
+    for c in &f.calls {
+        call_wat(prog, c, next, w);
+        next += prog.modules[c.module][c.func].results.len();
+    }
+    *w += "\n    (i64.store (global.get $__memory_base) ";
+    expr_wat(&f.checksum, w);
+    w.push(')');
+    for e in &f.ret {
+        *w += "\n    ";
+        expr_wat(e, w);
+    }
+    *w += ")\n";
+}
+
+/// A call, its results stored in the locals from `next`.
+fn call_wat(prog: &Program, c: &Call, next: usize, w: &mut String) {
+    let callee = &prog.modules[c.module][c.func];
+    *w += "\n    ";
+    match c.how {
+        How::Import => write!(w, "(call $m{}_f{}", c.module, c.func).unwrap(),
+        How::Got | How::Own => write!(w, "(call_indirect{}", sig(&callee.params, &callee.results)).unwrap(),
+    }
+    for a in &c.args {
+        w.push(' ');
+        expr_wat(a, w);
+    }
+    match c.how {
+        How::Import => {}
+        How::Got => write!(w, " (global.get $got.m{}_f{})", c.module, c.func).unwrap(),
+        How::Own => write!(w, " (i32.add (global.get $__table_base) (i32.const {}))", c.func).unwrap(),
+    }
+    w.push(')');
+    for r in (0..callee.results.len()).rev() {
+        write!(w, " (local.set {})", next + r).unwrap();
+    }
 }
 
 pub(crate) fn describe(prog: &Program) -> String {
