@@ -15,5 +15,6 @@ pub fn libc_module<E: Engine>(
     dir: &Path,
     libs: HashMap<String, PathBuf>,
 ) -> ProcessBuilder<E> {
-    ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.to_path_buf())).libs(libs, dir.to_path_buf())
+    ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.to_path_buf()))
+        .program(|p| p.libs(libs).case_dir(dir))
 }

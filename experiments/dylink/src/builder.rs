@@ -1,7 +1,6 @@
 //! One way to set a process up (linker state, WASI, store, placement), used alike by the matrix,
 //! the benchmarks and the tests, so that what is measured is what is tested.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -41,7 +40,6 @@ impl<E: Engine> ProcessBuilder<E> {
 
     /// The process of one matrix cell; `placement` is the program's.
     pub fn for_program(engine: &E, program: &Program, placement: Arc<dyn LibcPlacement<E>>) -> Self {
-        assert_eq!(placement.kind(), program.libc, "a {} program run by the {} placement", program.libc, placement.kind());
         ProcessBuilder {
             engine: engine.clone(),
             program: program.clone(),
@@ -50,31 +48,13 @@ impl<E: Engine> ProcessBuilder<E> {
         }
     }
 
-    /// Libraries by the name a program passes to `dlopen`, and the folder other names resolve in.
-    pub fn libs(mut self, libs: HashMap<String, PathBuf>, case_dir: PathBuf) -> Self {
-        self.program.libs = libs;
-        self.program.case_dir = case_dir;
+    /// Edits the program the process is built for (its libraries and folder, limits, interfaces)
+    /// with [`Program`]'s own setters.
+    pub fn program(mut self, edit: impl FnOnce(Program) -> Program) -> Self {
+        self.program = edit(self.program);
         self
     }
-    /// The program module (the static module, or the main side module) and the name it is known by.
-    pub fn main(mut self, path: PathBuf, name: &str) -> Self {
-        self.program.main = path;
-        self.program.main_name = name.to_string();
-        self
-    }
-    pub fn args(mut self, args: Vec<String>) -> Self {
-        self.program.args = args;
-        self
-    }
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.program.limits = limits;
-        self
-    }
-    /// Functions that may cross between memories under `isolated` (bench kernels).
-    pub fn interfaces(mut self, interfaces: crate::interface::Interfaces) -> Self {
-        self.program.interfaces = interfaces;
-        self
-    }
+
     /// Which forwarder trampoline imports get (bench variants; the matrix uses the default).
     pub fn trampolines(mut self, kind: Trampolines) -> Self {
         self.trampolines = kind;
@@ -85,6 +65,8 @@ impl<E: Engine> ProcessBuilder<E> {
     /// folder outside the case) is a link error.
     pub fn build(self) -> Result<Session<E>, Ending> {
         let p = &self.program;
+        let placement = self.placement.kind();
+        assert_eq!(placement, p.libc, "a {} program run by the {placement} placement", p.libc);
         let mut process = Process::new(p.linkage, p.libs.clone(), p.case_dir.clone());
         let config = process.config_mut();
         config.limits = p.limits.clone();

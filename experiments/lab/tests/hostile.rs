@@ -348,8 +348,7 @@ fn try_load<E: Engine>(
     std::fs::write(&good, good_module()).unwrap();
     libs.insert(GOOD.into(), good);
     let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.to_path_buf()))
-        .libs(libs, dir.path().to_path_buf())
-        .limits(Limits::DEFAULT)
+        .program(|p| p.libs(libs).case_dir(dir.path()).limits(Limits::DEFAULT))
         .build()
         .unwrap();
     session.boot().map_err(|e| format!("booting libc: {e:?}"))?;

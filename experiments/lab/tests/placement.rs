@@ -55,7 +55,7 @@ fn place<E: Engine>(
         libs.insert(format!("m{i}.wasm"), path);
     }
     let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.clone()))
-    .libs(libs, dir.path().to_path_buf())
+    .program(|p| p.libs(libs).case_dir(dir.path()))
     .build()
     .unwrap();
     session.boot().map_err(|e| format!("{e:?}")).unwrap();

@@ -38,7 +38,7 @@ impl<E: Adapter> CopyCall<E> {
             ("copy_caller.wasm".to_string(), modules.caller.clone()),
         ]);
         let mut session = crate::process::libc_module(engine, strategy, &modules.libc, &modules.dir, libs)
-            .interfaces(interfaces())
+            .program(|p| p.interfaces(interfaces()))
             .build()
             .map_err(|e| anyhow!("{e:?}"))?;
         session.boot().map_err(|e| anyhow!("booting libc.wasm: {e:?}"))?;

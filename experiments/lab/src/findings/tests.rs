@@ -196,3 +196,22 @@ fn the_corpus_findings_toml_is_valid() {
     let text = std::fs::read_to_string(corpus.join("findings.toml")).unwrap();
     parse(&text, &cases).unwrap();
 }
+
+/// What a `see` points at must exist: a report linked as `[name](file)` beside findings.md, or a
+/// source file named by its path from the repository root (a file moved without its finding is caught).
+#[test]
+fn every_see_of_the_corpus_findings_names_a_file_that_exists() {
+    let corpus = crate::run::default_corpus();
+    let root = corpus.parent().unwrap();
+    let (cases, _) = crate::corpus::load_corpus(&corpus).unwrap();
+    let file = parse(&std::fs::read_to_string(corpus.join("findings.toml")).unwrap(), &cases).unwrap();
+    let sees: Vec<&str> = file.findings.iter().filter_map(|f| f.see.as_deref()).collect();
+    assert!(!sees.is_empty(), "the corpus findings name no evidence");
+    for see in sees {
+        let reports = see.split("](").skip(1).filter_map(|rest| rest.split(')').next()).map(|f| root.join("reports").join(f));
+        let sources = see.split_whitespace().filter(|w| w.starts_with("experiments/") || w.starts_with("corpus/"));
+        for path in reports.chain(sources.map(|w| root.join(w.trim_end_matches([',', ';'])))) {
+            assert!(path.exists(), "{see:?} names {}, which does not exist", path.display());
+        }
+    }
+}

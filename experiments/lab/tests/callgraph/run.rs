@@ -60,7 +60,7 @@ fn run_on<E: Engine>(
     let libs: HashMap<String, PathBuf> =
         (0..n).map(|i| (format!("m{i}.wasm"), dir.join(format!("m{i}.wasm")))).collect();
     let mut session = ProcessBuilder::new(engine, placement(Libc::LibcModule), strategy, Some(libc.to_path_buf()))
-        .libs(libs, dir.to_path_buf())
+        .program(|p| p.libs(libs).case_dir(dir))
         .build()
         .map_err(|e| format!("{e:?}"))?;
     session.boot().map_err(|e| format!("booting libc: {e:?}"))?;
