@@ -37,7 +37,8 @@ pub fn incomparable(baseline: &BenchData, machine: &str, quick: bool) -> Option<
 /// Why `--quick --check` is refused: five sweeps a round cannot hold a check. Three `--quick --check`
 /// runs on the 2-core VM (issue 24, before the median floor) flagged 2 to 17 rows each, and no idle
 /// machine was at hand to show five quick runs flagging nothing with it.
-pub const QUICK_REFUSED: &str = "`--quick --check` is refused: a quick run takes 5 samples a round, too few for a time \
+pub const QUICK_REFUSED: &str =
+    "`--quick --check` is refused: a quick run takes 5 samples a round, too few for a time \
      check that does not raise false alarms on a shared machine. Run `dylab bench --check` (full sampling, against \
      a full baseline of this machine) or `dylab bench --count --check` (instruction counts, exact)";
 

@@ -186,7 +186,11 @@ impl Variant {
     pub fn leaves_wasm(self) -> bool {
         matches!(
             self,
-            Variant::TrampolineTyped | Variant::Trampoline | Variant::TrampolineDynamic | Variant::Dlcall | Variant::HostBare
+            Variant::TrampolineTyped
+                | Variant::Trampoline
+                | Variant::TrampolineDynamic
+                | Variant::Dlcall
+                | Variant::HostBare
         )
     }
     /// Which forwarder the trampoline variants bind (the others bind none).
@@ -307,7 +311,12 @@ fn local_pointers<E: Engine>(
 }
 
 /// What dlsym(handle, "f") returns to the caller under the process's strategy, per callee.
-fn dlsym_pointers<E: Engine>(ctx: &mut dyn dylink::Ctx<E>, caller: ModId, callee: ModId, kernel: Kernel) -> Result<Vec<Val<E>>> {
+fn dlsym_pointers<E: Engine>(
+    ctx: &mut dyn dylink::Ctx<E>,
+    caller: ModId,
+    callee: ModId,
+    kernel: Kernel,
+) -> Result<Vec<Val<E>>> {
     let callee_exports = ctx.host_ref().process.module(callee).exports.clone();
     let mut ptrs = Vec::new();
     for name in kernel.callees() {

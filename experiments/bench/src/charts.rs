@@ -45,7 +45,9 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
 }
 
 /// The series' legend as every chart of the lab draws it: top left, on a light background.
-pub(crate) fn legend<'a, CT: plotters::coord::CoordTranslate>(chart: &mut ChartContext<'a, SVGBackend<'a>, CT>) -> Result<()> {
+pub(crate) fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+) -> Result<()> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -294,12 +296,17 @@ mod tests {
             assert!(has_text(&svg, v.name()), "no y label {}", v.name());
         }
         assert!(has_text(&svg, "k1 int f(int)") && has_text(&svg, "kmega int f(int), 8 callees in a ring"));
-        assert!(svg.contains(&format!("{e}: instructions per call")) && svg.contains(&format!("{other}: time per call")));
+        assert!(
+            svg.contains(&format!("{e}: instructions per call")) && svg.contains(&format!("{other}: time per call"))
+        );
         assert!(svg.contains("ns per loop iteration (log)"));
         // The kernels' legend, three times and one count.
         assert_eq!(svg.matches("<circle").count(), Kernel::ALL.len() + 3 + 1, "{svg}");
         let fewer = Timings::default().floor(e, Kernel::K1, 1.5).build();
-        assert_eq!(calls_svg(&[e, other], &fewer, None, None).unwrap().matches("<circle").count(), Kernel::ALL.len() + 1);
+        assert_eq!(
+            calls_svg(&[e, other], &fewer, None, None).unwrap().matches("<circle").count(),
+            Kernel::ALL.len() + 1
+        );
     }
 
     #[test]

@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use dylink::extras::{ComponentLoops, ComponentWorkload as Workload};
 use dylab_engines::Adapter;
+use dylink::extras::{ComponentLoops, ComponentWorkload as Workload};
 use serde::{Deserialize, Serialize};
 
-use crate::calls::Kernel;
 use crate::callgrind;
+use crate::calls::Kernel;
 use crate::counts::{REGIONS, REPETITIONS};
 use crate::measure::median;
 

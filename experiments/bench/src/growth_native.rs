@@ -31,12 +31,10 @@ pub struct NativeGrowthRow {
 
 /// Builds growth.c and callee.so (cached) and loads `max` libraries (10,000: about 20 s).
 pub fn measure(tc: &NativeToolchain, bench: &Path, max: usize) -> Result<NativeGrowth> {
-    let callee = NativeModule { name: "callee.so".into(), sources: Sources::at(&[bench.join("callee.c")])?, needed: vec![] };
-    let main = NativeModule {
-        name: "growth".into(),
-        sources: Sources::at(&[bench.join("native/growth.c")])?,
-        needed: vec![],
-    };
+    let callee =
+        NativeModule { name: "callee.so".into(), sources: Sources::at(&[bench.join("callee.c")])?, needed: vec![] };
+    let main =
+        NativeModule { name: "growth".into(), sources: Sources::at(&[bench.join("native/growth.c")])?, needed: vec![] };
     let built = tc.build(&[callee], &main, &[])?;
     // growth.c writes its copies of callee.so beside itself: a folder of our own, not the cache's.
     let run = tempfile::tempdir().context("creating the native growth's folder")?;

@@ -70,16 +70,15 @@ pub fn by_place(engines: impl Iterator<Item = EngineKind>) -> Vec<(Place, Vec<En
 
 /// Inside the host: one request in (`line`), `run`'s answer or its error out as JSON.
 pub fn serve<T: Serialize>(line: &str, run: impl FnOnce(Request) -> Result<T>) -> String {
-    let answer: Result<T, String> = serde_json::from_str(line)
-        .context("bad request")
-        .and_then(run)
-        .map_err(|e| format!("{e:#}"));
+    let answer: Result<T, String> =
+        serde_json::from_str(line).context("bad request").and_then(run).map_err(|e| format!("{e:#}"));
     serde_json::to_string(&answer).expect("serialisable")
 }
 
 /// Reads what [`serve`] wrote: the answer, or the error the host ended with.
 pub fn answer<T: DeserializeOwned>(json: &[u8], what: &str) -> Result<T> {
-    let answer: Result<T, String> = serde_json::from_slice(json).with_context(|| format!("the hosted {what}'s answer"))?;
+    let answer: Result<T, String> =
+        serde_json::from_slice(json).with_context(|| format!("the hosted {what}'s answer"))?;
     answer.map_err(|e| anyhow!("in the host: {e}"))
 }
 
@@ -108,7 +107,8 @@ pub fn measure(
 /// Inside the host (its entry [`BENCH`]): the timings of one request.
 pub fn serve_bench(line: &str) -> String {
     serve(line, |req| {
-        let mut data = crate::run_here(&req.paths(), req.quick, &req.select, &|m| eprintln!("dylab bench (hosted): {m}"))?;
+        let mut data =
+            crate::run_here(&req.paths(), req.quick, &req.select, &|m| eprintln!("dylab bench (hosted): {m}"))?;
         Ok(Answer { samples: std::mem::take(&mut data.samples), data })
     })
 }

@@ -30,7 +30,6 @@ pub mod typed_host;
 
 pub use calls::{Kernel, Modules, Prepared, Variant};
 
-
 use anyhow::{Context, Result};
 use dylab_engines::{Adapter, EngineKind, WithEngine};
 use dylab_lab::Paths;
@@ -57,7 +56,8 @@ impl Selection {
 
     /// Whether the row of variant `v` and kernel `k` is selected (none named: all are).
     pub fn picks(&self, v: Variant, k: Kernel) -> bool {
-        (self.variants.is_empty() || self.variants.contains(&v)) && (self.kernels.is_empty() || self.kernels.contains(&k))
+        (self.variants.is_empty() || self.variants.contains(&v))
+            && (self.kernels.is_empty() || self.kernels.contains(&k))
     }
 
     /// Whether engine `e`'s row of variant `v` and kernel `k` is selected.

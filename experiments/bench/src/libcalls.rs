@@ -55,10 +55,11 @@ struct Loop<E: Engine> {
 
 fn prepare<E: Engine>(engine: &E, m: &LibcModules, libc: Libc, op: LibcOp) -> Result<Loop<E>> {
     let libs = HashMap::from([("libcalls.wasm".to_string(), m.side.clone())]);
-    let mut session = ProcessBuilder::new(engine, placement(libc), libc.linkage(Strategy::Direct), Some(m.libc.clone()))
-        .program(|p| p.libs(libs).case_dir(&m.dir))
-        .build()
-        .map_err(|e| anyhow!("{e:?}"))?;
+    let mut session =
+        ProcessBuilder::new(engine, placement(libc), libc.linkage(Strategy::Direct), Some(m.libc.clone()))
+            .program(|p| p.libs(libs).case_dir(&m.dir))
+            .build()
+            .map_err(|e| anyhow!("{e:?}"))?;
     if libc != Libc::Static {
         session.boot().map_err(|e| anyhow!("{e:?}"))?;
     }

@@ -67,9 +67,9 @@ impl LoaderStep {
             CompileSqlite,
             InstantiateSqlite,
         ]
-            .into_iter()
-            .chain(Strategy::iter().map(DlopenPointers))
-            .chain(Libc::iter().map(StartUp))
+        .into_iter()
+        .chain(Strategy::iter().map(DlopenPointers))
+        .chain(Libc::iter().map(StartUp))
     }
 }
 

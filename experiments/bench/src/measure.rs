@@ -11,8 +11,8 @@ use dylab_engines::{Adapter, EngineKind};
 
 use crate::calls::{Kernel, Modules, Prepared, Variant};
 use crate::samples::{self, Phase, Sample};
-use crate::subject::Subject;
 use crate::stats;
+use crate::subject::Subject;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -102,7 +102,8 @@ pub fn measure<E: Adapter>(
         ns.push(calibrate(p, settings.target)?);
     }
     let mut raw = Vec::new();
-    let mut push = |subject, phase, iteration, value| raw.push(Sample { engine: kind, subject, phase, iteration, value });
+    let mut push =
+        |subject, phase, iteration, value| raw.push(Sample { engine: kind, subject, phase, iteration, value });
     for phase in Phase::ALL {
         progress(&format!("{name}: {phase:?} of 2"));
         for sweep in 0..settings.samples as u32 {

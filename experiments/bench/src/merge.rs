@@ -57,7 +57,13 @@ mod tests {
             native_growth: None,
             samples: engines
                 .iter()
-                .map(|&engine| Sample { engine, subject: Subject::EmptyLoop, phase: Phase::Round1, iteration: 0, value })
+                .map(|&engine| Sample {
+                    engine,
+                    subject: Subject::EmptyLoop,
+                    phase: Phase::Round1,
+                    iteration: 0,
+                    value,
+                })
                 .collect(),
         }
     }

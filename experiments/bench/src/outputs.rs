@@ -183,7 +183,8 @@ mod tests {
         assert_eq!(paths(Run::Isolation), ["calls.md", "calls.svg", "isolation.md", "data/isolation.json"]);
         assert_eq!(paths(Run::Threads), ["calls.md", "threads.svg", "data/threads.json"]);
         let input = Inputs { counts: Some(CountData::default()), ..Default::default() };
-        let rendered: Vec<Output> = Output::written(Run::Counts).filter(|o| o.render(&input).unwrap().is_some()).collect();
+        let rendered: Vec<Output> =
+            Output::written(Run::Counts).filter(|o| o.render(&input).unwrap().is_some()).collect();
         assert_eq!(rendered, [Output::CountsJson]);
     }
 

@@ -80,7 +80,11 @@ pub fn from_csv(text: &str) -> Result<Vec<Sample>> {
     csv::Reader::from_reader(text.as_bytes())
         .deserialize::<SampleText>()
         .enumerate()
-        .map(|(i, r)| r.map_err(anyhow::Error::from).and_then(Sample::try_from).with_context(|| format!("samples.csv row {}", i + 2)))
+        .map(|(i, r)| {
+            r.map_err(anyhow::Error::from)
+                .and_then(Sample::try_from)
+                .with_context(|| format!("samples.csv row {}", i + 2))
+        })
         .collect()
 }
 
@@ -115,9 +119,11 @@ mod tests {
         assert!(text.contains(&format!("{e},shared-table,k1,round2,3,1.25\n")), "{text}");
         assert!(text.contains(&format!("{other},empty-loop,none,round1,0,0.5\n")), "{text}");
         assert_eq!(from_csv(&text).unwrap(), rows);
-        let bad = from_csv(&format!("engine,variant,kernel,phase,iteration,value\n{e},direct,k1,round3,0,1\n")).unwrap_err();
+        let bad =
+            from_csv(&format!("engine,variant,kernel,phase,iteration,value\n{e},direct,k1,round3,0,1\n")).unwrap_err();
         assert!(format!("{bad:#}").contains("row 2"), "{bad:#}");
-        let unknown = from_csv(&format!("engine,variant,kernel,phase,iteration,value\n{e},direct,k9,round1,0,1\n")).unwrap_err();
+        let unknown =
+            from_csv(&format!("engine,variant,kernel,phase,iteration,value\n{e},direct,k9,round1,0,1\n")).unwrap_err();
         assert!(format!("{unknown:#}").contains("direct/k9"), "{unknown:#}");
     }
 

@@ -161,16 +161,21 @@ impl dylab_engines::WithEngine for Runs<'_> {
 impl Runs<'_> {
     /// One design with `n` threads: medians over the runs.
     fn row<E: dylink::Engine>(&self, engine: &E, design: Strategy, n: u32) -> Result<ThreadRow> {
-        let cell = Cell { engine: self::engine(), libc: Libc::LibcHost, linkage: design.into(), case: self.case.name.clone() };
+        let cell =
+            Cell { engine: self::engine(), libc: Libc::LibcHost, linkage: design.into(), case: self.case.name.clone() };
         let mut samples: [Vec<f64>; 6] = Default::default();
         for _ in 0..self.runs {
             let mut program = self.lab.program(self.case, self.side_main.clone(), self.libs.clone(), &cell);
             program.args = vec![program.main_name.clone(), n.to_string()];
-            let mut session = ProcessBuilder::for_program(engine, &program, dylab_lab::placements::placement(Libc::LibcHost))
-                .build()
-                .map_err(|e| anyhow!("{e:?}"))?;
+            let mut session =
+                ProcessBuilder::for_program(engine, &program, dylab_lab::placements::placement(Libc::LibcHost))
+                    .build()
+                    .map_err(|e| anyhow!("{e:?}"))?;
             let ending = session.run();
-            anyhow::ensure!(matches!(ending, dylink::Ending::Exited(0)), "thr-bench, {design}, {n} threads: {ending:?}");
+            anyhow::ensure!(
+                matches!(ending, dylink::Ending::Exited(0)),
+                "thr-bench, {design}, {n} threads: {ending:?}"
+            );
             let host = session.into_host();
             let s = host.thread.as_ref().context("a threaded process")?.group.stats.lock().unwrap().clone();
             // The eight dlopens: each is followed by a dlsym, also owning the log.
@@ -210,7 +215,8 @@ pub fn markdown(m: &Measurements) -> String {
     );
     for (design, threads, _) in points(m, ThreadCost::Dlopen) {
         let cost = |cost| m.value(engine(), Of::Threads { design, threads, cost }, Metric::Median);
-        let cells: Vec<String> = ThreadCost::iter().map(|c| cost(c).map_or("-".into(), |v| format!("{v:.0}"))).collect();
+        let cells: Vec<String> =
+            ThreadCost::iter().map(|c| cost(c).map_or("-".into(), |v| format!("{v:.0}"))).collect();
         s.push_str(&format!("| {design} | {threads} | {} |\n", cells.join(" | ")));
     }
     s
@@ -304,7 +310,16 @@ mod tests {
     use super::*;
 
     fn row(design: Strategy, threads: u32, dlopen_us: f64) -> ThreadRow {
-        ThreadRow { design, threads, dlopen_us, wait_us: 0.0, repeat_us: 1.0, last_thread_us: 2.0, sync_point_ns: 150.0, interrupts: 0.0 }
+        ThreadRow {
+            design,
+            threads,
+            dlopen_us,
+            wait_us: 0.0,
+            repeat_us: 1.0,
+            last_thread_us: 2.0,
+            sync_point_ns: 150.0,
+            interrupts: 0.0,
+        }
     }
 
     #[test]
@@ -312,7 +327,11 @@ mod tests {
         let data = ThreadData {
             machine: "m".into(),
             runs: 1,
-            rows: vec![row(Strategy::SharedTable, 1, 40.0), row(Strategy::StopTheWorld, 1, 900.0), row(Strategy::OneTable, 16, 7000.0)],
+            rows: vec![
+                row(Strategy::SharedTable, 1, 40.0),
+                row(Strategy::StopTheWorld, 1, 900.0),
+                row(Strategy::OneTable, 16, 7000.0),
+            ],
         };
         let m = Measurements::of_threads(&data);
         let md = markdown(&m);
@@ -325,7 +344,10 @@ mod tests {
         }
         assert!(svg.contains(&format!("{}: dlopen with N running threads", engine())), "the chart names its engine");
         let section = calls_md_section(Some(&data));
-        assert!(section.contains(&format!("on {}/libc-host", engine())) && section.contains("| one-table | 16 |"), "{section}");
+        assert!(
+            section.contains(&format!("on {}/libc-host", engine())) && section.contains("| one-table | 16 |"),
+            "{section}"
+        );
         assert_eq!(calls_md_section(None), "");
         assert_eq!(self::svg(&Measurements::default()).unwrap(), "");
     }

@@ -140,7 +140,12 @@ impl Bench {
 
     /// `--isolation` or `--threads`: measures that table (the isolation rows of the selected engines
     /// replace theirs) and rewrites the files showing it beside the committed data.
-    fn side_table(&self, paths: &dylab_lab::Paths, select: &dylab_bench::Selection, out: &std::path::Path) -> Result<bool> {
+    fn side_table(
+        &self,
+        paths: &dylab_lab::Paths,
+        select: &dylab_bench::Selection,
+        out: &std::path::Path,
+    ) -> Result<bool> {
         let mut committed = Inputs::committed(out)?;
         let run = if self.isolation {
             let data = dylab_bench::isolation::measure(paths, self.quick, select, committed.counts.as_ref())?;

@@ -71,6 +71,10 @@ mod tests {
         let want = ["--variant", "intra-direct", "--engine", e.name(), "--variant", "dlcall", "--no-loader"];
         assert_eq!(selection(&calls), want);
         let libc = row(Subject::LibcCall(dylink::Libc::LibcHost, dylab_bench::subject::LibcOp::Strlen));
-        assert_eq!(selection(&[libc]), ["--variant", "intra-direct", "--engine", e.name()], "libc rows need the loader's run");
+        assert_eq!(
+            selection(&[libc]),
+            ["--variant", "intra-direct", "--engine", e.name()],
+            "libc rows need the loader's run"
+        );
     }
 }

@@ -36,14 +36,20 @@ impl Report {
         let (cases, record) = if self.from.is_empty() {
             let ran = run_selection(&self.select, None, &paths, &Quiet)?;
             let engines = ran.engines.into_iter().map(|e| (e.engine, e.settings)).collect();
-            let record = Record { results: ran.results, native: ran.native, engines, sources: ran.source.into_iter().collect() };
+            let record =
+                Record { results: ran.results, native: ran.native, engines, sources: ran.source.into_iter().collect() };
             (ran.cases, record)
         } else {
             self.refuse_selection()?;
             let cases = load_cases(&[], &paths)?;
             let files: Vec<&Path> = self.from.iter().map(PathBuf::as_path).collect();
             let record = Record::read(&files, &cases)?;
-            eprintln!("read {} cells and {} native runs from {} files", record.results.len(), record.native.len(), files.len());
+            eprintln!(
+                "read {} cells and {} native runs from {} files",
+                record.results.len(),
+                record.native.len(),
+                files.len()
+            );
             (cases, record)
         };
         let input = ReportInput {

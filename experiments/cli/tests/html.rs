@@ -59,8 +59,14 @@ fn by_id<'a>(dom: &'a str, id: &str) -> &'a str {
 #[test]
 fn filters_and_cell_details_in_a_real_browser() {
     let Some(browser) = chromium() else {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "under CI chromium must be installed (scripts/setup.sh)");
-        eprintln!("SKIPPED: chromium is not installed (scripts/setup.sh installs it); index.html not tested in a browser");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "under CI chromium must be installed (scripts/setup.sh)"
+        );
+        eprintln!(
+            "SKIPPED: chromium is not installed (scripts/setup.sh installs it); index.html not tested in a browser"
+        );
         return;
     };
     let out = tempfile::tempdir().unwrap();

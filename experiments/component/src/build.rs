@@ -56,7 +56,14 @@ pub fn build(toolchain: &Toolchain, dir: &Path, work: &Path) -> Result<Built> {
 }
 
 /// One side: bindings, compile and link (cached by the toolchain), componentise.
-fn side(toolchain: &Toolchain, resolve: &mut Resolve, pkg: PackageId, side: Side, dir: &Path, work: &Path) -> Result<PathBuf> {
+fn side(
+    toolchain: &Toolchain,
+    resolve: &mut Resolve,
+    pkg: PackageId,
+    side: Side,
+    dir: &Path,
+    work: &Path,
+) -> Result<PathBuf> {
     let world = resolve.select_world(&[pkg], Some(side.world()))?;
     let folder = work.join(side.world());
     std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;

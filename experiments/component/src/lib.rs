@@ -11,12 +11,8 @@ pub use run::{compile, ComponentCall, Workload};
 
 /// The tools that make the components, pinned in the workspace Cargo.toml (a test checks the pins),
 /// and the engine that runs them; the C compiler's version comes from the lab's toolchain.
-pub const TOOLS: [(&str, &str); 4] = [
-    ("wit-bindgen-c", "0.63.0"),
-    ("wit-component", "0.262.0"),
-    ("wasm-compose", "0.262.0"),
-    ("wasmtime", "48.0.8"),
-];
+pub const TOOLS: [(&str, &str); 4] =
+    [("wit-bindgen-c", "0.63.0"), ("wit-component", "0.262.0"), ("wasm-compose", "0.262.0"), ("wasmtime", "48.0.8")];
 
 #[cfg(test)]
 mod tests;

@@ -55,7 +55,9 @@ impl ComponentCall {
     /// Instantiates `component` (it imports nothing).
     pub fn new(engine: &Engine, component: &Component) -> Result<Self> {
         let mut store = Store::new(engine, ());
-        let instance = Linker::<()>::new(engine).instantiate(&mut store, component).map_err(|e| anyhow!("instantiating: {e:#}"))?;
+        let instance = Linker::<()>::new(engine)
+            .instantiate(&mut store, component)
+            .map_err(|e| anyhow!("instantiating: {e:#}"))?;
         let mut get = |name: &str| instance.get_func(&mut store, name).with_context(|| format!("no export {name}"));
         let (k0, k1, kptr, copy) = (get("run-k0")?, get("run-k1")?, get("run-kptr")?, get("run-copy")?);
         Ok(ComponentCall {

@@ -50,6 +50,10 @@ fn the_composition_has_two_core_instances_with_a_memory_each() {
 fn the_recorded_versions_are_the_pinned_ones() {
     let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml")).unwrap();
     for (name, version) in TOOLS {
-        assert!(manifest.contains(&format!("{name} = \"={version}\"")) || manifest.contains(&format!("{name} = {{ version = \"={version}\"")), "{name} {version} is not pinned");
+        assert!(
+            manifest.contains(&format!("{name} = \"={version}\""))
+                || manifest.contains(&format!("{name} = {{ version = \"={version}\"")),
+            "{name} {version} is not pinned"
+        );
     }
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use crate::engine::{Ctx, Engine, Limits};
 use crate::libc::LibcPlacement;
+use crate::linkage::Linkage;
 use crate::outcome::Ending;
 use crate::process::{LoadError, ModId, Mode, Process};
 use crate::program::Program;
-use crate::linkage::Linkage;
 use crate::strategy::Trampolines;
 use crate::wasi::WasiState;
 use crate::Host;

@@ -140,7 +140,11 @@ fn dlsym<E: Engine>(ctx: &mut dyn Ctx<E>, caller: ModId, handle: u32, sym_ptr: u
     let sym = match found {
         Some((d, _)) if sym == "main" => {
             let exports = &ctx.host_ref().process.module(d).exports;
-            ["main", "__main_argc_argv", "__main_void"].into_iter().find(|n| exports.contains_key(*n)).unwrap_or("main").to_string()
+            ["main", "__main_argc_argv", "__main_void"]
+                .into_iter()
+                .find(|n| exports.contains_key(*n))
+                .unwrap_or("main")
+                .to_string()
         }
         _ => sym,
     };

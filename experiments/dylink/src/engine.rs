@@ -284,7 +284,11 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
 
     /// Runs a whole program: by default on a thread of its own ([`crate::run`]). An engine bound to
     /// one thread or to another process (V8 lives on Node's main thread) runs it its own way.
-    fn run_program(&self, program: &crate::Program, placement: Arc<dyn crate::LibcPlacement<Self>>) -> crate::RunResult {
+    fn run_program(
+        &self,
+        program: &crate::Program,
+        placement: Arc<dyn crate::LibcPlacement<Self>>,
+    ) -> crate::RunResult {
         crate::run(self, program, placement)
     }
 
@@ -305,7 +309,11 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
 
     /// Runs `visitor` with the engine's typed API for host functions on `store` (functions called
     /// without converting values per call); `None` where the engine has no typed API.
-    fn typed_host_funcs<V: crate::extras::WithTypedWrap<Self>>(&self, _store: &mut Self::Store, _visitor: V) -> Option<V::Out> {
+    fn typed_host_funcs<V: crate::extras::WithTypedWrap<Self>>(
+        &self,
+        _store: &mut Self::Store,
+        _visitor: V,
+    ) -> Option<V::Out> {
         None
     }
 
@@ -379,11 +387,17 @@ pub trait Ctx<E: Engine> {
     /// this store and, through the handle, in other stores on other threads ([`crate::threads`]).
     /// An engine without shared memories says so: the cell is `unsupported`, with the reason.
     fn memory_new_shared(&mut self, _min_pages: u32, _max_pages: u32) -> Result<(E::Memory, SharedMemory), Trap> {
-        Err(Trap::Unsupported(format!("{}: no shared memories (threads proposal) in this build", self.host_ref().engine.name())))
+        Err(Trap::Unsupported(format!(
+            "{}: no shared memories (threads proposal) in this build",
+            self.host_ref().engine.name()
+        )))
     }
     /// The shared memory `shared` (made by another store of the same engine) in this store.
     fn memory_import_shared(&mut self, _shared: &SharedMemory) -> Result<E::Memory, Trap> {
-        Err(Trap::Unsupported(format!("{}: no shared memories (threads proposal) in this build", self.host_ref().engine.name())))
+        Err(Trap::Unsupported(format!(
+            "{}: no shared memories (threads proposal) in this build",
+            self.host_ref().engine.name()
+        )))
     }
 
     /// Makes this store call [`crate::threads::interrupted`] whenever [`Engine::interrupt_threads`]

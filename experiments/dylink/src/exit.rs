@@ -68,7 +68,11 @@ pub(crate) fn bind<E: Engine>(ctx: &mut dyn Ctx<E>, importer: ModId, sym: &str, 
         let table = placement.handler_table(ctx, importer);
         let h = Handler { module: importer, table, pointer: arg(args, 0), arg: destructor.then(|| arg(args, 1)) };
         let list = &mut ctx.host().process.exits_mut();
-        if destructor { list.destructors.push(h) } else { list.atexit.push(h) }
+        if destructor {
+            list.destructors.push(h)
+        } else {
+            list.atexit.push(h)
+        }
         results[0] = Val::I32(0);
         Ok(())
     });

@@ -13,7 +13,10 @@ pub trait TypedWrap<E: Engine> {
     fn unary<F: Fn(i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
     fn quaternary<F: Fn(i32, i32, i32, i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
     #[allow(clippy::type_complexity)]
-    fn octonary<F: Fn(i32, i32, i32, i32, i32, i32, i32, i32) -> i32 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
+    fn octonary<F: Fn(i32, i32, i32, i32, i32, i32, i32, i32) -> i32 + Send + Sync + 'static>(
+        &mut self,
+        f: F,
+    ) -> E::Func;
     fn mixed<F: Fn(i64, f64, i32) -> f64 + Send + Sync + 'static>(&mut self, f: F) -> E::Func;
 }
 

@@ -38,7 +38,12 @@ pub trait LibcPlacement<E: Engine>: Send + Sync {
 
     /// Sets up a new thread's store over the process's shared memory ([`crate::threads`]): module 0
     /// (libc) bound to `memory`, the thread's stack pointer at `stack_top`, its table.
-    fn boot_thread(&self, _ctx: &mut dyn Ctx<E>, _memory: &crate::engine::SharedMemory, _stack_top: u32) -> Result<(), Trap> {
+    fn boot_thread(
+        &self,
+        _ctx: &mut dyn Ctx<E>,
+        _memory: &crate::engine::SharedMemory,
+        _stack_top: u32,
+    ) -> Result<(), Trap> {
         Err(Trap::Unsupported("this libc placement has no threads".into()))
     }
 

@@ -36,7 +36,12 @@ pub fn load<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode) -> Result<M
 }
 
 /// Repeats a load another thread logged, in this thread's store ([`crate::threads`]).
-pub(crate) fn replay<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, mode: Mode, program: bool) -> Result<ModId, LoadError> {
+pub(crate) fn replay<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    name: &str,
+    mode: Mode,
+    program: bool,
+) -> Result<ModId, LoadError> {
     load_with(ctx, name, mode, program)
 }
 
@@ -233,7 +238,10 @@ fn map<E: Engine>(
     if p.objects().len() as u64 >= p.config().limits.handles as u64 {
         return Err(LoadError::Trap(
             format!("{name}: loading"),
-            Trap::Limit(LimitKind::Handles, format!("{} modules loaded, limit {}", p.objects().len(), p.config().limits.handles)),
+            Trap::Limit(
+                LimitKind::Handles,
+                format!("{} modules loaded, limit {}", p.objects().len(), p.config().limits.handles),
+            ),
         ));
     }
     // A module's bytes are held by the host as guest memory would be: bounded by the memory limit.
@@ -443,7 +451,14 @@ fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -
 
 /// The pointer GOT entry `k` of module `id` holds: the slot the log says when repeating another
 /// thread's load, else the policy's.
-fn pointer<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, k: usize, definer: ModId, sym: &str, f: E::Func) -> Result<u32, Trap> {
+fn pointer<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    id: ModId,
+    k: usize,
+    definer: ModId,
+    sym: &str,
+    f: E::Func,
+) -> Result<u32, Trap> {
     match replay::got_value(ctx, id, k) {
         Some(slot) => replay::set_slot(ctx, definer, sym, slot, f).map(|()| slot),
         None => tables::address_of(ctx, id, definer, sym, f),

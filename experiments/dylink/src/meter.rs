@@ -54,8 +54,7 @@ pub fn rewrite(bytes: &[u8], what: &Rewrite) -> anyhow::Result<Vec<u8>> {
     let shape = Shape::of(bytes).context("metering: reading the module")?;
     let mut m = Meter { what: *what, shape, imported: false };
     let mut out = wasm_encoder::Module::new();
-    m.parse_core_module(&mut out, wasmparser::Parser::new(0), bytes)
-        .map_err(|e| anyhow::anyhow!("metering: {e}"))?;
+    m.parse_core_module(&mut out, wasmparser::Parser::new(0), bytes).map_err(|e| anyhow::anyhow!("metering: {e}"))?;
     Ok(out.finish())
 }
 
@@ -403,7 +402,8 @@ mod tests {
         let out = rewrite(&m, &Rewrite { fuel: true, ..Default::default() }).unwrap();
         wasmparser::Validator::new().validate_all(&out).unwrap();
         assert_eq!(shape(&out).0, ["env.g", "env.f", "dylab:meter.fuel"]);
-        let none = rewrite(&wasm("(module (func (export \"f\")))"), &Rewrite { fuel: true, ..Default::default() }).unwrap();
+        let none =
+            rewrite(&wasm("(module (func (export \"f\")))"), &Rewrite { fuel: true, ..Default::default() }).unwrap();
         wasmparser::Validator::new().validate_all(&none).unwrap();
         assert_eq!(shape(&none).0, ["dylab:meter.fuel"]);
     }

@@ -265,4 +265,3 @@ impl<E: Engine> Index<ModId> for Objects<E> {
         &self.list[id]
     }
 }
-

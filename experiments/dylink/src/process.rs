@@ -13,10 +13,10 @@ use crate::dlfcn::DlError;
 use crate::domain::Domains;
 use crate::engine::{Engine, Extern, Trap};
 use crate::libc::LibcPlacement;
+use crate::linkage::Linkage;
 use crate::module_info::{ExportKind, ModuleInfo};
 pub use crate::objects::{Loaded, ModId, ModState, Objects};
 use crate::scope::Scope;
-use crate::linkage::Linkage;
 use crate::strategy::{Memories, PointerTable, Policy};
 use crate::tables::Tables;
 
@@ -217,7 +217,9 @@ impl<E: Engine> Process<E> {
         }
         let r = requester?;
         let roots = if self.objects[r].scopes.is_empty() { vec![r] } else { self.objects[r].scopes.clone() };
-        roots.into_iter().find_map(|root| self.tree(root).into_iter().find_map(|id| self.defines_from(from, id, name, want_func)))
+        roots
+            .into_iter()
+            .find_map(|root| self.tree(root).into_iter().find_map(|id| self.defines_from(from, id, name, want_func)))
     }
 
     /// The search list `RTLD_NEXT` walks for `caller` (the global scope, or the local scope of the
@@ -234,7 +236,10 @@ impl<E: Engine> Process<E> {
         let start = list.iter().position(|&x| x == caller).map_or(0, |i| i + 1);
         let from = self.objects[caller].domain;
         aliases(name, want_func).find_map(|n| {
-            list[start..].iter().find_map(|&id| self.defines_from(from, id, n, want_func)).and_then(|f| f.export.map(|e| (f.definer, e)))
+            list[start..]
+                .iter()
+                .find_map(|&id| self.defines_from(from, id, n, want_func))
+                .and_then(|f| f.export.map(|e| (f.definer, e)))
         })
     }
 

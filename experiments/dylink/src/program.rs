@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use crate::builder::ProcessBuilder;
 use crate::engine::{Ctx, Engine, Extern, Limits, Trap};
 use crate::libc::LibcPlacement;
+use crate::linkage::Linkage;
 use crate::load;
 use crate::module_info::{self, ImportKind};
 use crate::outcome::{Ending, RunResult, TrapKind};
 use crate::process::LoadError;
-use crate::linkage::Linkage;
 use crate::strategy::Libc;
 use crate::wasi;
 

@@ -231,8 +231,8 @@ impl Strategy {
 
     /// The strategies as data: one row each. Adding a strategy is a variant plus its row here.
     pub const fn policy(self) -> Policy {
-        use CallBinding::*;
         use Adapters::{Fused, Host};
+        use CallBinding::*;
         use Memories::{PerModule, Shared as One};
         use PointerTable::*;
         use ThreadSync::SyncPoints;

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::engine::{Ctx, Engine, FuncType, LimitKind, Trap, Val};
-use crate::outcome::TrapKind;
 use crate::module_info::Dylink;
+use crate::outcome::TrapKind;
 use crate::process::ModId;
 use crate::strategy::PointerTable;
 

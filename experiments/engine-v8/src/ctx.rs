@@ -35,8 +35,24 @@ pub struct StoreState<T: Tier = Node26> {
 }
 
 impl<T: Tier> StoreState<T> {
-    pub(crate) fn new(sid: u32, host: Host<V8<T>>, budget: Budget, deadline: Option<Instant>, counter: Option<u32>) -> Self {
-        StoreState { sid, host: Some(host), budget, hosts: Vec::new(), pending: None, deadline, counter, types: Default::default(), funcs: Default::default() }
+    pub(crate) fn new(
+        sid: u32,
+        host: Host<V8<T>>,
+        budget: Budget,
+        deadline: Option<Instant>,
+        counter: Option<u32>,
+    ) -> Self {
+        StoreState {
+            sid,
+            host: Some(host),
+            budget,
+            hosts: Vec::new(),
+            pending: None,
+            deadline,
+            counter,
+            types: Default::default(),
+            funcs: Default::default(),
+        }
     }
 }
 
@@ -255,7 +271,11 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
         self.st().host.as_ref().expect("a store in use has its host")
     }
 
-    fn instantiate(&mut self, module: &Module, imports: &[Extern<V8<T>>]) -> Result<Vec<(String, Extern<V8<T>>)>, Trap> {
+    fn instantiate(
+        &mut self,
+        module: &Module,
+        imports: &[Extern<V8<T>>],
+    ) -> Result<Vec<(String, Extern<V8<T>>)>, Trap> {
         self.st_mut().budget.count_instance()?;
         // The module's own memories count against the limit as a limiter would count them (its
         // maxima were rewritten, but never below its minimum).
@@ -320,14 +340,19 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
     fn call(&mut self, f: Func, args: &[Val<V8<T>>], results: &mut [Val<V8<T>>]) -> Result<(), Trap> {
         let ty = self.func_type(f);
         if args.len() != ty.params.len() || results.len() != ty.results.len() {
-            return Err(Trap::Host(format!("call of a {ty} function with {} arguments, {} results", args.len(), results.len())));
+            return Err(Trap::Host(format!(
+                "call of a {ty} function with {} arguments, {} results",
+                args.len(),
+                results.len()
+            )));
         }
         let top = self.host().nesting == 0;
         let timeout = self.timeout()?;
         let argv: Vec<Value> = args.iter().map(to_js).collect();
         // Untimed calls of number signatures (host calls back into wasm: qsort comparators,
         // forwarders, dlcall) call the function object directly: about half the Node-API calls.
-        let numbers = |ts: &[ValType]| ts.iter().all(|t| matches!(t, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64));
+        let numbers =
+            |ts: &[ValType]| ts.iter().all(|t| matches!(t, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64));
         if timeout < 0.0 && ty.results.len() <= 1 && numbers(&ty.params) && numbers(&ty.results) {
             let fobj = self.func_object(f);
             dylink::enter_guest(self.host())?;
@@ -341,7 +366,10 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
         }
         let types = format!("{}:{}", letters(&ty.params), letters(&ty.results));
         dylink::enter_guest(self.host())?;
-        let r = js::call(F::Call, &[self.sid(), js::u32(f.0), js::str(&types).unwrap(), js::array(&argv), js::f64(timeout)]);
+        let r = js::call(
+            F::Call,
+            &[self.sid(), js::u32(f.0), js::str(&types).unwrap(), js::array(&argv), js::f64(timeout)],
+        );
         dylink::leave_guest(self.host());
         let out = r.map_err(|e| self.trap(e, top))?;
         let items = js::array_items(out).map_err(|e| Trap::Host(e.to_string()))?;
@@ -358,7 +386,10 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
         // A function V8 cannot describe (a null reference) has no type any import matches.
         let s = js::call(F::FuncType, &[self.sid(), js::u32(f.0)]).and_then(js::string).unwrap_or_default();
         let (p, r) = s.split_once(':').unwrap_or(("x", ""));
-        let t = FuncType::new(p.chars().map(from_letter).collect::<Vec<_>>(), r.chars().map(from_letter).collect::<Vec<_>>());
+        let t = FuncType::new(
+            p.chars().map(from_letter).collect::<Vec<_>>(),
+            r.chars().map(from_letter).collect::<Vec<_>>(),
+        );
         self.st().types.borrow_mut().insert(f.0, t.clone());
         t
     }
@@ -391,7 +422,8 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
         // `memory.grow` past the cell's limit return -1 here (module-defined memories keep theirs).
         let b = &self.st().budget;
         let max_pages = (b.limits().memory_bytes.saturating_sub(b.memory_in_use()) >> 16).min(65536) as u32;
-        let id = js::call(F::MemNew, &[self.sid(), js::u32(min_pages), js::u32(max_pages.max(min_pages))]).and_then(js::get_i32);
+        let id = js::call(F::MemNew, &[self.sid(), js::u32(min_pages), js::u32(max_pages.max(min_pages))])
+            .and_then(js::get_i32);
         let id = id.map_err(|e| self.record("creating a memory", e))?;
         self.st_mut().budget.memory_growing(0, bytes, None);
         Ok(Memory(id as u32))
@@ -438,7 +470,8 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
     }
     fn table_set(&mut self, t: Table, index: u32, f: Option<Func>) -> Result<(), Trap> {
         let fid = f.map_or(0, |f| f.0);
-        let ok = js::call(F::TableSet, &[self.sid(), js::u32(t.0), js::u32(index), js::u32(fid)]).and_then(js::get_bool);
+        let ok =
+            js::call(F::TableSet, &[self.sid(), js::u32(t.0), js::u32(index), js::u32(fid)]).and_then(js::get_bool);
         match ok {
             Ok(true) => Ok(()),
             Ok(false) => Err(Trap::Wasm(TrapKind::TableOutOfBounds)),
@@ -460,7 +493,9 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
     }
     fn global_set(&mut self, g: Global, v: Val<V8<T>>) -> Result<(), Trap> {
         let ty = js::str(&letter(v.ty()).to_string()).unwrap();
-        js::call(F::GlobalSet, &[self.sid(), js::u32(g.0), ty, to_js(&v)]).map(|_| ()).map_err(|e| Trap::Host(format!("global set: {e}")))
+        js::call(F::GlobalSet, &[self.sid(), js::u32(g.0), ty, to_js(&v)])
+            .map(|_| ())
+            .map_err(|e| Trap::Host(format!("global set: {e}")))
     }
 
     fn fuel(&mut self) -> u64 {
@@ -471,7 +506,8 @@ impl<T: Tier> Ctx<V8<T>> for Cx<T> {
         let left = dylink::meter::fuel_left(left);
         let (now, out) = if left < units { (0, true) } else { (left - units, false) };
         let ty = js::str("I").map_err(|e| Trap::Host(format!("fuel: {e}")))?;
-        js::call(F::GlobalSet, &[self.sid(), js::u32(g), ty, js::bigint(now as i64)]).map_err(|e| Trap::Host(format!("fuel: {e}")))?;
+        js::call(F::GlobalSet, &[self.sid(), js::u32(g), ty, js::bigint(now as i64)])
+            .map_err(|e| Trap::Host(format!("fuel: {e}")))?;
         if out {
             return Err(Trap::Wasm(TrapKind::OutOfFuel));
         }
@@ -511,7 +547,8 @@ impl<T: Tier> Cx<T> {
     }
 
     fn mem(&self, m: Memory) -> Result<(*mut u8, usize), Trap> {
-        let buf = js::call(F::MemBuffer, &[self.sid(), js::u32(m.0)]).map_err(|e| Trap::Host(format!("memory: {e}")))?;
+        let buf =
+            js::call(F::MemBuffer, &[self.sid(), js::u32(m.0)]).map_err(|e| Trap::Host(format!("memory: {e}")))?;
         js::arraybuffer(buf).map_err(|e| Trap::Host(format!("memory: {e}")))
     }
 }

@@ -125,13 +125,13 @@ fn take_exception() -> Option<JsError> {
     unsafe { sys::napi_get_and_clear_last_exception(env, &mut e) };
     let described = call_raw(F::Describe, &[e]).ok().and_then(|d| {
         let items = array_items(d).ok()?;
-        Some(JsError {
-            name: string(items[0]).ok()?,
-            message: string(items[1]).ok()?,
-            code: string(items[2]).ok()?,
-        })
+        Some(JsError { name: string(items[0]).ok()?, message: string(items[1]).ok()?, code: string(items[2]).ok()? })
     });
-    Some(described.unwrap_or(JsError { name: "exception".into(), message: "(not describable)".into(), code: String::new() }))
+    Some(described.unwrap_or(JsError {
+        name: "exception".into(),
+        message: "(not describable)".into(),
+        code: String::new(),
+    }))
 }
 
 /// Evaluates runtime.js once on this thread; checks that type reflection is on.
@@ -191,7 +191,11 @@ pub fn call_function(f: Value, args: &[Value]) -> Result<Value, JsError> {
     if status == sys::Status::napi_ok {
         return Ok(out);
     }
-    Err(take_exception().unwrap_or(JsError { name: "pending".into(), message: format!("status {status}"), code: String::new() }))
+    Err(take_exception().unwrap_or(JsError {
+        name: "pending".into(),
+        message: format!("status {status}"),
+        code: String::new(),
+    }))
 }
 
 /// A strong reference keeping `v` alive across handle scopes, and its value again.
@@ -278,7 +282,10 @@ pub fn array(items: &[Value]) -> Value {
 pub fn buffer(bytes: &[u8]) -> Result<Value, JsError> {
     let mut out = ptr::null_mut();
     let mut data = ptr::null_mut();
-    ok(unsafe { sys::napi_create_buffer_copy(env(), bytes.len(), bytes.as_ptr().cast(), &mut data, &mut out) }, "buffer")?;
+    ok(
+        unsafe { sys::napi_create_buffer_copy(env(), bytes.len(), bytes.as_ptr().cast(), &mut data, &mut out) },
+        "buffer",
+    )?;
     Ok(out)
 }
 
@@ -340,7 +347,10 @@ pub fn function(name: &str, cb: sys::napi_callback, data: *mut c_void) -> Value 
 }
 
 /// Inside a callback: its arguments (at most `N`) and its data pointer.
-pub fn callback_args<const N: usize>(env: sys::napi_env, info: sys::napi_callback_info) -> ([Value; N], usize, *mut c_void) {
+pub fn callback_args<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> ([Value; N], usize, *mut c_void) {
     let mut argv = [ptr::null_mut(); N];
     let mut argc = N;
     let mut data = ptr::null_mut();

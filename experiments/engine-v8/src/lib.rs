@@ -98,7 +98,12 @@ impl<T: Tier> V8<T> {
 
     /// The matrix engine: time-limited.
     pub fn new() -> anyhow::Result<Self> {
-        Ok(V8 { metered: true, rewrite: Self::rewrite_for(&Limits::DEFAULT), cache: Default::default(), tier: Default::default() })
+        Ok(V8 {
+            metered: true,
+            rewrite: Self::rewrite_for(&Limits::DEFAULT),
+            cache: Default::default(),
+            tier: Default::default(),
+        })
     }
     /// The timing engine: no limits.
     pub fn for_timing() -> anyhow::Result<Self> {
@@ -211,7 +216,8 @@ impl<T: Tier> Engine for V8<T> {
         js::init_runtime().map_err(|e| anyhow::anyhow!("{e}"))?;
         let bytes = dylink::meter::rewrite(bytes, &self.rewrite)?;
         let buf = js::buffer(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let id = js::call(js::F::Compile, &[buf]).and_then(js::get_i32).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let id =
+            js::call(js::F::Compile, &[buf]).and_then(js::get_i32).map_err(|e| anyhow::anyhow!("{}", e.message))?;
         let module = Module { id: id as u32, memory_bytes: dylink::meter::defined_memory_bytes(&bytes) };
         self.cache.lock().unwrap().insert(key, module);
         Ok(module)
@@ -222,7 +228,8 @@ impl<T: Tier> Engine for V8<T> {
         let sid = js::get_i32(js::call_ok(js::F::NewStore, &[])).expect("a store id") as u32;
         let counter = self.metered.then(|| {
             let v = js::bigint(limits.fuel.min(i64::MAX as u64) as i64);
-            let id = js::call_ok(js::F::GlobalNew, &[js::u32(sid), js::str("I").expect("a string"), js::boolean(true), v]);
+            let id =
+                js::call_ok(js::F::GlobalNew, &[js::u32(sid), js::str("I").expect("a string"), js::boolean(true), v]);
             js::get_i32(id).expect("a global id") as u32
         });
         Box::new(StoreState::new(sid, host, Budget::new(limits), self.deadline(limits), counter))
@@ -252,7 +259,6 @@ impl<T: Tier> Engine for V8<T> {
     fn runs_in_process() -> bool {
         js::in_node() && remote::hosted_engine() == T::RUNTIME.engine
     }
-
 
     fn process_host() -> Option<&'static dyn dylink::engine::ProcessHost> {
         Some(&T::HOST)

@@ -101,12 +101,9 @@ pub fn command(rt: &Runtime, extra: &[&str], once: Option<&str>) -> Result<Comma
 
 /// [`command`] without extra flags, started with its stdin and stdout piped.
 fn node(rt: &Runtime) -> Result<Child, String> {
-    command(rt, &[], None)?
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", rt.node_path().display()))
+    command(rt, &[], None)?.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().map_err(|e| {
+        format!("starting {} (scripts/setup-node.sh installs it, or set DYLAB_NODE): {e}", rt.node_path().display())
+    })
 }
 
 /// Runs `cmd` (a [`command`] naming an export) with `input` on its stdin; its output back.
@@ -146,14 +143,20 @@ fn spawn(rt: &Runtime) -> Result<Worker, String> {
 }
 
 fn failed(message: String) -> RunResult {
-    RunResult { ending: Ending::Trapped { kind: TrapKind::Other, message }, stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 }
+    RunResult {
+        ending: Ending::Trapped { kind: TrapKind::Other, message },
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        fuel_consumed: 0,
+    }
 }
 
 /// Runs `program` in `rt`'s worker (started if needed); a worker that dies is started again for the
 /// next program, and this one ends as a host failure naming it; a metered program the worker has
 /// not finished [`GRACE`] after its wall clock ends as `limit (wall-clock)`, its worker killed.
 pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult {
-    let line = serde_json::to_string(&Request { program: std::borrow::Cow::Borrowed(program), metered }).expect("serialisable");
+    let line = serde_json::to_string(&Request { program: std::borrow::Cow::Borrowed(program), metered })
+        .expect("serialisable");
     let mut w = match take(rt) {
         Ok(w) => w,
         Err(e) => return failed(format!("V8 worker: {e}")),
@@ -176,7 +179,12 @@ pub fn run(rt: &'static Runtime, program: &Program, metered: bool) -> RunResult 
         Err(RecvTimeoutError::Timeout) => {
             stop(w);
             let message = format!("ran longer than {wall:?} (the V8 worker was ended {GRACE:?} after the deadline)");
-            RunResult { ending: Ending::Limited(LimitKind::WallClock, message), stdout: Vec::new(), stderr: Vec::new(), fuel_consumed: 0 }
+            RunResult {
+                ending: Ending::Limited(LimitKind::WallClock, message),
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                fuel_consumed: 0,
+            }
         }
         Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
             let status = stop(w);

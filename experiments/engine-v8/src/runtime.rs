@@ -54,7 +54,8 @@ pub trait Tier: Clone + Copy + Default + Send + Sync + 'static {
 }
 
 /// V8 14's count flags: no wasm inlining, and no AVX-VNNI or F16C (x86-64-v2 as pinned).
-const V8_14_PINS: &[&str] = &["--no-wasm-inlining", "--no-enable-avx-vnni", "--no-enable-avx-vnni-int8", "--no-enable-f16c"];
+const V8_14_PINS: &[&str] =
+    &["--no-wasm-inlining", "--no-enable-avx-vnni", "--no-enable-avx-vnni-int8", "--no-enable-f16c"];
 
 /// TurboFan only, eagerly: counts see the optimised code from the first call.
 const TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-lazy-compilation"];
@@ -63,8 +64,15 @@ const TURBOFAN: &[&str] = &["--no-liftoff", "--no-wasm-lazy-compilation"];
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Node26;
 impl Tier for Node26 {
-    const RUNTIME: Runtime =
-        Runtime { engine: "v8", host: "a Node 26.10.0 process", node: "v26.10.0", v8: "14.6.202.34-node.34", tier_flags: &[], count_tier: TURBOFAN, count_pins: V8_14_PINS };
+    const RUNTIME: Runtime = Runtime {
+        engine: "v8",
+        host: "a Node 26.10.0 process",
+        node: "v26.10.0",
+        v8: "14.6.202.34-node.34",
+        tier_flags: &[],
+        count_tier: TURBOFAN,
+        count_pins: V8_14_PINS,
+    };
 }
 
 /// The same Node with Liftoff, V8's baseline compiler, only: no tier-up to TurboFan, ever.
@@ -86,6 +94,13 @@ impl Tier for Liftoff {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Node22;
 impl Tier for Node22 {
-    const RUNTIME: Runtime =
-        Runtime { engine: "v8-node22", host: "a Node 22.23.5 process", node: "v22.23.5", v8: "12.4.254.21-node.57", tier_flags: &[], count_tier: TURBOFAN, count_pins: &["--no-experimental-wasm-inlining"] };
+    const RUNTIME: Runtime = Runtime {
+        engine: "v8-node22",
+        host: "a Node 22.23.5 process",
+        node: "v22.23.5",
+        v8: "12.4.254.21-node.57",
+        tier_flags: &[],
+        count_tier: TURBOFAN,
+        count_pins: &["--no-experimental-wasm-inlining"],
+    };
 }

@@ -48,13 +48,22 @@ mod tests {
     #[test]
     fn v8_messages_map_to_the_lab_kinds() {
         assert_eq!(classify(&err("RuntimeError", "unreachable")), Trap::Wasm(TrapKind::Unreachable));
-        assert_eq!(classify(&err("RuntimeError", "memory access out of bounds")), Trap::Wasm(TrapKind::MemoryOutOfBounds));
-        assert_eq!(classify(&err("RangeError", "Maximum call stack size exceeded")), Trap::Wasm(TrapKind::StackOverflow));
+        assert_eq!(
+            classify(&err("RuntimeError", "memory access out of bounds")),
+            Trap::Wasm(TrapKind::MemoryOutOfBounds)
+        );
+        assert_eq!(
+            classify(&err("RangeError", "Maximum call stack size exceeded")),
+            Trap::Wasm(TrapKind::StackOverflow)
+        );
         assert_eq!(
             classify(&err("RuntimeError", "null function or function signature mismatch")),
             Trap::Wasm(TrapKind::BadSignature)
         );
-        assert_eq!(classify(&err("RuntimeError", "table index is out of bounds")), Trap::Wasm(TrapKind::TableOutOfBounds));
+        assert_eq!(
+            classify(&err("RuntimeError", "table index is out of bounds")),
+            Trap::Wasm(TrapKind::TableOutOfBounds)
+        );
         assert_eq!(classify(&err("RuntimeError", "function signature mismatch")), Trap::Wasm(TrapKind::BadSignature));
         assert!(matches!(classify(&err("TypeError", "x is not a function")), Trap::Host(m) if m.contains("TypeError")));
     }

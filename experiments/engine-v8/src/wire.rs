@@ -48,7 +48,8 @@ mod tests {
             Ending::Unsupported("u".into()),
             Ending::Limited(LimitKind::WallClock, "w".into()),
         ] {
-            let answer: Answer = Ok(RunResult { ending, stdout: vec![0, 255], stderr: b"e".to_vec(), fuel_consumed: 9 });
+            let answer: Answer =
+                Ok(RunResult { ending, stdout: vec![0, 255], stderr: b"e".to_vec(), fuel_consumed: 9 });
             let back: Answer = serde_json::from_str(&serde_json::to_string(&answer).unwrap()).unwrap();
             assert_eq!(back, answer);
         }

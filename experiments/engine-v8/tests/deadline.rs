@@ -12,7 +12,8 @@ use dylink::engine::{LimitKind, Limits};
 use dylink::{Ending, Engine, Program};
 
 fn program() -> Program {
-    Program::new("/cases/x/main.wasm", "main").limits(Limits { wall_clock: Duration::from_millis(100), ..Limits::DEFAULT })
+    Program::new("/cases/x/main.wasm", "main")
+        .limits(Limits { wall_clock: Duration::from_millis(100), ..Limits::DEFAULT })
 }
 
 /// Serialises the tests: the stand-in is chosen by environment variables.

@@ -21,12 +21,16 @@ fn program() -> Program {
         .dirs([("/data".into(), "/cases/x/data".into())])
         .limits(Limits { fuel: 123, wall_clock: Duration::from_millis(4500), ..Limits::DEFAULT })
         // The isolated strategy's declarations travel too.
-        .interfaces([("greet".to_string(), FnInterface::parse(&["str".into(), "out(len=2)".into(), "scalar".into()]).unwrap())].into())
+        .interfaces(
+            [("greet".to_string(), FnInterface::parse(&["str".into(), "out(len=2)".into(), "scalar".into()]).unwrap())]
+                .into(),
+        )
 }
 
 #[test]
 fn a_program_and_a_result_survive_the_wire() {
-    let line = serde_json::to_string(&wire::Request { program: std::borrow::Cow::Owned(program()), metered: true }).unwrap();
+    let line =
+        serde_json::to_string(&wire::Request { program: std::borrow::Cow::Owned(program()), metered: true }).unwrap();
     let answer = remote::serve(&line, |p, metered| {
         assert!(metered);
         assert_eq!(p, program());

@@ -178,7 +178,11 @@ impl Engine for Wasmi {
     type Global = wasmi::Global;
     type Store = Store<Data>;
 
-    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(&self, store: &mut Store<Data>, visitor: V) -> Option<V::Out> {
+    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(
+        &self,
+        store: &mut Store<Data>,
+        visitor: V,
+    ) -> Option<V::Out> {
         Some(visitor.run(&mut TypedApi(store)))
     }
 

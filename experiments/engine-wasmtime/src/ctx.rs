@@ -110,7 +110,12 @@ impl<C: Compiler> Ctx<Wasmtime<C>> for Cx<'_, C> {
         })
     }
 
-    fn call(&mut self, f: wasmtime::Func, args: &[Val<Wasmtime<C>>], results: &mut [Val<Wasmtime<C>>]) -> Result<(), Trap> {
+    fn call(
+        &mut self,
+        f: wasmtime::Func,
+        args: &[Val<Wasmtime<C>>],
+        results: &mut [Val<Wasmtime<C>>],
+    ) -> Result<(), Trap> {
         let args: Vec<wasmtime::Val> = args.iter().map(to_wt).collect();
         let mut outs: Vec<wasmtime::Val> = results.iter().map(to_wt).collect();
         dylink::enter_guest(self.host())?;
@@ -149,7 +154,9 @@ impl<C: Compiler> Ctx<Wasmtime<C>> for Cx<'_, C> {
     }
     fn memory_write(&mut self, m: Mem, addr: u64, data: &[u8]) -> Result<(), Trap> {
         match m {
-            Mem::Own(m) => m.write(&mut self.0, addr as usize, data).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds)),
+            Mem::Own(m) => {
+                m.write(&mut self.0, addr as usize, data).map_err(|_| Trap::Wasm(TrapKind::MemoryOutOfBounds))
+            }
             Mem::Shared(i) => shared::write(&self.0.data().shared[i], addr, data),
         }
     }

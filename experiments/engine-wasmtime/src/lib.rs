@@ -269,7 +269,11 @@ impl<C: Compiler> Engine for Wasmtime<C> {
     type Global = wasmtime::Global;
     type Store = Store<Data<C>>;
 
-    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(&self, store: &mut Store<Data<C>>, visitor: V) -> Option<V::Out> {
+    fn typed_host_funcs<V: dylink::extras::WithTypedWrap<Self>>(
+        &self,
+        store: &mut Store<Data<C>>,
+        visitor: V,
+    ) -> Option<V::Out> {
         Some(visitor.run(&mut TypedApi(store)))
     }
 
@@ -351,8 +355,9 @@ impl<C: Compiler> Engine for Wasmtime<C> {
         store.limiter(|data| data);
         if self.fuel {
             let ty = wasmtime::GlobalType::new(wasmtime::ValType::I64, wasmtime::Mutability::Var);
-            let counter = wasmtime::Global::new(&mut store, ty, wasmtime::Val::I64(limits.fuel.min(i64::MAX as u64) as i64))
-                .expect("an i64 global");
+            let counter =
+                wasmtime::Global::new(&mut store, ty, wasmtime::Val::I64(limits.fuel.min(i64::MAX as u64) as i64))
+                    .expect("an i64 global");
             store.data_mut().meter = Some(counter);
             store.set_epoch_deadline(epoch::deadline_ticks(limits.wall_clock));
             store.epoch_deadline_callback(on_epoch_deadline);
@@ -376,7 +381,9 @@ impl<C: Compiler> Engine for Wasmtime<C> {
 /// The epoch deadline passed: the wall clock's end (a trap, as `epoch_deadline_trap`), or, in a
 /// store whose thread [armed](Ctx::arm_interrupts) interrupts, a stop-the-world request to serve
 /// (the linker checks the process's wall clock itself); then the next tick comes back here.
-fn on_epoch_deadline<C: Compiler>(store: wasmtime::StoreContextMut<'_, Data<C>>) -> wasmtime::Result<wasmtime::UpdateDeadline> {
+fn on_epoch_deadline<C: Compiler>(
+    store: wasmtime::StoreContextMut<'_, Data<C>>,
+) -> wasmtime::Result<wasmtime::UpdateDeadline> {
     if !store.data().interrupts {
         return Err(wasmtime::Trap::Interrupt.into());
     }

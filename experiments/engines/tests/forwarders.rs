@@ -31,10 +31,9 @@ impl WithEngine for Check {
         ];
         let module = engine.compile(&wat::parse_str(WAT).unwrap()).unwrap();
         for (kind, make) in kinds {
-            let session =
-                ProcessBuilder::new(engine, placement(Libc::LibcHost), Strategy::Trampoline, None)
-                    .build()
-                    .unwrap_or_else(|_| panic!("building a process"));
+            let session = ProcessBuilder::new(engine, placement(Libc::LibcHost), Strategy::Trampoline, None)
+                .build()
+                .unwrap_or_else(|_| panic!("building a process"));
             let mut store = session.store;
             engine.enter(&mut store, |ctx| {
                 let exports = ctx.instantiate(&module, &[]).unwrap();

@@ -30,9 +30,7 @@ impl WithEngine for Cost {
 }
 
 fn on_every_engine(wat: &'static str, arg: i32, limits: Limits) -> Vec<(Result<i32, Trap>, u64)> {
-    EngineKind::in_process()
-        .map(|k| k.with_matrix_engine(Cost { wat, arg, limits: limits.clone() }).unwrap())
-        .collect()
+    EngineKind::in_process().map(|k| k.with_matrix_engine(Cost { wat, arg, limits: limits.clone() }).unwrap()).collect()
 }
 
 const COUNT: &str = r#"(module (func (export "run") (param i32) (result i32)
@@ -64,7 +62,8 @@ fn running_out_is_out_of_fuel_in_calls_and_start_functions() {
         assert_eq!(r, Err(Trap::Wasm(TrapKind::OutOfFuel)));
         assert_eq!(used, limits.fuel, "all the fuel is used");
     }
-    let start = r#"(module (func $spin (loop br 0)) (start $spin) (func (export "run") (param i32) (result i32) i32.const 0))"#;
+    let start =
+        r#"(module (func $spin (loop br 0)) (start $spin) (func (export "run") (param i32) (result i32) i32.const 0))"#;
     for (r, _) in on_every_engine(start, 0, limits) {
         assert_eq!(r, Err(Trap::Wasm(TrapKind::OutOfFuel)));
     }

@@ -463,7 +463,8 @@ mod tests {
     fn a_program_including_the_loader_headers_has_no_static_cell() {
         let root = corpus(&[("plain", "main = \"m.c\"\n"), ("loader", "main = \"m.c\"\n")]);
         let loader = root.path().join("cases/loader/m.c");
-        std::fs::write(&loader, "/* hand-made modules */\n  # include <dlfcn.h>\nint main(void) { return 0; }\n").unwrap();
+        std::fs::write(&loader, "/* hand-made modules */\n  # include <dlfcn.h>\nint main(void) { return 0; }\n")
+            .unwrap();
         let (cases, bad) = load_corpus(root.path()).unwrap();
         assert!(bad.is_empty());
         let static_cells = |name: &str| {

@@ -29,7 +29,8 @@ pub struct Expected {
 }
 
 impl Expected {
-    pub const OK: Expected = Expected { status: Status::Ok, trap: None, stdout: None, detail: None, why: String::new() };
+    pub const OK: Expected =
+        Expected { status: Status::Ok, trap: None, stdout: None, detail: None, why: String::new() };
 
     pub fn outcome(&self) -> Outcome {
         Outcome::new(self.status, self.trap)
@@ -169,8 +170,8 @@ impl<'de> Deserialize<'de> for Expectations {
 
 #[cfg(test)]
 mod tests {
-    use dylink::Strategy;
     use super::*;
+    use dylink::Strategy;
 
     #[test]
     fn an_engine_named_covers_the_engines_like_it_and_its_own_entry_wins() {

@@ -116,7 +116,9 @@ impl Record {
                     }
                 }
                 Line::Native(r) => {
-                    let Some(&i) = case_order.get(r.case.as_str()) else { bail!("case {} is not in this corpus", r.case) };
+                    let Some(&i) = case_order.get(r.case.as_str()) else {
+                        bail!("case {} is not in this corpus", r.case)
+                    };
                     if native.insert(i, r).is_some() {
                         bail!("native/{} is in more than one line: overlapping shards?", native[&i].case);
                     }

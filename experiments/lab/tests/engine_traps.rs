@@ -4,7 +4,6 @@
 //! The one declared difference: V8 reports a null table entry as a signature mismatch (one message
 //! for both, see experiments/engine-v8/src/traps.rs).
 
-
 use dylab_engines::EngineKind;
 use dylink::{Ending, Limits, Program, TrapKind};
 

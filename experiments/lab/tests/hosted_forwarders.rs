@@ -11,7 +11,6 @@
 #[path = "support/dylink0.rs"]
 mod dylink0;
 
-
 use dylab_engines::EngineKind;
 use dylab_lab::run::default_corpus;
 use dylab_lab::Lab;
@@ -35,7 +34,10 @@ fn program(dir: &std::path::Path, libc_wasm: &std::path::Path, libc: Libc, strat
                (func (export "main") (result i32) (call $f (i32.const {x})))"#
         ),
     );
-    let lib = side(&[], r#"(import "env" "f" (func $f (param i32) (result i32))) (func (export "h") (param i32) (result i32) (call $f (local.get 0)))"#);
+    let lib = side(
+        &[],
+        r#"(import "env" "f" (func $f (param i32) (result i32))) (func (export "h") (param i32) (result i32) (call $f (local.get 0)))"#,
+    );
     std::fs::write(dir.join("main.wasm"), main).unwrap();
     std::fs::write(dir.join("lib.wasm"), lib).unwrap();
     Program::new(dir.join("main.wasm"), "main.wasm")

@@ -52,9 +52,14 @@ fn memory_grow_past_the_limit_returns_minus_one() {
 
 #[test]
 fn a_memory_larger_than_the_limit_is_the_memory_limit() {
-    let results = on_every_engine("big-memory", r#"(module (memory (export "memory") 17) (func (export "_start")))"#, small());
+    let results =
+        on_every_engine("big-memory", r#"(module (memory (export "memory") 17) (func (export "_start")))"#, small());
     for (kind, r) in &results {
-        let ok = limited_at_instantiation(r, LimitKind::Memory, "1114112 bytes of linear memory (one memory from 0 to 1114112 bytes), limit 1048576");
+        let ok = limited_at_instantiation(
+            r,
+            LimitKind::Memory,
+            "1114112 bytes of linear memory (one memory from 0 to 1114112 bytes), limit 1048576",
+        );
         assert!(ok, "{kind}: {:?}", r.ending);
     }
 }
@@ -87,15 +92,23 @@ fn a_huge_table_is_the_table_limit_and_a_guest_grow_past_it_gets_minus_one() {
 #[test]
 fn instances_past_the_limit_are_refused() {
     let limits = Limits { instances: 0, ..Limits::DEFAULT };
-    let results = on_every_engine("no-instances", r#"(module (memory (export "memory") 1) (func (export "_start")))"#, limits);
+    let results =
+        on_every_engine("no-instances", r#"(module (memory (export "memory") 1) (func (export "_start")))"#, limits);
     each(&results, |r| limited_at_instantiation(r, LimitKind::Instances, "instance 1, limit 0"));
 }
 
 #[test]
 fn a_runaway_guest_ends_at_its_wall_clock_limit() {
     let limits = Limits { fuel: Limits::HARD.fuel, wall_clock: Duration::from_secs(1), ..Limits::DEFAULT };
-    let results = on_every_engine("spin", r#"(module (memory (export "memory") 1) (func (export "_start") (loop br 0)))"#, limits);
-    each(&results, |r| matches!(&r.ending, Ending::Limited(LimitKind::WallClock, m) if m.starts_with("ran longer than 1s")));
+    let results = on_every_engine(
+        "spin",
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop br 0)))"#,
+        limits,
+    );
+    each(
+        &results,
+        |r| matches!(&r.ending, Ending::Limited(LimitKind::WallClock, m) if m.starts_with("ran longer than 1s")),
+    );
 }
 
 /// `run(n)` loops n times: 5 operators per iteration, then 1 (see meter.rs).
@@ -107,13 +120,21 @@ fn fuel(name: &str, wat: &str, limits: Limits) -> u64 {
     let results = on_every_engine(name, wat, limits);
     each(&results, |r| r.ending == Ending::Exited(0));
     let used: Vec<u64> = results.iter().map(|(_, r)| r.fuel_consumed).collect();
-    assert!(used.iter().all(|&u| u == used[0]), "{name}: fuel per engine {results:?}", results = results.iter().map(|(k, r)| (k, r.fuel_consumed)).collect::<Vec<_>>());
+    assert!(
+        used.iter().all(|&u| u == used[0]),
+        "{name}: fuel per engine {results:?}",
+        results = results.iter().map(|(k, r)| (k, r.fuel_consumed)).collect::<Vec<_>>()
+    );
     used[0]
 }
 
 #[test]
 fn a_loop_costs_its_operators_on_every_engine() {
-    let with = |n: i32| format!(r#"(module (memory (export "memory") 1) {COUNT} (func (export "_start") (drop (call $run (i32.const {n})))))"#);
+    let with = |n: i32| {
+        format!(
+            r#"(module (memory (export "memory") 1) {COUNT} (func (export "_start") (drop (call $run (i32.const {n})))))"#
+        )
+    };
     let (zero, thousand) = (fuel("loop-1", &with(1), Limits::DEFAULT), fuel("loop-1001", &with(1001), Limits::DEFAULT));
     assert_eq!(thousand - zero, 5 * 1000);
 }
@@ -121,7 +142,9 @@ fn a_loop_costs_its_operators_on_every_engine() {
 #[test]
 fn memory_fill_costs_its_length_on_every_engine() {
     let with = |n: i32| {
-        format!(r#"(module (memory (export "memory") 2) (func (export "_start") (memory.fill (i32.const 0) (i32.const 7) (i32.const {n}))))"#)
+        format!(
+            r#"(module (memory (export "memory") 2) (func (export "_start") (memory.fill (i32.const 0) (i32.const 7) (i32.const {n}))))"#
+        )
     };
     assert_eq!(fuel("fill-64k", &with(65536), Limits::DEFAULT) - fuel("fill-0", &with(0), Limits::DEFAULT), 65536 / 8);
 }
@@ -129,14 +152,20 @@ fn memory_fill_costs_its_length_on_every_engine() {
 #[test]
 fn running_out_is_out_of_fuel_in_calls_and_start_functions() {
     let limits = Limits { fuel: 100_000, ..Limits::DEFAULT };
-    let call = format!(r#"(module (memory (export "memory") 1) {COUNT} (func (export "_start") (drop (call $run (i32.const 1073741824)))))"#);
+    let call = format!(
+        r#"(module (memory (export "memory") 1) {COUNT} (func (export "_start") (drop (call $run (i32.const 1073741824)))))"#
+    );
     let results = on_every_engine("out-in-call", &call, limits.clone());
-    each(&results, |r| matches!(r.ending, Ending::Trapped { kind: TrapKind::OutOfFuel, .. }) && r.fuel_consumed == limits.fuel);
-    let start = r#"(module (memory (export "memory") 1) (func $spin (loop br 0)) (start $spin) (func (export "_start")))"#;
-    let results = on_every_engine("out-in-start", start, limits);
     each(&results, |r| {
-        matches!(&r.ending, Ending::Trapped { kind: TrapKind::OutOfFuel, message } if message == "out-of-fuel during instantiation")
+        matches!(r.ending, Ending::Trapped { kind: TrapKind::OutOfFuel, .. }) && r.fuel_consumed == limits.fuel
     });
+    let start =
+        r#"(module (memory (export "memory") 1) (func $spin (loop br 0)) (start $spin) (func (export "_start")))"#;
+    let results = on_every_engine("out-in-start", start, limits);
+    each(
+        &results,
+        |r| matches!(&r.ending, Ending::Trapped { kind: TrapKind::OutOfFuel, message } if message == "out-of-fuel during instantiation"),
+    );
 }
 
 #[test]

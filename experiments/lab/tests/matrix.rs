@@ -149,7 +149,8 @@ fn report_is_current(m: &Matrix, report: &dyn reports::Report) -> Result<(), Fai
     let findings_toml = std::fs::read_to_string(default_corpus().join("findings.toml"))
         .map_err(|e| Failed::from(format!("corpus/findings.toml: {e}")))?;
     // index.html also shows what `dylab bench` left in reports/.
-    let beside = reports::Beside::read(&workspace_root().join("reports")).map_err(|e| Failed::from(format!("{e:#}")))?;
+    let beside =
+        reports::Beside::read(&workspace_root().join("reports")).map_err(|e| Failed::from(format!("{e:#}")))?;
     let input = ReportInput {
         cases: &m.cases,
         results: &results,

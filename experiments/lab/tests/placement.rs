@@ -18,16 +18,17 @@ use dylab_engines::{Adapter, WithEngine};
 use dylab_lab::placements::placement;
 use dylab_lab::run::default_corpus;
 use dylab_lab::{EngineKind, Lab};
-use dylink0::MemInfo;
-use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
 use dylink::strategy::Memories;
+use dylink::{Engine, Libc, Mode, ProcessBuilder, Strategy};
+use dylink0::MemInfo;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 
 /// Side module `i`: it only asks for `size` bytes of data aligned to 2^`align_log` (and touches
 /// none); its data's address is the data symbol `m{i}_at` (for the V8 driver).
 fn side_module(i: usize, size: u32, align_log: u32) -> Vec<u8> {
-    let dylink = dylink0::wat(&dylink0::payload(MemInfo { mem_size: size, mem_align: align_log, ..MemInfo::default() }, &[]));
+    let dylink =
+        dylink0::wat(&dylink0::payload(MemInfo { mem_size: size, mem_align: align_log, ..MemInfo::default() }, &[]));
     let wat = format!(
         r#"(module
              {dylink}
@@ -55,9 +56,9 @@ fn place<E: Engine>(
         libs.insert(format!("m{i}.wasm"), path);
     }
     let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.clone()))
-    .program(|p| p.libs(libs).case_dir(dir.path()))
-    .build()
-    .unwrap();
+        .program(|p| p.libs(libs).case_dir(dir.path()))
+        .build()
+        .unwrap();
     session.boot().map_err(|e| format!("{e:?}")).unwrap();
     session.enter(|ctx| {
         let mut placed = Vec::new();
@@ -140,7 +141,8 @@ fn specs() -> impl proptest::strategy::Strategy<Value = Vec<(u32, u32)>> {
 fn driver(n: usize) -> String {
     let needed: Vec<String> = (0..n).map(|i| format!("m{i}.wasm")).collect();
     let dylink = dylink0::wat(&dylink0::payload(MemInfo { mem_size: 16, ..MemInfo::default() }, &needed));
-    let imports: String = (0..n).map(|i| format!("(import \"GOT.mem\" \"m{i}_at\" (global $at{i} (mut i32)))\n")).collect();
+    let imports: String =
+        (0..n).map(|i| format!("(import \"GOT.mem\" \"m{i}_at\" (global $at{i} (mut i32)))\n")).collect();
     let prints: String = (0..n).map(|i| format!("(call $hex (global.get $at{i}))\n")).collect();
     format!(
         r#"(module
@@ -178,18 +180,25 @@ fn place_on_v8(libc: Libc, strategy: Strategy, specs: &[(u32, u32)]) -> Result<V
     }
     let main = dir.path().join("main.wasm");
     std::fs::write(&main, wat::parse_str(driver(specs.len())).unwrap()).unwrap();
-    let program =
-        dylink::Program::new(main, "main.wasm").libc(libc).linkage(strategy).libc_module(Some(lab().libc_wasm.clone())).libs(libs);
+    let program = dylink::Program::new(main, "main.wasm")
+        .libc(libc)
+        .linkage(strategy)
+        .libc_module(Some(lab().libc_wasm.clone()))
+        .libs(libs);
     let r = lab().run_program(EngineKind::V8, &program);
     let stdout = r.stdout_text();
     if r.ending != dylink::Ending::Exited(0) {
         return Err(format!("v8/{libc}/{strategy}: {:?}, stdout {stdout:?}", r.ending));
     }
-    let words: Vec<u32> = stdout.lines().map(|l| u32::from_str_radix(l, 16).map_err(|e| format!("{l:?}: {e}"))).collect::<Result<_, _>>()?;
+    let words: Vec<u32> = stdout
+        .lines()
+        .map(|l| u32::from_str_radix(l, 16).map_err(|e| format!("{l:?}: {e}")))
+        .collect::<Result<_, _>>()?;
     let Some((&memory_size, bases)) = words.split_last().filter(|(_, b)| b.len() == specs.len()) else {
         return Err(format!("v8/{libc}/{strategy}: {} lines for {} modules", words.len(), specs.len()));
     };
-    let placed: Vec<(u32, u32, u32)> = bases.iter().zip(specs).map(|(&b, &(size, align))| (b, size, 1u32 << align)).collect();
+    let placed: Vec<(u32, u32, u32)> =
+        bases.iter().zip(specs).map(|(&b, &(size, align))| (b, size, 1u32 << align)).collect();
     for &(base, size, _) in &placed {
         if base as u64 + size as u64 > memory_size as u64 {
             return Err(format!("v8: segment {base:#x}+{size} outside memory of {memory_size}"));

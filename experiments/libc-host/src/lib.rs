@@ -250,10 +250,7 @@ impl<E: Engine> LibcPlacement<E> for LibcHost {
 }
 
 pub(crate) fn state<E: Engine>(ctx: &mut dyn Ctx<E>) -> &mut State<E> {
-    ctx.host()
-        .process
-        .placement_state_mut::<State<E>>()
-        .expect("a libc-host function runs only in a libc-host process")
+    ctx.host().process.placement_state_mut::<State<E>>().expect("a libc-host function runs only in a libc-host process")
 }
 
 /// Sets the process up: memory, stack pointer, table 0 and the host libc as module 0.
@@ -265,9 +262,8 @@ pub fn boot<E: Engine>(ctx: &mut dyn Ctx<E>, libc_wasm: Option<PathBuf>) -> Resu
 
 /// Whether the program was built for threads: its main module imports a shared memory.
 fn threaded(program: &Program) -> bool {
-    module_info::parse_head(&program.main).is_ok_and(|info| {
-        info.imports.iter().any(|i| matches!(i.kind, ImportKind::Memory { shared: true, .. }))
-    })
+    module_info::parse_head(&program.main)
+        .is_ok_and(|info| info.imports.iter().any(|i| matches!(i.kind, ImportKind::Memory { shared: true, .. })))
 }
 
 /// [`boot`] over a new shared memory (bounded by the cell's memory limit, since the store's limiter

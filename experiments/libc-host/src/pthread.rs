@@ -42,10 +42,22 @@ pub fn function_type(name: &str) -> Option<FuncType> {
     Some(match name {
         "pthread_create" => t(&[I32, I32, I32, I32], &[I32]),
         "pthread_self" => t(&[], &[I32]),
-        "pthread_join" | "pthread_equal" | "pthread_mutex_init" | "pthread_cond_init" | "pthread_cond_wait"
-        | "pthread_once" | "pthread_key_create" | "pthread_setspecific" => t(&[I32, I32], &[I32]),
-        "pthread_mutex_destroy" | "pthread_mutex_lock" | "pthread_mutex_trylock" | "pthread_mutex_unlock"
-        | "pthread_cond_destroy" | "pthread_cond_signal" | "pthread_cond_broadcast" | "pthread_key_delete"
+        "pthread_join"
+        | "pthread_equal"
+        | "pthread_mutex_init"
+        | "pthread_cond_init"
+        | "pthread_cond_wait"
+        | "pthread_once"
+        | "pthread_key_create"
+        | "pthread_setspecific" => t(&[I32, I32], &[I32]),
+        "pthread_mutex_destroy"
+        | "pthread_mutex_lock"
+        | "pthread_mutex_trylock"
+        | "pthread_mutex_unlock"
+        | "pthread_cond_destroy"
+        | "pthread_cond_signal"
+        | "pthread_cond_broadcast"
+        | "pthread_key_delete"
         | "pthread_getspecific" => t(&[I32], &[I32]),
         _ => return None,
     })
@@ -107,7 +119,10 @@ fn thread_fn<E: Engine>(name: &str) -> Option<HostFn<E>> {
 /// Mutexes, and the calls that need do nothing.
 fn mutex_fn<E: Engine>(name: &str) -> Option<HostFn<E>> {
     Some(match name {
-        "pthread_mutex_init" | "pthread_mutex_destroy" | "pthread_cond_init" | "pthread_cond_destroy"
+        "pthread_mutex_init"
+        | "pthread_mutex_destroy"
+        | "pthread_cond_init"
+        | "pthread_cond_destroy"
         | "pthread_key_delete" => Arc::new(|_ctx, _a, r| ret(r, 0)),
         "pthread_mutex_lock" => Arc::new(|ctx, a, r| {
             threads::sync_point(ctx)?;

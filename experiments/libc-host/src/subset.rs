@@ -19,7 +19,8 @@ pub fn check_subset<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, info: &ModuleInf
         let p = &ctx.host_ref().process;
         if imp.weak
             || info.export(sym).is_some()
-            || (want_func && (dylink::dlfcn::is_host_symbol(sym) || dylink::exit::provides(p, sym) || p.preloaded(sym).is_some()))
+            || (want_func
+                && (dylink::dlfcn::is_host_symbol(sym) || dylink::exit::provides(p, sym) || p.preloaded(sym).is_some()))
             || p.lookup(Some(id), sym, want_func).is_some()
             || !is_libc_name(ctx, sym)
             || defined_by_case(ctx, sym)

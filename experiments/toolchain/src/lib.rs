@@ -496,8 +496,13 @@ fn side_ldflags(cflags: &[String]) -> Vec<OsString> {
 
 /// wasm-ld's flags for a side module built with `-matomics` (checked with wasm-ld 19: it imports
 /// `env.memory` as shared, maximum 65,536 pages, and defines its own `__tls_base`).
-pub const THREAD_LDFLAGS: [&str; 5] =
-    ["--shared-memory", "--export=__wasm_init_tls", "--export=__tls_size", "--export=__tls_align", "--export=__tls_base"];
+pub const THREAD_LDFLAGS: [&str; 5] = [
+    "--shared-memory",
+    "--export=__wasm_init_tls",
+    "--export=__tls_size",
+    "--export=__tls_align",
+    "--export=__tls_base",
+];
 
 /// Full `--version` output of a tool; failing to run it is reported like a missing tool.
 fn tool_version(path: &Path, what: &str, package: &str) -> Result<String> {

@@ -17,7 +17,11 @@ fn run(program: Program, metered: bool) -> RunResult {
     let engine = ENGINES.with(|e| {
         let mut e = e.borrow_mut();
         let (m, t) = e.get_or_insert_with(|| (V8::new().expect("V8 engine"), V8::for_timing().expect("V8 engine")));
-        if metered { m.clone() } else { t.clone() }
+        if metered {
+            m.clone()
+        } else {
+            t.clone()
+        }
     });
     let placement = dylab_engines::placements::placement::<V8>(program.libc);
     engine.run_program(&program, placement)

@@ -87,7 +87,8 @@ pub fn run_here(paths: &Paths, select: &Selection) -> Result<ChildReport> {
     let (modules, macro_modules) = inputs(&toolchain, paths, select)?;
     let copy = copy_inputs(&toolchain, paths, select)?;
     let precompiled = precompiled_dir(paths);
-    let mut report = ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
+    let mut report =
+        ChildReport { engines: BTreeMap::new(), cells: Vec::new(), macro_cells: Vec::new(), isolation: Vec::new() };
     for kind in EngineKind::in_process().filter(|&k| select.wants(k)) {
         kind.with_counting_engine(Some(&precompiled), CountEngine { modules: &modules, select, report: &mut report })??;
         if let Some(m) = &macro_modules {

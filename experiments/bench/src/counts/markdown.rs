@@ -222,12 +222,7 @@ mod tests {
     fn the_native_baselines_sit_beside_the_reference_engines_rows_of_the_same_linkage() {
         use crate::counts::native::{NativeCall, NativeCounts};
         let direct = row(Variant::CrossDirect, Kernel::K1, 17.0, true);
-        let call = |linkage, kernel: Kernel, n| NativeCall {
-            linkage,
-            kernel,
-            instructions_per_call: n,
-            exact: true,
-        };
+        let call = |linkage, kernel: Kernel, n| NativeCall { linkage, kernel, instructions_per_call: n, exact: true };
         let c = CountData {
             rows: vec![direct],
             native: Some(NativeCounts {

@@ -30,7 +30,11 @@ const _: () = assert!(SHORT_REGIONS[0].is_multiple_of(RING) && SHORT_REGIONS[1].
 
 /// The counted regions of `variant`'s cells.
 pub fn regions(variant: Variant) -> [u32; 2] {
-    if variant.counts_exactly() { REGIONS } else { SHORT_REGIONS }
+    if variant.counts_exactly() {
+        REGIONS
+    } else {
+        SHORT_REGIONS
+    }
 }
 
 fn default_regions() -> [u32; 2] {
@@ -136,7 +140,9 @@ impl CountData {
     /// rows it counted again, and new rows added at the end: so counting one engine or variant
     /// does not need recounting all. Stamps are `fresh`'s; rows outside `select` keep their counts.
     pub fn updated(mut self, fresh: CountData, select: &crate::Selection) -> CountData {
-        self.rows.retain(|r| !select.covers(r.engine, r.variant, r.kernel) || fresh.find(r.engine, r.variant, r.kernel).is_some());
+        self.rows.retain(|r| {
+            !select.covers(r.engine, r.variant, r.kernel) || fresh.find(r.engine, r.variant, r.kernel).is_some()
+        });
         for r in fresh.rows {
             match self.rows.iter_mut().find(|o| (o.engine, o.variant, o.kernel) == (r.engine, r.variant, r.kernel)) {
                 Some(old) => *old = r,
@@ -317,7 +323,8 @@ mod tests {
     /// Engines of the registry whose host calls repeat exactly from one process to the next, and
     /// one whose do not.
     fn by_host_calls() -> (EngineKind, EngineKind) {
-        let (repeat, vary): (Vec<EngineKind>, Vec<EngineKind>) = EngineKind::ALL.into_iter().partition(|&k| host_calls_repeat(k));
+        let (repeat, vary): (Vec<EngineKind>, Vec<EngineKind>) =
+            EngineKind::ALL.into_iter().partition(|&k| host_calls_repeat(k));
         (repeat[0], *vary.first().expect("the registry has an engine whose host calls vary between processes"))
     }
 

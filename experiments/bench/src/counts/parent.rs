@@ -46,7 +46,9 @@ pub fn count(paths: &Paths, select: &Selection, child: &dyn Fn(&Selection) -> Re
     let mut places = select.engines_by_place().into_iter();
     let (_, here) = places.next().expect("this process's group comes first");
     let hosted: Vec<(&'static dyn ProcessHost, Vec<EngineKind>)> = places
-        .map(|(place, kinds)| Ok((place.with_context(|| format!("{} cannot run here and has no host", names(&kinds)))?, kinds)))
+        .map(|(place, kinds)| {
+            Ok((place.with_context(|| format!("{} cannot run here and has no host", names(&kinds)))?, kinds))
+        })
         .collect::<Result<_>>()?;
     let here_cmd = prepare_here(paths, &lab, select, &here, child)?;
     let (mut report, totals) = run_children(paths, select, here_cmd.map(|cmd| (cmd, here)), &hosted)?;

@@ -37,7 +37,8 @@ fn panel(area: &Area, m: &Measurements, title: &str, metric: Metric) -> Result<(
     let rows = by_bytes(m);
     let value = |engine, layout, b| m.value(engine, Of::Copy { layout, load: Load::Bytes(b) }, metric);
     let values: Vec<f64> = rows.iter().filter_map(|&(e, l, b)| value(e, l, b)).filter(|v| *v > 0.0).collect();
-    let (Some(lo), Some(hi)) = (values.iter().copied().reduce(f64::min), values.iter().copied().reduce(f64::max)) else {
+    let (Some(lo), Some(hi)) = (values.iter().copied().reduce(f64::min), values.iter().copied().reduce(f64::max))
+    else {
         return Ok(());
     };
     let mut chart = ChartBuilder::on(area)
@@ -67,11 +68,8 @@ fn panel(area: &Area, m: &Measurements, title: &str, metric: Metric) -> Result<(
     lines.dedup();
     for (li, (engine, layout)) in lines.into_iter().enumerate() {
         let colour = Palette99::pick(li).to_rgba();
-        let line: Vec<(f64, f64)> = SIZES
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &b)| Some((i as f64, value(engine, layout, b)?)))
-            .collect();
+        let line: Vec<(f64, f64)> =
+            SIZES.iter().enumerate().filter_map(|(i, &b)| Some((i as f64, value(engine, layout, b)?))).collect();
         chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
         chart
             .draw_series(LineSeries::new(line, colour.stroke_width(2)))

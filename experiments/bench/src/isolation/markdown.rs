@@ -105,7 +105,8 @@ fn header(isolating: &[Layout]) -> String {
 
 /// The engines of the isolation rows, in the order measured.
 fn engines(m: &Measurements) -> Vec<EngineKind> {
-    let mut e: Vec<EngineKind> = m.with(Metric::Median).filter(|r| matches!(r.of, Of::Copy { .. })).filter_map(|r| r.engine()).collect();
+    let mut e: Vec<EngineKind> =
+        m.with(Metric::Median).filter(|r| matches!(r.of, Of::Copy { .. })).filter_map(|r| r.engine()).collect();
     e.dedup();
     e
 }
@@ -162,7 +163,11 @@ pub fn calls_md_section(data: Option<&CopyData>, counts: Option<&CountData>) -> 
 /// The component toolchain as `name version` words.
 pub fn tools(data: &CopyData) -> String {
     let t: Vec<String> = data.component_tools.iter().map(|(n, v)| format!("{n} {v}")).collect();
-    if t.is_empty() { "-".into() } else { t.join(", ") }
+    if t.is_empty() {
+        "-".into()
+    } else {
+        t.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -172,7 +177,12 @@ mod tests {
     use crate::isolation::CopyRow;
 
     fn data(rows: Vec<CopyRow>) -> CopyData {
-        CopyData { machine: "m".into(), rows, samples: 15, component_tools: vec![("wit-bindgen-c".into(), "0.63.0".into())] }
+        CopyData {
+            machine: "m".into(),
+            rows,
+            samples: 15,
+            component_tools: vec![("wit-bindgen-c".into(), "0.63.0".into())],
+        }
     }
 
     #[test]
@@ -188,8 +198,16 @@ mod tests {
         let (md, e) = (markdown(&Measurements::of_isolation(&data(rows))), EngineKind::reference());
         assert!(md.contains("| isolated-fused: instructions |"), "every isolating strategy has columns: {md}");
         assert!(md.contains("| component-model: instructions |"), "and the component model: {md}");
-        assert!(md.contains(&format!("| {e} | 0 | 19 | 3347 | - | 200 | - | - | - | 3.0 | 700.0 | 50.0 | - |")), "{md}");
-        assert!(md.contains(&format!("| {e} | 4096 | 26 | 13587 | 2.50 | 1224 | 0.25 | - | - | 3.0 | 3000.0 | 400.0 | - |")), "{md}");
+        assert!(
+            md.contains(&format!("| {e} | 0 | 19 | 3347 | - | 200 | - | - | - | 3.0 | 700.0 | 50.0 | - |")),
+            "{md}"
+        );
+        assert!(
+            md.contains(&format!(
+                "| {e} | 4096 | 26 | 13587 | 2.50 | 1224 | 0.25 | - | - | 3.0 | 3000.0 | 400.0 | - |"
+            )),
+            "{md}"
+        );
         assert!(!md.contains(&format!("| {e} | 16 |")), "sizes without rows are left out");
     }
 
@@ -200,7 +218,10 @@ mod tests {
         let s = calls_md_section(Some(&d), None);
         let e = EngineKind::reference();
         assert!(s.starts_with("## Isolated memories") && s.contains(&format!("| {e} | 0 | 19 | 3347 | - |")), "{s}");
-        assert!(s.contains("components built by wit-bindgen-c 0.63.0") && s.contains("`dylab bench --isolation`"), "{s}");
+        assert!(
+            s.contains("components built by wit-bindgen-c 0.63.0") && s.contains("`dylab bench --isolation`"),
+            "{s}"
+        );
         let doc = isolation_md(&CopyData { samples: 5, ..d }, None);
         assert!(doc.contains("median of 5 samples") && doc.contains("Tools: wit-bindgen-c 0.63.0."), "{doc}");
     }

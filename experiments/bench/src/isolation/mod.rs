@@ -201,7 +201,14 @@ pub struct CopyData {
     pub component_tools: Vec<(String, String)>,
 }
 
-pub(crate) fn row(engine: EngineKind, layout: Layout, kernel: Option<Kernel>, bytes: u32, ns: f64, checksum: i32) -> CopyRow {
+pub(crate) fn row(
+    engine: EngineKind,
+    layout: Layout,
+    kernel: Option<Kernel>,
+    bytes: u32,
+    ns: f64,
+    checksum: i32,
+) -> CopyRow {
     CopyRow { engine, layout, kernel, bytes, ns_per_call: ns, instructions_per_call: None, exact: None, checksum }
 }
 
@@ -292,12 +299,18 @@ pub(crate) mod tests {
             ..Default::default()
         };
         let rows = |d: f64| {
-            vec![row(Strategy::Isolated, 0, 5265.0 + d, 1.0), row(Strategy::IsolatedFused, 65536, 65846.0 + d, 1.0),
-                 row(Strategy::IsolatedFused, 16, 317.0 + d, 1.0)]
+            vec![
+                row(Strategy::Isolated, 0, 5265.0 + d, 1.0),
+                row(Strategy::IsolatedFused, 65536, 65846.0 + d, 1.0),
+                row(Strategy::IsolatedFused, 16, 317.0 + d, 1.0),
+            ]
         };
         let moved = crate::counts::check(&counts(rows(0.0)), &counts(rows(-13.0)));
         assert_eq!(moved.len(), 1, "{moved:?}");
-        assert!(moved[0].contains("isolated-fused/16: 317 -> 304") && moved[0].ends_with("exact count changed"), "{moved:?}");
+        assert!(
+            moved[0].contains("isolated-fused/16: 317 -> 304") && moved[0].ends_with("exact count changed"),
+            "{moved:?}"
+        );
         let far = crate::counts::check(&counts(rows(0.0)), &counts(rows(7000.0)));
         assert_eq!(far.len(), 3, "beyond 3% every row moved: {far:?}");
     }
@@ -326,9 +339,15 @@ pub(crate) mod tests {
     #[test]
     fn instructions_come_from_the_counts_and_a_narrower_run_keeps_the_other_engines_rows() {
         let (e, other) = crate::measurement::fixture::two_engines();
-        let timed = |engine, ns| CopyRow { engine, instructions_per_call: None, exact: None, ..row(Strategy::Isolated, 16, 0.0, ns) };
+        let timed = |engine, ns| CopyRow {
+            engine,
+            instructions_per_call: None,
+            exact: None,
+            ..row(Strategy::Isolated, 16, 0.0, ns)
+        };
         let d = |rows| CopyData { machine: "m".into(), rows, samples: 5, component_tools: vec![] };
-        let counted = IsolationCount::of(&CopyRow { instructions_per_call: Some(9634.0), exact: Some(true), ..timed(e, 1.0) });
+        let counted =
+            IsolationCount::of(&CopyRow { instructions_per_call: Some(9634.0), exact: Some(true), ..timed(e, 1.0) });
         let counts = CountData { isolation: counted.into_iter().collect(), ..Default::default() };
         let now = d(vec![timed(e, 2.0)]).with_counts(Some(&counts));
         assert_eq!((now.rows[0].instructions_per_call, now.rows[0].exact), (Some(9634.0), Some(true)));

@@ -173,7 +173,8 @@ fn region<E: Adapter>(c: &mut CopyCall<E>, n: u32, bytes: u32, label: &CString) 
 /// others are left out, and said so), with their instructions from `counts` ([`CopyData::with_counts`]).
 pub fn measure(paths: &Paths, quick: bool, select: &Selection, counts: Option<&CountData>) -> Result<CopyData> {
     let toolchain = dylab_toolchain::Toolchain::discover(&paths.include_dir()?, &paths.cache)?;
-    let modules = CopyModules::build(&toolchain, &paths.corpus.join("bench"), &paths.cache).context("building corpus/bench")?;
+    let modules =
+        CopyModules::build(&toolchain, &paths.corpus.join("bench"), &paths.cache).context("building corpus/bench")?;
     let samples = if quick { SAMPLES.0 } else { SAMPLES.1 };
     let mut places = select.engines_by_place().into_iter();
     let (_, here) = places.next().expect("this process's group comes first");

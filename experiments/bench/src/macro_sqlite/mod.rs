@@ -384,8 +384,12 @@ mod tests {
 
     #[test]
     fn counts_need_both_regions_and_divide_by_the_span() {
-        let cell =
-            MacroCountCell { engine: EngineKind::reference(), strategy: Strategy::SharedTable, build: Build::Loaded, failure: None };
+        let cell = MacroCountCell {
+            engine: EngineKind::reference(),
+            strategy: Strategy::SharedTable,
+            build: Build::Loaded,
+            failure: None,
+        };
         let name = cell.cell();
         assert_eq!(name, format!("{}/shared-table/sqlite-loaded", EngineKind::reference()));
         let totals = HashMap::from([(label(&name, 200), 1_000_000u64), (label(&name, 1200), 1_000_000 + 5_000 * 1000)]);

@@ -20,7 +20,8 @@ pub fn section(timed: &Measurements, counted: &Measurements) -> String {
     }
     engines.sort();
     engines.dedup();
-    let rows = timed.with(Metric::Iterations).find(|r| matches!(r.of, Of::Sqlite { .. })).map_or(ROWS, |r| r.value as u32);
+    let rows =
+        timed.with(Metric::Iterations).find(|r| matches!(r.of, Of::Sqlite { .. })).map_or(ROWS, |r| r.value as u32);
     s.push_str(&method(rows));
     for engine in engines {
         writeln!(s, "| {engine} | linked ms | loaded ms | linked instr/row | loaded instr/row | loaded/linked (time) | loaded/linked (instr) |").unwrap();
@@ -113,7 +114,16 @@ mod tests {
     use crate::{BenchData, CountData};
 
     fn row(strategy: Strategy, build: Build, ms: Option<f64>, failure: Option<Failure>) -> MacroRow {
-        MacroRow { engine: EngineKind::reference(), strategy, build, rows: 1000, median_ms: ms, min_ms: ms, max_ms: ms, failure }
+        MacroRow {
+            engine: EngineKind::reference(),
+            strategy,
+            build,
+            rows: 1000,
+            median_ms: ms,
+            min_ms: ms,
+            max_ms: ms,
+            failure,
+        }
     }
 
     fn timed(rows: Vec<MacroRow>) -> Measurements {
@@ -132,7 +142,8 @@ mod tests {
         assert!(s.contains("| shared-table | 2; 2000 ns/row | 3; 3000 ns/row | n/a | n/a | ×1.50 | - |"), "{s}");
         assert!(s.contains("fails: open: wasm trap: bad-signature"), "{s}");
         assert!(s.contains("over 1000 rows"), "{s}");
-        let spread = MacroRow { min_ms: Some(1.0), max_ms: Some(4.0), ..row(Strategy::Direct, Build::Linked, Some(2.0), None) };
+        let spread =
+            MacroRow { min_ms: Some(1.0), max_ms: Some(4.0), ..row(Strategy::Direct, Build::Linked, Some(2.0), None) };
         assert!(section(&timed(vec![spread]), &none).contains("| direct | 2 (1–4); 2000 ns/row |"));
         assert!(section(&none, &none).is_empty());
     }
@@ -150,7 +161,10 @@ mod tests {
             failure,
         };
         let c = CountData {
-            macro_sqlite: vec![count(Build::Linked, Some(5000.0), None), count(Build::Loaded, None, Some(Failure::Query("trap".into())))],
+            macro_sqlite: vec![
+                count(Build::Linked, Some(5000.0), None),
+                count(Build::Loaded, None, Some(Failure::Query("trap".into()))),
+            ],
             ..Default::default()
         };
         let s = section(&Measurements::default(), &Measurements::of_counts(&c));

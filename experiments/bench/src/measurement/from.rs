@@ -11,9 +11,9 @@ use crate::growth_native::NativeGrowth;
 use crate::isolation::{CopyData, Load};
 use crate::macro_sqlite::{MacroCount, MacroRow};
 use crate::measure::CallRow;
-use crate::threads::{ThreadCost, ThreadData};
 use crate::samples::Phase;
 use crate::subject::Subject;
+use crate::threads::{ThreadCost, ThreadData};
 use crate::BenchData;
 
 impl Measurements {
@@ -129,14 +129,18 @@ fn sqlite_count(r: &MacroCount) -> Option<Measurement> {
 fn call_row(rows: &mut Vec<Measurement>, r: &CallRow) {
     let (engine, of) = (r.engine, Of::Loop(r.subject));
     let ns = |metric, value| Measurement::new(engine, of, metric, value, Unit::Nanoseconds);
-    rows.extend([ns(Metric::Median, r.median_ns), ns(Metric::Q1, r.q1_ns), ns(Metric::Q3, r.q3_ns), ns(Metric::Net, r.net_ns)]);
+    rows.extend([
+        ns(Metric::Median, r.median_ns),
+        ns(Metric::Q1, r.q1_ns),
+        ns(Metric::Q3, r.q3_ns),
+        ns(Metric::Net, r.net_ns),
+    ]);
     let interval = (r.ratio_ci != [0.0, 0.0]).then_some(r.ratio_ci);
     rows.push(Measurement { interval, ..Measurement::new(engine, of, Metric::Ratio, r.ratio, Unit::Ratio) });
     for (phase, ratio) in Phase::ALL.into_iter().zip(r.ratio_rounds) {
         rows.push(Measurement::new(engine, of, Metric::RoundRatio(phase), ratio, Unit::Ratio));
     }
 }
-
 
 /// The native baselines' counts: each call's instructions (with its exactness), each dlopen's.
 fn native_counts(n: &NativeCounts) -> Vec<Measurement> {

@@ -154,7 +154,18 @@ impl Measurement {
     /// A statistic without exactness, tolerance or interval.
     pub fn new(runner: impl Into<Runner>, of: Of, metric: Metric, value: f64, unit: Unit) -> Measurement {
         let runner = runner.into();
-        Measurement { runner, of, phase: None, metric, value, unit, exact: false, tolerance: 0.0, interval: None, failure: None }
+        Measurement {
+            runner,
+            of,
+            phase: None,
+            metric,
+            value,
+            unit,
+            exact: false,
+            tolerance: 0.0,
+            interval: None,
+            failure: None,
+        }
     }
 
     /// The cell `of` on `engine` did not give its `metric`: it failed as `failure` says.
@@ -284,7 +295,14 @@ mod tests {
         let step = LoaderStep::StartUp(Libc::Static);
         let d = BenchData {
             libc_calls: vec![summarise(&raw, engine, libc, floor)],
-            loader: vec![LoaderRow { cell: String::new(), engine, what: step, median_us: 9.0, min_us: 7.0, samples: 3 }],
+            loader: vec![LoaderRow {
+                cell: String::new(),
+                engine,
+                what: step,
+                median_us: 9.0,
+                min_us: 7.0,
+                samples: 3,
+            }],
             samples: raw,
             ..Default::default()
         };
@@ -314,12 +332,18 @@ mod tests {
             regions: crate::counts::REGIONS,
             tolerance,
         };
-        let c = CountData { rows: vec![row(Variant::Dlcall, false, 0.03), row(Variant::SharedTable, true, 0.0)], ..Default::default() };
+        let c = CountData {
+            rows: vec![row(Variant::Dlcall, false, 0.03), row(Variant::SharedTable, true, 0.0)],
+            ..Default::default()
+        };
         let m = Measurements::of_counts(&c);
         let of = |v| Of::Loop(Subject::Call(v, Kernel::K4));
         let dlcall = m.get(EngineKind::reference(), of(Variant::Dlcall), Metric::Instructions).unwrap();
         assert_eq!((dlcall.exact, dlcall.tolerance, dlcall.unit), (false, 0.03, Unit::Instructions));
         let shared = m.get(EngineKind::reference(), of(Variant::SharedTable), Metric::Instructions).unwrap();
-        assert_eq!((shared.exact, shared.kernel(), shared.variant()), (true, Some(Kernel::K4), Some(Variant::SharedTable)));
+        assert_eq!(
+            (shared.exact, shared.kernel(), shared.variant()),
+            (true, Some(Kernel::K4), Some(Variant::SharedTable))
+        );
     }
 }

@@ -8,18 +8,18 @@ use dylab_engines::EngineKind;
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{Kernel, Variant};
-use crate::libcalls::{ops, placements};
 use crate::counts::CountData;
 use crate::floor::Timed;
 use crate::growth::GrowthRow;
+use crate::libcalls::{ops, placements};
 use crate::loader::{LoaderRow, LoaderStep};
 use crate::measure::CallRow;
 use crate::measurement::{Measurements, Metric, Of};
 
 mod targets;
-pub use targets::{targets, Target};
 use crate::samples::Sample;
 use crate::subject::Subject;
+pub use targets::{targets, Target};
 
 /// Everything one `dylab bench` run measured.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -95,7 +95,9 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
     header(&mut s, d, counts);
     method(&mut s, d, &m);
     for &engine in d.engines.keys() {
-        variant_table(&mut s, &format!("## {engine}"), false, |v, k| cell_text(&m, engine, Of::Loop(Subject::Call(v, k))));
+        variant_table(&mut s, &format!("## {engine}"), false, |v, k| {
+            cell_text(&m, engine, Of::Loop(Subject::Call(v, k)))
+        });
     }
     explain_variants(&mut s);
     targets_md(&mut s, &m);
@@ -294,7 +296,8 @@ pub fn confirmed(first: Vec<Moved>, baseline: &Measurements, confirming: &[Measu
     let again: Vec<(&Measurements, Vec<Moved>)> = confirming.iter().map(|c| (c, moved(baseline, c))).collect();
     // A run that did not measure the row does not speak for it.
     let moved_in = |m: &Moved, (c, a): &(&Measurements, Vec<Moved>)| {
-        Timed::of(c, m.engine, Of::Loop(m.subject)).is_none() || a.iter().any(|x| (x.engine, x.subject) == (m.engine, m.subject))
+        Timed::of(c, m.engine, Of::Loop(m.subject)).is_none()
+            || a.iter().any(|x| (x.engine, x.subject) == (m.engine, m.subject))
     };
     first.into_iter().partition(|m| again.iter().all(|a| moved_in(m, a)))
 }
@@ -356,7 +359,8 @@ mod tests {
     }
 
     fn bench_on(engine: EngineKind, ratio: f64, wobble: f64) -> BenchData {
-        let (floor, row) = (Subject::Call(Variant::IntraDirect, Kernel::K1), Subject::Call(Variant::SharedTable, Kernel::K1));
+        let (floor, row) =
+            (Subject::Call(Variant::IntraDirect, Kernel::K1), Subject::Call(Variant::SharedTable, Kernel::K1));
         let mut raw = Vec::new();
         for phase in Phase::ALL {
             for i in 0..15u32 {
@@ -367,7 +371,13 @@ mod tests {
             }
         }
         let calls = vec![summarise(&raw, engine, floor, floor), summarise(&raw, engine, row, floor)];
-        BenchData { engines: [(engine, vec![])].into(), calls, samples: raw, empty_loop_ns: [(engine, 0.5)].into(), ..Default::default() }
+        BenchData {
+            engines: [(engine, vec![])].into(),
+            calls,
+            samples: raw,
+            empty_loop_ns: [(engine, 0.5)].into(),
+            ..Default::default()
+        }
     }
 
     /// Each timed row is a cell of its engine's table (the others n/a), with its median and ratio.
@@ -378,7 +388,10 @@ mod tests {
         assert!(md.contains("| intra-direct | n/a | 2.00 ×1.00 "), "{md}");
         assert!(md.contains("| shared-table | n/a | 3.00 ×1.50 "), "{md}");
         assert_eq!(md.matches(" ×").count(), 2, "two rows timed, two cells: {md}");
-        assert!(md.contains(&format!("the empty loop costs {e} 0.50 ns")) && !md.contains("## libc call costs"), "{md}");
+        assert!(
+            md.contains(&format!("the empty loop costs {e} 0.50 ns")) && !md.contains("## libc call costs"),
+            "{md}"
+        );
     }
 
     #[test]
@@ -410,7 +423,9 @@ mod tests {
     fn host_and_wasm_rows(e: EngineKind, change: f64) -> Measurements {
         let ns = 6.0 * change;
         let t = Timings::default().floor(e, Kernel::K1, 2.0);
-        t.call(e, Variant::Dlcall, Kernel::K1, ns, ns / 2.0).call(e, Variant::SharedTable, Kernel::K1, ns, ns / 2.0).build()
+        t.call(e, Variant::Dlcall, Kernel::K1, ns, ns / 2.0)
+            .call(e, Variant::SharedTable, Kernel::K1, ns, ns / 2.0)
+            .build()
     }
 
     /// V8's host paths differ between processes (their counts get a tolerance for it): a 2.4x move
@@ -418,7 +433,8 @@ mod tests {
     /// a call that stays in wasm, or of a host call on an engine whose host paths repeat, is a change.
     #[test]
     fn check_allows_calls_that_leave_wasm_more_where_the_engines_host_paths_do_not_repeat() {
-        let varying = EngineKind::ALL.into_iter().find(|e| !e.variation().host_calls_repeat).expect("V8 in the registry");
+        let varying =
+            EngineKind::ALL.into_iter().find(|e| !e.variation().host_calls_repeat).expect("V8 in the registry");
         let steady = EngineKind::reference();
         assert!(steady.variation().host_calls_repeat);
         let moved = |e, change| check(&host_and_wasm_rows(e, 1.0), &host_and_wasm_rows(e, change));
@@ -472,7 +488,10 @@ mod tests {
         assert!(check(&base, &kernels(2.0, 1.0, 1.0).build()).is_empty(), "a slower machine: every floor moved alike");
         let real = check(&base, &kernels(2.0, 1.0, 2.3).build());
         assert_eq!(real.len(), 1, "{real:?}");
-        assert!(real[0].starts_with(&format!("{e}/shared-table/kmega:")) && real[0].contains("floors +100.0%"), "{real:?}");
+        assert!(
+            real[0].starts_with(&format!("{e}/shared-table/kmega:")) && real[0].contains("floors +100.0%"),
+            "{real:?}"
+        );
         // Without the floors (a selection of variants) the ratios are compared: kmega's doubled.
         let no_floors = |t: Timings| t.without(Variant::IntraDirect).build();
         let by_ratio = check(&no_floors(kernels(1.0, 1.0, 1.0)), &no_floors(kernels(1.0, 1.0, 2.3)));

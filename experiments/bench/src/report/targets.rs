@@ -145,10 +145,18 @@ mod tests {
             .build();
         let t = targets(&m);
         assert!(t[0].detail.contains("0 of 6 rows beyond 5%"), "{}", t[0].detail);
-        assert_eq!(t.iter().filter(|t| t.name.contains("typed trampoline")).count(), 1, "only {e} has both trampolines");
+        assert_eq!(
+            t.iter().filter(|t| t.name.contains("typed trampoline")).count(),
+            1,
+            "only {e} has both trampolines"
+        );
         assert!(t[1].detail.contains("worst kernel k1: 1.60x") && !t[1].met, "{}", t[1].detail);
         let cross = t.last().unwrap();
-        assert!(cross.detail.starts_with(&format!("worst `{e}/direct/k1` at 1.50x (3.00 ns vs 2.00 ns")), "{}", cross.detail);
+        assert!(
+            cross.detail.starts_with(&format!("worst `{e}/direct/k1` at 1.50x (3.00 ns vs 2.00 ns")),
+            "{}",
+            cross.detail
+        );
         assert!(cross.detail.contains("(intra-direct) is 1.00x") && !cross.met, "{}", cross.detail);
     }
 }

@@ -189,8 +189,13 @@ fn byte(memory_index: u32) -> MemArg {
 }
 
 fn body(ty: &FuncType, iface: &FnInterface, stdout: Stdout, func: &dyn Fn(Import) -> u32) -> Function {
-    let copied: Vec<(usize, Param)> =
-        iface.params.iter().copied().enumerate().filter(|(_, p)| !matches!(p, Param::Scalar | Param::Callback)).collect();
+    let copied: Vec<(usize, Param)> = iface
+        .params
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, p)| !matches!(p, Param::Scalar | Param::Callback))
+        .collect();
     let l = Locals { params: ty.params.len() as u32, copied };
     let mut locals = vec![(2 * l.copied.len() as u32 + 3, W::I32)];
     locals.extend(ty.results.iter().map(|&t| (1, wasm(t))));
@@ -273,13 +278,9 @@ fn copy_in(f: &mut Function, l: &Locals, func: &dyn Fn(Import) -> u32) {
     for (k, &(i, p)) in l.copied.iter().enumerate() {
         f.instruction(&I::LocalGet(i as u32)).instruction(&I::If(wasm_encoder::BlockType::Empty));
         // dst = block + offset
-        f.instruction(&I::LocalGet(l.block()))
-            .instruction(&I::LocalGet(l.offset(k)))
-            .instruction(&I::I32Add);
+        f.instruction(&I::LocalGet(l.block())).instruction(&I::LocalGet(l.offset(k))).instruction(&I::I32Add);
         if matches!(p, Param::Out { .. }) {
-            f.instruction(&I::I32Const(0))
-                .instruction(&I::LocalGet(l.len(k)))
-                .instruction(&I::MemoryFill(CALLEE));
+            f.instruction(&I::I32Const(0)).instruction(&I::LocalGet(l.len(k))).instruction(&I::MemoryFill(CALLEE));
         } else {
             f.instruction(&I::LocalGet(i as u32))
                 .instruction(&I::LocalGet(l.len(k)))
@@ -393,7 +394,11 @@ pub fn proxy(ty: &FuncType, index: u32, stdout: Stdout) -> Vec<u8> {
     imports.import(MODULE, "caller-table", EntityType::Table(table));
     let list: Vec<Import> = imports_of_proxy(stdout);
     for &i in &list {
-        let entity = if matches!(i, Import::CallerMemory | Import::CalleeMemory) { any_memory() } else { EntityType::Function(1) };
+        let entity = if matches!(i, Import::CallerMemory | Import::CalleeMemory) {
+            any_memory()
+        } else {
+            EntityType::Function(1)
+        };
         imports.import(MODULE, i.name(), entity);
     }
     let func = |i: Import| list.iter().position(|&x| x == i).unwrap_or(0) as u32;

@@ -52,7 +52,10 @@ impl Locks {
         }
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Trap::Limit(LimitKind::WallClock, "a thread waited on a mutex or condition past the cell's wall clock".into()));
+            return Err(Trap::Limit(
+                LimitKind::WallClock,
+                "a thread waited on a mutex or condition past the cell's wall clock".into(),
+            ));
         }
         Ok(self.changed.wait_timeout(g, left).unwrap_or_else(|e| e.into_inner()).0)
     }

@@ -37,7 +37,11 @@ pub struct LoadRecord {
 pub enum Event {
     Load(Arc<LoadRecord>),
     /// A pointer slot handed out outside a load (`dlsym`): function `name` of module `definer`.
-    Slot { definer: ModId, name: String, slot: u32 },
+    Slot {
+        definer: ModId,
+        name: String,
+        slot: u32,
+    },
     /// A `dlclose` unloaded these modules (destructors ran and data was freed in the thread that
     /// closed them): another thread takes them out of its scopes and clears their pointer slots.
     Close(Vec<ModId>),
@@ -46,10 +50,7 @@ pub enum Event {
 /// Runs `f` owning the log (re-entrant: a constructor may dlopen), after applying every event this
 /// thread has not seen; under designs (b) and (c) it returns once every other thread has what `f`
 /// logged ([`world::deliver`]). Without threads it just runs `f`.
-pub fn exclusive<E: Engine, R>(
-    ctx: &mut dyn Ctx<E>,
-    f: impl FnOnce(&mut dyn Ctx<E>) -> R,
-) -> Result<R, Trap> {
+pub fn exclusive<E: Engine, R>(ctx: &mut dyn Ctx<E>, f: impl FnOnce(&mut dyn Ctx<E>) -> R) -> Result<R, Trap> {
     let Some(g) = group(ctx) else { return Ok(f(ctx)) };
     if ctx.host_ref().thread.as_ref().is_some_and(|m| m.replaying.is_some()) {
         return Ok(f(ctx));
@@ -192,7 +193,8 @@ pub fn record_load<E: Engine>(ctx: &mut dyn Ctx<E>, root: &str, mode: Mode, prog
         return;
     }
     let p = &ctx.host_ref().process;
-    let modules = p.objects()
+    let modules = p
+        .objects()
         .since(first)
         .iter()
         .enumerate()

@@ -19,9 +19,9 @@ mod world;
 
 pub use locks::{LockResult, Locks};
 pub use log::{exclusive, record_close, record_load, record_slot, sync, sync_point, Event, LoadRecord, ModRecord};
-pub use world::{blocking, interrupted, Serve};
 pub use spawn::{finish, join, spawn, Joined};
 pub use stats::{Repeat, Stats};
+pub use world::{blocking, interrupted, Serve};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicUsize};
@@ -114,7 +114,10 @@ impl<E: Engine> Group<E> {
 
     /// The wall-clock trap a host wait ends with.
     pub fn timed_out(&self) -> Trap {
-        Trap::Limit(LimitKind::WallClock, format!("a thread waited past the cell's wall clock ({:?})", self.program.limits.wall_clock))
+        Trap::Limit(
+            LimitKind::WallClock,
+            format!("a thread waited past the cell's wall clock ({:?})", self.program.limits.wall_clock),
+        )
     }
 }
 

@@ -31,7 +31,10 @@ fn set_replaying<E: Engine>(ctx: &mut dyn Ctx<E>, rec: Option<Arc<LoadRecord>>) 
 fn apply_load<E: Engine>(ctx: &mut dyn Ctx<E>, rec: &Arc<LoadRecord>) -> Result<(), Trap> {
     let first = ctx.host_ref().process.objects().len();
     if rec.modules.first().is_some_and(|m| m.id != first) {
-        return Err(out_of_step(&rec.root, format!("its first module is id {}, this thread is at {first}", rec.modules[0].id)));
+        return Err(out_of_step(
+            &rec.root,
+            format!("its first module is id {}, this thread is at {first}", rec.modules[0].id),
+        ));
     }
     set_replaying(ctx, Some(rec.clone()));
     let r = load::replay(ctx, &rec.root, rec.mode, rec.program);
@@ -39,7 +42,9 @@ fn apply_load<E: Engine>(ctx: &mut dyn Ctx<E>, rec: &Arc<LoadRecord>) -> Result<
     match (r, rec.ok) {
         (Ok(_), true) | (Err(_), false) => {}
         (Ok(_), false) => return Err(out_of_step(&rec.root, "it failed in the thread that made it".into())),
-        (Err(e), true) => return Err(Trap::Host(format!("a thread repeating the load of {}: {}", rec.root, e.message()))),
+        (Err(e), true) => {
+            return Err(Trap::Host(format!("a thread repeating the load of {}: {}", rec.root, e.message())))
+        }
     }
     let now = ctx.host_ref().process.objects().len();
     if now != first + rec.modules.len() {
@@ -61,7 +66,13 @@ fn apply_slot<E: Engine>(ctx: &mut dyn Ctx<E>, definer: ModId, name: &str, slot:
 }
 
 /// Puts `f` at `slot` of this thread's shared table (grown to hold it) and remembers the pointer.
-pub(crate) fn set_slot<E: Engine>(ctx: &mut dyn Ctx<E>, definer: ModId, name: &str, slot: u32, f: E::Func) -> Result<(), Trap> {
+pub(crate) fn set_slot<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    definer: ModId,
+    name: &str,
+    slot: u32,
+    f: E::Func,
+) -> Result<(), Trap> {
     let p = &ctx.host_ref().process;
     let rec = p.tables().shared().ok_or_else(|| Trap::Host("threads need the shared table".into()))?;
     let table = p.tables().table(rec);
@@ -86,7 +97,11 @@ pub(crate) fn replaying<E: Engine>(ctx: &dyn Ctx<E>) -> Option<Arc<LoadRecord>> 
 
 /// Where the repeated load placed module `name`: memory base, table record and table base (the
 /// region reserved in this thread's table).
-pub(crate) fn placed<E: Engine>(ctx: &mut dyn Ctx<E>, name: &str, table_size: u32) -> Option<Result<(u32, usize, u32), Trap>> {
+pub(crate) fn placed<E: Engine>(
+    ctx: &mut dyn Ctx<E>,
+    name: &str,
+    table_size: u32,
+) -> Option<Result<(u32, usize, u32), Trap>> {
     let rec = replaying(ctx)?;
     let m = rec.modules.iter().find(|m| m.name == name)?.clone();
     Some((|| {

@@ -88,7 +88,8 @@ fn start_routine<E: Engine>(
     group.placement.boot_thread(ctx, &group.memory, stack_top)?;
     sync(ctx)?;
     let p = &ctx.host_ref().process;
-    let table = p.tables().table(p.tables().shared().ok_or_else(|| Trap::Host("threads need the shared table".into()))?);
+    let table =
+        p.tables().table(p.tables().shared().ok_or_else(|| Trap::Host("threads need the shared table".into()))?);
     let ty = FuncType::new([ValType::I32], [ValType::I32]);
     crate::tables::call_pointer(ctx, table, start, &ty, &[Val::I32(arg as i32)], ret)
 }

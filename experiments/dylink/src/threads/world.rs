@@ -79,7 +79,9 @@ pub(crate) fn deliver<E: Engine>(ctx: &mut dyn Ctx<E>, g: &Group<E>) -> Result<(
     let mut roll = g.roll.lock().unwrap_or_else(|e| e.into_inner());
     let mut reached = 0;
     loop {
-        let behind = roll.iter().filter(|(&t, s)| t != me && s.applied < upto && !(s.waiting && g.design == ThreadSync::OneTable));
+        let behind = roll
+            .iter()
+            .filter(|(&t, s)| t != me && s.applied < upto && !(s.waiting && g.design == ThreadSync::OneTable));
         let behind = behind.count();
         reached = reached.max(roll.len().saturating_sub(1));
         if behind == 0 {

@@ -15,7 +15,8 @@ pub fn with_store<E: Adapter, R: Send>(limits: Limits, f: impl FnOnce(&mut dyn C
             .spawn_scoped(s, move || {
                 let e = E::matrix().unwrap();
                 let wasi = dylink::wasi::WasiState::new(vec!["limits".into()], vec![]);
-                let host = Host::new(e.clone(), wasi, Process::new(Strategy::Direct.into(), Default::default(), "/".into()));
+                let host =
+                    Host::new(e.clone(), wasi, Process::new(Strategy::Direct.into(), Default::default(), "/".into()));
                 let mut store = e.new_store(host, &limits);
                 e.enter(&mut store, f)
             })

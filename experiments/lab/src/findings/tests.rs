@@ -208,7 +208,8 @@ fn every_see_of_the_corpus_findings_names_a_file_that_exists() {
     let sees: Vec<&str> = file.findings.iter().filter_map(|f| f.see.as_deref()).collect();
     assert!(!sees.is_empty(), "the corpus findings name no evidence");
     for see in sees {
-        let reports = see.split("](").skip(1).filter_map(|rest| rest.split(')').next()).map(|f| root.join("reports").join(f));
+        let reports =
+            see.split("](").skip(1).filter_map(|rest| rest.split(')').next()).map(|f| root.join("reports").join(f));
         let sources = see.split_whitespace().filter(|w| w.starts_with("experiments/") || w.starts_with("corpus/"));
         for path in reports.chain(sources.map(|w| root.join(w.trim_end_matches([',', ';'])))) {
             assert!(path.exists(), "{see:?} names {}, which does not exist", path.display());

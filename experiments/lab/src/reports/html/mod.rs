@@ -52,7 +52,8 @@ fn page(input: &ReportInput) -> anyhow::Result<String> {
         sections.push((stem.to_string(), name.clone(), markdown::to_html(md, &cells, charts)));
     }
     if !charts.is_empty() {
-        let all: String = charts.iter().map(|(n, svg)| format!("<h2>{n}</h2><div class=\"chart\">{svg}</div>")).collect();
+        let all: String =
+            charts.iter().map(|(n, svg)| format!("<h2>{n}</h2><div class=\"chart\">{svg}</div>")).collect();
         sections.push(("charts".into(), "Charts".into(), all));
     }
     Ok(assemble(input, &sections, &data))

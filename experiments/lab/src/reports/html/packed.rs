@@ -29,10 +29,8 @@ pub struct Packed<'a> {
 
 pub fn pack<'a>(data: &'a Data<'a>) -> Result<Packed<'a>> {
     let cells = serde_json::to_value(&data.cells)?;
-    let objects: Vec<&serde_json::Map<String, Value>> = cells
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_object).collect())
-        .unwrap_or_default();
+    let objects: Vec<&serde_json::Map<String, Value>> =
+        cells.as_array().map(|a| a.iter().filter_map(Value::as_object).collect()).unwrap_or_default();
     let columns: Vec<String> = objects.first().map(|o| o.keys().cloned().collect()).unwrap_or_default();
     let interned: Vec<String> =
         columns.iter().filter(|c| objects.iter().any(|o| o[c.as_str()].is_string())).cloned().collect();
@@ -65,8 +63,8 @@ pub fn pack<'a>(data: &'a Data<'a>) -> Result<Packed<'a>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::data::CellData;
+    use super::*;
 
     fn cell<'a>(case: &'a str, stdout: Option<&'a str>, exit_code: Option<i32>) -> CellData<'a> {
         CellData {
@@ -96,7 +94,9 @@ mod tests {
                     .iter()
                     .zip(r)
                     .map(|(c, v)| match (p.interned.contains(c), v) {
-                        (true, Value::Number(i)) => (c.clone(), Value::from(p.strings[i.as_u64().unwrap() as usize].clone())),
+                        (true, Value::Number(i)) => {
+                            (c.clone(), Value::from(p.strings[i.as_u64().unwrap() as usize].clone()))
+                        }
                         _ => (c.clone(), v.clone()),
                     })
                     .collect()
