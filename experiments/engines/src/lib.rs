@@ -9,4 +9,4 @@ pub mod placements;
 mod registry;
 
 pub use any::{Adapter, AnyEngine, WithEngine};
-pub use registry::{EngineKind, Variation};
+pub use registry::{EngineKind, Notes, Variation};

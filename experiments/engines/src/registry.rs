@@ -17,10 +17,20 @@ pub struct Variation {
     pub host_calls_repeat: bool,
 }
 
+/// What the reports say of an engine beyond its recorded settings, stated on its registry line so
+/// that no report names an engine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Notes {
+    /// What its generated code depends on, for the counts' "what stays machine-dependent".
+    pub code: &'static str,
+    /// How the matrix's `trampoline` strategy (its cheapest generic forwarder) calls the callee.
+    pub trampoline: &'static str,
+}
+
 macro_rules! engines {
     (@family $kind:ident) => { EngineKind::$kind };
     (@family $kind:ident $family:ident) => { EngineKind::$family };
-    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty, $variation:expr $(, like $family:ident)?;)+) => {
+    ($($(#[doc = $doc:literal])* $kind:ident => $ty:ty, $variation:expr, $notes:expr $(, like $family:ident)?;)+) => {
         /// A WebAssembly engine of the lab. Ordered as listed: reports show engines in this order.
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
@@ -101,6 +111,13 @@ macro_rules! engines {
                 }
             }
 
+            /// What the reports say of this engine's code and forwarders.
+            pub fn notes(self) -> Notes {
+                match self {
+                    $(EngineKind::$kind => $notes,)+
+                }
+            }
+
             /// `engine`, which is of this kind, as its concrete type.
             pub(crate) fn visit<V: WithEngine>(self, engine: &(dyn AnyEngine + '_), visitor: V) -> V::Out {
                 match self {
@@ -133,18 +150,40 @@ macro_rules! engines {
 // paths: the same within a process, up to 43% apart between processes).
 engines! {
     /// Cranelift compiler (wasmtime 48), no inlining
-    Wasmtime => dylab_engine_wasmtime::Wasmtime<dylab_engine_wasmtime::Cranelift>, Variation { between_runs: 0.25, host_calls_repeat: true };
+    Wasmtime => dylab_engine_wasmtime::Wasmtime<dylab_engine_wasmtime::Cranelift>,
+        Variation { between_runs: 0.25, host_calls_repeat: true },
+        Notes { code: "Cranelift generates code for a pinned target (settings above)", trampoline: WASMTIME_FORWARDER };
     /// Winch baseline compiler (wasmtime 48)
-    WasmtimeWinch => dylab_engine_wasmtime::Wasmtime<dylab_engine_wasmtime::Winch>, Variation { between_runs: 0.25, host_calls_repeat: true }, like Wasmtime;
+    WasmtimeWinch => dylab_engine_wasmtime::Wasmtime<dylab_engine_wasmtime::Winch>,
+        Variation { between_runs: 0.25, host_calls_repeat: true },
+        Notes { code: "Winch generates code for the same pinned target", trampoline: WASMTIME_FORWARDER }, like Wasmtime;
     /// Interpreter (wasmi 2.0), eager compilation
-    Wasmi => dylab_engine_wasmi::Wasmi, Variation { between_runs: 0.25, host_calls_repeat: true };
+    Wasmi => dylab_engine_wasmi::Wasmi,
+        Variation { between_runs: 0.25, host_calls_repeat: true },
+        Notes {
+            code: "an interpreter, compiled ahead of time with the host code for generic x86-64",
+            trampoline: "the typed forwarder of the signature (wasmi has no unchecked call)",
+        };
     /// V8 (Node 26.10.0, V8 14.6) through Node-API; runs in a Node worker outside Node
-    V8 => dylab_engine_v8::V8<dylab_engine_v8::Node26>, Variation { between_runs: 0.40, host_calls_repeat: false };
+    V8 => dylab_engine_v8::V8<dylab_engine_v8::Node26>,
+        Variation { between_runs: 0.40, host_calls_repeat: false },
+        Notes { code: V8_CODE, trampoline: V8_FORWARDER };
     /// V8 14.6 (Node 26.10.0) with Liftoff, its baseline compiler, only: no tier-up
-    V8Liftoff => dylab_engine_v8::V8<dylab_engine_v8::Liftoff>, Variation { between_runs: 0.40, host_calls_repeat: false }, like V8;
+    V8Liftoff => dylab_engine_v8::V8<dylab_engine_v8::Liftoff>,
+        Variation { between_runs: 0.40, host_calls_repeat: false },
+        Notes { code: "Liftoff's code, pinned and hosted as v8's", trampoline: V8_FORWARDER }, like V8;
     /// V8 12.4 (Node 22.23.5, the older LTS) with default tiering
-    V8Node22 => dylab_engine_v8::V8<dylab_engine_v8::Node22>, Variation { between_runs: 0.40, host_calls_repeat: false }, like V8;
+    V8Node22 => dylab_engine_v8::V8<dylab_engine_v8::Node22>,
+        Variation { between_runs: 0.40, host_calls_repeat: false },
+        Notes { code: "pinned and hosted as v8's, on the older Node and V8 (settings above)", trampoline: V8_FORWARDER }, like V8;
 }
+
+const WASMTIME_FORWARDER: &str =
+    "`Func::new_unchecked` calling `Func::call_unchecked`, the type checked once at bind time";
+const V8_CODE: &str = "its code generator is pinned to x86-64-v2 features by flags (above), but Node itself (its \
+    JavaScript-to-wasm paths, GC) is one binary built for generic x86-64 with its own CPU dispatch; the rows depend \
+    on the pinned Node version";
+const V8_FORWARDER: &str = "a JavaScript closure calling the callee's export, as in the seed, compiled per forwarder";
 
 impl EngineKind {
     pub fn name(self) -> &'static str {

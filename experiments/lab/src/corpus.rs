@@ -390,7 +390,10 @@ mod tests {
 
     #[test]
     fn unknown_expect_keys_are_per_case_errors() {
-        let e = error_of("main = \"m.c\"\n[expect.\"wasmi/shared\"]\nstatus = \"ok\"\n");
+        let e = error_of(&format!(
+            "main = \"m.c\"\n[expect.\"{}/shared\"]\nstatus = \"ok\"\n",
+            crate::cell::EngineKind::reference()
+        ));
         assert!(e.contains("\"shared\" is not an engine"), "{e}");
         let e = error_of("main = \"m.c\"\n[expect.direct]\nstatus = \"trap\"\ntrap = \"oob\"\n");
         assert!(e.contains("case bad: invalid case.toml"), "{e}");

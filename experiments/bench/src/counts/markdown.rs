@@ -22,41 +22,8 @@ fn count(m: &Measurements, engine: EngineKind, v: Variant, k: Kernel) -> Option<
 pub fn counts_md(c: &CountData) -> String {
     let m = Measurements::of_counts(c);
     let mut s = String::new();
-    writeln!(s, "## Instructions per call\n").unwrap();
-    writeln!(
-        s,
-        "Counted by `dylab bench --count` under valgrind's callgrind ({}; raw rows: `data/counts.json`): per cell, \
-         set-up runs uninstrumented; after warm-up regions, regions of {} and {} iterations ({} and {} for dlcall, whose \
-         calls cost thousands) are counted (counters zeroed, \
-         the loop, counters dumped, no clock read) and **instructions per iteration** = (I(n2) - I(n1)) / (n2 - n1): \
-         the call plus the loop's own few instructions, host code included. **×ratio** to `intra-direct` of the same \
-         kernel. A row is exact when two repetitions give the same integral count (kmega: per ring of 8 calls, \
-         shown per call); `~` marks one that is not: dlcall (seeded hashing; `--check` allows 3%) and, on V8, every \
-         call that leaves wasm (the same within a process, but up to 43% apart between processes; `--check` allows \
-         50%). `dylab bench --count --check` fails on any change of an exact row. Counted at dylab {}.\n",
-        c.valgrind,
-        c.regions[0],
-        c.regions[1],
-        crate::counts::SHORT_REGIONS[0],
-        crate::counts::SHORT_REGIONS[1],
-        c.commit.as_deref().map(|x| format!("`{x}`")).unwrap_or_else(|| "(commit unknown: no git)".into())
-    )
-    .unwrap();
-    for (e, settings) in &c.engines {
-        let list: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        writeln!(s, "- {e}: {}", list.join(", ")).unwrap();
-    }
-    writeln!(
-        s,
-        "\nWhat stays machine-dependent: wasmtime's code is generated for a pinned Cranelift target (above), wasmi's \
-         interpreter and the host code are compiled ahead of time for generic x86-64; but glibc picks its string and \
-         memory routines (memcpy, strlen, ...) by CPU at load time, so host paths that call them (the dynamic \
-         trampoline's argument vectors, dlcall's name lookup) may count differently on another CPU, and the counts \
-         depend on the Rust compiler and crate versions that built dylab. V8's code generator is pinned to the same \
-         x86-64-v2 features by flags (above), but Node itself (its JavaScript-to-wasm paths, GC) is one binary built \
-         for generic x86-64 with its own CPU dispatch; V8 rows depend on the pinned Node version.\n"
-    )
-    .unwrap();
+    method(&mut s, c);
+    machine_dependent(&mut s, c.engines.keys().copied());
     for &engine in c.engines.keys() {
         variant_table(&mut s, &format!("### {engine}"), true, |v, k| {
             let r = count(&m, engine, v, k)?;
@@ -74,6 +41,54 @@ pub fn counts_md(c: &CountData) -> String {
     }
     writeln!(s).unwrap();
     s
+}
+
+/// How the counts were taken, and each engine's settings.
+fn method(s: &mut String, c: &CountData) {
+    let varying: Vec<&str> = c.engines.keys().filter(|e| !e.variation().host_calls_repeat).map(|e| e.name()).collect();
+    writeln!(s, "## Instructions per call\n").unwrap();
+    writeln!(
+        s,
+        "Counted by `dylab bench --count` under valgrind's callgrind ({}; raw rows: `data/counts.json`): per cell, \
+         set-up runs uninstrumented; after warm-up regions, regions of {} and {} iterations ({} and {} for dlcall, whose \
+         calls cost thousands) are counted (counters zeroed, \
+         the loop, counters dumped, no clock read) and **instructions per iteration** = (I(n2) - I(n1)) / (n2 - n1): \
+         the call plus the loop's own few instructions, host code included. **×ratio** to `intra-direct` of the same \
+         kernel. A row is exact when two repetitions give the same integral count (kmega: per ring of 8 calls, \
+         shown per call); `~` marks one that is not: dlcall (seeded hashing; `--check` allows 3%) and, on the engines \
+         whose calls leaving wasm count differently from process to process ({}), every such \
+         call (the same within a process, but up to 43% apart between processes; `--check` allows \
+         50%). `dylab bench --count --check` fails on any change of an exact row. Counted at dylab {}.\n",
+        c.valgrind,
+        c.regions[0],
+        c.regions[1],
+        crate::counts::SHORT_REGIONS[0],
+        crate::counts::SHORT_REGIONS[1],
+        if varying.is_empty() { "none here".into() } else { varying.join(", ") },
+        c.commit.as_deref().map(|x| format!("`{x}`")).unwrap_or_else(|| "(commit unknown: no git)".into())
+    )
+    .unwrap();
+    for (e, settings) in &c.engines {
+        let list: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        writeln!(s, "- {e}: {}", list.join(", ")).unwrap();
+    }
+}
+
+/// What the counts depend on besides dylab: the host's libc and compiler, and each engine's code
+/// ([`dylab_engines::Notes::code`]).
+fn machine_dependent(s: &mut String, engines: impl Iterator<Item = EngineKind>) {
+    writeln!(
+        s,
+        "\nWhat stays machine-dependent: the host code is compiled ahead of time for generic x86-64, but glibc picks \
+         its string and memory routines (memcpy, strlen, ...) by CPU at load time, so host paths that call them (the \
+         dynamic trampoline's argument vectors, dlcall's name lookup) may count differently on another CPU, and the \
+         counts depend on the Rust compiler and crate versions that built dylab. Each engine's code:\n"
+    )
+    .unwrap();
+    for e in engines {
+        writeln!(s, "- {e}: {}", e.notes().code).unwrap();
+    }
+    writeln!(s).unwrap();
 }
 
 /// The native baselines: the same loops under glibc's ld.so, the limit the strategies approach.

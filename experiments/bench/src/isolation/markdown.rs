@@ -20,16 +20,17 @@ pub fn isolation_md(data: &CopyData, counts: Option<&CountData>) -> String {
          `isolated` copies `len` bytes into the callee's memory per call (declared `in(len=1)`: one allocation in the \
          callee's libc, the copy, the call in the callee's memory, `free`), through a host adapter; `isolated-fused` \
          does the same in a generated core-wasm adapter (multi-memory `memory.copy`, the callee's `aligned_alloc` and \
-         `free` called from wasm); `component-model` is the reference (wasmtime only): corpus/bench/component's two C \
+         `free` called from wasm); `component-model` is the reference (on the engines with a component model: {}): corpus/bench/component's two C \
          components (`consume: func(buf: list<u8>) -> s32`, the caller's loop calling its import), bindings by \
          wit-bindgen's C generator, wasi-libc linked statically into each (no WASI imports), componentised by \
-         wit-component, composed by wasm-compose, run by wasmtime's component API, which compiles a fused adapter for \
+         wit-component, composed by wasm-compose, run by the engine's component API, which compiles a fused adapter for \
          the call (the callee's `cabi_realloc`, the copy, the call; the callee frees the list). Tools: {}. \
          Instructions per call (loop included) from callgrind, (I(1200) - I(200)) / 1000, counted by `dylab bench \
          --count` (data/counts.json); time is the median of {} samples of about 5 ms (per call, loop included). \
          \"added per byte\" is (s(n) - s(0)) / n for each isolating layout s.\n\n{md}\n## The component model's \
          kernels\n\nAgainst the same kernels in one shared memory (from data/counts.json, when there):\n\n{}",
         data.machine,
+        component_engines(&m),
         tools(data),
         data.samples,
         kernels_markdown(&m, counted.as_ref()),
@@ -148,16 +149,34 @@ pub fn calls_md_section(data: Option<&CopyData>, counts: Option<&CountData>) -> 
         "## Isolated memories: cost per call by bytes copied\n\n`consume(buf, len)` from another module: one shared \
          memory (`shared-table`) against `isolated` (a host adapter copies `len` bytes into the callee's memory per call), \
          `isolated-fused` (a generated core-wasm adapter does, with `memory.copy` between the two memories) and \
-         `component-model` (the reference, wasmtime only: two C components, `consume: func(buf: list<u8>) -> s32`, \
-         composed; wasmtime fuses the adapter). From `data/isolation.json` ({}), written by `dylab bench --isolation` \
+         `component-model` (the reference, on {}: two C components, `consume: func(buf: list<u8>) -> s32`, \
+         composed; the engine fuses the adapter). From `data/isolation.json` ({}), written by `dylab bench --isolation` \
          (instructions from `dylab bench --count`); method in [isolation.md](isolation.md).\n\n{}\n\
          The component model's kernels against the same kernels in one shared memory (counts from \
          `data/counts.json`; components built by {}):\n\n{}\n",
+        component_engines(&m),
         data.machine,
         markdown(&m),
         tools(data),
         kernels_markdown(&m, counted.as_ref())
     )
+}
+
+/// The engines that ran the component model's rows (those with a component model).
+fn component_engines(m: &Measurements) -> String {
+    let mut engines: Vec<EngineKind> = m
+        .rows
+        .iter()
+        .filter(|r| matches!(r.of, Of::Copy { layout: Layout::ComponentModel, .. }))
+        .filter_map(Measurement::engine)
+        .collect();
+    engines.dedup();
+    let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+    if names.is_empty() {
+        "none here".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// The component toolchain as `name version` words.

@@ -99,7 +99,7 @@ pub fn calls_md(d: &BenchData, counts: Option<&CountData>) -> String {
             cell_text(&m, engine, Of::Loop(Subject::Call(v, k)))
         });
     }
-    explain_variants(&mut s);
+    explain_variants(&mut s, d.engines.keys().copied());
     targets_md(&mut s, &m);
     libc_calls_md(&mut s, d, &m);
     let counted = counts.map(Measurements::of_counts).unwrap_or_default();
@@ -161,22 +161,23 @@ fn method(s: &mut String, d: &BenchData, m: &Measurements) {
 }
 
 /// What each variant and kernel of the tables is.
-fn explain_variants(s: &mut String) {
+fn explain_variants(s: &mut String, engines: impl Iterator<Item = EngineKind>) {
+    let forwarders: Vec<String> = engines.map(|e| format!("{e}: {}", e.notes().trampoline)).collect();
     writeln!(s, "Variants: `intra-direct` and `intra-indirect` call a function of the caller's own module (the floor); `direct` binds the import \
         to the callee instance's export; `trampoline-typed` binds it to a typed host function (`Func::wrap`) that calls the callee; \
-        `trampoline` is the matrix's `trampoline` strategy, the engine's cheapest generic forwarder (wasmtime: `Func::new_unchecked` \
-        calling `Func::call_unchecked`, the type checked once at bind time; wasmi, which has no unchecked API: the typed forwarder \
-        of the signature); `trampoline-dynamic` is the first design's dynamic forwarder (`Func::new`, values converted per call); `shared-table`, \
+        `trampoline` is the matrix's `trampoline` strategy, the engine's cheapest generic forwarder ({}); `trampoline-dynamic` is the first design's dynamic forwarder (`Func::new`, values converted per call); `shared-table`, \
         `dlsym-import` and `replicated-tables` call_indirect through what `dlsym` returns under those strategies; \
-        `shared-table-eager` is `shared-table` on a wasmtime engine with `table_lazy_init=false` (wasmtime only); `dlcall` calls by handle and name through \
-        the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n").unwrap();
+        `shared-table-eager` is `shared-table` with the engine's tables initialised eagerly (only on engines with a lazy-table \
+        setting); `dlcall` calls by handle and name through \
+        the host; `host-typed-bare` is a typed host function computing the kernel itself (a host call alone). `n/a`: dlcall returns an int.\n",
+        forwarders.join("; ")).unwrap();
     writeln!(s, "Kernels `kptr` and `kmega`: `kptr` passes a pointer into the caller's data (the one linear memory every \
         module shares) and the callee sums the 16 bytes there; `kmega` calls eight callees in a ring, a different one every \
         iteration: the pointer variants load it from a ring of eight pointers (a megamorphic call_indirect site), the direct \
         and trampoline variants switch over eight imports (eight forwarders), `intra-direct` over eight local functions, \
         `dlcall` looks up eight names. Counts average the ring per call; instruction counts do not see branch \
-        misprediction, which is what a megamorphic site costs on hardware: compare the times. wasmtime runs with \
-        `table_lazy_init=true` (its default; recorded above): a table element is initialised on its first call_indirect, and \
+        misprediction, which is what a megamorphic site costs on hardware: compare the times. An engine with lazily \
+        initialised tables (its settings above) initialises an element on its first call_indirect, and \
         warm-up has done that before anything is counted or timed.\n").unwrap();
 }
 
@@ -433,8 +434,10 @@ mod tests {
     /// a call that stays in wasm, or of a host call on an engine whose host paths repeat, is a change.
     #[test]
     fn check_allows_calls_that_leave_wasm_more_where_the_engines_host_paths_do_not_repeat() {
-        let varying =
-            EngineKind::ALL.into_iter().find(|e| !e.variation().host_calls_repeat).expect("V8 in the registry");
+        let varying = EngineKind::ALL
+            .into_iter()
+            .find(|e| !e.variation().host_calls_repeat)
+            .expect("an engine whose host calls vary between processes");
         let steady = EngineKind::reference();
         assert!(steady.variation().host_calls_repeat);
         let moved = |e, change| check(&host_and_wasm_rows(e, 1.0), &host_and_wasm_rows(e, change));

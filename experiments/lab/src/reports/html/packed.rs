@@ -68,7 +68,7 @@ mod tests {
 
     fn cell<'a>(case: &'a str, stdout: Option<&'a str>, exit_code: Option<i32>) -> CellData<'a> {
         CellData {
-            engine: "wasmi".into(),
+            engine: crate::cell::EngineKind::reference().name().into(),
             libc: "libc-module".into(),
             strategy: "direct".into(),
             case,
