@@ -68,6 +68,9 @@ pub fn bench_count(paths: &Paths, select: &Selection, out: &Path, check: bool) -
             counts::NON_EXACT_TOLERANCE * 100.0,
             counts::PROCESS_TOLERANCE * 100.0
         );
+        if let Some(hint) = counts::rebuild_hint(&baseline, &data, &moved) {
+            outln!("{hint}");
+        }
         return Ok(moved.is_empty());
     }
     // A narrower count replaces its own rows in the committed counts and keeps the others.

@@ -179,19 +179,40 @@ pub fn per_call(regions: [u32; 2], totals: [u64; 2], period: usize) -> (f64, boo
     (diff as f64 / span as f64, diff >= 0 && (diff as u64).is_multiple_of(periods))
 }
 
+/// A row `--check` found changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MovedCount {
+    /// `cell: old -> new instructions per call (change): why`.
+    pub text: String,
+    /// The counted call runs host code of this binary (a forwarder, dlcall's lookup, a host
+    /// function): its count follows the lab's own build as well as the engine's.
+    pub through_host: bool,
+}
+
+impl std::fmt::Display for MovedCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// Rows of `current` that differ from `baseline`: any change of a row exact in both, else a change
 /// beyond the larger of the two rows' tolerances ([`tolerance`]; a baseline row written before rows
 /// carried one gets [`NON_EXACT_TOLERANCE`]). A row that is exact on one side only is compared with
 /// the tolerance: a variable row (dlcall's) can repeat itself by chance. Rows only one side has (a
 /// narrower selection, a new variant) are not compared.
-pub fn check(baseline: &CountData, current: &CountData) -> Vec<String> {
+pub fn check(baseline: &CountData, current: &CountData) -> Vec<MovedCount> {
     let (base, now) = (Measurements::of_counts(baseline), Measurements::of_counts(current));
     // The calls (the native baselines' too) and the isolation rows (the SQLite cells' counts and
     // native dlopen's are shown, not checked).
     let checked = now
         .with(Metric::Instructions)
         .filter(|m| matches!(m.of, Of::Loop(_) | Of::Copy { .. } | Of::NativeCall { .. }));
-    checked.filter_map(|r| moved_count(base.get(r.runner, r.of, Metric::Instructions)?, r)).collect()
+    checked
+        .filter_map(|r| {
+            let text = moved_count(base.get(r.runner, r.of, Metric::Instructions)?, r)?;
+            Some(MovedCount { text, through_host: matches!(r.of, Of::Loop(s) if s.leaves_wasm()) })
+        })
+        .collect()
 }
 
 /// `r`'s change against its baseline `b`: any change of a count exact on both sides, else one beyond
@@ -206,6 +227,24 @@ fn moved_count(b: &Measurement, r: &Measurement) -> Option<String> {
         (change.abs() > allowed).then(|| format!("beyond the row's tolerance of {:.0}%", allowed * 100.0))
     }?;
     Some(format!("{}: {old} -> {new} instructions per call ({:+.2}%): {what}", r.cell(), change * 100.0))
+}
+
+/// What `--check` adds when every row that moved is a call through the host and the two counts
+/// come from different builds of the lab: the lab's own host code is in those counts, so a rebuild
+/// moves them (seen: -14 to +10 instructions per trampoline, -21 per host-typed-bare call, after
+/// changes elsewhere in the binary) while every call that stays in wasm counts the same.
+pub fn rebuild_hint(baseline: &CountData, current: &CountData, moved: &[MovedCount]) -> Option<String> {
+    let differ = baseline.commit.is_some() && baseline.commit != current.commit;
+    (differ && !moved.is_empty() && moved.iter().all(|m| m.through_host)).then(|| {
+        format!(
+            "every row that moved is a call through the host, and the baseline was counted on another build \
+             (dylab {} then, {} now): those counts include this binary's own host code, which any rebuild may \
+             move; no call that stays in wasm changed. If the change is intended, recount: dylab bench --count \
+             with the same selection",
+            baseline.commit.as_deref().unwrap_or("?"),
+            current.commit.as_deref().unwrap_or("?"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -291,9 +330,15 @@ mod tests {
         assert_eq!(moved.len(), 3, "{moved:?}");
         // Named by the row's engine, variant and kernel, as counts.json names its cells.
         let e = EngineKind::reference();
-        assert!(moved[0].starts_with(&format!("{e}/direct/k0: 17 -> 18")) && moved[0].ends_with("exact count changed"));
-        assert!(moved[1].starts_with(&format!("{e}/direct/k1:")) && moved[2].starts_with(&format!("{e}/direct/k4:")));
-        assert!(moved[2].ends_with("beyond the row's tolerance of 3%"));
+        assert!(
+            moved[0].text.starts_with(&format!("{e}/direct/k0: 17 -> 18"))
+                && moved[0].text.ends_with("exact count changed")
+        );
+        assert!(
+            moved[1].text.starts_with(&format!("{e}/direct/k1:"))
+                && moved[2].text.starts_with(&format!("{e}/direct/k4:"))
+        );
+        assert!(moved[2].text.ends_with("beyond the row's tolerance of 3%"));
     }
 
     #[test]
@@ -314,10 +359,12 @@ mod tests {
             ..data(vec![])
         };
         assert!(check(&with(11.0), &with(11.0)).is_empty());
+        let moved = check(&with(11.0), &with(12.0));
         assert_eq!(
-            check(&with(11.0), &with(12.0)),
+            moved.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
             ["native/plt/k1: 11 -> 12 instructions per call (+9.09%): exact count changed"]
         );
+        assert!(!moved[0].through_host, "a native call runs no host code of the lab");
     }
 
     /// Engines of the registry whose host calls repeat exactly from one process to the next, and
@@ -369,5 +416,24 @@ mod tests {
         assert!(check(&with(at(120.0, true)), &with(at(120.0, true))).is_empty());
         assert_eq!(check(&with(at(120.0, true)), &with(at(121.0, true))).len(), 1);
         assert!(check(&with(at(120.0, false)), &with(at(121.0, true))).is_empty(), "within 3% when not exact");
+    }
+
+    #[test]
+    fn the_rebuild_hint_names_a_move_of_host_calls_between_builds_only() {
+        let counted = |commit: &str, trampoline: f64, direct: f64| {
+            let mut through = row("a", trampoline, true);
+            through.variant = Variant::Trampoline;
+            CountData { commit: Some(commit.into()), ..data(vec![through, row("b", direct, true)]) }
+        };
+        let (base, rebuilt) = (counted("old", 318.0, 17.0), counted("new", 304.0, 17.0));
+        let moved = check(&base, &rebuilt);
+        assert_eq!(moved.len(), 1);
+        assert!(moved[0].through_host);
+        let hint = rebuild_hint(&base, &rebuilt, &moved).expect("a host call moved between builds");
+        assert!(hint.contains("dylab old then, new now"), "{hint}");
+        // The same build, or a call that stays in wasm moving too: no excuse is offered.
+        assert_eq!(rebuild_hint(&base, &counted("old", 304.0, 17.0), &moved), None);
+        let wasm_too = counted("new", 304.0, 18.0);
+        assert_eq!(rebuild_hint(&base, &wasm_too, &check(&base, &wasm_too)), None);
     }
 }

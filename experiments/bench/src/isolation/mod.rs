@@ -308,7 +308,7 @@ pub(crate) mod tests {
         let moved = crate::counts::check(&counts(rows(0.0)), &counts(rows(-13.0)));
         assert_eq!(moved.len(), 1, "{moved:?}");
         assert!(
-            moved[0].contains("isolated-fused/16: 317 -> 304") && moved[0].ends_with("exact count changed"),
+            moved[0].text.contains("isolated-fused/16: 317 -> 304") && moved[0].text.ends_with("exact count changed"),
             "{moved:?}"
         );
         let far = crate::counts::check(&counts(rows(0.0)), &counts(rows(7000.0)));
