@@ -176,7 +176,7 @@ impl Runs<'_> {
                 matches!(ending, dylink::Ending::Exited(0)),
                 "thr-bench, {design}, {n} threads: {ending:?}"
             );
-            let host = session.into_host();
+            let host = session.take_host();
             let s = host.thread.as_ref().context("a threaded process")?.group.stats.lock().unwrap().clone();
             // The eight dlopens: each is followed by a dlsym, also owning the log.
             samples[0].extend(s.exclusive.iter().step_by(2).map(|&d| us(d)));

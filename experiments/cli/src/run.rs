@@ -46,7 +46,7 @@ impl Run {
 /// The `n` slowest cells, slowest first (ties in cell order).
 fn slowest(results: &[CellResult], n: usize) -> String {
     let mut sorted: Vec<&CellResult> = results.iter().collect();
-    sorted.sort_by(|a, b| b.duration.cmp(&a.duration));
+    sorted.sort_by_key(|r| std::cmp::Reverse(r.duration));
     let mut out = format!("\nthe {} slowest cells:\n", n.min(sorted.len()));
     for r in sorted.into_iter().take(n) {
         out.push_str(&format!("{:>9}  {}  {}\n", seconds(r.duration), r.cell, r.outcome()));

@@ -120,7 +120,7 @@ impl<E: Engine> Session<E> {
         self.enter(|ctx| crate::program::export_func(&ctx.host_ref().process.module(id).exports, name))
     }
 
-    pub fn into_host(self) -> Host<E> {
-        self.engine.into_host(self.store)
+    pub fn take_host(self) -> Host<E> {
+        self.engine.take_host(self.store)
     }
 }

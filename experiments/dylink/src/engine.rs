@@ -276,7 +276,7 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     /// Runs `f` with a context over the store.
     fn enter<R>(&self, store: &mut Self::Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R;
     /// Gives back the host data when the run is over.
-    fn into_host(&self, store: Self::Store) -> Host<Self>;
+    fn take_host(&self, store: Self::Store) -> Host<Self>;
 
     /// Interrupts every store of this engine that [armed](Ctx::arm_interrupts) interrupts, at its
     /// next check (wasmtime: the epoch advances by one).

@@ -79,7 +79,7 @@ impl<E: Engine> Walk<'_, E> {
                 self.visit(d, visited, post, reldeps.as_deref_mut());
             }
         }
-        if let Some(flag) = reldeps.as_deref_mut() {
+        if let Some(flag) = reldeps {
             let rel = &self.p.module(m).reldeps;
             *flag |= !rel.is_empty();
             for &d in rel.iter().rev() {

@@ -193,7 +193,7 @@ pub fn run_here<E: Engine>(engine: &E, program: &Program, placement: Arc<dyn Lib
     };
     let ending = session.run();
     let fuel_left = session.enter(|ctx| ctx.fuel());
-    let mut host = session.into_host();
+    let mut host = session.take_host();
     crate::threads::finish(&mut host);
     let mut ending = ending;
     if let Ending::Trapped { kind, message } = &mut ending {

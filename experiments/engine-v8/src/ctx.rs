@@ -15,7 +15,7 @@ use crate::{traps, Func, Global, Memory, Module, Node26, Table, Tier, V8};
 /// What a store holds on the Rust side; its objects are in runtime.js's arena `sid`.
 pub struct StoreState<T: Tier = Node26> {
     pub(crate) sid: u32,
-    /// Taken by `into_host`; the rest of the store goes with [`Drop`].
+    /// Taken by `take_host`; the rest of the store goes with [`Drop`].
     pub(crate) host: Option<Host<V8<T>>>,
     budget: Budget,
     /// Host functions' bodies, pointed to by their JavaScript functions' data (boxed: the address
@@ -65,7 +65,7 @@ impl<T: Tier> StoreState<T> {
     }
 }
 
-/// A store dropped without `into_host` (the bench's prepared cells) must free its arena too: its
+/// A store dropped without `take_host` (the bench's prepared cells) must free its arena too: its
 /// instances and memories stay reachable from runtime.js until `dropStore`.
 impl<T: Tier> Drop for StoreState<T> {
     fn drop(&mut self) {

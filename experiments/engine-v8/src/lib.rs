@@ -63,9 +63,12 @@ pub struct V8<T: Tier = Node26> {
     rewrite: dylink::meter::Rewrite,
     /// Compiled modules (runtime.js ids) by content hash and rewrite: libc.wasm is compiled once
     /// per process (per limits).
-    cache: Arc<Mutex<HashMap<((usize, u64), dylink::meter::Rewrite), Module>>>,
+    cache: Arc<Mutex<ModuleCache>>,
     tier: std::marker::PhantomData<T>,
 }
+
+/// Compiled modules by (length, content hash) and rewrite.
+type ModuleCache = HashMap<((usize, u64), dylink::meter::Rewrite), Module>;
 
 /// A compiled module: its index in runtime.js, and the bytes its own memories start with (V8 has
 /// no resource limiter: instantiation accounts for them against the cell's memory limit).
@@ -239,7 +242,7 @@ impl<T: Tier> Engine for V8<T> {
         ctx::enter(store, f)
     }
 
-    fn into_host(&self, mut store: Box<StoreState<T>>) -> Host<Self> {
+    fn take_host(&self, mut store: Box<StoreState<T>>) -> Host<Self> {
         // The arena goes when `store` drops (StoreState's Drop).
         store.host.take().expect("a store's host is taken once")
     }

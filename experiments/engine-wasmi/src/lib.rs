@@ -243,7 +243,7 @@ impl Engine for Wasmi {
         f(&mut Cx(store))
     }
 
-    fn into_host(&self, store: Self::Store) -> Host<Self> {
+    fn take_host(&self, store: Self::Store) -> Host<Self> {
         store.into_data().host
     }
 }

@@ -373,7 +373,7 @@ impl<C: Compiler> Engine for Wasmtime<C> {
         f(&mut Cx(store.as_context_mut()))
     }
 
-    fn into_host(&self, store: Self::Store) -> Host<Self> {
+    fn take_host(&self, store: Self::Store) -> Host<Self> {
         store.into_data().host
     }
 }

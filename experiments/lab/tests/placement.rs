@@ -11,7 +11,7 @@
 mod dylink0;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use dylab_engines::{Adapter, WithEngine};
@@ -43,7 +43,7 @@ fn side_module(i: usize, size: u32, align_log: u32) -> Vec<u8> {
 /// Loads the modules into one process on `engine`; returns (base, size, align) of each.
 fn place<E: Engine>(
     engine: &E,
-    libc_wasm: &PathBuf,
+    libc_wasm: &Path,
     libc: Libc,
     strategy: Strategy,
     specs: &[(u32, u32)],
@@ -55,7 +55,7 @@ fn place<E: Engine>(
         std::fs::write(&path, side_module(i, *size, *align_log)).unwrap();
         libs.insert(format!("m{i}.wasm"), path);
     }
-    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.clone()))
+    let mut session = ProcessBuilder::new(engine, placement(libc), strategy, Some(libc_wasm.to_path_buf()))
         .program(|p| p.libs(libs).case_dir(dir.path()))
         .build()
         .unwrap();

@@ -468,7 +468,7 @@ mod tests {
         fn enter<R>(&self, _store: &mut (), _f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
             unimplemented!()
         }
-        fn into_host(&self, _store: ()) -> dylink::Host<Self> {
+        fn take_host(&self, _store: ()) -> dylink::Host<Self> {
             unimplemented!()
         }
     }

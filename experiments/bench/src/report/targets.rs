@@ -80,6 +80,7 @@ fn stability_target(m: &Measurements) -> Option<Target> {
 }
 
 /// 2. The matrix's trampoline (the engine's cheapest generic forwarder) against the typed one.
+///
 /// (A trampoline against a bare host call was ill-posed: a trampoline must re-enter wasm.)
 fn trampoline_target(m: &Measurements, engine: EngineKind) -> Option<Target> {
     let mut worst: Option<(f64, String)> = None;

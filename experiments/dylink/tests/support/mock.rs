@@ -44,7 +44,7 @@ impl Engine for Mock {
     fn enter<R>(&self, store: &mut Store, f: impl FnOnce(&mut dyn Ctx<Self>) -> R) -> R {
         f(store)
     }
-    fn into_host(&self, store: Store) -> Host<Self> {
+    fn take_host(&self, store: Store) -> Host<Self> {
         store.host
     }
 }
