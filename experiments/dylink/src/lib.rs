@@ -3,6 +3,8 @@
 //! a [`LibcPlacement`] it calls.
 
 pub mod adapter;
+mod bind;
+mod budget;
 pub mod builder;
 pub mod config;
 pub mod dlfcn;

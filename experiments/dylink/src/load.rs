@@ -8,15 +8,15 @@ use std::collections::VecDeque;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::dlfcn;
-use crate::engine::{Ctx, Engine, Extern, FuncType, HostFn, LimitKind, Trap, Val};
+use crate::bind::{bind_func, fill_got, GotEntry};
+use crate::domain;
+use crate::engine::{Ctx, Engine, Extern, LimitKind, Trap, Val};
 use crate::mem;
 use crate::module_info::{self, ImportKind, ModuleInfo};
-use crate::process::{link, Found, LoadError, Loaded, ModId, ModState, Mode};
-use crate::strategy::{CallBinding, Memories, Trampolines};
+use crate::process::{link, LoadError, Loaded, ModId, ModState, Mode};
+use crate::strategy::Memories;
 use crate::tables;
 use crate::threads::{self, replay};
-use crate::{adapter, domain};
 
 pub(crate) use crate::forward::coerce;
 pub use crate::forward::forwarder;
@@ -349,14 +349,6 @@ fn zero<E: Engine>(ctx: &mut dyn Ctx<E>, base: u32, len: u32) -> Result<(), Trap
     Ok(())
 }
 
-/// A `GOT.mem`/`GOT.func` entry to fill once every module of the load is instantiated.
-struct GotEntry<E: Engine> {
-    global: E::Global,
-    sym: String,
-    func: bool,
-    weak: bool,
-}
-
 fn instantiate<E: Engine>(
     ctx: &mut dyn Ctx<E>,
     id: ModId,
@@ -405,204 +397,4 @@ fn instantiate<E: Engine>(
     ctx.host().process.objects_mut().set_exports(id, exports.into_iter().collect());
     tables::after_instantiate(ctx, id).map_err(|t| LoadError::Trap(format!("{name}: mirroring its table"), t))?;
     Ok(got)
-}
-
-/// Fills a module's GOT entries: data addresses, and function pointers as the policy says.
-fn fill_got<E: Engine>(ctx: &mut dyn Ctx<E>, id: ModId, got: Vec<GotEntry<E>>) -> Result<(), LoadError> {
-    let name = ctx.host_ref().process.module(id).name.clone();
-    for (k, GotEntry { global, sym, func, weak }) in got.into_iter().enumerate() {
-        let trap = |t| LoadError::Trap(format!("{name}: GOT.{sym}"), t);
-        let found = ctx.host_ref().process.resolve(Some(id), &sym, func);
-        if let Some((d, _)) = found {
-            crate::lifecycle::add_dependency(&mut ctx.host().process, id, d);
-        }
-        let value = match found {
-            Some((d, Extern::Func(f))) => {
-                let from = ctx.host_ref().process.module(id).domain;
-                let f = adapter::crossing(ctx, from, d, &sym, f).map_err(|m| link(format!("{name}: GOT.func {m}")))?;
-                pointer(ctx, id, k, d, &sym, f).map_err(trap)?
-            }
-            Some((d, Extern::Global(dg))) => {
-                let v = ctx.global_get(dg).i32().unwrap_or(0) as u32;
-                let m = ctx.host_ref().process.module(d);
-                if m.pic {
-                    m.memory_base.wrapping_add(v)
-                } else {
-                    v
-                }
-            }
-            // The address of a function the host provides (`&dlopen`) is a pointer like any other.
-            _ if func && dlfcn::is_host_symbol(&sym) => {
-                let ty = dlfcn::host_symbol_type(&sym).expect("a host symbol has a type");
-                let f = ctx.new_func(&ty, dlfcn::host_symbol(&sym, id));
-                pointer(ctx, id, k, id, &sym, f).map_err(trap)?
-            }
-            _ if weak => 0,
-            _ => {
-                let kind = if func { "function" } else { "data symbol" };
-                return Err(link(format!("{name}: unresolved {kind} `{sym}`")));
-            }
-        };
-        ctx.global_set(global, Val::I32(value as i32)).map_err(trap)?;
-        ctx.host().process.objects_mut().push_got(id, value);
-    }
-    Ok(())
-}
-
-/// The pointer GOT entry `k` of module `id` holds: the slot the log says when repeating another
-/// thread's load, else the policy's.
-fn pointer<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    id: ModId,
-    k: usize,
-    definer: ModId,
-    sym: &str,
-    f: E::Func,
-) -> Result<u32, Trap> {
-    match replay::got_value(ctx, id, k) {
-        Some(slot) => replay::set_slot(ctx, definer, sym, slot, f).map(|()| slot),
-        None => tables::address_of(ctx, id, definer, sym, f),
-    }
-}
-
-/// Binds one function import of module `id` under the process's policy; `atexit` and
-/// `__cxa_atexit` are the loader's own, and `exit` runs the loader's handlers first ([`crate::exit`]).
-fn bind_func<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    id: ModId,
-    name: &str,
-    sym: &str,
-    ty: &FuncType,
-    mode: Mode,
-    weak: bool,
-) -> Result<E::Func, LoadError> {
-    if let Some(f) = ctx.host_ref().process.preloaded(sym) {
-        return Ok(f);
-    }
-    if let Some(f) = crate::exit::bind(ctx, id, sym, ty) {
-        return Ok(f);
-    }
-    let f = bind_resolved(ctx, id, name, sym, ty, mode, weak)?;
-    Ok(crate::exit::wrap_exit(ctx, sym, ty, f))
-}
-
-fn bind_resolved<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    id: ModId,
-    name: &str,
-    sym: &str,
-    ty: &FuncType,
-    mode: Mode,
-    weak: bool,
-) -> Result<E::Func, LoadError> {
-    let found = ctx.host_ref().process.lookup(Some(id), sym, true);
-    match found {
-        Some(found) => bind_found(ctx, id, name, sym, ty, found),
-        None => {
-            if let Some(host_ty) = dlfcn::host_symbol_type(sym) {
-                if host_ty != *ty {
-                    return Err(link(format!("{name}: `{sym}` imported as {ty}, the host provides {host_ty}")));
-                }
-                let f = crate::fused::pin_fn(ctx, id, dlfcn::host_symbol(sym, id));
-                return Ok(ctx.new_func(ty, f));
-            }
-            // wasm-ld imports a weak definition even into the module that defines it; when no
-            // earlier module provides the symbol, the module's own export is bound once it exists.
-            let own =
-                ctx.host_ref().process.module(id).info.export(sym).is_some_and(|e| e.func_type.as_ref() == Some(ty));
-            if mode.now && !weak && !own {
-                return Err(link(format!("{name}: unresolved symbol `{sym}`")));
-            }
-            let f = crate::fused::pin_fn(ctx, id, lazy_stub(name, sym, ty.clone(), id));
-            Ok(ctx.new_func(ty, f))
-        }
-    }
-}
-
-/// Binds an import of `id` that `found` defines: lazily while the definer is not instantiated,
-/// through an adapter across memories, as the placement binds its libc, else direct or forwarded.
-fn bind_found<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    id: ModId,
-    name: &str,
-    sym: &str,
-    ty: &FuncType,
-    found: Found<E>,
-) -> Result<E::Func, LoadError> {
-    crate::lifecycle::add_dependency(&mut ctx.host().process, id, found.definer);
-    let Some(Extern::Func(f)) = found.export else {
-        // Defined by a module of this load that is not instantiated yet.
-        let f = crate::fused::pin_fn(ctx, id, lazy_stub(name, sym, ty.clone(), id));
-        return Ok(ctx.new_func(ty, f));
-    };
-    let p = &ctx.host_ref().process;
-    let from = p.module(id).domain;
-    let own_libc = p.domains().get(from).is_some_and(|d| d.libc == found.definer);
-    if p.module(found.definer).domain != from && !own_libc {
-        return adapter::crossing(ctx, from, found.definer, sym, f).map_err(|m| link(format!("{name}: {m}")));
-    }
-    if ctx.host_ref().process.libc() == Some(found.definer) {
-        let placement = ctx.host_ref().process.placement().map_err(|t| LoadError::Trap(name.into(), t))?;
-        if let Some(bound) = placement.bind_import(ctx, sym, ty, id) {
-            return Ok(crate::fused::pin(ctx, id, bound));
-        }
-    }
-    bind_call(ctx, name, sym, ty, f)
-}
-
-/// Function `f` as an import of type `ty`: itself (the types must match), or under the host
-/// forwarder policy a forwarder (a typed or generic one when the engine has it and the types match).
-fn bind_call<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    name: &str,
-    sym: &str,
-    ty: &FuncType,
-    f: E::Func,
-) -> Result<E::Func, LoadError> {
-    let fty = ctx.func_type(f);
-    let p = &ctx.host_ref().process;
-    if p.policy().calls == CallBinding::HostForwarder {
-        if fty == *ty {
-            let cheaper = match p.config().trampolines {
-                Trampolines::Generic => ctx.generic_forwarder(ty, f),
-                Trampolines::Typed => ctx.typed_forwarder(ty, f),
-                Trampolines::Dynamic => None,
-            };
-            if let Some(cheaper) = cheaper {
-                return Ok(cheaper);
-            }
-        }
-        return Ok(ctx.new_func(ty, forwarder(f, fty, ty.clone())));
-    }
-    if fty != *ty {
-        return Err(link(format!("{name}: signature mismatch for `{sym}`: imported as {ty}, defined as {fty}")));
-    }
-    Ok(f)
-}
-
-/// An import not bound at instantiation: resolved at its first call against the scope as it is
-/// then (as ld.so's lazy binding), which records the binding's dependency; later calls go straight
-/// to what it found. A call before any definition exists traps with the symbol's name.
-fn lazy_stub<E: Engine>(module: &str, sym: &str, ty: FuncType, id: ModId) -> HostFn<E> {
-    let (module, sym) = (module.to_string(), sym.to_string());
-    let bound: std::sync::OnceLock<E::Func> = std::sync::OnceLock::new();
-    Arc::new(move |ctx, args, results| {
-        if let Some(&f) = bound.get() {
-            return ctx.call(f, args, results);
-        }
-        match ctx.host_ref().process.resolve(Some(id), &sym, true) {
-            Some((d, Extern::Func(f))) if ctx.func_type(f) == ty => {
-                let from = ctx.host_ref().process.module(id).domain;
-                let f = adapter::crossing(ctx, from, d, &sym, f).map_err(Trap::Host)?;
-                crate::lifecycle::add_dependency(&mut ctx.host().process, id, d);
-                let _ = bound.set(f);
-                ctx.call(f, args, results)
-            }
-            Some((_, Extern::Func(f))) => Err(Trap::Host(format!(
-                "lazy symbol `{sym}` of {module} has type {}, imported as {ty}",
-                ctx.func_type(f)
-            ))),
-            _ => Err(Trap::Host(format!("unresolved symbol `{sym}` called from {module}"))),
-        }
-    })
 }
