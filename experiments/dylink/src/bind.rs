@@ -77,39 +77,35 @@ fn pointer<E: Engine>(
     }
 }
 
-/// Binds one function import of module `id` under the process's policy; `atexit` and
-/// `__cxa_atexit` are the loader's own, and `exit` runs the loader's handlers first ([`crate::exit`]).
-pub(crate) fn bind_func<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    id: ModId,
-    name: &str,
-    sym: &str,
-    ty: &FuncType,
-    mode: Mode,
-    weak: bool,
-) -> Result<E::Func, LoadError> {
-    if let Some(f) = ctx.host_ref().process.preloaded(sym) {
-        return Ok(f);
-    }
-    if let Some(f) = crate::exit::bind(ctx, id, sym, ty) {
-        return Ok(f);
-    }
-    let f = bind_resolved(ctx, id, name, sym, ty, mode, weak)?;
-    Ok(crate::exit::wrap_exit(ctx, sym, ty, f))
+/// A function import of module `id` (named `name`) being bound: `sym` of type `ty`, under the
+/// load's mode, weak when the module may run without it.
+pub(crate) struct FuncImport<'a> {
+    pub id: ModId,
+    pub name: &'a str,
+    pub sym: &'a str,
+    pub ty: &'a FuncType,
+    pub mode: Mode,
+    pub weak: bool,
 }
 
-fn bind_resolved<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    id: ModId,
-    name: &str,
-    sym: &str,
-    ty: &FuncType,
-    mode: Mode,
-    weak: bool,
-) -> Result<E::Func, LoadError> {
+/// Binds one function import under the process's policy; `atexit` and `__cxa_atexit` are the
+/// loader's own, and `exit` runs the loader's handlers first ([`crate::exit`]).
+pub(crate) fn bind_func<E: Engine>(ctx: &mut dyn Ctx<E>, imp: &FuncImport) -> Result<E::Func, LoadError> {
+    if let Some(f) = ctx.host_ref().process.preloaded(imp.sym) {
+        return Ok(f);
+    }
+    if let Some(f) = crate::exit::bind(ctx, imp.id, imp.sym, imp.ty) {
+        return Ok(f);
+    }
+    let f = bind_resolved(ctx, imp)?;
+    Ok(crate::exit::wrap_exit(ctx, imp.sym, imp.ty, f))
+}
+
+fn bind_resolved<E: Engine>(ctx: &mut dyn Ctx<E>, imp: &FuncImport) -> Result<E::Func, LoadError> {
+    let FuncImport { id, name, sym, ty, mode, weak } = *imp;
     let found = ctx.host_ref().process.lookup(Some(id), sym, true);
     match found {
-        Some(found) => bind_found(ctx, id, name, sym, ty, found),
+        Some(found) => bind_found(ctx, imp, found),
         None => {
             if let Some(host_ty) = dlfcn::host_symbol_type(sym) {
                 if host_ty != *ty {
@@ -133,14 +129,8 @@ fn bind_resolved<E: Engine>(
 
 /// Binds an import of `id` that `found` defines: lazily while the definer is not instantiated,
 /// through an adapter across memories, as the placement binds its libc, else direct or forwarded.
-fn bind_found<E: Engine>(
-    ctx: &mut dyn Ctx<E>,
-    id: ModId,
-    name: &str,
-    sym: &str,
-    ty: &FuncType,
-    found: Found<E>,
-) -> Result<E::Func, LoadError> {
+fn bind_found<E: Engine>(ctx: &mut dyn Ctx<E>, imp: &FuncImport, found: Found<E>) -> Result<E::Func, LoadError> {
+    let FuncImport { id, name, sym, ty, .. } = *imp;
     crate::lifecycle::add_dependency(&mut ctx.host().process, id, found.definer);
     let Some(Extern::Func(f)) = found.export else {
         // Defined by a module of this load that is not instantiated yet.

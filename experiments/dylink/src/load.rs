@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::bind::{bind_func, fill_got, GotEntry};
+use crate::bind::{bind_func, fill_got, FuncImport, GotEntry};
 use crate::domain;
 use crate::engine::{Ctx, Engine, Extern, LimitKind, Trap, Val};
 use crate::mem;
@@ -384,7 +384,10 @@ fn instantiate<E: Engine>(
                 got.push(GotEntry { global: g, sym: sym.to_string(), func: imp.module == "GOT.func", weak: imp.weak });
                 Extern::Global(g)
             }
-            (_, sym, ImportKind::Func(ty)) => Extern::Func(bind_func(ctx, id, &name, sym, ty, mode, imp.weak)?),
+            (_, sym, ImportKind::Func(ty)) => {
+                let import = FuncImport { id, name: &name, sym, ty, mode, weak: imp.weak };
+                Extern::Func(bind_func(ctx, &import)?)
+            }
             (m, n, k) => return Err(link(format!("{name}: unsupported import {m}.{n} ({k:?})"))),
         };
         imports.push(ext);
