@@ -94,9 +94,14 @@ impl Layout {
     /// buffers landed (wasmi isolated-fused/65536: 16 apart). Those rows are checked within
     /// `counts::NON_EXACT_TOLERANCE`, the others exactly.
     pub fn counts_exactly(self, load: Load) -> bool {
-        let host_adapter = self == Layout::Linked(Strategy::Isolated);
         let memmove = matches!(load, Load::Bytes(b) if b >= 4096);
-        !host_adapter && !memmove
+        !self.leaves_wasm() && !memmove
+    }
+
+    /// Whether a call of this layout runs host code: the host adapter of `isolated` copies through
+    /// the host; the others stay in wasm.
+    pub fn leaves_wasm(self) -> bool {
+        self == Layout::Linked(Strategy::Isolated)
     }
 }
 

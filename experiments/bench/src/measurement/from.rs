@@ -64,9 +64,8 @@ impl Measurements {
             let load = r.kernel.map_or(Load::Bytes(r.bytes), Load::Kernel);
             let of = Of::Copy { layout: r.layout, load };
             let m = Measurement::new(r.engine, of, Metric::Instructions, r.instructions_per_call, Unit::Instructions);
-            let repeats = r.layout.counts_exactly(load);
-            let tolerance = if repeats { 0.0 } else { crate::counts::NON_EXACT_TOLERANCE };
-            rows.push(Measurement { exact: r.exact && repeats, tolerance, ..m });
+            let tolerance = crate::counts::copy_tolerance(r.engine, r.layout, load);
+            rows.push(Measurement { exact: r.exact && tolerance == 0.0, tolerance, ..m });
         }
         rows.extend(c.native.iter().flat_map(native_counts));
         Measurements::new(rows)
