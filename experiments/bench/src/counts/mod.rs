@@ -74,24 +74,24 @@ pub fn host_calls_repeat(engine: EngineKind) -> bool {
 
 /// The relative change `--check` accepts for `variant` on `engine`: 0 where the count is exact.
 pub fn tolerance(engine: EngineKind, variant: Variant) -> f64 {
-    if variant.leaves_wasm() && !host_calls_repeat(engine) {
-        PROCESS_TOLERANCE
-    } else if !variant.counts_exactly() {
-        NON_EXACT_TOLERANCE
-    } else {
-        0.0
-    }
+    allowed(engine, variant.leaves_wasm(), variant.counts_exactly())
 }
 
-/// The relative change `--check` accepts for an isolation row, by the rule of [`tolerance`]: a call
-/// through the host adapter on an engine whose host calls vary between processes gets
-/// [`PROCESS_TOLERANCE`] (V8's isolated/0, /256 and /4096: 3.1 to 3.5% apart in two counts of builds whose
-/// wasmtime and wasmi rows all counted the same), a row
-/// that does not repeat exactly ([`Layout::counts_exactly`]) [`NON_EXACT_TOLERANCE`], the others 0.
+/// The relative change `--check` accepts for an isolation row: the rule of [`tolerance`], so a copy
+/// through the host adapter gets its engine's [`PROCESS_TOLERANCE`] where host calls vary between
+/// processes (V8's isolated/0, /256 and /4096: 3.1 to 3.5% apart in two counts of builds whose
+/// wasmtime and wasmi rows all counted the same).
 pub fn copy_tolerance(engine: EngineKind, layout: Layout, load: Load) -> f64 {
-    if layout.leaves_wasm() && !host_calls_repeat(engine) {
+    allowed(engine, layout.leaves_wasm(), layout.counts_exactly(load))
+}
+
+/// The one rule of both: a call leaving wasm on an engine whose host calls vary between processes
+/// gets [`PROCESS_TOLERANCE`], another row that does not repeat exactly [`NON_EXACT_TOLERANCE`], the
+/// rest 0.
+fn allowed(engine: EngineKind, leaves_wasm: bool, counts_exactly: bool) -> f64 {
+    if leaves_wasm && !host_calls_repeat(engine) {
         PROCESS_TOLERANCE
-    } else if !layout.counts_exactly(load) {
+    } else if !counts_exactly {
         NON_EXACT_TOLERANCE
     } else {
         0.0
@@ -226,12 +226,7 @@ pub fn check(baseline: &CountData, current: &CountData) -> Vec<MovedCount> {
     checked
         .filter_map(|r| {
             let text = moved_count(base.get(r.runner, r.of, Metric::Instructions)?, r)?;
-            let through_host = match r.of {
-                Of::Loop(s) => s.leaves_wasm(),
-                Of::Copy { layout, .. } => layout.leaves_wasm(),
-                _ => false,
-            };
-            Some(MovedCount { text, through_host })
+            Some(MovedCount { text, through_host: r.of.leaves_wasm() })
         })
         .collect()
 }
@@ -251,16 +246,16 @@ fn moved_count(b: &Measurement, r: &Measurement) -> Option<String> {
 }
 
 /// What `--check` adds when every row that moved is a call through the host and the two counts
-/// come from different builds of the lab: the lab's own host code is in those counts, so a rebuild
-/// moves them (seen: -14 to +10 instructions per trampoline, -21 per host-typed-bare call, after
-/// changes elsewhere in the binary) while every call that stays in wasm counts the same.
+/// come from different builds of the lab: the lab's own host code is in those counts, so a change to
+/// it (or another compiler) moves them (seen: -14 to +10 instructions per trampoline, -21 per
+/// host-typed-bare call) while every call that stays in wasm counts the same.
 pub fn rebuild_hint(baseline: &CountData, current: &CountData, moved: &[MovedCount]) -> Option<String> {
     let differ = baseline.commit.is_some() && baseline.commit != current.commit;
     (differ && !moved.is_empty() && moved.iter().all(|m| m.through_host)).then(|| {
         format!(
             "every row that moved is a call through the host, and the baseline was counted on another build \
-             (dylab {} then, {} now): those counts include this binary's own host code, which any rebuild may \
-             move; no call that stays in wasm changed. If the change is intended, recount: dylab bench --count \
+             (dylab {} then, {} now): those counts include this binary's own host code, which a change to it \
+             (or another compiler) moves; no call that stays in wasm changed. If the change is intended, recount: dylab bench --count \
              with the same selection",
             baseline.commit.as_deref().unwrap_or("?"),
             current.commit.as_deref().unwrap_or("?"),

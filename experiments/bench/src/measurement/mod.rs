@@ -70,6 +70,16 @@ pub enum Of {
 }
 
 impl Of {
+    /// Whether the measured call runs host code (a forwarder, dlcall's lookup, a host function, the
+    /// host libc, the host adapter) rather than staying in wasm.
+    pub fn leaves_wasm(self) -> bool {
+        match self {
+            Of::Loop(subject) => subject.leaves_wasm(),
+            Of::Copy { layout, .. } => layout.leaves_wasm(),
+            _ => false,
+        }
+    }
+
     /// The cell name under `engine`, as the published rows spell it.
     pub fn cell(self, engine: impl Into<Runner>) -> String {
         let engine = engine.into();
